@@ -1,0 +1,95 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Command } from './scenario.js';
+
+/** A child process failed; `message` is the line of its stderr that says why. */
+export class CommandFailed extends Error {}
+
+/** Runs `producer | consumer` and resolves when both have exited successfully. */
+export async function runPipeline(producer: Command, consumer: Command): Promise<void> {
+  const left = start(producer, ['ignore', 'pipe', 'pipe']);
+  const right = start(consumer, ['pipe', 'ignore', 'pipe']);
+  left.child.stdout!.pipe(right.child.stdin!);
+  // The consumer may stop reading (it failed); the producer then gets EPIPE, which is not the story.
+  right.child.stdin!.on('error', () => {});
+  const [leftCode, rightCode] = await Promise.all([left.exit, right.exit]);
+  if (rightCode !== 0) throw new CommandFailed(reason(right.stderr(), consumer.program, rightCode));
+  if (leftCode !== 0) throw new CommandFailed(reason(left.stderr(), producer.program, leftCode));
+}
+
+/** What one run of the rowback CLI printed and cost. */
+export interface CliRun {
+  stdout: string;
+  /** Peak resident set size in bytes, from /usr/bin/time, when it exists. */
+  peakRssBytes?: number;
+}
+
+/** Runs `node <cli> args…` in a fresh temp dir (its state dir lands there and is removed after). */
+export async function runCli(cli: string, args: string[]): Promise<CliRun> {
+  const dir = await mkdtemp(join(tmpdir(), 'rowback-bench-'));
+  try {
+    const timeFile = join(dir, 'time.txt');
+    const timed = existsSync('/usr/bin/time');
+    const command: Command = timed
+      ? { program: '/usr/bin/time', args: ['-o', timeFile, '-f', '%M', process.execPath, cli, ...args] }
+      : { program: process.execPath, args: [cli, ...args] };
+    const run = start(command, ['ignore', 'pipe', 'pipe'], dir);
+    const chunks: Buffer[] = [];
+    run.child.stdout!.on('data', (chunk: Buffer) => chunks.push(chunk));
+    const code = await run.exit;
+    if (code !== 0) throw new CommandFailed(reason(run.stderr(), 'rowback', code));
+    const result: CliRun = { stdout: Buffer.concat(chunks).toString('utf8') };
+    if (timed) {
+      const kilobytes = Number.parseInt((await readFile(timeFile, 'utf8')).trim().split('\n').pop() ?? '', 10);
+      if (Number.isFinite(kilobytes)) result.peakRssBytes = kilobytes * 1024;
+    }
+    return result;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+interface Started {
+  child: ChildProcess;
+  exit: Promise<number>;
+  stderr(): string;
+}
+
+/** Children still running, so that Ctrl-C can end them. */
+export const running = new Set<ChildProcess>();
+
+function start(command: Command, stdio: ('ignore' | 'pipe')[], cwd?: string): Started {
+  const child = spawn(command.program, command.args, {
+    stdio: stdio as ['ignore' | 'pipe', 'ignore' | 'pipe', 'ignore' | 'pipe'],
+    env: { ...process.env, ...command.env },
+    cwd,
+  });
+  running.add(child);
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString('utf8')).slice(-4000);
+  });
+  const exit = new Promise<number>((resolve) => {
+    child.on('error', (error) => {
+      stderr += `\n${command.program}: ${error.message}`;
+    });
+    child.on('close', (code, signal) => {
+      running.delete(child);
+      resolve(code ?? (signal ? 128 : 1));
+    });
+  });
+  return { child, exit, stderr: () => stderr };
+}
+
+/** The most telling line of a failed child's stderr. */
+function reason(stderr: string, program: string, code: number): string {
+  const lines = stderr
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean);
+  const line = lines.find((l) => /error/i.test(l)) ?? lines.at(-1) ?? `${program} exited with code ${code}`;
+  return line.length > 160 ? `${line.slice(0, 157)}…` : line;
+}

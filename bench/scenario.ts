@@ -1,0 +1,59 @@
+import type { SqlSession } from '../src/demo/db.js';
+
+/** The two accidents the bench repairs. */
+export type CaseName = 'A' | 'B';
+
+export const CASE_TITLES: Record<CaseName, string> = {
+  A: 'all rows deleted',
+  B: '50% deleted + 10,000 new writes',
+};
+
+/** Rows written on the target after the accident in case B. */
+export const NEW_WRITES = 10_000;
+
+/** Row count and an order-independent checksum of a table's content, both as decimal text. */
+export interface Fingerprint {
+  rows: string;
+  checksum: string;
+}
+
+/** One shell-free process: a program, its arguments and extra environment (passwords go there, never in argv). */
+export interface Command {
+  program: string;
+  args: string[];
+  env?: Record<string, string>;
+}
+
+/** `producer | consumer`. */
+export interface Pipeline {
+  label: string;
+  producer: Command;
+  consumer: Command;
+}
+
+/**
+ * How one engine builds the bench's `billing` table and moves it. Row values come from a deterministic
+ * generator over the key, so the content expected after a repair can be computed on any server.
+ */
+export interface Scenario {
+  readonly engine: 'postgres' | 'mysql';
+  /** Drops and creates `billing` with rows 1..rows (the source, and the target before its accident). */
+  create(db: SqlSession, rows: number): Promise<void>;
+  /** Puts the target in the state right after the case's accident (filled, then the accident replayed). */
+  prepare(db: SqlSession, kase: CaseName, rows: number): Promise<void>;
+  /** Empties the target's table, for the physical floor. */
+  empty(db: SqlSession): Promise<void>;
+  /** What `billing` holds now. */
+  fingerprint(db: SqlSession): Promise<Fingerprint>;
+  /** What `billing` must hold after rowback repaired the case (computed by the generator on this server). */
+  expected(db: SqlSession, kase: CaseName, rows: number): Promise<Fingerprint>;
+  /** The manual way: dump the table's data from the source and load it into the target. */
+  manual(source: string, target: string): Pipeline;
+  /** Drops whatever helper objects `create` made. */
+  cleanup(db: SqlSession): Promise<void>;
+}
+
+/** The checksum query's shape is the same on both engines: sum of 60 bits of each row's md5. */
+export function fingerprintOf(row: Record<string, string | null> | undefined): Fingerprint {
+  return { rows: row?.['rows'] ?? '0', checksum: row?.['checksum'] ?? '0' };
+}

@@ -1,0 +1,17 @@
+import { Command, Option } from 'commander';
+import { runCommand } from './io.js';
+
+export function demoCommand(): Command {
+  return new Command('demo')
+    .description(
+      'Play the story on throwaway servers rowback starts itself: an accidental DELETE, new writes, then diff, restore and undo.',
+    )
+    .addOption(new Option('--engine <engine>', 'which database to play it on').choices(['postgres', 'mysql']).default('postgres'))
+    .action(async (flags: { engine: 'postgres' | 'mysql' }) => {
+      await runCommand(false, async () => {
+        // Loaded on demand: the demo pulls in server starters the other commands never need.
+        const { runDemo } = await import('../demo/story.js');
+        await runDemo({ engine: flags.engine, write: (text) => process.stdout.write(`${text}\n`) });
+      });
+    });
+}

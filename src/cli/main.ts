@@ -1,0 +1,48 @@
+#!/usr/bin/env node
+import { createRequire } from 'node:module';
+import { Command, CommanderError } from 'commander';
+import { EXIT_CODES } from '../core/errors.js';
+import { demoCommand } from './demo.js';
+import { diffCommand } from './diff.js';
+import { restoreCommand } from './restore.js';
+import { undoCommand } from './undo.js';
+
+const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
+
+const program = new Command('rowback')
+  .version(version)
+  .description(
+    'Put one table — or just the rows that matter — back the way it was, merged with everything written since.\nPostgreSQL and MySQL/MariaDB.',
+  )
+  .addHelpText(
+    'after',
+    `
+The story: someone ran DELETE FROM billing; without its WHERE. Your provider restored the instance to a
+minute before into a temporary instance. Then:
+  rowback diff    billing --from postgres://…restored… --to postgres://…production…
+  rowback restore billing --from postgres://…restored… --to postgres://…production…
+  rowback undo    <restore-id> --to postgres://…production…
+
+Exit codes: 0 ok, 2 usage / bad --where, 3 table or key not found, 4 schema mismatch or unsupported,
+5 connection, 6 privilege, 7 missing parent rows, 8 undo conflict, 9 verification failed, 10 declined,
+130 interrupted.`,
+  )
+  .exitOverride()
+  .configureOutput({ writeErr: (text) => process.stderr.write(text) })
+  .addCommand(diffCommand())
+  .addCommand(restoreCommand())
+  .addCommand(undoCommand())
+  .addCommand(demoCommand());
+
+for (const command of program.commands) command.exitOverride();
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CommanderError) {
+    // --help and --version end here with code 0; every other parse error is a usage error.
+    process.exitCode = error.exitCode === 0 ? 0 : EXIT_CODES.usage;
+  } else {
+    throw error;
+  }
+}

@@ -1,0 +1,101 @@
+import type { DiffReport, Preview, RestoreReport, UndoPreview, UndoReport } from '../core/options.js';
+import type { SampleRow } from '../core/plan.js';
+
+const n = (value: number) => value.toLocaleString('en-US');
+
+/** The plan as a person reads it: counts per class, what the policy does with each, examples. */
+export function renderPreview(p: Preview): string {
+  const lines = [
+    `Table ${p.table}  (key: ${p.key.join(', ')})`,
+    `  source: ${p.source}`,
+    `  target: ${p.target}`,
+    '',
+    `  missing  ${n(p.plan.missing).padStart(12)}  in the source, gone from the target  → insert`,
+    `  changed  ${n(p.plan.changed).padStart(12)}  different values                    → ${p.policy.changed === 'take-source' ? 'take the source values' : 'keep current values'}`,
+    `  extra    ${n(p.plan.extra).padStart(12)}  only in the target (written since)  → ${p.policy.extra === 'delete' ? 'delete' : 'keep'}`,
+    `  same     ${n(p.plan.same).padStart(12)}  identical                           → nothing`,
+  ];
+  if (p.samples.length) lines.push('', ...renderSamples(p.samples));
+  for (const m of p.missingParents) {
+    lines.push(
+      '',
+      `! ${n(m.rows)} row(s) reference ${m.parent} (${m.columns.join(', ')}) rows the target does not have (${m.foreignKey}); e.g. ${m.sample.join(', ')}`,
+    );
+  }
+  for (const w of p.warnings) lines.push(`! ${w}`);
+  return lines.join('\n');
+}
+
+function renderSamples(samples: SampleRow[]): string[] {
+  const lines = ['Examples:'];
+  for (const s of samples) {
+    const key = Object.entries(s.key)
+      .map(([k, v]) => `${k}=${show(v)}`)
+      .join(', ');
+    if (s.class === 'changed' && s.changedColumns) {
+      const cols = s.changedColumns
+        .map((c) => `${c}: ${show(s.target?.[c] ?? null)} → source ${show(s.source?.[c] ?? null)}`)
+        .join('; ');
+      lines.push(`  changed  ${key}  ${cols}`);
+    } else {
+      lines.push(`  ${s.class.padEnd(7)}  ${key}`);
+    }
+  }
+  return lines;
+}
+
+function show(value: string | null): string {
+  if (value === null) return 'NULL';
+  const text = value.length > 40 ? `${value.slice(0, 37)}…` : value;
+  return JSON.stringify(text);
+}
+
+export function renderDiff(r: DiffReport): string {
+  const writes = r.intended.inserted + r.intended.updated + r.intended.deleted;
+  return `${renderPreview(r)}\n\n${writes ? `A restore with the default policy would insert ${n(r.intended.inserted)} row(s).` : 'Nothing to restore with the default policy.'}`;
+}
+
+export function renderRestore(r: RestoreReport): string {
+  const a = r.applied;
+  const counts = `${n(a.inserted)} inserted, ${n(a.updated)} updated, ${n(a.deleted)} deleted`;
+  const lines: string[] = [];
+  switch (r.outcome) {
+    case 'applied':
+      lines.push(`Restored ${r.table}: ${counts} in one transaction (${(r.durationMs / 1000).toFixed(1)} s).`);
+      break;
+    case 'dry-run':
+      lines.push(`Dry run of ${r.table}: would have ${counts}; rolled back, nothing changed.`);
+      break;
+    case 'script':
+      lines.push(`Wrote the plan as SQL to ${r.sqlOut}; nothing was applied. Review it, then run it with the database's client.`);
+      break;
+    case 'nothing-to-do':
+      lines.push(`Nothing to restore in ${r.table} with this policy; nothing was written.`);
+      break;
+  }
+  if (r.verification) {
+    const v = r.verification;
+    lines.push(
+      v.mismatched
+        ? `Verified ${n(v.checked)} row(s): ${n(v.mismatched)} differ from the source after writing (see warnings).`
+        : `Verified: ${n(v.checked)} row(s) re-read and equal to the plan.`,
+    );
+  }
+  for (const s of r.sequences) lines.push(`Moved ${s.name} to ${s.value}.`);
+  for (const w of r.warnings.filter((w) => !lines.includes(w))) lines.push(`! ${w}`);
+  if (r.outcome === 'applied') lines.push(`Restore id ${r.id}. To revert: rowback undo ${r.id} --to <target-url>`);
+  return lines.join('\n');
+}
+
+export function renderUndoPreview(p: UndoPreview): string {
+  const a = p.restored;
+  return `Undo restore ${p.restoreId} on ${p.table} (${p.target}): delete the ${n(a.inserted)} row(s) it inserted, put back ${n(a.updated)} updated and ${n(a.deleted)} deleted row(s).`;
+}
+
+export function renderUndo(r: UndoReport): string {
+  const a = r.applied;
+  const what = `${n(a.deleted)} deleted, ${n(a.updated)} put back, ${n(a.inserted)} re-inserted`;
+  return r.outcome === 'dry-run'
+    ? `Dry run of undo ${r.restoreId}: would have ${what}; rolled back.`
+    : `Undid restore ${r.restoreId} on ${r.table}: ${what}. Verified ${n(r.verification.checked)} row(s).`;
+}

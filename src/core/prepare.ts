@@ -1,0 +1,103 @@
+import type { Connection, ReadOptions, Staged } from '../engines/engine.js';
+import { matchColumns } from './columns.js';
+import { openSessions, type Sessions } from './connect.js';
+import type { CommonOptions, ProgressEvent } from './options.js';
+import { type MissingParent, type PlanCounts, type Policy, type RowClass, type SampleRow } from './plan.js';
+import { redactUrl } from './redact.js';
+import { describeTable, requireKey } from './resolve.js';
+import { formatTable, type TableSchema } from './table.js';
+import { checkWhereShape } from './where.js';
+
+/** Everything known about one diff/restore once both sides are connected and described. */
+export interface Prepared {
+  sessions: Sessions;
+  target: TableSchema;
+  source: TableSchema;
+  key: string[];
+  columns: string[];
+  where: string | undefined;
+  /** Rows carry the physical table they live in (PostgreSQL inheritance). */
+  origin: boolean;
+  warnings: string[];
+  sourceLabel: string;
+  targetLabel: string;
+  tableLabel: string;
+}
+
+export async function prepare(options: CommonOptions): Promise<Prepared> {
+  const progress = options.onProgress ?? (() => {});
+  const where = options.where === undefined ? undefined : checkWhereShape(options.where);
+  progress({ step: 'connect', message: 'connecting' });
+  const sessions = await openSessions(options.from, options.to);
+  try {
+    progress({ step: 'describe', message: 'describing tables' });
+    const target = await describeTable(sessions.target, options.table, 'target', options.key);
+    const key = requireKey(target);
+    const source = await describeTable(sessions.source, options.fromTable ?? options.table, 'source', key);
+    const { columns, warnings } = matchColumns(source, target, key);
+    if (where !== undefined) {
+      await sessions.target.checkWhere(target, where);
+      await sessions.source.checkWhere(source, where);
+    }
+    const origin = target.partitioning === 'inheritance' && source.partitioning === 'inheritance';
+    return {
+      sessions,
+      target,
+      source,
+      key,
+      columns,
+      where,
+      origin,
+      warnings,
+      sourceLabel: redactUrl(options.from),
+      targetLabel: sessions.target.redactedUrl,
+      tableLabel: formatTable(target.ref),
+    };
+  } catch (error) {
+    await sessions.close();
+    throw error;
+  }
+}
+
+export function readOptions(p: Prepared): ReadOptions {
+  return { columns: p.columns, origin: p.origin, ...(p.where === undefined ? {} : { where: p.where }) };
+}
+
+/** Streams the source rows into a staging table on the target. */
+export async function stageSource(p: Prepared, onProgress: (e: ProgressEvent) => void): Promise<Staged> {
+  const total = await p.sessions.source.count(p.source, p.where).catch(() => undefined);
+  const rows = p.sessions.source.read(p.source, readOptions(p));
+  return p.sessions.target.stage(p.target, rows, {
+    columns: p.columns,
+    origin: p.origin,
+    onProgress: (n) => onProgress({ step: 'stage', rows: n, ...(total === undefined ? {} : { total }) }),
+  });
+}
+
+export interface Classified {
+  plan: PlanCounts;
+  samples: SampleRow[];
+  missingParents: MissingParent[];
+}
+
+const CLASSES: RowClass[] = ['missing', 'changed', 'extra'];
+
+/** The plan, a few examples of each class that matters, and foreign keys that would break. */
+export async function classify(
+  target: Connection,
+  staged: Staged,
+  where: string | undefined,
+  policy: Policy,
+  sampleSize: number,
+): Promise<Classified> {
+  const planOptions = where === undefined ? {} : { where };
+  const plan = await target.plan(staged, planOptions);
+  const samples: SampleRow[] = [];
+  for (const rowClass of CLASSES) {
+    if (sampleSize > 0 && plan[rowClass] > 0) {
+      samples.push(...(await target.samples(staged, rowClass, sampleSize, planOptions)));
+    }
+  }
+  const missingParents = await target.missingParents(staged, policy);
+  return { plan, samples, missingParents };
+}

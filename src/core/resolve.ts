@@ -1,0 +1,47 @@
+import type { Connection } from '../engines/engine.js';
+import { RowbackError } from './errors.js';
+import { closeNames } from './suggest.js';
+import { formatTable, parseTableRef, type TableRef, type TableSchema } from './table.js';
+
+/** Describes a table, turning "not found" into a message with close names. */
+export async function describeTable(
+  connection: Connection,
+  name: string,
+  side: 'source' | 'target',
+  key?: string[],
+): Promise<TableSchema> {
+  let ref: TableRef;
+  try {
+    ref = parseTableRef(name);
+  } catch {
+    throw new RowbackError('usage', `"${name}" is not a table name.`, { hint: 'Write table or schema.table.' });
+  }
+  try {
+    return await connection.describe(ref, key ? { key } : {});
+  } catch (error) {
+    if (!(error instanceof RowbackError) || error.code !== 'table-not-found') throw error;
+    const tables = await connection.listTables().catch(() => []);
+    const names = tables.flatMap((t) => [t.name, `${t.schema}.${t.name}`]);
+    const close = closeNames(ref.name, [...new Set(names)]);
+    throw new RowbackError(
+      'table-not-found',
+      `There is no table ${formatTable(ref)} in the ${side} (${connection.redactedUrl}).`,
+      {
+        hint: close.length ? `Did you mean ${close.join(', ')}?` : 'Check the name and the database in the URL.',
+        details: { side, table: formatTable(ref), suggestions: close },
+      },
+    );
+  }
+}
+
+/** The key rowback matches rows by; a table without one cannot be restored row by row. */
+export function requireKey(schema: TableSchema): string[] {
+  if (!schema.key) {
+    throw new RowbackError(
+      'no-key',
+      `Table ${formatTable(schema.ref)} has no primary key and no unique NOT NULL key, so rows cannot be matched.`,
+      { hint: 'Name the columns that identify a row with --key col1,col2.' },
+    );
+  }
+  return schema.key.columns;
+}

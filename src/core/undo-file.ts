@@ -1,0 +1,144 @@
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { RowStream, UndoBundle, UndoSink } from '../engines/engine.js';
+import { RowbackError } from './errors.js';
+import type { AppliedCounts } from './plan.js';
+import { countingRows } from './rows.js';
+import type { TableRef } from './table.js';
+
+/**
+ * An undo file is a directory `<state-dir>/undo/<restore-id>/` holding the pre-image of every row a restore
+ * updated or deleted (`before.rows`), the post-image of every row it inserted or updated (`after.rows`),
+ * both in the text row format, and `meta.json`. The images are fsynced before the restore commits.
+ */
+export interface UndoMeta {
+  version: 1;
+  id: string;
+  engine: string;
+  table: Required<TableRef>;
+  target: string;
+  key: string[];
+  beforeColumns: string[];
+  afterColumns: string[];
+  origin: boolean;
+  createdAt: string;
+  /** `pending` until the restore's COMMIT returned; `undone` once reverted. */
+  status: 'pending' | 'committed' | 'undone' | 'rolled-back';
+  applied?: AppliedCounts;
+  rows: { before: number; after: number };
+}
+
+export function undoDir(stateDir: string, id: string): string {
+  return join(stateDir, 'undo', id);
+}
+
+/** A sink for one restore's images. `finish` records the outcome once the transaction ended. */
+export class UndoFileWriter implements UndoSink {
+  readonly dir: string;
+  private meta: UndoMeta;
+
+  constructor(stateDir: string, meta: Omit<UndoMeta, 'version' | 'status' | 'rows' | 'beforeColumns' | 'afterColumns'>) {
+    this.dir = undoDir(stateDir, meta.id);
+    this.meta = { version: 1, ...meta, beforeColumns: [], afterColumns: [], status: 'pending', rows: { before: 0, after: 0 } };
+  }
+
+  async open(): Promise<void> {
+    await mkdir(this.dir, { recursive: true });
+    await this.writeFile('before.rows', Readable.from([]));
+    await this.writeFile('after.rows', Readable.from([]));
+    await this.saveMeta();
+  }
+
+  async writeBefore(columns: string[], origin: boolean, rows: RowStream): Promise<number> {
+    this.meta.beforeColumns = columns;
+    this.meta.origin = origin;
+    this.meta.rows.before = await this.writeFile('before.rows', rows);
+    await this.saveMeta();
+    return this.meta.rows.before;
+  }
+
+  async writeAfter(columns: string[], origin: boolean, rows: RowStream): Promise<number> {
+    this.meta.afterColumns = columns;
+    this.meta.origin = origin;
+    this.meta.rows.after = await this.writeFile('after.rows', rows);
+    await this.saveMeta();
+    return this.meta.rows.after;
+  }
+
+  async finish(status: UndoMeta['status'], applied?: AppliedCounts): Promise<void> {
+    if (status === 'rolled-back') {
+      await rm(this.dir, { recursive: true, force: true });
+      return;
+    }
+    this.meta.status = status;
+    if (applied) this.meta.applied = applied;
+    await this.saveMeta();
+  }
+
+  private async writeFile(name: string, rows: RowStream): Promise<number> {
+    let count = 0;
+    const path = join(this.dir, name);
+    await pipeline(
+      Readable.from(countingRows(rows, (n) => (count = n))),
+      createWriteStream(path),
+    );
+    const handle = await open(path, 'r');
+    await handle.sync(); // the images must be on disk before the restore commits
+    await handle.close();
+    return count;
+  }
+
+  private async saveMeta(): Promise<void> {
+    const path = join(this.dir, 'meta.json');
+    await writeFile(path, `${JSON.stringify(this.meta, null, 2)}\n`, 'utf8');
+    const handle = await open(path, 'r');
+    await handle.sync();
+    await handle.close();
+  }
+}
+
+/** A sink that keeps nothing, for dry runs. */
+export const discardingUndo: UndoSink = {
+  async writeBefore(_c, _o, rows) {
+    let n = 0;
+    for await (const chunk of countingRows(rows, (t) => (n = t))) void chunk;
+    return n;
+  },
+  async writeAfter(_c, _o, rows) {
+    let n = 0;
+    for await (const chunk of countingRows(rows, (t) => (n = t))) void chunk;
+    return n;
+  },
+};
+
+export async function readUndoMeta(stateDir: string, id: string): Promise<UndoMeta> {
+  try {
+    return JSON.parse(await readFile(join(undoDir(stateDir, id), 'meta.json'), 'utf8')) as UndoMeta;
+  } catch (error) {
+    throw new RowbackError('not-found', `No undo file for restore ${id} in ${stateDir}.`, {
+      hint: 'Check the restore id (printed by `rowback restore`, also in audit.jsonl) and --state-dir.',
+      cause: error,
+    });
+  }
+}
+
+export function undoBundle(stateDir: string, meta: UndoMeta): UndoBundle {
+  const dir = undoDir(stateDir, meta.id);
+  return {
+    columns: meta.beforeColumns.length ? meta.beforeColumns : meta.afterColumns,
+    origin: meta.origin,
+    before: () => createReadStream(join(dir, 'before.rows')),
+    after: () => createReadStream(join(dir, 'after.rows')),
+  };
+}
+
+export async function markUndone(stateDir: string, meta: UndoMeta): Promise<void> {
+  await writeFile(
+    join(undoDir(stateDir, meta.id), 'meta.json'),
+    `${JSON.stringify({ ...meta, status: 'undone' }, null, 2)}\n`,
+    'utf8',
+  );
+}

@@ -1,0 +1,222 @@
+import type {
+  AppliedCounts,
+  MissingParent,
+  PlanCounts,
+  Policy,
+  RowClass,
+  SampleRow,
+  Verification,
+} from '../core/plan.js';
+import type { TableRef, TableSchema } from '../core/table.js';
+
+/**
+ * Rows on the move, as a byte stream in rowback's text row format: the PostgreSQL `COPY … TEXT` format,
+ * which MySQL's `LOAD DATA` default format also reads. One row per line ending in `\n`; fields separated
+ * by `\t`; NULL is `\N`; a backslash, tab, newline or carriage return inside a value is written `\\`, `\t`,
+ * `\n`, `\r`; every other byte is itself. Each value is the engine's own text for it (see DESIGN.md:
+ * values never pass through JS numbers or Dates), so a stream read from one server of an engine can be
+ * written to another server of the same engine unchanged. Chunks need not end on a row boundary.
+ */
+export type RowStream = AsyncIterable<Buffer>;
+
+/**
+ * Session settings that decide how values are written as text. rowback reads them from the target once
+ * and pins the same values on every connection it opens (source included), e.g. MySQL's `sql_mode`.
+ */
+export type SessionProfile = Record<string, string>;
+
+export interface ConnectOptions {
+  /** Settings read from the target (`Connection.profile`) to pin on this connection too. */
+  profile?: SessionProfile;
+  /** Shown in the server's process list. */
+  applicationName?: string;
+}
+
+/**
+ * An Engine is the adapter between rowback's core and one database engine. The core reaches databases only
+ * through this interface; adding an engine touches `src/engines/<name>/` and one line of
+ * `src/engines/index.ts`. See the PostgreSQL engine as an example.
+ */
+export interface Engine {
+  readonly name: 'postgres' | 'mysql';
+  /** URL schemes this engine accepts, without the colon (`postgres`, `postgresql`; `mysql`, `mariadb`). */
+  readonly schemes: readonly string[];
+  /**
+   * Opens one session and pins its settings (time zone UTC, encoding UTF-8, exact float text, …).
+   * Throws RowbackError('connection') for unreachable hosts and bad credentials; the message names the
+   * redacted URL and never the password.
+   */
+  connect(url: string, options?: ConnectOptions): Promise<Connection>;
+}
+
+export interface ReadOptions {
+  /** The columns to read, in this order (the row stream has exactly these fields). */
+  columns: string[];
+  /** A user boolean SQL filter, already checked by `checkWhere`. */
+  where?: string;
+  /** Order rows by key in byte order (binary collation), for merge-joins. */
+  orderByKey?: boolean;
+  /**
+   * Append one more field: the physical table each row lives in (`schema.name` text), for tables whose
+   * rows live in inheritance children. Only meaningful when `schema.partitioning === 'inheritance'`.
+   */
+  origin?: boolean;
+}
+
+export interface StageOptions {
+  /** The target columns the row stream carries, in order (a subset of the target's writable columns). */
+  columns: string[];
+  /** The stream carries a trailing origin field (see `ReadOptions.origin`). */
+  origin?: boolean;
+  /** Called now and then with the number of rows staged so far. */
+  onProgress?: (rows: number) => void;
+}
+
+/**
+ * The source rows staged into a temporary table on the target session. Lives until the connection
+ * closes or `Connection.dropStaged` runs. Engines keep their own details (table names) inside.
+ */
+export interface Staged {
+  readonly target: TableSchema;
+  readonly columns: string[];
+  readonly origin: boolean;
+  /** Rows staged. */
+  readonly rows: number;
+}
+
+export interface PlanOptions {
+  /** Limits the extra rows (target side) to this user filter. */
+  where?: string;
+}
+
+export interface ApplyOptions {
+  policy: Policy;
+  where?: string;
+  /** The plan the user confirmed; the apply re-plans under the lock and reports any difference. */
+  expected?: PlanCounts;
+  /** PostgreSQL: `SET session_replication_role = replica` for the apply (needs superuser). */
+  disableTriggers?: boolean;
+  /** MySQL: `SET FOREIGN_KEY_CHECKS = 0` for the apply; only behind an explicit user flag. */
+  skipForeignKeyChecks?: boolean;
+  /** Compute everything, write everything, verify, then roll back. */
+  dryRun?: boolean;
+  /** Receives the pre- and post-images before commit. */
+  undo: UndoSink;
+  /** Progress while writing (rows written so far). */
+  onProgress?: (step: string, rows: number) => void;
+}
+
+/**
+ * Where an apply writes what `rowback undo` needs, inside the apply transaction and before COMMIT.
+ * Sections are row streams in the text row format with the columns given; with `origin`, each row ends
+ * with its origin field.
+ */
+export interface UndoSink {
+  /** Pre-image of every row the apply updated or deleted (all writable columns). */
+  writeBefore(columns: string[], origin: boolean, rows: RowStream): Promise<number>;
+  /** Post-image of every row the apply inserted or updated (all writable columns). */
+  writeAfter(columns: string[], origin: boolean, rows: RowStream): Promise<number>;
+}
+
+export interface ApplyResult {
+  /** The plan as classified under the lock, which is what was applied. */
+  plan: PlanCounts;
+  applied: AppliedCounts;
+  verification: Verification;
+  /** Sequences / AUTO_INCREMENT counters moved, with their new value as text. */
+  sequences: { name: string; value: string }[];
+  /** Things the user should know (plan changed since preview, triggers changed rows, …). */
+  warnings: string[];
+  /** True when the apply took the direct path (target had none of the source keys: no staging). */
+  direct?: boolean;
+}
+
+/** What `Connection.undo` reads back: the sections an UndoSink received. */
+export interface UndoBundle {
+  columns: string[];
+  origin: boolean;
+  before(): RowStream;
+  after(): RowStream;
+}
+
+export interface UndoResult {
+  /** Rows put back to their pre-image, inserted again, and deleted (those the restore had inserted). */
+  applied: AppliedCounts;
+  verification: Verification;
+}
+
+export interface ScriptOptions {
+  policy: Policy;
+  where?: string;
+  /** Receives the SQL script text, in order. */
+  write: (text: string) => Promise<void>;
+}
+
+/**
+ * One session on one server. Methods run one at a time (never concurrently on one Connection).
+ * Every statement quotes identifiers with the engine's quoting; user `where` text is only ever used as a
+ * boolean filter of a SELECT.
+ */
+export interface Connection {
+  readonly engine: Engine;
+  /** The URL with the password removed, for messages. */
+  readonly redactedUrl: string;
+  /** Settings a source connection must share with this target (see SessionProfile). */
+  profile(): Promise<SessionProfile>;
+  /** The server's version string, for the audit record. */
+  serverVersion(): Promise<string>;
+  /** Tables visible to this session, for "did you mean" suggestions. */
+  listTables(): Promise<Required<TableRef>[]>;
+  /**
+   * Describes a table. `key` overrides the key (user `--key`). Throws RowbackError('table-not-found')
+   * when the table does not exist. `schema.key` is undefined when no usable key exists.
+   */
+  describe(table: TableRef, options?: { key?: string[] }): Promise<TableSchema>;
+  /** Throws RowbackError('bad-where') unless `where` is a valid boolean filter on this table. */
+  checkWhere(table: TableSchema, where: string): Promise<void>;
+  /** Counts rows (under the filter). */
+  count(table: TableSchema, where?: string): Promise<number>;
+  /** Streams the table out in the text row format. */
+  read(table: TableSchema, options: ReadOptions): RowStream;
+  /** Streams rows into a new temporary table shaped like the target's columns (COPY / LOAD DATA). */
+  stage(target: TableSchema, rows: RowStream, options: StageOptions): Promise<Staged>;
+  /** Classifies every staged key against the target: missing / changed / extra / same. Read-only. */
+  plan(staged: Staged, options?: PlanOptions): Promise<PlanCounts>;
+  /** Up to `limit` example rows of one class, with column-level differences for changed rows. */
+  samples(staged: Staged, rowClass: RowClass, limit: number, options?: PlanOptions): Promise<SampleRow[]>;
+  /** Rows the policy would write whose foreign keys point at parents absent from the target. */
+  missingParents(staged: Staged, policy: Policy): Promise<MissingParent[]>;
+  /**
+   * Carries out the plan in ONE transaction: lock the target against writers, re-plan under the lock,
+   * write the undo images, insert / update / delete, move sequences past restored values, re-read and
+   * verify, then COMMIT (or ROLLBACK on dry-run or any error, including verification failure when no
+   * trigger explains it).
+   */
+  apply(staged: Staged, options: ApplyOptions): Promise<ApplyResult>;
+  /**
+   * The direct path for a target that holds none of the source's keys (e.g. after `DELETE` without
+   * `WHERE`): in ONE transaction, lock, check the target still has no rows, stream the source rows
+   * straight in, copy them to `undo.writeAfter` as they pass, move sequences, verify the count, COMMIT.
+   * Returns undefined (having written nothing) when the target is not empty under the lock; the caller
+   * then stages and applies as usual.
+   */
+  applyDirect(
+    target: TableSchema,
+    rows: RowStream,
+    options: StageOptions & Omit<ApplyOptions, 'policy' | 'expected' | 'where' | 'onProgress'>,
+  ): Promise<ApplyResult | undefined>;
+  /** Writes the plan as a SQL script a human can review and run with the engine's own client. */
+  script(staged: Staged, options: ScriptOptions): Promise<void>;
+  /**
+   * Reverts a restore in ONE transaction: lock, check every row the restore touched still equals its
+   * post-image (else RowbackError('conflict') naming how many and a few keys), put pre-images back,
+   * delete the rows it inserted, verify, COMMIT.
+   */
+  undo(target: TableSchema, bundle: UndoBundle, options: { dryRun?: boolean }): Promise<UndoResult>;
+  /** Drops a staged table early (it is dropped at close anyway). */
+  dropStaged(staged: Staged): Promise<void>;
+  /** Closes the session; an open transaction rolls back. Safe to call twice. */
+  close(): Promise<void>;
+  /** Aborts whatever runs now (Ctrl-C): the server cancels the statement and the transaction rolls back. */
+  cancel(): Promise<void>;
+}

@@ -1,0 +1,225 @@
+import { Readable } from 'node:stream';
+import mysql from 'mysql2';
+import { RowbackError } from '../../core/errors.js';
+import { redactUrl, registerUrlSecrets } from '../../core/redact.js';
+import type { ConnectOptions, SessionProfile } from '../engine.js';
+import { connectionError, wrapServerError } from './errors.js';
+import { quoteString } from './sql.js';
+
+/** One row as the server sent it: each value the raw bytes of the text protocol, or null. */
+export type RawRow = (Buffer | null)[];
+
+/** What a statement without a result set reports. */
+export interface Outcome {
+  affectedRows: number;
+  warningStatus: number;
+  info: string;
+}
+
+/**
+ * One pinned session over mysql2. Every value arrives as the raw bytes of the text protocol (`typeCast:
+ * false`), so no value ever becomes a JS number or Date; rows arrive as arrays.
+ */
+export class Session {
+  /** Set by `cancel`: every later statement fails, so the caller rolls back. */
+  cancelled = false;
+
+  constructor(
+    readonly raw: mysql.Connection,
+    readonly options: mysql.ConnectionOptions,
+    readonly redactedUrl: string,
+  ) {}
+
+  get threadId(): number {
+    return this.raw.threadId ?? 0;
+  }
+
+  /** Runs one statement; rows come back as arrays of raw bytes. */
+  run<T = RawRow[]>(sql: string, values?: unknown[], extra: Partial<mysql.QueryOptions> = {}): Promise<T> {
+    if (this.cancelled) return Promise.reject(interrupted());
+    return new Promise((resolve, reject) => {
+      this.raw.query({ sql, values, rowsAsArray: true, typeCast: false, ...extra }, (error, result) => {
+        if (error) reject(error);
+        else resolve(result as T);
+      });
+    });
+  }
+
+  /** Runs a statement that returns no rows. */
+  exec(sql: string, values?: unknown[]): Promise<Outcome> {
+    return this.run<Outcome>(sql, values);
+  }
+
+  /** Rows with every value decoded as UTF-8 text (for catalog queries). */
+  async text(sql: string, values?: unknown[]): Promise<(string | null)[][]> {
+    const rows = await this.run(sql, values);
+    return rows.map((row) => row.map((v) => (v === null ? null : v.toString('utf8'))));
+  }
+
+  /** The first column of the first row, as text. */
+  async scalar(sql: string, values?: unknown[]): Promise<string | null> {
+    const rows = await this.text(sql, values);
+    return rows[0]?.[0] ?? null;
+  }
+
+  /**
+   * Streams a result set with backpressure (the socket pauses while the consumer is busy). A consumer that
+   * stops early leaves the rest to be drained, so the session stays usable.
+   */
+  async *stream(sql: string, values?: unknown[]): AsyncIterable<RawRow> {
+    if (this.cancelled) throw interrupted();
+    const query = this.raw.query({ sql, values, rowsAsArray: true, typeCast: false });
+    const rows = query.stream({ highWaterMark: 1000 });
+    let done = false;
+    try {
+      for await (const row of rows) yield row as RawRow;
+      done = true;
+    } finally {
+      if (!done) await drain(rows);
+    }
+  }
+
+  /**
+   * `LOAD DATA LOCAL INFILE` fed from a row stream. mysql2 sends each chunk as it comes; the stream given to it
+   * pulls the next chunk only while the socket can take more, so memory stays bounded.
+   */
+  loadData(sql: string, data: AsyncIterable<Buffer>): Promise<Outcome> {
+    if (this.cancelled) return Promise.reject(interrupted());
+    const socket = (this.raw as unknown as { stream: NodeJS.WritableStream & { writableNeedDrain?: boolean } }).stream;
+    return new Promise((resolve, reject) => {
+      this.raw.query(
+        { sql, rowsAsArray: true, typeCast: false, infileStreamFactory: () => paced(data, socket) },
+        (error, result) => {
+          if (error) reject(error);
+          else resolve(result as unknown as Outcome);
+        },
+      );
+    });
+  }
+
+  /** Warnings of the last statement, as text (code and message). */
+  async warnings(limit = 3): Promise<string[]> {
+    const rows = await this.text('SHOW WARNINGS');
+    return rows.slice(0, limit).map((r) => `${r[1]}: ${r[2]}`);
+  }
+
+  wrap(error: unknown, doing: string): RowbackError {
+    if (this.cancelled) return interrupted(error);
+    return wrapServerError(error, doing, this.redactedUrl);
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => {
+      this.raw.end(() => {
+        this.raw.destroy();
+        resolve();
+      });
+    });
+  }
+}
+
+function interrupted(cause?: unknown): RowbackError {
+  return new RowbackError('interrupted', 'Interrupted; the transaction was rolled back.', { cause });
+}
+
+async function drain(rows: Readable): Promise<void> {
+  await new Promise<void>((resolve) => {
+    rows.on('data', () => {});
+    rows.once('end', resolve);
+    rows.once('error', () => resolve());
+    rows.once('close', resolve);
+    rows.resume();
+  });
+}
+
+/** mysql2 writes one protocol packet per chunk; keep chunks well under the 16 MiB packet limit. */
+const MAX_CHUNK = 1 << 20;
+
+function paced(data: AsyncIterable<Buffer>, socket: { writableNeedDrain?: boolean; once: (e: string, f: () => void) => unknown }): Readable {
+  const iterator = data[Symbol.asyncIterator]();
+  return new Readable({
+    highWaterMark: 1 << 20,
+    async read() {
+      try {
+        if (socket.writableNeedDrain) await new Promise<void>((r) => socket.once('drain', () => r()));
+        const next = await iterator.next();
+        if (next.done) {
+          this.push(null);
+          return;
+        }
+        const chunk = next.value;
+        for (let i = 0; i < chunk.length; i += MAX_CHUNK) this.push(chunk.subarray(i, i + MAX_CHUNK));
+        if (chunk.length === 0) this.push(Buffer.alloc(0));
+      } catch (error) {
+        this.destroy(error as Error);
+      }
+    },
+    destroy(error, callback) {
+      void iterator.return?.();
+      callback(error);
+    },
+  });
+}
+
+/** mysql2 options for a URL; `mariadb://` is read as `mysql://`. */
+export function sessionOptions(url: string, options: ConnectOptions): mysql.ConnectionOptions {
+  const parsed = new URL(url.replace(/^mariadb:/i, 'mysql:'));
+  const database = decodeURIComponent(parsed.pathname.replace(/^\//, ''));
+  return {
+    host: parsed.hostname || 'localhost',
+    port: parsed.port ? Number(parsed.port) : 3306,
+    user: decodeURIComponent(parsed.username),
+    password: decodeURIComponent(parsed.password),
+    database: database || undefined,
+    charset: 'UTF8MB4_BIN',
+    typeCast: false,
+    rowsAsArray: true,
+    multipleStatements: false,
+    supportBigNumbers: true,
+    bigNumberStrings: true,
+    dateStrings: true,
+    connectAttributes: { program_name: options.applicationName ?? 'rowback' },
+  };
+}
+
+/** Opens a session and pins it: UTC, utf8mb4 both ways (binary columns stay raw), the target's sql_mode. */
+export async function openSession(url: string, options: ConnectOptions = {}): Promise<{ session: Session; profile: SessionProfile }> {
+  registerUrlSecrets(url);
+  const redacted = redactUrl(url);
+  let config: mysql.ConnectionOptions;
+  try {
+    config = sessionOptions(url, options);
+  } catch (error) {
+    throw connectionError(error, redacted);
+  }
+  const raw = mysql.createConnection(config);
+  raw.on('error', () => {
+    // a dropped idle session: the next statement reports it
+  });
+  const session = new Session(raw, config, redacted);
+  try {
+    await session.run('SELECT 1');
+  } catch (error) {
+    raw.destroy();
+    throw connectionError(error, redacted);
+  }
+  const own = (await session.scalar('SELECT @@SESSION.sql_mode')) ?? '';
+  const sqlMode = options.profile?.sql_mode ?? own;
+  // character_set_results utf8mb4 converts text columns to UTF-8 and leaves binary columns as raw bytes.
+  await session.exec('SET NAMES utf8mb4 COLLATE utf8mb4_bin');
+  await session.exec(`SET time_zone = '+00:00', SESSION sql_mode = ${quoteString(sqlMode)}`);
+  return { session, profile: { sql_mode: own } };
+}
+
+/** A short-lived second session that cancels the statement running on `target` (Ctrl-C). */
+export async function killQuery(target: Session): Promise<void> {
+  const raw = mysql.createConnection({ ...target.options, connectAttributes: { program_name: 'rowback-cancel' } });
+  raw.on('error', () => {});
+  try {
+    await new Promise<void>((resolve, reject) =>
+      raw.query(`KILL QUERY ${Number(target.threadId)}`, (error) => (error ? reject(error) : resolve())),
+    );
+  } finally {
+    raw.destroy();
+  }
+}

@@ -1,0 +1,77 @@
+import { RowbackError } from '../../core/errors.js';
+
+/** A mysql2 error's code (`ER_…`, `ECONNREFUSED`, …), if it has one. */
+export function errorCode(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+const CONNECTION_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  'ECONNRESET',
+  'EHOSTUNREACH',
+  'ER_ACCESS_DENIED_ERROR',
+  'ER_DBACCESS_DENIED_ERROR',
+  'ER_BAD_DB_ERROR',
+  'PROTOCOL_CONNECTION_LOST',
+  'ER_HOST_NOT_PRIVILEGED',
+]);
+
+/** Turns a failure to open a session into RowbackError('connection'), naming the redacted URL only. */
+export function connectionError(error: unknown, redactedUrl: string): RowbackError {
+  const code = errorCode(error);
+  const text = error instanceof Error ? error.message : String(error);
+  const why =
+    code === 'ECONNREFUSED'
+      ? 'nothing listens on that host and port'
+      : code === 'ENOTFOUND' || code === 'EAI_AGAIN'
+        ? 'the host name does not resolve'
+        : code === 'ER_ACCESS_DENIED_ERROR' || code === 'ER_DBACCESS_DENIED_ERROR'
+          ? 'the server refused the user name or password'
+          : code === 'ER_BAD_DB_ERROR'
+            ? 'the database does not exist'
+            : text;
+  return new RowbackError('connection', `Cannot connect to ${redactedUrl}: ${why}.`, {
+    hint: 'Check the host, port, user, password and database in the URL, and that the server is running.',
+    cause: error,
+    details: code ? { code } : undefined,
+  });
+}
+
+/** True when this error means the session is gone (the server or the network dropped it). */
+export function isConnectionLost(error: unknown): boolean {
+  const code = errorCode(error);
+  return code !== undefined && CONNECTION_CODES.has(code) && code !== 'ER_BAD_DB_ERROR';
+}
+
+/** Wraps a server error with what rowback was doing; lost sessions and cancelled statements get their code. */
+export function wrapServerError(error: unknown, doing: string, redactedUrl: string): RowbackError {
+  if (error instanceof RowbackError) return error;
+  const code = errorCode(error);
+  const text = error instanceof Error ? error.message : String(error);
+  if (code === 'ER_QUERY_INTERRUPTED' || code === 'ER_STATEMENT_TIMEOUT') {
+    return new RowbackError('interrupted', `Interrupted ${doing}; the transaction was rolled back.`, { cause: error });
+  }
+  if (isConnectionLost(error)) {
+    return new RowbackError('connection', `Lost the session to ${redactedUrl} ${doing}: ${text}`, {
+      hint: 'Nothing was committed. Check the server and run the command again.',
+      cause: error,
+    });
+  }
+  if (code === 'ER_LOCK_WAIT_TIMEOUT' || code === 'ER_LOCK_DEADLOCK') {
+    return new RowbackError('conflict', `Could not lock the table ${doing}: ${text}`, {
+      hint: 'Another session holds locks on the table; nothing was written. Try again when it is idle.',
+      cause: error,
+    });
+  }
+  if (code === 'ER_TABLEACCESS_DENIED_ERROR' || code === 'ER_SPECIFIC_ACCESS_DENIED_ERROR' || code === 'ER_DBACCESS_DENIED_ERROR') {
+    return new RowbackError('privilege', `Permission denied ${doing}: ${text}`, {
+      hint: 'Grant the user SELECT, INSERT, UPDATE, DELETE and CREATE TEMPORARY TABLES on the database.',
+      cause: error,
+    });
+  }
+  return new RowbackError('internal', `MySQL error ${doing}: ${text}`, { cause: error, details: code ? { code } : undefined });
+}

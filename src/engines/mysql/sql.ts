@@ -1,0 +1,97 @@
+import type { Column, TableRef, TableSchema } from '../../core/table.js';
+
+/** Quotes one identifier with backticks (a backtick inside is doubled). */
+export function quoteIdent(name: string): string {
+  return '`' + name.replace(/`/g, '``') + '`';
+}
+
+/** `db`.`table`. */
+export function quoteTable(ref: Required<TableRef>): string {
+  return `${quoteIdent(ref.schema)}.${quoteIdent(ref.name)}`;
+}
+
+/** A comma-separated column list, each qualified with `alias.` when given. */
+export function columnList(columns: string[], alias?: string): string {
+  const prefix = alias ? `${alias}.` : '';
+  return columns.map((c) => prefix + quoteIdent(c)).join(', ');
+}
+
+/**
+ * Key columns of `a` and `b` are the same row: matched with the key's own collation (what the unique index
+ * enforces), so 'a' and 'A' are one key under a `_ci` collation. `<=>` also matches NULLs of user keys.
+ */
+export function keyMatch(key: string[], a: string, b: string): string {
+  return key.map((c) => `${a}.${quoteIdent(c)} <=> ${b}.${quoteIdent(c)}`).join(' AND ');
+}
+
+/**
+ * The columns of `a` and `b` hold the same representation: compared as bytes, never with the type's or the
+ * collation's `=` ('abc' and 'ABC' differ; so do 1.0 and 1.00 as text).
+ */
+export function sameBytes(columns: string[], a: string, b: string): string {
+  if (columns.length === 0) return 'TRUE';
+  return columns.map((c) => `${asBytes(`${a}.${quoteIdent(c)}`)} <=> ${asBytes(`${b}.${quoteIdent(c)}`)}`).join(' AND ');
+}
+
+/** An expression as its bytes (`CAST … AS BINARY`; the `BINARY` operator is deprecated in MySQL 8). */
+export function asBytes(expr: string): string {
+  return `CAST(${expr} AS BINARY)`;
+}
+
+/**
+ * Orders by the key: text in byte order (binary), whatever the collation, so two servers agree on the
+ * order; numbers and temporal values in their natural order.
+ */
+export function orderByKey(schema: TableSchema, key: string[], alias?: string): string {
+  const prefix = alias ? `${alias}.` : '';
+  return key
+    .map((c) => {
+      const ref = prefix + quoteIdent(c);
+      return isTextType(findColumn(schema, c)?.type ?? '') ? asBytes(ref) : ref;
+    })
+    .join(', ');
+}
+
+/** Character column types, whose order and equality depend on a collation. */
+export function isTextType(type: string): boolean {
+  return /^(char|varchar|tinytext|text|mediumtext|longtext|enum|set)\b/i.test(type);
+}
+
+/** A string literal for the server, with every special byte escaped (for values rowback builds itself). */
+export function quoteString(text: string): string {
+  return "'" + text.replace(/[\0\n\r\x1a'"\\]/g, (ch) => ESCAPES[ch] ?? ch) + "'";
+}
+
+const ESCAPES: Record<string, string> = {
+  '\0': '\\0',
+  '\n': '\\n',
+  '\r': '\\r',
+  '\x1a': '\\Z',
+  "'": "\\'",
+  '"': '\\"',
+  '\\': '\\\\',
+};
+
+/** Binary-valued column types, whose values are raw bytes (shown and scripted as hex). */
+export function isBinaryType(type: string): boolean {
+  return /^(binary|varbinary|tinyblob|blob|mediumblob|longblob|bit|geometry|point|linestring|polygon|multipoint|multilinestring|multipolygon|geometrycollection)\b/i.test(
+    type,
+  );
+}
+
+/** The column definition for a staged copy: the target's type, charset and collation; always nullable. */
+export function stagedColumnDefinition(column: Column): string {
+  return `${quoteIdent(column.name)} ${column.type} NULL DEFAULT NULL`;
+}
+
+export function findColumn(schema: TableSchema, name: string): Column | undefined {
+  return schema.columns.find((c) => c.name === name);
+}
+
+let counter = 0;
+
+/** A fresh name for a session's temporary table. */
+export function tempName(kind: string): string {
+  counter += 1;
+  return `rowback_${kind}_${process.pid}_${counter}`;
+}

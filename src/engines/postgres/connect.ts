@@ -1,0 +1,115 @@
+import pg from 'pg';
+import { RowbackError } from '../../core/errors.js';
+import { redactUrl, registerUrlSecrets } from '../../core/redact.js';
+import type { ConnectOptions } from '../engine.js';
+import { mapError } from './errors.js';
+
+/**
+ * Settings that decide how values are written as text. Pinned on every session, source and target alike,
+ * so that the same value always has the same bytes.
+ */
+export const PINNED_SETTINGS: Record<string, string> = {
+  client_encoding: 'UTF8',
+  DateStyle: 'ISO, YMD',
+  IntervalStyle: 'postgres',
+  TimeZone: 'UTC',
+  extra_float_digits: '3',
+  bytea_output: 'hex',
+};
+
+/** Every value comes back as the server's own text: no JS numbers, Dates or Buffers. */
+const RAW_TEXT: pg.CustomTypesConfig = {
+  getTypeParser: (() => (value: string) => value) as unknown as pg.CustomTypesConfig['getTypeParser'],
+};
+
+const CONNECT_TIMEOUT_MS = 10_000;
+
+/** One open session plus what cancel and error messages need. */
+export interface PgSession {
+  client: pg.Client;
+  url: string;
+  redactedUrl: string;
+  applicationName: string;
+  backendPid: number;
+  /** Set by cancel(): the next failure is reported as 'interrupted'. */
+  cancelled: boolean;
+  closed: boolean;
+  /** A counter for unique temporary table names in this session. */
+  nextId: number;
+}
+
+/** Opens a client with raw-text values and pinned settings. Throws RowbackError('connection'). */
+export async function openClient(url: string, applicationName: string): Promise<pg.Client> {
+  registerUrlSecrets(url);
+  const client = new pg.Client({
+    connectionString: url,
+    types: RAW_TEXT,
+    application_name: applicationName,
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+  });
+  // A server that goes away between statements emits 'error'; the next query reports it.
+  client.on('error', () => {});
+  try {
+    await client.connect();
+  } catch (error) {
+    await client.end().catch(() => {});
+    throw connectError(url, error);
+  }
+  return client;
+}
+
+/** Opens a session: connect, pin settings, apply the target's profile. */
+export async function openSession(url: string, options: ConnectOptions = {}): Promise<PgSession> {
+  const applicationName = options.applicationName ?? 'rowback';
+  const client = await openClient(url, applicationName);
+  const redactedUrl = redactUrl(url);
+  try {
+    const settings = { ...(options.profile ?? {}), ...PINNED_SETTINGS };
+    const names = Object.keys(settings);
+    const values = names.map((n) => settings[n]!);
+    const result = await client.query<{ pid: string }>(
+      'SELECT pg_backend_pid()::text AS pid FROM (SELECT set_config(n, v, false) FROM unnest($1::text[], $2::text[]) AS s(n, v)) AS pinned LIMIT 1',
+      [names, values],
+    );
+    return {
+      client,
+      url,
+      redactedUrl,
+      applicationName,
+      backendPid: Number(result.rows[0]!.pid),
+      cancelled: false,
+      closed: false,
+      nextId: 1,
+    };
+  } catch (error) {
+    await client.end().catch(() => {});
+    throw mapError(error, `setting up the session on ${redactedUrl}`);
+  }
+}
+
+/** Explains a failed connect in words a user can act on, naming the redacted URL only. */
+function connectError(url: string, error: unknown): RowbackError {
+  const e = error as { code?: string; message?: string };
+  const where = redactUrl(url);
+  const code = e?.code ?? '';
+  let why: string;
+  let hint: string | undefined;
+  if (code === 'ECONNREFUSED') {
+    why = 'the connection was refused (is the server running and listening on that host and port?)';
+  } else if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
+    why = 'the host name is unknown';
+  } else if (code === '28P01' || code === '28000') {
+    why = 'authentication failed (wrong user or password, or pg_hba.conf does not allow this connection)';
+    hint = 'Check the user and password in the URL, or set PGPASSWORD.';
+  } else if (code === '3D000') {
+    why = 'the database does not exist';
+  } else if (/timeout/i.test(e?.message ?? '')) {
+    why = `no answer within ${CONNECT_TIMEOUT_MS / 1000} s`;
+  } else {
+    why = e?.message ?? String(error);
+  }
+  return new RowbackError('connection', `Cannot connect to ${where}: ${why}.`, {
+    cause: error,
+    ...(hint ? { hint } : {}),
+  });
+}

@@ -1,0 +1,65 @@
+import { isRowbackError, RowbackError } from '../../core/errors.js';
+
+/** The fields of a server error that rowback reads (pg's DatabaseError, or a socket error). */
+interface DriverError {
+  code?: string;
+  message?: string;
+  detail?: string;
+  hint?: string;
+}
+
+const LOST_CONNECTION = /Connection terminated|ECONNRESET|EPIPE|Client has encountered a connection error|not queryable/i;
+
+/** True when the session is gone (the server rolls back whatever was open). */
+export function isConnectionLost(error: unknown): boolean {
+  const e = error as DriverError;
+  const code = e?.code ?? '';
+  return (
+    code === 'ECONNRESET' ||
+    code === 'EPIPE' ||
+    code.startsWith('08') ||
+    code === '57P01' ||
+    code === '57P02' ||
+    code === '57P03' ||
+    LOST_CONNECTION.test(e?.message ?? '')
+  );
+}
+
+/**
+ * Wraps a driver error with what rowback was doing ("while inserting missing rows into public.billing").
+ * RowbackErrors pass through unchanged.
+ */
+export function mapError(error: unknown, doing: string, options: { interrupted?: boolean } = {}): RowbackError {
+  if (isRowbackError(error)) return error;
+  const e = error as DriverError;
+  const text = e?.message ?? String(error);
+  const detail = e?.detail ? ` (${e.detail})` : '';
+  if (options.interrupted || e?.code === '57014') {
+    return new RowbackError('interrupted', `Interrupted while ${doing}; the transaction was rolled back.`, {
+      cause: error,
+    });
+  }
+  if (isConnectionLost(error)) {
+    return new RowbackError(
+      'connection',
+      `Lost the connection while ${doing}: ${text}. The transaction was rolled back by the server.`,
+      { cause: error, hint: 'Check the server is up and run the command again; nothing was written.' },
+    );
+  }
+  if (e?.code === '23503') {
+    return new RowbackError('missing-parent', `A foreign key check failed while ${doing}: ${text}${detail}`, {
+      cause: error,
+      hint: 'Restore the parent rows first (or the child rows after), then run this again.',
+    });
+  }
+  if (e?.code === '42501') {
+    return new RowbackError('privilege', `Permission denied while ${doing}: ${text}`, {
+      cause: error,
+      hint: 'Run as a user that may read, lock and write this table (and create temporary tables).',
+    });
+  }
+  return new RowbackError('internal', `Failed while ${doing}: ${text}${detail}`, {
+    cause: error,
+    ...(e?.hint ? { hint: e.hint } : {}),
+  });
+}

@@ -1,0 +1,128 @@
+import type pg from 'pg';
+import { RowbackError } from '../../core/errors.js';
+import type { PlanCounts, RowClass } from '../../core/plan.js';
+import type { TableSchema } from '../../core/table.js';
+import type { Staged } from '../engine.js';
+import type { PgSession } from './connect.js';
+import { mapError } from './errors.js';
+import { stagedTable, tempName } from './stage.js';
+import { columnList, filter, keyJoin, qualified, quoteIdent, textDiffers } from './sql.js';
+
+/** The plan table's class column. */
+export const CLASS_COLUMN = 'rowback_class';
+
+/** A classification materialised on the server: one row per key with its class. */
+export interface PlanTable {
+  /** Quoted temporary table name. */
+  table: string;
+  key: string[];
+  where: string | undefined;
+}
+
+/** Plans built outside an apply, reused by samples() and missingParents() until the next plan(). */
+const cachedPlans = new WeakMap<Staged, PlanTable>();
+
+export function requireKey(target: TableSchema): string[] {
+  const key = target.key?.columns;
+  if (!key || key.length === 0) {
+    throw new RowbackError('no-key', `${target.ref.schema}.${target.ref.name} has no primary key or unique NOT NULL key.`, {
+      hint: 'Name the columns that identify a row with --key col1,col2.',
+    });
+  }
+  return key;
+}
+
+/**
+ * Turns off nested loops for the statements of the current transaction. Right after an accident the
+ * target's statistics say "empty", and a nested loop over a table that in fact holds a million rows is
+ * quadratic; hash and merge joins stay linear whatever the estimates say.
+ */
+export async function avoidNestedLoops(client: pg.Client): Promise<void> {
+  await client.query('SET LOCAL enable_nestloop = off');
+}
+
+/**
+ * Classifies every staged key against the target into a new temporary plan table and ANALYZEs it.
+ * missing: staged key absent from the target; changed: present with a different text in some staged
+ * column; same: no difference; extra: target rows under `where` whose key is not staged. Call inside a
+ * transaction; `onCommitDrop` ties the table's life to it.
+ */
+export async function createPlanTable(
+  session: PgSession,
+  staged: Staged,
+  where: string | undefined,
+  onCommitDrop: boolean,
+): Promise<PlanTable> {
+  const key = requireKey(staged.target);
+  const source = stagedTable(staged);
+  const target = qualified(staged.target.ref);
+  const compared = staged.columns.filter((c) => !key.includes(c));
+  const table = tempName(session, 'plan');
+  await avoidNestedLoops(session.client);
+  await session.client.query(
+    `CREATE TEMP TABLE ${table.slice('pg_temp.'.length)} ${onCommitDrop ? 'ON COMMIT DROP' : ''} AS
+     SELECT CASE WHEN t.ctid IS NULL THEN 'missing' WHEN ${textDiffers(compared, 's', 't')} THEN 'changed' ELSE 'same' END
+              AS ${quoteIdent(CLASS_COLUMN)}, ${columnList(key, 's')}
+     FROM ${source} AS s LEFT JOIN ${target} AS t ON ${keyJoin(key, 't', 's')}
+     UNION ALL
+     SELECT 'extra', ${columnList(key, 't')}
+     FROM ${target} AS t
+     WHERE ${filter(where)} AND NOT EXISTS (SELECT 1 FROM ${source} AS s WHERE ${keyJoin(key, 't', 's')})`,
+  );
+  await session.client.query(`ANALYZE ${table}`);
+  return { table, key, where };
+}
+
+/** Counts per class of a plan table. */
+export async function countPlan(client: pg.Client, plan: PlanTable): Promise<PlanCounts> {
+  const found = await client.query<{ class: RowClass; n: string }>(
+    `SELECT ${quoteIdent(CLASS_COLUMN)} AS class, count(*)::text AS n FROM ${plan.table} GROUP BY 1`,
+  );
+  const counts: PlanCounts = { missing: 0, changed: 0, extra: 0, same: 0 };
+  for (const row of found.rows) counts[row.class] = Number(row.n);
+  return counts;
+}
+
+/** Runs `fn` in a transaction that is always rolled back (read-only work on temp tables). */
+export async function inReadTransaction<T>(session: PgSession, doing: string, fn: () => Promise<T>): Promise<T> {
+  const { client } = session;
+  try {
+    await client.query('BEGIN');
+    const result = await fn();
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw mapError(error, doing, { interrupted: session.cancelled });
+  }
+}
+
+/** Classifies staged rows (see createPlanTable) and keeps the plan for samples() and missingParents(). */
+export async function planStaged(session: PgSession, staged: Staged, where: string | undefined): Promise<PlanCounts> {
+  const previous = cachedPlans.get(staged);
+  if (previous) {
+    cachedPlans.delete(staged);
+    await session.client.query(`DROP TABLE IF EXISTS ${previous.table}`).catch(() => {});
+  }
+  return inReadTransaction(session, `planning ${staged.target.ref.schema}.${staged.target.ref.name}`, async () => {
+    const plan = await createPlanTable(session, staged, where, false);
+    cachedPlans.set(staged, plan);
+    return countPlan(session.client, plan);
+  });
+}
+
+/** The cached plan for these options, building it when absent or built for another filter. */
+export async function cachedPlan(session: PgSession, staged: Staged, where: string | undefined): Promise<PlanTable> {
+  const plan = cachedPlans.get(staged);
+  if (plan && plan.where === where) return plan;
+  await planStaged(session, staged, where);
+  return cachedPlans.get(staged)!;
+}
+
+/** Drops the cached plan table of a staged table. */
+export async function dropCachedPlan(session: PgSession, staged: Staged): Promise<void> {
+  const plan = cachedPlans.get(staged);
+  if (!plan) return;
+  cachedPlans.delete(staged);
+  await session.client.query(`DROP TABLE IF EXISTS ${plan.table}`);
+}

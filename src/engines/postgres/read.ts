@@ -1,0 +1,67 @@
+import type pg from 'pg';
+import { to as copyTo } from 'pg-copy-streams';
+import type { TableSchema } from '../../core/table.js';
+import type { ReadOptions, RowStream } from '../engine.js';
+import { mapError } from './errors.js';
+import { byteOrder, columnList, filter, qualified, quoteLiteral } from './sql.js';
+
+/**
+ * An expression giving the physical table of each row as `schema.name` (quoted only where needed, so
+ * it is valid regclass input). `tableoid::regclass::text` would depend on search_path, so map oids.
+ */
+export async function originExpression(client: pg.Client, table: TableSchema, alias: string): Promise<string> {
+  const found = await client.query<{ oid: string; name: string }>(
+    `WITH RECURSIVE tree(oid) AS (
+       SELECT $1::regclass::oid UNION SELECT i.inhrelid FROM pg_inherits i JOIN tree ON i.inhparent = tree.oid)
+     SELECT c.oid::text AS oid, format('%I.%I', n.nspname, c.relname) AS name
+     FROM tree JOIN pg_class c ON c.oid = tree.oid JOIN pg_namespace n ON n.oid = c.relnamespace`,
+    [qualified(table.ref)],
+  );
+  const cases = found.rows.map((r) => `WHEN ${r.oid} THEN ${quoteLiteral(r.name)}`).join(' ');
+  return `CASE ${alias}.tableoid::oid ${cases} END`;
+}
+
+/** Columns that take a collation, so ORDER BY can ask for byte order. */
+export async function collatableColumns(client: pg.Client, table: TableSchema): Promise<Set<string>> {
+  const found = await client.query<{ name: string }>(
+    `SELECT attname AS name FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > 0 AND attcollation <> 0`,
+    [qualified(table.ref)],
+  );
+  return new Set(found.rows.map((r) => r.name));
+}
+
+/** The SELECT that `read` copies out. */
+export async function readQuery(client: pg.Client, table: TableSchema, options: ReadOptions): Promise<string> {
+  let select = columnList(options.columns, 't');
+  if (options.origin) select += `, ${await originExpression(client, table, 't')}`;
+  let sql = `SELECT ${select} FROM ${qualified(table.ref)} AS t WHERE ${filter(options.where)}`;
+  if (options.orderByKey && table.key) {
+    sql += ` ORDER BY ${byteOrder(table.key.columns, 't', await collatableColumns(client, table))}`;
+  }
+  return sql;
+}
+
+/**
+ * Streams rows out with `COPY (SELECT …) TO STDOUT` in the text format; values stay the server's bytes.
+ * The COPY starts when the stream is first read. A consumer that stops early must close the connection
+ * (or cancel), because the server keeps sending until the COPY ends.
+ */
+export async function* readRows(client: pg.Client, table: TableSchema, options: ReadOptions): RowStream {
+  let sql: string;
+  try {
+    sql = await readQuery(client, table, options);
+  } catch (error) {
+    throw mapError(error, `preparing to read ${table.ref.schema}.${table.ref.name}`);
+  }
+  yield* copyOut(client, sql, `reading ${table.ref.schema}.${table.ref.name}`);
+}
+
+/** Runs `COPY (sql) TO STDOUT` and yields its bytes with backpressure. */
+export async function* copyOut(client: pg.Client, select: string, doing: string): RowStream {
+  const stream = client.query(copyTo(`COPY (${select}) TO STDOUT`));
+  try {
+    for await (const chunk of stream) yield chunk as Buffer;
+  } catch (error) {
+    throw mapError(error, doing);
+  }
+}

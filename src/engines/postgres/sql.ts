@@ -1,0 +1,62 @@
+import type { TableRef } from '../../core/table.js';
+
+/** Quotes an identifier the PostgreSQL way: always, so case, spaces and keywords survive. */
+export function quoteIdent(name: string): string {
+  return '"' + name.replace(/"/g, '""') + '"';
+}
+
+/** `"schema"."name"` for a resolved table. */
+export function qualified(ref: Required<TableRef>): string {
+  return quoteIdent(ref.schema) + '.' + quoteIdent(ref.name);
+}
+
+/** A string literal, for the few places a parameter cannot go (DDL, COPY). */
+export function quoteLiteral(text: string): string {
+  return "'" + text.replace(/'/g, "''") + "'";
+}
+
+/** `a."x", a."y"` (or without alias). */
+export function columnList(columns: string[], alias?: string): string {
+  const prefix = alias ? alias + '.' : '';
+  return columns.map((c) => prefix + quoteIdent(c)).join(', ');
+}
+
+/** `a."k1" = b."k1" AND …`: keys match with their own type's equality, as the unique index does. */
+export function keyJoin(key: string[], a: string, b: string): string {
+  return key.map((k) => `${a}.${quoteIdent(k)} = ${b}.${quoteIdent(k)}`).join(' AND ');
+}
+
+/** True when some column's text differs: values compare by exact text, never by the type's `=`. */
+export function textDiffers(columns: string[], a: string, b: string): string {
+  if (columns.length === 0) return 'false';
+  return columns.map((c) => `${textOf(a, c)} IS DISTINCT FROM ${textOf(b, c)}`).join(' OR ');
+}
+
+/** True when all columns have the same text on both sides. */
+export function textEquals(columns: string[], a: string, b: string): string {
+  if (columns.length === 0) return 'true';
+  return columns.map((c) => `${textOf(a, c)} IS NOT DISTINCT FROM ${textOf(b, c)}`).join(' AND ');
+}
+
+/** A column's text in byte order (the session is pinned, so the text is stable). */
+export function textOf(alias: string, column: string): string {
+  return `(${alias}.${quoteIdent(column)})::text COLLATE "C"`;
+}
+
+/** `ORDER BY` terms in byte order for the given columns; `collatable` lists those that take COLLATE. */
+export function byteOrder(columns: string[], alias: string, collatable: Set<string>): string {
+  return columns
+    .map((c) => `${alias}.${quoteIdent(c)}${collatable.has(c) ? ' COLLATE "C"' : ''}`)
+    .join(', ');
+}
+
+/** A user filter as a boolean term; `true` when absent. Only ever spliced into a WHERE. */
+export function filter(where: string | undefined): string {
+  return where ? `(${where})` : 'true';
+}
+
+/** A key as one text value for messages: `42` or `(1,abc)`. */
+export function keyText(key: string[], alias: string): string {
+  if (key.length === 1) return `(${alias}.${quoteIdent(key[0]!)})::text`;
+  return `'(' || concat_ws(',', ${key.map((k) => `coalesce((${alias}.${quoteIdent(k)})::text, 'NULL')`).join(', ')}) || ')'`;
+}

@@ -1,0 +1,88 @@
+import { pipeline } from 'node:stream/promises';
+import { from as copyFrom } from 'pg-copy-streams';
+import { RowbackError } from '../../core/errors.js';
+import { countingRows } from '../../core/rows.js';
+import type { TableSchema } from '../../core/table.js';
+import type { RowStream, Staged, StageOptions } from '../engine.js';
+import type { PgSession } from './connect.js';
+import { mapError } from './errors.js';
+import { columnList, qualified, quoteIdent } from './sql.js';
+
+/** The staged table's extra column naming each row's origin (physical child table). */
+export const ORIGIN_COLUMN = 'rowback_origin';
+
+/** Where each Staged lives on the server; the core only sees the Staged interface. */
+const stagedTables = new WeakMap<Staged, string>();
+
+/** The quoted name of a staged table, e.g. `pg_temp."rowback_stage_3"`. */
+export function stagedTable(staged: Staged): string {
+  const name = stagedTable.lookup(staged);
+  if (!name) throw new RowbackError('internal', 'This staged table belongs to another connection or was dropped.');
+  return name;
+}
+stagedTable.lookup = (staged: Staged): string | undefined => stagedTables.get(staged);
+
+export function forgetStaged(staged: Staged): void {
+  stagedTables.delete(staged);
+}
+
+/** A fresh temporary table name for this session. */
+export function tempName(session: PgSession, what: string): string {
+  return `pg_temp.${quoteIdent(`rowback_${what}_${session.nextId++}`)}`;
+}
+
+/** Checks the staged columns exist in the target and are writable. */
+function checkColumns(target: TableSchema, columns: string[]): void {
+  const byName = new Map(target.columns.map((c) => [c.name, c]));
+  for (const name of columns) {
+    const column = byName.get(name);
+    if (!column) {
+      throw new RowbackError('schema-mismatch', `${target.ref.schema}.${target.ref.name} has no column "${name}".`);
+    }
+    if (column.generated !== 'no') {
+      throw new RowbackError('schema-mismatch', `Column "${name}" is generated; rowback never writes it.`);
+    }
+  }
+}
+
+/**
+ * Creates a temporary table with the target's column types (plus the origin column when asked) and
+ * COPYs the stream into it with backpressure, then ANALYZEs it so joins against it are planned well.
+ */
+export async function stageRows(
+  session: PgSession,
+  target: TableSchema,
+  rows: RowStream,
+  options: StageOptions,
+): Promise<Staged> {
+  checkColumns(target, options.columns);
+  const table = tempName(session, 'stage');
+  const what = `staging rows of ${target.ref.schema}.${target.ref.name}`;
+  const { client } = session;
+  let count = 0;
+  try {
+    await client.query(
+      `CREATE TEMP TABLE ${table.slice('pg_temp.'.length)} AS SELECT ${columnList(options.columns)} FROM ${qualified(target.ref)} WITH NO DATA`,
+    );
+    const copied = [...options.columns, ...(options.origin ? [ORIGIN_COLUMN] : [])];
+    if (options.origin) await client.query(`ALTER TABLE ${table} ADD COLUMN ${quoteIdent(ORIGIN_COLUMN)} text`);
+    const sink = client.query(copyFrom(`COPY ${table} (${columnList(copied)}) FROM STDIN`));
+    const counted = options.onProgress ? countingRows(rows, options.onProgress) : rows;
+    await pipeline(counted, sink);
+    count = sink.rowCount;
+    await client.query(`ANALYZE ${table}`);
+  } catch (error) {
+    throw mapError(error, what, { interrupted: session.cancelled });
+  }
+  const staged: Staged = { target, columns: [...options.columns], origin: options.origin === true, rows: count };
+  stagedTables.set(staged, table);
+  return staged;
+}
+
+/** Drops a staged table; a no-op when it is already gone. */
+export async function dropStagedTable(session: PgSession, staged: Staged): Promise<void> {
+  const table = stagedTable.lookup(staged);
+  if (!table) return;
+  forgetStaged(staged);
+  await session.client.query(`DROP TABLE IF EXISTS ${table}`);
+}

@@ -1,0 +1,192 @@
+import type { Scenario } from './scenarios.js';
+import { MYSQL_VALUES } from './values-mysql.js';
+import { N, row } from './text.js';
+
+/**
+ * The value matrix: every awkward value each engine has, restored byte for byte, once through the path taken
+ * after `DELETE` without `WHERE` (the target holds none of the source keys) and once through staging and
+ * planning (some rows deleted, one changed, one written since).
+ */
+
+const PG_DDL = [
+  `CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy')`,
+  `CREATE TABLE vals (id int PRIMARY KEY, big bigint, num numeric(38,10), anynum numeric, ts timestamptz,
+     d date, t time, iv interval, b bytea, j json, jb jsonb, arr int[], tarr text[], m mood, u uuid, txt text,
+     f8 double precision, f4 real)`,
+];
+
+const PG_SEED = [
+  String.raw`INSERT INTO vals VALUES
+   (1, 9007199254740993, 1234567890123456789012345678.0123456789, 'NaN', '2026-03-01 12:34:56.123456+02',
+    '2026-02-28', '23:59:59.999999', '1 year 2 mons 3 days 04:05:06.789', '\x00ff005c0a09'::bytea,
+    '{"b": 1,  "a": [1, 2]}', '{"b": 1,  "a": [1, 2]}', ARRAY[1, NULL, 3], ARRAY['a b', NULL, 'c"d', ''],
+    'happy', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', E'tab\there\nnew\\back\r ü 😀', '-0', 'NaN'),
+   (2, -9223372036854775808, -0.0000000001, 'Infinity', 'infinity', '-infinity', '00:00:00', '-1 days',
+    '\x'::bytea, 'null', '"x"', '{}', '{}', 'sad', '00000000-0000-0000-0000-000000000000', '',
+    'Infinity', '-Infinity'),
+   (3, 9223372036854775807, 0, -0.5, '1999-12-31 23:59:59.000001+00', '0001-01-01', '12:00', '00:00:00.000001',
+    '\x00'::bytea, '[]', '{}', '{NULL}', '{NULL}', 'ok', 'ffffffff-ffff-ffff-ffff-ffffffffffff', E'\\N',
+    0.1, 0.1),
+   (4, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)`,
+];
+
+/** The seed as `dump` prints it (COPY text: `\\` is one backslash, `\t` a tab). */
+const PG_LINES = [
+  row(
+    '1',
+    '9007199254740993',
+    '1234567890123456789012345678.0123456789',
+    'NaN',
+    '2026-03-01 10:34:56.123456+00',
+    '2026-02-28',
+    '23:59:59.999999',
+    '1 year 2 mons 3 days 04:05:06.789',
+    String.raw`\\x00ff005c0a09`,
+    '{"b": 1,  "a": [1, 2]}',
+    '{"a": [1, 2], "b": 1}',
+    '{1,NULL,3}',
+    String.raw`{"a b",NULL,"c\\"d",""}`,
+    'happy',
+    'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11',
+    String.raw`tab\there\nnew\\back\r ü 😀`,
+    '-0',
+    'NaN',
+  ),
+  row(
+    '2',
+    '-9223372036854775808',
+    '-0.0000000001',
+    'Infinity',
+    'infinity',
+    '-infinity',
+    '00:00:00',
+    '-1 days',
+    String.raw`\\x`,
+    'null',
+    '"x"',
+    '{}',
+    '{}',
+    'sad',
+    '00000000-0000-0000-0000-000000000000',
+    '',
+    'Infinity',
+    '-Infinity',
+  ),
+  row(
+    '3',
+    '9223372036854775807',
+    '0.0000000000',
+    '-0.5',
+    '1999-12-31 23:59:59.000001+00',
+    '0001-01-01',
+    '12:00:00',
+    '00:00:00.000001',
+    String.raw`\\x00`,
+    '[]',
+    '{}',
+    '{NULL}',
+    '{NULL}',
+    'ok',
+    'ffffffff-ffff-ffff-ffff-ffffffffffff',
+    String.raw`\\N`,
+    '0.1',
+    '0.1',
+  ),
+  row('4', ...Array<string>(17).fill(N)),
+];
+
+const PG_EXTRA_LINE = row('9', ...Array<string>(14).fill(N), 'written since', N, N);
+
+const PARTIAL_ACCIDENT = {
+  postgres: [
+    'DELETE FROM vals WHERE id IN (1, 2)',
+    `UPDATE vals SET txt = 'edited' WHERE id = 3`,
+    `INSERT INTO vals (id, txt) VALUES (9, 'written since')`,
+  ],
+  mysql: [
+    'DELETE FROM vals WHERE id IN (1, 2)',
+    `UPDATE vals SET txt = 'edited' WHERE id = 3`,
+    `INSERT INTO vals (id, txt) VALUES (9, 'written since')`,
+  ],
+};
+
+export const VALUE_SCENARIOS: Scenario[] = [
+  {
+    name: 'restores every value type byte for byte after a DELETE without WHERE',
+    table: 'vals',
+    orderBy: ['id'],
+    ddl: { postgres: PG_DDL, mysql: MYSQL_VALUES.ddl },
+    seed: { postgres: PG_SEED, mysql: MYSQL_VALUES.seed },
+    accident: ['DELETE FROM vals'],
+    expect: {
+      plan: { missing: 4, changed: 0, extra: 0, same: 0 },
+      applied: { inserted: 4, updated: 0, deleted: 0 },
+      final: { postgres: PG_LINES, mysql: MYSQL_VALUES.lines },
+    },
+  },
+  {
+    name: 'restores every value type byte for byte through staging, keeping a row written since',
+    table: 'vals',
+    orderBy: ['id'],
+    ddl: { postgres: PG_DDL, mysql: MYSQL_VALUES.ddl },
+    seed: { postgres: PG_SEED, mysql: MYSQL_VALUES.seed },
+    accident: PARTIAL_ACCIDENT,
+    options: { changed: 'take-source' },
+    expect: {
+      plan: { missing: 2, changed: 1, extra: 1, same: 1 },
+      applied: { inserted: 2, updated: 1, deleted: 0 },
+      final: { postgres: [...PG_LINES, PG_EXTRA_LINE], mysql: [...MYSQL_VALUES.lines, MYSQL_VALUES.extraLine] },
+    },
+  },
+  {
+    name: 'calls a row changed when its text differs even where the type calls the values equal',
+    table: 'texts',
+    orderBy: ['id'],
+    ddl: {
+      postgres: ['CREATE TABLE texts (id int PRIMARY KEY, n numeric, f float8, j json, jb jsonb, t text)'],
+      mysql: [
+        `CREATE TABLE texts (id int PRIMARY KEY, n DECIMAL(10,2), v VARCHAR(10), j JSON, t TEXT)
+           ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci`,
+      ],
+    },
+    seed: {
+      postgres: [
+        `INSERT INTO texts SELECT i, 1.0, 0, '{"a":1}', '{"a":1}', CASE WHEN i = 5 THEN NULL ELSE 'a' END
+           FROM generate_series(1, 5) AS i`,
+      ],
+      mysql: [
+        `INSERT INTO texts VALUES (1, 1.5, 'a', '{"a":1}', 'a'), (2, 1.5, 'a', '{"a":1}', 'a'),
+           (3, 1.5, 'a', '{"a":1}', 'a'), (4, 1.5, 'a', '{"a":1}', 'a'), (5, 1.5, 'a', '{"a":1}', NULL)`,
+      ],
+    },
+    accident: {
+      // numeric 1.0 = 1.00, float 0 = -0, json spacing; jsonb normalises its text, so row 4 stays the same
+      postgres: [
+        'UPDATE texts SET n = 1.00 WHERE id = 1',
+        `UPDATE texts SET f = '-0' WHERE id = 2`,
+        `UPDATE texts SET j = '{"a": 1}' WHERE id = 3`,
+        `UPDATE texts SET jb = '{ "a" : 1 }' WHERE id = 4`,
+        `UPDATE texts SET t = '' WHERE id = 5`,
+      ],
+      // PAD SPACE and case-insensitive collations call 'a ' and 'A' equal to 'a'; DECIMAL(10,2) stores 1.50
+      mysql: [
+        `UPDATE texts SET v = 'a ' WHERE id = 1`,
+        `UPDATE texts SET v = 'A' WHERE id = 2`,
+        `UPDATE texts SET j = '{"a": 1}' WHERE id = 3`,
+        'UPDATE texts SET n = 1.500 WHERE id = 4',
+        `UPDATE texts SET t = '' WHERE id = 5`,
+      ],
+    },
+    options: { changed: 'take-source' },
+    expect: {
+      plan: { missing: 0, changed: 4, extra: 0, same: 1 },
+      applied: { inserted: 0, updated: 4, deleted: 0 },
+      final: {
+        postgres: [1, 2, 3, 4, 5].map((i) =>
+          row(String(i), '1.0', '0', '{"a":1}', '{"a": 1}', i === 5 ? N : 'a'),
+        ),
+        mysql: [1, 2, 3, 4, 5].map((i) => row(String(i), '1.50', 'a', '{"a":1}', i === 5 ? N : 'a')),
+      },
+    },
+  },
+];

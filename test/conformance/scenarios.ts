@@ -1,0 +1,54 @@
+import type { AppliedCounts, ChangedPolicy, ExtraPolicy, PlanCounts } from '../../src/index.js';
+import type { EngineName } from '../harness/index.js';
+import { KEY_SCENARIOS } from './scenarios-keys.js';
+import { POLICY_SCENARIOS } from './scenarios-policies.js';
+import { VALUE_SCENARIOS } from './scenarios-values.js';
+
+/** One value per engine, or one value both engines share. */
+export type PerEngine<T> = T | { postgres: T; mysql: T };
+
+/** SQL statements run one by one (a client need not accept several statements in one call). */
+export type Statements = PerEngine<string[]>;
+
+/**
+ * A restore scenario, written once and run against every engine. The source gets `ddl` + `seed` (the past
+ * state); the target gets the same, then `accident` (the DELETE, then writes made since). rowback restores the
+ * target from the source with `options`; the final target table must equal `expect.final` line for line, in the
+ * text `Scratch.dump` prints (tab-separated, `\N` for NULL, ordered by `orderBy`).
+ */
+export interface Scenario {
+  /** A sentence of behaviour. */
+  name: string;
+  table: string;
+  /** Columns ordering the dump; a key, so the order is total. */
+  orderBy: string[];
+  ddl: Statements;
+  seed: Statements;
+  accident: Statements;
+  options?: {
+    changed?: ChangedPolicy;
+    extra?: ExtraPolicy;
+    where?: string;
+    key?: string[];
+  };
+  expect: {
+    plan: PlanCounts;
+    applied: AppliedCounts;
+    final: PerEngine<string[]>;
+  };
+  /**
+   * Run on the target after the restore, then the table must equal `final` (e.g. a row inserted with the
+   * default key must not collide with restored keys).
+   */
+  after?: { sql: Statements; final: PerEngine<string[]> };
+}
+
+/** Picks one engine's value. */
+export function forEngine<T>(value: PerEngine<T>, engine: EngineName): T {
+  if (typeof value === 'object' && value !== null && !Array.isArray(value) && 'postgres' in value) {
+    return (value as { postgres: T; mysql: T })[engine];
+  }
+  return value as T;
+}
+
+export const SCENARIOS: Scenario[] = [...VALUE_SCENARIOS, ...KEY_SCENARIOS, ...POLICY_SCENARIOS];
