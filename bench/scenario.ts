@@ -49,6 +49,10 @@ export interface Scenario {
   expected(db: SqlSession, kase: CaseName, rows: number): Promise<Fingerprint>;
   /** The manual way: dump the table's data from the source and load it into the target. */
   manual(source: string, target: string): Pipeline;
+  /** Names the physical floor in the report. */
+  readonly floorLabel: string;
+  /** The physical floor: the table's raw text moved from the source into the emptied target, nothing else. */
+  floor(source: string, target: string): Promise<void>;
   /** Drops whatever helper objects `create` made. */
   cleanup(db: SqlSession): Promise<void>;
 }

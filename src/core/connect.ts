@@ -1,12 +1,13 @@
 import type { Connection } from '../engines/engine.js';
 import { engineForUrl } from '../engines/index.js';
+import { openSource, type Source } from '../sources/index.js';
 import { RowbackError } from './errors.js';
-import { redactUrl, registerUrlSecrets } from './redact.js';
+import { registerUrlSecrets } from './redact.js';
 
-/** The two sessions of a diff or restore: the target first, so its settings can be pinned on the source. */
+/** The two sides of a diff or restore: the target first, so its settings can be pinned on the source. */
 export interface Sessions {
   target: Connection;
-  source: Connection;
+  source: Source;
   close(): Promise<void>;
 }
 
@@ -20,15 +21,7 @@ export async function openSessions(from: string, to: string): Promise<Sessions> 
   registerUrlSecrets(from);
   const target = await openTarget(to);
   try {
-    const engine = await engineForUrl(from);
-    if (engine.name !== target.engine.name) {
-      throw new RowbackError(
-        'unsupported',
-        `The source ${redactUrl(from)} is ${engine.name} and the target ${target.redactedUrl} is ${target.engine.name}.`,
-        { hint: 'rowback restores between servers of the same engine; dump the source to a file first for cross-engine moves.' },
-      );
-    }
-    const source = await engine.connect(from, { profile: await target.profile(), applicationName: 'rowback (source)' });
+    const source = await openSource(from, { profile: await target.profile(), targetEngine: target.engine.name });
     return {
       target,
       source,
@@ -43,10 +36,10 @@ export async function openSessions(from: string, to: string): Promise<Sessions> 
 }
 
 /** Turns an AbortSignal into cancelling the running statements, so an open transaction rolls back. */
-export function cancelOnAbort(signal: AbortSignal | undefined, connections: Connection[]): () => void {
+export function cancelOnAbort(signal: AbortSignal | undefined, sides: { cancel(): Promise<void> }[]): () => void {
   if (!signal) return () => {};
   const onAbort = () => {
-    for (const c of connections) void c.cancel().catch(() => {});
+    for (const side of sides) void side.cancel().catch(() => {});
   };
   if (signal.aborted) onAbort();
   signal.addEventListener('abort', onAbort, { once: true });
@@ -55,6 +48,6 @@ export function cancelOnAbort(signal: AbortSignal | undefined, connections: Conn
 
 export function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) {
-    throw new RowbackError('interrupted', 'Interrupted; nothing was written (any open transaction was rolled back).');
+    throw new RowbackError('interrupted', 'Interrupted; the open transaction was rolled back, nothing was written.');
   }
 }

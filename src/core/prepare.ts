@@ -3,9 +3,8 @@ import { matchColumns } from './columns.js';
 import { openSessions, type Sessions } from './connect.js';
 import type { CommonOptions, ProgressEvent } from './options.js';
 import { type MissingParent, type PlanCounts, type Policy, type RowClass, type SampleRow } from './plan.js';
-import { redactUrl } from './redact.js';
 import { describeTable, requireKey } from './resolve.js';
-import { formatTable, type TableSchema } from './table.js';
+import { formatTable, parseTableRef, type TableSchema } from './table.js';
 import { checkWhereShape } from './where.js';
 
 /** Everything known about one diff/restore once both sides are connected and described. */
@@ -33,7 +32,9 @@ export async function prepare(options: CommonOptions): Promise<Prepared> {
     progress({ step: 'describe', message: 'describing tables' });
     const target = await describeTable(sessions.target, options.table, 'target', options.key);
     const key = requireKey(target);
-    const source = await describeTable(sessions.source, options.fromTable ?? options.table, 'source', key);
+    // As the user wrote it: a MySQL source database may be named differently from the target's.
+    const sourceRef = parseTableRef(options.fromTable ?? options.table);
+    const source = await sessions.source.describe(sourceRef, key);
     const { columns, warnings } = matchColumns(source, target, key);
     if (where !== undefined) {
       await sessions.target.checkWhere(target, where);
@@ -49,7 +50,7 @@ export async function prepare(options: CommonOptions): Promise<Prepared> {
       where,
       origin,
       warnings,
-      sourceLabel: redactUrl(options.from),
+      sourceLabel: sessions.source.label,
       targetLabel: sessions.target.redactedUrl,
       tableLabel: formatTable(target.ref),
     };

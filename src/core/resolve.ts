@@ -6,15 +6,15 @@ import { formatTable, parseTableRef, type TableRef, type TableSchema } from './t
 /** Describes a table, turning "not found" into a message with close names. */
 export async function describeTable(
   connection: Connection,
-  name: string,
+  name: string | TableRef,
   side: 'source' | 'target',
   key?: string[],
 ): Promise<TableSchema> {
   let ref: TableRef;
   try {
-    ref = parseTableRef(name);
+    ref = typeof name === 'string' ? parseTableRef(name) : name;
   } catch {
-    throw new RowbackError('usage', `"${name}" is not a table name.`, { hint: 'Write table or schema.table.' });
+    throw new RowbackError('usage', `"${String(name)}" is not a table name.`, { hint: 'Write table or schema.table.' });
   }
   try {
     return await connection.describe(ref, key ? { key } : {});

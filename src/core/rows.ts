@@ -66,7 +66,6 @@ function decodeField(raw: Buffer): Buffer | null {
     }
     const next = String.fromCharCode(raw[++i]!);
     if (next in ESCAPES) out.push(ESCAPES[next]!);
-    else if (next === '0' && raw.length === 2) out.push(0); // MySQL writes NUL as \0
     else if (/[0-7]/.test(next)) {
       let octal = next;
       while (octal.length < 3 && i + 1 < raw.length && /[0-7]/.test(String.fromCharCode(raw[i + 1]!))) {

@@ -42,9 +42,13 @@ export async function serviceUser(name: string, serverName: string): Promise<OsU
   } catch {
     // reported below
   }
-  throw new RowbackError('unsupported', `${serverName} cannot run as root, and there is no "${name}" OS user to run it as.`, {
-    hint: `Create the user (for example: useradd --system --user-group ${name}) or run as a non-root user.`,
-  });
+  throw new RowbackError(
+    'unsupported',
+    `${serverName} cannot run as root, and there is no "${name}" OS user to run it as.`,
+    {
+      hint: `Create the user (for example: useradd --system --user-group ${name}) or run as a non-root user.`,
+    },
+  );
 }
 
 let setprivPath: Promise<string | undefined> | undefined;
@@ -73,9 +77,13 @@ export async function commandAs(
   if (!user) return { file, args };
   const runuser = await findExecutable('runuser', ['/usr/sbin', '/sbin']);
   if (!runuser) {
-    throw new RowbackError('unsupported', `Cannot switch to the "${user.name}" OS user: neither setpriv nor runuser is installed.`, {
-      hint: 'Install util-linux, or run as a non-root user.',
-    });
+    throw new RowbackError(
+      'unsupported',
+      `Cannot switch to the "${user.name}" OS user: neither setpriv nor runuser is installed.`,
+      {
+        hint: 'Install util-linux, or run as a non-root user.',
+      },
+    );
   }
   return { file: runuser, args: ['-u', user.name, '--', file, ...args] };
 }

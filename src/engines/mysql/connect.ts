@@ -204,7 +204,11 @@ export async function openSession(url: string, options: ConnectOptions = {}): Pr
     throw connectionError(error, redacted);
   }
   const own = (await session.scalar('SELECT @@SESSION.sql_mode')) ?? '';
-  const sqlMode = options.profile?.sql_mode ?? own;
+  // NO_BACKSLASH_ESCAPES only changes how rowback's own literals parse (never a value's text), so it is left out.
+  const sqlMode = (options.profile?.sql_mode ?? own)
+    .split(',')
+    .filter((m) => m && m.toUpperCase() !== 'NO_BACKSLASH_ESCAPES')
+    .join(',');
   // character_set_results utf8mb4 converts text columns to UTF-8 and leaves binary columns as raw bytes.
   await session.exec('SET NAMES utf8mb4 COLLATE utf8mb4_bin');
   await session.exec(`SET time_zone = '+00:00', SESSION sql_mode = ${quoteString(sqlMode)}`);

@@ -1,0 +1,107 @@
+/**
+ * `npm run bench`: rowback against the manual way (dump | load) and the physical floor (raw COPY / LOAD
+ * DATA), on two cases of the same accident, in the same run. Every rowback result is checked (row count and
+ * checksum) before its time is reported. Progress goes to stderr, the report to stdout.
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { redactUrl } from '../src/core/redact.js';
+import { openSession, type SqlSession } from '../src/demo/db.js';
+import { mysqlScenario } from './mysql.js';
+import { postgresScenario } from './postgres.js';
+import { running } from './process.js';
+import { type BenchReport, type CaseResult, caseResult, formatReport } from './report.js';
+import { type CaseName, NEW_WRITES } from './scenario.js';
+import { openServers } from './servers.js';
+import { runCase } from './steps.js';
+
+const { values } = parseArgs({
+  options: {
+    engine: { type: 'string', default: 'postgres' },
+    rows: { type: 'string', default: '1000000' },
+    json: { type: 'boolean', default: false },
+  },
+});
+const engine = values.engine;
+const rows = Number.parseInt(values.rows.replaceAll(/[_,]/g, ''), 10);
+if (engine !== 'postgres' && engine !== 'mysql') fail('--engine must be postgres or mysql');
+if (!Number.isSafeInteger(rows) || rows < 2) fail('--rows must be a whole number of at least 2');
+const cli = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
+if (!existsSync(cli)) fail('dist/cli/main.js is missing: run `npm run build` first');
+
+const started = Date.now();
+const log = (line: string) => {
+  process.stderr.write(`[bench ${((Date.now() - started) / 1000).toFixed(1).padStart(6)}s] ${line}\n`);
+};
+
+const servers = await openServers(engine, log);
+const sessions: SqlSession[] = [];
+let stopping = false;
+async function shutdown(): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  for (const child of running) child.kill('SIGTERM');
+  await Promise.allSettled(sessions.map((s) => s.close()));
+  await servers.stop();
+}
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    log(`${signal}: stopping`);
+    void shutdown().finally(() => process.exit(130));
+  });
+}
+
+let exitCode = 0;
+try {
+  const scenario = engine === 'postgres' ? postgresScenario(servers.binDir) : mysqlScenario();
+  const source = await openSession(servers.source);
+  sessions.push(source);
+  const target = await openSession(servers.target);
+  sessions.push(target);
+
+  log(`generating ${rows.toLocaleString('en-US')} rows of billing on the source…`);
+  await scenario.create(source, rows);
+  const [have, want] = [await scenario.fingerprint(source), await scenario.expected(source, 'A', rows)];
+  if (have.rows !== want.rows || have.checksum !== want.checksum) {
+    throw new Error('the generated source does not match its own checksum query; the bench is broken');
+  }
+  log('creating billing on the target…');
+  await scenario.create(target, 0);
+
+  const cases: CaseResult[] = [];
+  for (const kase of ['A', 'B'] as CaseName[]) {
+    const results = await runCase({ kase, rows, scenario, source, target, servers, cli, log });
+    cases.push(caseResult(kase, results));
+    if (results.some((r) => r.outcome === 'wrong')) exitCode = 1;
+  }
+  log('dropping the bench tables…');
+  await scenario.cleanup(source);
+  await scenario.cleanup(target);
+
+  const report: BenchReport = {
+    engine,
+    rows,
+    source: redactUrl(servers.source),
+    target: redactUrl(servers.target),
+    cases,
+  };
+  process.stdout.write(`${values.json ? JSON.stringify(report) : formatReport(report)}\n`);
+  if (!values.json) {
+    process.stdout.write(
+      `\ncase B: every other row deleted, then ${NEW_WRITES.toLocaleString('en-US')} new rows written; ` +
+        'a plain reload of the dump cannot merge them.\n',
+    );
+  }
+} catch (error) {
+  log(`failed: ${error instanceof Error ? error.message : String(error)}`);
+  exitCode = 1;
+} finally {
+  await shutdown();
+}
+process.exit(exitCode);
+
+function fail(message: string): never {
+  process.stderr.write(`bench: ${message}\n`);
+  process.exit(2);
+}

@@ -1,0 +1,104 @@
+import { CASE_TITLES, type CaseName } from './scenario.js';
+
+/** How one method did on one case. A wrong result never gets a speed. */
+export interface MethodResult {
+  method: 'rowback' | 'manual' | 'floor';
+  /** What ran, e.g. `pg_dump | psql`. */
+  label: string;
+  outcome: 'ok' | 'failed' | 'wrong';
+  /** Wall time, for outcome ok only. */
+  seconds?: number;
+  /** Source rows per second (every method reads the whole source table). */
+  rowsPerSecond?: number;
+  /** Why it failed or what is wrong. */
+  error?: string;
+  /** rowback only: its JSON report's counts and its peak memory. */
+  plan?: Record<string, number>;
+  applied?: Record<string, number>;
+  peakRssBytes?: number;
+  /** rowback only: the duration it reports itself (without process start). */
+  reportedSeconds?: number;
+}
+
+export interface CaseResult {
+  case: CaseName;
+  title: string;
+  results: MethodResult[];
+  /** rowback's time over the other method's, when both succeeded. */
+  ratios: { rowbackToManual?: number; rowbackToFloor?: number };
+}
+
+export interface BenchReport {
+  engine: 'postgres' | 'mysql';
+  rows: number;
+  source: string;
+  target: string;
+  cases: CaseResult[];
+}
+
+export function caseResult(kase: CaseName, results: MethodResult[]): CaseResult {
+  const seconds = (method: MethodResult['method']) => results.find((r) => r.method === method)?.seconds;
+  const ratio = (other: MethodResult['method']) => {
+    const mine = seconds('rowback');
+    const theirs = seconds(other);
+    return mine !== undefined && theirs !== undefined && theirs > 0 ? round(mine / theirs, 2) : undefined;
+  };
+  return {
+    case: kase,
+    title: CASE_TITLES[kase],
+    results,
+    ratios: { rowbackToManual: ratio('manual'), rowbackToFloor: ratio('floor') },
+  };
+}
+
+/** The human table. */
+export function formatReport(report: BenchReport): string {
+  const lines = [
+    `rowback bench: ${report.engine}, ${report.rows.toLocaleString('en-US')} rows (rows/s = source rows / wall time)`,
+    `source ${report.source}`,
+    `target ${report.target}`,
+    '',
+  ];
+  const header = ['case', 'method', 'seconds', 'rows/s', 'peak RSS', 'result'];
+  const table: string[][] = [header];
+  for (const kase of report.cases) {
+    kase.results.forEach((r, i) => {
+      table.push([
+        i === 0 ? `${kase.case}: ${kase.title}` : '',
+        r.label,
+        r.seconds === undefined ? '-' : r.seconds.toFixed(2),
+        r.rowsPerSecond === undefined ? '-' : Math.round(r.rowsPerSecond).toLocaleString('en-US'),
+        r.peakRssBytes === undefined ? '' : `${Math.round(r.peakRssBytes / 2 ** 20)} MB`,
+        describe(r),
+      ]);
+    });
+    const { rowbackToManual: manual, rowbackToFloor: floor } = kase.ratios;
+    table.push(['', 'rowback/manual', manual === undefined ? 'n/a' : `${manual}x`, '', '', '']);
+    table.push(['', 'rowback/floor', floor === undefined ? 'n/a' : `${floor}x`, '', '', '']);
+  }
+  const widths = header.map((_, c) => Math.max(...table.map((row) => row[c]!.length)));
+  for (const row of table) {
+    lines.push(
+      row
+        .map((cell, c) => (c === 2 || c === 3 || c === 4 ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!)))
+        .join('  ')
+        .trimEnd(),
+    );
+  }
+  return lines.join('\n');
+}
+
+function describe(r: MethodResult): string {
+  if (r.outcome === 'failed') return `FAILED: ${r.error ?? ''}`;
+  if (r.outcome === 'wrong') return `WRONG RESULT: ${r.error ?? ''}`;
+  if (r.applied) {
+    const a = r.applied;
+    return `ok (inserted ${a['inserted'] ?? 0}, updated ${a['updated'] ?? 0}, deleted ${a['deleted'] ?? 0})`;
+  }
+  return 'ok';
+}
+
+export function round(value: number, digits: number): number {
+  const scale = 10 ** digits;
+  return Math.round(value * scale) / scale;
+}

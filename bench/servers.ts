@@ -1,0 +1,69 @@
+import { openSession } from '../src/demo/db.js';
+
+/** A throwaway server as `src/servers/*` starts it. */
+interface Server {
+  url: string;
+  binDir?: string;
+  stop(): Promise<void>;
+}
+
+/** The two servers the bench runs on: the past state (source) and the live database (target). */
+export interface BenchServers {
+  source: string;
+  target: string;
+  /** The PostgreSQL server's client programs, when the starter knows them. */
+  binDir?: string;
+  stop(): Promise<void>;
+}
+
+/** The database the bench makes on a fresh MySQL server (its starter's URL names none). */
+const MYSQL_DATABASE = 'rowback_bench';
+
+/**
+ * The servers named by ROWBACK_BENCH_SOURCE_URL / ROWBACK_BENCH_TARGET_URL (their `billing` table is
+ * dropped and rebuilt), else two throwaway servers started here and stopped by `stop`.
+ */
+export async function openServers(engine: 'postgres' | 'mysql', log: (line: string) => void): Promise<BenchServers> {
+  const source = process.env['ROWBACK_BENCH_SOURCE_URL'];
+  const target = process.env['ROWBACK_BENCH_TARGET_URL'];
+  if (source && target) return { source, target, stop: async () => {} };
+  if (source || target) throw new Error('set both ROWBACK_BENCH_SOURCE_URL and ROWBACK_BENCH_TARGET_URL, or neither');
+  const started: Server[] = [];
+  const stop = async () => {
+    await Promise.allSettled(started.map((server) => server.stop()));
+  };
+  try {
+    for (const role of ['source', 'target']) {
+      log(`starting the ${role} ${engine === 'postgres' ? 'PostgreSQL' : 'MariaDB/MySQL'} server…`);
+      started.push(await startServer(engine));
+    }
+    const [first, second] = started as [Server, Server];
+    if (engine === 'postgres') return { source: first.url, target: second.url, binDir: first.binDir, stop };
+    return { source: await withDatabase(first.url), target: await withDatabase(second.url), stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+async function startServer(engine: 'postgres' | 'mysql'): Promise<Server> {
+  if (engine === 'postgres') {
+    const { startPostgres } = await import('../src/servers/postgres.js');
+    return startPostgres();
+  }
+  const { startMariaDb } = await import('../src/servers/mariadb.js');
+  return startMariaDb();
+}
+
+/** Creates the bench's database on a fresh MySQL server and returns a URL naming it. */
+async function withDatabase(url: string): Promise<string> {
+  const db = await openSession(url);
+  try {
+    await db.run(`CREATE DATABASE IF NOT EXISTS ${MYSQL_DATABASE}`);
+  } finally {
+    await db.close();
+  }
+  const named = new URL(url);
+  named.pathname = `/${MYSQL_DATABASE}`;
+  return named.toString();
+}

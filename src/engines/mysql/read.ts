@@ -1,0 +1,70 @@
+import { RowbackError } from '../../core/errors.js';
+import { encodeField } from '../../core/rows.js';
+import type { TableSchema } from '../../core/table.js';
+import { checkWhereShape } from '../../core/where.js';
+import type { ReadOptions, RowStream } from '../engine.js';
+import type { RawRow, Session } from './connect.js';
+import { columnList, orderByKey, quoteTable } from './sql.js';
+
+const TAB = 0x09;
+const NEWLINE = 0x0a;
+/** Rows are gathered into chunks of about this size before they are handed on. */
+const CHUNK = 64 * 1024;
+
+/** Throws RowbackError('bad-where') unless `where` is one boolean filter the server accepts on this table. */
+export async function checkWhere(session: Session, table: TableSchema, where: string): Promise<void> {
+  const text = checkWhereShape(where);
+  try {
+    await session.run(`SELECT 1 FROM ${quoteTable(table.ref)} WHERE (${text}) LIMIT 0`);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw new RowbackError('bad-where', `--where "${where}" is not a valid filter on ${table.ref.schema}.${table.ref.name}: ${message}`, {
+      hint: "Write one boolean SQL expression over the table's columns.",
+      cause: error,
+    });
+  }
+}
+
+export async function countRows(session: Session, table: TableSchema, where?: string): Promise<number> {
+  const filter = where ? ` WHERE (${where})` : '';
+  return Number(await session.scalar(`SELECT COUNT(*) FROM ${quoteTable(table.ref)}${filter}`));
+}
+
+/** Streams the table in the text row format, with constant memory whatever its size. */
+export function readTable(session: Session, table: TableSchema, options: ReadOptions): RowStream {
+  let sql = `SELECT ${columnList(options.columns)}${options.origin ? `, ${originField(table)}` : ''} FROM ${quoteTable(table.ref)}`;
+  if (options.where) sql += ` WHERE (${options.where})`;
+  if (options.orderByKey) {
+    if (!table.key) throw new RowbackError('no-key', `${table.ref.schema}.${table.ref.name} has no key to order by.`);
+    sql += ` ORDER BY ${orderByKey(table, table.key.columns)}`;
+  }
+  return encodeRows(session.stream(sql));
+}
+
+/** MySQL partitions are one table to reads and writes: every row's origin is the table itself. */
+function originField(table: TableSchema): string {
+  return `'${`${table.ref.schema}.${table.ref.name}`.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
+}
+
+/** Raw rows → text row format, batched into chunks. */
+export async function* encodeRows(rows: AsyncIterable<RawRow>): RowStream {
+  let parts: Buffer[] = [];
+  let size = 0;
+  for await (const row of rows) {
+    for (let i = 0; i < row.length; i++) {
+      const field = encodeField(row[i] ?? null);
+      parts.push(field);
+      size += field.length + 1;
+      parts.push(i === row.length - 1 ? NL : TB);
+    }
+    if (size >= CHUNK) {
+      yield Buffer.concat(parts);
+      parts = [];
+      size = 0;
+    }
+  }
+  if (parts.length > 0) yield Buffer.concat(parts);
+}
+
+const TB = Buffer.from([TAB]);
+const NL = Buffer.from([NEWLINE]);

@@ -1,0 +1,102 @@
+import type pg from 'pg';
+import { RowbackError } from '../../core/errors.js';
+import type { TableSchema } from '../../core/table.js';
+import { columnList, qualified, quoteIdent } from './sql.js';
+
+/** Resolves origin texts (`schema.child`) to the quoted names of the target or one of its children. */
+export async function resolveOrigins(
+  client: pg.Client,
+  target: TableSchema,
+  origins: (string | null)[],
+): Promise<Map<string | null, string>> {
+  const found = await client.query<{ origin: string; name: string | null }>(
+    `WITH RECURSIVE tree(oid) AS (
+       SELECT $1::regclass::oid UNION SELECT i.inhrelid FROM pg_inherits i JOIN tree ON i.inhparent = tree.oid)
+     SELECT o.origin, format('%I.%I', n.nspname, c.relname) AS name
+     FROM unnest($2::text[]) AS o(origin)
+     LEFT JOIN pg_class c ON c.oid = to_regclass(o.origin) AND c.oid IN (SELECT oid FROM tree)
+     LEFT JOIN pg_namespace n ON n.oid = c.relnamespace`,
+    [qualified(target.ref), origins.filter((o) => o !== null)],
+  );
+  const map = new Map<string | null, string>([[null, qualified(target.ref)]]);
+  for (const row of found.rows) {
+    if (!row.name) {
+      throw new RowbackError(
+        'schema-mismatch',
+        `Rows come from table ${row.origin}, which is not ${target.ref.schema}.${target.ref.name} or one of its child tables in the target.`,
+        { hint: 'Create the child table in the target (same name), then run this again.' },
+      );
+    }
+    // format('%I.%I') quotes only where needed; quote both parts for the statement.
+    const [schema, name] = splitQualified(row.name);
+    map.set(row.origin, `${quoteIdent(schema)}.${quoteIdent(name)}`);
+  }
+  return map;
+}
+
+/** Splits `a.b` / `"a.x"."b"` as produced by format('%I.%I'). */
+function splitQualified(text: string): [string, string] {
+  const parts: string[] = [];
+  let current = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    if (quoted) {
+      if (ch === '"' && text[i + 1] === '"') {
+        current += '"';
+        i++;
+      } else if (ch === '"') quoted = false;
+      else current += ch;
+    } else if (ch === '"') quoted = true;
+    else if (ch === '.') {
+      parts.push(current);
+      current = '';
+    } else current += ch;
+  }
+  parts.push(current);
+  return [parts[0]!, parts[1]!];
+}
+
+/** `OVERRIDING SYSTEM VALUE` when an identity column is written, so restored keys keep their values. */
+export function overriding(target: TableSchema, columns: string[]): string {
+  const written = new Set(columns);
+  return target.columns.some((c) => written.has(c.name) && c.identity !== 'no') ? 'OVERRIDING SYSTEM VALUE' : '';
+}
+
+/**
+ * Inserts the rows of `rows` (a FROM item aliased `s`) into the target. With an origin column, each row
+ * goes into the child table it came from: an INSERT into an inheritance parent may be rewritten by its
+ * rules (Sakila's `payment` replaces the key with DEFAULT), so rows must land where they lived.
+ */
+export async function insertRows(
+  client: pg.Client,
+  target: TableSchema,
+  columns: string[],
+  rows: string,
+  originColumn: string | undefined,
+): Promise<number> {
+  const list = columnList(columns);
+  const values = columnList(columns, 's');
+  const clause = overriding(target, columns);
+  if (!originColumn) {
+    const result = await client.query(`INSERT INTO ${qualified(target.ref)} (${list}) ${clause} SELECT ${values} FROM ${rows}`);
+    return result.rowCount ?? 0;
+  }
+  const origin = `s.${quoteIdent(originColumn)}`;
+  const distinct = await client.query<{ origin: string | null }>(`SELECT DISTINCT ${origin} AS origin FROM ${rows}`);
+  const tables = await resolveOrigins(
+    client,
+    target,
+    distinct.rows.map((r) => r.origin),
+  );
+  let inserted = 0;
+  for (const row of distinct.rows) {
+    const table = tables.get(row.origin)!;
+    const result = await client.query(
+      `INSERT INTO ${table} (${list}) ${clause} SELECT ${values} FROM ${rows} WHERE ${origin} IS NOT DISTINCT FROM $1::text`,
+      [row.origin],
+    );
+    inserted += result.rowCount ?? 0;
+  }
+  return inserted;
+}

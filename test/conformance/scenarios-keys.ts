@@ -1,0 +1,128 @@
+import type { Scenario } from './scenarios.js';
+import { N, row } from './text.js';
+
+/** Keys of every shape, and the columns a restore must not write or must move past. */
+export const KEY_SCENARIOS: Scenario[] = [
+  {
+    name: 'matches rows by a composite primary key',
+    table: 'order_lines',
+    orderBy: ['order_id', 'line_no'],
+    ddl: [
+      `CREATE TABLE order_lines (order_id int NOT NULL, line_no int NOT NULL, sku varchar(20), qty int,
+         PRIMARY KEY (order_id, line_no))`,
+    ],
+    seed: [`INSERT INTO order_lines VALUES (1, 1, 'a', 1), (1, 2, 'b', 2), (2, 1, 'c', 3), (2, 2, 'd', 4)`],
+    accident: ['DELETE FROM order_lines WHERE order_id = 1', `INSERT INTO order_lines VALUES (1, 3, 'e', 5)`],
+    expect: {
+      plan: { missing: 2, changed: 0, extra: 1, same: 2 },
+      applied: { inserted: 2, updated: 0, deleted: 0 },
+      final: [row('1', '1', 'a', '1'), row('1', '2', 'b', '2'), row('1', '3', 'e', '5'), row('2', '1', 'c', '3'), row('2', '2', 'd', '4')],
+    },
+  },
+  {
+    // byte order puts 'Banana' and 'Zebra' before 'apple'; a case-insensitive collation does not
+    name: 'matches text keys whatever order the servers collate them in',
+    table: 'words',
+    orderBy: ['n'],
+    ddl: {
+      postgres: ['CREATE TABLE words (word text PRIMARY KEY, n int NOT NULL)'],
+      mysql: [
+        `CREATE TABLE words (word varchar(20) PRIMARY KEY, n int NOT NULL)
+           ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci`,
+      ],
+    },
+    seed: [
+      `INSERT INTO words VALUES ('apple', 1), ('Banana', 2), ('cherry', 3), ('Zebra', 4), ('éclair', 5),
+         ('zz', 6), ('Ärger', 7)`,
+    ],
+    accident: [
+      `DELETE FROM words WHERE word IN ('Banana', 'éclair')`,
+      `UPDATE words SET n = 40 WHERE word = 'Zebra'`,
+      `INSERT INTO words VALUES ('aardvark', 8)`,
+    ],
+    options: { changed: 'take-source' },
+    expect: {
+      plan: { missing: 2, changed: 1, extra: 1, same: 4 },
+      applied: { inserted: 2, updated: 1, deleted: 0 },
+      final: ['apple', 'Banana', 'cherry', 'Zebra', 'éclair', 'zz', 'Ärger', 'aardvark'].map((w, i) =>
+        row(w, String(i + 1)),
+      ),
+    },
+  },
+  {
+    name: 'uses a unique NOT NULL key when the table has no primary key',
+    table: 'codes',
+    orderBy: ['code'],
+    ddl: [
+      `CREATE TABLE codes (alt int UNIQUE, code varchar(10) NOT NULL, label varchar(20), CONSTRAINT codes_code UNIQUE (code))`,
+    ],
+    seed: [`INSERT INTO codes VALUES (1, 'A1', 'one'), (NULL, 'B2', 'two'), (NULL, 'C3', 'three')`],
+    accident: [`DELETE FROM codes WHERE code <> 'B2'`, `UPDATE codes SET label = 'TWO' WHERE code = 'B2'`],
+    expect: {
+      plan: { missing: 2, changed: 1, extra: 0, same: 0 },
+      applied: { inserted: 2, updated: 0, deleted: 0 },
+      final: [row('1', 'A1', 'one'), row(N, 'B2', 'TWO'), row(N, 'C3', 'three')],
+    },
+  },
+  {
+    name: 'matches rows by the columns given as --key when the table has no key',
+    table: 'nokey',
+    orderBy: ['a'],
+    ddl: ['CREATE TABLE nokey (a int NOT NULL, b varchar(10))'],
+    seed: [`INSERT INTO nokey VALUES (1, 'x'), (2, NULL), (3, '')`],
+    accident: ['DELETE FROM nokey WHERE a > 1'],
+    options: { key: ['a'] },
+    expect: {
+      plan: { missing: 2, changed: 0, extra: 0, same: 1 },
+      applied: { inserted: 2, updated: 0, deleted: 0 },
+      final: [row('1', 'x'), row('2', N), row('3', '')],
+    },
+  },
+  {
+    name: 'leaves generated columns to the server and moves the identity counter past restored keys',
+    table: 'items',
+    orderBy: ['id'],
+    ddl: {
+      postgres: [
+        `CREATE TABLE items (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, price numeric(10,2) NOT NULL,
+           qty int NOT NULL, total numeric(12,2) GENERATED ALWAYS AS (price * qty) STORED)`,
+      ],
+      mysql: [
+        `CREATE TABLE items (id bigint AUTO_INCREMENT PRIMARY KEY, price DECIMAL(10,2) NOT NULL, qty int NOT NULL,
+           total DECIMAL(12,2) AS (price * qty) STORED, half DECIMAL(12,3) AS (price / 2) VIRTUAL) ENGINE=InnoDB`,
+      ],
+    },
+    seed: ['INSERT INTO items (price, qty) VALUES (1.50, 2), (2.00, 3), (10.00, 1)'],
+    // TRUNCATE also resets the identity / AUTO_INCREMENT counter to 1
+    accident: { postgres: ['TRUNCATE items RESTART IDENTITY'], mysql: ['TRUNCATE TABLE items'] },
+    expect: {
+      plan: { missing: 3, changed: 0, extra: 0, same: 0 },
+      applied: { inserted: 3, updated: 0, deleted: 0 },
+      final: {
+        postgres: [row('1', '1.50', '2', '3.00'), row('2', '2.00', '3', '6.00'), row('3', '10.00', '1', '10.00')],
+        mysql: [
+          row('1', '1.50', '2', '3.00', '0.750'),
+          row('2', '2.00', '3', '6.00', '1.000'),
+          row('3', '10.00', '1', '10.00', '5.000'),
+        ],
+      },
+    },
+    after: {
+      sql: ['INSERT INTO items (price, qty) VALUES (7.00, 1)'],
+      final: {
+        postgres: [
+          row('1', '1.50', '2', '3.00'),
+          row('2', '2.00', '3', '6.00'),
+          row('3', '10.00', '1', '10.00'),
+          row('4', '7.00', '1', '7.00'),
+        ],
+        mysql: [
+          row('1', '1.50', '2', '3.00', '0.750'),
+          row('2', '2.00', '3', '6.00', '1.000'),
+          row('3', '10.00', '1', '10.00', '5.000'),
+          row('4', '7.00', '1', '7.00', '3.500'),
+        ],
+      },
+    },
+  },
+];
