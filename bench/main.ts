@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { redactUrl } from '../src/core/redact.js';
+import { redactSecrets, redactUrl } from '../src/core/redact.js';
 import { openSession, type SqlSession } from '../src/demo/db.js';
 import { mysqlScenario } from './mysql.js';
 import { postgresScenario } from './postgres.js';
@@ -73,7 +73,10 @@ try {
   for (const kase of ['A', 'B'] as CaseName[]) {
     const results = await runCase({ kase, rows, scenario, source, target, servers, cli, log });
     cases.push(caseResult(kase, results));
-    if (results.some((r) => r.outcome === 'wrong')) exitCode = 1;
+    // A wrong result anywhere, or a failed rowback, fails the run.
+    if (results.some((r) => r.outcome === 'wrong' || (r.method === 'rowback' && r.outcome === 'failed'))) {
+      exitCode = 1;
+    }
   }
   log('dropping the bench tables…');
   await scenario.cleanup(source);
@@ -94,7 +97,7 @@ try {
     );
   }
 } catch (error) {
-  log(`failed: ${error instanceof Error ? error.message : String(error)}`);
+  log(`failed: ${redactSecrets(error instanceof Error ? error.message : String(error))}`);
   exitCode = 1;
 } finally {
   await shutdown();

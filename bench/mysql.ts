@@ -74,12 +74,18 @@ export function mysqlScenario(): Scenario {
     },
     async expected(db, kase, rows): Promise<Fingerprint> {
       const after = kase === 'B' ? ` UNION ALL ${generated(rows + 1, rows + NEW_WRITES, true)}` : '';
-      return fingerprintOf((await db.rows(`SELECT ${CHECKSUM} FROM (${generated(1, rows)}${after}) AS b`))[0]);
+      return fingerprintOf(
+        (await db.rows(`SELECT ${CHECKSUM} FROM (${generated(1, rows)}${after}) AS b`))[0],
+      );
     },
     manual(source, target) {
       return {
         label: 'mysqldump | mysql',
-        producer: client('mysqldump', source, ['--no-create-info', '--skip-triggers', '--single-transaction']),
+        producer: client('mysqldump', source, [
+          '--no-create-info',
+          '--skip-triggers',
+          '--single-transaction',
+        ]),
         consumer: client('mysql', target, []),
       };
     },

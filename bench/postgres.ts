@@ -55,12 +55,17 @@ export function postgresScenario(binDir?: string): Scenario {
     },
     async expected(db, kase, rows): Promise<Fingerprint> {
       const after = kase === 'B' ? ` UNION ALL ${generated(rows + 1, rows + NEW_WRITES, true)}` : '';
-      return fingerprintOf((await db.rows(`SELECT ${CHECKSUM} FROM (${generated(1, rows)}${after}) AS b`))[0]);
+      return fingerprintOf(
+        (await db.rows(`SELECT ${CHECKSUM} FROM (${generated(1, rows)}${after}) AS b`))[0],
+      );
     },
     manual(source, target) {
       return {
         label: 'pg_dump | psql',
-        producer: { program: tool('pg_dump', binDir), args: ['--data-only', '--table=billing', `--dbname=${source}`] },
+        producer: {
+          program: tool('pg_dump', binDir),
+          args: ['--data-only', '--table=billing', `--dbname=${source}`],
+        },
         consumer: {
           program: tool('psql', binDir),
           args: ['--no-psqlrc', '--quiet', '--set=ON_ERROR_STOP=1', `--dbname=${target}`],
@@ -74,7 +79,10 @@ export function postgresScenario(binDir?: string): Scenario {
       await from.connect();
       try {
         await to.connect();
-        await pipeline(from.query(copyTo('COPY billing TO STDOUT')), to.query(copyFrom('COPY billing FROM STDIN')));
+        await pipeline(
+          from.query(copyTo('COPY billing TO STDOUT')),
+          to.query(copyFrom('COPY billing FROM STDIN')),
+        );
       } finally {
         await Promise.allSettled([from.end(), to.end()]);
       }

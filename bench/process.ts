@@ -43,7 +43,10 @@ export async function runCli(cli: string, args: string[]): Promise<CliRun> {
     if (code !== 0) throw new CommandFailed(reason(run.stderr(), 'rowback', code));
     const result: CliRun = { stdout: Buffer.concat(chunks).toString('utf8') };
     if (timed) {
-      const kilobytes = Number.parseInt((await readFile(timeFile, 'utf8')).trim().split('\n').pop() ?? '', 10);
+      const kilobytes = Number.parseInt(
+        (await readFile(timeFile, 'utf8')).trim().split('\n').pop() ?? '',
+        10,
+      );
       if (Number.isFinite(kilobytes)) result.peakRssBytes = kilobytes * 1024;
     }
     return result;

@@ -80,7 +80,9 @@ export function formatReport(report: BenchReport): string {
   for (const row of table) {
     lines.push(
       row
-        .map((cell, c) => (c === 2 || c === 3 || c === 4 ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!)))
+        .map((cell, c) =>
+          c === 2 || c === 3 || c === 4 ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!),
+        )
         .join('  ')
         .trimEnd(),
     );

@@ -23,11 +23,15 @@ const MYSQL_DATABASE = 'rowback_bench';
  * The servers named by ROWBACK_BENCH_SOURCE_URL / ROWBACK_BENCH_TARGET_URL (their `billing` table is
  * dropped and rebuilt), else two throwaway servers started here and stopped by `stop`.
  */
-export async function openServers(engine: 'postgres' | 'mysql', log: (line: string) => void): Promise<BenchServers> {
+export async function openServers(
+  engine: 'postgres' | 'mysql',
+  log: (line: string) => void,
+): Promise<BenchServers> {
   const source = process.env['ROWBACK_BENCH_SOURCE_URL'];
   const target = process.env['ROWBACK_BENCH_TARGET_URL'];
   if (source && target) return { source, target, stop: async () => {} };
-  if (source || target) throw new Error('set both ROWBACK_BENCH_SOURCE_URL and ROWBACK_BENCH_TARGET_URL, or neither');
+  if (source || target)
+    throw new Error('set both ROWBACK_BENCH_SOURCE_URL and ROWBACK_BENCH_TARGET_URL, or neither');
   const started: Server[] = [];
   const stop = async () => {
     await Promise.allSettled(started.map((server) => server.stop()));

@@ -4,11 +4,17 @@ import type { CommonOptions } from '../core/options.js';
 /** Flags shared by diff and restore. */
 export function addSourceTargetOptions(command: Command): Command {
   return command
-    .requiredOption('--from <source>', 'where the past state is: a URL to the restored instance (postgres://…, mysql://…)')
+    .requiredOption(
+      '--from <source>',
+      'where the past state is: a URL to the restored instance (postgres://…, mysql://…)',
+    )
     .requiredOption('--to <target-url>', 'the live database to repair (postgres://…, mysql://…, mariadb://…)')
     .option('--from-table <name>', 'the table name in the source, when it differs from <table>')
     .option('--where <sql>', 'only rows matching this boolean SQL, on both sides (e.g. "account_id = 42")')
-    .option('--key <columns>', 'columns identifying a row, comma-separated (default: primary key, else a unique NOT NULL key)')
+    .option(
+      '--key <columns>',
+      'columns identifying a row, comma-separated (default: primary key, else a unique NOT NULL key)',
+    )
     .option('--state-dir <dir>', 'where undo files and audit.jsonl are kept', '.rowback')
     .option('--json', 'print exactly one JSON object on stdout; human text goes to stderr')
     .option('--no-progress', 'no progress bar on stderr');
@@ -33,14 +39,27 @@ export function commonOptions(table: string, flags: CommonFlags): CommonOptions 
     stateDir: flags.stateDir,
     ...(flags.fromTable ? { fromTable: flags.fromTable } : {}),
     ...(flags.where !== undefined ? { where: flags.where } : {}),
-    ...(flags.key ? { key: flags.key.split(',').map((k) => k.trim()).filter(Boolean) } : {}),
+    ...(flags.key
+      ? {
+          key: flags.key
+            .split(',')
+            .map((k) => k.trim())
+            .filter(Boolean),
+        }
+      : {}),
   };
 }
 
-export const changedOption = new Option('--changed <policy>', 'rows present on both sides with different values')
+export const changedOption = new Option(
+  '--changed <policy>',
+  'rows present on both sides with different values',
+)
   .choices(['keep-current', 'take-source'])
   .default('keep-current');
 
-export const extraOption = new Option('--extra <policy>', 'rows only in the target (written since the source moment)')
+export const extraOption = new Option(
+  '--extra <policy>',
+  'rows only in the target (written since the source moment)',
+)
   .choices(['keep', 'delete'])
   .default('keep');

@@ -6,7 +6,11 @@ export function demoCommand(): Command {
     .description(
       'Play the story on throwaway servers rowback starts itself: an accidental DELETE, new writes, then diff, restore and undo.',
     )
-    .addOption(new Option('--engine <engine>', 'which database to play it on').choices(['postgres', 'mysql']).default('postgres'))
+    .addOption(
+      new Option('--engine <engine>', 'which database to play it on')
+        .choices(['postgres', 'mysql'])
+        .default('postgres'),
+    )
     .action(async (flags: { engine: 'postgres' | 'mysql' }) => {
       await runCommand(false, async () => {
         // Loaded on demand: the demo pulls in server starters the other commands never need.

@@ -23,9 +23,18 @@ export function peakRssBytes(): number {
 export function reportError(error: unknown, json: boolean): number {
   const e = isRowbackError(error)
     ? error
-    : new RowbackError('internal', redactSecrets(error instanceof Error ? error.message : String(error)), { cause: error });
+    : new RowbackError('internal', redactSecrets(error instanceof Error ? error.message : String(error)), {
+        cause: error,
+      });
   if (json) {
-    printJson({ error: { code: e.code, message: e.message, ...(e.hint ? { hint: e.hint } : {}), ...(e.details ? { details: e.details } : {}) } });
+    printJson({
+      error: {
+        code: e.code,
+        message: e.message,
+        ...(e.hint ? { hint: e.hint } : {}),
+        ...(e.details ? { details: e.details } : {}),
+      },
+    });
   }
   process.stderr.write(`rowback: ${e.message}\n`);
   if (e.hint) process.stderr.write(`hint: ${e.hint}\n`);

@@ -5,7 +5,10 @@ import type { ProgressEvent } from '../core/options.js';
  * Progress on stderr while long steps run: a bar when the total is known, a counter otherwise. Silent
  * when stderr is not a terminal, so logs and CI output stay clean.
  */
-export function progressReporter(enabled: boolean): { onProgress: (e: ProgressEvent) => void; stop: () => void } {
+export function progressReporter(enabled: boolean): {
+  onProgress: (e: ProgressEvent) => void;
+  stop: () => void;
+} {
   if (!enabled || !process.stderr.isTTY) return { onProgress: () => {}, stop: () => {} };
   let bar: SingleBar | undefined;
   let step = '';

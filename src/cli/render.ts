@@ -61,13 +61,17 @@ export function renderRestore(r: RestoreReport): string {
   const lines: string[] = [];
   switch (r.outcome) {
     case 'applied':
-      lines.push(`Restored ${r.table}: ${counts} in one transaction (${(r.durationMs / 1000).toFixed(1)} s).`);
+      lines.push(
+        `Restored ${r.table}: ${counts} in one transaction (${(r.durationMs / 1000).toFixed(1)} s).`,
+      );
       break;
     case 'dry-run':
       lines.push(`Dry run of ${r.table}: would have ${counts}; rolled back, nothing changed.`);
       break;
     case 'script':
-      lines.push(`Wrote the plan as SQL to ${r.sqlOut}; nothing was applied. Review it, then run it with the database's client.`);
+      lines.push(
+        `Wrote the plan as SQL to ${r.sqlOut}; nothing was applied. Review it, then run it with the database's client.`,
+      );
       break;
     case 'nothing-to-do':
       lines.push(`Nothing to restore in ${r.table} with this policy; nothing was written.`);
@@ -83,7 +87,8 @@ export function renderRestore(r: RestoreReport): string {
   }
   for (const s of r.sequences) lines.push(`Moved ${s.name} to ${s.value}.`);
   for (const w of r.warnings.filter((w) => !lines.includes(w))) lines.push(`! ${w}`);
-  if (r.outcome === 'applied') lines.push(`Restore id ${r.id}. To revert: rowback undo ${r.id} --to <target-url>`);
+  if (r.outcome === 'applied')
+    lines.push(`Restore id ${r.id}. To revert: rowback undo ${r.id} --to <target-url>`);
   return lines.join('\n');
 }
 

@@ -1,7 +1,13 @@
 import { Command } from 'commander';
 import type { ChangedPolicy, ExtraPolicy } from '../core/plan.js';
 import { restore } from '../core/restore.js';
-import { addSourceTargetOptions, changedOption, type CommonFlags, commonOptions, extraOption } from './common.js';
+import {
+  addSourceTargetOptions,
+  type CommonFlags,
+  changedOption,
+  commonOptions,
+  extraOption,
+} from './common.js';
 import { askYes } from './confirm.js';
 import { interruptSignal, note, peakRssBytes, printJson, runCommand, say } from './io.js';
 import { progressReporter } from './progress.js';

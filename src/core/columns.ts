@@ -35,7 +35,10 @@ export function matchColumns(source: TableSchema, target: TableSchema, key: stri
     const other = sourceByName.get(column.name);
     if (!other) {
       if (!column.nullable && !column.hasDefault && column.identity === 'no') required.push(column.name);
-      else warnings.push(`Column ${column.name} of ${table} is not in the source; restored rows get its default.`);
+      else
+        warnings.push(
+          `Column ${column.name} of ${table} is not in the source; restored rows get its default.`,
+        );
       continue;
     }
     if (bareType(other) !== bareType(column)) {
@@ -53,15 +56,21 @@ export function matchColumns(source: TableSchema, target: TableSchema, key: stri
   if (retyped.length || required.length || missingKey.length) {
     const reasons = [
       ...retyped.map((r) => `column ${r}`),
-      ...required.map((c) => `column ${c} is NOT NULL without a default in the target but absent from the source`),
+      ...required.map(
+        (c) => `column ${c} is NOT NULL without a default in the target but absent from the source`,
+      ),
       ...missingKey
         .filter((k) => !retyped.some((r) => r.startsWith(`${k} `)))
         .map((k) => `key column ${k} cannot be read from the source`),
     ];
-    throw new RowbackError('schema-mismatch', `The source and target ${table} differ: ${reasons.join('; ')}.`, {
-      hint: 'Make the columns match (e.g. ALTER TABLE on a copy) or restore from a source with the same schema.',
-      details: { retyped, required, missingKey },
-    });
+    throw new RowbackError(
+      'schema-mismatch',
+      `The source and target ${table} differ: ${reasons.join('; ')}.`,
+      {
+        hint: 'Make the columns match (e.g. ALTER TABLE on a copy) or restore from a source with the same schema.',
+        details: { retyped, required, missingKey },
+      },
+    );
   }
   return { columns, warnings };
 }

@@ -21,7 +21,10 @@ export async function openSessions(from: string, to: string): Promise<Sessions> 
   registerUrlSecrets(from);
   const target = await openTarget(to);
   try {
-    const source = await openSource(from, { profile: await target.profile(), targetEngine: target.engine.name });
+    const source = await openSource(from, {
+      profile: await target.profile(),
+      targetEngine: target.engine.name,
+    });
     return {
       target,
       source,
@@ -36,7 +39,10 @@ export async function openSessions(from: string, to: string): Promise<Sessions> 
 }
 
 /** Turns an AbortSignal into cancelling the running statements, so an open transaction rolls back. */
-export function cancelOnAbort(signal: AbortSignal | undefined, sides: { cancel(): Promise<void> }[]): () => void {
+export function cancelOnAbort(
+  signal: AbortSignal | undefined,
+  sides: { cancel(): Promise<void> }[],
+): () => void {
   if (!signal) return () => {};
   const onAbort = () => {
     for (const side of sides) void side.cancel().catch(() => {});
@@ -48,6 +54,9 @@ export function cancelOnAbort(signal: AbortSignal | undefined, sides: { cancel()
 
 export function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) {
-    throw new RowbackError('interrupted', 'Interrupted; the open transaction was rolled back, nothing was written.');
+    throw new RowbackError(
+      'interrupted',
+      'Interrupted; the open transaction was rolled back, nothing was written.',
+    );
   }
 }

@@ -5,7 +5,10 @@ import { randomBytes } from 'node:crypto';
  * by time and stay unique across machines sharing a state dir.
  */
 export function newId(kind: 'r' | 'd' | 'u'): string {
-  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const stamp = new Date()
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
   return `${kind}-${stamp}-${randomBytes(3).toString('hex')}`;
 }
 

@@ -1,4 +1,13 @@
-import type { ChangedPolicy, ExtraPolicy, MissingParent, PlanCounts, Policy, SampleRow, AppliedCounts, Verification } from './plan.js';
+import type {
+  AppliedCounts,
+  ChangedPolicy,
+  ExtraPolicy,
+  MissingParent,
+  PlanCounts,
+  Policy,
+  SampleRow,
+  Verification,
+} from './plan.js';
 
 /** Progress of a long step, for the CLI's progress line. `total` is known for some steps only. */
 export interface ProgressEvent {

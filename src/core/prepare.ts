@@ -2,7 +2,7 @@ import type { Connection, ReadOptions, Staged } from '../engines/engine.js';
 import { matchColumns } from './columns.js';
 import { openSessions, type Sessions } from './connect.js';
 import type { CommonOptions, ProgressEvent } from './options.js';
-import { type MissingParent, type PlanCounts, type Policy, type RowClass, type SampleRow } from './plan.js';
+import type { MissingParent, PlanCounts, Policy, RowClass, SampleRow } from './plan.js';
 import { describeTable, requireKey } from './resolve.js';
 import { formatTable, parseTableRef, type TableSchema } from './table.js';
 import { checkWhereShape } from './where.js';

@@ -14,7 +14,9 @@ export async function describeTable(
   try {
     ref = typeof name === 'string' ? parseTableRef(name) : name;
   } catch {
-    throw new RowbackError('usage', `"${String(name)}" is not a table name.`, { hint: 'Write table or schema.table.' });
+    throw new RowbackError('usage', `"${String(name)}" is not a table name.`, {
+      hint: 'Write table or schema.table.',
+    });
   }
   try {
     return await connection.describe(ref, key ? { key } : {});
@@ -27,7 +29,9 @@ export async function describeTable(
       'table-not-found',
       `There is no table ${formatTable(ref)} in the ${side} (${connection.redactedUrl}).`,
       {
-        hint: close.length ? `Did you mean ${close.join(', ')}?` : 'Check the name and the database in the URL.',
+        hint: close.length
+          ? `Did you mean ${close.join(', ')}?`
+          : 'Check the name and the database in the URL.',
         details: { side, table: formatTable(ref), suggestions: close },
       },
     );

@@ -1,3 +1,4 @@
+import type { ApplyResult, UndoSink } from '../engines/engine.js';
 import { appendAudit, defaultOperator } from './audit.js';
 import { cancelOnAbort, throwIfAborted } from './connect.js';
 import { isRowbackError, RowbackError, wrapError } from './errors.js';
@@ -8,7 +9,6 @@ import { classify, type Prepared, prepare, readOptions, stageSource } from './pr
 import { redactUrl } from './redact.js';
 import { writeScriptFile } from './script-file.js';
 import { discardingUndo, UndoFileWriter } from './undo-file.js';
-import type { ApplyResult, UndoSink } from '../engines/engine.js';
 
 const NOTHING: AppliedCounts = { inserted: 0, updated: 0, deleted: 0 };
 
@@ -53,7 +53,9 @@ export async function restore(options: RestoreOptions): Promise<RestoreReport> {
       ...(options.where === undefined ? {} : { where: options.where }),
       ...(report ? { plan: report.plan, applied: report.applied } : {}),
       outcome: report?.outcome ?? (failure?.code === 'declined' ? 'declined' : 'failed'),
-      ...(failure && isRowbackError(failure) ? { error: { code: failure.code, message: failure.message } } : {}),
+      ...(failure && isRowbackError(failure)
+        ? { error: { code: failure.code, message: failure.message } }
+        : {}),
       durationMs: Date.now() - started,
     }).catch(() => {});
   }
@@ -72,7 +74,9 @@ async function run(
     throw new RowbackError(
       'not-transactional',
       `Table ${p.tableLabel} uses the ${p.target.storage ?? 'non-transactional'} storage engine, which cannot apply a restore atomically.`,
-      { hint: 'Use `rowback diff` to see the differences or `--sql-out FILE` to get a script; or convert the table to InnoDB.' },
+      {
+        hint: 'Use `rowback diff` to see the differences or `--sql-out FILE` to get a script; or convert the table to InnoDB.',
+      },
     );
   }
 
@@ -104,9 +108,19 @@ async function run(
   if (options.sqlOut) {
     progress({ step: 'script', message: `writing ${options.sqlOut}` });
     await writeScriptFile(options.sqlOut, (write) =>
-      p.sessions.target.script(staged, { policy, ...(p.where === undefined ? {} : { where: p.where }), write }),
+      p.sessions.target.script(staged, {
+        policy,
+        ...(p.where === undefined ? {} : { where: p.where }),
+        write,
+      }),
     );
-    return { ...base, outcome: 'script', applied: NOTHING, sqlOut: options.sqlOut, durationMs: Date.now() - started };
+    return {
+      ...base,
+      outcome: 'script',
+      applied: NOTHING,
+      sqlOut: options.sqlOut,
+      durationMs: Date.now() - started,
+    };
   }
   if (c.missingParents.length && !options.skipForeignKeyChecks) throw missingParentError(p, c.missingParents);
   const intended = preview.intended;
@@ -245,7 +259,8 @@ async function openUndo(p: Prepared, id: string, stateDir: string): Promise<Undo
 
 function missingParentError(p: Prepared, parents: Preview['missingParents']): RowbackError {
   const lines = parents.map(
-    (m) => `${m.rows} row(s) reference ${m.parent} (${m.columns.join(', ')}) through ${m.foreignKey}, e.g. ${m.sample.join(', ')}`,
+    (m) =>
+      `${m.rows} row(s) reference ${m.parent} (${m.columns.join(', ')}) through ${m.foreignKey}, e.g. ${m.sample.join(', ')}`,
   );
   return new RowbackError(
     'missing-parent',

@@ -3,6 +3,7 @@ import { mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { z } from 'zod';
 import type { RowStream, UndoBundle, UndoSink } from '../engines/engine.js';
 import { RowbackError } from './errors.js';
 import type { AppliedCounts } from './plan.js';
@@ -40,9 +41,19 @@ export class UndoFileWriter implements UndoSink {
   readonly dir: string;
   private meta: UndoMeta;
 
-  constructor(stateDir: string, meta: Omit<UndoMeta, 'version' | 'status' | 'rows' | 'beforeColumns' | 'afterColumns'>) {
+  constructor(
+    stateDir: string,
+    meta: Omit<UndoMeta, 'version' | 'status' | 'rows' | 'beforeColumns' | 'afterColumns'>,
+  ) {
     this.dir = undoDir(stateDir, meta.id);
-    this.meta = { version: 1, ...meta, beforeColumns: [], afterColumns: [], status: 'pending', rows: { before: 0, after: 0 } };
+    this.meta = {
+      version: 1,
+      ...meta,
+      beforeColumns: [],
+      afterColumns: [],
+      status: 'pending',
+      rows: { before: 0, after: 0 },
+    };
   }
 
   async open(): Promise<void> {
@@ -81,10 +92,7 @@ export class UndoFileWriter implements UndoSink {
   private async writeFile(name: string, rows: RowStream): Promise<number> {
     let count = 0;
     const path = join(this.dir, name);
-    await pipeline(
-      Readable.from(countingRows(rows, (n) => (count = n))),
-      createWriteStream(path),
-    );
+    await pipeline(Readable.from(countingRows(rows, (n) => (count = n))), createWriteStream(path));
     const handle = await open(path, 'r');
     await handle.sync(); // the images must be on disk before the restore commits
     await handle.close();
@@ -114,15 +122,49 @@ export const discardingUndo: UndoSink = {
   },
 };
 
+const counts = z.object({ inserted: z.number(), updated: z.number(), deleted: z.number() });
+
+/** meta.json is a file on disk a person may have edited: check its shape before trusting it. */
+const undoMetaSchema = z.object({
+  version: z.literal(1),
+  id: z.string(),
+  engine: z.string(),
+  table: z.object({ schema: z.string(), name: z.string() }),
+  target: z.string(),
+  key: z.array(z.string()).min(1),
+  beforeColumns: z.array(z.string()),
+  afterColumns: z.array(z.string()),
+  origin: z.boolean(),
+  createdAt: z.string(),
+  status: z.enum(['pending', 'committed', 'undone', 'rolled-back']),
+  applied: counts.optional(),
+  rows: z.object({ before: z.number(), after: z.number() }),
+});
+
 export async function readUndoMeta(stateDir: string, id: string): Promise<UndoMeta> {
+  const path = join(undoDir(stateDir, id), 'meta.json');
+  let text: string;
   try {
-    return JSON.parse(await readFile(join(undoDir(stateDir, id), 'meta.json'), 'utf8')) as UndoMeta;
+    text = await readFile(path, 'utf8');
   } catch (error) {
     throw new RowbackError('not-found', `No undo file for restore ${id} in ${stateDir}.`, {
       hint: 'Check the restore id (printed by `rowback restore`, also in audit.jsonl) and --state-dir.',
       cause: error,
     });
   }
+  let parsed: ReturnType<typeof undoMetaSchema.safeParse>;
+  try {
+    parsed = undoMetaSchema.safeParse(JSON.parse(text));
+  } catch (error) {
+    throw new RowbackError('usage', `The undo file ${path} is not valid JSON.`, { cause: error });
+  }
+  if (!parsed.success) {
+    throw new RowbackError(
+      'usage',
+      `The undo file ${path} is damaged: ${parsed.error.issues[0]?.message ?? 'bad shape'}.`,
+    );
+  }
+  return parsed.data as UndoMeta;
 }
 
 export function undoBundle(stateDir: string, meta: UndoMeta): UndoBundle {

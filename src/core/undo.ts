@@ -37,7 +37,10 @@ export async function undo(options: UndoOptions): Promise<UndoReport> {
     const stopCancel = cancelOnAbort(options.signal, [target]);
     try {
       if (target.engine.name !== meta.engine) {
-        throw new RowbackError('usage', `Restore ${meta.id} was made on ${meta.engine}, not ${target.engine.name}.`);
+        throw new RowbackError(
+          'usage',
+          `Restore ${meta.id} was made on ${meta.engine}, not ${target.engine.name}.`,
+        );
       }
       const schema = await target.describe(meta.table, { key: meta.key });
       const preview: UndoPreview = {
@@ -52,7 +55,9 @@ export async function undo(options: UndoOptions): Promise<UndoReport> {
       }
       throwIfAborted(options.signal);
       progress({ step: 'undo', message: 'reverting' });
-      const result = await target.undo(schema, undoBundle(stateDir, meta), { dryRun: options.dryRun === true });
+      const result = await target.undo(schema, undoBundle(stateDir, meta), {
+        dryRun: options.dryRun === true,
+      });
       if (!options.dryRun) await markUndone(stateDir, meta);
       report = {
         ...preview,
@@ -84,7 +89,9 @@ export async function undo(options: UndoOptions): Promise<UndoReport> {
       target: redactUrl(options.to),
       ...(report ? { applied: report.applied } : {}),
       outcome: report?.outcome ?? (failure?.code === 'declined' ? 'declined' : 'failed'),
-      ...(failure && isRowbackError(failure) ? { error: { code: failure.code, message: failure.message } } : {}),
+      ...(failure && isRowbackError(failure)
+        ? { error: { code: failure.code, message: failure.message } }
+        : {}),
       durationMs: Date.now() - started,
     }).catch(() => {});
   }

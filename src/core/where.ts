@@ -7,7 +7,10 @@ import { RowbackError } from './errors.js';
  */
 export function checkWhereShape(where: string): string {
   const text = where.trim();
-  if (!text) throw new RowbackError('bad-where', '--where is empty', { hint: 'Give a boolean SQL expression, e.g. --where "account_id = 42".' });
+  if (!text)
+    throw new RowbackError('bad-where', '--where is empty', {
+      hint: 'Give a boolean SQL expression, e.g. --where "account_id = 42".',
+    });
   let depth = 0;
   for (let i = 0; i < text.length; i++) {
     const ch = text[i]!;
@@ -47,7 +50,11 @@ function closingQuote(text: string, start: number, quote: string): number {
 }
 
 function badWhere(where: string, what: string): RowbackError {
-  return new RowbackError('bad-where', `--where "${where}" is not a single boolean expression: it has ${what}.`, {
-    hint: 'Write one boolean SQL expression over the table\'s columns, e.g. --where "account_id = 42 AND created_at < \'2026-01-01\'".',
-  });
+  return new RowbackError(
+    'bad-where',
+    `--where "${where}" is not a single boolean expression: it has ${what}.`,
+    {
+      hint: "Write one boolean SQL expression over the table's columns, e.g. --where \"account_id = 42 AND created_at < '2026-01-01'\".",
+    },
+  );
 }

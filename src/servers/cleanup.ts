@@ -77,23 +77,42 @@ async function sweepStale(kind: string): Promise<void> {
   }
 }
 
+/** Gone or a zombie (exited, not yet reaped: the event loop that would reap it is not running). */
+function exited(pid: number): boolean {
+  if (!alive(pid)) return true;
+  try {
+    return /^\d+ \(.*\) [ZX]/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
 /** Stops every tracked server at once and removes its dir; synchronous, for exit and signal handlers. */
 function cleanupNow(): void {
-  for (const entry of tracked) {
-    if (entry.pid) {
-      try {
-        process.kill(entry.pid, entry.signal);
-      } catch {
-        // already gone
-      }
-    }
+  const entries = [...tracked];
+  tracked.clear();
+  for (const entry of entries) {
+    if (!entry.pid) continue;
     try {
-      rmSync(entry.dir, { recursive: true, force: true });
+      process.kill(entry.pid, entry.signal);
+    } catch {
+      // already gone
+    }
+  }
+  // A server still shutting down may write into its dir; removing it then would leave files behind.
+  const deadline = Date.now() + 3_000;
+  while (entries.some((entry) => entry.pid && !exited(entry.pid)) && Date.now() < deadline) {
+    Atomics.wait(pause, 0, 0, 20);
+  }
+  for (const entry of entries) {
+    try {
+      rmSync(entry.dir, { recursive: true, force: true, maxRetries: 3, retryDelay: 50 });
     } catch {
       // best effort: a later run sweeps it
     }
   }
-  tracked.clear();
 }
 
 function installHandlers(): void {

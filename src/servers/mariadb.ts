@@ -108,6 +108,8 @@ async function installDb(
   const args = [
     '--no-defaults',
     `--datadir=${dataDir}`,
+    // Bootstraps sharing /tmp collide on temp table names and fail at random.
+    `--tmpdir=${cwd}`,
     '--auth-root-authentication-method=normal',
     '--skip-test-db',
     '--skip-name-resolve',

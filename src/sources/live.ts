@@ -18,7 +18,10 @@ export async function openLiveSource(url: string, options: OpenSourceOptions): P
       { hint: 'A live source must be the same engine as the target.' },
     );
   }
-  const connection = await engine.connect(url, { profile: options.profile, applicationName: 'rowback (source)' });
+  const connection = await engine.connect(url, {
+    profile: options.profile,
+    applicationName: 'rowback (source)',
+  });
   return {
     label: connection.redactedUrl,
     engine: engine.name,

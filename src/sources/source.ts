@@ -1,5 +1,5 @@
-import type { ReadOptions, RowStream, SessionProfile } from '../engines/engine.js';
 import type { TableRef, TableSchema } from '../core/table.js';
+import type { ReadOptions, RowStream, SessionProfile } from '../engines/engine.js';
 
 /**
  * A Source yields one table as it was: its schema and its rows in the text row format. It knows nothing

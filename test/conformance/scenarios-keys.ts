@@ -1,5 +1,5 @@
 import type { Scenario } from './scenarios.js';
-import { N, row } from './text.js';
+import { MYSQL_TABLE, N, row, sharedTable } from './text.js';
 
 /** Keys of every shape, and the columns a restore must not write or must move past. */
 export const KEY_SCENARIOS: Scenario[] = [
@@ -7,16 +7,22 @@ export const KEY_SCENARIOS: Scenario[] = [
     name: 'matches rows by a composite primary key',
     table: 'order_lines',
     orderBy: ['order_id', 'line_no'],
-    ddl: [
+    ddl: sharedTable(
       `CREATE TABLE order_lines (order_id int NOT NULL, line_no int NOT NULL, sku varchar(20), qty int,
          PRIMARY KEY (order_id, line_no))`,
-    ],
+    ),
     seed: [`INSERT INTO order_lines VALUES (1, 1, 'a', 1), (1, 2, 'b', 2), (2, 1, 'c', 3), (2, 2, 'd', 4)`],
     accident: ['DELETE FROM order_lines WHERE order_id = 1', `INSERT INTO order_lines VALUES (1, 3, 'e', 5)`],
     expect: {
       plan: { missing: 2, changed: 0, extra: 1, same: 2 },
       applied: { inserted: 2, updated: 0, deleted: 0 },
-      final: [row('1', '1', 'a', '1'), row('1', '2', 'b', '2'), row('1', '3', 'e', '5'), row('2', '1', 'c', '3'), row('2', '2', 'd', '4')],
+      final: [
+        row('1', '1', 'a', '1'),
+        row('1', '2', 'b', '2'),
+        row('1', '3', 'e', '5'),
+        row('2', '1', 'c', '3'),
+        row('2', '2', 'd', '4'),
+      ],
     },
   },
   {
@@ -28,7 +34,7 @@ export const KEY_SCENARIOS: Scenario[] = [
       postgres: ['CREATE TABLE words (word text PRIMARY KEY, n int NOT NULL)'],
       mysql: [
         `CREATE TABLE words (word varchar(20) PRIMARY KEY, n int NOT NULL)
-           ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci`,
+           ${MYSQL_TABLE}`,
       ],
     },
     seed: [
@@ -53,9 +59,9 @@ export const KEY_SCENARIOS: Scenario[] = [
     name: 'uses a unique NOT NULL key when the table has no primary key',
     table: 'codes',
     orderBy: ['code'],
-    ddl: [
-      `CREATE TABLE codes (alt int UNIQUE, code varchar(10) NOT NULL, label varchar(20), CONSTRAINT codes_code UNIQUE (code))`,
-    ],
+    ddl: sharedTable(
+      'CREATE TABLE codes (alt int UNIQUE, code varchar(10) NOT NULL, label varchar(20), CONSTRAINT codes_code UNIQUE (code))',
+    ),
     seed: [`INSERT INTO codes VALUES (1, 'A1', 'one'), (NULL, 'B2', 'two'), (NULL, 'C3', 'three')`],
     accident: [`DELETE FROM codes WHERE code <> 'B2'`, `UPDATE codes SET label = 'TWO' WHERE code = 'B2'`],
     expect: {
@@ -68,7 +74,7 @@ export const KEY_SCENARIOS: Scenario[] = [
     name: 'matches rows by the columns given as --key when the table has no key',
     table: 'nokey',
     orderBy: ['a'],
-    ddl: ['CREATE TABLE nokey (a int NOT NULL, b varchar(10))'],
+    ddl: sharedTable('CREATE TABLE nokey (a int NOT NULL, b varchar(10))'),
     seed: [`INSERT INTO nokey VALUES (1, 'x'), (2, NULL), (3, '')`],
     accident: ['DELETE FROM nokey WHERE a > 1'],
     options: { key: ['a'] },
@@ -89,7 +95,7 @@ export const KEY_SCENARIOS: Scenario[] = [
       ],
       mysql: [
         `CREATE TABLE items (id bigint AUTO_INCREMENT PRIMARY KEY, price DECIMAL(10,2) NOT NULL, qty int NOT NULL,
-           total DECIMAL(12,2) AS (price * qty) STORED, half DECIMAL(12,3) AS (price / 2) VIRTUAL) ENGINE=InnoDB`,
+           total DECIMAL(12,2) AS (price * qty) STORED, half DECIMAL(12,3) AS (price / 2) VIRTUAL) ${MYSQL_TABLE}`,
       ],
     },
     seed: ['INSERT INTO items (price, qty) VALUES (1.50, 2), (2.00, 3), (10.00, 1)'],
@@ -99,7 +105,11 @@ export const KEY_SCENARIOS: Scenario[] = [
       plan: { missing: 3, changed: 0, extra: 0, same: 0 },
       applied: { inserted: 3, updated: 0, deleted: 0 },
       final: {
-        postgres: [row('1', '1.50', '2', '3.00'), row('2', '2.00', '3', '6.00'), row('3', '10.00', '1', '10.00')],
+        postgres: [
+          row('1', '1.50', '2', '3.00'),
+          row('2', '2.00', '3', '6.00'),
+          row('3', '10.00', '1', '10.00'),
+        ],
         mysql: [
           row('1', '1.50', '2', '3.00', '0.750'),
           row('2', '2.00', '3', '6.00', '1.000'),

@@ -1,15 +1,17 @@
 import type { Scenario } from './scenarios.js';
-import { row } from './text.js';
+import { MYSQL_TABLE, row } from './text.js';
 
 /**
  * One dataset with two rows of each class: 1, 2 missing (deleted by the accident); 3, 4 changed since;
  * 5, 6 the same; 7, 8 extra (written since). Each policy combination, then a `--where` subset.
  */
 const DDL = {
-  postgres: ['CREATE TABLE accounts (id int PRIMARY KEY, owner text NOT NULL, balance numeric(12,2), region text)'],
+  postgres: [
+    'CREATE TABLE accounts (id int PRIMARY KEY, owner text NOT NULL, balance numeric(12,2), region text)',
+  ],
   mysql: [
     `CREATE TABLE accounts (id int PRIMARY KEY, owner varchar(20) NOT NULL, balance DECIMAL(12,2),
-       region varchar(2)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`,
+       region varchar(2)) ${MYSQL_TABLE}`,
   ],
 };
 
@@ -97,4 +99,11 @@ export const POLICY_SCENARIOS: Scenario[] = [
 ];
 
 /** The policy dataset, for tests that need it outside the scenario table (CLI, dry-run, undo). */
-export const ACCOUNTS = { ddl: DDL, seed: SEED, accident: ACCIDENT, source: SOURCE, current: CURRENT, extra: EXTRA };
+export const ACCOUNTS = {
+  ddl: DDL,
+  seed: SEED,
+  accident: ACCIDENT,
+  source: SOURCE,
+  current: CURRENT,
+  extra: EXTRA,
+};

@@ -1,6 +1,6 @@
 import type { Scenario } from './scenarios.js';
+import { MYSQL_TABLE, N, row } from './text.js';
 import { MYSQL_VALUES } from './values-mysql.js';
-import { N, row } from './text.js';
 
 /**
  * The value matrix: every awkward value each engine has, restored byte for byte, once through the path taken
@@ -135,7 +135,10 @@ export const VALUE_SCENARIOS: Scenario[] = [
     expect: {
       plan: { missing: 2, changed: 1, extra: 1, same: 1 },
       applied: { inserted: 2, updated: 1, deleted: 0 },
-      final: { postgres: [...PG_LINES, PG_EXTRA_LINE], mysql: [...MYSQL_VALUES.lines, MYSQL_VALUES.extraLine] },
+      final: {
+        postgres: [...PG_LINES, PG_EXTRA_LINE],
+        mysql: [...MYSQL_VALUES.lines, MYSQL_VALUES.extraLine],
+      },
     },
   },
   {
@@ -146,7 +149,7 @@ export const VALUE_SCENARIOS: Scenario[] = [
       postgres: ['CREATE TABLE texts (id int PRIMARY KEY, n numeric, f float8, j json, jb jsonb, t text)'],
       mysql: [
         `CREATE TABLE texts (id int PRIMARY KEY, n DECIMAL(10,2), v VARCHAR(10), j JSON, t TEXT)
-           ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci`,
+           ${MYSQL_TABLE}`,
       ],
     },
     seed: {

@@ -1,4 +1,4 @@
-import { N, row } from './text.js';
+import { MYSQL_TABLE, N, row } from './text.js';
 
 /** The MySQL/MariaDB half of the value matrix (see scenarios-values.ts). */
 export const MYSQL_VALUES = {
@@ -6,7 +6,7 @@ export const MYSQL_VALUES = {
     `CREATE TABLE vals (id int PRIMARY KEY, big BIGINT, ubig BIGINT UNSIGNED, dec65 DECIMAL(65,30),
        dt DATETIME(6), ts TIMESTAMP(6) NULL DEFAULT NULL, tm TIME(6), bt BIT(10), bin BINARY(4),
        vb VARBINARY(10), bl BLOB, j JSON, e ENUM('sad', 'ok', 'happy'), st SET('a', 'b', 'c'), txt TEXT,
-       f DOUBLE, fl FLOAT, d DATE, yr YEAR) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci`,
+       f DOUBLE, fl FLOAT, d DATE, yr YEAR) ${MYSQL_TABLE}`,
   ],
   seed: [
     String.raw`INSERT INTO vals VALUES
@@ -24,7 +24,7 @@ export const MYSQL_VALUES = {
      (4, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
       NULL)`,
   ],
-  /** The seed as `dump` prints it. */
+  /** The seed as `dump` prints it (binary values as hex, `\\x…`, like PostgreSQL's bytea). */
   lines: [
     row(
       '1',
@@ -34,10 +34,10 @@ export const MYSQL_VALUES = {
       '2026-03-01 12:34:56.123456',
       '2026-03-01 12:34:56.654321',
       '838:59:59.000000',
-      'TODO-bit',
-      'TODO-bin',
-      'TODO-vb',
-      'TODO-bl',
+      String.raw`\\x0281`,
+      String.raw`\\x00ff5c0a`,
+      String.raw`\\x00090d5c`,
+      String.raw`\\x000102ff`,
       '{"b": 1,  "a": [1, 2]}',
       'happy',
       'a,c',
@@ -55,10 +55,10 @@ export const MYSQL_VALUES = {
       '1000-01-01 00:00:00.000001',
       '1970-01-01 00:00:01.000000',
       '-838:59:59.000000',
-      'TODO',
-      'TODO',
-      '',
-      '',
+      String.raw`\\x0000`,
+      String.raw`\\x00000000`,
+      String.raw`\\x`,
+      String.raw`\\x`,
       'null',
       'sad',
       '',
@@ -76,10 +76,10 @@ export const MYSQL_VALUES = {
       '9999-12-31 23:59:59.999999',
       '2038-01-19 03:14:07.999999',
       '-00:00:00.000001',
-      'TODO',
-      'TODO',
-      'TODO',
-      'TODO',
+      String.raw`\\x03ff`,
+      String.raw`\\x5c4e0000`,
+      String.raw`\\x5c4e`,
+      String.raw`\\x0d0a`,
       '[]',
       'ok',
       'a,b,c',

@@ -28,7 +28,12 @@ describe('matchColumns', () => {
 
   it('restores the columns both sides have and skips generated ones', () => {
     const source = table([id, column('amount', 'numeric(12,2)'), column('old', 'text')]);
-    const target = table([id, column('amount', 'numeric(12,2)'), column('total', 'numeric', { generated: 'stored' }), column('memo', 'text')]);
+    const target = table([
+      id,
+      column('amount', 'numeric(12,2)'),
+      column('total', 'numeric', { generated: 'stored' }),
+      column('memo', 'text'),
+    ]);
     const match = matchColumns(source, target, ['id']);
     expect(match.columns).toEqual(['id', 'amount']);
     expect(match.warnings).toEqual([
@@ -45,7 +50,11 @@ describe('matchColumns', () => {
 
   it('refuses a retyped column and a required column the source lacks, naming them', () => {
     const source = table([id, column('amount', 'numeric(12,2)')]);
-    const target = table([id, column('amount', 'numeric(14,2)'), column('currency', 'text', { nullable: false })]);
+    const target = table([
+      id,
+      column('amount', 'numeric(14,2)'),
+      column('currency', 'text', { nullable: false }),
+    ]);
     let error: unknown;
     try {
       matchColumns(source, target, ['id']);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RowbackError } from '../../src/core/errors.js';
+import type { RowbackError } from '../../src/core/errors.js';
 import { checkWhereShape } from '../../src/core/where.js';
 
 function rejection(where: string): RowbackError {

@@ -85,7 +85,9 @@ export class Session {
    */
   loadData(sql: string, data: AsyncIterable<Buffer>): Promise<Outcome> {
     if (this.cancelled) return Promise.reject(interrupted());
-    const socket = (this.raw as unknown as { stream: NodeJS.WritableStream & { writableNeedDrain?: boolean } }).stream;
+    const socket = (
+      this.raw as unknown as { stream: NodeJS.WritableStream & { writableNeedDrain?: boolean } }
+    ).stream;
     return new Promise((resolve, reject) => {
       this.raw.query(
         { sql, rowsAsArray: true, typeCast: false, infileStreamFactory: () => paced(data, socket) },
@@ -135,7 +137,10 @@ async function drain(rows: Readable): Promise<void> {
 /** mysql2 writes one protocol packet per chunk; keep chunks well under the 16 MiB packet limit. */
 const MAX_CHUNK = 1 << 20;
 
-function paced(data: AsyncIterable<Buffer>, socket: { writableNeedDrain?: boolean; once: (e: string, f: () => void) => unknown }): Readable {
+function paced(
+  data: AsyncIterable<Buffer>,
+  socket: { writableNeedDrain?: boolean; once: (e: string, f: () => void) => unknown },
+): Readable {
   const iterator = data[Symbol.asyncIterator]();
   return new Readable({
     highWaterMark: 1 << 20,
@@ -175,6 +180,8 @@ export function sessionOptions(url: string, options: ConnectOptions): mysql.Conn
     typeCast: false,
     rowsAsArray: true,
     multipleStatements: false,
+    // mysql2 asks for IGNORE_SPACE by default, which the server adds to the session's sql_mode.
+    flags: ['-IGNORE_SPACE'],
     supportBigNumbers: true,
     bigNumberStrings: true,
     dateStrings: true,
@@ -183,7 +190,10 @@ export function sessionOptions(url: string, options: ConnectOptions): mysql.Conn
 }
 
 /** Opens a session and pins it: UTC, utf8mb4 both ways (binary columns stay raw), the target's sql_mode. */
-export async function openSession(url: string, options: ConnectOptions = {}): Promise<{ session: Session; profile: SessionProfile }> {
+export async function openSession(
+  url: string,
+  options: ConnectOptions = {},
+): Promise<{ session: Session; profile: SessionProfile }> {
   registerUrlSecrets(url);
   const redacted = redactUrl(url);
   let config: mysql.ConnectionOptions;
@@ -217,7 +227,10 @@ export async function openSession(url: string, options: ConnectOptions = {}): Pr
 
 /** A short-lived second session that cancels the statement running on `target` (Ctrl-C). */
 export async function killQuery(target: Session): Promise<void> {
-  const raw = mysql.createConnection({ ...target.options, connectAttributes: { program_name: 'rowback-cancel' } });
+  const raw = mysql.createConnection({
+    ...target.options,
+    connectAttributes: { program_name: 'rowback-cancel' },
+  });
   raw.on('error', () => {});
   try {
     await new Promise<void>((resolve, reject) =>

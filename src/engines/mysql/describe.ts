@@ -29,7 +29,11 @@ export async function listTables(session: Session): Promise<Required<TableRef>[]
 }
 
 /** Describes a table from information_schema. Throws RowbackError('table-not-found') for an unknown table. */
-export async function describeTable(session: Session, table: TableRef, options: { key?: string[] } = {}): Promise<TableSchema> {
+export async function describeTable(
+  session: Session,
+  table: TableRef,
+  options: { key?: string[] } = {},
+): Promise<TableSchema> {
   const ref = { schema: await defaultSchema(session, table), name: table.name };
   const info = await session.text(
     `SELECT ENGINE, TABLE_COLLATION, CREATE_OPTIONS FROM information_schema.TABLES
@@ -38,9 +42,13 @@ export async function describeTable(session: Session, table: TableRef, options: 
   );
   const head = info[0];
   if (!head) {
-    throw new RowbackError('table-not-found', `Table ${ref.schema}.${ref.name} does not exist on ${session.redactedUrl}.`, {
-      hint: 'Check the table name and the database in the URL.',
-    });
+    throw new RowbackError(
+      'table-not-found',
+      `Table ${ref.schema}.${ref.name} does not exist on ${session.redactedUrl}.`,
+      {
+        hint: 'Check the table name and the database in the URL.',
+      },
+    );
   }
   const columns = await readColumns(session, ref);
   const storage = head[0] ?? undefined;
@@ -59,7 +67,9 @@ export async function describeTable(session: Session, table: TableRef, options: 
       )
     ).map((r) => r[0]!),
     rules: [],
-    sequences: columns.filter((c) => c.identity === 'auto-increment').map((c) => ({ column: c.name, name: ref.name })),
+    sequences: columns
+      .filter((c) => c.identity === 'auto-increment')
+      .map((c) => ({ column: c.name, name: ref.name })),
     children: [],
     partitioning: partitioned ? 'mysql' : 'none',
     transactional: storage ? TRANSACTIONAL.has(storage.toLowerCase()) : true,
@@ -81,7 +91,8 @@ async function readColumns(session: Session, ref: Required<TableRef>): Promise<C
         ? 'virtual'
         : 'no';
     // MariaDB reports a missing default as the text NULL for nullable columns and as null otherwise.
-    const hasDefault = def !== null || nullable === 'YES' || /auto_increment|default_generated/i.test(extra ?? '');
+    const hasDefault =
+      def !== null || nullable === 'YES' || /auto_increment|default_generated/i.test(extra ?? '');
     return {
       name: name!,
       type: charset && collation ? `${type} CHARACTER SET ${charset} COLLATE ${collation}` : type!,
@@ -112,13 +123,20 @@ async function chooseKey(
   if (userKey && userKey.length > 0) {
     const unknown = userKey.filter((k) => !columns.some((c) => c.name === k));
     if (unknown.length > 0) {
-      throw new RowbackError('usage', `--key names column(s) ${unknown.join(', ')} that ${ref.schema}.${ref.name} does not have.`, {
-        hint: `The table's columns are: ${columns.map((c) => c.name).join(', ')}.`,
-      });
+      throw new RowbackError(
+        'usage',
+        `--key names column(s) ${unknown.join(', ')} that ${ref.schema}.${ref.name} does not have.`,
+        {
+          hint: `The table's columns are: ${columns.map((c) => c.name).join(', ')}.`,
+        },
+      );
     }
     const generated = userKey.filter((k) => columns.find((c) => c.name === k)?.generated !== 'no');
     if (generated.length > 0) {
-      throw new RowbackError('usage', `--key column(s) ${generated.join(', ')} are generated; a key must be written columns.`);
+      throw new RowbackError(
+        'usage',
+        `--key column(s) ${generated.join(', ')} are generated; a key must be written columns.`,
+      );
     }
     return { columns: [...userKey], origin: 'user' };
   }
@@ -133,16 +151,22 @@ async function chooseKey(
     const entry = indexes.get(index!) ?? { columns: [], usable: true };
     entry.columns.push(column!);
     const def = columns.find((c) => c.name === column);
-    if (subPart !== null || nullable === 'YES' || !def || def.nullable || def.generated !== 'no') entry.usable = false;
+    if (subPart !== null || nullable === 'YES' || !def || def.nullable || def.generated !== 'no')
+      entry.usable = false;
     indexes.set(index!, entry);
   }
   for (const [name, entry] of indexes) {
-    if (entry.usable) return { columns: entry.columns, origin: name === 'PRIMARY' ? 'primary' : 'unique', name };
+    if (entry.usable)
+      return { columns: entry.columns, origin: name === 'PRIMARY' ? 'primary' : 'unique', name };
   }
   return undefined;
 }
 
-async function readForeignKeys(session: Session, ref: Required<TableRef>, direction: 'in' | 'out'): Promise<ForeignKey[]> {
+async function readForeignKeys(
+  session: Session,
+  ref: Required<TableRef>,
+  direction: 'in' | 'out',
+): Promise<ForeignKey[]> {
   const where =
     direction === 'out'
       ? 'k.TABLE_SCHEMA = ? AND k.TABLE_NAME = ? AND k.REFERENCED_TABLE_NAME IS NOT NULL'
@@ -160,7 +184,8 @@ async function readForeignKeys(session: Session, ref: Required<TableRef>, direct
     const id = `${schema}.${table}.${name}`;
     let fk = keys.get(id);
     if (!fk) {
-      const other = direction === 'out' ? { schema: refSchema!, name: refTable! } : { schema: schema!, name: table! };
+      const other =
+        direction === 'out' ? { schema: refSchema!, name: refTable! } : { schema: schema!, name: table! };
       fk = { name: name!, columns: [], table: other, referencedColumns: [] };
       keys.set(id, fk);
     }

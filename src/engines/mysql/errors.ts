@@ -53,7 +53,9 @@ export function wrapServerError(error: unknown, doing: string, redactedUrl: stri
   const code = errorCode(error);
   const text = error instanceof Error ? error.message : String(error);
   if (code === 'ER_QUERY_INTERRUPTED' || code === 'ER_STATEMENT_TIMEOUT') {
-    return new RowbackError('interrupted', `Interrupted ${doing}; the transaction was rolled back.`, { cause: error });
+    return new RowbackError('interrupted', `Interrupted ${doing}; the transaction was rolled back.`, {
+      cause: error,
+    });
   }
   if (isConnectionLost(error)) {
     return new RowbackError('connection', `Lost the session to ${redactedUrl} ${doing}: ${text}`, {
@@ -67,11 +69,18 @@ export function wrapServerError(error: unknown, doing: string, redactedUrl: stri
       cause: error,
     });
   }
-  if (code === 'ER_TABLEACCESS_DENIED_ERROR' || code === 'ER_SPECIFIC_ACCESS_DENIED_ERROR' || code === 'ER_DBACCESS_DENIED_ERROR') {
+  if (
+    code === 'ER_TABLEACCESS_DENIED_ERROR' ||
+    code === 'ER_SPECIFIC_ACCESS_DENIED_ERROR' ||
+    code === 'ER_DBACCESS_DENIED_ERROR'
+  ) {
     return new RowbackError('privilege', `Permission denied ${doing}: ${text}`, {
       hint: 'Grant the user SELECT, INSERT, UPDATE, DELETE and CREATE TEMPORARY TABLES on the database.',
       cause: error,
     });
   }
-  return new RowbackError('internal', `MySQL error ${doing}: ${text}`, { cause: error, details: code ? { code } : undefined });
+  return new RowbackError('internal', `MySQL error ${doing}: ${text}`, {
+    cause: error,
+    details: code ? { code } : undefined,
+  });
 }

@@ -18,10 +18,14 @@ export async function checkWhere(session: Session, table: TableSchema, where: st
     await session.run(`SELECT 1 FROM ${quoteTable(table.ref)} WHERE (${text}) LIMIT 0`);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    throw new RowbackError('bad-where', `--where "${where}" is not a valid filter on ${table.ref.schema}.${table.ref.name}: ${message}`, {
-      hint: "Write one boolean SQL expression over the table's columns.",
-      cause: error,
-    });
+    throw new RowbackError(
+      'bad-where',
+      `--where "${where}" is not a valid filter on ${table.ref.schema}.${table.ref.name}: ${message}`,
+      {
+        hint: "Write one boolean SQL expression over the table's columns.",
+        cause: error,
+      },
+    );
   }
 }
 
@@ -35,7 +39,8 @@ export function readTable(session: Session, table: TableSchema, options: ReadOpt
   let sql = `SELECT ${columnList(options.columns)}${options.origin ? `, ${originField(table)}` : ''} FROM ${quoteTable(table.ref)}`;
   if (options.where) sql += ` WHERE (${options.where})`;
   if (options.orderByKey) {
-    if (!table.key) throw new RowbackError('no-key', `${table.ref.schema}.${table.ref.name} has no key to order by.`);
+    if (!table.key)
+      throw new RowbackError('no-key', `${table.ref.schema}.${table.ref.name} has no key to order by.`);
     sql += ` ORDER BY ${orderByKey(table, table.key.columns)}`;
   }
   return encodeRows(session.stream(sql));

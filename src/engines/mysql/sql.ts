@@ -30,7 +30,9 @@ export function keyMatch(key: string[], a: string, b: string): string {
  */
 export function sameBytes(columns: string[], a: string, b: string): string {
   if (columns.length === 0) return 'TRUE';
-  return columns.map((c) => `${asBytes(`${a}.${quoteIdent(c)}`)} <=> ${asBytes(`${b}.${quoteIdent(c)}`)}`).join(' AND ');
+  return columns
+    .map((c) => `${asBytes(`${a}.${quoteIdent(c)}`)} <=> ${asBytes(`${b}.${quoteIdent(c)}`)}`)
+    .join(' AND ');
 }
 
 /** An expression as its bytes (`CAST … AS BINARY`; the `BINARY` operator is deprecated in MySQL 8). */

@@ -8,8 +8,8 @@ import { findMissingParents, writtenClasses } from './parents.js';
 import { CLASS_COLUMN, countPlan, createPlanTable, type PlanTable, requireKey } from './plan.js';
 import { copyOut, originExpression } from './read.js';
 import { moveSequences } from './sequences.js';
-import { ORIGIN_COLUMN, stagedTable } from './stage.js';
 import { columnList, keyJoin, qualified, quoteIdent, quoteLiteral } from './sql.js';
+import { ORIGIN_COLUMN, stagedTable } from './stage.js';
 import { checkCancelled, disableTriggers, lockTarget, rollback } from './transaction.js';
 import { countDifferent, countPresent } from './verify.js';
 import { insertRows } from './writes.js';
@@ -25,7 +25,13 @@ export function stagedOfClasses(staged: Staged, plan: PlanTable, classes: string
 }
 
 /** The SELECT of target rows of some classes (all writable columns, then the origin when asked). */
-async function targetImage(session: PgSession, target: TableSchema, plan: PlanTable, classes: string[], origin: boolean) {
+async function targetImage(
+  session: PgSession,
+  target: TableSchema,
+  plan: PlanTable,
+  classes: string[],
+  origin: boolean,
+) {
   const columns = writableColumns(target).map((c) => c.name);
   const originField = origin ? `, ${await originExpression(session.client, target, 't')}` : '';
   return `SELECT ${columnList(columns, 't')}${originField} FROM ${qualified(target.ref)} AS t
@@ -35,7 +41,9 @@ async function targetImage(session: PgSession, target: TableSchema, plan: PlanTa
 function planChanged(expected: PlanCounts | undefined, actual: PlanCounts): string | undefined {
   if (!expected) return undefined;
   const keys = ['missing', 'changed', 'extra', 'same'] as const;
-  const diffs = keys.filter((k) => expected[k] !== actual[k]).map((k) => `${k} ${expected[k]} → ${actual[k]}`);
+  const diffs = keys
+    .filter((k) => expected[k] !== actual[k])
+    .map((k) => `${k} ${expected[k]} → ${actual[k]}`);
   if (diffs.length === 0) return undefined;
   return `The table changed since the preview (${diffs.join(', ')}); the plan as re-checked under the lock was applied.`;
 }
@@ -62,12 +70,23 @@ async function deleteExtra(session: PgSession, target: TableSchema, plan: PlanTa
 }
 
 /** Re-reads what was written: written rows equal the staged text, deleted keys are gone. */
-async function verifyApply(session: PgSession, staged: Staged, plan: PlanTable, policy: Policy): Promise<Verification> {
+async function verifyApply(
+  session: PgSession,
+  staged: Staged,
+  plan: PlanTable,
+  policy: Policy,
+): Promise<Verification> {
   const written = writtenClasses(policy);
   const counts = await countPlan(session.client, plan);
   const { client } = session;
   let checked = written.reduce((n, c) => n + counts[c as keyof PlanCounts], 0);
-  let mismatched = await countDifferent(client, staged.target, plan.key, staged.columns, stagedOfClasses(staged, plan, written));
+  let mismatched = await countDifferent(
+    client,
+    staged.target,
+    plan.key,
+    staged.columns,
+    stagedOfClasses(staged, plan, written),
+  );
   if (policy.extra === 'delete') {
     checked += counts.extra;
     const extra = `(SELECT p.* FROM ${plan.table} AS p WHERE p.${quoteIdent(CLASS_COLUMN)} = 'extra') AS s`;
@@ -77,7 +96,11 @@ async function verifyApply(session: PgSession, staged: Staged, plan: PlanTable, 
 }
 
 /** Carries out the plan in one transaction; see Connection.apply. */
-export async function applyPlan(session: PgSession, staged: Staged, options: ApplyOptions): Promise<ApplyResult> {
+export async function applyPlan(
+  session: PgSession,
+  staged: Staged,
+  options: ApplyOptions,
+): Promise<ApplyResult> {
   const target = staged.target;
   const name = `${target.ref.schema}.${target.ref.name}`;
   const { client } = session;
@@ -109,11 +132,24 @@ export async function applyPlan(session: PgSession, staged: Staged, options: App
     }
     checkCancelled(session);
     doing = `writing the undo pre-image of ${name}`;
-    const beforeClasses = [...(policy.changed === 'take-source' ? ['changed'] : []), ...(policy.extra === 'delete' ? ['extra'] : [])];
-    await options.undo.writeBefore(columns, origin, copyOut(client, await targetImage(session, target, plan, beforeClasses, origin), doing));
+    const beforeClasses = [
+      ...(policy.changed === 'take-source' ? ['changed'] : []),
+      ...(policy.extra === 'delete' ? ['extra'] : []),
+    ];
+    await options.undo.writeBefore(
+      columns,
+      origin,
+      copyOut(session, await targetImage(session, target, plan, beforeClasses, origin), doing),
+    );
     doing = `inserting missing rows into ${name}`;
     const rows = stagedOfClasses(staged, plan, ['missing']);
-    const inserted = await insertRows(client, target, staged.columns, rows, staged.origin ? ORIGIN_COLUMN : undefined);
+    const inserted = await insertRows(
+      client,
+      target,
+      staged.columns,
+      rows,
+      staged.origin ? ORIGIN_COLUMN : undefined,
+    );
     options.onProgress?.('insert', inserted);
     checkCancelled(session);
     doing = `updating changed rows of ${name}`;
@@ -125,7 +161,11 @@ export async function applyPlan(session: PgSession, staged: Staged, options: App
     checkCancelled(session);
     doing = `writing the undo post-image of ${name}`;
     const written = writtenClasses(policy);
-    await options.undo.writeAfter(columns, origin, copyOut(client, await targetImage(session, target, plan, written, origin), doing));
+    await options.undo.writeAfter(
+      columns,
+      origin,
+      copyOut(session, await targetImage(session, target, plan, written, origin), doing),
+    );
     doing = `moving the sequences of ${name}`;
     const sequences = await moveSequences(client, target);
     doing = `verifying ${name}`;
@@ -138,7 +178,9 @@ export async function applyPlan(session: PgSession, staged: Staged, options: App
           'verify-failed',
           `After writing, ${verification.mismatched} of ${verification.checked} row(s) of ${name} do not match the plan; the transaction was rolled back.`,
           {
-            hint: target.rules.length ? `The table has rules (${target.rules.join(', ')}) that may rewrite writes.` : 'Nothing was written.',
+            hint: target.rules.length
+              ? `The table has rules (${target.rules.join(', ')}) that may rewrite writes.`
+              : 'Nothing was written.',
             details: { verification, intended },
           },
         );

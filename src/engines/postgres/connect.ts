@@ -67,11 +67,12 @@ export async function openSession(url: string, options: ConnectOptions = {}): Pr
     const settings = { ...(options.profile ?? {}), ...PINNED_SETTINGS };
     const names = Object.keys(settings);
     const values = names.map((n) => settings[n]!);
+    // count() makes every set_config run (a LIMIT or a lazy plan could skip some).
     const result = await client.query<{ pid: string }>(
-      'SELECT pg_backend_pid()::text AS pid FROM (SELECT set_config(n, v, false) FROM unnest($1::text[], $2::text[]) AS s(n, v)) AS pinned LIMIT 1',
+      'SELECT count(set_config(n, v, false))::text AS n, pg_backend_pid()::text AS pid FROM unnest($1::text[], $2::text[]) AS s(n, v)',
       [names, values],
     );
-    return {
+    const session: PgSession = {
       client,
       url,
       redactedUrl,
@@ -81,6 +82,10 @@ export async function openSession(url: string, options: ConnectOptions = {}): Pr
       closed: false,
       nextId: 1,
     };
+    client.on('end', () => {
+      session.closed = true;
+    });
+    return session;
   } catch (error) {
     await client.end().catch(() => {});
     throw mapError(error, `setting up the session on ${redactedUrl}`);
@@ -112,4 +117,17 @@ function connectError(url: string, error: unknown): RowbackError {
     cause: error,
     ...(hint ? { hint } : {}),
   });
+}
+
+/**
+ * Asks the server to cancel whatever this session runs now, from a second short-lived connection
+ * (the protocol's own cancel would do too, but this one reports failures like any query).
+ */
+export async function cancelBackend(session: PgSession): Promise<void> {
+  const helper = await openClient(session.url, `${session.applicationName} (cancel)`);
+  try {
+    await helper.query('SELECT pg_cancel_backend($1::int)', [session.backendPid]);
+  } finally {
+    await helper.end().catch(() => {});
+  }
 }

@@ -10,7 +10,10 @@ async function rows(client: pg.Client, sql: string, params: unknown[]): Promise<
 }
 
 /** The oid of a table (plain or partitioned), resolving the schema from search_path when not given. */
-async function findTable(client: pg.Client, table: TableRef): Promise<{ oid: string; schema: string } | undefined> {
+async function findTable(
+  client: pg.Client,
+  table: TableRef,
+): Promise<{ oid: string; schema: string } | undefined> {
   const sql = table.schema
     ? `SELECT c.oid::text AS oid, n.nspname AS schema FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
        WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p')`
@@ -140,17 +143,27 @@ ORDER BY 3, 2`;
 export async function describeTable(
   client: pg.Client,
   table: TableRef,
-  options: { key?: string[]; where: string } ,
+  options: { key?: string[]; location: string },
 ): Promise<TableSchema> {
   const found = await findTable(client, table);
   if (!found) {
-    throw new RowbackError('table-not-found', `Table ${formatTable(table)} does not exist in ${options.where}.`, {
-      hint: 'Check the table name (and schema); rowback sees tables in the search_path when no schema is given.',
-    });
+    throw new RowbackError(
+      'table-not-found',
+      `Table ${formatTable(table)} does not exist in ${options.location}.`,
+      {
+        hint: 'Check the table name (and schema); rowback sees tables in the search_path when no schema is given.',
+      },
+    );
   }
   const { oid } = found;
   const ref = { schema: found.schema, name: table.name };
-  const kind = (await rows(client, 'SELECT relkind::text AS kind, (SELECT amname FROM pg_am WHERE oid = relam) AS am FROM pg_class WHERE oid = $1::oid', [oid]))[0]!;
+  const kind = (
+    await rows(
+      client,
+      'SELECT relkind::text AS kind, (SELECT amname FROM pg_am WHERE oid = relam) AS am FROM pg_class WHERE oid = $1::oid',
+      [oid],
+    )
+  )[0]!;
   const columns = await describeColumns(client, oid);
   const childRows = await rows(client, CHILDREN_SQL, [oid]);
   const children = childRows.map((r) => ({ schema: r['schema']!, name: r['name']! }));
@@ -160,9 +173,13 @@ export async function describeTable(
     const names = new Set(columns.map((c) => c.name));
     const unknown = options.key.filter((k) => !names.has(k));
     if (unknown.length > 0) {
-      throw new RowbackError('usage', `--key names ${unknown.map((k) => `"${k}"`).join(', ')}, which ${formatTable(ref)} does not have.`, {
-        hint: `Its columns are: ${columns.map((c) => c.name).join(', ')}.`,
-      });
+      throw new RowbackError(
+        'usage',
+        `--key names ${unknown.map((k) => `"${k}"`).join(', ')}, which ${formatTable(ref)} does not have.`,
+        {
+          hint: `Its columns are: ${columns.map((c) => c.name).join(', ')}.`,
+        },
+      );
     }
     key = { columns: [...options.key], origin: 'user' };
   }

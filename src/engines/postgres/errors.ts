@@ -8,7 +8,8 @@ interface DriverError {
   hint?: string;
 }
 
-const LOST_CONNECTION = /Connection terminated|ECONNRESET|EPIPE|Client has encountered a connection error|not queryable/i;
+const LOST_CONNECTION =
+  /Connection terminated|ECONNRESET|EPIPE|Client has encountered a connection error|not queryable/i;
 
 /** True when the session is gone (the server rolls back whatever was open). */
 export function isConnectionLost(error: unknown): boolean {
@@ -29,7 +30,11 @@ export function isConnectionLost(error: unknown): boolean {
  * Wraps a driver error with what rowback was doing ("while inserting missing rows into public.billing").
  * RowbackErrors pass through unchanged.
  */
-export function mapError(error: unknown, doing: string, options: { interrupted?: boolean } = {}): RowbackError {
+export function mapError(
+  error: unknown,
+  doing: string,
+  options: { interrupted?: boolean } = {},
+): RowbackError {
   if (isRowbackError(error)) return error;
   const e = error as DriverError;
   const text = e?.message ?? String(error);

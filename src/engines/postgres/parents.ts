@@ -3,8 +3,8 @@ import type { ForeignKey } from '../../core/table.js';
 import type { Staged } from '../engine.js';
 import type { PgSession } from './connect.js';
 import { CLASS_COLUMN, type PlanTable } from './plan.js';
-import { stagedTable } from './stage.js';
 import { keyJoin, qualified, quoteIdent } from './sql.js';
+import { stagedTable } from './stage.js';
 
 /** The classes whose staged rows a policy writes. */
 export function writtenClasses(policy: Policy): string[] {
@@ -12,7 +12,9 @@ export function writtenClasses(policy: Policy): string[] {
 }
 
 function pairs(left: string, leftColumns: string[], right: string, rightColumns: string[]): string {
-  return leftColumns.map((c, i) => `${left}.${quoteIdent(c)} = ${right}.${quoteIdent(rightColumns[i]!)}`).join(' AND ');
+  return leftColumns
+    .map((c, i) => `${left}.${quoteIdent(c)} = ${right}.${quoteIdent(rightColumns[i]!)}`)
+    .join(' AND ');
 }
 
 /** Rows to write whose foreign key points at a parent row the target lacks (MATCH SIMPLE: NULLs pass). */
@@ -40,7 +42,7 @@ async function checkForeignKey(
         AND NOT EXISTS (SELECT 1 FROM ONLY ${qualified(parent)} AS x WHERE ${pairs('x', fk.referencedColumns, 's', fk.columns)})
         ${selfStaged ? `AND NOT EXISTS (SELECT 1 FROM ${source} AS s2 WHERE ${pairs('s2', fk.referencedColumns, 's', fk.columns)})` : ''})
     SELECT (SELECT count(*) FROM bad)::text AS rows,
-           (SELECT json_agg(k)::text FROM (SELECT DISTINCT k FROM bad ORDER BY k COLLATE "C" LIMIT 5) AS few) AS sample`;
+           (SELECT json_agg(k)::text FROM (SELECT DISTINCT k COLLATE "C" AS k FROM bad ORDER BY 1 LIMIT 5) AS few) AS sample`;
   const found = await session.client.query<{ rows: string; sample: string | null }>(sql, [classes]);
   const row = found.rows[0]!;
   const rows = Number(row.rows);

@@ -5,8 +5,8 @@ import type { TableSchema } from '../../core/table.js';
 import type { Staged } from '../engine.js';
 import type { PgSession } from './connect.js';
 import { mapError } from './errors.js';
-import { stagedTable, tempName } from './stage.js';
 import { columnList, filter, keyJoin, qualified, quoteIdent, textDiffers } from './sql.js';
+import { stagedTable, tempName } from './stage.js';
 
 /** The plan table's class column. */
 export const CLASS_COLUMN = 'rowback_class';
@@ -25,9 +25,13 @@ const cachedPlans = new WeakMap<Staged, PlanTable>();
 export function requireKey(target: TableSchema): string[] {
   const key = target.key?.columns;
   if (!key || key.length === 0) {
-    throw new RowbackError('no-key', `${target.ref.schema}.${target.ref.name} has no primary key or unique NOT NULL key.`, {
-      hint: 'Name the columns that identify a row with --key col1,col2.',
-    });
+    throw new RowbackError(
+      'no-key',
+      `${target.ref.schema}.${target.ref.name} has no primary key or unique NOT NULL key.`,
+      {
+        hint: 'Name the columns that identify a row with --key col1,col2.',
+      },
+    );
   }
   return key;
 }
@@ -84,7 +88,11 @@ export async function countPlan(client: pg.Client, plan: PlanTable): Promise<Pla
 }
 
 /** Runs `fn` in a transaction that is always rolled back (read-only work on temp tables). */
-export async function inReadTransaction<T>(session: PgSession, doing: string, fn: () => Promise<T>): Promise<T> {
+export async function inReadTransaction<T>(
+  session: PgSession,
+  doing: string,
+  fn: () => Promise<T>,
+): Promise<T> {
   const { client } = session;
   try {
     await client.query('BEGIN');
@@ -98,21 +106,33 @@ export async function inReadTransaction<T>(session: PgSession, doing: string, fn
 }
 
 /** Classifies staged rows (see createPlanTable) and keeps the plan for samples() and missingParents(). */
-export async function planStaged(session: PgSession, staged: Staged, where: string | undefined): Promise<PlanCounts> {
+export async function planStaged(
+  session: PgSession,
+  staged: Staged,
+  where: string | undefined,
+): Promise<PlanCounts> {
   const previous = cachedPlans.get(staged);
   if (previous) {
     cachedPlans.delete(staged);
     await session.client.query(`DROP TABLE IF EXISTS ${previous.table}`).catch(() => {});
   }
-  return inReadTransaction(session, `planning ${staged.target.ref.schema}.${staged.target.ref.name}`, async () => {
-    const plan = await createPlanTable(session, staged, where, false);
-    cachedPlans.set(staged, plan);
-    return countPlan(session.client, plan);
-  });
+  return inReadTransaction(
+    session,
+    `planning ${staged.target.ref.schema}.${staged.target.ref.name}`,
+    async () => {
+      const plan = await createPlanTable(session, staged, where, false);
+      cachedPlans.set(staged, plan);
+      return countPlan(session.client, plan);
+    },
+  );
 }
 
 /** The cached plan for these options, building it when absent or built for another filter. */
-export async function cachedPlan(session: PgSession, staged: Staged, where: string | undefined): Promise<PlanTable> {
+export async function cachedPlan(
+  session: PgSession,
+  staged: Staged,
+  where: string | undefined,
+): Promise<PlanTable> {
   const plan = cachedPlans.get(staged);
   if (plan && plan.where === where) return plan;
   await planStaged(session, staged, where);

@@ -1,7 +1,9 @@
+import { finished } from 'node:stream/promises';
 import type pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import type { TableSchema } from '../../core/table.js';
 import type { ReadOptions, RowStream } from '../engine.js';
+import { cancelBackend, type PgSession } from './connect.js';
 import { mapError } from './errors.js';
 import { byteOrder, columnList, filter, qualified, quoteLiteral } from './sql.js';
 
@@ -9,7 +11,11 @@ import { byteOrder, columnList, filter, qualified, quoteLiteral } from './sql.js
  * An expression giving the physical table of each row as `schema.name` (quoted only where needed, so
  * it is valid regclass input). `tableoid::regclass::text` would depend on search_path, so map oids.
  */
-export async function originExpression(client: pg.Client, table: TableSchema, alias: string): Promise<string> {
+export async function originExpression(
+  client: pg.Client,
+  table: TableSchema,
+  alias: string,
+): Promise<string> {
   const found = await client.query<{ oid: string; name: string }>(
     `WITH RECURSIVE tree(oid) AS (
        SELECT $1::regclass::oid UNION SELECT i.inhrelid FROM pg_inherits i JOIN tree ON i.inhparent = tree.oid)
@@ -31,7 +37,11 @@ export async function collatableColumns(client: pg.Client, table: TableSchema): 
 }
 
 /** The SELECT that `read` copies out. */
-export async function readQuery(client: pg.Client, table: TableSchema, options: ReadOptions): Promise<string> {
+export async function readQuery(
+  client: pg.Client,
+  table: TableSchema,
+  options: ReadOptions,
+): Promise<string> {
   let select = columnList(options.columns, 't');
   if (options.origin) select += `, ${await originExpression(client, table, 't')}`;
   let sql = `SELECT ${select} FROM ${qualified(table.ref)} AS t WHERE ${filter(options.where)}`;
@@ -43,25 +53,36 @@ export async function readQuery(client: pg.Client, table: TableSchema, options: 
 
 /**
  * Streams rows out with `COPY (SELECT …) TO STDOUT` in the text format; values stay the server's bytes.
- * The COPY starts when the stream is first read. A consumer that stops early must close the connection
- * (or cancel), because the server keeps sending until the COPY ends.
+ * The COPY starts when the stream is first read.
  */
-export async function* readRows(client: pg.Client, table: TableSchema, options: ReadOptions): RowStream {
+export async function* readRows(session: PgSession, table: TableSchema, options: ReadOptions): RowStream {
   let sql: string;
   try {
-    sql = await readQuery(client, table, options);
+    sql = await readQuery(session.client, table, options);
   } catch (error) {
     throw mapError(error, `preparing to read ${table.ref.schema}.${table.ref.name}`);
   }
-  yield* copyOut(client, sql, `reading ${table.ref.schema}.${table.ref.name}`);
+  yield* copyOut(session, sql, `reading ${table.ref.schema}.${table.ref.name}`);
 }
 
-/** Runs `COPY (sql) TO STDOUT` and yields its bytes with backpressure. */
-export async function* copyOut(client: pg.Client, select: string, doing: string): RowStream {
-  const stream = client.query(copyTo(`COPY (${select}) TO STDOUT`));
+/**
+ * Runs `COPY (sql) TO STDOUT` and yields its bytes with backpressure. A consumer that stops early makes
+ * the server cancel the COPY, and the rest is drained, so the session stays usable.
+ */
+export async function* copyOut(session: PgSession, select: string, doing: string): RowStream {
+  const stream = session.client.query(copyTo(`COPY (${select}) TO STDOUT`));
+  let ended = false;
   try {
-    for await (const chunk of stream) yield chunk as Buffer;
+    for await (const chunk of stream.iterator({ destroyOnReturn: false })) yield chunk as Buffer;
+    ended = true;
   } catch (error) {
-    throw mapError(error, doing);
+    ended = true;
+    throw mapError(error, doing, { interrupted: session.cancelled });
+  } finally {
+    if (!ended) {
+      await cancelBackend(session).catch(() => {});
+      stream.resume();
+      await finished(stream).catch(() => {});
+    }
   }
 }

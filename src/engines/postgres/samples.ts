@@ -4,8 +4,8 @@ import type { PgSession } from './connect.js';
 import { mapError } from './errors.js';
 import { CLASS_COLUMN, cachedPlan } from './plan.js';
 import { collatableColumns } from './read.js';
-import { stagedTable } from './stage.js';
 import { byteOrder, columnList, keyJoin, qualified, quoteIdent } from './sql.js';
+import { stagedTable } from './stage.js';
 
 type Text = string | null;
 
@@ -39,7 +39,11 @@ export async function sampleRows(
       LEFT JOIN ${stagedTable(staged)} AS s ON ${keyJoin(key, 's', 'p')}
       LEFT JOIN ${qualified(staged.target.ref)} AS t ON ${keyJoin(key, 't', 'p')}
       ORDER BY ${byteOrder(key, 'p', collatable)}`;
-    const result = await session.client.query<Text[]>({ text: sql, values: [rowClass, limit], rowMode: 'array' });
+    const result = await session.client.query<Text[]>({
+      text: sql,
+      values: [rowClass, limit],
+      rowMode: 'array',
+    });
     const width = Math.max(columns.length, 1);
     return result.rows.map((values) => {
       const keyValues = values.slice(0, key.length);
@@ -49,7 +53,9 @@ export async function sampleRows(
       if (rowClass !== 'extra') sample.source = record(columns, sourceValues);
       if (rowClass !== 'missing') sample.target = record(columns, targetValues);
       if (rowClass === 'changed') {
-        sample.changedColumns = columns.filter((c, i) => !key.includes(c) && sourceValues[i] !== targetValues[i]);
+        sample.changedColumns = columns.filter(
+          (c, i) => !key.includes(c) && sourceValues[i] !== targetValues[i],
+        );
       }
       return sample;
     });

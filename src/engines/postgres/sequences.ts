@@ -13,7 +13,10 @@ WHERE m.v IS NOT NULL AND (m.v > q.last_value OR (NOT q.is_called AND m.v >= q.l
 }
 
 /** Moves every owned or default sequence of the table past restored values; reports those moved. */
-export async function moveSequences(client: pg.Client, table: TableSchema): Promise<{ name: string; value: string }[]> {
+export async function moveSequences(
+  client: pg.Client,
+  table: TableSchema,
+): Promise<{ name: string; value: string }[]> {
   const moved: { name: string; value: string }[] = [];
   for (const seq of table.sequences) {
     const result = await client.query<{ value: string }>(setvalStatement(table, seq.column, seq.name));

@@ -45,9 +45,7 @@ export function textOf(alias: string, column: string): string {
 
 /** `ORDER BY` terms in byte order for the given columns; `collatable` lists those that take COLLATE. */
 export function byteOrder(columns: string[], alias: string, collatable: Set<string>): string {
-  return columns
-    .map((c) => `${alias}.${quoteIdent(c)}${collatable.has(c) ? ' COLLATE "C"' : ''}`)
-    .join(', ');
+  return columns.map((c) => `${alias}.${quoteIdent(c)}${collatable.has(c) ? ' COLLATE "C"' : ''}`).join(', ');
 }
 
 /** A user filter as a boolean term; `true` when absent. Only ever spliced into a WHERE. */

@@ -17,7 +17,8 @@ const stagedTables = new WeakMap<Staged, string>();
 /** The quoted name of a staged table, e.g. `pg_temp."rowback_stage_3"`. */
 export function stagedTable(staged: Staged): string {
   const name = stagedTable.lookup(staged);
-  if (!name) throw new RowbackError('internal', 'This staged table belongs to another connection or was dropped.');
+  if (!name)
+    throw new RowbackError('internal', 'This staged table belongs to another connection or was dropped.');
   return name;
 }
 stagedTable.lookup = (staged: Staged): string | undefined => stagedTables.get(staged);
@@ -37,7 +38,10 @@ function checkColumns(target: TableSchema, columns: string[]): void {
   for (const name of columns) {
     const column = byName.get(name);
     if (!column) {
-      throw new RowbackError('schema-mismatch', `${target.ref.schema}.${target.ref.name} has no column "${name}".`);
+      throw new RowbackError(
+        'schema-mismatch',
+        `${target.ref.schema}.${target.ref.name} has no column "${name}".`,
+      );
     }
     if (column.generated !== 'no') {
       throw new RowbackError('schema-mismatch', `Column "${name}" is generated; rowback never writes it.`);
@@ -65,16 +69,23 @@ export async function stageRows(
       `CREATE TEMP TABLE ${table.slice('pg_temp.'.length)} AS SELECT ${columnList(options.columns)} FROM ${qualified(target.ref)} WITH NO DATA`,
     );
     const copied = [...options.columns, ...(options.origin ? [ORIGIN_COLUMN] : [])];
-    if (options.origin) await client.query(`ALTER TABLE ${table} ADD COLUMN ${quoteIdent(ORIGIN_COLUMN)} text`);
+    if (options.origin)
+      await client.query(`ALTER TABLE ${table} ADD COLUMN ${quoteIdent(ORIGIN_COLUMN)} text`);
     const sink = client.query(copyFrom(`COPY ${table} (${columnList(copied)}) FROM STDIN`));
     const counted = options.onProgress ? countingRows(rows, options.onProgress) : rows;
     await pipeline(counted, sink);
     count = sink.rowCount;
     await client.query(`ANALYZE ${table}`);
   } catch (error) {
+    await client.query(`DROP TABLE IF EXISTS ${table}`).catch(() => {});
     throw mapError(error, what, { interrupted: session.cancelled });
   }
-  const staged: Staged = { target, columns: [...options.columns], origin: options.origin === true, rows: count };
+  const staged: Staged = {
+    target,
+    columns: [...options.columns],
+    origin: options.origin === true,
+    rows: count,
+  };
   stagedTables.set(staged, table);
   return staged;
 }

@@ -6,7 +6,8 @@ import { qualified } from './sql.js';
 
 /** Stops between steps once cancel() was called (a statement in flight is cancelled by the server). */
 export function checkCancelled(session: PgSession): void {
-  if (session.cancelled) throw new RowbackError('interrupted', 'Interrupted; the transaction was rolled back.');
+  if (session.cancelled)
+    throw new RowbackError('interrupted', 'Interrupted; the transaction was rolled back.');
 }
 
 /**
@@ -24,10 +25,14 @@ export async function disableTriggers(client: pg.Client): Promise<void> {
   } catch (error) {
     const e = error as { code?: string };
     if (e?.code === '42501') {
-      throw new RowbackError('privilege', 'Cannot disable triggers: setting session_replication_role needs superuser.', {
-        cause: error,
-        hint: 'Run without --disable-triggers, or as a superuser (or a role granted SET on session_replication_role).',
-      });
+      throw new RowbackError(
+        'privilege',
+        'Cannot disable triggers: setting session_replication_role needs superuser.',
+        {
+          cause: error,
+          hint: 'Run without --disable-triggers, or as a superuser (or a role granted SET on session_replication_role).',
+        },
+      );
     }
     throw error;
   }

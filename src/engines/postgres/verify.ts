@@ -22,7 +22,12 @@ export async function countDifferent(
 }
 
 /** Counts keys of `rows` (a FROM item with alias `s`) that are still in the target. */
-export async function countPresent(client: pg.Client, target: TableSchema, key: string[], rows: string): Promise<number> {
+export async function countPresent(
+  client: pg.Client,
+  target: TableSchema,
+  key: string[],
+  rows: string,
+): Promise<number> {
   const result = await client.query<{ n: string }>(
     `SELECT count(*)::text AS n FROM ${rows}
      WHERE EXISTS (SELECT 1 FROM ${qualified(target.ref)} AS t WHERE ${keyJoin(key, 't', 's')})`,

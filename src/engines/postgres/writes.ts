@@ -60,7 +60,9 @@ function splitQualified(text: string): [string, string] {
 /** `OVERRIDING SYSTEM VALUE` when an identity column is written, so restored keys keep their values. */
 export function overriding(target: TableSchema, columns: string[]): string {
   const written = new Set(columns);
-  return target.columns.some((c) => written.has(c.name) && c.identity !== 'no') ? 'OVERRIDING SYSTEM VALUE' : '';
+  return target.columns.some((c) => written.has(c.name) && c.identity !== 'no')
+    ? 'OVERRIDING SYSTEM VALUE'
+    : '';
 }
 
 /**
@@ -79,11 +81,15 @@ export async function insertRows(
   const values = columnList(columns, 's');
   const clause = overriding(target, columns);
   if (!originColumn) {
-    const result = await client.query(`INSERT INTO ${qualified(target.ref)} (${list}) ${clause} SELECT ${values} FROM ${rows}`);
+    const result = await client.query(
+      `INSERT INTO ${qualified(target.ref)} (${list}) ${clause} SELECT ${values} FROM ${rows}`,
+    );
     return result.rowCount ?? 0;
   }
   const origin = `s.${quoteIdent(originColumn)}`;
-  const distinct = await client.query<{ origin: string | null }>(`SELECT DISTINCT ${origin} AS origin FROM ${rows}`);
+  const distinct = await client.query<{ origin: string | null }>(
+    `SELECT DISTINCT ${origin} AS origin FROM ${rows}`,
+  );
   const tables = await resolveOrigins(
     client,
     target,

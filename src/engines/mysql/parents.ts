@@ -1,0 +1,87 @@
+import type { MissingParent, Policy } from '../../core/plan.js';
+import type { ForeignKey } from '../../core/table.js';
+import type { Session } from './connect.js';
+import { buildPlan, CLASS } from './plan.js';
+import { findColumn, isBinaryType, quoteIdent, quoteTable, tempName } from './sql.js';
+import { type MysqlStaged, ROW_ID } from './stage.js';
+
+/** Staged rows the policy would write (as a WHERE over the plan alias `p`). */
+export function writtenClasses(policy: Policy): string {
+  const classes: string[] = [CLASS.missing];
+  if (policy.changed === 'take-source') classes.push(CLASS.changed);
+  return `p.rowback_class IN (${classes.map((c) => `'${c}'`).join(', ')})`;
+}
+
+/**
+ * Rows the policy would write whose foreign key points at a parent the target does not have. A parent
+ * counts as present when it is in the parent table, or (self-references) among the rows written too.
+ */
+export async function findMissingParents(
+  session: Session,
+  staged: MysqlStaged,
+  policy: Policy,
+): Promise<MissingParent[]> {
+  const plan = quoteIdent(staged.plan ?? (await buildPlan(session, staged)));
+  const result: MissingParent[] = [];
+  for (const fk of staged.target.foreignKeys) {
+    if (!fk.columns.every((c) => staged.columns.includes(c))) continue;
+    const written = await selfReferenceCopy(session, staged, fk, plan, policy);
+    const parentMatch = fk.columns
+      .map((c, i) => `x.${quoteIdent(fk.referencedColumns[i]!)} = s.${quoteIdent(c)}`)
+      .join(' AND ');
+    const notNull = fk.columns.map((c) => `s.${quoteIdent(c)} IS NOT NULL`).join(' AND ');
+    const from =
+      `FROM ${plan} p JOIN ${quoteIdent(staged.table)} s ON s.${quoteIdent(ROW_ID)} = p.${quoteIdent(ROW_ID)}
+       WHERE ${writtenClasses(policy)} AND ${notNull}
+         AND NOT EXISTS (SELECT 1 FROM ${quoteTable(fk.table as Required<typeof fk.table>)} x WHERE ${parentMatch})` +
+      (written ? ` AND NOT EXISTS (SELECT 1 FROM ${quoteIdent(written)} x WHERE ${parentMatch})` : '');
+    const rows = Number(await session.scalar(`SELECT COUNT(*) ${from}`));
+    const sample =
+      rows > 0
+        ? await session.text(`SELECT DISTINCT CONCAT_WS(', ', ${shownKey(staged, fk)}) ${from} LIMIT 5`)
+        : [];
+    if (written) await session.exec(`DROP TEMPORARY TABLE IF EXISTS ${quoteIdent(written)}`);
+    if (rows === 0) continue;
+    result.push({
+      foreignKey: fk.name,
+      columns: fk.columns,
+      parent: `${fk.table.schema}.${fk.table.name}`,
+      rows,
+      sample: sample.map((r) => r[0] ?? ''),
+    });
+  }
+  return result;
+}
+
+/** The foreign key's values of a staged row, as text (binary values as `\x` hex). */
+function shownKey(staged: MysqlStaged, fk: ForeignKey): string {
+  return fk.columns
+    .map((c) => {
+      const ref = `s.${quoteIdent(c)}`;
+      return isBinaryType(findColumn(staged.target, c)?.type ?? '') ? `CONCAT('\\\\x', HEX(${ref}))` : ref;
+    })
+    .join(', ');
+}
+
+/**
+ * For a foreign key onto the table itself, the referenced values of the rows to be written, copied to a
+ * temporary table: MySQL cannot open one temporary table twice in a query.
+ */
+async function selfReferenceCopy(
+  session: Session,
+  staged: MysqlStaged,
+  fk: ForeignKey,
+  plan: string,
+  policy: Policy,
+): Promise<string | undefined> {
+  const self =
+    fk.table.name === staged.target.ref.name &&
+    (fk.table.schema ?? staged.target.ref.schema) === staged.target.ref.schema;
+  if (!self || !fk.referencedColumns.every((c) => staged.columns.includes(c))) return undefined;
+  const name = tempName('parents');
+  await session.exec(
+    `CREATE TEMPORARY TABLE ${quoteIdent(name)} AS SELECT DISTINCT ${fk.referencedColumns.map((c) => `s.${quoteIdent(c)}`).join(', ')}
+     FROM ${plan} p JOIN ${quoteIdent(staged.table)} s ON s.${quoteIdent(ROW_ID)} = p.${quoteIdent(ROW_ID)} WHERE ${writtenClasses(policy)}`,
+  );
+  return name;
+}

@@ -1,0 +1,101 @@
+import type { TableSchema } from '../../core/table.js';
+import type { ScriptOptions } from '../engine.js';
+import type { RawRow, Session } from './connect.js';
+import { buildPlan, CLASS, planCounts, stagedKey } from './plan.js';
+import {
+  columnList,
+  findColumn,
+  isBinaryType,
+  keyMatch,
+  quoteIdent,
+  quoteString,
+  quoteTable,
+} from './sql.js';
+import { type MysqlStaged, ROW_ID } from './stage.js';
+
+/** Rows per INSERT statement, and the statement size after which a batch is cut short. */
+const BATCH_ROWS = 500;
+const BATCH_BYTES = 1 << 20;
+
+/**
+ * Writes the plan as a script for the `mysql` client (`mysql --binary-mode db < file`) that produces the same
+ * table as `apply`: one transaction; values as exact literals (binary as hex, text as escaped utf8mb4
+ * strings). Rows stream from the server to `write`; none are held in memory beyond one statement.
+ */
+export async function writeScript(
+  session: Session,
+  staged: MysqlStaged,
+  options: ScriptOptions,
+): Promise<void> {
+  const target = staged.target;
+  const key = stagedKey(staged);
+  const plan = await buildPlan(session, staged, options.where);
+  const counts = await planCounts(session, plan);
+  const sqlMode = (await session.scalar('SELECT @@SESSION.sql_mode')) ?? '';
+  const t = quoteTable(target.ref);
+  const p = quoteIdent(plan);
+  const joinStage = `JOIN ${quoteIdent(staged.table)} s ON s.${quoteIdent(ROW_ID)} = p.${quoteIdent(ROW_ID)}`;
+  await options.write(
+    `-- rowback restore of ${target.ref.schema}.${target.ref.name}: ${counts.missing} missing, ${counts.changed} changed, ${counts.extra} extra, ${counts.same} same\n` +
+      `-- policy: changed ${options.policy.changed}, extra ${options.policy.extra}. Run with: mysql --binary-mode ${target.ref.schema} < this-file\n` +
+      `SET NAMES utf8mb4;\nSET time_zone = '+00:00';\nSET SESSION sql_mode = ${quoteString(sqlMode)};\nSTART TRANSACTION;\n`,
+  );
+  const cols = staged.columns;
+  let batch: string[] = [];
+  let size = 0;
+  const flush = async () => {
+    if (batch.length === 0) return;
+    await options.write(`INSERT INTO ${t} (${columnList(cols)}) VALUES\n${batch.join(',\n')};\n`);
+    batch = [];
+    size = 0;
+  };
+  for await (const row of session.stream(
+    `SELECT ${columnList(cols, 's')} FROM ${p} p ${joinStage} WHERE p.rowback_class = '${CLASS.missing}' ORDER BY p.${quoteIdent(ROW_ID)}`,
+  )) {
+    const tuple = `(${row.map((v, i) => literal(target, cols[i]!, v ?? null)).join(', ')})`;
+    batch.push(tuple);
+    size += tuple.length;
+    if (batch.length >= BATCH_ROWS || size >= BATCH_BYTES) await flush();
+  }
+  await flush();
+  if (options.policy.changed === 'take-source' && counts.changed > 0) {
+    // One UPDATE per row, matched by key with the key's collation, exactly as apply matches it.
+    for await (const row of session.stream(
+      `SELECT ${columnList(cols, 's')} FROM ${p} p ${joinStage} WHERE p.rowback_class = '${CLASS.changed}' ORDER BY p.${quoteIdent(ROW_ID)}`,
+    )) {
+      const set = cols.map((c, i) => `${quoteIdent(c)} = ${literal(target, c, row[i] ?? null)}`).join(', ');
+      await options.write(`UPDATE ${t} SET ${set} WHERE ${keyWhere(target, key, cols, row)};\n`);
+    }
+  }
+  if (options.policy.extra === 'delete' && counts.extra > 0) {
+    for await (const row of session.stream(
+      `SELECT ${columnList(key, 't')} FROM ${p} p JOIN ${t} t ON ${keyMatch(key, 't', 'p')} WHERE p.rowback_class = '${CLASS.extra}'`,
+    )) {
+      await options.write(`DELETE FROM ${t} WHERE ${keyWhere(target, key, key, row)};\n`);
+    }
+  }
+  await options.write('COMMIT;\n');
+}
+
+function keyWhere(target: TableSchema, key: string[], columns: string[], row: RawRow): string {
+  return key
+    .map((k) => {
+      const value = row[columns.indexOf(k)] ?? null;
+      return `${quoteIdent(k)} <=> ${literal(target, k, value)}`;
+    })
+    .join(' AND ');
+}
+
+/** The exact SQL literal for a value the server sent as text-protocol bytes. */
+export function literal(target: TableSchema, column: string, value: Buffer | null): string {
+  if (value === null) return 'NULL';
+  const type = findColumn(target, column)?.type ?? '';
+  if (isBinaryType(type)) return value.length === 0 ? "X''" : `0x${value.toString('hex')}`;
+  const text = value.toString('utf8');
+  if (
+    /^(tinyint|smallint|mediumint|int|integer|bigint|decimal|numeric)\b/i.test(type) &&
+    /^-?\d+(\.\d+)?$/.test(text)
+  )
+    return text;
+  return quoteString(text);
+}

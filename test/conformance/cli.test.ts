@@ -1,0 +1,125 @@
+import { describe, expect, test } from 'vitest';
+import { runCli, tempDir } from '../harness/index.js';
+import { forEngine, SCENARIOS, type Scenario } from './scenarios.js';
+import {
+  cli,
+  describeRun,
+  dumpTable,
+  ENGINES,
+  prepareScenario,
+  restoreArgs,
+  TIMEOUT,
+  withScratch,
+} from './support.js';
+
+/** A representative subset of the scenarios, run through the command line instead of the library. */
+const CLI_SCENARIOS: Scenario[] = SCENARIOS.filter(
+  (s) =>
+    [
+      'restores every value type byte for byte after a DELETE without WHERE',
+      'matches rows by a composite primary key',
+      'with --where restores only the rows the filter selects, on both sides',
+    ].includes(s.name) ||
+    (s.options?.changed === 'take-source' && s.options.extra === 'delete' && !s.options.where),
+);
+
+describe.each(ENGINES)('restore and undo through the command line on %s', (engine) => {
+  test('the subset of scenarios run through the CLI is not empty', () => {
+    expect(CLI_SCENARIOS.length).toBe(4);
+  });
+
+  test.each(CLI_SCENARIOS)(
+    '$name',
+    async (scenario) => {
+      await withScratch(engine, async (s) => {
+        await prepareScenario(s, scenario);
+        const before = await dumpTable(s, scenario);
+        const stateDir = await tempDir();
+
+        const restored = await cli([...restoreArgs(s, scenario), '--yes', '--json', '--state-dir', stateDir]);
+        expect(restored.code, describeRun(restored)).toBe(0);
+        const json = restored.json!;
+        expect(typeof json['id']).toBe('string');
+        expect(json['plan']).toEqual(scenario.expect.plan);
+        expect(json['applied']).toEqual(scenario.expect.applied);
+        // stdout carries the JSON only; progress and messages go to stderr
+        expect(restored.stderr).not.toContain('"plan"');
+        expect(await dumpTable(s, scenario)).toEqual(forEngine(scenario.expect.final, engine));
+
+        const undone = await cli([
+          'undo',
+          String(json['id']),
+          '--to',
+          s.targetUrl,
+          '--yes',
+          '--json',
+          '--state-dir',
+          stateDir,
+        ]);
+        expect(undone.code, describeRun(undone)).toBe(0);
+        expect(typeof undone.json?.['id']).toBe('string');
+        expect(await dumpTable(s, scenario)).toEqual(before);
+      });
+    },
+    TIMEOUT,
+  );
+
+  const policy = SCENARIOS.find((s) => s.options?.changed === 'take-source' && s.options.extra === 'delete')!;
+
+  test(
+    'prints a human summary without --json and exits 0',
+    async () => {
+      await withScratch(engine, async (s) => {
+        await prepareScenario(s, policy);
+        const stateDir = await tempDir();
+        const restored = await cli([...restoreArgs(s, policy), '--yes', '--state-dir', stateDir]);
+        expect(restored.code, describeRun(restored)).toBe(0);
+        expect(restored.stdout + restored.stderr).toMatch(/\b2\b/);
+        expect(() => JSON.parse(restored.stdout)).toThrow();
+        expect(await dumpTable(s, policy)).toEqual(forEngine(policy.expect.final, engine));
+      });
+    },
+    TIMEOUT,
+  );
+
+  test(
+    'refuses to apply without --yes when there is no terminal to ask, exits 2 and writes nothing',
+    async () => {
+      await withScratch(engine, async (s) => {
+        await prepareScenario(s, policy);
+        const before = await dumpTable(s, policy);
+        const stateDir = await tempDir();
+        const result = await runCli([...restoreArgs(s, policy), '--state-dir', stateDir], {
+          timeoutMs: TIMEOUT - 10_000,
+        });
+        expect(result.code, describeRun(result)).toBe(2);
+        expect(result.stderr).toMatch(/--yes/);
+        expect(await dumpTable(s, policy)).toEqual(before);
+      });
+    },
+    TIMEOUT,
+  );
+
+  test(
+    'diff --json prints the plan and writes nothing',
+    async () => {
+      await withScratch(engine, async (s) => {
+        await prepareScenario(s, policy);
+        const before = await dumpTable(s, policy);
+        const result = await cli([
+          'diff',
+          policy.table,
+          '--from',
+          s.sourceUrl,
+          '--to',
+          s.targetUrl,
+          '--json',
+        ]);
+        expect(result.code, describeRun(result)).toBe(0);
+        expect(result.json?.['plan']).toEqual(policy.expect.plan);
+        expect(await dumpTable(s, policy)).toEqual(before);
+      });
+    },
+    TIMEOUT,
+  );
+});

@@ -1,0 +1,151 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describe, expect, test } from 'vitest';
+import { restore } from '../../src/index.js';
+import { type EngineName, type Scratch, spawnCli, tempDir } from '../harness/index.js';
+import { dumpTable, ENGINES, prepareScenario, TIMEOUT, withScratch } from './support.js';
+import { row, sharedTable } from './text.js';
+
+/** Other sessions and sudden death: a restore is one transaction whatever happens around it. */
+
+/** A `ledger` of `rows` rows (id 1…rows, v = id) on both sides; the accident deletes every even id. */
+function ledger(engine: EngineName, rows: number) {
+  const seed =
+    engine === 'postgres'
+      ? [`INSERT INTO ledger SELECT i, i FROM generate_series(1, ${rows}) AS i`]
+      : [
+          // no generate_series in MySQL: a cross join of digits, cut to size
+          'CREATE TABLE digits (d int PRIMARY KEY)',
+          'INSERT INTO digits VALUES (0), (1), (2), (3), (4), (5), (6), (7), (8), (9)',
+          `INSERT INTO ledger SELECT n, n FROM (SELECT 1 + a.d + 10 * b.d + 100 * c.d + 1000 * e.d + 10000 * f.d
+             + 100000 * g.d AS n FROM digits a, digits b, digits c, digits e, digits f, digits g) AS t
+             WHERE n <= ${rows}`,
+        ];
+  return {
+    table: 'ledger',
+    orderBy: ['id'],
+    ddl: sharedTable('CREATE TABLE ledger (id int PRIMARY KEY, v int NOT NULL)'),
+    seed,
+    accident: ['DELETE FROM ledger WHERE id % 2 = 0'],
+  };
+}
+
+/** Counts other sessions of the target database matching a condition (`count(*)` as a number). */
+async function countOthers(s: Scratch, postgres: string, mysql: string): Promise<number> {
+  const sql =
+    s.engine === 'postgres'
+      ? `SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()
+           AND ${postgres}`
+      : `SELECT COUNT(*) FROM information_schema.PROCESSLIST p WHERE p.DB = DATABASE() AND p.ID <> CONNECTION_ID()
+           AND ${mysql}`;
+  const [[n]] = (await s.target.query(sql)) as [[string]];
+  return Number(n);
+}
+
+/** True while another session runs an INSERT into `ledger`: the apply is writing. */
+async function applyWriting(s: Scratch): Promise<boolean> {
+  const pattern = String.raw`^\s*INSERT\s+INTO\s+\S*ledger`;
+  const n = await countOthers(
+    s,
+    `state = 'active' AND query ~* '${pattern}'`,
+    `p.INFO REGEXP '${pattern.replace(/\\s/g, '[[:space:]]').replace(/\\S/g, '[^[:space:]]')}'`,
+  );
+  return n > 0;
+}
+
+/** True while another session has a transaction open on the target database. */
+async function transactionOpen(s: Scratch): Promise<boolean> {
+  const n = await countOthers(
+    s,
+    'xact_start IS NOT NULL',
+    'p.ID IN (SELECT trx_mysql_thread_id FROM information_schema.INNODB_TRX)',
+  );
+  return n > 0;
+}
+
+describe.each(ENGINES)('interference on %s', (engine) => {
+  test(
+    'keeps every write another session commits while the restore runs',
+    async () => {
+      const rows = 20_000;
+      await withScratch(engine, async (s) => {
+        const scenario = ledger(engine, rows);
+        await prepareScenario(s, scenario);
+        const inserted: number[] = [];
+        const bumped = new Map<number, number>();
+        let done = false;
+        // each write commits on its own; while the apply holds its lock, the writer waits
+        const writer = (async () => {
+          for (let i = 1; !done && 2 * i - 1 <= rows; i++) {
+            await s.target.exec(`INSERT INTO ledger VALUES (${rows + i}, ${i})`);
+            inserted.push(rows + i);
+            const id = 2 * i - 1;
+            await s.target.exec(`UPDATE ledger SET v = v + 1000 WHERE id = ${id}`);
+            bumped.set(id, (bumped.get(id) ?? 0) + 1);
+          }
+        })();
+        let report: Awaited<ReturnType<typeof restore>>;
+        try {
+          report = await restore({
+            table: 'ledger',
+            from: s.sourceUrl,
+            to: s.targetUrl,
+            stateDir: await tempDir(),
+          });
+        } finally {
+          done = true;
+          await writer;
+        }
+        expect(report.plan.missing).toBe(rows / 2);
+        expect(report.applied).toEqual({ inserted: rows / 2, updated: 0, deleted: 0 });
+        expect(inserted.length).toBeGreaterThan(0);
+
+        const expected: string[] = [];
+        for (let id = 1; id <= rows; id++)
+          expected.push(row(String(id), String(id + 1000 * (bumped.get(id) ?? 0))));
+        for (const id of inserted) expected.push(row(String(id), String(id - rows)));
+        expect(await dumpTable(s, scenario)).toEqual(expected);
+      });
+    },
+    TIMEOUT,
+  );
+
+  test(
+    'a restore killed with SIGKILL during the apply leaves the target exactly as it was',
+    async () => {
+      await withScratch(engine, async (s) => {
+        const scenario = ledger(engine, 200_000);
+        await prepareScenario(s, scenario);
+        const before = await dumpTable(s, scenario);
+        const args = ['restore', 'ledger', '--from', s.sourceUrl, '--to', s.targetUrl, '--yes', '--json'];
+        const child = spawnCli([...args, '--state-dir', await tempDir()]);
+        const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+          child.once('exit', (code, signal) => resolve({ code, signal })),
+        );
+        let finished = false;
+        void exited.then(() => {
+          finished = true;
+        });
+        while (!finished && !(await applyWriting(s))) await sleep(5);
+        child.kill('SIGKILL');
+        const end = await exited;
+        expect(end.signal, 'the restore finished before it could be killed').toBe('SIGKILL');
+
+        expect(await dumpTable(s, scenario)).toEqual(before);
+        // once the server has noticed the lost session and rolled back, nothing of it remains
+        for (let i = 0; i < 300 && (await transactionOpen(s)); i++) await sleep(100);
+        expect(await transactionOpen(s)).toBe(false);
+        expect(await dumpTable(s, scenario)).toEqual(before);
+
+        const again = await restore({
+          table: 'ledger',
+          from: s.sourceUrl,
+          to: s.targetUrl,
+          stateDir: await tempDir(),
+        });
+        expect(again.applied).toEqual({ inserted: 100_000, updated: 0, deleted: 0 });
+        expect(await dumpTable(s, scenario)).toEqual(await dumpTable(s, scenario, 'source'));
+      });
+    },
+    TIMEOUT * 2,
+  );
+});

@@ -1,0 +1,50 @@
+import { describe, expect, test } from 'vitest';
+import { undo } from '../../src/index.js';
+import { tempDir } from '../harness/index.js';
+import { forEngine, SCENARIOS } from './scenarios.js';
+import {
+  dumpTable,
+  ENGINES,
+  execAll,
+  prepareScenario,
+  restoreScenario,
+  TIMEOUT,
+  withScratch,
+} from './support.js';
+
+describe.each(ENGINES)('restore through the library on %s', (engine) => {
+  test.each(SCENARIOS)(
+    '$name',
+    async (scenario) => {
+      await withScratch(engine, async (s) => {
+        await prepareScenario(s, scenario);
+        const source = await dumpTable(s, scenario, 'source');
+        const before = await dumpTable(s, scenario);
+        const stateDir = await tempDir();
+
+        const report = await restoreScenario(s, scenario, stateDir);
+        expect(report.plan).toEqual(scenario.expect.plan);
+        expect(report.applied).toEqual(scenario.expect.applied);
+        expect(report.outcome).toBe('applied');
+        expect(await dumpTable(s, scenario)).toEqual(forEngine(scenario.expect.final, engine));
+        // the source is only ever read
+        expect(await dumpTable(s, scenario, 'source')).toEqual(source);
+
+        if (scenario.after) {
+          await execAll(s.target, scenario.after.sql, engine);
+          expect(await dumpTable(s, scenario)).toEqual(forEngine(scenario.after.final, engine));
+          return;
+        }
+        const undone = await undo({ id: report.id, to: s.targetUrl, stateDir });
+        expect(undone.outcome).toBe('undone');
+        expect(undone.applied).toEqual({
+          inserted: report.applied.deleted,
+          updated: report.applied.updated,
+          deleted: report.applied.inserted,
+        });
+        expect(await dumpTable(s, scenario)).toEqual(before);
+      });
+    },
+    TIMEOUT,
+  );
+});

@@ -1,0 +1,107 @@
+import { type RestoreOptions, type RestoreReport, restore } from '../../src/index.js';
+import { type EngineName, runCli, type Scratch, type SqlClient, scratch, tempDir } from '../harness/index.js';
+import { forEngine, type Scenario, type Statements } from './scenarios.js';
+
+/** Every engine the conformance suite runs against. A new engine is done when it passes for that engine. */
+export const ENGINES: EngineName[] = ['postgres', 'mysql'];
+
+/** Generous: the harness may be starting servers, and the machine is small. */
+export const TIMEOUT = 120_000;
+
+/** Runs statements one by one on one client. */
+export async function execAll(client: SqlClient, statements: Statements, engine: EngineName): Promise<void> {
+  for (const sql of forEngine(statements, engine)) await client.exec(sql);
+}
+
+/** The past state on the source; the same state, then the accident, on the target. */
+export async function prepareScenario(
+  s: Scratch,
+  scenario: Pick<Scenario, 'ddl' | 'seed' | 'accident'>,
+): Promise<void> {
+  for (const client of [s.source, s.target]) {
+    await execAll(client, scenario.ddl, s.engine);
+    await execAll(client, scenario.seed, s.engine);
+  }
+  await execAll(s.target, scenario.accident, s.engine);
+}
+
+/** Library options restoring the scenario's table from the scratch source into the scratch target. */
+export function restoreOptions(s: Scratch, scenario: Scenario, stateDir: string): RestoreOptions {
+  const o = scenario.options ?? {};
+  return {
+    table: scenario.table,
+    from: s.sourceUrl,
+    to: s.targetUrl,
+    stateDir,
+    ...(o.changed ? { changed: o.changed } : {}),
+    ...(o.extra ? { extra: o.extra } : {}),
+    ...(o.where ? { where: o.where } : {}),
+    ...(o.key ? { key: o.key } : {}),
+  };
+}
+
+export async function restoreScenario(
+  s: Scratch,
+  scenario: Scenario,
+  stateDir?: string,
+): Promise<RestoreReport> {
+  return restore(restoreOptions(s, scenario, stateDir ?? (await tempDir())));
+}
+
+/** The CLI flags restoring the scenario's table (without --yes / --json / --state-dir). */
+export function restoreArgs(s: Scratch, scenario: Scenario): string[] {
+  const o = scenario.options ?? {};
+  const args = ['restore', scenario.table, '--from', s.sourceUrl, '--to', s.targetUrl];
+  if (o.changed) args.push('--changed', o.changed);
+  if (o.extra) args.push('--extra', o.extra);
+  if (o.where) args.push('--where', o.where);
+  if (o.key) args.push('--key', o.key.join(','));
+  return args;
+}
+
+export interface CliResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the CLI; with `--json` in args, stdout must be exactly one JSON object, which is returned parsed. */
+export async function cli(
+  args: string[],
+): Promise<CliResult & { json: Record<string, unknown> | undefined }> {
+  const result = await runCli(args, { timeoutMs: TIMEOUT - 10_000 });
+  let json: Record<string, unknown> | undefined;
+  if (args.includes('--json') && result.stdout.trim() !== '') {
+    try {
+      json = JSON.parse(result.stdout) as Record<string, unknown>;
+    } catch {
+      throw new Error(`--json stdout is not one JSON object:\n${result.stdout}\nstderr:\n${result.stderr}`);
+    }
+  }
+  return { ...result, json };
+}
+
+/** A readable failure message for a CLI run that did not end as expected. */
+export function describeRun(result: CliResult): string {
+  return `exit ${result.code} (signal ${result.signal})\nstdout: ${result.stdout}\nstderr: ${result.stderr}`;
+}
+
+/** The scenario's table on one side, as dump lines. */
+export function dumpTable(
+  s: Scratch,
+  scenario: Pick<Scenario, 'table' | 'orderBy'>,
+  side: 'source' | 'target' = 'target',
+) {
+  return s.dump(side, scenario.table, scenario.orderBy);
+}
+
+/** Runs `fn` with a fresh scratch pair, closing it afterwards. */
+export async function withScratch<T>(engine: EngineName, fn: (s: Scratch) => Promise<T>): Promise<T> {
+  const s = await scratch(engine);
+  try {
+    return await fn(s);
+  } finally {
+    await s.close();
+  }
+}

@@ -1,0 +1,62 @@
+import { describe, expect, test } from 'vitest';
+import { undo } from '../../src/index.js';
+import { tempDir } from '../harness/index.js';
+import { SCENARIOS } from './scenarios.js';
+import {
+  cli,
+  describeRun,
+  dumpTable,
+  ENGINES,
+  prepareScenario,
+  restoreScenario,
+  TIMEOUT,
+  withScratch,
+} from './support.js';
+
+/** Every class written: 2 inserted, 2 updated, 2 deleted. */
+const SCENARIO = SCENARIOS.find(
+  (s) => s.options?.changed === 'take-source' && s.options.extra === 'delete' && !s.options.where,
+)!;
+
+describe.each(ENGINES)('undo on %s', (engine) => {
+  test.each([
+    ['a row the restore inserted', `UPDATE accounts SET owner = 'zed' WHERE id = 1`],
+    ['a row the restore updated', 'UPDATE accounts SET balance = 0 WHERE id = 3'],
+    ['a row the restore deleted (written again)', `INSERT INTO accounts VALUES (7, 'gus', 70.00, 'eu')`],
+    ['a row the restore inserted (deleted again)', 'DELETE FROM accounts WHERE id = 2'],
+  ])(
+    'refuses with exit 8 and changes nothing after a write since the restore to %s',
+    async (_what, write) => {
+      await withScratch(engine, async (s) => {
+        await prepareScenario(s, SCENARIO);
+        const stateDir = await tempDir();
+        const report = await restoreScenario(s, SCENARIO, stateDir);
+        expect(report.applied).toEqual({ inserted: 2, updated: 2, deleted: 2 });
+        await s.target.exec(write);
+        const changed = await dumpTable(s, SCENARIO);
+
+        const args = ['undo', report.id, '--to', s.targetUrl, '--yes', '--json', '--state-dir', stateDir];
+        const result = await cli(args);
+        expect(result.code, describeRun(result)).toBe(8);
+        expect(await dumpTable(s, SCENARIO)).toEqual(changed);
+        await expect(undo({ id: report.id, to: s.targetUrl, stateDir })).rejects.toMatchObject({
+          code: 'conflict',
+        });
+        expect(await dumpTable(s, SCENARIO)).toEqual(changed);
+      });
+    },
+    TIMEOUT,
+  );
+
+  test(
+    'an unknown restore id exits 3',
+    async () => {
+      await withScratch(engine, async (s) => {
+        const args = ['undo', 'r-19990101T000000Z-000000', '--to', s.targetUrl, '--yes', '--json'];
+        const result = await cli([...args, '--state-dir', await tempDir()]);
+        expect(result.code, describeRun(result)).toBe(3);
+      });
+    },
+    TIMEOUT,
+  );
+});

@@ -1,0 +1,98 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { RowbackError } from '../../../src/core/errors.js';
+import { writableColumns } from '../../../src/core/table.js';
+import { connectClient } from '../../harness/clients.js';
+import { collect, memoryUndo, openSides, type Sides, streamOf } from './support.js';
+
+describe('MySQL apply under concurrent writers', () => {
+  let sides: Sides;
+  beforeEach(async () => {
+    sides = await openSides();
+    for (const side of [sides.db.source, sides.db.target]) {
+      await side.exec('CREATE TABLE t (id INT PRIMARY KEY, v VARCHAR(20))');
+    }
+    await sides.db.source.exec("INSERT INTO t VALUES (1, 'one'), (2, 'two')");
+  });
+  afterEach(() => sides.close());
+
+  async function stageSource() {
+    const target = await sides.target.describe({ name: 't' });
+    const source = await sides.source.describe({ name: 't' });
+    const columns = writableColumns(target).map((c) => c.name);
+    const staged = await sides.target.stage(target, sides.source.read(source, { columns }), { columns });
+    return { staged, expected: await sides.target.plan(staged) };
+  }
+
+  it('waits for a concurrent insert and keeps it: the re-plan under the lock sees the committed row', async () => {
+    const { staged, expected } = await stageSource();
+    expect(expected).toEqual({ missing: 2, changed: 0, extra: 0, same: 0 });
+    const writer = await connectClient('mysql', sides.db.targetUrl);
+    try {
+      await writer.exec('START TRANSACTION');
+      await writer.exec("INSERT INTO t VALUES (2, 'concurrent')");
+      const applying = sides.target.apply(staged, { policy: { changed: 'keep-current', extra: 'keep' }, expected, undo: memoryUndo() });
+      await new Promise((r) => setTimeout(r, 300));
+      await writer.exec('COMMIT');
+      const result = await applying;
+      expect(result.plan).toEqual({ missing: 1, changed: 1, extra: 0, same: 0 });
+      expect(result.warnings.join(' ')).toContain('changed since the preview');
+      expect(await sides.db.dump('target', 't', ['id'])).toEqual(['1\tone', '2\tconcurrent']);
+    } finally {
+      await writer.close();
+    }
+  });
+
+  it('cancels an apply waiting for a lock and rolls it back', async () => {
+    await sides.db.target.exec("INSERT INTO t VALUES (5, 'five')");
+    const { staged } = await stageSource();
+    const writer = await connectClient('mysql', sides.db.targetUrl);
+    try {
+      await writer.exec('START TRANSACTION');
+      await writer.exec("UPDATE t SET v = 'locked' WHERE id = 5");
+      const applying = sides.target
+        .apply(staged, { policy: { changed: 'keep-current', extra: 'delete' }, undo: memoryUndo() })
+        .catch((e: unknown) => e);
+      await new Promise((r) => setTimeout(r, 300));
+      await sides.target.cancel();
+      const error = await applying;
+      expect(error).toBeInstanceOf(RowbackError);
+      expect((error as RowbackError).code).toBe('interrupted');
+      await writer.exec('ROLLBACK');
+      expect(await sides.db.dump('target', 't', ['id'])).toEqual(['5\tfive']);
+    } finally {
+      await writer.close();
+    }
+  });
+
+  it('loads straight into an empty target and tees the same bytes into the undo post-image', async () => {
+    const target = await sides.target.describe({ name: 't' });
+    const columns = writableColumns(target).map((c) => c.name);
+    const rows = '1\ttab\\there\n2\t\\N\n3\tback\\\\slash\n';
+    const undo = memoryUndo();
+    const result = await sides.target.applyDirect(target, streamOf(rows.slice(0, 7), rows.slice(7)), { columns, undo });
+    expect(result?.direct).toBe(true);
+    expect(result?.applied).toEqual({ inserted: 3, updated: 0, deleted: 0 });
+    expect(undo.after.toString()).toBe(rows);
+    expect((await collect(sides.target.read(target, { columns, orderByKey: true }))).toString()).toBe(rows);
+    const again = await sides.target.applyDirect(target, streamOf('9\tnine\n'), { columns, undo: memoryUndo() });
+    expect(again).toBeUndefined();
+    expect(await sides.db.dump('target', 't', ['id'])).toEqual(['1\ttab\\there', '2\t\\N', '3\tback\\\\slash']);
+  });
+
+  it('writes a script that the server runs to the same table as apply', async () => {
+    await sides.db.source.exec("INSERT INTO t VALUES (3, 'it''s \\\\ \\n 😀')");
+    await sides.db.target.exec("INSERT INTO t VALUES (2, 'TWO'), (4, 'extra')");
+    const { staged } = await stageSource();
+    let script = '';
+    await sides.target.script(staged, {
+      policy: { changed: 'take-source', extra: 'delete' },
+      write: async (text) => {
+        script += text;
+      },
+    });
+    expect(script).toMatch(/^-- rowback/);
+    expect(script).toContain('START TRANSACTION;');
+    await sides.db.target.exec(script);
+    expect(await sides.db.dump('target', 't', ['id'])).toEqual(await sides.db.dump('source', 't', ['id']));
+  });
+});

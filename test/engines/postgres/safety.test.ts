@@ -1,0 +1,221 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import type { RowbackError } from '../../../src/core/errors.js';
+import { DEFAULT_POLICY } from '../../../src/core/plan.js';
+import { writableColumns } from '../../../src/core/table.js';
+import type { Connection, RowStream } from '../../../src/engines/engine.js';
+import { postgresEngine } from '../../../src/engines/postgres/index.js';
+import { memoryUndo, type ScratchDb, scratchDb, tableText } from './support.js';
+
+const DDL = `
+CREATE TABLE account (id int PRIMARY KEY, name text NOT NULL);
+CREATE TABLE item (
+  sku text COLLATE "C", shop int, account_id int REFERENCES account (id), price numeric, note text,
+  PRIMARY KEY (sku, shop)
+);
+INSERT INTO account SELECT g, 'account ' || g FROM generate_series(1, 5) g;
+INSERT INTO item SELECT 'sku-' || g, g % 3, g % 5 + 1, g * 1.5, 'note ' || g FROM generate_series(1, 60) g;`;
+
+const ALL = 'SELECT * FROM item ORDER BY sku, shop';
+
+let source: ScratchDb;
+let target: ScratchDb;
+let src: Connection;
+let dst: Connection;
+
+async function cleanup() {
+  await src?.close();
+  await dst?.close();
+  await source?.drop();
+  await target?.drop();
+}
+
+beforeEach(async () => {
+  await cleanup();
+  [source, target] = await Promise.all([scratchDb(), scratchDb()]);
+  await source.client.query(DDL);
+  await target.client.query(DDL);
+  src = await postgresEngine.connect(source.url);
+  dst = await postgresEngine.connect(target.url);
+}, 60_000);
+afterAll(cleanup);
+
+async function stageItems() {
+  const schema = await dst.describe({ name: 'item' });
+  const columns = writableColumns(schema).map((c) => c.name);
+  return dst.stage(schema, src.read(await src.describe({ name: 'item' }), { columns }), { columns });
+}
+
+async function failure(promise: Promise<unknown>): Promise<RowbackError> {
+  return (await promise.then(
+    () => {
+      throw new Error('expected a failure');
+    },
+    (e) => e,
+  )) as RowbackError;
+}
+
+describe('postgres apply safety', () => {
+  it('honours a row written between preview and apply: keep-current keeps it, and the counts say so', async () => {
+    await target.client.query(`DELETE FROM item WHERE shop = 0`);
+    const staged = await stageItems();
+    const expected = await dst.plan(staged);
+    expect(expected.missing).toBe(20);
+    await target.client.query(`INSERT INTO item VALUES ('sku-3', 0, 1, 99, 'written since the preview')`);
+    const result = await dst.apply(staged, { policy: DEFAULT_POLICY, undo: memoryUndo(), expected });
+    expect(result.plan).toEqual({ missing: 19, changed: 1, extra: 0, same: 40 });
+    expect(result.applied.inserted).toBe(19);
+    expect(result.warnings.join('\n')).toContain('missing 20 → 19');
+    const kept = await tableText(target.client, `SELECT note FROM item WHERE sku = 'sku-3'`);
+    expect(kept).toBe('written since the preview\n');
+  });
+
+  it('refuses rows whose parent is gone, naming the foreign key and keys, and writes nothing', async () => {
+    await target.client.query(`DELETE FROM item WHERE account_id = 2`);
+    await target.client.query(`DELETE FROM account WHERE id = 2`);
+    const before = await tableText(target.client, ALL);
+    const staged = await stageItems();
+    const parents = await dst.missingParents(staged, DEFAULT_POLICY);
+    expect(parents).toEqual([
+      {
+        foreignKey: 'item_account_id_fkey',
+        columns: ['account_id'],
+        parent: 'public.account',
+        rows: 12,
+        sample: ['2'],
+      },
+    ]);
+    const error = await failure(dst.apply(staged, { policy: DEFAULT_POLICY, undo: memoryUndo() }));
+    expect(error.code).toBe('missing-parent');
+    expect(error.details?.['missingParents']).toEqual(parents);
+    expect(await tableText(target.client, ALL)).toBe(before);
+  });
+
+  it('rolls back when a rule silently drops the writes and no trigger explains it', async () => {
+    await target.client.query(`DELETE FROM item WHERE shop = 1`);
+    await target.client.query(`CREATE RULE swallow AS ON INSERT TO item DO INSTEAD NOTHING`);
+    const before = await tableText(target.client, ALL);
+    const staged = await stageItems();
+    const error = await failure(dst.apply(staged, { policy: DEFAULT_POLICY, undo: memoryUndo() }));
+    expect(error.code).toBe('verify-failed');
+    expect(error.message).toContain('20 of 20');
+    expect(await tableText(target.client, ALL)).toBe(before);
+  });
+
+  it('commits with a warning when a user trigger changed the rows it wrote', async () => {
+    await target.client.query(`DELETE FROM item WHERE shop = 2`);
+    await target.client.query(`CREATE FUNCTION stamp() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN NEW.note := 'stamped'; RETURN NEW; END $$`);
+    await target.client.query(
+      `CREATE TRIGGER stamp BEFORE INSERT ON item FOR EACH ROW EXECUTE FUNCTION stamp()`,
+    );
+    const staged = await stageItems();
+    const result = await dst.apply(staged, { policy: DEFAULT_POLICY, undo: memoryUndo() });
+    expect(result.verification).toEqual({ checked: 20, mismatched: 20 });
+    expect(result.warnings.join('\n')).toContain('triggers (stamp)');
+    expect(await tableText(target.client, `SELECT count(*) FROM item WHERE note = 'stamped'`)).toBe('20\n');
+  });
+
+  it('refuses to undo when a restored row changed since, naming the keys', async () => {
+    await target.client.query(`DELETE FROM item WHERE shop = 0`);
+    const staged = await stageItems();
+    const undo = memoryUndo();
+    await dst.apply(staged, { policy: DEFAULT_POLICY, undo });
+    await target.client.query(`UPDATE item SET price = 0 WHERE sku = 'sku-12' AND shop = 0`);
+    const after = await tableText(target.client, ALL);
+    const error = await failure(dst.undo(await dst.describe({ name: 'item' }), undo.bundle(), {}));
+    expect(error.code).toBe('conflict');
+    expect(error.details).toEqual({ rows: 1, sample: ['(sku-12,0)'] });
+    expect(await tableText(target.client, ALL)).toBe(after);
+  });
+
+  it('cancel stops a running statement and the transaction rolls back', async () => {
+    let release = () => {};
+    async function* slow(): RowStream {
+      yield Buffer.from('sku-x\t1\t1\t1\tfirst\n');
+      await new Promise<void>((resolve) => {
+        release = resolve;
+        setTimeout(resolve, 5_000);
+      });
+      yield Buffer.from('sku-y\t1\t1\t1\tsecond\n');
+    }
+    const schema = await dst.describe({ name: 'item' });
+    const columns = writableColumns(schema).map((c) => c.name);
+    const staging = failure(dst.stage(schema, slow(), { columns }));
+    await sleep(300);
+    await dst.cancel();
+    release();
+    const error = await staging;
+    expect(error.code).toBe('interrupted');
+  });
+
+  it('reports a lost connection as such: the server rolled the transaction back', async () => {
+    await target.client.query(`DELETE FROM item WHERE shop = 0`);
+    await target.client.query(`CREATE FUNCTION slow() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN PERFORM pg_sleep(0.2); RETURN NEW; END $$`);
+    await target.client.query(
+      `CREATE TRIGGER slow BEFORE INSERT ON item FOR EACH ROW EXECUTE FUNCTION slow()`,
+    );
+    const before = await tableText(target.client, ALL);
+    const lost = await postgresEngine.connect(target.url, { applicationName: 'rowback-lost-connection' });
+    const staged = await lost.stage(
+      await lost.describe({ name: 'item' }),
+      src.read(await src.describe({ name: 'item' }), {
+        columns: ['sku', 'shop', 'account_id', 'price', 'note'],
+      }),
+      { columns: ['sku', 'shop', 'account_id', 'price', 'note'] },
+    );
+    const applying = failure(lost.apply(staged, { policy: DEFAULT_POLICY, undo: memoryUndo() }));
+    await sleep(1_000);
+    await target.client.query(
+      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'rowback-lost-connection'`,
+    );
+    const error = await applying;
+    expect(error.code).toBe('connection');
+    expect(error.message).toContain('rolled back by the server');
+    await lost.close();
+    expect(await tableText(target.client, ALL)).toBe(before);
+  });
+
+  it('disables triggers only for a user allowed to, and says so otherwise', async () => {
+    await target.client.query(`DELETE FROM item WHERE shop = 2`);
+    await target.client.query(`CREATE FUNCTION stamp() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN NEW.note := 'stamped'; RETURN NEW; END $$`);
+    await target.client.query(
+      `CREATE TRIGGER stamp BEFORE INSERT ON item FOR EACH ROW EXECUTE FUNCTION stamp()`,
+    );
+    const role = `rowback_plain_${Date.now()}`;
+    await target.client.query(`CREATE ROLE ${role} LOGIN PASSWORD 'plain-pw'`);
+    try {
+      await target.client.query(`GRANT ALL ON ALL TABLES IN SCHEMA public TO ${role}`);
+      const url = new URL(target.url);
+      url.username = role;
+      url.password = 'plain-pw';
+      const plain = await postgresEngine.connect(url.toString());
+      const columns = ['sku', 'shop', 'account_id', 'price', 'note'];
+      const staged = await plain.stage(
+        await plain.describe({ name: 'item' }),
+        src.read(await src.describe({ name: 'item' }), { columns }),
+        { columns },
+      );
+      const error = await failure(
+        plain.apply(staged, { policy: DEFAULT_POLICY, undo: memoryUndo(), disableTriggers: true }),
+      );
+      expect(error.code).toBe('privilege');
+      expect(error.hint).toContain('--disable-triggers');
+      await plain.close();
+
+      const stagedBySuperuser = await stageItems();
+      const result = await dst.apply(stagedBySuperuser, {
+        policy: DEFAULT_POLICY,
+        undo: memoryUndo(),
+        disableTriggers: true,
+      });
+      expect(result.verification).toEqual({ checked: 20, mismatched: 0 });
+      expect(await tableText(target.client, ALL)).toBe(await tableText(source.client, ALL));
+    } finally {
+      await target.client.query(`DROP OWNED BY ${role}`);
+      await target.client.query(`DROP ROLE ${role}`);
+    }
+  });
+});

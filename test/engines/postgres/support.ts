@@ -1,0 +1,140 @@
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
+import type { RowStream, UndoBundle, UndoSink } from '../../../src/engines/engine.js';
+
+/** The server the engine tests use; set ROWBACK_TEST_PG_URL (a superuser URL). */
+export function serverUrl(): string {
+  const url = process.env['ROWBACK_TEST_PG_URL'];
+  if (!url)
+    throw new Error(
+      'Set ROWBACK_TEST_PG_URL to a PostgreSQL superuser URL, e.g. postgres://postgres@127.0.0.1:5432/postgres',
+    );
+  return url;
+}
+
+function withDatabase(url: string, database: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${database}`;
+  return parsed.toString();
+}
+
+const RAW = { getTypeParser: () => (value: string) => value } as unknown as pg.CustomTypesConfig;
+
+/** A plain client returning server text, for setting up and checking tables. */
+export async function sqlClient(url: string): Promise<pg.Client> {
+  const client = new pg.Client({ connectionString: url, types: RAW });
+  await client.connect();
+  await client.query(
+    `SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET extra_float_digits = 3; SET bytea_output = hex`,
+  );
+  return client;
+}
+
+export interface ScratchDb {
+  url: string;
+  client: pg.Client;
+  drop(): Promise<void>;
+}
+
+/** A fresh database on the test server, dropped by `drop()`. */
+export async function scratchDb(): Promise<ScratchDb> {
+  const admin = serverUrl();
+  const name = `rowback_pg_${randomBytes(5).toString('hex')}`;
+  const root = await sqlClient(admin);
+  await root.query(`CREATE DATABASE ${name}`);
+  await root.end();
+  const url = withDatabase(admin, name);
+  const client = await sqlClient(url);
+  return {
+    url,
+    client,
+    async drop() {
+      await client.end().catch(() => {});
+      const r = await sqlClient(admin);
+      await r.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await r.end();
+    },
+  };
+}
+
+export async function collect(stream: RowStream): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk);
+  return Buffer.concat(chunks);
+}
+
+/** A table's rows as COPY text, in the given order: compares every column byte for byte. */
+export async function tableText(client: pg.Client, select: string): Promise<string> {
+  return (await collect(client.query(copyTo(`COPY (${select}) TO STDOUT`)))).toString('utf8');
+}
+
+export async function* streamOf(...chunks: (Buffer | string)[]): RowStream {
+  for (const chunk of chunks) yield Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk);
+}
+
+/** An UndoSink that keeps the images in memory and hands them back as an UndoBundle. */
+export function memoryUndo(): UndoSink & { bundle(): UndoBundle; before: Buffer; after: Buffer } {
+  const state = {
+    before: Buffer.alloc(0) as Buffer,
+    after: Buffer.alloc(0) as Buffer,
+    columns: [] as string[],
+    origin: false,
+    async writeBefore(columns: string[], origin: boolean, rows: RowStream): Promise<number> {
+      state.columns = columns;
+      state.origin = origin;
+      state.before = await collect(rows);
+      return state.before.toString().split('\n').length - 1;
+    },
+    async writeAfter(columns: string[], origin: boolean, rows: RowStream): Promise<number> {
+      state.columns = columns;
+      state.origin = origin;
+      state.after = await collect(rows);
+      return state.after.toString().split('\n').length - 1;
+    },
+    bundle(): UndoBundle {
+      return {
+        columns: state.columns,
+        origin: state.origin,
+        before: () => streamOf(state.before),
+        after: () => streamOf(state.after),
+      };
+    },
+  };
+  return state;
+}
+
+/** The Sakila dataset beside the repository (BSD-2, jOOQ's port). */
+export const SAKILA_DIR = fileURLToPath(new URL('../../../../shared/datasets/sakila/', import.meta.url));
+
+/**
+ * Loads the Sakila schema and data as psql would: SQL runs as is, each `COPY … FROM stdin;` block streams
+ * its lines up to `\.` through COPY.
+ */
+export async function loadSakila(client: pg.Client): Promise<void> {
+  await client.query(await readFile(`${SAKILA_DIR}postgres-sakila-schema.sql`, 'utf8'));
+  const data = await readFile(`${SAKILA_DIR}postgres-sakila-insert-data-using-copy.sql`, 'utf8');
+  const lines = data.split('\n');
+  let sql: string[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (/^COPY .* FROM stdin;$/.test(line)) {
+      if (sql.join('').trim()) await client.query(sql.join('\n'));
+      sql = [];
+      const end = lines.indexOf('\\.', i + 1);
+      const body = lines.slice(i + 1, end).map((l) => `${l}\n`);
+      await pipeline(
+        Readable.from(body.map((l) => Buffer.from(l))),
+        client.query(copyFrom(line.replace(/;$/, ''))),
+      );
+      i = end;
+    } else {
+      sql.push(line);
+    }
+  }
+  if (sql.join('').trim()) await client.query(sql.join('\n'));
+}

@@ -1,0 +1,41 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TestProject } from 'vitest/node';
+import './context.js';
+import { serverPair, stopServers } from './servers.js';
+
+/**
+ * Runs once per `vitest run`, in the main process. Servers start lazily: test workers ask this process
+ * over a local HTTP endpoint (`GET /servers/<engine>`) the first time they need an engine, so a run of
+ * PostgreSQL-only tests never starts MariaDB. Everything started is stopped in the teardown.
+ */
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const tempRoot = await mkdtemp(join(tmpdir(), 'rowback-test-'));
+  const control = createServer((request, response) => {
+    const engine = /^\/servers\/(postgres|mysql)$/.exec(request.url ?? '')?.[1] as
+      | 'postgres'
+      | 'mysql'
+      | undefined;
+    if (!engine) {
+      response.writeHead(404).end();
+      return;
+    }
+    serverPair(engine).then(
+      (pair) => response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(pair)),
+      (error: unknown) => response.writeHead(500).end(error instanceof Error ? error.message : String(error)),
+    );
+  });
+  await new Promise<void>((resolve) => control.listen(0, '127.0.0.1', resolve));
+  const { port } = control.address() as AddressInfo;
+  project.provide('rowbackHarness', { controlUrl: `http://127.0.0.1:${port}`, tempRoot });
+
+  return async () => {
+    control.closeAllConnections();
+    await new Promise((resolve) => control.close(resolve));
+    await stopServers();
+    await rm(tempRoot, { recursive: true, force: true });
+  };
+}

@@ -1,0 +1,55 @@
+import { mkdtemp } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createScratch } from './scratch.js';
+import { tempRoot } from './workers.js';
+
+export { runCli, spawnCli } from './cli.js';
+
+/**
+ * What data tests use: fresh databases on two differently configured servers per engine, pinned clients,
+ * exact table dumps, the built CLI, temp dirs. Servers are started by `global-setup.ts`, once per run.
+ */
+
+export type EngineName = 'postgres' | 'mysql';
+
+export interface SqlClient {
+  /** Runs one or more statements (multi-statement allowed). */
+  exec(sql: string): Promise<void>;
+  /** Rows with every value as the server's text; NULL as null; binary/bytea values as lowercase hex '\\x…'. */
+  query(sql: string): Promise<(string | null)[][]>;
+  close(): Promise<void>;
+}
+
+export interface Scratch {
+  engine: EngineName;
+  /** URLs to a fresh, empty database on the source server and one on the target server. */
+  sourceUrl: string;
+  targetUrl: string;
+  /** Connected to sourceUrl. */
+  source: SqlClient;
+  /** Connected to targetUrl. */
+  target: SqlClient;
+  /**
+   * The table's full content as lines (one per row, ordered by the given columns in byte order), each line
+   * the row's values in text row format (tab-separated, \N for NULL), read with rowback's pinned session
+   * settings (UTC, ISO dates, extra_float_digits=3, bytea hex / raw binary as hex) so two sides compare
+   * byte for byte. `table` is `name` or `schema.name`.
+   */
+  dump(side: 'source' | 'target', table: string, orderBy: string[]): Promise<string[]>;
+  /** Drops both databases and closes clients. */
+  close(): Promise<void>;
+}
+
+/** Fresh, empty databases on the engine's source and target servers (starting them on first use). */
+export function scratch(engine: EngineName): Promise<Scratch> {
+  return createScratch(engine);
+}
+
+/** A fresh temp dir (for --state-dir, --sql-out files), removed at the end of the run. */
+export function tempDir(): Promise<string> {
+  return mkdtemp(join(tempRoot(), 'dir-'));
+}
+
+/** The Sakila dataset directory (`../shared/datasets/sakila` relative to the repository root). */
+export const SAKILA_DIR: string = fileURLToPath(new URL('../../../shared/datasets/sakila', import.meta.url));
