@@ -15,6 +15,11 @@ export async function runPipeline(producer: Command, consumer: Command): Promise
   left.child.stdout!.pipe(right.child.stdin!);
   // The consumer may stop reading (it failed); the producer then gets EPIPE, which is not the story.
   right.child.stdin!.on('error', () => {});
+  // A consumer that gave up leaves the producer blocked on a full pipe: end it.
+  void right.exit.then(() => {
+    left.child.stdout!.destroy();
+    left.child.kill('SIGTERM');
+  });
   const [leftCode, rightCode] = await Promise.all([left.exit, right.exit]);
   if (rightCode !== 0) throw new CommandFailed(reason(right.stderr(), consumer.program, rightCode));
   if (leftCode !== 0) throw new CommandFailed(reason(left.stderr(), producer.program, leftCode));
