@@ -13,7 +13,7 @@ import { postgresScenario } from './postgres.js';
 import { running } from './process.js';
 import { type BenchReport, type CaseResult, caseResult, formatReport } from './report.js';
 import { type CaseName, NEW_WRITES } from './scenario.js';
-import { openServers } from './servers.js';
+import { type BenchServers, openServers } from './servers.js';
 import { runCase } from './steps.js';
 
 const { values } = parseArgs({
@@ -35,7 +35,7 @@ const log = (line: string) => {
   process.stderr.write(`[bench ${((Date.now() - started) / 1000).toFixed(1).padStart(6)}s] ${line}\n`);
 };
 
-const servers = await openServers(engine, log);
+let servers: BenchServers | undefined;
 const sessions: SqlSession[] = [];
 let stopping = false;
 async function shutdown(): Promise<void> {
@@ -43,7 +43,7 @@ async function shutdown(): Promise<void> {
   stopping = true;
   for (const child of running) child.kill('SIGTERM');
   await Promise.allSettled(sessions.map((s) => s.close()));
-  await servers.stop();
+  await servers?.stop();
 }
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
@@ -54,6 +54,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 
 let exitCode = 0;
 try {
+  servers = await openServers(engine, log);
   const scenario = engine === 'postgres' ? postgresScenario(servers.binDir) : mysqlScenario();
   const source = await openSession(servers.source);
   sessions.push(source);
@@ -66,8 +67,8 @@ try {
   if (have.rows !== want.rows || have.checksum !== want.checksum) {
     throw new Error('the generated source does not match its own checksum query; the bench is broken');
   }
-  log('creating billing on the target…');
-  await scenario.create(target, 0);
+  log(`generating the same rows on the target…`);
+  await scenario.create(target, rows);
 
   const cases: CaseResult[] = [];
   for (const kase of ['A', 'B'] as CaseName[]) {

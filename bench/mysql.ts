@@ -1,5 +1,6 @@
+import mysql from 'mysql2/promise';
 import type { SqlSession } from '../src/demo/db.js';
-import { runPipeline } from './process.js';
+import { startProducer } from './process.js';
 import {
   type CaseName,
   type Command,
@@ -11,6 +12,9 @@ import {
 
 /** A helper table of keys 1..n: MySQL has no generate_series. */
 const NUMBERS = 'rowback_bench_numbers';
+
+/** Both ends of the floor read and write timestamps in UTC. */
+const PIN_ZONE = "SET time_zone = '+00:00'";
 
 /** The rows of `billing` for keys lo..hi, as the generator makes them (see the PostgreSQL scenario). */
 function generated(lo: number, hi: number, after = false): string {
@@ -42,9 +46,9 @@ function clientArgs(url: string): { args: string[]; env: Record<string, string> 
   return { args, env: parsed.password ? { MYSQL_PWD: decodeURIComponent(parsed.password) } : {} };
 }
 
-function client(program: string, url: string, options: string[]): Command {
+function client(program: string, url: string, options: string[], after: string[] = []): Command {
   const { args, env } = clientArgs(url);
-  return { program, args: [...options, ...args], env };
+  return { program, args: [...options, ...args, ...after], env };
 }
 
 export function mysqlScenario(): Scenario {
@@ -81,11 +85,12 @@ export function mysqlScenario(): Scenario {
     manual(source, target) {
       return {
         label: 'mysqldump | mysql',
-        producer: client('mysqldump', source, [
-          '--no-create-info',
-          '--skip-triggers',
-          '--single-transaction',
-        ]),
+        producer: client(
+          'mysqldump',
+          source,
+          ['--no-create-info', '--skip-triggers', '--single-transaction'],
+          ['billing'],
+        ),
         consumer: client('mysql', target, []),
       };
     },
@@ -94,12 +99,26 @@ export function mysqlScenario(): Scenario {
       // Batch mode escapes tab, newline and backslash the way LOAD DATA reads them, but prints NULL as
       // the word NULL: the bench's notes never hold that word, so NULLIF restores NULL exactly.
       const select = 'SELECT id, account_id, amount, currency, status, created_at, note FROM billing';
-      const load = `LOAD DATA LOCAL INFILE '/dev/stdin' INTO TABLE billing
+      const load = `LOAD DATA LOCAL INFILE 'billing.txt' INTO TABLE billing
         (id, account_id, amount, currency, status, created_at, @note) SET note = NULLIF(@note, 'NULL')`;
-      await runPipeline(
-        client('mysql', source, ['--batch', '--skip-column-names', '--quick', `--execute=${select}`]),
-        client('mysql', target, ['--local-infile=1', `--execute=${load}`]),
+      const connection = await mysql.createConnection({ uri: target, flags: ['+LOCAL_FILES'] });
+      const producer = startProducer(
+        client('mysql', source, [
+          '--batch',
+          '--skip-column-names',
+          '--quick',
+          `--init-command=${PIN_ZONE}`,
+          `--execute=${select}`,
+        ]),
       );
+      try {
+        await connection.query(PIN_ZONE);
+        await connection.query({ sql: load, infileStreamFactory: () => producer.stdout });
+        await producer.done;
+      } finally {
+        producer.stop();
+        await connection.end();
+      }
     },
     async cleanup(db) {
       await db.run('DROP TABLE IF EXISTS billing');

@@ -18,7 +18,7 @@ function generated(lo: number, hi: number, after = false): string {
       ${after ? `'open'` : `(ARRAY['open','paid','void'])[1 + g % 3]`} AS status,
       timestamptz '2024-01-01 00:00:00+00' + g * interval '1234567 microseconds' AS created_at,
       CASE WHEN g % 10 = 0 THEN NULL ELSE ${note} END AS note
-    FROM generate_series(${lo}, ${hi}) AS g`;
+    FROM generate_series(${lo}::bigint, ${hi}::bigint) AS g`;
 }
 
 const CHECKSUM = `count(*)::text AS rows, coalesce(sum(('x' || substr(md5(concat_ws('|', id, account_id,

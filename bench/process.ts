@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Readable } from 'node:stream';
 import type { Command } from './scenario.js';
 
 /** A child process failed; `message` is the line of its stderr that says why. */
@@ -23,6 +24,18 @@ export async function runPipeline(producer: Command, consumer: Command): Promise
   const [leftCode, rightCode] = await Promise.all([left.exit, right.exit]);
   if (rightCode !== 0) throw new CommandFailed(reason(right.stderr(), consumer.program, rightCode));
   if (leftCode !== 0) throw new CommandFailed(reason(left.stderr(), producer.program, leftCode));
+}
+
+/**
+ * Starts a process whose stdout something in this process consumes. `done` resolves when it exited
+ * successfully and rejects with CommandFailed otherwise; `stop` ends it early.
+ */
+export function startProducer(command: Command): { stdout: Readable; done: Promise<void>; stop(): void } {
+  const started = start(command, ['ignore', 'pipe', 'pipe']);
+  const done = started.exit.then((code) => {
+    if (code !== 0) throw new CommandFailed(reason(started.stderr(), command.program, code));
+  });
+  return { stdout: started.child.stdout!, done, stop: () => started.child.kill('SIGTERM') };
 }
 
 /** What one run of the rowback CLI printed and cost. */

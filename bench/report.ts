@@ -73,8 +73,22 @@ export function formatReport(report: BenchReport): string {
       ]);
     });
     const { rowbackToManual: manual, rowbackToFloor: floor } = kase.ratios;
-    table.push(['', 'rowback/manual', manual === undefined ? 'n/a' : `${manual}x`, '', '', '']);
-    table.push(['', 'rowback/floor', floor === undefined ? 'n/a' : `${floor}x`, '', '', '']);
+    table.push([
+      '',
+      'rowback/manual',
+      ratioText(manual),
+      '',
+      '',
+      manual === undefined ? noRatio(kase, 'manual') : '',
+    ]);
+    table.push([
+      '',
+      'rowback/floor',
+      ratioText(floor),
+      '',
+      '',
+      floor === undefined ? noRatio(kase, 'floor') : '',
+    ]);
   }
   const widths = header.map((_, c) => Math.max(...table.map((row) => row[c]!.length)));
   for (const row of table) {
@@ -90,12 +104,25 @@ export function formatReport(report: BenchReport): string {
   return lines.join('\n');
 }
 
+function ratioText(ratio: number | undefined): string {
+  return ratio === undefined ? 'n/a' : `${ratio.toFixed(2)}x`;
+}
+
+/** Why a ratio is missing: the method that did not succeed. */
+function noRatio(kase: CaseResult, other: MethodResult['method']): string {
+  const failed = kase.results.filter(
+    (r) => (r.method === 'rowback' || r.method === other) && r.outcome !== 'ok',
+  );
+  return failed.map((r) => `(${r.label} ${r.outcome})`).join(' ');
+}
+
 function describe(r: MethodResult): string {
   if (r.outcome === 'failed') return `FAILED: ${r.error ?? ''}`;
   if (r.outcome === 'wrong') return `WRONG RESULT: ${r.error ?? ''}`;
   if (r.applied) {
     const a = r.applied;
-    return `ok (inserted ${a['inserted'] ?? 0}, updated ${a['updated'] ?? 0}, deleted ${a['deleted'] ?? 0})`;
+    const own = r.reportedSeconds === undefined ? '' : `; ${r.reportedSeconds.toFixed(2)} s by its own clock`;
+    return `ok (inserted ${a['inserted'] ?? 0}, updated ${a['updated'] ?? 0}, deleted ${a['deleted'] ?? 0}${own})`;
   }
   return 'ok';
 }

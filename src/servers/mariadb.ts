@@ -15,7 +15,6 @@ const DEFAULT_SETTINGS: Record<string, string> = {
   'skip-name-resolve': 'ON',
   'local-infile': 'ON',
   'innodb-buffer-pool-size': '64M',
-  'innodb-log-file-size': '48M',
   'innodb-flush-log-at-trx-commit': '2',
   'innodb-doublewrite': 'OFF',
   'skip-log-bin': 'ON',

@@ -122,4 +122,28 @@ describe.each(ENGINES)('restore and undo through the command line on %s', (engin
     },
     TIMEOUT,
   );
+
+  test(
+    '--from-table restores from a source table with another name',
+    async () => {
+      await withScratch(engine, async (s) => {
+        const renamed = (sql: string) => sql.replace('accounts', 'accounts_snapshot');
+        const ddl = forEngine(policy.ddl, engine);
+        for (const sql of [...ddl, ...forEngine(policy.seed, engine)]) await s.source.exec(renamed(sql));
+        for (const sql of [
+          ...ddl,
+          ...forEngine(policy.seed, engine),
+          ...forEngine(policy.accident, engine),
+        ]) {
+          await s.target.exec(sql);
+        }
+        const args = [...restoreArgs(s, policy), '--from-table', 'accounts_snapshot', '--yes', '--json'];
+        const result = await cli([...args, '--state-dir', await tempDir()]);
+        expect(result.code, describeRun(result)).toBe(0);
+        expect(result.json?.['plan']).toEqual(policy.expect.plan);
+        expect(await dumpTable(s, policy)).toEqual(forEngine(policy.expect.final, engine));
+      });
+    },
+    TIMEOUT,
+  );
 });

@@ -47,6 +47,24 @@ const NOTES = {
   accident: ['DELETE FROM notes WHERE id IN (2, 3)'],
 };
 
+/** A BEFORE INSERT trigger that rewrites every row it sees: restored rows cannot keep the source's text. */
+const STAMPED = {
+  ddl: {
+    postgres: [
+      'CREATE TABLE stamped (id int PRIMARY KEY, body text, touched int NOT NULL)',
+      `CREATE FUNCTION stamped_touch() RETURNS trigger LANGUAGE plpgsql AS
+         $$BEGIN NEW.touched := NEW.touched + 1; RETURN NEW; END$$`,
+      'CREATE TRIGGER stamped_touch BEFORE INSERT ON stamped FOR EACH ROW EXECUTE FUNCTION stamped_touch()',
+    ],
+    mysql: [
+      `CREATE TABLE stamped (id int PRIMARY KEY, body varchar(20), touched int NOT NULL) ${MYSQL_TABLE}`,
+      'CREATE TRIGGER stamped_touch BEFORE INSERT ON stamped FOR EACH ROW SET NEW.touched = NEW.touched + 1',
+    ],
+  },
+  seed: [`INSERT INTO stamped VALUES (1, 'one', 0), (2, 'two', 0)`],
+  accident: ['DELETE FROM stamped WHERE id = 2'],
+};
+
 describe.each(ENGINES)('foreign keys and triggers on %s', (engine: EngineName) => {
   test(
     'refuses to restore rows whose parent is missing, exits 7 and writes nothing',
@@ -111,6 +129,26 @@ describe.each(ENGINES)('foreign keys and triggers on %s', (engine: EngineName) =
           row('3', 'insert'),
         ]);
         expect(JSON.stringify(report.warnings)).toContain('notes_audit');
+      });
+    },
+    TIMEOUT,
+  );
+
+  test(
+    'keeps what a trigger makes of restored rows and warns naming the trigger',
+    async () => {
+      await withScratch(engine, async (s) => {
+        await prepareScenario(s, STAMPED);
+        const stateDir = await tempDir();
+        const report = await restore({ table: 'stamped', from: s.sourceUrl, to: s.targetUrl, stateDir });
+        expect(report.applied).toEqual({ inserted: 1, updated: 0, deleted: 0 });
+        expect(report.verification).toEqual({ checked: 1, mismatched: 1 });
+        expect(JSON.stringify(report.warnings)).toContain('stamped_touch');
+        // the seed fired the trigger once on each side (0 → 1); the restore fired it again (1 → 2)
+        expect(await s.dump('target', 'stamped', ['id'])).toEqual([
+          row('1', 'one', '1'),
+          row('2', 'two', '2'),
+        ]);
       });
     },
     TIMEOUT,

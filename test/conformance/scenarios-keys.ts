@@ -26,6 +26,49 @@ export const KEY_SCENARIOS: Scenario[] = [
     },
   },
   {
+    // 2^53 and 2^53 + 1 are one number in JavaScript; the keys must stay apart
+    name: 'matches integer keys beyond 2^53 (and 2^63 unsigned) without rounding',
+    table: 'bigkeys',
+    orderBy: ['id'],
+    ddl: {
+      postgres: ['CREATE TABLE bigkeys (id bigint PRIMARY KEY, note text)'],
+      mysql: [`CREATE TABLE bigkeys (id BIGINT UNSIGNED PRIMARY KEY, note varchar(20)) ${MYSQL_TABLE}`],
+    },
+    seed: {
+      postgres: [
+        `INSERT INTO bigkeys VALUES (9007199254740992, 'a'), (9007199254740993, 'b'), (9223372036854775807, 'max'),
+           (-9223372036854775808, 'min')`,
+      ],
+      mysql: [
+        `INSERT INTO bigkeys VALUES (9007199254740992, 'a'), (9007199254740993, 'b'),
+           (18446744073709551615, 'max'), (9223372036854775808, 'min')`,
+      ],
+    },
+    accident: [
+      `DELETE FROM bigkeys WHERE note IN ('b', 'max')`,
+      `UPDATE bigkeys SET note = 'A' WHERE note = 'a'`,
+    ],
+    options: { changed: 'take-source' },
+    expect: {
+      plan: { missing: 2, changed: 1, extra: 0, same: 1 },
+      applied: { inserted: 2, updated: 1, deleted: 0 },
+      final: {
+        postgres: [
+          row('-9223372036854775808', 'min'),
+          row('9007199254740992', 'a'),
+          row('9007199254740993', 'b'),
+          row('9223372036854775807', 'max'),
+        ],
+        mysql: [
+          row('9007199254740992', 'a'),
+          row('9007199254740993', 'b'),
+          row('9223372036854775808', 'min'),
+          row('18446744073709551615', 'max'),
+        ],
+      },
+    },
+  },
+  {
     // byte order puts 'Banana' and 'Zebra' before 'apple'; a case-insensitive collation does not
     name: 'matches text keys whatever order the servers collate them in',
     table: 'words',
@@ -39,20 +82,47 @@ export const KEY_SCENARIOS: Scenario[] = [
     },
     seed: [
       `INSERT INTO words VALUES ('apple', 1), ('Banana', 2), ('cherry', 3), ('Zebra', 4), ('éclair', 5),
-         ('zz', 6), ('Ärger', 7)`,
+         ('zz', 6), ('Ärger', 7), ('pad ', 9)`,
     ],
     accident: [
-      `DELETE FROM words WHERE word IN ('Banana', 'éclair')`,
+      `DELETE FROM words WHERE word IN ('Banana', 'éclair', 'pad ')`,
       `UPDATE words SET n = 40 WHERE word = 'Zebra'`,
       `INSERT INTO words VALUES ('aardvark', 8)`,
     ],
     options: { changed: 'take-source' },
     expect: {
-      plan: { missing: 2, changed: 1, extra: 1, same: 4 },
-      applied: { inserted: 2, updated: 1, deleted: 0 },
-      final: ['apple', 'Banana', 'cherry', 'Zebra', 'éclair', 'zz', 'Ärger', 'aardvark'].map((w, i) =>
+      plan: { missing: 3, changed: 1, extra: 1, same: 4 },
+      applied: { inserted: 3, updated: 1, deleted: 0 },
+      // 'pad ' keeps its trailing space, which a PAD SPACE collation ignores when comparing
+      final: ['apple', 'Banana', 'cherry', 'Zebra', 'éclair', 'zz', 'Ärger', 'aardvark', 'pad '].map((w, i) =>
         row(w, String(i + 1)),
       ),
+    },
+  },
+  {
+    name: 'quotes every identifier: mixed case, spaces, reserved words and quotes in names',
+    table: 'Order Items',
+    orderBy: ['Id'],
+    ddl: {
+      postgres: ['CREATE TABLE "Order Items" ("Id" int PRIMARY KEY, "select" text, "we""ird" text)'],
+      mysql: [
+        'CREATE TABLE `Order Items` (`Id` int PRIMARY KEY, `select` varchar(10), `we"ird` varchar(10)) ' +
+          MYSQL_TABLE,
+      ],
+    },
+    seed: {
+      postgres: [`INSERT INTO "Order Items" VALUES (1, 'a', 'x'), (2, 'b', 'y'), (3, 'c', 'z')`],
+      mysql: ["INSERT INTO `Order Items` VALUES (1, 'a', 'x'), (2, 'b', 'y'), (3, 'c', 'z')"],
+    },
+    accident: {
+      postgres: ['DELETE FROM "Order Items" WHERE "Id" <> 2', `UPDATE "Order Items" SET "we""ird" = 'Y'`],
+      mysql: ['DELETE FROM `Order Items` WHERE `Id` <> 2', "UPDATE `Order Items` SET `we\"ird` = 'Y'"],
+    },
+    options: { changed: 'take-source', where: '1 = 1' },
+    expect: {
+      plan: { missing: 2, changed: 1, extra: 0, same: 0 },
+      applied: { inserted: 2, updated: 1, deleted: 0 },
+      final: [row('1', 'a', 'x'), row('2', 'b', 'y'), row('3', 'c', 'z')],
     },
   },
   {

@@ -2,6 +2,7 @@ import type { AppliedCounts, ChangedPolicy, ExtraPolicy, PlanCounts } from '../.
 import type { EngineName } from '../harness/index.js';
 import { KEY_SCENARIOS } from './scenarios-keys.js';
 import { POLICY_SCENARIOS } from './scenarios-policies.js';
+import { SHAPE_SCENARIOS } from './scenarios-shapes.js';
 import { VALUE_SCENARIOS } from './scenarios-values.js';
 
 /** One value per engine, or one value both engines share. */
@@ -51,4 +52,9 @@ export function forEngine<T>(value: PerEngine<T>, engine: EngineName): T {
   return value as T;
 }
 
-export const SCENARIOS: Scenario[] = [...VALUE_SCENARIOS, ...KEY_SCENARIOS, ...POLICY_SCENARIOS];
+export const SCENARIOS: Scenario[] = [
+  ...VALUE_SCENARIOS,
+  ...KEY_SCENARIOS,
+  ...SHAPE_SCENARIOS,
+  ...POLICY_SCENARIOS,
+];

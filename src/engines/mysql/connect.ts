@@ -70,12 +70,20 @@ export class Session {
     if (this.cancelled) throw interrupted();
     const query = this.raw.query({ sql, values, rowsAsArray: true, typeCast: false });
     const rows = query.stream({ highWaterMark: 1000 });
-    let done = false;
+    const finished = new Promise<void>((resolve) => {
+      rows.once('end', resolve);
+      rows.once('close', resolve);
+      rows.once('error', () => resolve());
+    });
     try {
-      for await (const row of rows) yield row as RawRow;
-      done = true;
+      // Not destroyed on an early return: the rest of the result set must still be read off the socket.
+      for await (const row of rows.iterator({ destroyOnReturn: false })) yield row as RawRow;
     } finally {
-      if (!done) await drain(rows);
+      if (!rows.readableEnded && !rows.destroyed) {
+        rows.on('data', () => {});
+        rows.resume();
+      }
+      await finished;
     }
   }
 
@@ -124,16 +132,6 @@ function interrupted(cause?: unknown): RowbackError {
   return new RowbackError('interrupted', 'Interrupted; the transaction was rolled back.', { cause });
 }
 
-async function drain(rows: Readable): Promise<void> {
-  await new Promise<void>((resolve) => {
-    rows.on('data', () => {});
-    rows.once('end', resolve);
-    rows.once('error', () => resolve());
-    rows.once('close', resolve);
-    rows.resume();
-  });
-}
-
 /** mysql2 writes one protocol packet per chunk; keep chunks well under the 16 MiB packet limit. */
 const MAX_CHUNK = 1 << 20;
 
@@ -170,7 +168,16 @@ function paced(
 export function sessionOptions(url: string, options: ConnectOptions): mysql.ConnectionOptions {
   const parsed = new URL(url.replace(/^mariadb:/i, 'mysql:'));
   const database = decodeURIComponent(parsed.pathname.replace(/^\//, ''));
+  const ssl = (
+    parsed.searchParams.get('ssl-mode') ??
+    parsed.searchParams.get('sslmode') ??
+    parsed.searchParams.get('ssl') ??
+    ''
+  ).toLowerCase();
   return {
+    ...(ssl && !['disabled', 'disable', 'false', '0', 'preferred', 'prefer'].includes(ssl)
+      ? { ssl: { rejectUnauthorized: ssl.startsWith('verify') } }
+      : {}),
     host: parsed.hostname || 'localhost',
     port: parsed.port ? Number(parsed.port) : 3306,
     user: decodeURIComponent(parsed.username),
@@ -222,6 +229,8 @@ export async function openSession(
   // character_set_results utf8mb4 converts text columns to UTF-8 and leaves binary columns as raw bytes.
   await session.exec('SET NAMES utf8mb4 COLLATE utf8mb4_bin');
   await session.exec(`SET time_zone = '+00:00', SESSION sql_mode = ${quoteString(sqlMode)}`);
+  // MySQL 8 caches information_schema statistics (AUTO_INCREMENT among them) for a day by default.
+  await session.exec('SET SESSION information_schema_stats_expiry = 0').catch(() => {});
   return { session, profile: { sql_mode: own } };
 }
 

@@ -5,7 +5,7 @@ import type { ApplyOptions, ApplyResult, RowStream, StageOptions } from '../engi
 import { beginLocked, checkApplicable, checkVerification, endTransaction, rollbackQuietly } from './apply.js';
 import type { Session } from './connect.js';
 import { quoteTable } from './sql.js';
-import { loadRows } from './stage.js';
+import { columnTypes, loadRows } from './stage.js';
 import { raiseCounters, readCounters } from './verify.js';
 
 export type DirectOptions = StageOptions & Omit<ApplyOptions, 'policy' | 'expected' | 'where'>;
@@ -13,7 +13,7 @@ export type DirectOptions = StageOptions & Omit<ApplyOptions, 'policy' | 'expect
 /**
  * The direct path (see Connection.applyDirect): lock, make sure the target is still empty, then LOAD DATA
  * straight into it while the same bytes go to the undo sink's post-image. Returns undefined, having written
- * nothing, when the target has rows under the lock.
+ * nothing, when the target has rows under the lock or has triggers.
  */
 export async function applyDirect(
   session: Session,
@@ -22,6 +22,8 @@ export async function applyDirect(
   options: DirectOptions,
 ): Promise<ApplyResult | undefined> {
   checkApplicable(target, options);
+  // A trigger could rewrite rows on the way in, and the post-image here is the source bytes, not a re-read.
+  if (target.triggers.length > 0) return undefined;
   const name = `${target.ref.schema}.${target.ref.name}`;
   try {
     await beginLocked(session, target, options.skipForeignKeyChecks);
@@ -35,10 +37,12 @@ export async function applyDirect(
     const counted = options.onProgress ? countingRows(rows, options.onProgress) : rows;
     const [forTarget, forUndo, pump] = tee(counted);
     const [outcome, afterRows] = await Promise.all([
-      loadRows(session, quoteTable(target.ref), fields, forTarget, name).catch((error) => {
-        forUndo.destroy();
-        throw error;
-      }),
+      loadRows(session, quoteTable(target.ref), fields, forTarget, name, columnTypes(target, fields)).catch(
+        (error) => {
+          forUndo.destroy();
+          throw error;
+        },
+      ),
       options.undo.writeAfter(options.columns, origin, forUndo),
       pump,
     ]);
@@ -47,7 +51,7 @@ export async function applyDirect(
     const mismatched = Math.abs(present - inserted) + Math.abs(afterRows - inserted);
     const warnings: string[] = [];
     const counters = await readCounters(session, target);
-    checkVerification(target, { checked: inserted, mismatched }, warnings);
+    checkVerification(target, { checked: inserted, mismatched }, warnings, inserted);
     await endTransaction(session, !options.dryRun, options.skipForeignKeyChecks);
     if (!options.dryRun) await raiseCounters(session, target, counters);
     return {

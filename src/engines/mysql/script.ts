@@ -2,15 +2,7 @@ import type { TableSchema } from '../../core/table.js';
 import type { ScriptOptions } from '../engine.js';
 import type { RawRow, Session } from './connect.js';
 import { buildPlan, CLASS, planCounts, stagedKey } from './plan.js';
-import {
-  columnList,
-  findColumn,
-  isBinaryType,
-  keyMatch,
-  quoteIdent,
-  quoteString,
-  quoteTable,
-} from './sql.js';
+import { columnList, findColumn, keyMatch, literalFor, quoteIdent, quoteString, quoteTable } from './sql.js';
 import { type MysqlStaged, ROW_ID } from './stage.js';
 
 /** Rows per INSERT statement, and the statement size after which a batch is cut short. */
@@ -86,16 +78,7 @@ function keyWhere(target: TableSchema, key: string[], columns: string[], row: Ra
     .join(' AND ');
 }
 
-/** The exact SQL literal for a value the server sent as text-protocol bytes. */
+/** The exact SQL literal for a value of one of the target's columns. */
 export function literal(target: TableSchema, column: string, value: Buffer | null): string {
-  if (value === null) return 'NULL';
-  const type = findColumn(target, column)?.type ?? '';
-  if (isBinaryType(type)) return value.length === 0 ? "X''" : `0x${value.toString('hex')}`;
-  const text = value.toString('utf8');
-  if (
-    /^(tinyint|smallint|mediumint|int|integer|bigint|decimal|numeric)\b/i.test(type) &&
-    /^-?\d+(\.\d+)?$/.test(text)
-  )
-    return text;
-  return quoteString(text);
+  return literalFor(findColumn(target, column)?.type ?? '', value);
 }

@@ -97,3 +97,21 @@ export function tempName(kind: string): string {
   counter += 1;
   return `rowback_${kind}_${process.pid}_${counter}`;
 }
+
+/**
+ * The exact SQL literal for a value the server sent as text-protocol bytes, for a column of `type`: binary
+ * values as hex, integers and decimals as they are, everything else as an escaped string (the session is
+ * utf8mb4 and never NO_BACKSLASH_ESCAPES).
+ */
+export function literalFor(type: string, value: Buffer | null): string {
+  if (value === null) return 'NULL';
+  if (isBinaryType(type)) return value.length === 0 ? "X''" : `0x${value.toString('hex')}`;
+  const text = value.toString('utf8');
+  if (
+    /^(tinyint|smallint|mediumint|int|integer|bigint|decimal|numeric)\b/i.test(type) &&
+    /^-?\d+(\.\d+)?$/.test(text)
+  ) {
+    return text;
+  }
+  return quoteString(text);
+}

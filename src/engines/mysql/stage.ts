@@ -1,10 +1,10 @@
 import { RowbackError } from '../../core/errors.js';
-import { countingRows } from '../../core/rows.js';
+import { countingRows, decodeRow, splitRows } from '../../core/rows.js';
 import type { TableSchema } from '../../core/table.js';
 import type { RowStream, Staged, StageOptions } from '../engine.js';
 import type { Outcome, Session } from './connect.js';
 import { errorCode } from './errors.js';
-import { columnList, findColumn, quoteIdent, stagedColumnDefinition, tempName } from './sql.js';
+import { findColumn, literalFor, quoteIdent, stagedColumnDefinition, tempName } from './sql.js';
 
 /** The staged rows' own row number: plan rows point at the exact staged row through it. */
 export const ROW_ID = '__rowback_row';
@@ -78,6 +78,7 @@ export function indexPart(target: TableSchema, column: string): string {
  * `CHARACTER SET utf8mb4` (the stream's text encoding): text is converted into each column's character
  * set, binary columns take the bytes unchanged (checked with NUL, 0x0A, 0x09, 0x5C, 0xFF and broken UTF-8).
  * LOCAL turns data errors into warnings (the server cannot stop the sender), so any warning fails the load.
+ * A server with local_infile OFF (MySQL 8's default) gets the same rows as INSERTs instead.
  */
 export async function loadRows(
   session: Session,
@@ -85,21 +86,23 @@ export async function loadRows(
   columns: string[],
   rows: RowStream,
   what: string,
+  types: string[],
 ): Promise<Outcome> {
-  await checkLocalInfile(session);
+  if (!(await localInfileAllowed(session))) return insertRows(session, table, columns, types, rows, what);
   const sql =
     `LOAD DATA LOCAL INFILE 'rowback-stream' INTO TABLE ${table} CHARACTER SET utf8mb4 ` +
     `FIELDS TERMINATED BY '\\t' ENCLOSED BY '' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' STARTING BY '' ` +
-    `(${columnList(columns)})`;
+    `(${columns.map((c) => (c.startsWith('@') ? c : quoteIdent(c))).join(', ')})`;
   let outcome: Outcome;
   try {
     outcome = await session.loadData(sql, rows);
   } catch (error) {
+    // Refused before the server asked for any data: the stream is untouched, so INSERTs can carry it.
     if (
       errorCode(error) === 'ER_NOT_ALLOWED_COMMAND' ||
       errorCode(error) === 'ER_CLIENT_LOCAL_FILES_DISABLED'
     ) {
-      throw localInfileRefused(session, error);
+      return insertRows(session, table, columns, types, rows, what);
     }
     throw session.wrap(error, `while loading rows into ${what}`);
   }
@@ -117,20 +120,65 @@ export async function loadRows(
   return outcome;
 }
 
-async function checkLocalInfile(session: Session): Promise<void> {
-  const value = await session.scalar('SELECT @@GLOBAL.local_infile');
-  if (value === '0' || value?.toUpperCase() === 'OFF') throw localInfileRefused(session);
+/** Rows per INSERT when LOAD DATA LOCAL is refused, and the statement size after which a batch is cut short. */
+const INSERT_ROWS = 1000;
+const INSERT_BYTES = 4 << 20;
+
+/**
+ * The slower way in (5× on the measurement above), for servers with local_infile OFF (MySQL 8's default):
+ * each row is decoded and written as exact literals in multi-row INSERTs, which are strict (an unfit
+ * value is an error, not a warning).
+ */
+async function insertRows(
+  session: Session,
+  table: string,
+  columns: string[],
+  types: string[],
+  rows: RowStream,
+  what: string,
+): Promise<Outcome> {
+  const kept = columns.map((c) => !c.startsWith('@'));
+  const head = `INSERT INTO ${table} (${columns
+    .filter((_, i) => kept[i])
+    .map(quoteIdent)
+    .join(', ')}) VALUES `;
+  let batch: string[] = [];
+  let size = 0;
+  let affectedRows = 0;
+  const flush = async () => {
+    if (batch.length === 0) return;
+    try {
+      affectedRows += (await session.exec(head + batch.join(','))).affectedRows;
+    } catch (error) {
+      throw session.wrap(error, `while inserting rows into ${what}`);
+    }
+    batch = [];
+    size = 0;
+  };
+  for await (const line of splitRows(rows)) {
+    const values = decodeRow(line);
+    if (values.length !== columns.length) {
+      throw new RowbackError(
+        'schema-mismatch',
+        `A row for ${what} has ${values.length} fields, not ${columns.length}.`,
+      );
+    }
+    const tuple = `(${values
+      .filter((_, i) => kept[i])
+      .map((v, i) => literalFor(types.filter((_, j) => kept[j])[i] ?? '', v))
+      .join(',')})`;
+    batch.push(tuple);
+    size += tuple.length;
+    if (batch.length >= INSERT_ROWS || size >= INSERT_BYTES) await flush();
+  }
+  await flush();
+  return { affectedRows, warningStatus: 0, info: '' };
 }
 
-function localInfileRefused(session: Session, cause?: unknown): RowbackError {
-  return new RowbackError(
-    'unsupported',
-    `The server at ${session.redactedUrl} refuses LOAD DATA LOCAL INFILE (local_infile is OFF).`,
-    {
-      hint: 'rowback streams rows into the server with LOAD DATA LOCAL; enable it with SET GLOBAL local_infile = ON (or local_infile=1 in the server configuration).',
-      cause,
-    },
-  );
+/** MySQL 8 ships with local_infile OFF; MariaDB with it ON. */
+async function localInfileAllowed(session: Session): Promise<boolean> {
+  const value = (await session.scalar('SELECT @@GLOBAL.local_infile'))?.toUpperCase();
+  return value !== '0' && value !== 'OFF';
 }
 
 /** Stages a row stream on the target session. */
@@ -150,6 +198,7 @@ export async function stageRows(
     fields,
     counted,
     `the staging table for ${target.ref.schema}.${target.ref.name}`,
+    columnTypes(target, fields),
   );
   try {
     await session.run(`ANALYZE TABLE ${quoteIdent(table)}`);
@@ -157,6 +206,11 @@ export async function stageRows(
     // statistics only help the optimizer; a server that refuses them still plans correctly
   }
   return new MysqlStaged(target, options.columns, origin, outcome.affectedRows, table);
+}
+
+/** The declared types of the fields a row stream carries (the origin field is text). */
+export function columnTypes(target: TableSchema, fields: string[]): string[] {
+  return fields.map((f) => findColumn(target, f)?.type ?? 'text');
 }
 
 export async function dropStaged(session: Session, staged: MysqlStaged): Promise<void> {

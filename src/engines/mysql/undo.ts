@@ -6,7 +6,7 @@ import { beginLocked, checkApplicable, endTransaction, rollbackQuietly } from '.
 import type { Session } from './connect.js';
 import { showValue } from './samples.js';
 import { columnList, findColumn, keyMatch, quoteIdent, quoteTable, sameBytes } from './sql.js';
-import { createStageTable, loadRows, ORIGIN } from './stage.js';
+import { columnTypes, createStageTable, loadRows, ORIGIN } from './stage.js';
 
 /**
  * Reverts a restore (see Connection.undo). The pre-images (B) and post-images (A) are staged first; then, in
@@ -31,8 +31,23 @@ export async function undoRestore(
   const before = await createStageTable(session, target, bundle.columns, bundle.origin);
   const after = await createStageTable(session, target, bundle.columns, bundle.origin);
   try {
-    await loadRows(session, quoteIdent(before), fields, bundle.before(), `the undo pre-images of ${name}`);
-    await loadRows(session, quoteIdent(after), fields, bundle.after(), `the undo post-images of ${name}`);
+    const types = columnTypes(target, fields);
+    await loadRows(
+      session,
+      quoteIdent(before),
+      fields,
+      bundle.before(),
+      `the undo pre-images of ${name}`,
+      types,
+    );
+    await loadRows(
+      session,
+      quoteIdent(after),
+      fields,
+      bundle.after(),
+      `the undo post-images of ${name}`,
+      types,
+    );
     const t = quoteTable(target.ref);
     const a = quoteIdent(after);
     const b = quoteIdent(before);

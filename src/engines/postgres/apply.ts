@@ -1,5 +1,12 @@
 import { RowbackError } from '../../core/errors.js';
-import { intendedWrites, type PlanCounts, type Policy, type Verification } from '../../core/plan.js';
+import {
+  type AppliedCounts,
+  intendedWrites,
+  type MissingParent,
+  type PlanCounts,
+  type Policy,
+  type Verification,
+} from '../../core/plan.js';
 import { type TableSchema, writableColumns } from '../../core/table.js';
 import type { ApplyOptions, ApplyResult, Staged } from '../engine.js';
 import type { PgSession } from './connect.js';
@@ -12,7 +19,7 @@ import { columnList, keyJoin, qualified, quoteIdent, quoteLiteral } from './sql.
 import { ORIGIN_COLUMN, stagedTable } from './stage.js';
 import { checkCancelled, disableTriggers, lockTarget, rollback } from './transaction.js';
 import { countDifferent, countPresent } from './verify.js';
-import { insertRows } from './writes.js';
+import { insertRows, updateRows } from './writes.js';
 
 function classList(classes: string[]): string {
   return classes.length ? classes.map(quoteLiteral).join(', ') : 'NULL';
@@ -46,19 +53,6 @@ function planChanged(expected: PlanCounts | undefined, actual: PlanCounts): stri
     .map((k) => `${k} ${expected[k]} → ${actual[k]}`);
   if (diffs.length === 0) return undefined;
   return `The table changed since the preview (${diffs.join(', ')}); the plan as re-checked under the lock was applied.`;
-}
-
-/** Updates changed rows to the source's values (non-key columns; identity ALWAYS columns cannot be set). */
-async function updateChanged(session: PgSession, staged: Staged, plan: PlanTable): Promise<number> {
-  const target = staged.target;
-  const fixed = new Set(target.columns.filter((c) => c.identity === 'always').map((c) => c.name));
-  const set = staged.columns.filter((c) => !plan.key.includes(c) && !fixed.has(c));
-  if (set.length === 0) return 0;
-  const result = await session.client.query(
-    `UPDATE ${qualified(target.ref)} AS t SET ${set.map((c) => `${quoteIdent(c)} = s.${quoteIdent(c)}`).join(', ')}
-     FROM ${stagedOfClasses(staged, plan, ['changed'])} WHERE ${keyJoin(plan.key, 't', 's')}`,
-  );
-  return result.rowCount ?? 0;
 }
 
 async function deleteExtra(session: PgSession, target: TableSchema, plan: PlanTable): Promise<number> {
@@ -95,105 +89,129 @@ async function verifyApply(
   return { checked, mismatched };
 }
 
+function missingParentError(name: string, missingParents: MissingParent[]): RowbackError {
+  const first = missingParents[0]!;
+  return new RowbackError(
+    'missing-parent',
+    `${first.rows} row(s) to restore into ${name} reference ${first.parent} rows that do not exist (${first.foreignKey}: ${first.sample.join(', ')}).`,
+    { hint: `Restore ${first.parent} first, then run this again.`, details: { missingParents } },
+  );
+}
+
+/** What the apply is doing now, for the message of whatever fails. */
+interface Step {
+  doing: string;
+}
+
+/** Writes the undo pre-image, inserts, updates, deletes, then writes the post-image. */
+async function writePlan(
+  session: PgSession,
+  staged: Staged,
+  plan: PlanTable,
+  options: ApplyOptions,
+  step: Step,
+): Promise<AppliedCounts> {
+  const { target } = staged;
+  const name = `${target.ref.schema}.${target.ref.name}`;
+  const { policy } = options;
+  const origin = target.partitioning === 'inheritance';
+  const columns = writableColumns(target).map((c) => c.name);
+  step.doing = `writing the undo pre-image of ${name}`;
+  const beforeClasses = [
+    ...(policy.changed === 'take-source' ? ['changed'] : []),
+    ...(policy.extra === 'delete' ? ['extra'] : []),
+  ];
+  const before = await targetImage(session, target, plan, beforeClasses, origin);
+  await options.undo.writeBefore(columns, origin, copyOut(session, before, step.doing));
+  step.doing = `inserting missing rows into ${name}`;
+  const missing = stagedOfClasses(staged, plan, ['missing']);
+  const originColumn = staged.origin ? ORIGIN_COLUMN : undefined;
+  const inserted = await insertRows(session.client, target, staged.columns, missing, originColumn);
+  options.onProgress?.('insert', inserted);
+  checkCancelled(session);
+  step.doing = `updating changed rows of ${name}`;
+  const changed = stagedOfClasses(staged, plan, ['changed']);
+  const updated =
+    policy.changed === 'take-source'
+      ? await updateRows(session.client, target, plan.key, staged.columns, changed)
+      : 0;
+  options.onProgress?.('update', updated);
+  step.doing = `deleting extra rows of ${name}`;
+  const deleted = policy.extra === 'delete' ? await deleteExtra(session, target, plan) : 0;
+  options.onProgress?.('delete', deleted);
+  checkCancelled(session);
+  step.doing = `writing the undo post-image of ${name}`;
+  const after = await targetImage(session, target, plan, writtenClasses(policy), origin);
+  await options.undo.writeAfter(columns, origin, copyOut(session, after, step.doing));
+  return { inserted, updated, deleted };
+}
+
+/**
+ * Mismatches after writing: explained by user triggers that fired → a warning; otherwise the writes did
+ * not land as planned (a rule, a concurrent DDL…) → verify-failed, and the caller rolls back.
+ */
+function judgeVerification(
+  target: TableSchema,
+  verification: Verification,
+  options: ApplyOptions,
+  intended: AppliedCounts,
+): string | undefined {
+  if (verification.mismatched === 0) return undefined;
+  const name = `${target.ref.schema}.${target.ref.name}`;
+  const triggers = options.disableTriggers ? [] : target.triggers;
+  if (triggers.length > 0) {
+    return `${verification.mismatched} row(s) of ${name} differ from the source after writing; triggers (${triggers.join(', ')}) changed them.`;
+  }
+  throw new RowbackError(
+    'verify-failed',
+    `After writing, ${verification.mismatched} of ${verification.checked} row(s) of ${name} do not match the plan; the transaction was rolled back.`,
+    {
+      hint: target.rules.length
+        ? `The table has rules (${target.rules.join(', ')}) that may rewrite writes.`
+        : 'Nothing was written.',
+      details: { verification, intended },
+    },
+  );
+}
+
 /** Carries out the plan in one transaction; see Connection.apply. */
 export async function applyPlan(
   session: PgSession,
   staged: Staged,
   options: ApplyOptions,
 ): Promise<ApplyResult> {
-  const target = staged.target;
+  const { target } = staged;
   const name = `${target.ref.schema}.${target.ref.name}`;
   const { client } = session;
-  const { policy } = options;
   requireKey(target);
-  const origin = target.partitioning === 'inheritance';
-  const columns = writableColumns(target).map((c) => c.name);
-  let doing = `locking ${name}`;
+  const step: Step = { doing: `locking ${name}` };
   try {
     await client.query('BEGIN');
     if (options.disableTriggers) await disableTriggers(client);
     await lockTarget(client, target);
     checkCancelled(session);
-    doing = `re-planning ${name} under the lock`;
+    step.doing = `re-planning ${name} under the lock`;
     const plan = await createPlanTable(session, staged, options.where, true);
     const counts = await countPlan(client, plan);
     const warnings: string[] = [];
     const changed = planChanged(options.expected, counts);
     if (changed) warnings.push(changed);
-    doing = `checking foreign keys of the rows to write into ${name}`;
-    const missingParents = await findMissingParents(session, staged, plan, policy);
-    if (missingParents.length > 0) {
-      const first = missingParents[0]!;
-      throw new RowbackError(
-        'missing-parent',
-        `${first.rows} row(s) to restore into ${name} reference ${first.parent} rows that do not exist (${first.foreignKey}: ${first.sample.join(', ')}).`,
-        { hint: `Restore ${first.parent} first, then run this again.`, details: { missingParents } },
-      );
-    }
+    step.doing = `checking foreign keys of the rows to write into ${name}`;
+    const missingParents = await findMissingParents(session, staged, plan, options.policy);
+    if (missingParents.length > 0) throw missingParentError(name, missingParents);
     checkCancelled(session);
-    doing = `writing the undo pre-image of ${name}`;
-    const beforeClasses = [
-      ...(policy.changed === 'take-source' ? ['changed'] : []),
-      ...(policy.extra === 'delete' ? ['extra'] : []),
-    ];
-    await options.undo.writeBefore(
-      columns,
-      origin,
-      copyOut(session, await targetImage(session, target, plan, beforeClasses, origin), doing),
-    );
-    doing = `inserting missing rows into ${name}`;
-    const rows = stagedOfClasses(staged, plan, ['missing']);
-    const inserted = await insertRows(
-      client,
-      target,
-      staged.columns,
-      rows,
-      staged.origin ? ORIGIN_COLUMN : undefined,
-    );
-    options.onProgress?.('insert', inserted);
-    checkCancelled(session);
-    doing = `updating changed rows of ${name}`;
-    const updated = policy.changed === 'take-source' ? await updateChanged(session, staged, plan) : 0;
-    options.onProgress?.('update', updated);
-    doing = `deleting extra rows of ${name}`;
-    const deleted = policy.extra === 'delete' ? await deleteExtra(session, target, plan) : 0;
-    options.onProgress?.('delete', deleted);
-    checkCancelled(session);
-    doing = `writing the undo post-image of ${name}`;
-    const written = writtenClasses(policy);
-    await options.undo.writeAfter(
-      columns,
-      origin,
-      copyOut(session, await targetImage(session, target, plan, written, origin), doing),
-    );
-    doing = `moving the sequences of ${name}`;
+    const applied = await writePlan(session, staged, plan, options, step);
+    step.doing = `moving the sequences of ${name}`;
     const sequences = await moveSequences(client, target);
-    doing = `verifying ${name}`;
-    const verification = await verifyApply(session, staged, plan, policy);
-    const intended = intendedWrites(counts, policy);
-    if (verification.mismatched > 0) {
-      const triggers = options.disableTriggers ? [] : target.triggers;
-      if (triggers.length === 0) {
-        throw new RowbackError(
-          'verify-failed',
-          `After writing, ${verification.mismatched} of ${verification.checked} row(s) of ${name} do not match the plan; the transaction was rolled back.`,
-          {
-            hint: target.rules.length
-              ? `The table has rules (${target.rules.join(', ')}) that may rewrite writes.`
-              : 'Nothing was written.',
-            details: { verification, intended },
-          },
-        );
-      }
-      warnings.push(
-        `${verification.mismatched} row(s) of ${name} differ from the source after writing; triggers (${triggers.join(', ')}) changed them.`,
-      );
-    }
+    step.doing = `verifying ${name}`;
+    const verification = await verifyApply(session, staged, plan, options.policy);
+    const warning = judgeVerification(target, verification, options, intendedWrites(counts, options.policy));
+    if (warning) warnings.push(warning);
     checkCancelled(session);
     await client.query(options.dryRun ? 'ROLLBACK' : 'COMMIT');
-    return { plan: counts, applied: { inserted, updated, deleted }, verification, sequences, warnings };
+    return { plan: counts, applied, verification, sequences, warnings };
   } catch (error) {
     await rollback(session);
-    throw mapError(error, doing, { interrupted: session.cancelled });
+    throw mapError(error, step.doing, { interrupted: session.cancelled });
   }
 }

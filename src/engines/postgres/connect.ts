@@ -15,6 +15,8 @@ export const PINNED_SETTINGS: Record<string, string> = {
   TimeZone: 'UTC',
   extra_float_digits: '3',
   bytea_output: 'hex',
+  // money's text follows lc_monetary; two servers with different locales would not read each other's.
+  lc_monetary: 'C',
 };
 
 /** Every value comes back as the server's own text: no JS numbers, Dates or Buffers. */

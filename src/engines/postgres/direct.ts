@@ -63,7 +63,9 @@ export async function applyDirect(
     checkCancelled(session);
     doing = `copying rows into ${name}`;
     const side = new PassThrough();
-    const sink = client.query(copyFrom(`COPY ${qualified(target.ref)} (${columnList(options.columns)}) FROM STDIN`));
+    const sink = client.query(
+      copyFrom(`COPY ${qualified(target.ref)} (${columnList(options.columns)}) FROM STDIN`),
+    );
     // StageOptions and ApplyOptions both name a progress callback; the apply form (step, rows) is used.
     const onRows = (n: number) => options.onProgress?.('insert', n);
     // Either side failing stops the other: a failed undo writer aborts the COPY (CopyFail, the server
@@ -73,10 +75,12 @@ export async function applyDirect(
       abort.abort(error);
       throw error;
     });
-    const copying = pipeline(rows, tee(side, onRows), sink, { signal: abort.signal }).catch((error: unknown) => {
-      side.destroy(error instanceof Error ? error : new Error(String(error)));
-      throw error;
-    });
+    const copying = pipeline(rows, tee(side, onRows), sink, { signal: abort.signal }).catch(
+      (error: unknown) => {
+        side.destroy(error instanceof Error ? error : new Error(String(error)));
+        throw error;
+      },
+    );
     const [copied, undone] = await Promise.allSettled([copying, undoDone]);
     if (undone.status === 'rejected') throw undone.reason;
     if (copied.status === 'rejected') throw copied.reason;

@@ -58,6 +58,14 @@ export async function createPlanTable(
   onCommitDrop: boolean,
 ): Promise<PlanTable> {
   const key = requireKey(staged.target);
+  const unstaged = key.filter((k) => !staged.columns.includes(k));
+  if (unstaged.length > 0) {
+    throw new RowbackError(
+      'schema-mismatch',
+      `The source rows lack key column(s) ${unstaged.join(', ')} of ${staged.target.ref.schema}.${staged.target.ref.name}.`,
+      { hint: 'Restore from a source that has the key columns, or choose other ones with --key.' },
+    );
+  }
   const source = stagedTable(staged);
   const target = qualified(staged.target.ref);
   const compared = staged.columns.filter((c) => !key.includes(c));

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { RowbackError } from '../../core/errors.js';
 import type { TableSchema } from '../../core/table.js';
-import { columnList, qualified, quoteIdent } from './sql.js';
+import { columnList, keyJoin, qualified, quoteIdent } from './sql.js';
 
 /** Resolves origin texts (`schema.child`) to the quoted names of the target or one of its children. */
 export async function resolveOrigins(
@@ -105,4 +105,25 @@ export async function insertRows(
     inserted += result.rowCount ?? 0;
   }
   return inserted;
+}
+
+/**
+ * Updates target rows to the values of `rows` (a FROM item aliased `s`, matched by key). Key columns are
+ * not set (they match already) and neither are identity ALWAYS columns, which the server refuses to set.
+ */
+export async function updateRows(
+  client: pg.Client,
+  target: TableSchema,
+  key: string[],
+  columns: string[],
+  rows: string,
+): Promise<number> {
+  const fixed = new Set(target.columns.filter((c) => c.identity === 'always').map((c) => c.name));
+  const set = columns.filter((c) => !key.includes(c) && !fixed.has(c));
+  if (set.length === 0) return 0;
+  const assignments = set.map((c) => `${quoteIdent(c)} = s.${quoteIdent(c)}`).join(', ');
+  const result = await client.query(
+    `UPDATE ${qualified(target.ref)} AS t SET ${assignments} FROM ${rows} WHERE ${keyJoin(key, 't', 's')}`,
+  );
+  return result.rowCount ?? 0;
 }

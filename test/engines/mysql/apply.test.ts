@@ -16,8 +16,12 @@ describe('MySQL apply', () => {
   };
 
   it("matches text keys with the key's collation: 'a' and 'A' are one row under _ci and two under _bin", async () => {
-    await both('CREATE TABLE ci (k VARCHAR(10) CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci PRIMARY KEY, v INT)');
-    await both('CREATE TABLE bin (k VARCHAR(10) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin PRIMARY KEY, v INT)');
+    await both(
+      'CREATE TABLE ci (k VARCHAR(10) CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci PRIMARY KEY, v INT)',
+    );
+    await both(
+      'CREATE TABLE bin (k VARCHAR(10) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin PRIMARY KEY, v INT)',
+    );
     await sides.db.source.exec("INSERT INTO ci VALUES ('A', 1), ('b', 2)");
     await sides.db.target.exec("INSERT INTO ci VALUES ('a', 1), ('c', 3)");
     await sides.db.source.exec("INSERT INTO bin VALUES ('A', 1), ('b', 2)");
@@ -30,6 +34,19 @@ describe('MySQL apply', () => {
     expect(await sides.db.dump('target', 'bin', ['k'])).toEqual(['A\t1', 'b\t2']);
   });
 
+  it('refuses, writing nothing, source keys that the target key collation calls equal', async () => {
+    await sides.db.source.exec(
+      'CREATE TABLE k (k VARCHAR(10) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin PRIMARY KEY)',
+    );
+    await sides.db.target.exec(
+      'CREATE TABLE k (k VARCHAR(10) CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci PRIMARY KEY)',
+    );
+    await sides.db.source.exec("INSERT INTO k VALUES ('a'), ('A'), ('b')");
+    const error = await restoreTable(sides, 'k').catch((e: unknown) => e);
+    expect((error as RowbackError).code).toBe('schema-mismatch');
+    expect(await sides.db.dump('target', 'k', ['k'])).toEqual([]);
+  });
+
   it('keeps current rows by default, takes the source when asked, and deletes extra rows only under the filter', async () => {
     await both('CREATE TABLE acct (id INT PRIMARY KEY, owner INT NOT NULL, note VARCHAR(20))');
     await sides.db.source.exec("INSERT INTO acct VALUES (1, 7, 'one'), (2, 7, 'two'), (3, 8, 'three')");
@@ -37,7 +54,12 @@ describe('MySQL apply', () => {
     const kept = await restoreTable(sides, 'acct', undefined, 'owner = 7');
     expect(kept.preview).toEqual({ missing: 1, changed: 1, extra: 1, same: 0 });
     expect(kept.result.applied).toEqual({ inserted: 1, updated: 0, deleted: 0 });
-    expect(await sides.db.dump('target', 'acct', ['id'])).toEqual(['1\t7\tone', '2\t7\tTWO', '4\t7\tnew', '5\t8\tother']);
+    expect(await sides.db.dump('target', 'acct', ['id'])).toEqual([
+      '1\t7\tone',
+      '2\t7\tTWO',
+      '4\t7\tnew',
+      '5\t8\tother',
+    ]);
     const taken = await restoreTable(sides, 'acct', { changed: 'take-source', extra: 'delete' }, 'owner = 7');
     expect(taken.result.applied).toEqual({ inserted: 0, updated: 1, deleted: 1 });
     expect(taken.undo.before.toString()).toBe('2\t7\tTWO\n4\t7\tnew\n');
@@ -50,7 +72,10 @@ describe('MySQL apply', () => {
     await sides.db.source.exec('INSERT INTO u VALUES (1, 0x00), (2, 0x0A), (3, 0x5C)');
     await sides.db.target.exec('INSERT INTO u VALUES (2, 0xFF), (4, 0x09)');
     const before = await sides.db.dump('target', 'u', ['id']);
-    const { undo, targetSchema } = await restoreTable(sides, 'u', { changed: 'take-source', extra: 'delete' });
+    const { undo, targetSchema } = await restoreTable(sides, 'u', {
+      changed: 'take-source',
+      extra: 'delete',
+    });
     expect(await sides.db.dump('target', 'u', ['id'])).toEqual(await sides.db.dump('source', 'u', ['id']));
     const result = await sides.target.undo(targetSchema, undo.bundle(), {});
     expect(result.applied).toEqual({ inserted: 1, updated: 1, deleted: 2 });
@@ -82,9 +107,18 @@ describe('MySQL apply', () => {
     await sides.db.source.exec('INSERT INTO ai VALUES (1, 1), (9007199254740993, 2)');
     await sides.db.target.exec('INSERT INTO ai (v) VALUES (3)');
     const { result } = await restoreTable(sides, 'ai');
-    expect(result.sequences).toEqual([{ name: `${(await sides.target.describe({ name: 'ai' })).ref.schema}.ai.id`, value: '9007199254740994' }]);
+    expect(result.sequences).toEqual([
+      {
+        name: `${(await sides.target.describe({ name: 'ai' })).ref.schema}.ai.id`,
+        value: '9007199254740994',
+      },
+    ]);
     await sides.db.target.exec('INSERT INTO ai (v) VALUES (4)');
-    expect(await sides.db.dump('target', 'ai', ['id'])).toEqual(['1\t3', '9007199254740993\t2', '9007199254740994\t4']);
+    expect(await sides.db.dump('target', 'ai', ['id'])).toEqual([
+      '1\t3',
+      '9007199254740993\t2',
+      '9007199254740994\t4',
+    ]);
   });
 
   it('rolls back a dry run and reports missing parents under the lock', async () => {
@@ -96,20 +130,42 @@ describe('MySQL apply', () => {
     const targetSchema = await sides.target.describe({ name: 'child' });
     const sourceSchema = await sides.source.describe({ name: 'child' });
     expect(targetSchema.foreignKeys).toEqual([
-      { name: 'fk_p', columns: ['p'], table: { schema: targetSchema.ref.schema, name: 'parent' }, referencedColumns: ['id'] },
+      {
+        name: 'fk_p',
+        columns: ['p'],
+        table: { schema: targetSchema.ref.schema, name: 'parent' },
+        referencedColumns: ['id'],
+      },
     ]);
     const columns = writableColumns(targetSchema).map((c) => c.name);
-    const staged = await sides.target.stage(targetSchema, sides.source.read(sourceSchema, { columns }), { columns });
+    const staged = await sides.target.stage(targetSchema, sides.source.read(sourceSchema, { columns }), {
+      columns,
+    });
     const policy = { changed: 'keep-current', extra: 'keep' } as const;
     expect(await sides.target.missingParents(staged, policy)).toEqual([
-      { foreignKey: 'fk_p', columns: ['p'], parent: `${targetSchema.ref.schema}.parent`, rows: 1, sample: ['2'] },
+      {
+        foreignKey: 'fk_p',
+        columns: ['p'],
+        parent: `${targetSchema.ref.schema}.parent`,
+        rows: 1,
+        sample: ['2'],
+      },
     ]);
     const error = await sides.target.apply(staged, { policy, undo: memoryUndo() }).catch((e: unknown) => e);
     expect((error as RowbackError).code).toBe('missing-parent');
-    const forced = await sides.target.apply(staged, { policy, undo: memoryUndo(), skipForeignKeyChecks: true, dryRun: true });
+    const forced = await sides.target.apply(staged, {
+      policy,
+      undo: memoryUndo(),
+      skipForeignKeyChecks: true,
+      dryRun: true,
+    });
     expect(forced.applied.inserted).toBe(3);
     expect(await sides.db.dump('target', 'child', ['id'])).toEqual([]);
-    const disabled = await sides.target.apply(staged, { policy, undo: memoryUndo(), disableTriggers: true }).catch((e: unknown) => e);
+    const samples = await sides.target.samples(staged, 'missing', 5);
+    expect(samples.map((r) => r.key['id']).sort()).toEqual(['10', '11', '12']);
+    const disabled = await sides.target
+      .apply(staged, { policy, undo: memoryUndo(), disableTriggers: true })
+      .catch((e: unknown) => e);
     expect((disabled as RowbackError).code).toBe('unsupported');
     expect((disabled as RowbackError).hint).toContain('--skip-foreign-key-checks');
   });

@@ -9,7 +9,7 @@ describe('MySQL apply under concurrent writers', () => {
   beforeEach(async () => {
     sides = await openSides();
     for (const side of [sides.db.source, sides.db.target]) {
-      await side.exec('CREATE TABLE t (id INT PRIMARY KEY, v VARCHAR(20))');
+      await side.exec('CREATE TABLE t (id INT PRIMARY KEY, v VARCHAR(20) CHARACTER SET utf8mb4)');
     }
     await sides.db.source.exec("INSERT INTO t VALUES (1, 'one'), (2, 'two')");
   });
@@ -30,7 +30,11 @@ describe('MySQL apply under concurrent writers', () => {
     try {
       await writer.exec('START TRANSACTION');
       await writer.exec("INSERT INTO t VALUES (2, 'concurrent')");
-      const applying = sides.target.apply(staged, { policy: { changed: 'keep-current', extra: 'keep' }, expected, undo: memoryUndo() });
+      const applying = sides.target.apply(staged, {
+        policy: { changed: 'keep-current', extra: 'keep' },
+        expected,
+        undo: memoryUndo(),
+      });
       await new Promise((r) => setTimeout(r, 300));
       await writer.exec('COMMIT');
       const result = await applying;
@@ -69,14 +73,24 @@ describe('MySQL apply under concurrent writers', () => {
     const columns = writableColumns(target).map((c) => c.name);
     const rows = '1\ttab\\there\n2\t\\N\n3\tback\\\\slash\n';
     const undo = memoryUndo();
-    const result = await sides.target.applyDirect(target, streamOf(rows.slice(0, 7), rows.slice(7)), { columns, undo });
+    const result = await sides.target.applyDirect(target, streamOf(rows.slice(0, 7), rows.slice(7)), {
+      columns,
+      undo,
+    });
     expect(result?.direct).toBe(true);
     expect(result?.applied).toEqual({ inserted: 3, updated: 0, deleted: 0 });
     expect(undo.after.toString()).toBe(rows);
     expect((await collect(sides.target.read(target, { columns, orderByKey: true }))).toString()).toBe(rows);
-    const again = await sides.target.applyDirect(target, streamOf('9\tnine\n'), { columns, undo: memoryUndo() });
+    const again = await sides.target.applyDirect(target, streamOf('9\tnine\n'), {
+      columns,
+      undo: memoryUndo(),
+    });
     expect(again).toBeUndefined();
-    expect(await sides.db.dump('target', 't', ['id'])).toEqual(['1\ttab\\there', '2\t\\N', '3\tback\\\\slash']);
+    expect(await sides.db.dump('target', 't', ['id'])).toEqual([
+      '1\ttab\\there',
+      '2\t\\N',
+      '3\tback\\\\slash',
+    ]);
   });
 
   it('writes a script that the server runs to the same table as apply', async () => {

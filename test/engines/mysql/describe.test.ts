@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { RowbackError } from '../../../src/core/errors.js';
+import type { RowbackError } from '../../../src/core/errors.js';
 import { writableColumns } from '../../../src/core/table.js';
 import { mysqlEngine } from '../../../src/engines/mysql/index.js';
-import { memoryUndo, openSides, restoreTable, type Sides } from './support.js';
+import { openSides, restoreTable, type Sides } from './support.js';
 
 describe('MySQL describe, samples and connections', () => {
   let sides: Sides;
@@ -20,10 +20,17 @@ describe('MySQL describe, samples and connections', () => {
       kept INT AS (qty + 1) STORED,
       PRIMARY KEY (id, code)
     ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci PARTITION BY KEY (id) PARTITIONS 2`);
-    await sides.db.target.exec("CREATE TRIGGER d_bump BEFORE INSERT ON d FOR EACH ROW SET NEW.qty = NEW.qty");
+    await sides.db.target.exec('CREATE TRIGGER d_bump BEFORE INSERT ON d FOR EACH ROW SET NEW.qty = NEW.qty');
     const schema = await sides.target.describe({ name: 'd' });
     expect(schema.columns).toEqual([
-      { name: 'id', type: 'int(11)', nullable: false, hasDefault: true, generated: 'no', identity: 'auto-increment' },
+      {
+        name: 'id',
+        type: 'int(11)',
+        nullable: false,
+        hasDefault: true,
+        generated: 'no',
+        identity: 'auto-increment',
+      },
       {
         name: 'code',
         type: 'varchar(10) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin',
@@ -33,8 +40,22 @@ describe('MySQL describe, samples and connections', () => {
         identity: 'no',
       },
       { name: 'qty', type: 'int(11)', nullable: false, hasDefault: true, generated: 'no', identity: 'no' },
-      { name: 'twice', type: 'int(11)', nullable: true, hasDefault: true, generated: 'virtual', identity: 'no' },
-      { name: 'kept', type: 'int(11)', nullable: true, hasDefault: true, generated: 'stored', identity: 'no' },
+      {
+        name: 'twice',
+        type: 'int(11)',
+        nullable: true,
+        hasDefault: true,
+        generated: 'virtual',
+        identity: 'no',
+      },
+      {
+        name: 'kept',
+        type: 'int(11)',
+        nullable: true,
+        hasDefault: true,
+        generated: 'stored',
+        identity: 'no',
+      },
     ]);
     expect(schema.key).toEqual({ columns: ['id', 'code'], origin: 'primary', name: 'PRIMARY' });
     expect(schema.triggers).toEqual(['d_bump']);
@@ -50,9 +71,16 @@ describe('MySQL describe, samples and connections', () => {
       a VARCHAR(50) NOT NULL, b INT NULL, c INT NOT NULL,
       UNIQUE KEY by_prefix (a(10)), UNIQUE KEY by_nullable (b), UNIQUE KEY by_c (c))`);
     await sides.db.target.exec('CREATE TABLE none (a INT, b INT)');
-    expect((await sides.target.describe({ name: 'u' })).key).toEqual({ columns: ['c'], origin: 'unique', name: 'by_c' });
+    expect((await sides.target.describe({ name: 'u' })).key).toEqual({
+      columns: ['c'],
+      origin: 'unique',
+      name: 'by_c',
+    });
     expect((await sides.target.describe({ name: 'none' })).key).toBeUndefined();
-    expect((await sides.target.describe({ name: 'none' }, { key: ['a', 'b'] })).key).toEqual({ columns: ['a', 'b'], origin: 'user' });
+    expect((await sides.target.describe({ name: 'none' }, { key: ['a', 'b'] })).key).toEqual({
+      columns: ['a', 'b'],
+      origin: 'user',
+    });
     const bad = await sides.target.describe({ name: 'none' }, { key: ['zz'] }).catch((e: unknown) => e);
     expect((bad as RowbackError).code).toBe('usage');
     const missing = await sides.target.describe({ name: 'nope' }).catch((e: unknown) => e);
@@ -64,10 +92,16 @@ describe('MySQL describe, samples and connections', () => {
 
   it('shows sample rows with the changed columns, binary values as hex', async () => {
     for (const side of [sides.db.source, sides.db.target]) {
-      await side.exec('CREATE TABLE s (id INT PRIMARY KEY, name VARCHAR(10) COLLATE utf8mb4_general_ci, raw VARBINARY(4))');
+      await side.exec(
+        'CREATE TABLE s (id INT PRIMARY KEY, name VARCHAR(10) COLLATE utf8mb4_general_ci, raw VARBINARY(4))',
+      );
     }
-    await sides.db.source.exec("INSERT INTO s VALUES (1, 'abc', 0x00ff), (2, 'same', NULL), (3, 'new', 0x0a)");
-    await sides.db.target.exec("INSERT INTO s VALUES (1, 'ABC', 0x00ff), (2, 'same', NULL), (4, 'extra', NULL)");
+    await sides.db.source.exec(
+      "INSERT INTO s VALUES (1, 'abc', 0x00ff), (2, 'same', NULL), (3, 'new', 0x0a)",
+    );
+    await sides.db.target.exec(
+      "INSERT INTO s VALUES (1, 'ABC', 0x00ff), (2, 'same', NULL), (4, 'extra', NULL)",
+    );
     const target = await sides.target.describe({ name: 's' });
     const source = await sides.source.describe({ name: 's' });
     const columns = writableColumns(target).map((c) => c.name);
@@ -91,8 +125,11 @@ describe('MySQL describe, samples and connections', () => {
   });
 
   it('warns instead of failing when a trigger changed the restored rows', async () => {
-    for (const side of [sides.db.source, sides.db.target]) await side.exec('CREATE TABLE tr (id INT PRIMARY KEY, v INT)');
-    await sides.db.target.exec('CREATE TRIGGER tr_double BEFORE INSERT ON tr FOR EACH ROW SET NEW.v = NEW.v * 2');
+    for (const side of [sides.db.source, sides.db.target])
+      await side.exec('CREATE TABLE tr (id INT PRIMARY KEY, v INT)');
+    await sides.db.target.exec(
+      'CREATE TRIGGER tr_double BEFORE INSERT ON tr FOR EACH ROW SET NEW.v = NEW.v * 2',
+    );
     await sides.db.source.exec('INSERT INTO tr VALUES (1, 5)');
     const { result } = await restoreTable(sides, 'tr');
     expect(result.verification).toEqual({ checked: 1, mismatched: 1 });
@@ -108,7 +145,9 @@ describe('MySQL describe, samples and connections', () => {
     expect((denied as RowbackError).code).toBe('connection');
     expect((denied as RowbackError).message).toContain('nobody_here@');
     expect((denied as RowbackError).message).not.toContain('S3cret-pass');
-    const refused = await mysqlEngine.connect('mariadb://u:S3cret-pass@127.0.0.1:1/db').catch((e: unknown) => e);
+    const refused = await mysqlEngine
+      .connect('mariadb://u:S3cret-pass@127.0.0.1:1/db')
+      .catch((e: unknown) => e);
     expect((refused as RowbackError).code).toBe('connection');
     expect((refused as RowbackError).message).toContain('mariadb://u@127.0.0.1:1/db');
     expect((refused as RowbackError).message).not.toContain('S3cret-pass');
@@ -124,7 +163,9 @@ describe('MySQL describe, samples and connections', () => {
     expect(await sides.target.profile()).toEqual({ sql_mode: mode });
     await sides.db.source.exec('CREATE TABLE pad (c CHAR(5))');
     await sides.db.source.exec("INSERT INTO pad VALUES ('ab')");
-    const padded = await mysqlEngine.connect(sides.db.sourceUrl, { profile: { sql_mode: 'PAD_CHAR_TO_FULL_LENGTH' } });
+    const padded = await mysqlEngine.connect(sides.db.sourceUrl, {
+      profile: { sql_mode: 'PAD_CHAR_TO_FULL_LENGTH' },
+    });
     try {
       const schema = await padded.describe({ name: 'pad' });
       const chunks: Buffer[] = [];

@@ -1,7 +1,7 @@
-import type { Connection, RowStream, UndoBundle, UndoSink } from '../../../src/engines/engine.js';
-import { mysqlEngine } from '../../../src/engines/mysql/index.js';
 import { DEFAULT_POLICY, type Policy } from '../../../src/core/plan.js';
 import { writableColumns } from '../../../src/core/table.js';
+import type { Connection, RowStream, UndoBundle, UndoSink } from '../../../src/engines/engine.js';
+import { mysqlEngine } from '../../../src/engines/mysql/index.js';
 import { type Scratch, scratch } from '../../harness/index.js';
 
 export async function collect(stream: RowStream): Promise<Buffer> {
@@ -70,11 +70,18 @@ export async function openSides(): Promise<Sides> {
 }
 
 /** Reads `table` from the source, stages it on the target and applies it with the policy. */
-export async function restoreTable(sides: Sides, table: string, policy: Policy = DEFAULT_POLICY, where?: string) {
+export async function restoreTable(
+  sides: Sides,
+  table: string,
+  policy: Policy = DEFAULT_POLICY,
+  where?: string,
+) {
   const sourceSchema = await sides.source.describe({ name: table });
   const targetSchema = await sides.target.describe({ name: table });
   const columns = writableColumns(targetSchema).map((c) => c.name);
-  const staged = await sides.target.stage(targetSchema, sides.source.read(sourceSchema, { columns, where }), { columns });
+  const staged = await sides.target.stage(targetSchema, sides.source.read(sourceSchema, { columns, where }), {
+    columns,
+  });
   const preview = await sides.target.plan(staged, { where });
   const undo = memoryUndo();
   const result = await sides.target.apply(staged, { policy, where, undo, expected: preview });

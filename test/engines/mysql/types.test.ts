@@ -43,7 +43,9 @@ describe('MySQL values', () => {
     const { result } = await restoreTable(sides, 'vals');
     expect(result.applied).toEqual({ inserted: 3, updated: 0, deleted: 0 });
     expect(result.verification).toEqual({ checked: 3, mismatched: 0 });
-    expect(await sides.db.dump('target', 'vals', ['id'])).toEqual(await sides.db.dump('source', 'vals', ['id']));
+    expect(await sides.db.dump('target', 'vals', ['id'])).toEqual(
+      await sides.db.dump('source', 'vals', ['id']),
+    );
     const schema = await sides.target.describe({ name: 'vals' });
     const columns = writableColumns(schema).map((c) => c.name);
     const sourceSchema = await sides.source.describe({ name: 'vals' });
@@ -58,5 +60,17 @@ describe('MySQL values', () => {
     await sides.db.target.exec("UPDATE vals SET t4 = 'grüße 😀 tab\\there', blb = 0xF05C WHERE id = 1");
     const { preview } = await restoreTable(sides, 'vals');
     expect(preview).toEqual({ missing: 0, changed: 1, extra: 0, same: 2 });
+  });
+
+  it('stays usable after a reader stops early in a large table', async () => {
+    await sides.db.target.exec(
+      "CREATE TABLE many (id INT PRIMARY KEY, pad VARCHAR(200)) SELECT seq AS id, REPEAT('x', 200) AS pad FROM seq_1_to_20000",
+    );
+    const schema = await sides.target.describe({ name: 'many' });
+    for await (const chunk of sides.target.read(schema, { columns: ['id', 'pad'], orderByKey: true })) {
+      expect(chunk.toString().startsWith('1\t')).toBe(true);
+      break;
+    }
+    expect(await sides.target.count(schema)).toBe(20000);
   });
 });

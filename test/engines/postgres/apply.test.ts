@@ -10,8 +10,8 @@ CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy');
 CREATE TABLE tricky (
   id bigint PRIMARY KEY,
   n numeric(38,10), nn numeric, f float8, ts timestamptz, iv interval,
-  b bytea, j json, jb jsonb, arr int[], m mood, u uuid, t text, bx box,
-  g text GENERATED ALWAYS AS (upper(t)) STORED
+  b bytea, j json, jb jsonb, arr int[], m mood, u uuid, t text, bx box, cash money DEFAULT 1234.5,
+  g int GENERATED ALWAYS AS (length(t)) STORED
 );`;
 
 const ROWS = `
@@ -29,7 +29,7 @@ let src: Connection;
 let dst: Connection;
 
 beforeAll(async () => {
-  source = await scratchDb();
+  source = await scratchDb('source');
   target = await scratchDb();
   for (const db of [source, target]) {
     await db.client.query(DDL);

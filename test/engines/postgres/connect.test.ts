@@ -3,8 +3,13 @@ import type { RowbackError } from '../../../src/core/errors.js';
 import { postgresEngine } from '../../../src/engines/postgres/index.js';
 import { collect, scratchDb, serverUrl } from './support.js';
 
-function withParts(parts: { password?: string; port?: string; host?: string; database?: string }): string {
-  const url = new URL(serverUrl());
+async function withParts(parts: {
+  password?: string;
+  port?: string;
+  host?: string;
+  database?: string;
+}): Promise<string> {
+  const url = new URL(await serverUrl());
   if (parts.password !== undefined) url.password = parts.password;
   if (parts.port !== undefined) url.port = parts.port;
   if (parts.host !== undefined) url.hostname = parts.host;
@@ -54,7 +59,7 @@ describe('postgres connect', () => {
   });
 
   it('names the redacted URL and the reason when the connection is refused, never the password', async () => {
-    const error = await connectError(withParts({ password: 'sup3r-s3cret', port: '1' }));
+    const error = await connectError(await withParts({ password: 'sup3r-s3cret', port: '1' }));
     expect(error.code).toBe('connection');
     expect(error.message).toContain('refused');
     expect(error.message).toContain('127.0.0.1:1');
@@ -62,13 +67,13 @@ describe('postgres connect', () => {
   });
 
   it('says the database does not exist', async () => {
-    const error = await connectError(withParts({ database: 'rowback_no_such_database' }));
+    const error = await connectError(await withParts({ database: 'rowback_no_such_database' }));
     expect(error.code).toBe('connection');
     expect(error.message).toContain('the database does not exist');
   });
 
   it('says the host is unknown', async () => {
-    const error = await connectError(withParts({ host: 'no-such-host.invalid' }));
+    const error = await connectError(await withParts({ host: 'no-such-host.invalid' }));
     expect(error.code).toBe('connection');
     expect(error.message).toContain('unknown');
   });

@@ -27,7 +27,7 @@ let dst: Connection;
 
 beforeEach(async () => {
   await afterAllCleanup();
-  [source, target] = await Promise.all([scratchDb(), scratchDb()]);
+  [source, target] = await Promise.all([scratchDb('source'), scratchDb('target')]);
   await source.client.query(DDL);
   await target.client.query(DDL);
   src = await postgresEngine.connect(source.url);

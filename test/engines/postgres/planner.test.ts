@@ -18,7 +18,7 @@ let src: PgSession;
 let dst: PgSession;
 
 beforeAll(async () => {
-  [source, target] = await Promise.all([scratchDb(), scratchDb()]);
+  [source, target] = await Promise.all([scratchDb('source'), scratchDb('target')]);
   for (const db of [source, target]) {
     await db.client.query(DDL);
     await db.client.query(SEED);

@@ -5,7 +5,7 @@ import { DEFAULT_POLICY } from '../../../src/core/plan.js';
 import { writableColumns } from '../../../src/core/table.js';
 import type { Connection, RowStream } from '../../../src/engines/engine.js';
 import { postgresEngine } from '../../../src/engines/postgres/index.js';
-import { memoryUndo, type ScratchDb, scratchDb, tableText } from './support.js';
+import { memoryUndo, type ScratchDb, sqlClient as scratchClient, scratchDb, tableText } from './support.js';
 
 const DDL = `
 CREATE TABLE account (id int PRIMARY KEY, name text NOT NULL);
@@ -32,7 +32,7 @@ async function cleanup() {
 
 beforeEach(async () => {
   await cleanup();
-  [source, target] = await Promise.all([scratchDb(), scratchDb()]);
+  [source, target] = await Promise.all([scratchDb('source'), scratchDb('target')]);
   await source.client.query(DDL);
   await target.client.query(DDL);
   src = await postgresEngine.connect(source.url);
@@ -217,5 +217,41 @@ describe('postgres apply safety', () => {
       await target.client.query(`DROP OWNED BY ${role}`);
       await target.client.query(`DROP ROLE ${role}`);
     }
+  });
+
+  it('blocks concurrent writers while it applies, and lets them in after COMMIT', async () => {
+    await target.client.query(`DELETE FROM item WHERE shop = 0`);
+    await target.client.query(`CREATE FUNCTION slow() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN PERFORM pg_sleep(0.05); RETURN NEW; END $$`);
+    await target.client.query(
+      `CREATE TRIGGER slow BEFORE INSERT ON item FOR EACH ROW EXECUTE FUNCTION slow()`,
+    );
+    const staged = await stageItems();
+    const writer = await scratchClient(target.url);
+    let applied = false;
+    const applying = dst.apply(staged, { policy: DEFAULT_POLICY, undo: memoryUndo() }).finally(() => {
+      applied = true;
+    });
+    const lockOnItem = `SELECT 1 FROM pg_locks WHERE relation = 'item'::regclass`;
+    while (
+      !applied &&
+      !(await target.client.query(`${lockOnItem} AND mode = 'ShareRowExclusiveLock' AND granted`)).rowCount
+    ) {
+      await sleep(10);
+    }
+    const writing = writer.query(`INSERT INTO item VALUES ('sku-new', 9, 1, 1, 'concurrent')`);
+    let writerWaited = false;
+    while (!applied && !writerWaited) {
+      writerWaited = Boolean((await target.client.query(`${lockOnItem} AND NOT granted`)).rowCount);
+      await sleep(10);
+    }
+    const result = await applying;
+    await writing;
+    await writer.end();
+    expect(writerWaited).toBe(true);
+    expect(result.applied.inserted).toBe(20);
+    expect(await tableText(target.client, `SELECT note FROM item WHERE sku = 'sku-new'`)).toBe(
+      'concurrent\n',
+    );
   });
 });

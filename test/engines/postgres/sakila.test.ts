@@ -24,7 +24,7 @@ let src: Connection;
 let dst: Connection;
 
 beforeAll(async () => {
-  [source, target] = await Promise.all([scratchDb(), scratchDb()]);
+  [source, target] = await Promise.all([scratchDb('source'), scratchDb('target')]);
   await Promise.all([loadSakila(source.client), loadSakila(target.client)]);
   await source.client.query(MOVE_TO_CHILDREN);
   await target.client.query(MOVE_TO_CHILDREN);

@@ -1,20 +1,19 @@
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import type { RowStream, UndoBundle, UndoSink } from '../../../src/engines/engine.js';
+import { serverUrl as harnessServerUrl, SAKILA_DIR } from '../../harness/index.js';
 
-/** The server the engine tests use; set ROWBACK_TEST_PG_URL (a superuser URL). */
-export function serverUrl(): string {
-  const url = process.env['ROWBACK_TEST_PG_URL'];
-  if (!url)
-    throw new Error(
-      'Set ROWBACK_TEST_PG_URL to a PostgreSQL superuser URL, e.g. postgres://postgres@127.0.0.1:5432/postgres',
-    );
-  return url;
+/**
+ * A superuser URL of the harness's PostgreSQL source or target server (they differ in every session
+ * setting that changes value text, so a test using both checks the engine pins its sessions).
+ */
+export function serverUrl(side: 'source' | 'target' = 'target'): Promise<string> {
+  return harnessServerUrl('postgres', side);
 }
 
 function withDatabase(url: string, database: string): string {
@@ -30,7 +29,7 @@ export async function sqlClient(url: string): Promise<pg.Client> {
   const client = new pg.Client({ connectionString: url, types: RAW });
   await client.connect();
   await client.query(
-    `SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET extra_float_digits = 3; SET bytea_output = hex`,
+    `SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET IntervalStyle = postgres; SET extra_float_digits = 3; SET bytea_output = hex; SET lc_monetary = 'C'`,
   );
   return client;
 }
@@ -41,9 +40,9 @@ export interface ScratchDb {
   drop(): Promise<void>;
 }
 
-/** A fresh database on the test server, dropped by `drop()`. */
-export async function scratchDb(): Promise<ScratchDb> {
-  const admin = serverUrl();
+/** A fresh database on the source or target test server, dropped by `drop()`. */
+export async function scratchDb(side: 'source' | 'target' = 'target'): Promise<ScratchDb> {
+  const admin = await serverUrl(side);
   const name = `rowback_pg_${randomBytes(5).toString('hex')}`;
   const root = await sqlClient(admin);
   await root.query(`CREATE DATABASE ${name}`);
@@ -108,16 +107,13 @@ export function memoryUndo(): UndoSink & { bundle(): UndoBundle; before: Buffer;
   return state;
 }
 
-/** The Sakila dataset beside the repository (BSD-2, jOOQ's port). */
-export const SAKILA_DIR = fileURLToPath(new URL('../../../../shared/datasets/sakila/', import.meta.url));
-
 /**
  * Loads the Sakila schema and data as psql would: SQL runs as is, each `COPY … FROM stdin;` block streams
  * its lines up to `\.` through COPY.
  */
 export async function loadSakila(client: pg.Client): Promise<void> {
-  await client.query(await readFile(`${SAKILA_DIR}postgres-sakila-schema.sql`, 'utf8'));
-  const data = await readFile(`${SAKILA_DIR}postgres-sakila-insert-data-using-copy.sql`, 'utf8');
+  await client.query(await readFile(join(SAKILA_DIR, 'postgres-sakila-schema.sql'), 'utf8'));
+  const data = await readFile(join(SAKILA_DIR, 'postgres-sakila-insert-data-using-copy.sql'), 'utf8');
   const lines = data.split('\n');
   let sql: string[] = [];
   for (let i = 0; i < lines.length; i++) {

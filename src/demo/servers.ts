@@ -1,0 +1,52 @@
+import { startMariaDb } from '../servers/mariadb.js';
+import { startPostgres } from '../servers/postgres.js';
+import type { RunningServer } from '../servers/server.js';
+import { openSession, quoteName } from './db.js';
+
+/** The database the demo creates on each server. */
+const DATABASE = 'shop';
+
+/** The demo's two servers: the live database and the instance restored to a moment before the accident. */
+export interface DemoServers {
+  production: { url: string; port: number };
+  snapshot: { url: string; port: number };
+  /** Stops both servers and removes their files. Safe to call twice, and concurrently. */
+  stop(): Promise<void>;
+}
+
+/** Starts both servers side by side; if either fails, the other is stopped before the error is thrown. */
+export async function startDemoServers(engine: 'postgres' | 'mysql'): Promise<DemoServers> {
+  const start = () => (engine === 'postgres' ? startPostgres() : startMariaDb());
+  const results = await Promise.allSettled([start(), start()]);
+  const started = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= Promise.allSettled(started.map((server) => server.stop())).then(() => undefined);
+    return stopping;
+  };
+  try {
+    for (const r of results) if (r.status === 'rejected') throw r.reason;
+    const [production, snapshot] = started as [RunningServer, RunningServer];
+    return {
+      production: { url: await createDatabase(production.url), port: production.port },
+      snapshot: { url: await createDatabase(snapshot.url), port: snapshot.port },
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/** Creates the demo's database on a fresh server and returns a URL naming it. */
+async function createDatabase(url: string): Promise<string> {
+  const db = await openSession(url);
+  try {
+    await db.run(`CREATE DATABASE ${quoteName(db.engine, DATABASE)}`);
+  } finally {
+    await db.close();
+  }
+  const named = new URL(url);
+  named.pathname = `/${DATABASE}`;
+  return named.toString();
+}

@@ -1,0 +1,140 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { renderPreview, renderRestore, renderUndo } from '../cli/render.js';
+import { RowbackError } from '../core/errors.js';
+import { diff, restore, undo } from '../index.js';
+import {
+  COLUMNS,
+  createBilling,
+  INVOICE_COUNT,
+  NEW_INVOICE_ID,
+  REWRITTEN_INVOICE_ID,
+  readBilling,
+  TABLE,
+  writeAfterAccident,
+} from './data.js';
+import { openSession, type SqlSession } from './db.js';
+import { formatRows, quoted, rows } from './print.js';
+import { type DemoServers, startDemoServers } from './servers.js';
+
+export interface DemoOptions {
+  engine: 'postgres' | 'mysql';
+  /** Receives the story, one block of text at a time. */
+  write: (text: string) => void;
+  /** Keep both servers running after the story until Ctrl-C / SIGTERM, to explore them. */
+  keep?: boolean;
+}
+
+const ENGINE_NAMES = { postgres: 'PostgreSQL', mysql: 'MariaDB/MySQL' };
+
+/**
+ * Plays the accident and its repair on two throwaway servers it starts itself, printing what a user would
+ * see. Everything it started (servers, temp dirs) is gone when it returns or throws, Ctrl-C included;
+ * an interruption rejects with RowbackError('interrupted').
+ */
+export async function runDemo(options: DemoOptions): Promise<void> {
+  const { engine, write } = options;
+  const controller = new AbortController();
+  let servers: DemoServers | undefined;
+  const onSignal = () => {
+    controller.abort();
+    void servers?.stop();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const stateDir = await mkdtemp(join(tmpdir(), 'rowback-demo-'));
+  try {
+    write(`rowback demo on ${ENGINE_NAMES[engine]}\n`);
+    write(`Starting two throwaway ${ENGINE_NAMES[engine]} servers…`);
+    servers = await startDemoServers(engine);
+    checkAborted(controller.signal);
+    write(
+      `  production on 127.0.0.1:${servers.production.port}, and a point-in-time copy of it ("snapshot") ` +
+        `on 127.0.0.1:${servers.snapshot.port}.\n`,
+    );
+    await play(servers, stateDir, write, controller.signal);
+    if (options.keep) {
+      write(`\nThe servers stay up until Ctrl-C:\n  production ${servers.production.url}`);
+      write(`  snapshot   ${servers.snapshot.url}`);
+      await new Promise((resolve) => controller.signal.addEventListener('abort', resolve, { once: true }));
+    }
+  } catch (error) {
+    if (controller.signal.aborted && !options.keep) {
+      throw new RowbackError(
+        'interrupted',
+        'The demo was interrupted; its servers are stopped and its files removed.',
+        {
+          cause: error,
+        },
+      );
+    }
+    throw error;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await servers?.stop();
+    await rm(stateDir, { recursive: true, force: true });
+  }
+  write('\nBoth servers are stopped and their files removed.');
+}
+
+async function play(
+  servers: DemoServers,
+  stateDir: string,
+  write: (text: string) => void,
+  signal: AbortSignal,
+): Promise<void> {
+  const production = await openSession(servers.production.url);
+  const snapshot = await openSession(servers.snapshot.url);
+  const show = async (db: SqlSession) => formatRows(COLUMNS, await readBilling(db));
+  try {
+    await createBilling(production);
+    await createBilling(snapshot);
+    write(
+      `1. Production has ${rows(INVOICE_COUNT, 'invoice')} in table ${TABLE}:\n${await show(production)}\n`,
+    );
+    write(
+      '2. 09:14 — your cloud restores the whole instance to 09:14 into a new one, the "snapshot": ' +
+        `it holds the same ${rows(INVOICE_COUNT, 'invoice')}.\n`,
+    );
+    await production.run(`DELETE FROM ${TABLE}`);
+    write(
+      `3. 09:15 — someone runs \`DELETE FROM ${TABLE};\` on production, without a WHERE. No invoices left.\n`,
+    );
+    await writeAfterAccident(production);
+    write(
+      `4. 09:20 — the application keeps writing: invoice ${NEW_INVOICE_ID} is new, and the payment webhook ` +
+        `wrote invoice ${REWRITTEN_INVOICE_ID} again with what the customer paid:\n${await show(production)}\n`,
+    );
+
+    const common = { table: TABLE, from: servers.snapshot.url, to: servers.production.url, stateDir, signal };
+    write(`5. rowback diff ${TABLE} --from ${servers.snapshot.url} --to ${servers.production.url}`);
+    const preview = await diff(common);
+    write(`${quoted(renderPreview(preview))}\n`);
+    write(
+      `   ${rows(preview.plan.missing)} to bring back. Invoice ${REWRITTEN_INVOICE_ID} differs and invoice ` +
+        `${NEW_INVOICE_ID} is new: with the default policy rowback keeps both as they are now.\n`,
+    );
+
+    write(
+      `6. rowback restore ${TABLE} --from … --to … asks with that preview, then writes in one transaction:`,
+    );
+    const restored = await restore({ ...common, confirm: async () => true });
+    write(`${quoted(renderRestore(restored))}\n${await show(production)}\n`);
+
+    write(`7. rowback undo ${restored.id} puts production back exactly as it was before the restore:`);
+    const undone = await undo({ id: restored.id, to: servers.production.url, stateDir, signal });
+    write(`${quoted(renderUndo(undone))}\n${await show(production)}\n`);
+
+    write('8. And restore once more, for good:');
+    const again = await restore({ ...common, confirm: async () => true });
+    write(`${quoted(renderRestore(again))}\n${await show(production)}`);
+  } finally {
+    await Promise.allSettled([production.close(), snapshot.close()]);
+  }
+}
+
+function checkAborted(signal: AbortSignal): void {
+  if (signal.aborted) throw new RowbackError('interrupted', 'The demo was interrupted.');
+}

@@ -1,0 +1,78 @@
+import type { Scenario } from './scenarios.js';
+import { MYSQL_TABLE, row } from './text.js';
+
+/** Tables whose shape differs between source and target, and every byte and control character. */
+
+const ALL_BYTES = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0')).join('');
+const REVERSED = Array.from({ length: 256 }, (_, i) => (255 - i).toString(16).padStart(2, '0')).join('');
+/** U+0001…U+007F: every ASCII character but NUL, as the row format writes it (tab, newline, CR, backslash escaped). */
+const ASCII = Array.from({ length: 127 }, (_, i) => String.fromCharCode(i + 1)).join('');
+const ASCII_TEXT = ASCII.replace(/\\/g, '\\\\')
+  .replace(/\t/g, '\\t')
+  .replace(/\n/g, '\\n')
+  .replace(/\r/g, '\\r');
+
+export const SHAPE_SCENARIOS: Scenario[] = [
+  {
+    name: 'restores every byte value in binary columns and every ASCII control character in text',
+    table: 'raw',
+    orderBy: ['id'],
+    ddl: {
+      postgres: ['CREATE TABLE raw (id int PRIMARY KEY, b bytea, t text)'],
+      mysql: [`CREATE TABLE raw (id int PRIMARY KEY, b BLOB, t TEXT) ${MYSQL_TABLE}`],
+    },
+    seed: {
+      postgres: [
+        `INSERT INTO raw SELECT 1, decode('${ALL_BYTES}', 'hex'), string_agg(chr(i), '' ORDER BY i)
+           FROM generate_series(1, 127) AS i`,
+        `INSERT INTO raw VALUES (2, decode('${REVERSED}', 'hex'), 'two')`,
+      ],
+      mysql: [
+        `INSERT INTO raw VALUES (1, X'${ALL_BYTES}',
+           CHAR(${Array.from({ length: 127 }, (_, i) => i + 1).join(', ')} USING utf8mb4))`,
+        `INSERT INTO raw VALUES (2, X'${REVERSED}', 'two')`,
+      ],
+    },
+    accident: ['DELETE FROM raw WHERE id = 1', `UPDATE raw SET t = 'TWO' WHERE id = 2`],
+    options: { changed: 'take-source' },
+    expect: {
+      plan: { missing: 1, changed: 1, extra: 0, same: 0 },
+      applied: { inserted: 1, updated: 1, deleted: 0 },
+      final: [row('1', `\\\\x${ALL_BYTES}`, ASCII_TEXT), row('2', `\\\\x${REVERSED}`, 'two')],
+    },
+  },
+  {
+    // the target was migrated since: columns reordered (PostgreSQL keeps a dropped column behind) and one added
+    name: 'matches columns by name when the target has reordered them and added one with a default',
+    table: 'migrated',
+    orderBy: ['id'],
+    ddl: {
+      postgres: ['CREATE TABLE migrated (id int PRIMARY KEY, a text, b text)'],
+      mysql: [`CREATE TABLE migrated (id int PRIMARY KEY, a varchar(10), b varchar(10)) ${MYSQL_TABLE}`],
+    },
+    seed: [`INSERT INTO migrated VALUES (1, 'a1', 'b1'), (2, 'a2', 'b2'), (3, 'a3', 'b3')`],
+    accident: {
+      postgres: [
+        'ALTER TABLE migrated RENAME COLUMN a TO a_old',
+        'ALTER TABLE migrated ADD COLUMN a text',
+        'UPDATE migrated SET a = a_old',
+        'ALTER TABLE migrated DROP COLUMN a_old',
+        'ALTER TABLE migrated ADD COLUMN flag int NOT NULL DEFAULT 7',
+        'DELETE FROM migrated WHERE id IN (1, 3)',
+        `UPDATE migrated SET b = 'B2'`,
+      ],
+      mysql: [
+        'ALTER TABLE migrated MODIFY a varchar(10) AFTER b',
+        'ALTER TABLE migrated ADD COLUMN flag int NOT NULL DEFAULT 7',
+        'DELETE FROM migrated WHERE id IN (1, 3)',
+        `UPDATE migrated SET b = 'B2'`,
+      ],
+    },
+    options: { changed: 'take-source' },
+    expect: {
+      plan: { missing: 2, changed: 1, extra: 0, same: 0 },
+      applied: { inserted: 2, updated: 1, deleted: 0 },
+      final: [row('1', 'b1', 'a1', '7'), row('2', 'b2', 'a2', '7'), row('3', 'b3', 'a3', '7')],
+    },
+  },
+];

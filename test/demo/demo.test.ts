@@ -1,0 +1,76 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runDemo } from '../../src/demo/story.js';
+
+/** The table as the story's last step prints it: invoices 1–12 back, 7 and 13 as written after the accident. */
+const FINAL_TABLE = `
+    id  customer           amount    currency  issued_at                      note
+    --  -----------------  --------  --------  -----------------------------  --------------------------
+     1  Acme Corp          1200.00   EUR       2026-11-02 09:15:00.12+00      annual plan
+     2  Globex             89.90     USD       2026-11-03 14:02:11+00         NULL
+     3  Initech            15000.00  USD       2026-11-05 08:30:00+00         enterprise, net 60
+     4  Zürich Café AG     42.50     CHF       2026-11-07 11:47:03.25+00      paid by card
+     5  Umbrella Ltd       310.00    GBP       2026-11-09 16:20:45.999999+00  NULL
+     6  Hooli              2500.00   USD       2026-11-12 10:00:00+00         O'Brien approved
+     7  Stark Industries   95.00     EUR       2026-11-14 13:13:13.131313+00  paid after discount
+     8  Wayne Enterprises  99999.99  USD       2026-11-16 23:59:59.5+00       largest this month
+     9  Tyrell             0.01      EUR       2026-11-18 07:05:00.000001+00  test charge
+    10  Cyberdyne          640.00    EUR       2026-11-20 12:00:00+00         NULL
+    11  Soylent            75.25     GBP       2026-11-22 18:30:30.3+00       refund pending
+    12  Aperture           1999.00   USD       2026-11-24 09:00:00+00         renewal
+    13  Massive Dynamic    560.00    EUR       2026-11-25 09:20:00+00         written after the accident`;
+
+/** The table right after the undo: only what was written after the accident. */
+const AFTER_UNDO = `
+    id  customer          amount  currency  issued_at                      note
+    --  ----------------  ------  --------  -----------------------------  --------------------------
+     7  Stark Industries  95.00   EUR       2026-11-14 13:13:13.131313+00  paid after discount
+    13  Massive Dynamic   560.00  EUR       2026-11-25 09:20:00+00         written after the accident`;
+
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/** Temp dirs of servers this process started and has not removed. */
+async function ownServerDirs(): Promise<string[]> {
+  const names = (await readdir(tmpdir())).filter((name) => /^rowback-(postgres|mariadb)-/.test(name));
+  const owned: string[] = [];
+  for (const name of names) {
+    const owner = await readFile(join(tmpdir(), name, 'owner.pid'), 'utf8').catch(() => '');
+    if (owner.trim() === String(process.pid)) owned.push(name);
+  }
+  return owned;
+}
+
+describe('rowback demo', () => {
+  it('tells the story on PostgreSQL, ends with every invoice back and the later writes kept, and leaves nothing running', async () => {
+    const blocks: string[] = [];
+    await runDemo({ engine: 'postgres', write: (text) => blocks.push(text) });
+    const output = blocks.join('\n');
+
+    const ports = [...output.matchAll(/127\.0\.0\.1:(\d+)/g)].map((m) => Number(m[1]));
+    expect(new Set(ports).size).toBe(2);
+    const last = output.slice(output.indexOf('8. And restore once more'));
+    expect(last).toContain(`${FINAL_TABLE}\n`);
+    const undone = output.slice(
+      output.indexOf('7. rowback undo'),
+      output.indexOf('8. And restore once more'),
+    );
+    expect(undone).toContain(`${AFTER_UNDO}\n`);
+    expect(output).toContain('11 inserted, 0 updated, 0 deleted');
+    expect(output.trimEnd().endsWith('Both servers are stopped and their files removed.')).toBe(true);
+
+    for (const port of new Set(ports)) expect(await accepts(port)).toBe(false);
+    expect(await ownServerDirs()).toEqual([]);
+  }, 180_000);
+});
