@@ -129,7 +129,7 @@ const INSERT_BYTES = 4 << 20;
  * each row is decoded and written as exact literals in multi-row INSERTs, which are strict (an unfit
  * value is an error, not a warning).
  */
-async function insertRows(
+export async function insertRows(
   session: Session,
   table: string,
   columns: string[],

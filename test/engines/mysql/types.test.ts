@@ -1,5 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { writableColumns } from '../../../src/core/table.js';
+import { openSession } from '../../../src/engines/mysql/connect.js';
+import { columnTypes, insertRows } from '../../../src/engines/mysql/stage.js';
 import { collect, openSides, restoreTable, type Sides } from './support.js';
 
 const TABLE = `CREATE TABLE vals (
@@ -72,5 +74,28 @@ describe('MySQL values', () => {
       break;
     }
     expect(await sides.target.count(schema)).toBe(20000);
+  });
+
+  it('carries the same bytes as exact INSERT literals when the server refuses LOAD DATA LOCAL', async () => {
+    const schema = await sides.target.describe({ name: 'vals' });
+    const sourceSchema = await sides.source.describe({ name: 'vals' });
+    const columns = writableColumns(schema).map((c) => c.name);
+    const { session } = await openSession(sides.db.targetUrl);
+    try {
+      const outcome = await insertRows(
+        session,
+        'vals',
+        columns,
+        columnTypes(schema, columns),
+        sides.source.read(sourceSchema, { columns }),
+        'vals',
+      );
+      expect(outcome.affectedRows).toBe(3);
+    } finally {
+      await session.close();
+    }
+    expect(await sides.db.dump('target', 'vals', ['id'])).toEqual(
+      await sides.db.dump('source', 'vals', ['id']),
+    );
   });
 });

@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../harness/index.js';
+
+describe('the command line, before any database is touched', () => {
+  it('teaches with --help: the story, the commands and the exit codes', async () => {
+    const result = await runCli(['--help']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('rowback restore billing --from postgres://');
+    expect(result.stdout).toMatch(/diff \[options\] <table>/);
+    expect(result.stdout).toContain('7 missing parent rows');
+  });
+
+  it('explains the restore policies in restore --help', async () => {
+    const result = await runCli(['restore', '--help']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('--changed <policy>');
+    expect(result.stdout).toMatch(/choices:\s+"keep-current",\s+"take-source",\s+default:\s+"keep-current"/);
+    expect(result.stdout).toContain('delete removes them (an exact rewind)');
+  });
+
+  it('exits 2 with a message when a required flag is missing', async () => {
+    const result = await runCli(['restore', 'billing', '--from', 'postgres://localhost/app']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("required option '--to <target-url>' not specified");
+    expect(result.stdout).toBe('');
+  });
+
+  it('exits 2 on a policy that does not exist', async () => {
+    const result = await runCli(['restore', 'billing', '--from', 'a', '--to', 'b', '--changed', 'newest']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("argument 'newest' is invalid");
+  });
+
+  it('refuses an unknown URL scheme with exit 2 and a JSON error object', async () => {
+    const result = await runCli([
+      'diff',
+      'billing',
+      '--from',
+      'oracle://x/y',
+      '--to',
+      'oracle://x/z',
+      '--json',
+    ]);
+    expect(result.code).toBe(2);
+    expect(JSON.parse(result.stdout)).toEqual({
+      error: {
+        code: 'usage',
+        message: 'rowback cannot tell which database "oracle…" is.',
+        hint: 'Connection URLs start with one of: postgres://, postgresql://, mysql://, mariadb://',
+      },
+    });
+  });
+
+  it('refuses a --where that could escape its parentheses before connecting anywhere', async () => {
+    const result = await runCli([
+      'diff',
+      'billing',
+      '--from',
+      'postgres://nobody@127.0.0.1:1/x',
+      '--to',
+      'postgres://nobody@127.0.0.1:1/y',
+      '--where',
+      'true) OR (true',
+    ]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('--where "true) OR (true" is not a single boolean expression');
+  });
+
+  it('says an undo id is not one', async () => {
+    const result = await runCli(['undo', 'yesterday', '--to', 'postgres://localhost/app', '--yes']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('"yesterday" is not a restore id.');
+  });
+});
