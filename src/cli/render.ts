@@ -100,7 +100,9 @@ export function renderUndoPreview(p: UndoPreview): string {
 export function renderUndo(r: UndoReport): string {
   const a = r.applied;
   const what = `${n(a.deleted)} deleted, ${n(a.updated)} put back, ${n(a.inserted)} re-inserted`;
-  return r.outcome === 'dry-run'
-    ? `Dry run of undo ${r.restoreId}: would have ${what}; rolled back.`
-    : `Undid restore ${r.restoreId} on ${r.table}: ${what}. Verified ${n(r.verification.checked)} row(s).`;
+  const head =
+    r.outcome === 'dry-run'
+      ? `Dry run of undo ${r.restoreId}: would have ${what}; rolled back.`
+      : `Undid restore ${r.restoreId} on ${r.table}: ${what}. Verified ${n(r.verification.checked)} row(s).`;
+  return [head, ...r.warnings.map((w) => `! ${w}`)].join('\n');
 }

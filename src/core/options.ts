@@ -121,5 +121,6 @@ export interface UndoReport extends UndoPreview {
   outcome: 'undone' | 'dry-run';
   applied: AppliedCounts;
   verification: Verification;
+  warnings: string[];
   durationMs: number;
 }

@@ -65,6 +65,7 @@ export async function undo(options: UndoOptions): Promise<UndoReport> {
         outcome: options.dryRun ? 'dry-run' : 'undone',
         applied: result.applied,
         verification: result.verification,
+        warnings: result.warnings ?? [],
         durationMs: Date.now() - started,
       };
       return report;

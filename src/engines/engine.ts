@@ -143,6 +143,8 @@ export interface UndoResult {
   /** Rows put back to their pre-image, inserted again, and deleted (those the restore had inserted). */
   applied: AppliedCounts;
   verification: Verification;
+  /** Things the user should know (e.g. triggers changed rows as they were put back). */
+  warnings?: string[];
 }
 
 export interface ScriptOptions {
@@ -198,7 +200,8 @@ export interface Connection {
    * `WHERE`): in ONE transaction, lock, check the target still has no rows, stream the source rows
    * straight in, copy them to `undo.writeAfter` as they pass, move sequences, verify the count, COMMIT.
    * Returns undefined (having written nothing) when the target is not empty under the lock; the caller
-   * then stages and applies as usual.
+   * then stages and applies as usual. Engines may also decline (return undefined) when the path would not be
+   * exact for this table: rows that carry an origin (inheritance), enabled user triggers.
    */
   applyDirect(
     target: TableSchema,

@@ -57,8 +57,11 @@ function alive(pid: number): boolean {
   }
 }
 
-/** Removes temp dirs of earlier runs whose owner and server are both gone. */
-async function sweepStale(kind: string): Promise<void> {
+/**
+ * Removes `<tmp>/rowback-<kind>-*` dirs of earlier runs whose owner (`owner.pid`) and server (`server.pid`,
+ * if any) are both gone.
+ */
+export async function sweepStale(kind: string): Promise<void> {
   const prefix = `rowback-${kind}-`;
   let names: string[];
   try {
@@ -72,12 +75,12 @@ async function sweepStale(kind: string): Promise<void> {
       Number((await readFile(join(dir, file), 'utf8').catch(() => '')) || 0);
     const owner = await pidIn('owner.pid');
     const server = await pidIn('server.pid');
-    if (!owner || alive(owner) || (server && alive(server))) continue;
+    if (!owner || !exited(owner) || (server && !exited(server))) continue;
     await rm(dir, { recursive: true, force: true }).catch(() => undefined);
   }
 }
 
-/** Gone or a zombie (exited, not yet reaped: the event loop that would reap it is not running). */
+/** Gone, or a zombie: exited but not yet reaped (by our blocked event loop, or by a slow init). */
 function exited(pid: number): boolean {
   if (!alive(pid)) return true;
   try {
@@ -125,14 +128,5 @@ function installHandlers(): void {
       // Keep the default "die by this signal" unless someone else (e.g. the CLI) handles it.
       if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
     });
-  }
-}
-
-/** For tests: whether a pid from `server.pid` is still running. */
-export function serverPidAlive(dir: string): boolean {
-  try {
-    return alive(Number(readFileSync(join(dir, 'server.pid'), 'utf8')));
-  } catch {
-    return false;
   }
 }

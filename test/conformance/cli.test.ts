@@ -1,3 +1,5 @@
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { runCli, tempDir } from '../harness/index.js';
 import { forEngine, SCENARIOS, type Scenario } from './scenarios.js';
@@ -67,14 +69,16 @@ describe.each(ENGINES)('restore and undo through the command line on %s', (engin
   const policy = SCENARIOS.find((s) => s.options?.changed === 'take-source' && s.options.extra === 'delete')!;
 
   test(
-    'prints a human summary without --json and exits 0',
+    'prints a human summary with the way to undo without --json, and exits 0',
     async () => {
       await withScratch(engine, async (s) => {
         await prepareScenario(s, policy);
         const stateDir = await tempDir();
         const restored = await cli([...restoreArgs(s, policy), '--yes', '--state-dir', stateDir]);
         expect(restored.code, describeRun(restored)).toBe(0);
+        // the counts, and how to undo
         expect(restored.stdout + restored.stderr).toMatch(/\b2\b/);
+        expect(restored.stdout + restored.stderr).toMatch(/rowback undo /);
         expect(() => JSON.parse(restored.stdout)).toThrow();
         expect(await dumpTable(s, policy)).toEqual(forEngine(policy.expect.final, engine));
       });
@@ -142,6 +146,38 @@ describe.each(ENGINES)('restore and undo through the command line on %s', (engin
         expect(result.code, describeRun(result)).toBe(0);
         expect(result.json?.['plan']).toEqual(policy.expect.plan);
         expect(await dumpTable(s, policy)).toEqual(forEngine(policy.expect.final, engine));
+      });
+    },
+    TIMEOUT,
+  );
+
+  test(
+    '--dry-run and --sql-out exit 0, print the plan and write nothing to the target',
+    async () => {
+      await withScratch(engine, async (s) => {
+        await prepareScenario(s, policy);
+        const before = await dumpTable(s, policy);
+        const stateDir = await tempDir();
+        const dry = await cli([...restoreArgs(s, policy), '--dry-run', '--json', '--state-dir', stateDir]);
+        expect(dry.code, describeRun(dry)).toBe(0);
+        expect(dry.json?.['plan']).toEqual(policy.expect.plan);
+        expect(dry.json?.['applied']).toEqual(policy.expect.applied);
+        expect(await dumpTable(s, policy)).toEqual(before);
+
+        const sqlOut = join(stateDir, 'restore.sql');
+        const script = await cli([
+          ...restoreArgs(s, policy),
+          '--sql-out',
+          sqlOut,
+          '--yes',
+          '--json',
+          '--state-dir',
+          stateDir,
+        ]);
+        expect(script.code, describeRun(script)).toBe(0);
+        expect(script.json?.['plan']).toEqual(policy.expect.plan);
+        expect((await stat(sqlOut)).size).toBeGreaterThan(0);
+        expect(await dumpTable(s, policy)).toEqual(before);
       });
     },
     TIMEOUT,

@@ -153,4 +153,34 @@ describe.each(ENGINES)('foreign keys and triggers on %s', (engine: EngineName) =
     },
     TIMEOUT,
   );
+
+  test(
+    'rolls the whole apply back when the database refuses one of its writes',
+    async () => {
+      await withScratch(engine, async (s) => {
+        // parent 3 was written since and has a child: deleting it as an extra row violates the child's key
+        await prepareScenario(s, {
+          ...FAMILY,
+          accident: [
+            'DELETE FROM children WHERE id IN (11, 12)',
+            'DELETE FROM parents WHERE id = 2',
+            `INSERT INTO parents VALUES (3, 'p3')`,
+            `INSERT INTO children VALUES (13, 3, 'new')`,
+          ],
+        });
+        const before = await s.dump('target', 'parents', ['id']);
+        const args = ['restore', 'parents', '--from', s.sourceUrl, '--to', s.targetUrl, '--extra', 'delete'];
+        const result = await cli([...args, '--yes', '--json', '--state-dir', await tempDir()]);
+        // a foreign key violation is the user's data, not a bug: exit 7 like any other foreign key failure
+        expect(result.code, describeRun(result)).toBe(7);
+        expect(result.stdout + result.stderr).toMatch(/children/);
+        expect(await s.dump('target', 'parents', ['id'])).toEqual(before);
+        expect(await s.dump('target', 'children', ['id'])).toEqual([
+          row('10', '1', 'a'),
+          row('13', '3', 'new'),
+        ]);
+      });
+    },
+    TIMEOUT,
+  );
 });

@@ -75,4 +75,37 @@ export const SHAPE_SCENARIOS: Scenario[] = [
       final: [row('1', 'b1', 'a1', '7'), row('2', 'b2', 'a2', '7'), row('3', 'b3', 'a3', '7')],
     },
   },
+  {
+    name: 'restores a partitioned table across its partitions',
+    table: 'events',
+    orderBy: ['id', 'day'],
+    ddl: {
+      postgres: [
+        'CREATE TABLE events (id int, day date, note text, PRIMARY KEY (id, day)) PARTITION BY RANGE (day)',
+        `CREATE TABLE events_2025 PARTITION OF events FOR VALUES FROM ('2025-01-01') TO ('2026-01-01')`,
+        `CREATE TABLE events_2026 PARTITION OF events FOR VALUES FROM ('2026-01-01') TO ('2027-01-01')`,
+      ],
+      mysql: [
+        `CREATE TABLE events (id int, day date, note varchar(20), PRIMARY KEY (id, day)) ${MYSQL_TABLE}
+           PARTITION BY RANGE COLUMNS (day) (PARTITION p2025 VALUES LESS THAN ('2026-01-01'),
+           PARTITION p2026 VALUES LESS THAN ('2027-01-01'))`,
+      ],
+    },
+    seed: [
+      `INSERT INTO events VALUES (1, '2025-03-01', 'a'), (2, '2025-12-31', 'b'), (3, '2026-01-01', 'c'),
+         (4, '2026-06-30', 'd')`,
+    ],
+    accident: [`DELETE FROM events WHERE day < '2026-01-01'`, `UPDATE events SET note = 'D' WHERE id = 4`],
+    options: { changed: 'take-source', extra: 'delete' },
+    expect: {
+      plan: { missing: 2, changed: 1, extra: 0, same: 1 },
+      applied: { inserted: 2, updated: 1, deleted: 0 },
+      final: [
+        row('1', '2025-03-01', 'a'),
+        row('2', '2025-12-31', 'b'),
+        row('3', '2026-01-01', 'c'),
+        row('4', '2026-06-30', 'd'),
+      ],
+    },
+  },
 ];

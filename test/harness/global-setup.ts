@@ -1,9 +1,10 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
+import { sweepStale } from '../../src/servers/cleanup.js';
 import './context.js';
 import { serverPair, stopServers } from './servers.js';
 
@@ -13,7 +14,10 @@ import { serverPair, stopServers } from './servers.js';
  * PostgreSQL-only tests never starts MariaDB. Everything started is stopped in the teardown.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  // A run killed before its teardown leaves its temp root; the next run removes it.
+  await sweepStale('test');
   const tempRoot = await mkdtemp(join(tmpdir(), 'rowback-test-'));
+  await writeFile(join(tempRoot, 'owner.pid'), String(process.pid));
   const control = createServer((request, response) => {
     const engine = /^\/servers\/(postgres|mysql)$/.exec(request.url ?? '')?.[1] as
       | 'postgres'

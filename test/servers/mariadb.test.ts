@@ -1,5 +1,5 @@
 import { access } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import mysql from 'mysql2/promise';
 import { describe, expect, it } from 'vitest';
 import { startMariaDb } from '../../src/servers/mariadb.js';
@@ -49,25 +49,8 @@ describe('startMariaDb', () => {
     } finally {
       await server.stop();
     }
-    expect(await exists(server.dataDir)).toBe(false);
+    expect(await exists(dirname(server.dataDir))).toBe(false);
     await expect(query(server.url, 'SELECT 1')).rejects.toThrow(/ECONNREFUSED/);
     await server.stop(); // a second stop is harmless
-  });
-
-  it('accepts the options the test harness gives its source server', async () => {
-    const server = await startMariaDb({
-      settings: {
-        'character-set-server': 'latin1',
-        'collation-server': 'latin1_swedish_ci',
-        'sql-mode': 'ANSI_QUOTES,STRICT_ALL_TABLES',
-      },
-    });
-    try {
-      expect(
-        await query(server.url, 'SELECT @@character_set_server, @@collation_server, @@GLOBAL.sql_mode'),
-      ).toEqual([['latin1', 'latin1_swedish_ci', 'ANSI_QUOTES,STRICT_ALL_TABLES']]);
-    } finally {
-      await server.stop();
-    }
   });
 });

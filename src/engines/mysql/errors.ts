@@ -6,18 +6,16 @@ export function errorCode(error: unknown): string | undefined {
   return typeof code === 'string' ? code : undefined;
 }
 
-const CONNECTION_CODES = new Set([
-  'ECONNREFUSED',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'ETIMEDOUT',
+/** Codes that mean the session itself is gone (not that one statement failed). */
+const LOST_CODES = new Set([
   'ECONNRESET',
-  'EHOSTUNREACH',
-  'ER_ACCESS_DENIED_ERROR',
-  'ER_DBACCESS_DENIED_ERROR',
-  'ER_BAD_DB_ERROR',
+  'EPIPE',
+  'ETIMEDOUT',
   'PROTOCOL_CONNECTION_LOST',
-  'ER_HOST_NOT_PRIVILEGED',
+  'ER_SERVER_SHUTDOWN',
+  'ER_CONNECTION_KILLED',
+  'ER_NET_READ_ERROR',
+  'ER_NET_WRITE_INTERRUPTED',
 ]);
 
 /** Turns a failure to open a session into RowbackError('connection'), naming the redacted URL only. */
@@ -41,10 +39,23 @@ export function connectionError(error: unknown, redactedUrl: string): RowbackErr
   });
 }
 
+/** Codes of a value that the target column refuses. */
+const DATA_CODES = new Set([
+  'ER_BAD_NULL_ERROR',
+  'ER_DATA_TOO_LONG',
+  'ER_TRUNCATED_WRONG_VALUE',
+  'ER_TRUNCATED_WRONG_VALUE_FOR_FIELD',
+  'ER_WARN_DATA_OUT_OF_RANGE',
+  'ER_INVALID_JSON_TEXT',
+  'ER_CONSTRAINT_FAILED',
+  'ER_CHECK_CONSTRAINT_VIOLATED',
+  'WARN_DATA_TRUNCATED',
+]);
+
 /** True when this error means the session is gone (the server or the network dropped it). */
 export function isConnectionLost(error: unknown): boolean {
   const code = errorCode(error);
-  return code !== undefined && CONNECTION_CODES.has(code) && code !== 'ER_BAD_DB_ERROR';
+  return code !== undefined && LOST_CODES.has(code);
 }
 
 /** Wraps a server error with what rowback was doing; lost sessions and cancelled statements get their code. */
@@ -78,6 +89,38 @@ export function wrapServerError(error: unknown, doing: string, redactedUrl: stri
       hint: 'Grant the user SELECT, INSERT, UPDATE, DELETE and CREATE TEMPORARY TABLES on the database.',
       cause: error,
     });
+  }
+  if (code === 'ER_NO_REFERENCED_ROW_2' || code === 'ER_NO_REFERENCED_ROW') {
+    return new RowbackError(
+      'missing-parent',
+      `A row references a parent row that does not exist, ${doing}: ${text}`,
+      {
+        hint: 'Restore the parent table first, or narrow the restore with --where. Nothing was written.',
+        cause: error,
+      },
+    );
+  }
+  if (code === 'ER_ROW_IS_REFERENCED_2' || code === 'ER_ROW_IS_REFERENCED') {
+    return new RowbackError(
+      'internal',
+      `A row to delete is still referenced by another table, ${doing}: ${text}`,
+      {
+        hint: 'Keep the extra rows (--extra keep), or delete their child rows first. Nothing was written.',
+        cause: error,
+        details: { code },
+      },
+    );
+  }
+  if (code !== undefined && DATA_CODES.has(code)) {
+    return new RowbackError(
+      'schema-mismatch',
+      `A source value does not fit the target column, ${doing}: ${text}`,
+      {
+        hint: 'Compare the source and target column definitions (type, length, NULL); nothing was written.',
+        cause: error,
+        details: { code },
+      },
+    );
   }
   return new RowbackError('internal', `MySQL error ${doing}: ${text}`, {
     cause: error,

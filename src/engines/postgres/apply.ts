@@ -147,20 +147,32 @@ async function writePlan(
 }
 
 /**
- * Mismatches after writing: explained by user triggers that fired → a warning; otherwise the writes did
- * not land as planned (a rule, a concurrent DDL…) → verify-failed, and the caller rolls back.
+ * What the user should hear about triggers and mismatches. User triggers that fired on written rows are
+ * always mentioned (they may have written elsewhere); mismatches they explain are a warning. Mismatches
+ * nothing explains (a rule, a concurrent DDL…) throw verify-failed, and the caller rolls back.
  */
 function judgeVerification(
   target: TableSchema,
   verification: Verification,
   options: ApplyOptions,
+  applied: AppliedCounts,
   intended: AppliedCounts,
-): string | undefined {
-  if (verification.mismatched === 0) return undefined;
+): string[] {
   const name = `${target.ref.schema}.${target.ref.name}`;
   const triggers = options.disableTriggers ? [] : target.triggers;
+  const written = applied.inserted + applied.updated + applied.deleted;
+  const warnings: string[] = [];
+  if (written > 0 && triggers.length > 0) {
+    warnings.push(
+      `The triggers on ${name} (${triggers.join(', ')}) fired for the ${written} row(s) rowback wrote.`,
+    );
+  }
+  if (verification.mismatched === 0) return warnings;
   if (triggers.length > 0) {
-    return `${verification.mismatched} row(s) of ${name} differ from the source after writing; triggers (${triggers.join(', ')}) changed them.`;
+    warnings.push(
+      `${verification.mismatched} of ${verification.checked} written row(s) of ${name} differ from the source after writing; triggers (${triggers.join(', ')}) changed them.`,
+    );
+    return warnings;
   }
   throw new RowbackError(
     'verify-failed',
@@ -205,8 +217,8 @@ export async function applyPlan(
     const sequences = await moveSequences(client, target);
     step.doing = `verifying ${name}`;
     const verification = await verifyApply(session, staged, plan, options.policy);
-    const warning = judgeVerification(target, verification, options, intendedWrites(counts, options.policy));
-    if (warning) warnings.push(warning);
+    const intended = intendedWrites(counts, options.policy);
+    warnings.push(...judgeVerification(target, verification, options, applied, intended));
     checkCancelled(session);
     await client.query(options.dryRun ? 'ROLLBACK' : 'COMMIT');
     return { plan: counts, applied, verification, sequences, warnings };

@@ -68,6 +68,27 @@ describe('MySQL apply under concurrent writers', () => {
     }
   });
 
+  it('cancels a load fed by an endless stream, and the stream stops being read', async () => {
+    const target = await sides.target.describe({ name: 't' });
+    let pulled = 0;
+    async function* endless() {
+      for (let i = 1; ; i += 1000) {
+        pulled = i;
+        const rows: string[] = [];
+        for (let j = i; j < i + 1000; j++) rows.push(`${j}\tvalue ${j}\n`);
+        yield Buffer.from(rows.join(''));
+      }
+    }
+    const staging = sides.target.stage(target, endless(), { columns: ['id', 'v'] }).catch((e: unknown) => e);
+    await new Promise((r) => setTimeout(r, 300));
+    await sides.target.cancel();
+    const error = await staging;
+    expect((error as RowbackError).code).toBe('interrupted');
+    const after = pulled;
+    await new Promise((r) => setTimeout(r, 200));
+    expect(pulled).toBe(after);
+  });
+
   it('loads straight into an empty target and tees the same bytes into the undo post-image', async () => {
     const target = await sides.target.describe({ name: 't' });
     const columns = writableColumns(target).map((c) => c.name);

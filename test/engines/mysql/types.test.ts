@@ -1,8 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { RowbackError } from '../../../src/core/errors.js';
 import { writableColumns } from '../../../src/core/table.js';
 import { openSession } from '../../../src/engines/mysql/connect.js';
 import { columnTypes, insertRows } from '../../../src/engines/mysql/stage.js';
-import { collect, openSides, restoreTable, type Sides } from './support.js';
+import { collect, memoryUndo, openSides, restoreTable, type Sides, streamOf } from './support.js';
 
 const TABLE = `CREATE TABLE vals (
   id INT PRIMARY KEY,
@@ -97,5 +98,21 @@ describe('MySQL values', () => {
     expect(await sides.db.dump('target', 'vals', ['id'])).toEqual(
       await sides.db.dump('source', 'vals', ['id']),
     );
+  });
+
+  it('refuses a load whose rows do not fit, instead of letting LOAD DATA LOCAL truncate them quietly', async () => {
+    await sides.db.target.exec('CREATE TABLE small (id INT PRIMARY KEY, c VARCHAR(3) NOT NULL)');
+    const schema = await sides.target.describe({ name: 'small' });
+    const tooLong = await sides.target
+      .stage(schema, streamOf('1\tabcdef\n'), { columns: ['id', 'c'] })
+      .catch((e: unknown) => e);
+    expect((tooLong as RowbackError).code).toBe('schema-mismatch');
+    expect((tooLong as RowbackError).message).toContain("column 'c'");
+    const staged = await sides.target.stage(schema, streamOf('1\t\\N\n'), { columns: ['id', 'c'] });
+    const notNull = await sides.target
+      .apply(staged, { policy: { changed: 'keep-current', extra: 'keep' }, undo: memoryUndo() })
+      .catch((e: unknown) => e);
+    expect((notNull as RowbackError).code).toBe('schema-mismatch');
+    expect(await sides.db.dump('target', 'small', ['id'])).toEqual([]);
   });
 });

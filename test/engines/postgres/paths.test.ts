@@ -65,6 +65,13 @@ describe('postgres direct path and script', () => {
       `INSERT INTO billing (account) VALUES ('new') RETURNING id::text`,
     );
     expect(next.rows[0]!.id).toBe('501');
+
+    // Undo removes exactly what the direct path inserted and leaves the row written since.
+    const dry = await dst.undo(schema, undo.bundle(), { dryRun: true });
+    expect(dry.applied).toEqual({ inserted: 0, updated: 0, deleted: 500 });
+    expect(await dst.count(schema)).toBe(501);
+    await dst.undo(schema, undo.bundle(), {});
+    expect(await tableText(target.client, 'SELECT id, account FROM billing')).toBe('501\tnew\n');
   });
 
   it('declines, writing nothing, when the target still has rows', async () => {
