@@ -27,6 +27,8 @@ export async function openSession(url: string): Promise<SqlSession> {
 
 async function openPostgres(url: string): Promise<SqlSession> {
   const client = new pg.Client({ connectionString: url, types: { getTypeParser: () => asText } });
+  // A server that goes away (Ctrl-C stops it) must fail the next query, not crash the process.
+  client.on('error', () => {});
   await client.connect();
   await client.query("SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'");
   return {
@@ -44,6 +46,7 @@ async function openMysql(url: string): Promise<SqlSession> {
     uri: url,
     typeCast: (field) => field.string('utf8'),
   });
+  connection.on('error', () => {});
   await connection.query("SET time_zone = '+00:00', NAMES utf8mb4");
   return {
     engine: 'mysql',

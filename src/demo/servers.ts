@@ -1,3 +1,4 @@
+import { RowbackError } from '../core/errors.js';
 import { startMariaDb } from '../servers/mariadb.js';
 import { startPostgres } from '../servers/postgres.js';
 import type { RunningServer } from '../servers/server.js';
@@ -25,7 +26,7 @@ export async function startDemoServers(engine: 'postgres' | 'mysql'): Promise<De
     return stopping;
   };
   try {
-    for (const r of results) if (r.status === 'rejected') throw r.reason;
+    for (const r of results) if (r.status === 'rejected') throw explain(r.reason, engine);
     const [production, snapshot] = started as [RunningServer, RunningServer];
     return {
       production: { url: await createDatabase(production.url), port: production.port },
@@ -36,6 +37,15 @@ export async function startDemoServers(engine: 'postgres' | 'mysql'): Promise<De
     await stop();
     throw error;
   }
+}
+
+/** A missing MariaDB/MySQL install gets a hint that the PostgreSQL demo needs none. */
+function explain(error: unknown, engine: 'postgres' | 'mysql'): unknown {
+  if (engine !== 'mysql' || !(error instanceof RowbackError) || error.code !== 'unsupported') return error;
+  return new RowbackError('unsupported', `The MariaDB/MySQL demo needs a server install: ${error.message}`, {
+    hint: `${error.hint ?? 'Install MariaDB.'} Or run \`rowback demo\`: on PostgreSQL it runs without any install.`,
+    cause: error,
+  });
 }
 
 /** Creates the demo's database on a fresh server and returns a URL naming it. */

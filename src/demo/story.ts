@@ -37,6 +37,7 @@ export async function runDemo(options: DemoOptions): Promise<void> {
   const { engine, write } = options;
   const controller = new AbortController();
   let servers: DemoServers | undefined;
+  let played = false;
   const onSignal = () => {
     controller.abort();
     void servers?.stop();
@@ -54,13 +55,14 @@ export async function runDemo(options: DemoOptions): Promise<void> {
         `on 127.0.0.1:${servers.snapshot.port}.\n`,
     );
     await play(servers, stateDir, write, controller.signal);
+    played = true;
     if (options.keep) {
       write(`\nThe servers stay up until Ctrl-C:\n  production ${servers.production.url}`);
       write(`  snapshot   ${servers.snapshot.url}`);
       await new Promise((resolve) => controller.signal.addEventListener('abort', resolve, { once: true }));
     }
   } catch (error) {
-    if (controller.signal.aborted && !options.keep) {
+    if (controller.signal.aborted && !played) {
       throw new RowbackError(
         'interrupted',
         'The demo was interrupted; its servers are stopped and its files removed.',
@@ -90,22 +92,23 @@ async function play(
   const show = async (db: SqlSession) => formatRows(COLUMNS, await readBilling(db));
   try {
     await createBilling(production);
-    await createBilling(snapshot);
     write(
       `1. Production has ${rows(INVOICE_COUNT, 'invoice')} in table ${TABLE}:\n${await show(production)}\n`,
     );
-    write(
-      '2. 09:14 — your cloud restores the whole instance to 09:14 into a new one, the "snapshot": ' +
-        `it holds the same ${rows(INVOICE_COUNT, 'invoice')}.\n`,
-    );
     await production.run(`DELETE FROM ${TABLE}`);
     write(
-      `3. 09:15 — someone runs \`DELETE FROM ${TABLE};\` on production, without a WHERE. No invoices left.\n`,
+      `2. 09:15 — someone runs \`DELETE FROM ${TABLE};\` on production, without a WHERE. No invoices left.\n`,
     );
     await writeAfterAccident(production);
     write(
-      `4. 09:20 — the application keeps writing: invoice ${NEW_INVOICE_ID} is new, and the payment webhook ` +
+      `3. 09:20 — the application keeps writing: invoice ${NEW_INVOICE_ID} is new, and the payment webhook ` +
         `wrote invoice ${REWRITTEN_INVOICE_ID} again with what the customer paid:\n${await show(production)}\n`,
+    );
+    await createBilling(snapshot);
+    write(
+      '4. 09:40 — your cloud has restored the whole instance as of 09:14 into a new one, the "snapshot": ' +
+        `it holds the ${rows(INVOICE_COUNT, 'invoice')} as they were. Until now you would dump the table from it ` +
+        'and merge by hand.\n',
     );
 
     const common = { table: TABLE, from: servers.snapshot.url, to: servers.production.url, stateDir, signal };

@@ -3,11 +3,13 @@ import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { runCli, tempDir } from '../harness/index.js';
 import { forEngine, SCENARIOS, type Scenario } from './scenarios.js';
+import { TAKE_SOURCE_DELETE } from './scenarios-policies.js';
 import {
   cli,
   describeRun,
   dumpTable,
   ENGINES,
+  named,
   prepareScenario,
   restoreArgs,
   TIMEOUT,
@@ -15,24 +17,25 @@ import {
 } from './support.js';
 
 /** A representative subset of the scenarios, run through the command line instead of the library. */
-const CLI_SCENARIOS: Scenario[] = SCENARIOS.filter(
-  (s) =>
+const CLI_SCENARIOS: Scenario[] = [
+  ...SCENARIOS.filter((s) =>
     [
       'restores every value type byte for byte after a DELETE without WHERE',
       'matches rows by a composite primary key',
       'with --where restores only the rows the filter selects, on both sides',
-    ].includes(s.name) ||
-    (s.options?.changed === 'take-source' && s.options.extra === 'delete' && !s.options.where),
-);
+    ].includes(s.name),
+  ),
+  TAKE_SOURCE_DELETE,
+];
 
 describe.each(ENGINES)('restore and undo through the command line on %s', (engine) => {
-  test('the subset of scenarios run through the CLI is not empty', () => {
+  test('the command-line subset names scenarios that exist', () => {
     expect(CLI_SCENARIOS.length).toBe(4);
   });
 
-  test.each(CLI_SCENARIOS)(
-    '$name',
-    async (scenario) => {
+  test.each(named(CLI_SCENARIOS))(
+    '%s',
+    async (_name, scenario) => {
       await withScratch(engine, async (s) => {
         await prepareScenario(s, scenario);
         const before = await dumpTable(s, scenario);
@@ -66,7 +69,7 @@ describe.each(ENGINES)('restore and undo through the command line on %s', (engin
     TIMEOUT,
   );
 
-  const policy = SCENARIOS.find((s) => s.options?.changed === 'take-source' && s.options.extra === 'delete')!;
+  const policy = TAKE_SOURCE_DELETE;
 
   test(
     'prints a human summary with the way to undo without --json, and exits 0',

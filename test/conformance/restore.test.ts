@@ -6,6 +6,7 @@ import {
   dumpTable,
   ENGINES,
   execAll,
+  named,
   prepareScenario,
   restoreScenario,
   TIMEOUT,
@@ -13,9 +14,9 @@ import {
 } from './support.js';
 
 describe.each(ENGINES)('restore through the library on %s', (engine) => {
-  test.each(SCENARIOS)(
-    '$name',
-    async (scenario) => {
+  test.each(named(SCENARIOS))(
+    '%s',
+    async (_name, scenario) => {
       await withScratch(engine, async (s) => {
         await prepareScenario(s, scenario);
         const source = await dumpTable(s, scenario, 'source');

@@ -57,6 +57,14 @@ function policyScenario(
   };
 }
 
+/** Every class written (2 inserted, 2 updated, 2 deleted): the dataset the CLI and undo tests use. */
+export const TAKE_SOURCE_DELETE = policyScenario(
+  'take-source',
+  'delete',
+  { inserted: 2, updated: 2, deleted: 2 },
+  Object.values(SOURCE),
+);
+
 export const POLICY_SCENARIOS: Scenario[] = [
   policyScenario('keep-current', 'keep', { inserted: 2, updated: 0, deleted: 0 }, [
     SOURCE[1],
@@ -81,7 +89,7 @@ export const POLICY_SCENARIOS: Scenario[] = [
     SOURCE[5],
     SOURCE[6],
   ]),
-  policyScenario('take-source', 'delete', { inserted: 2, updated: 2, deleted: 2 }, Object.values(SOURCE)),
+  TAKE_SOURCE_DELETE,
   {
     name: 'with --where restores only the rows the filter selects, on both sides',
     table: 'accounts',

@@ -3,6 +3,7 @@ import type { EngineName } from '../harness/index.js';
 import { KEY_SCENARIOS } from './scenarios-keys.js';
 import { POLICY_SCENARIOS } from './scenarios-policies.js';
 import { SHAPE_SCENARIOS } from './scenarios-shapes.js';
+import { TYPE_SCENARIOS } from './scenarios-types.js';
 import { VALUE_SCENARIOS } from './scenarios-values.js';
 
 /** One value per engine, or one value both engines share. */

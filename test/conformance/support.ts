@@ -8,6 +8,14 @@ export const ENGINES: EngineName[] = ['postgres', 'mysql'];
 /** Generous: the harness may be starting servers, and the machine is small. */
 export const TIMEOUT = 120_000;
 
+/**
+ * Scenarios as `[name, scenario]` rows for `test.each(…)('%s', …)`, which prints the whole name (a `$name`
+ * title would be cut short).
+ */
+export function named(scenarios: Scenario[]): [string, Scenario][] {
+  return scenarios.map((scenario) => [scenario.name, scenario]);
+}
+
 /** Runs statements one by one on one client. */
 export async function execAll(client: SqlClient, statements: Statements, engine: EngineName): Promise<void> {
   for (const sql of forEngine(statements, engine)) await client.exec(sql);

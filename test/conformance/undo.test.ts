@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { undo } from '../../src/index.js';
 import { tempDir } from '../harness/index.js';
-import { SCENARIOS } from './scenarios.js';
+import { TAKE_SOURCE_DELETE } from './scenarios-policies.js';
 import {
   cli,
   describeRun,
@@ -13,10 +13,7 @@ import {
   withScratch,
 } from './support.js';
 
-/** Every class written: 2 inserted, 2 updated, 2 deleted. */
-const SCENARIO = SCENARIOS.find(
-  (s) => s.options?.changed === 'take-source' && s.options.extra === 'delete' && !s.options.where,
-)!;
+const SCENARIO = TAKE_SOURCE_DELETE;
 
 describe.each(ENGINES)('undo on %s', (engine) => {
   test.each([

@@ -14,6 +14,7 @@ export const PG_PINNED = [
   "SET TimeZone = 'UTC'",
   'SET extra_float_digits = 3',
   'SET bytea_output = hex',
+  "SET lc_monetary = 'C'",
 ].join('; ');
 
 export const MYSQL_PINNED = "SET time_zone = '+00:00', NAMES utf8mb4";

@@ -19,14 +19,14 @@ const pairs = new Map<EngineName, Promise<ServerPair>>();
 export function serverPair(engine: EngineName): Promise<ServerPair> {
   let pair = pairs.get(engine);
   if (!pair) {
-    const started = Date.now();
+    const since = Date.now();
     pair = engine === 'postgres' ? postgresPair() : mysqlPair();
     pair.then(
       (p) => {
         const where = p.shared
           ? `one server given by the environment`
           : `${redactUrl(p.source)} and ${redactUrl(p.target)}`;
-        process.stderr.write(`[test servers] ${engine}: ${where} (${Date.now() - started} ms)\n`);
+        process.stderr.write(`[test servers] ${engine}: ${where} (${Date.now() - since} ms)\n`);
       },
       () => undefined,
     );

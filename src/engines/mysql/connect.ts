@@ -243,6 +243,8 @@ export async function openSession(
   // character_set_results utf8mb4 converts text columns to UTF-8 and leaves binary columns as raw bytes.
   await session.exec('SET NAMES utf8mb4 COLLATE utf8mb4_bin');
   await session.exec(`SET time_zone = '+00:00', SESSION sql_mode = ${quoteString(sqlMode)}`);
+  // LOAD DATA LOCAL waits on the client's stream, which may wait on a slow source or undo file in turn.
+  await session.exec('SET SESSION net_read_timeout = 600');
   // MySQL 8 caches information_schema statistics (AUTO_INCREMENT among them) for a day by default.
   await session.exec('SET SESSION information_schema_stats_expiry = 0').catch(() => {});
   return { session, profile: { sql_mode: own } };

@@ -34,21 +34,30 @@ export async function applyDirect(
     const origin = options.origin ?? false;
     // The origin field is read into a variable and dropped: a MySQL partitioned table is one table.
     const fields = origin ? [...options.columns, '@rowback_origin'] : options.columns;
-    const counted = options.onProgress ? countingRows(rows, options.onProgress) : rows;
+    let streamed = 0;
+    const counted = countingRows(rows, (n) => {
+      streamed = n;
+      options.onProgress?.(n);
+    });
     const [forTarget, forUndo, pump] = tee(counted);
-    const [outcome, afterRows] = await Promise.all([
+    const [outcome] = await Promise.all([
       loadRows(session, quoteTable(target.ref), fields, forTarget, name, columnTypes(target, fields)).catch(
         (error) => {
           forUndo.destroy();
           throw error;
         },
       ),
-      options.undo.writeAfter(options.columns, origin, forUndo),
+      options.undo.writeAfter(options.columns, origin, forUndo).catch((error) => {
+        // Ends the load too (a destroyed stream ends LOAD DATA), so nothing waits for a reader that is gone.
+        forTarget.destroy(error instanceof Error ? error : new Error(String(error)));
+        throw error;
+      }),
       pump,
     ]);
     const present = Number(await session.scalar(`SELECT COUNT(*) FROM ${quoteTable(target.ref)}`));
     const inserted = outcome.affectedRows;
-    const mismatched = Math.abs(present - inserted) + Math.abs(afterRows - inserted);
+    // Every row sent must have landed: none skipped as a duplicate, none added by someone else.
+    const mismatched = Math.abs(present - inserted) + Math.abs(streamed - inserted);
     const warnings: string[] = [];
     const counters = await readCounters(session, target);
     checkVerification(target, { checked: inserted, mismatched }, warnings, inserted);
@@ -77,20 +86,26 @@ function tee(source: RowStream): [PassThrough, PassThrough, Promise<void>] {
   const b = new PassThrough({ highWaterMark: 1 << 20 });
   const room = (s: PassThrough) =>
     new Promise<void>((resolve) => {
-      s.once('drain', resolve);
-      s.once('close', resolve);
+      const done = () => {
+        s.off('drain', done);
+        s.off('close', done);
+        resolve();
+      };
+      s.on('drain', done);
+      s.on('close', done);
     });
   const pump = (async () => {
     try {
       for await (const chunk of source) {
         if (a.destroyed || b.destroyed) break;
-        const okA = a.write(chunk);
-        const okB = b.write(chunk);
-        if (!okA) await room(a);
-        if (!okB) await room(b);
+        a.write(chunk);
+        b.write(chunk);
+        // Asked after both writes: a reader may drain while the pump waits for the other.
+        if (a.writableNeedDrain) await room(a);
+        if (b.writableNeedDrain) await room(b);
       }
-      a.end();
-      b.end();
+      if (!a.destroyed) a.end();
+      if (!b.destroyed) b.end();
     } catch (error) {
       a.destroy(error as Error);
       b.destroy(error as Error);

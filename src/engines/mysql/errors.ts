@@ -101,8 +101,9 @@ export function wrapServerError(error: unknown, doing: string, redactedUrl: stri
     );
   }
   if (code === 'ER_ROW_IS_REFERENCED_2' || code === 'ER_ROW_IS_REFERENCED') {
+    // The user's data, like any foreign key failure: the same code as a missing parent.
     return new RowbackError(
-      'internal',
+      'missing-parent',
       `A row to delete is still referenced by another table, ${doing}: ${text}`,
       {
         hint: 'Keep the extra rows (--extra keep), or delete their child rows first. Nothing was written.',

@@ -90,6 +90,17 @@ describe('MySQL apply', () => {
     expect((error as RowbackError).message).toContain('id=3');
   });
 
+  it('quotes every identifier: odd table and column names restore like any other', async () => {
+    await both(
+      'CREATE TABLE `odd ``table``` (`we``ird key` INT PRIMARY KEY, `select` VARCHAR(5), `a.b` INT)',
+    );
+    await sides.db.source.exec("INSERT INTO `odd ``table``` VALUES (1, 'x', 1), (2, 'y', 2)");
+    await sides.db.target.exec("INSERT INTO `odd ``table``` VALUES (2, 'Y', 2), (3, 'z', 3)");
+    const { result } = await restoreTable(sides, 'odd `table`', { changed: 'take-source', extra: 'delete' });
+    expect(result.applied).toEqual({ inserted: 1, updated: 1, deleted: 1 });
+    expect(await sides.db.dump('target', 'odd `table`', ['we`ird key'])).toEqual(['1\tx\t1', '2\ty\t2']);
+  });
+
   it('refuses a MyISAM table for apply but still plans it', async () => {
     await both('CREATE TABLE m (id INT PRIMARY KEY, v INT) ENGINE=MyISAM');
     await sides.db.source.exec('INSERT INTO m VALUES (1, 1)');

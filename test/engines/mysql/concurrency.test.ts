@@ -114,6 +114,32 @@ describe('MySQL apply under concurrent writers', () => {
     ]);
   });
 
+  it('keeps both readers of the direct path moving when the undo sink is slower than the load', async () => {
+    const target = await sides.target.describe({ name: 't' });
+    async function* many() {
+      for (let i = 1; i <= 60_000; i += 1000) {
+        const rows: string[] = [];
+        for (let j = i; j < i + 1000; j++) rows.push(`${j}\t${'x'.repeat(19)}\n`);
+        yield Buffer.from(rows.join(''));
+      }
+    }
+    let undoBytes = 0;
+    const undo = {
+      writeBefore: async () => 0,
+      async writeAfter(_columns: string[], _origin: boolean, rows: AsyncIterable<Buffer>) {
+        for await (const chunk of rows) {
+          undoBytes += chunk.length;
+          await new Promise((r) => setImmediate(r));
+        }
+        return 0;
+      },
+    };
+    const result = await sides.target.applyDirect(target, many(), { columns: ['id', 'v'], undo });
+    expect(result?.applied.inserted).toBe(60_000);
+    expect(result?.verification).toEqual({ checked: 60_000, mismatched: 0 });
+    expect(undoBytes).toBe(60_000 * 20 + sumDigits(60_000));
+  });
+
   it('writes a script that the server runs to the same table as apply', async () => {
     await sides.db.source.exec("INSERT INTO t VALUES (3, 'it''s \\\\ \\n 😀')");
     await sides.db.target.exec("INSERT INTO t VALUES (2, 'TWO'), (4, 'extra')");
@@ -131,3 +157,10 @@ describe('MySQL apply under concurrent writers', () => {
     expect(await sides.db.dump('target', 't', ['id'])).toEqual(await sides.db.dump('source', 't', ['id']));
   });
 });
+
+/** Bytes of the decimal numbers 1..n, plus one tab each. */
+function sumDigits(n: number): number {
+  let total = 0;
+  for (let i = 1; i <= n; i++) total += String(i).length + 1;
+  return total;
+}
