@@ -104,6 +104,25 @@ export const POLICY_SCENARIOS: Scenario[] = [
       final: [SOURCE[1], SOURCE[3], CURRENT[4], SOURCE[5], SOURCE[6], EXTRA[8]],
     },
   },
+  {
+    // MySQL: the source server runs with ANSI_QUOTES, where "eu" would be a column; the target's sql_mode
+    // is pinned on both sides, so it is a string on both
+    name: 'reads --where with the target session settings on both sides',
+    table: 'accounts',
+    orderBy: ['id'],
+    ddl: DDL,
+    seed: SEED,
+    accident: ACCIDENT,
+    options: {
+      changed: 'take-source',
+      where: { postgres: `region = 'eu' AND balance::text LIKE '%.00'`, mysql: 'region = "eu"' },
+    },
+    expect: {
+      plan: { missing: 1, changed: 1, extra: 1, same: 1 },
+      applied: { inserted: 1, updated: 1, deleted: 0 },
+      final: [SOURCE[1], SOURCE[3], CURRENT[4], SOURCE[5], SOURCE[6], EXTRA[7], EXTRA[8]],
+    },
+  },
 ];
 
 /** The policy dataset, for tests that need it outside the scenario table (CLI, dry-run, undo). */

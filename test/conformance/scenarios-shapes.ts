@@ -1,5 +1,5 @@
 import type { Scenario } from './scenarios.js';
-import { MYSQL_TABLE, row } from './text.js';
+import { MYSQL_TABLE, row, sharedTable } from './text.js';
 
 /** Tables whose shape differs between source and target, and every byte and control character. */
 
@@ -106,6 +106,35 @@ export const SHAPE_SCENARIOS: Scenario[] = [
         row('3', '2026-01-01', 'c'),
         row('4', '2026-06-30', 'd'),
       ],
+    },
+  },
+  {
+    // nothing to compare or update beyond the key: an UPDATE with an empty SET list would be a syntax error
+    name: 'restores a table made only of its key columns',
+    table: 'tags',
+    orderBy: ['a', 'b'],
+    ddl: sharedTable('CREATE TABLE tags (a int NOT NULL, b int NOT NULL, PRIMARY KEY (a, b))'),
+    seed: ['INSERT INTO tags VALUES (1, 1), (1, 2), (2, 1)'],
+    accident: ['DELETE FROM tags WHERE a = 1', 'INSERT INTO tags VALUES (3, 3)'],
+    options: { changed: 'take-source', extra: 'delete' },
+    expect: {
+      plan: { missing: 2, changed: 0, extra: 1, same: 1 },
+      applied: { inserted: 2, updated: 0, deleted: 1 },
+      final: [row('1', '1'), row('1', '2'), row('2', '1')],
+    },
+  },
+  {
+    name: 'an empty source with --extra delete empties the target',
+    table: 'drafts',
+    orderBy: ['id'],
+    ddl: sharedTable('CREATE TABLE drafts (id int PRIMARY KEY, body varchar(10))'),
+    seed: [],
+    accident: [`INSERT INTO drafts VALUES (1, 'x'), (2, NULL), (3, '')`],
+    options: { extra: 'delete' },
+    expect: {
+      plan: { missing: 0, changed: 0, extra: 3, same: 0 },
+      applied: { inserted: 0, updated: 0, deleted: 3 },
+      final: [],
     },
   },
 ];

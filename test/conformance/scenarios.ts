@@ -30,7 +30,8 @@ export interface Scenario {
   options?: {
     changed?: ChangedPolicy;
     extra?: ExtraPolicy;
-    where?: string;
+    /** Per engine where the SQL differs. */
+    where?: PerEngine<string>;
     key?: string[];
   };
   expect: {
@@ -55,6 +56,7 @@ export function forEngine<T>(value: PerEngine<T>, engine: EngineName): T {
 
 export const SCENARIOS: Scenario[] = [
   ...VALUE_SCENARIOS,
+  ...TYPE_SCENARIOS,
   ...KEY_SCENARIOS,
   ...SHAPE_SCENARIOS,
   ...POLICY_SCENARIOS,

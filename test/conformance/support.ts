@@ -43,7 +43,7 @@ export function restoreOptions(s: Scratch, scenario: Scenario, stateDir: string)
     stateDir,
     ...(o.changed ? { changed: o.changed } : {}),
     ...(o.extra ? { extra: o.extra } : {}),
-    ...(o.where ? { where: o.where } : {}),
+    ...(o.where ? { where: forEngine(o.where, s.engine) } : {}),
     ...(o.key ? { key: o.key } : {}),
   };
 }
@@ -62,7 +62,7 @@ export function restoreArgs(s: Scratch, scenario: Scenario): string[] {
   const args = ['restore', scenario.table, '--from', s.sourceUrl, '--to', s.targetUrl];
   if (o.changed) args.push('--changed', o.changed);
   if (o.extra) args.push('--extra', o.extra);
-  if (o.where) args.push('--where', o.where);
+  if (o.where) args.push('--where', forEngine(o.where, s.engine));
   if (o.key) args.push('--key', o.key.join(','));
   return args;
 }

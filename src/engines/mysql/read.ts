@@ -43,7 +43,20 @@ export function readTable(session: Session, table: TableSchema, options: ReadOpt
       throw new RowbackError('no-key', `${table.ref.schema}.${table.ref.name} has no key to order by.`);
     sql += ` ORDER BY ${orderByKey(table, table.key.columns)}`;
   }
-  return encodeRows(session.stream(sql));
+  return wrapped(
+    session,
+    encodeRows(session.stream(sql)),
+    `while reading ${table.ref.schema}.${table.ref.name}`,
+  );
+}
+
+/** Passes a stream on, turning a driver error into a RowbackError that says what was being read. */
+async function* wrapped(session: Session, rows: RowStream, doing: string): RowStream {
+  try {
+    yield* rows;
+  } catch (error) {
+    throw session.wrap(error, doing);
+  }
 }
 
 /** MySQL partitions are one table to reads and writes: every row's origin is the table itself. */

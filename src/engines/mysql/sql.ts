@@ -49,7 +49,8 @@ export function orderByKey(schema: TableSchema, key: string[], alias?: string): 
   return key
     .map((c) => {
       const ref = prefix + quoteIdent(c);
-      return isTextType(findColumn(schema, c)?.type ?? '') ? asBytes(ref) : ref;
+      // Ordered as the UTF-8 bytes the stream carries, not the column's own character set (latin1 is not).
+      return isTextType(findColumn(schema, c)?.type ?? '') ? asBytes(`CONVERT(${ref} USING utf8mb4)`) : ref;
     })
     .join(', ');
 }

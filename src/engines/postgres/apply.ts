@@ -11,7 +11,7 @@ import { type TableSchema, writableColumns } from '../../core/table.js';
 import type { ApplyOptions, ApplyResult, Staged } from '../engine.js';
 import type { PgSession } from './connect.js';
 import { mapError } from './errors.js';
-import { findMissingParents, writtenClasses } from './parents.js';
+import { checkReferencedExtra, findMissingParents, writtenClasses } from './parents.js';
 import { CLASS_COLUMN, countPlan, createPlanTable, type PlanTable, requireKey } from './plan.js';
 import { copyOut, originExpression } from './read.js';
 import { moveSequences } from './sequences.js';
@@ -211,10 +211,15 @@ export async function applyPlan(
     step.doing = `checking foreign keys of the rows to write into ${name}`;
     const missingParents = await findMissingParents(session, staged, plan, options.policy);
     if (missingParents.length > 0) throw missingParentError(name, missingParents);
+    step.doing = `checking what references the extra rows of ${name}`;
+    await checkReferencedExtra(session, staged, plan, options.policy);
     checkCancelled(session);
     const applied = await writePlan(session, staged, plan, options, step);
     step.doing = `moving the sequences of ${name}`;
     const sequences = await moveSequences(client, target);
+    step.doing = `checking the deferred constraints of ${name}`;
+    // Deferred foreign keys would only be checked at COMMIT: never on a dry run, and too late to verify.
+    await client.query('SET CONSTRAINTS ALL IMMEDIATE');
     step.doing = `verifying ${name}`;
     const verification = await verifyApply(session, staged, plan, options.policy);
     const intended = intendedWrites(counts, options.policy);

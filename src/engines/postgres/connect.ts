@@ -17,6 +17,19 @@ export const PINNED_SETTINGS: Record<string, string> = {
   bytea_output: 'hex',
   // money's text follows lc_monetary; two servers with different locales would not read each other's.
   lc_monetary: 'C',
+  // Literals rowback builds (and a script's) must not depend on a server or role still using escapes.
+  standard_conforming_strings: 'on',
+};
+
+/**
+ * Timeouts a role or database may set that would cut rowback's long statements and transactions short,
+ * reported as a mysterious cancel. Lock waits are bounded separately (see lockTarget).
+ * `transaction_timeout` exists from PostgreSQL 17 on; settings a server lacks are skipped.
+ */
+const SESSION_TIMEOUTS: Record<string, string> = {
+  statement_timeout: '0',
+  idle_in_transaction_session_timeout: '0',
+  transaction_timeout: '0',
 };
 
 /** Every value comes back as the server's own text: no JS numbers, Dates or Buffers. */
@@ -66,13 +79,15 @@ export async function openSession(url: string, options: ConnectOptions = {}): Pr
   const client = await openClient(url, applicationName);
   const redactedUrl = redactUrl(url);
   try {
-    const settings = { ...(options.profile ?? {}), ...PINNED_SETTINGS };
+    const settings = { ...(options.profile ?? {}), ...PINNED_SETTINGS, ...SESSION_TIMEOUTS };
     const names = Object.keys(settings);
     const values = names.map((n) => settings[n]!);
     // count() makes every set_config run (a LIMIT or a lazy plan could skip some).
     const result = await client.query<{ pid: string }>(
-      'SELECT count(set_config(n, v, false))::text AS n, pg_backend_pid()::text AS pid FROM unnest($1::text[], $2::text[]) AS s(n, v)',
-      [names, values],
+      `SELECT count(set_config(n, v, false))::text AS n, pg_backend_pid()::text AS pid
+       FROM unnest($1::text[], $2::text[]) AS s(n, v)
+       WHERE NOT (n = ANY ($3::text[])) OR EXISTS (SELECT 1 FROM pg_settings WHERE name = n)`,
+      [names, values, Object.keys(SESSION_TIMEOUTS)],
     );
     const session: PgSession = {
       client,

@@ -22,7 +22,7 @@ import { cancelBackend, type PgSession } from './connect.js';
 import { describeTable, listTables } from './describe.js';
 import { applyDirect, type DirectOptions } from './direct.js';
 import { mapError } from './errors.js';
-import { findMissingParents } from './parents.js';
+import { checkReferencedExtra, findMissingParents } from './parents.js';
 import { cachedPlan, dropCachedPlan, planStaged } from './plan.js';
 import { readRows } from './read.js';
 import { sampleRows } from './samples.js';
@@ -128,6 +128,7 @@ export class PgConnection implements Connection {
   async missingParents(staged: Staged, policy: Policy): Promise<MissingParent[]> {
     try {
       const plan = await cachedPlan(this.session, staged, undefined);
+      await checkReferencedExtra(this.session, staged, plan, policy);
       return await findMissingParents(this.session, staged, plan, policy);
     } catch (error) {
       throw mapError(

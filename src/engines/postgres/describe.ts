@@ -40,8 +40,23 @@ LEFT JOIN pg_namespace cn ON cn.oid = co.collnamespace
 WHERE a.attrelid = $1::oid AND a.attnum > 0 AND NOT a.attisdropped
 ORDER BY a.attnum`;
 
+/**
+ * format_type() leaves out the schema of types visible in search_path, so the same column would read
+ * `mood` for one role and `public.mood` for another. With only pg_catalog in the path, every user type
+ * is schema-qualified, whatever the role's search_path says.
+ */
+async function catalogRows(client: pg.Client, sql: string, params: unknown[]): Promise<Row[]> {
+  const saved = (await rows(client, `SELECT current_setting('search_path') AS path`, []))[0]!['path']!;
+  await client.query(`SELECT set_config('search_path', 'pg_catalog', false)`);
+  try {
+    return await rows(client, sql, params);
+  } finally {
+    await client.query(`SELECT set_config('search_path', $1, false)`, [saved]);
+  }
+}
+
 async function describeColumns(client: pg.Client, oid: string): Promise<Column[]> {
-  return (await rows(client, COLUMNS_SQL, [oid])).map((r) => {
+  return (await catalogRows(client, COLUMNS_SQL, [oid])).map((r) => {
     const generated = r['generated'] === 's' ? 'stored' : r['generated'] === 'v' ? 'virtual' : 'no';
     return {
       name: r['name']!,

@@ -51,6 +51,13 @@ export function mapError(
       { cause: error, hint: 'Check the server is up and run the command again; nothing was written.' },
     );
   }
+  if (e?.code === '55P03') {
+    return new RowbackError(
+      'conflict',
+      `Gave up waiting for a lock while ${doing}: ${text}. Another transaction holds rows rowback must write; the transaction was rolled back.`,
+      { cause: error, hint: 'Let the other transaction finish, then run this again; nothing was written.' },
+    );
+  }
   if (e?.code === '23503') {
     return new RowbackError('missing-parent', `A foreign key check failed while ${doing}: ${text}${detail}`, {
       cause: error,

@@ -1,3 +1,4 @@
+import { RowbackError } from '../../core/errors.js';
 import type { MissingParent, Policy } from '../../core/plan.js';
 import type { ForeignKey } from '../../core/table.js';
 import type { Staged } from '../engine.js';
@@ -74,4 +75,69 @@ export async function findMissingParents(
     if (missing) found.push(missing);
   }
   return found;
+}
+
+const DELETE_ACTIONS: Record<string, string> = {
+  a: 'NO ACTION',
+  r: 'RESTRICT',
+  c: 'CASCADE',
+  n: 'SET NULL',
+  d: 'SET DEFAULT',
+};
+
+/** How many rows of the child reference an extra row of the plan (rows themselves deleted excepted). */
+async function countReferencing(session: PgSession, staged: Staged, plan: PlanTable, fk: ForeignKey) {
+  const target = staged.target.ref;
+  const child = { schema: fk.table.schema ?? target.schema, name: fk.table.name };
+  const self = child.schema === target.schema && child.name === target.name;
+  const extra = (alias: string) =>
+    `SELECT 1 FROM ${plan.table} AS p WHERE p.${quoteIdent(CLASS_COLUMN)} = 'extra' AND ${keyJoin(plan.key, 'p', alias)}`;
+  const found = await session.client.query<{ n: string; action: string | null }>(
+    `SELECT (SELECT count(*) FROM ${qualified(child)} AS x
+             WHERE EXISTS (SELECT 1 FROM ${qualified(target)} AS t
+                           WHERE ${pairs('t', fk.referencedColumns, 'x', fk.columns)} AND EXISTS (${extra('t')}))
+               ${self ? `AND NOT EXISTS (${extra('x')})` : ''})::text AS n,
+            (SELECT confdeltype::text FROM pg_constraint
+             WHERE conname = $1 AND conrelid = $2::regclass AND confrelid = $3::regclass) AS action`,
+    [fk.name, qualified(child), qualified(target)],
+  );
+  const row = found.rows[0]!;
+  return {
+    child: `${child.schema}.${child.name}`,
+    rows: Number(row.n),
+    action: DELETE_ACTIONS[row.action ?? 'a'] ?? 'NO ACTION',
+  };
+}
+
+/**
+ * Refuses a plan that deletes extra rows other tables still reference. ON DELETE CASCADE / SET NULL
+ * would change rows of those tables that no undo file records; NO ACTION / RESTRICT would fail anyway,
+ * and a DEFERRABLE key only at COMMIT. Throws RowbackError('unsupported') naming the table and key.
+ */
+export async function checkReferencedExtra(
+  session: PgSession,
+  staged: Staged,
+  plan: PlanTable,
+  policy: Policy,
+): Promise<void> {
+  if (policy.extra !== 'delete') return;
+  const name = `${staged.target.ref.schema}.${staged.target.ref.name}`;
+  for (const fk of staged.target.referencedBy) {
+    const found = await countReferencing(session, staged, plan, fk);
+    if (found.rows === 0) continue;
+    const effect =
+      found.action === 'CASCADE'
+        ? 'would be deleted with them'
+        : found.action === 'SET NULL' || found.action === 'SET DEFAULT'
+          ? `would have ${fk.columns.join(', ')} ${found.action === 'SET NULL' ? 'set to NULL' : 'reset to its default'}`
+          : 'would make the delete fail';
+    throw new RowbackError(
+      'unsupported',
+      `Extra rows of ${name} to delete are referenced by ${found.rows} row(s) of ${found.child} (${fk.name}, ON DELETE ${found.action}), which ${effect}; rowback does not change other tables. Nothing was written.`,
+      {
+        hint: `Restore ${found.child} first (its rows written since go with --extra delete), then run this again; or keep the extra rows (--extra keep).`,
+        details: { child: found.child, foreignKey: fk.name, rows: found.rows, onDelete: found.action },
+      },
+    );
+  }
 }

@@ -68,7 +68,9 @@ export async function createPlanTable(
   }
   const source = stagedTable(staged);
   const target = qualified(staged.target.ref);
-  const compared = staged.columns.filter((c) => !key.includes(c));
+  // Key columns are compared by text too: their own equality may call different texts equal
+  // (numeric 1.0 = 1.00, float 0 = -0, a case-insensitive collation), and the source's text must win.
+  const compared = staged.columns;
   const table = tempName(session, 'plan');
   await avoidNestedLoops(session.client);
   await session.client.query(

@@ -53,9 +53,7 @@ export async function sampleRows(
       if (rowClass !== 'extra') sample.source = record(columns, sourceValues);
       if (rowClass !== 'missing') sample.target = record(columns, targetValues);
       if (rowClass === 'changed') {
-        sample.changedColumns = columns.filter(
-          (c, i) => !key.includes(c) && sourceValues[i] !== targetValues[i],
-        );
+        sample.changedColumns = columns.filter((_c, i) => sourceValues[i] !== targetValues[i]);
       }
       return sample;
     });

@@ -77,7 +77,8 @@ async function writeUpdates(
   options: ScriptOptions,
 ) {
   const fixed = new Set(staged.target.columns.filter((c) => c.identity === 'always').map((c) => c.name));
-  const set = staged.columns.filter((c) => !plan.key.includes(c) && !fixed.has(c));
+  // Key columns too: the key's equality may match a different text (see updateRows).
+  const set = staged.columns.filter((c) => !fixed.has(c));
   if (set.length === 0) return;
   const assignments = set
     .map((c) => `${quoteLiteral(quoteIdent(c) + ' = ')} || ${literal('s', c)}`)

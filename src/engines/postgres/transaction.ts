@@ -2,7 +2,7 @@ import type pg from 'pg';
 import { RowbackError } from '../../core/errors.js';
 import type { TableSchema } from '../../core/table.js';
 import type { PgSession } from './connect.js';
-import { qualified } from './sql.js';
+import { qualified, quoteLiteral } from './sql.js';
 
 /** Stops between steps once cancel() was called (a statement in flight is cancelled by the server). */
 export function checkCancelled(session: PgSession): void {
@@ -10,12 +10,54 @@ export function checkCancelled(session: PgSession): void {
     throw new RowbackError('interrupted', 'Interrupted; the transaction was rolled back.');
 }
 
+/** How long a lock (the table's, or a row's while writing) may be waited for before giving up. */
+export const LOCK_WAIT = '10s';
+
+/** Sessions holding a lock on the table (or a child) that conflicts with SHARE ROW EXCLUSIVE. */
+async function lockHolders(client: pg.Client, target: TableSchema): Promise<string[]> {
+  const tables = [target.ref, ...target.children].map((r) => qualified(r));
+  const found = await client.query<{ who: string }>(
+    `SELECT DISTINCT format('pid %s (%s, %s, %s)', a.pid, coalesce(a.usename, '?'),
+             coalesce(nullif(a.application_name, ''), 'no application name'),
+             coalesce(a.state, '?') || coalesce(', transaction open for ' || date_trunc('second', clock_timestamp() - a.xact_start)::text, '')) AS who
+     FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+     WHERE l.locktype = 'relation' AND l.granted AND l.pid <> pg_backend_pid()
+       AND l.relation IN (SELECT to_regclass(t)::oid FROM unnest($1::text[]) AS t)
+       AND l.mode IN ('RowExclusiveLock', 'ShareUpdateExclusiveLock', 'ShareLock', 'ShareRowExclusiveLock',
+                      'ExclusiveLock', 'AccessExclusiveLock')
+     ORDER BY 1`,
+    [tables],
+  );
+  return found.rows.map((r) => r.who);
+}
+
 /**
  * Blocks concurrent writers of the table (and its inheritance children, which LOCK includes) until the
  * transaction ends; readers go on. Writes committed before the lock are seen by the re-plan after it.
+ * Waits at most LOCK_WAIT for the lock, here and for row locks later in the transaction; a table held
+ * longer by another transaction throws RowbackError('conflict') naming the sessions holding it.
  */
 export async function lockTarget(client: pg.Client, target: TableSchema): Promise<void> {
-  await client.query(`LOCK TABLE ${qualified(target.ref)} IN SHARE ROW EXCLUSIVE MODE`);
+  await client.query(`SET LOCAL lock_timeout = ${quoteLiteral(LOCK_WAIT)}`);
+  await client.query('SAVEPOINT rowback_lock');
+  try {
+    await client.query(`LOCK TABLE ${qualified(target.ref)} IN SHARE ROW EXCLUSIVE MODE`);
+  } catch (error) {
+    if ((error as { code?: string })?.code !== '55P03') throw error;
+    await client.query('ROLLBACK TO SAVEPOINT rowback_lock');
+    const holders = await lockHolders(client, target).catch(() => []);
+    const name = `${target.ref.schema}.${target.ref.name}`;
+    throw new RowbackError(
+      'conflict',
+      `Waited ${LOCK_WAIT} for a lock on ${name}, held by ${holders.length ? holders.join('; ') : 'another transaction'}; nothing was written.`,
+      {
+        cause: error,
+        hint: 'Let that transaction finish (or end it with pg_terminate_backend(pid) if it is stuck), then run this again.',
+        details: { holders },
+      },
+    );
+  }
+  await client.query('RELEASE SAVEPOINT rowback_lock');
 }
 
 /** `session_replication_role = replica` for this transaction: user triggers and rules do not fire. */

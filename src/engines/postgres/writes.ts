@@ -109,7 +109,9 @@ export async function insertRows(
 
 /**
  * Updates target rows to the values of `rows` (a FROM item aliased `s`, matched by key). Key columns are
- * not set (they match already) and neither are identity ALWAYS columns, which the server refuses to set.
+ * set too: the key's equality may match a different text (1.0 = 1.00, 'A' = 'a' under a case-insensitive
+ * collation); an unchanged value leaves the row's index entries alone. Identity ALWAYS columns are not
+ * set, the server refuses to.
  */
 export async function updateRows(
   client: pg.Client,
@@ -119,7 +121,7 @@ export async function updateRows(
   rows: string,
 ): Promise<number> {
   const fixed = new Set(target.columns.filter((c) => c.identity === 'always').map((c) => c.name));
-  const set = columns.filter((c) => !key.includes(c) && !fixed.has(c));
+  const set = columns.filter((c) => !fixed.has(c));
   if (set.length === 0) return 0;
   const assignments = set.map((c) => `${quoteIdent(c)} = s.${quoteIdent(c)}`).join(', ');
   const result = await client.query(

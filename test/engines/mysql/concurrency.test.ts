@@ -117,7 +117,7 @@ describe('MySQL apply under concurrent writers', () => {
   it('keeps both readers of the direct path moving when the undo sink is slower than the load', async () => {
     const target = await sides.target.describe({ name: 't' });
     async function* many() {
-      for (let i = 1; i <= 60_000; i += 1000) {
+      for (let i = 1; i <= 300_000; i += 1000) {
         const rows: string[] = [];
         for (let j = i; j < i + 1000; j++) rows.push(`${j}\t${'x'.repeat(19)}\n`);
         yield Buffer.from(rows.join(''));
@@ -135,9 +135,9 @@ describe('MySQL apply under concurrent writers', () => {
       },
     };
     const result = await sides.target.applyDirect(target, many(), { columns: ['id', 'v'], undo });
-    expect(result?.applied.inserted).toBe(60_000);
-    expect(result?.verification).toEqual({ checked: 60_000, mismatched: 0 });
-    expect(undoBytes).toBe(60_000 * 20 + sumDigits(60_000));
+    expect(result?.applied.inserted).toBe(300_000);
+    expect(result?.verification).toEqual({ checked: 300_000, mismatched: 0 });
+    expect(undoBytes).toBe(300_000 * 20 + sumDigits(300_000));
   });
 
   it('writes a script that the server runs to the same table as apply', async () => {

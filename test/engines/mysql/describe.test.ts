@@ -164,7 +164,7 @@ describe('MySQL describe, samples and connections', () => {
     await sides.db.source.exec('CREATE TABLE pad (c CHAR(5))');
     await sides.db.source.exec("INSERT INTO pad VALUES ('ab')");
     const padded = await mysqlEngine.connect(sides.db.sourceUrl, {
-      profile: { sql_mode: 'PAD_CHAR_TO_FULL_LENGTH' },
+      profile: { sql_mode: 'NOT_A_MODE,PAD_CHAR_TO_FULL_LENGTH,NO_BACKSLASH_ESCAPES' },
     });
     try {
       const schema = await padded.describe({ name: 'pad' });

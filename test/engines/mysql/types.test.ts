@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { RowbackError } from '../../../src/core/errors.js';
+import { RowbackError } from '../../../src/core/errors.js';
 import { writableColumns } from '../../../src/core/table.js';
 import { openSession } from '../../../src/engines/mysql/connect.js';
 import { columnTypes, insertRows } from '../../../src/engines/mysql/stage.js';
@@ -75,6 +75,12 @@ describe('MySQL values', () => {
       break;
     }
     expect(await sides.target.count(schema)).toBe(20000);
+    const bad = await collect(
+      sides.target.read(schema, { columns: ['id'], where: 'no_such_column = 1' }),
+    ).catch((e: unknown) => e);
+    expect(bad).toBeInstanceOf(RowbackError);
+    expect((bad as RowbackError).message).toContain('while reading');
+    expect(await sides.target.count(schema, 'id <= 10')).toBe(10);
   });
 
   it('carries the same bytes as exact INSERT literals when the server refuses LOAD DATA LOCAL', async () => {
@@ -114,5 +120,13 @@ describe('MySQL values', () => {
       .catch((e: unknown) => e);
     expect((notNull as RowbackError).code).toBe('schema-mismatch');
     expect(await sides.db.dump('target', 'small', ['id'])).toEqual([]);
+  });
+
+  it('orders text keys by their UTF-8 bytes whatever the column character set', async () => {
+    await sides.db.target.exec('CREATE TABLE lk (k VARCHAR(5) CHARACTER SET latin1 PRIMARY KEY)');
+    await sides.db.target.exec("INSERT INTO lk VALUES ('€'), ('é'), ('a'), ('B')");
+    const schema = await sides.target.describe({ name: 'lk' });
+    const text = (await collect(sides.target.read(schema, { columns: ['k'], orderByKey: true }))).toString();
+    expect(text).toBe('B\na\né\n€\n');
   });
 });

@@ -1,0 +1,194 @@
+import { execFile } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { RowbackError } from '../../../src/core/errors.js';
+import type { Policy } from '../../../src/core/plan.js';
+import { type TableRef, writableColumns } from '../../../src/core/table.js';
+import type { Connection } from '../../../src/engines/engine.js';
+import { postgresEngine } from '../../../src/engines/postgres/index.js';
+import { findPostgresBinaries } from '../../../src/servers/postgres-binaries.js';
+import { findExecutable } from '../../../src/servers/os-user.js';
+import { tempDir } from '../../harness/index.js';
+import { memoryUndo, type ScratchDb, scratchDb, sqlClient, tableText } from './support.js';
+
+const EXACT: Policy = { changed: 'take-source', extra: 'delete' };
+
+let opened: { close(): Promise<void> }[] = [];
+let dbs: ScratchDb[] = [];
+
+afterEach(async () => {
+  for (const c of opened) await c.close();
+  for (const db of dbs) await db.drop();
+  opened = [];
+  dbs = [];
+});
+
+/** A source and a target database, each set up with `ddl`, then `since` run on the target. */
+async function pair(ddl: string, since: string) {
+  const [source, target] = await Promise.all([scratchDb('source'), scratchDb('target')]);
+  dbs.push(source, target);
+  await source.client.query(ddl);
+  await target.client.query(ddl);
+  await target.client.query(since);
+  return { source, target };
+}
+
+async function connect(url: string): Promise<Connection> {
+  const c = await postgresEngine.connect(url);
+  opened.push(c);
+  return c;
+}
+
+/** Stages the source table on the target connection, as a restore does. */
+async function stage(src: Connection, dst: Connection, table: TableRef) {
+  const schema = await dst.describe(table);
+  const columns = writableColumns(schema).map((c) => c.name);
+  const rows = src.read(await src.describe(table, { key: schema.key!.columns }), { columns });
+  return dst.stage(schema, rows, { columns });
+}
+
+async function failure(promise: Promise<unknown>): Promise<RowbackError> {
+  return (await promise.then(
+    () => {
+      throw new Error('expected a failure');
+    },
+    (e) => e,
+  )) as RowbackError;
+}
+
+describe('postgres restores exactly what the source holds', () => {
+  it('takes the source text of a key its own equality calls equal: case-insensitive collation, numeric 1.0 = 1.00, float 0 = -0', async () => {
+    const ddl = `
+      CREATE COLLATION ci (provider = icu, locale = 'und-u-ks-level2', deterministic = false);
+      CREATE TABLE tag (name text COLLATE ci PRIMARY KEY, note text);
+      CREATE TABLE price (amount numeric PRIMARY KEY, f float8 UNIQUE NOT NULL);
+      INSERT INTO tag VALUES ('Alpha', 'a'), ('beta', 'b'), ('Gamma', 'g');
+      INSERT INTO price VALUES (1.0, '-0'), (2.50, 1);`;
+    const { source, target } = await pair(
+      ddl,
+      `UPDATE tag SET name = 'BETA' WHERE name = 'beta'; DELETE FROM tag WHERE name = 'alpha';
+       UPDATE price SET amount = 1.00 WHERE amount = 1; UPDATE price SET f = 0 WHERE amount = 1;`,
+    );
+    const src = await connect(source.url);
+    const dst = await connect(target.url);
+    for (const [table, all] of [
+      ['tag', 'SELECT * FROM tag ORDER BY name COLLATE "C"'],
+      ['price', 'SELECT amount, f FROM price ORDER BY f, amount::text COLLATE "C"'],
+    ] as const) {
+      const before = await tableText(target.client, all);
+      const staged = await stage(src, dst, { name: table });
+      const plan = await dst.plan(staged);
+      expect(plan.changed).toBe(1);
+      const [sample] = await dst.samples(staged, 'changed', 5);
+      expect(sample!.changedColumns!.length).toBeGreaterThan(0);
+      const undo = memoryUndo();
+      await dst.apply(staged, { policy: EXACT, undo });
+      expect(await tableText(target.client, all)).toBe(await tableText(source.client, all));
+      await dst.undo(await dst.describe({ name: table }), undo.bundle(), {});
+      expect(await tableText(target.client, all)).toBe(before);
+    }
+  });
+
+  it('reads through a role with statement_timeout, standard_conforming_strings off and another search_path', async () => {
+    const ddl = `
+      CREATE TYPE mood AS ENUM ('sad', 'ok');
+      CREATE DOMAIN pos AS numeric(10,2) CHECK (VALUE > 0);
+      CREATE TABLE "we\\ird" (id int PRIMARY KEY, m mood[], p pos, t text);
+      INSERT INTO "we\\ird" SELECT g, '{sad,ok}', g, repeat('\\', 50000) FROM generate_series(1, 400) g;`;
+    const { source, target } = await pair(ddl, `DELETE FROM "we\\ird" WHERE id % 2 = 0`);
+    const role = `rowback_ro_${source.url.split('/').pop()}`;
+    await source.client.query(
+      `CREATE ROLE ${role} LOGIN; GRANT SELECT ON "we\\ird" TO ${role};
+       ALTER ROLE ${role} SET statement_timeout = '50ms';
+       ALTER ROLE ${role} SET standard_conforming_strings = off;
+       ALTER ROLE ${role} SET search_path = nowhere;
+       ALTER ROLE ${role} SET default_transaction_read_only = on`,
+    );
+    try {
+      const url = new URL(source.url);
+      url.username = role;
+      url.password = '';
+      const src = await connect(url.toString());
+      const dst = await connect(target.url);
+      const table = { schema: 'public', name: 'we\\ird' };
+      expect((await src.describe(table)).columns).toEqual((await dst.describe(table)).columns);
+      const staged = await stage(src, dst, table);
+      await dst.apply(staged, { policy: EXACT, undo: memoryUndo() });
+      const all = `SELECT * FROM "we\\ird" ORDER BY id`;
+      expect(await tableText(target.client, all)).toBe(await tableText(source.client, all));
+    } finally {
+      for (const c of opened) await c.close();
+      opened = [];
+      await source.client.query(`DROP OWNED BY ${role}; DROP ROLE ${role}`);
+    }
+  });
+
+  it('gives up on a table another transaction holds, naming its pid, and writes nothing', async () => {
+    const ddl = `CREATE TABLE t (id int PRIMARY KEY, v text); INSERT INTO t SELECT g, 'v' FROM generate_series(1, 10) g;`;
+    const { source, target } = await pair(ddl, `DELETE FROM t WHERE id < 4`);
+    const src = await connect(source.url);
+    const dst = await connect(target.url);
+    const staged = await stage(src, dst, { name: 't' });
+    const holder = await sqlClient(target.url);
+    try {
+      await holder.query(`BEGIN; INSERT INTO t VALUES (100, 'held')`);
+      const pid = (await holder.query<{ pid: string }>('SELECT pg_backend_pid()::text AS pid')).rows[0]!.pid;
+      const error = await failure(dst.apply(staged, { policy: EXACT, undo: memoryUndo() }));
+      expect(error.code).toBe('conflict');
+      expect(error.message).toContain(`Waited 10s for a lock on public.t, held by pid ${pid}`);
+      expect(error.message).toContain('nothing was written');
+      await holder.query('ROLLBACK');
+      expect(await tableText(target.client, 'SELECT count(*) FROM t')).toBe('7\n');
+      // The session is still usable once the holder is gone.
+      const result = await dst.apply(staged, { policy: EXACT, undo: memoryUndo() });
+      expect(result.applied.inserted).toBe(3);
+    } finally {
+      await holder.end();
+    }
+  }, 30_000);
+
+  it('writes a script that real psql runs to the same table as apply, on tricky names and types', async () => {
+    const ddl = `
+      CREATE SCHEMA "My Schema";
+      CREATE TYPE "My Schema".pair AS (a int, "b c" text);
+      CREATE TABLE "My Schema"."order" (
+        "select" int PRIMARY KEY, "user" text, "Mixed ""Q"" col" text, rowback_class text, rowback_origin text,
+        m money, x xml, tv tsvector, pt point, bx box, ip inet, mac macaddr, bv bit varying(20),
+        ac "My Schema".pair[], md int[], ni numeric, dt date, tz timetz, cc text, ch char(5), j jsonb, b bytea);
+      INSERT INTO "My Schema"."order" VALUES
+        (1, 'u', 'q"', 'c', 'o', '1234.56', '<a x="1">t&amp;</a>', 'fat:2A cat:1', '(1.5,2)', '(1,1),(0,0)',
+         '10.0.0.1/8', '08:00:2b:01:02:03', B'1010', ARRAY[ROW(1, 'a"b\\'), ROW(NULL, NULL)]::"My Schema".pair[],
+         '{{1,2},{3,NULL}}', 'Infinity', '0044-03-15 BC', '12:34:56.789+05:30',
+         (SELECT string_agg(chr(g), '') FROM generate_series(1, 127) g), 'ab', '{"a": [1, 2.50, null]}', '\\x005c0a'),
+        (2, '', '', '', '', '-0.01', '<r/>', '', '(0,-0)', '(0,0),(0,0)', '::1', 'ff:ff:ff:ff:ff:ff', B'',
+         '{}', '{}', '-Infinity', 'infinity', '00:00+00', E'tab\\there\\r\\n\\\\.', '     ', 'null', ''),
+        (3, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 'NaN', '-infinity',
+         NULL, E'\\\\N', 'a', '"\\u00e9"', NULL);`;
+    const since = `DELETE FROM "My Schema"."order" WHERE "select" <> 2;
+      UPDATE "My Schema"."order" SET cc = 'x', bx = '(2,2),(0,0)' WHERE "select" = 2;
+      INSERT INTO "My Schema"."order" ("select") VALUES (9);`;
+    const { source, target } = await pair(ddl, since);
+    const copy = await scratchDb('target');
+    dbs.push(copy);
+    await copy.client.query(ddl);
+    await copy.client.query(since);
+    const src = await connect(source.url);
+    const dst = await connect(target.url);
+    const table = { schema: 'My Schema', name: 'order' };
+    const staged = await stage(src, dst, table);
+    const parts: string[] = [];
+    await dst.script(staged, { policy: EXACT, write: async (text) => void parts.push(text) });
+    const file = join(await tempDir(), 'restore.sql');
+    await writeFile(file, parts.join(''));
+    const psql = await findExecutable('psql', [(await findPostgresBinaries()).binDir]);
+    expect(psql).toBeDefined();
+    await promisify(execFile)(psql!, ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-f', file, copy.url]);
+    await dst.apply(staged, { policy: EXACT, undo: memoryUndo() });
+    const all = `SELECT * FROM "My Schema"."order" ORDER BY "select"`;
+    const expected = await tableText(source.client, all);
+    expect(await tableText(target.client, all)).toBe(expected);
+    expect(await tableText(copy.client, all)).toBe(expected);
+  });
+});
