@@ -24,7 +24,7 @@ minute before into a temporary instance. Then:
   rowback undo    <restore-id> --to postgres://…production…
 
 Exit codes: 0 ok, 2 usage / bad --where, 3 table or key not found, 4 schema mismatch or unsupported,
-5 connection, 6 privilege, 7 missing parent rows, 8 undo conflict, 9 verification failed, 10 declined,
+5 connection, 6 privilege, 7 missing parent rows, 8 undo conflict, 9 verification failed, 10 declined, 11 target busy (locked),
 130 interrupted.`,
   )
   .exitOverride()

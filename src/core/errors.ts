@@ -15,6 +15,7 @@ export type ErrorCode =
   | 'privilege' // the user lacks a right rowback needs
   | 'missing-parent' // rows to restore reference parents absent from the target
   | 'conflict' // undo: rows changed since the restore
+  | 'busy' // the target stayed locked by another session (lock timeout, deadlock); nothing was written
   | 'verify-failed' // re-read rows do not match the plan; the transaction was rolled back
   | 'declined' // the user answered no
   | 'interrupted' // Ctrl-C / SIGTERM; the transaction was rolled back
@@ -34,6 +35,7 @@ export const EXIT_CODES: Record<ErrorCode, number> = {
   privilege: 6,
   'missing-parent': 7,
   conflict: 8,
+  busy: 11,
   'verify-failed': 9,
   'not-found': 3,
   declined: 10,

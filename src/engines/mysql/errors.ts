@@ -75,7 +75,7 @@ export function wrapServerError(error: unknown, doing: string, redactedUrl: stri
     });
   }
   if (code === 'ER_LOCK_WAIT_TIMEOUT' || code === 'ER_LOCK_DEADLOCK') {
-    return new RowbackError('conflict', `Could not lock the table ${doing}: ${text}`, {
+    return new RowbackError('busy', `Could not lock the table ${doing}: ${text}`, {
       hint: 'Another session holds locks on the table; nothing was written. Try again when it is idle.',
       cause: error,
     });
