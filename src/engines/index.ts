@@ -14,9 +14,13 @@ export async function engineForUrl(url: string): Promise<Engine> {
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1]?.toLowerCase();
   const load = scheme ? ENGINES[scheme] : undefined;
   if (!load) {
-    throw new RowbackError('usage', `rowback cannot tell which database "${scheme ?? url.slice(0, 20)}…" is.`, {
-      hint: `Connection URLs start with one of: ${Object.keys(ENGINES).join('://, ')}://`,
-    });
+    throw new RowbackError(
+      'usage',
+      `rowback cannot tell which database "${scheme ?? url.slice(0, 20)}…" is.`,
+      {
+        hint: `Connection URLs start with one of: ${Object.keys(ENGINES).join('://, ')}://`,
+      },
+    );
   }
   return load();
 }

@@ -137,4 +137,29 @@ export const SHAPE_SCENARIOS: Scenario[] = [
       final: [],
     },
   },
+  {
+    // 2 MB of text with a tab every 4 bytes, 300 kB of backslashes: rows and escapes straddle chunk boundaries
+    name: 'restores values larger than a stream chunk',
+    table: 'blobs',
+    orderBy: ['id'],
+    ddl: {
+      postgres: ['CREATE TABLE blobs (id int PRIMARY KEY, body text)'],
+      mysql: [`CREATE TABLE blobs (id int PRIMARY KEY, body LONGTEXT) ${MYSQL_TABLE}`],
+    },
+    // a real tab inside the literal; a backslash by its code, since the engines read '\\' differently
+    seed: {
+      postgres: [
+        `INSERT INTO blobs VALUES (1, repeat('abc\t', 500000)), (2, 'small'), (3, repeat(chr(92), 300000))`,
+      ],
+      mysql: [
+        `INSERT INTO blobs VALUES (1, REPEAT('abc\t', 500000)), (2, 'small'), (3, REPEAT(CHAR(92), 300000))`,
+      ],
+    },
+    accident: ['DELETE FROM blobs WHERE id <> 2'],
+    expect: {
+      plan: { missing: 2, changed: 0, extra: 0, same: 1 },
+      applied: { inserted: 2, updated: 0, deleted: 0 },
+      final: [row('1', 'abc\\t'.repeat(500000)), row('2', 'small'), row('3', '\\\\'.repeat(300000))],
+    },
+  },
 ];

@@ -12,11 +12,11 @@ import type { ApplyOptions, ApplyResult, Staged } from '../engine.js';
 import type { PgSession } from './connect.js';
 import { mapError } from './errors.js';
 import { checkReferencedExtra, findMissingParents, writtenClasses } from './parents.js';
-import { CLASS_COLUMN, countPlan, createPlanTable, type PlanTable, requireKey } from './plan.js';
+import { countPlan, createPlanTable, type PlanTable, requireKey } from './plan.js';
 import { copyOut, originExpression } from './read.js';
 import { moveSequences } from './sequences.js';
-import { columnList, keyJoin, qualified, quoteIdent, quoteLiteral } from './sql.js';
-import { ORIGIN_COLUMN, stagedTable } from './stage.js';
+import { columnList, keyJoin, qualified, quoteLiteral } from './sql.js';
+import { originColumn, stagedTable } from './stage.js';
 import { checkCancelled, disableTriggers, lockTarget, rollback } from './transaction.js';
 import { countDifferent, countPresent } from './verify.js';
 import { insertRows, updateRows } from './writes.js';
@@ -28,7 +28,7 @@ function classList(classes: string[]): string {
 /** Staged rows of some classes, as a FROM item aliased `s`. */
 export function stagedOfClasses(staged: Staged, plan: PlanTable, classes: string[]): string {
   return `(SELECT s.* FROM ${stagedTable(staged)} AS s JOIN ${plan.table} AS p ON ${keyJoin(plan.key, 'p', 's')}
-           WHERE p.${quoteIdent(CLASS_COLUMN)} IN (${classList(classes)})) AS s`;
+           WHERE p.${plan.classColumn} IN (${classList(classes)})) AS s`;
 }
 
 /** The SELECT of target rows of some classes (all writable columns, then the origin when asked). */
@@ -42,7 +42,7 @@ async function targetImage(
   const columns = writableColumns(target).map((c) => c.name);
   const originField = origin ? `, ${await originExpression(session.client, target, 't')}` : '';
   return `SELECT ${columnList(columns, 't')}${originField} FROM ${qualified(target.ref)} AS t
-          JOIN ${plan.table} AS p ON ${keyJoin(plan.key, 'p', 't')} WHERE p.${quoteIdent(CLASS_COLUMN)} IN (${classList(classes)})`;
+          JOIN ${plan.table} AS p ON ${keyJoin(plan.key, 'p', 't')} WHERE p.${plan.classColumn} IN (${classList(classes)})`;
 }
 
 function planChanged(expected: PlanCounts | undefined, actual: PlanCounts): string | undefined {
@@ -58,7 +58,7 @@ function planChanged(expected: PlanCounts | undefined, actual: PlanCounts): stri
 async function deleteExtra(session: PgSession, target: TableSchema, plan: PlanTable): Promise<number> {
   const result = await session.client.query(
     `DELETE FROM ${qualified(target.ref)} AS t USING ${plan.table} AS p
-     WHERE p.${quoteIdent(CLASS_COLUMN)} = 'extra' AND ${keyJoin(plan.key, 't', 'p')}`,
+     WHERE p.${plan.classColumn} = 'extra' AND ${keyJoin(plan.key, 't', 'p')}`,
   );
   return result.rowCount ?? 0;
 }
@@ -83,7 +83,7 @@ async function verifyApply(
   );
   if (policy.extra === 'delete') {
     checked += counts.extra;
-    const extra = `(SELECT p.* FROM ${plan.table} AS p WHERE p.${quoteIdent(CLASS_COLUMN)} = 'extra') AS s`;
+    const extra = `(SELECT p.* FROM ${plan.table} AS p WHERE p.${plan.classColumn} = 'extra') AS s`;
     mismatched += await countPresent(client, staged.target, plan.key, extra);
   }
   return { checked, mismatched };
@@ -125,8 +125,7 @@ async function writePlan(
   await options.undo.writeBefore(columns, origin, copyOut(session, before, step.doing));
   step.doing = `inserting missing rows into ${name}`;
   const missing = stagedOfClasses(staged, plan, ['missing']);
-  const originColumn = staged.origin ? ORIGIN_COLUMN : undefined;
-  const inserted = await insertRows(session.client, target, staged.columns, missing, originColumn);
+  const inserted = await insertRows(session.client, target, staged.columns, missing, originColumn(staged));
   options.onProgress?.('insert', inserted);
   checkCancelled(session);
   step.doing = `updating changed rows of ${name}`;
@@ -229,6 +228,6 @@ export async function applyPlan(
     return { plan: counts, applied, verification, sequences, warnings };
   } catch (error) {
     await rollback(session);
-    throw mapError(error, step.doing, { interrupted: session.cancelled });
+    throw mapError(error, step.doing, { interrupted: session.cancelled, rolledBack: true });
   }
 }

@@ -19,17 +19,26 @@ export const PINNED_SETTINGS: Record<string, string> = {
   lc_monetary: 'C',
   // Literals rowback builds (and a script's) must not depend on a server or role still using escapes.
   standard_conforming_strings: 'on',
+  // Input, not output: with array_nulls off `{1,NULL}` would be read as the string 'NULL', and under
+  // xmloption document an XML fragment would be refused.
+  array_nulls: 'on',
+  xmloption: 'content',
+  // Type names from format_type() would come quoted ("mood") on one server and not on the other.
+  quote_all_identifiers: 'off',
 };
 
 /**
- * Timeouts a role or database may set that would cut rowback's long statements and transactions short,
- * reported as a mysterious cancel. Lock waits are bounded separately (see lockTarget).
+ * Settings that keep a session whole whatever the role or database says. Timeouts would cut long
+ * statements and transactions short, reported as a mysterious cancel (lock waits are bounded separately,
+ * see lockTarget). `row_security = off` makes a table whose row-level security policies would hide rows
+ * from this role fail loudly instead of reading (or comparing against) a silent subset, as pg_dump does.
  * `transaction_timeout` exists from PostgreSQL 17 on; settings a server lacks are skipped.
  */
-const SESSION_TIMEOUTS: Record<string, string> = {
+const SESSION_SAFETY: Record<string, string> = {
   statement_timeout: '0',
   idle_in_transaction_session_timeout: '0',
   transaction_timeout: '0',
+  row_security: 'off',
 };
 
 /** Every value comes back as the server's own text: no JS numbers, Dates or Buffers. */
@@ -79,7 +88,7 @@ export async function openSession(url: string, options: ConnectOptions = {}): Pr
   const client = await openClient(url, applicationName);
   const redactedUrl = redactUrl(url);
   try {
-    const settings = { ...(options.profile ?? {}), ...PINNED_SETTINGS, ...SESSION_TIMEOUTS };
+    const settings = { ...(options.profile ?? {}), ...PINNED_SETTINGS, ...SESSION_SAFETY };
     const names = Object.keys(settings);
     const values = names.map((n) => settings[n]!);
     // count() makes every set_config run (a LIMIT or a lazy plan could skip some).
@@ -87,7 +96,7 @@ export async function openSession(url: string, options: ConnectOptions = {}): Pr
       `SELECT count(set_config(n, v, false))::text AS n, pg_backend_pid()::text AS pid
        FROM unnest($1::text[], $2::text[]) AS s(n, v)
        WHERE NOT (n = ANY ($3::text[])) OR EXISTS (SELECT 1 FROM pg_settings WHERE name = n)`,
-      [names, values, Object.keys(SESSION_TIMEOUTS)],
+      [names, values, Object.keys(SESSION_SAFETY)],
     );
     const session: PgSession = {
       client,

@@ -23,7 +23,7 @@ import { describeTable, listTables } from './describe.js';
 import { applyDirect, type DirectOptions } from './direct.js';
 import { mapError } from './errors.js';
 import { checkReferencedExtra, findMissingParents } from './parents.js';
-import { cachedPlan, dropCachedPlan, planStaged } from './plan.js';
+import { dropCachedPlan, lastPlan, planStaged } from './plan.js';
 import { readRows } from './read.js';
 import { sampleRows } from './samples.js';
 import { writeScript } from './script.js';
@@ -127,7 +127,7 @@ export class PgConnection implements Connection {
 
   async missingParents(staged: Staged, policy: Policy): Promise<MissingParent[]> {
     try {
-      const plan = await cachedPlan(this.session, staged, undefined);
+      const plan = await lastPlan(this.session, staged);
       await checkReferencedExtra(this.session, staged, plan, policy);
       return await findMissingParents(this.session, staged, plan, policy);
     } catch (error) {

@@ -112,6 +112,6 @@ export async function applyDirect(
     };
   } catch (error) {
     await rollback(session);
-    throw mapError(error, doing, { interrupted: session.cancelled });
+    throw mapError(error, doing, { interrupted: session.cancelled, rolledBack: true });
   }
 }

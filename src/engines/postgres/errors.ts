@@ -6,6 +6,8 @@ interface DriverError {
   message?: string;
   detail?: string;
   hint?: string;
+  /** Where in the server it happened, e.g. "PL/pgSQL function no7() line 1 at RAISE". */
+  where?: string;
 }
 
 const LOST_CONNECTION =
@@ -33,7 +35,7 @@ export function isConnectionLost(error: unknown): boolean {
 export function mapError(
   error: unknown,
   doing: string,
-  options: { interrupted?: boolean } = {},
+  options: { interrupted?: boolean; rolledBack?: boolean } = {},
 ): RowbackError {
   if (isRowbackError(error)) return error;
   const e = error as DriverError;
@@ -65,12 +67,17 @@ export function mapError(
     });
   }
   if (e?.code === '42501') {
-    return new RowbackError('privilege', `Permission denied while ${doing}: ${text}`, {
-      cause: error,
-      hint: 'Run as a user that may read, lock and write this table (and create temporary tables).',
-    });
+    const hint = /row-level security/i.test(text)
+      ? 'Row-level security would hide rows from this role, so the comparison would not be exact. Run as the table owner or a role with BYPASSRLS.'
+      : /temporary tables|pg_temp/i.test(text)
+        ? 'rowback stages the source rows in a temporary table on the target: GRANT TEMPORARY ON DATABASE to this role, or run as one that has it.'
+        : 'Run as a user that may read, lock and write this table (and create temporary tables).';
+    return new RowbackError('privilege', `Permission denied while ${doing}: ${text}`, { cause: error, hint });
   }
-  return new RowbackError('internal', `Failed while ${doing}: ${text}${detail}`, {
+  // A trigger raising an error names itself only in the context line.
+  const context = e?.where && /function/i.test(e.where) ? ` [${e.where.split('\n')[0]}]` : '';
+  const outcome = options.rolledBack ? ' The transaction was rolled back; nothing was written.' : '';
+  return new RowbackError('internal', `Failed while ${doing}: ${text}${detail}${context}.${outcome}`, {
     cause: error,
     ...(e?.hint ? { hint: e.hint } : {}),
   });

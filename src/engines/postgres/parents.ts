@@ -3,7 +3,7 @@ import type { MissingParent, Policy } from '../../core/plan.js';
 import type { ForeignKey } from '../../core/table.js';
 import type { Staged } from '../engine.js';
 import type { PgSession } from './connect.js';
-import { CLASS_COLUMN, type PlanTable } from './plan.js';
+import type { PlanTable } from './plan.js';
 import { keyJoin, qualified, quoteIdent } from './sql.js';
 import { stagedTable } from './stage.js';
 
@@ -38,7 +38,7 @@ async function checkForeignKey(
     WITH bad AS (
       SELECT ${keyText} AS k
       FROM ${source} AS s JOIN ${plan.table} AS p ON ${keyJoin(plan.key, 'p', 's')}
-      WHERE p.${quoteIdent(CLASS_COLUMN)} = ANY ($1::text[])
+      WHERE p.${plan.classColumn} = ANY ($1::text[])
         AND ${fk.columns.map((c) => `s.${quoteIdent(c)} IS NOT NULL`).join(' AND ')}
         AND NOT EXISTS (SELECT 1 FROM ONLY ${qualified(parent)} AS x WHERE ${pairs('x', fk.referencedColumns, 's', fk.columns)})
         ${selfStaged ? `AND NOT EXISTS (SELECT 1 FROM ${source} AS s2 WHERE ${pairs('s2', fk.referencedColumns, 's', fk.columns)})` : ''})
@@ -91,7 +91,7 @@ async function countReferencing(session: PgSession, staged: Staged, plan: PlanTa
   const child = { schema: fk.table.schema ?? target.schema, name: fk.table.name };
   const self = child.schema === target.schema && child.name === target.name;
   const extra = (alias: string) =>
-    `SELECT 1 FROM ${plan.table} AS p WHERE p.${quoteIdent(CLASS_COLUMN)} = 'extra' AND ${keyJoin(plan.key, 'p', alias)}`;
+    `SELECT 1 FROM ${plan.table} AS p WHERE p.${plan.classColumn} = 'extra' AND ${keyJoin(plan.key, 'p', alias)}`;
   const found = await session.client.query<{ n: string; action: string | null }>(
     `SELECT (SELECT count(*) FROM ${qualified(child)} AS x
              WHERE EXISTS (SELECT 1 FROM ${qualified(target)} AS t

@@ -5,17 +5,16 @@ import type { TableSchema } from '../../core/table.js';
 import type { Staged } from '../engine.js';
 import type { PgSession } from './connect.js';
 import { mapError } from './errors.js';
-import { columnList, filter, keyJoin, qualified, quoteIdent, textDiffers } from './sql.js';
+import { columnList, filter, freeName, keyJoin, qualified, quoteIdent, textDiffers } from './sql.js';
 import { stagedTable, tempName } from './stage.js';
-
-/** The plan table's class column. */
-export const CLASS_COLUMN = 'rowback_class';
 
 /** A classification materialised on the server: one row per key with its class. */
 export interface PlanTable {
   /** Quoted temporary table name. */
   table: string;
   key: string[];
+  /** The quoted column holding each key's class (a name no key column has). */
+  classColumn: string;
   where: string | undefined;
 }
 
@@ -72,11 +71,12 @@ export async function createPlanTable(
   // (numeric 1.0 = 1.00, float 0 = -0, a case-insensitive collation), and the source's text must win.
   const compared = staged.columns;
   const table = tempName(session, 'plan');
+  const classColumn = quoteIdent(freeName('rowback_class', key));
   await avoidNestedLoops(session.client);
   await session.client.query(
     `CREATE TEMP TABLE ${table.slice('pg_temp.'.length)} ${onCommitDrop ? 'ON COMMIT DROP' : ''} AS
      SELECT CASE WHEN t.ctid IS NULL THEN 'missing' WHEN ${textDiffers(compared, 's', 't')} THEN 'changed' ELSE 'same' END
-              AS ${quoteIdent(CLASS_COLUMN)}, ${columnList(key, 's')}
+              AS ${classColumn}, ${columnList(key, 's')}
      FROM ${source} AS s LEFT JOIN ${target} AS t ON ${keyJoin(key, 't', 's')}
      UNION ALL
      SELECT 'extra', ${columnList(key, 't')}
@@ -84,13 +84,13 @@ export async function createPlanTable(
      WHERE ${filter(where)} AND NOT EXISTS (SELECT 1 FROM ${source} AS s WHERE ${keyJoin(key, 't', 's')})`,
   );
   await session.client.query(`ANALYZE ${table}`);
-  return { table, key, where };
+  return { table, key, classColumn, where };
 }
 
 /** Counts per class of a plan table. */
 export async function countPlan(client: pg.Client, plan: PlanTable): Promise<PlanCounts> {
   const found = await client.query<{ class: RowClass; n: string }>(
-    `SELECT ${quoteIdent(CLASS_COLUMN)} AS class, count(*)::text AS n FROM ${plan.table} GROUP BY 1`,
+    `SELECT ${plan.classColumn} AS class, count(*)::text AS n FROM ${plan.table} GROUP BY 1`,
   );
   const counts: PlanCounts = { missing: 0, changed: 0, extra: 0, same: 0 };
   for (const row of found.rows) counts[row.class] = Number(row.n);
@@ -147,6 +147,11 @@ export async function cachedPlan(
   if (plan && plan.where === where) return plan;
   await planStaged(session, staged, where);
   return cachedPlans.get(staged)!;
+}
+
+/** The last plan built for these staged rows, whatever its filter (only extra rows depend on it); else a new one. */
+export async function lastPlan(session: PgSession, staged: Staged): Promise<PlanTable> {
+  return cachedPlans.get(staged) ?? cachedPlan(session, staged, undefined);
 }
 
 /** Drops the cached plan table of a staged table. */

@@ -2,7 +2,7 @@ import type { RowClass, SampleRow } from '../../core/plan.js';
 import type { PlanOptions, Staged } from '../engine.js';
 import type { PgSession } from './connect.js';
 import { mapError } from './errors.js';
-import { CLASS_COLUMN, cachedPlan } from './plan.js';
+import { cachedPlan } from './plan.js';
 import { collatableColumns } from './read.js';
 import { byteOrder, columnList, keyJoin, qualified, quoteIdent } from './sql.js';
 import { stagedTable } from './stage.js';
@@ -32,7 +32,7 @@ export async function sampleRows(
     const sql = `
       WITH picked AS (
         SELECT ${columnList(key, 'p')} FROM ${plan.table} AS p
-        WHERE p.${quoteIdent(CLASS_COLUMN)} = $1
+        WHERE p.${plan.classColumn} = $1
         ORDER BY ${byteOrder(key, 'p', collatable)} LIMIT $2)
       SELECT ${asText('p', key)}, ${asText('s', columns)}, ${asText('t', columns)}
       FROM picked AS p

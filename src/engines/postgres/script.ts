@@ -1,11 +1,11 @@
 import type { TableSchema } from '../../core/table.js';
 import type { ScriptOptions, Staged } from '../engine.js';
 import { type PgSession, PINNED_SETTINGS } from './connect.js';
-import { CLASS_COLUMN, countPlan, createPlanTable, inReadTransaction, type PlanTable } from './plan.js';
+import { countPlan, createPlanTable, inReadTransaction, type PlanTable } from './plan.js';
 import { collatableColumns } from './read.js';
 import { setvalStatement } from './sequences.js';
 import { byteOrder, columnList, keyJoin, qualified, quoteIdent, quoteLiteral } from './sql.js';
-import { ORIGIN_COLUMN, stagedTable } from './stage.js';
+import { originColumn, stagedTable } from './stage.js';
 import { overriding, resolveOrigins } from './writes.js';
 
 const BATCH = 500;
@@ -45,10 +45,11 @@ async function writeInserts(
   options: ScriptOptions,
 ) {
   const target = staged.target;
-  const origin = staged.origin ? `s.${quoteIdent(ORIGIN_COLUMN)}` : 'NULL::text';
+  const originName = originColumn(staged);
+  const origin = originName ? `s.${quoteIdent(originName)}` : 'NULL::text';
   const values = `'(' || concat_ws(', ', ${staged.columns.map((c) => literal('s', c)).join(', ') || "''"}) || ')'`;
   const sql = `SELECT ${origin}, ${values} FROM ${stagedTable(staged)} AS s JOIN ${plan.table} AS p ON ${keyJoin(plan.key, 'p', 's')}
-               WHERE p.${quoteIdent(CLASS_COLUMN)} = 'missing' ORDER BY ${origin} COLLATE "C", ${order}`;
+               WHERE p.${plan.classColumn} = 'missing' ORDER BY ${origin} COLLATE "C", ${order}`;
   const head = (table: string) =>
     `INSERT INTO ${table} (${columnList(staged.columns)}) ${overriding(target, staged.columns)} VALUES\n`;
   let current: string | null | undefined;
@@ -85,7 +86,7 @@ async function writeUpdates(
     .join(` || ', ' || `);
   const sql = `SELECT ${quoteLiteral(`UPDATE ${qualified(staged.target.ref)} SET `)} || ${assignments} || ' WHERE ' || ${keyPredicate(plan.key, 's')} || ';'
                FROM ${stagedTable(staged)} AS s JOIN ${plan.table} AS p ON ${keyJoin(plan.key, 'p', 's')}
-               WHERE p.${quoteIdent(CLASS_COLUMN)} = 'changed' ORDER BY ${order}`;
+               WHERE p.${plan.classColumn} = 'changed' ORDER BY ${order}`;
   for await (const [line] of cursorRows(session, sql)) await options.write(`${line}\n`);
 }
 
@@ -97,7 +98,7 @@ async function writeDeletes(
   options: ScriptOptions,
 ) {
   const sql = `SELECT ${quoteLiteral(`DELETE FROM ${qualified(target.ref)} WHERE `)} || ${keyPredicate(plan.key, 's')} || ';'
-               FROM ${plan.table} AS s WHERE s.${quoteIdent(CLASS_COLUMN)} = 'extra' ORDER BY ${order}`;
+               FROM ${plan.table} AS s WHERE s.${plan.classColumn} = 'extra' ORDER BY ${order}`;
   for await (const [line] of cursorRows(session, sql)) await options.write(`${line}\n`);
 }
 
@@ -121,7 +122,6 @@ export async function writeScript(session: PgSession, staged: Staged, options: S
         Object.entries(PINNED_SETTINGS)
           .map(([k, v]) => `SET LOCAL ${k} = ${quoteLiteral(v)};\n`)
           .join('') +
-        `SET LOCAL standard_conforming_strings = on;\n` +
         `LOCK TABLE ${qualified(target.ref)} IN SHARE ROW EXCLUSIVE MODE;\n`,
     );
     await writeInserts(session, staged, plan, order, options);

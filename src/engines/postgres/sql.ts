@@ -58,3 +58,10 @@ export function keyText(key: string[], alias: string): string {
   if (key.length === 1) return `(${alias}.${quoteIdent(key[0]!)})::text`;
   return `'(' || concat_ws(',', ${key.map((k) => `coalesce((${alias}.${quoteIdent(k)})::text, 'NULL')`).join(', ')}) || ')'`;
 }
+
+/** `base`, or `base_`, `base__`… : a column name none of `taken` uses (tables may name a column anything). */
+export function freeName(base: string, taken: string[]): string {
+  let name = base;
+  while (taken.includes(name)) name += '_';
+  return name;
+}

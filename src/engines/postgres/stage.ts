@@ -6,13 +6,18 @@ import type { TableSchema } from '../../core/table.js';
 import type { RowStream, Staged, StageOptions } from '../engine.js';
 import type { PgSession } from './connect.js';
 import { mapError } from './errors.js';
-import { columnList, qualified, quoteIdent } from './sql.js';
-
-/** The staged table's extra column naming each row's origin (physical child table). */
-export const ORIGIN_COLUMN = 'rowback_origin';
+import { columnList, freeName, qualified, quoteIdent } from './sql.js';
 
 /** Where each Staged lives on the server; the core only sees the Staged interface. */
 const stagedTables = new WeakMap<Staged, string>();
+
+/** The staged table's extra column naming each row's origin (physical child table), when it has one. */
+const originColumns = new WeakMap<Staged, string>();
+
+/** The (unquoted) origin column of a staged table: `rowback_origin`, unless a staged column has that name. */
+export function originColumn(staged: Staged): string | undefined {
+  return staged.origin ? originColumns.get(staged) : undefined;
+}
 
 /** The quoted name of a staged table, e.g. `pg_temp."rowback_stage_3"`. */
 export function stagedTable(staged: Staged): string {
@@ -61,6 +66,7 @@ export async function stageRows(
 ): Promise<Staged> {
   checkColumns(target, options.columns);
   const table = tempName(session, 'stage');
+  const origin = freeName('rowback_origin', options.columns);
   const what = `staging rows of ${target.ref.schema}.${target.ref.name}`;
   const { client } = session;
   let count = 0;
@@ -68,9 +74,8 @@ export async function stageRows(
     await client.query(
       `CREATE TEMP TABLE ${table.slice('pg_temp.'.length)} AS SELECT ${columnList(options.columns)} FROM ${qualified(target.ref)} WITH NO DATA`,
     );
-    const copied = [...options.columns, ...(options.origin ? [ORIGIN_COLUMN] : [])];
-    if (options.origin)
-      await client.query(`ALTER TABLE ${table} ADD COLUMN ${quoteIdent(ORIGIN_COLUMN)} text`);
+    const copied = [...options.columns, ...(options.origin ? [origin] : [])];
+    if (options.origin) await client.query(`ALTER TABLE ${table} ADD COLUMN ${quoteIdent(origin)} text`);
     const sink = client.query(copyFrom(`COPY ${table} (${columnList(copied)}) FROM STDIN`));
     const counted = options.onProgress ? countingRows(rows, options.onProgress) : rows;
     await pipeline(counted, sink);
@@ -87,6 +92,7 @@ export async function stageRows(
     rows: count,
   };
   stagedTables.set(staged, table);
+  originColumns.set(staged, origin);
   return staged;
 }
 

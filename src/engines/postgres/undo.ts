@@ -6,7 +6,7 @@ import type { PgSession } from './connect.js';
 import { mapError } from './errors.js';
 import { avoidNestedLoops, requireKey } from './plan.js';
 import { keyJoin, keyText, qualified, textEquals } from './sql.js';
-import { dropStagedTable, ORIGIN_COLUMN, stagedTable, stageRows } from './stage.js';
+import { dropStagedTable, originColumn, stagedTable, stageRows } from './stage.js';
 import { checkCancelled, lockTarget, rollback } from './transaction.js';
 import { countDifferent, countPresent } from './verify.js';
 import { insertRows, updateRows } from './writes.js';
@@ -68,6 +68,7 @@ async function revert(
   key: string[],
   bundle: UndoBundle,
   sets: ReturnType<typeof imageSets>,
+  origin: string | undefined,
   step: { doing: string },
 ): Promise<AppliedCounts> {
   const name = `${target.ref.schema}.${target.ref.name}`;
@@ -79,7 +80,6 @@ async function revert(
   step.doing = `putting back the rows the restore updated in ${name}`;
   const updated = await updateRows(client, target, key, bundle.columns, sets.updated);
   step.doing = `inserting again the rows the restore deleted from ${name}`;
-  const origin = bundle.origin ? ORIGIN_COLUMN : undefined;
   const inserted = await insertRows(client, target, bundle.columns, sets.deleted, origin);
   return { inserted, updated, deleted: removed.rowCount ?? 0 };
 }
@@ -112,7 +112,7 @@ export async function undoRestore(
     const conflicts = await findConflicts(session, target, key, columns, before, after);
     if (conflicts.rows > 0) throw conflictError(name, conflicts);
     const sets = imageSets(key, before, after);
-    const applied = await revert(session, target, key, bundle, sets, step);
+    const applied = await revert(session, target, key, bundle, sets, originColumn(staged[0]!), step);
     step.doing = `verifying ${name}`;
     const mismatched =
       (await countDifferent(client, target, key, columns, sets.all)) +
@@ -130,7 +130,7 @@ export async function undoRestore(
     return { applied, verification };
   } catch (error) {
     await rollback(session);
-    throw mapError(error, step.doing, { interrupted: session.cancelled });
+    throw mapError(error, step.doing, { interrupted: session.cancelled, rolledBack: true });
   } finally {
     for (const s of staged) await dropStagedTable(session, s).catch(() => {});
   }

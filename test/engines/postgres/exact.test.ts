@@ -8,8 +8,8 @@ import type { Policy } from '../../../src/core/plan.js';
 import { type TableRef, writableColumns } from '../../../src/core/table.js';
 import type { Connection } from '../../../src/engines/engine.js';
 import { postgresEngine } from '../../../src/engines/postgres/index.js';
-import { findPostgresBinaries } from '../../../src/servers/postgres-binaries.js';
 import { findExecutable } from '../../../src/servers/os-user.js';
+import { findPostgresBinaries } from '../../../src/servers/postgres-binaries.js';
 import { tempDir } from '../../harness/index.js';
 import { memoryUndo, type ScratchDb, scratchDb, sqlClient, tableText } from './support.js';
 
@@ -91,6 +91,60 @@ describe('postgres restores exactly what the source holds', () => {
     }
   });
 
+  it('restores tables whose columns carry the names of its own work columns: rowback_class, rowback_origin', async () => {
+    const ddl = `
+      CREATE TABLE t (rowback_class int PRIMARY KEY, v text);
+      INSERT INTO t SELECT g, 'v' || g FROM generate_series(1, 5) g;
+      CREATE TABLE parent (id int PRIMARY KEY, rowback_origin text);
+      CREATE TABLE child () INHERITS (parent);
+      INSERT INTO child VALUES (1, 'a'), (2, 'b'); INSERT INTO parent VALUES (3, 'c');`;
+    const { source, target } = await pair(
+      ddl,
+      `DELETE FROM t WHERE rowback_class < 3; INSERT INTO t VALUES (9, 'since');
+       DELETE FROM parent WHERE id IN (1, 3); UPDATE parent SET rowback_origin = 'x' WHERE id = 2;`,
+    );
+    const src = await connect(source.url);
+    const dst = await connect(target.url);
+    const t = await stage(src, dst, { name: 't' });
+    expect(await dst.plan(t)).toEqual({ missing: 2, changed: 0, extra: 1, same: 3 });
+    await dst.apply(t, { policy: EXACT, undo: memoryUndo() });
+    const allT = 'SELECT * FROM t ORDER BY 1';
+    expect(await tableText(target.client, allT)).toBe(await tableText(source.client, allT));
+
+    const schema = await dst.describe({ name: 'parent' });
+    const columns = writableColumns(schema).map((c) => c.name);
+    const rows = src.read(await src.describe({ name: 'parent' }), { columns, origin: true });
+    const parent = await dst.stage(schema, rows, { columns, origin: true });
+    const undo = memoryUndo();
+    const before = await tableText(target.client, 'SELECT tableoid::regclass, * FROM parent ORDER BY id');
+    await dst.apply(parent, { policy: EXACT, undo });
+    const all = 'SELECT tableoid::regclass, * FROM parent ORDER BY id';
+    expect(await tableText(target.client, all)).toBe(await tableText(source.client, all));
+    await dst.undo(schema, undo.bundle(), {});
+    expect(await tableText(target.client, all)).toBe(before);
+  });
+
+  it('reads the same values whatever array_nulls, xmloption and quote_all_identifiers the target database says', async () => {
+    const ddl = `
+      CREATE TYPE mood AS ENUM ('sad', 'ok');
+      CREATE TABLE t (id int PRIMARY KEY, a text[], m mood[], x xml);
+      INSERT INTO t VALUES (1, '{NULL,"NULL",x}', '{sad,NULL}', 'text <b>fragment</b> more'), (2, NULL, '{}', '<doc/>');`;
+    const { source, target } = await pair(ddl, `DELETE FROM t`);
+    const database = target.url.split('/').pop();
+    await target.client.query(
+      `ALTER DATABASE ${database} SET array_nulls = off; ALTER DATABASE ${database} SET xmloption = document;
+       ALTER DATABASE ${database} SET quote_all_identifiers = on`,
+    );
+    const src = await connect(source.url);
+    const dst = await connect(target.url);
+    expect((await src.describe({ name: 't' })).columns).toEqual((await dst.describe({ name: 't' })).columns);
+    await target.client.query(`INSERT INTO t (id) VALUES (1)`);
+    const staged = await stage(src, dst, { name: 't' });
+    await dst.apply(staged, { policy: EXACT, undo: memoryUndo() });
+    const all = 'SELECT id, a, a[1] IS NULL, m, x FROM t ORDER BY id';
+    expect(await tableText(target.client, all)).toBe(await tableText(source.client, all));
+  });
+
   it('reads through a role with statement_timeout, standard_conforming_strings off and another search_path', async () => {
     const ddl = `
       CREATE TYPE mood AS ENUM ('sad', 'ok');
@@ -122,6 +176,39 @@ describe('postgres restores exactly what the source holds', () => {
       for (const c of opened) await c.close();
       opened = [];
       await source.client.query(`DROP OWNED BY ${role}; DROP ROLE ${role}`);
+    }
+  });
+
+  it('refuses a role that row-level security would show only some rows, and says what TEMP it lacks', async () => {
+    const ddl = `CREATE TABLE t (id int PRIMARY KEY, v text); INSERT INTO t SELECT g, 'v' FROM generate_series(1, 6) g;`;
+    const { source, target } = await pair(ddl, `DELETE FROM t WHERE id IN (2, 5)`);
+    const role = `rowback_rls_${target.url.split('/').pop()}`;
+    const database = target.url.split('/').pop();
+    await target.client.query(
+      `CREATE ROLE ${role} LOGIN; GRANT SELECT, INSERT, UPDATE, DELETE ON t TO ${role};
+       ALTER TABLE t ENABLE ROW LEVEL SECURITY; CREATE POLICY low ON t USING (id <= 3);`,
+    );
+    try {
+      const url = new URL(target.url);
+      url.username = role;
+      url.password = '';
+      const src = await connect(source.url);
+      const dst = await connect(url.toString());
+      const hidden = await failure(stage(src, dst, { name: 't' }).then((s) => dst.plan(s)));
+      expect(hidden.code).toBe('privilege');
+      expect(hidden.message).toContain('row-level security policy for table "t"');
+      expect(hidden.hint).toContain('BYPASSRLS');
+      await target.client.query(
+        `ALTER TABLE t DISABLE ROW LEVEL SECURITY; REVOKE TEMP ON DATABASE ${database} FROM PUBLIC`,
+      );
+      const noTemp = await failure(stage(src, await connect(url.toString()), { name: 't' }));
+      expect(noTemp.code).toBe('privilege');
+      expect(noTemp.hint).toContain('GRANT TEMPORARY ON DATABASE');
+      expect(await tableText(target.client, 'SELECT id FROM t ORDER BY id')).toBe('1\n3\n4\n6\n');
+    } finally {
+      for (const c of opened) await c.close();
+      opened = [];
+      await target.client.query(`DROP OWNED BY ${role}; DROP ROLE ${role}`);
     }
   });
 
