@@ -171,8 +171,8 @@ describe.each(ENGINES)('foreign keys and triggers on %s', (engine: EngineName) =
         const before = await s.dump('target', 'parents', ['id']);
         const args = ['restore', 'parents', '--from', s.sourceUrl, '--to', s.targetUrl, '--extra', 'delete'];
         const result = await cli([...args, '--yes', '--json', '--state-dir', await tempDir()]);
-        // the user's data, not a bug: refused up front (unsupported, 4) or by the server (missing-parent, 7)
-        expect([4, 7], describeRun(result)).toContain(result.code);
+        // the user's data, not a bug: refused up front (unsupported, 4) by every engine
+        expect(result.code, describeRun(result)).toBe(4);
         expect(result.stdout + result.stderr).toMatch(/children/);
         expect(await s.dump('target', 'parents', ['id'])).toEqual(before);
         expect(await s.dump('target', 'children', ['id'])).toEqual([

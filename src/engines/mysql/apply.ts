@@ -4,7 +4,8 @@ import { columnNames, type TableSchema, writableColumns } from '../../core/table
 import type { ApplyOptions, ApplyResult } from '../engine.js';
 import type { Session } from './connect.js';
 import { errorCode } from './errors.js';
-import { findMissingParents } from './parents.js';
+import { releaseTableLock, takeTableLock } from './lock.js';
+import { checkReferencedExtra, deleteExtraRows, findMissingParents } from './parents.js';
 import { buildPlan, CLASS, planCounts, stagedKey } from './plan.js';
 import { encodeRows } from './read.js';
 import { columnList, keyMatch, quoteIdent, quoteTable } from './sql.js';
@@ -39,13 +40,15 @@ export function checkApplicable(target: TableSchema, options: { disableTriggers?
  * insert, update or delete until COMMIT, while plain readers go on reading. LOCK TABLES would block readers
  * too, and START TRANSACTION releases table locks (LOCK TABLES needs autocommit off instead). The locking read
  * is the transaction's first statement, so everything read after it is the latest committed state: a row
- * another session wrote before the lock is what the re-plan sees.
+ * another session wrote before the lock is what the re-plan sees. Another rowback run on the same table is
+ * waited for first (see takeTableLock): gap locks alone would let two of them deadlock on an empty table.
  */
 export async function beginLocked(
   session: Session,
   target: TableSchema,
   skipForeignKeyChecks?: boolean,
 ): Promise<void> {
+  await takeTableLock(session, target.ref);
   if (skipForeignKeyChecks) await session.exec('SET SESSION FOREIGN_KEY_CHECKS = 0');
   await session.exec('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ');
   await session.exec('START TRANSACTION');
@@ -53,7 +56,7 @@ export async function beginLocked(
   await session.run(`SELECT COUNT(*) FROM ${quoteTable(target.ref)}${index} FOR UPDATE`);
 }
 
-/** COMMIT or ROLLBACK, then restores the session's foreign key checks. */
+/** COMMIT or ROLLBACK, then restores the session's foreign key checks and releases the table lock. */
 export async function endTransaction(
   session: Session,
   commit: boolean,
@@ -63,6 +66,7 @@ export async function endTransaction(
     await session.exec(commit ? 'COMMIT' : 'ROLLBACK');
   } finally {
     if (skipForeignKeyChecks) await session.exec('SET SESSION FOREIGN_KEY_CHECKS = 1').catch(() => {});
+    await releaseTableLock(session);
   }
 }
 
@@ -92,6 +96,7 @@ export async function applyPlan(
     const plan = await buildPlan(session, staged, options.where);
     const counts = await planCounts(session, plan);
     const warnings = planDrift(options.expected, counts);
+    await checkReferencedExtra(session, staged, options.policy);
     if (!options.skipForeignKeyChecks) await refuseMissingParents(session, staged, options);
     const all = columnNames({ ...target, columns: writableColumns(target) });
     const p = quoteIdent(plan);
@@ -125,11 +130,7 @@ export async function applyPlan(
       options.onProgress?.('update', applied.updated);
     }
     if (options.policy.extra === 'delete' && counts.extra > 0) {
-      applied.deleted = (
-        await session.exec(
-          `DELETE t FROM ${t} t JOIN ${p} p ON ${keyMatch(key, 't', 'p')} WHERE p.rowback_class = '${CLASS.extra}'`,
-        )
-      ).affectedRows;
+      applied.deleted = await deleteExtraRows(session, staged, plan, options.skipForeignKeyChecks);
       options.onProgress?.('delete', applied.deleted);
     }
     const written = [CLASS.missing, ...(options.policy.changed === 'take-source' ? [CLASS.changed] : [])];

@@ -23,6 +23,8 @@ export interface Outcome {
 export class Session {
   /** Set by `cancel`: every later statement fails, so the caller rolls back. */
   cancelled = false;
+  /** The rowback table lock (GET_LOCK name) this session holds until its transaction ends. */
+  heldLock: string | undefined;
 
   constructor(
     readonly raw: mysql.Connection,

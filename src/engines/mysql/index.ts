@@ -20,7 +20,7 @@ import { applyPlan } from './apply.js';
 import { killQuery, openSession, type Session } from './connect.js';
 import { describeTable, listTables } from './describe.js';
 import { applyDirect, type DirectOptions } from './direct.js';
-import { findMissingParents } from './parents.js';
+import { checkReferencedExtra, findMissingParents } from './parents.js';
 import { buildPlan, classify } from './plan.js';
 import { checkWhere, countRows, readTable } from './read.js';
 import { sampleRows } from './samples.js';
@@ -110,6 +110,7 @@ class MysqlConnection implements Connection {
     const own = asMysqlStaged(staged);
     return this.guard('checking parent rows', async () => {
       await this.ensurePlan(own, this.planWhere.get(staged));
+      await checkReferencedExtra(this.session, own, policy);
       return findMissingParents(this.session, own, policy);
     });
   }

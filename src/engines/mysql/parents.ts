@@ -1,8 +1,9 @@
+import { RowbackError } from '../../core/errors.js';
 import type { MissingParent, Policy } from '../../core/plan.js';
 import type { ForeignKey } from '../../core/table.js';
 import type { Session } from './connect.js';
 import { buildPlan, CLASS } from './plan.js';
-import { findColumn, isBinaryType, quoteIdent, quoteTable, tempName } from './sql.js';
+import { columnList, findColumn, isBinaryType, keyMatch, quoteIdent, quoteTable, tempName } from './sql.js';
 import { type MysqlStaged, ROW_ID } from './stage.js';
 
 /** Staged rows the policy would write (as a WHERE over the plan alias `p`). */
@@ -84,4 +85,118 @@ async function selfReferenceCopy(
      FROM ${plan} p JOIN ${quoteIdent(staged.table)} s ON s.${quoteIdent(ROW_ID)} = p.${quoteIdent(ROW_ID)} WHERE ${writtenClasses(policy)}`,
   );
   return name;
+}
+
+/**
+ * Refuses a plan that deletes extra rows other tables still reference: ON DELETE CASCADE / SET NULL would
+ * change rows of those tables that no undo file records, and RESTRICT / NO ACTION would fail the delete
+ * anyway (with foreign key checks off, it would leave orphans). Throws RowbackError('unsupported') naming
+ * the child table and key, as the PostgreSQL engine does.
+ */
+export async function checkReferencedExtra(
+  session: Session,
+  staged: MysqlStaged,
+  policy: Policy,
+): Promise<void> {
+  if (policy.extra !== 'delete' || staged.target.referencedBy.length === 0) return;
+  const plan = staged.plan ?? (await buildPlan(session, staged));
+  const target = staged.target;
+  const key = target.key!.columns;
+  // The extra keys, copied: MySQL cannot open one temporary table twice in a query.
+  const extra = tempName('extra');
+  await session.exec(
+    `CREATE TEMPORARY TABLE ${quoteIdent(extra)} AS SELECT ${columnList(key, 'p')} FROM ${quoteIdent(plan)} p
+     WHERE p.rowback_class = '${CLASS.extra}'`,
+  );
+  try {
+    for (const fk of target.referencedBy) {
+      const child = { schema: fk.table.schema ?? target.ref.schema, name: fk.table.name };
+      const self = child.schema === target.ref.schema && child.name === target.ref.name;
+      const refers = fk.columns
+        .map((c, i) => `t.${quoteIdent(fk.referencedColumns[i]!)} = x.${quoteIdent(c)}`)
+        .join(' AND ');
+      const rows = Number(
+        await session.scalar(
+          `SELECT COUNT(*) FROM ${quoteTable(child)} x WHERE EXISTS (SELECT 1 FROM ${quoteTable(target.ref)} t
+             JOIN ${quoteIdent(plan)} p ON ${keyMatch(key, 't', 'p')} WHERE p.rowback_class = '${CLASS.extra}' AND ${refers})
+           ${self ? `AND NOT EXISTS (SELECT 1 FROM ${quoteIdent(extra)} e WHERE ${keyMatch(key, 'e', 'x')})` : ''}`,
+        ),
+      );
+      if (rows === 0) continue;
+      const action =
+        (await session.scalar(
+          `SELECT DELETE_RULE FROM information_schema.REFERENTIAL_CONSTRAINTS
+           WHERE CONSTRAINT_SCHEMA = ? AND TABLE_NAME = ? AND CONSTRAINT_NAME = ?`,
+          [child.schema, child.name, fk.name],
+        )) ?? 'NO ACTION';
+      throw referencedError(target, `${child.schema}.${child.name}`, fk, rows, action);
+    }
+  } finally {
+    await session.exec(`DROP TEMPORARY TABLE IF EXISTS ${quoteIdent(extra)}`).catch(() => {});
+  }
+}
+
+function referencedError(
+  target: MysqlStaged['target'],
+  child: string,
+  fk: ForeignKey,
+  rows: number,
+  action: string,
+): RowbackError {
+  const effect =
+    action === 'CASCADE'
+      ? 'would be deleted with them'
+      : action === 'SET NULL' || action === 'SET DEFAULT'
+        ? `would have ${fk.columns.join(', ')} ${action === 'SET NULL' ? 'set to NULL' : 'reset to its default'}`
+        : 'would make the delete fail';
+  return new RowbackError(
+    'unsupported',
+    `Extra rows of ${target.ref.schema}.${target.ref.name} to delete are referenced by ${rows} row(s) of ${child} (${fk.name}, ON DELETE ${action}), which ${effect}; rowback does not change other tables. Nothing was written.`,
+    {
+      hint: `Restore ${child} first (its rows written since go with --extra delete), then run this again; or keep the extra rows (--extra keep).`,
+      details: { child, foreignKey: fk.name, rows, onDelete: action },
+    },
+  );
+}
+
+/**
+ * Deletes the plan's extra rows; returns how many. InnoDB checks foreign keys row by row, so deleting a
+ * parent before its child of the same table fails even when both go. checkReferencedExtra has made sure
+ * only extra rows reference extra rows, and the apply's lock keeps new references out, so the checks are
+ * turned off for this statement alone and the table is then searched for a dangling self-reference.
+ */
+export async function deleteExtraRows(
+  session: Session,
+  staged: MysqlStaged,
+  plan: string,
+  skipForeignKeyChecks?: boolean,
+): Promise<number> {
+  const target = staged.target;
+  const t = quoteTable(target.ref);
+  const sql = `DELETE t FROM ${t} t JOIN ${quoteIdent(plan)} p ON ${keyMatch(target.key!.columns, 't', 'p')} WHERE p.rowback_class = '${CLASS.extra}'`;
+  const selfKeys = target.referencedBy.filter(
+    (fk) => (fk.table.schema ?? target.ref.schema) === target.ref.schema && fk.table.name === target.ref.name,
+  );
+  if (skipForeignKeyChecks || selfKeys.length === 0) return (await session.exec(sql)).affectedRows;
+  await session.exec('SET SESSION FOREIGN_KEY_CHECKS = 0');
+  let deleted: number;
+  try {
+    deleted = (await session.exec(sql)).affectedRows;
+  } finally {
+    await session.exec('SET SESSION FOREIGN_KEY_CHECKS = 1');
+  }
+  for (const fk of selfKeys) {
+    const dangling = await session.scalar(
+      `SELECT COUNT(*) FROM ${t} x WHERE ${fk.columns.map((c) => `x.${quoteIdent(c)} IS NOT NULL`).join(' AND ')}
+       AND NOT EXISTS (SELECT 1 FROM ${t} t WHERE ${fk.columns.map((c, i) => `t.${quoteIdent(fk.referencedColumns[i]!)} = x.${quoteIdent(c)}`).join(' AND ')})`,
+    );
+    if (dangling !== '0') {
+      throw new RowbackError(
+        'missing-parent',
+        `Deleting the extra rows of ${target.ref.schema}.${target.ref.name} would leave ${dangling} row(s) referencing a deleted row (${fk.name}); nothing was written.`,
+        { hint: 'Keep the extra rows (--extra keep), or narrow the restore with --where.' },
+      );
+    }
+  }
+  return deleted;
 }

@@ -52,8 +52,8 @@ export async function undoRestore(
     const a = quoteIdent(after);
     const b = quoteIdent(before);
     const cols = bundle.columns;
-    await beginLocked(session, target);
     try {
+      await beginLocked(session, target);
       await refuseConflicts(session, target, key, cols, a, b);
       const applied: AppliedCounts = { inserted: 0, updated: 0, deleted: 0 };
       applied.deleted = (

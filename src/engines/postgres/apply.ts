@@ -19,7 +19,7 @@ import { columnList, keyJoin, qualified, quoteLiteral } from './sql.js';
 import { originColumn, stagedTable } from './stage.js';
 import { checkCancelled, disableTriggers, lockTarget, rollback } from './transaction.js';
 import { countDifferent, countPresent } from './verify.js';
-import { insertRows, updateRows } from './writes.js';
+import { checkFixedColumns, insertRows, updateRows } from './writes.js';
 
 function classList(classes: string[]): string {
   return classes.length ? classes.map(quoteLiteral).join(', ') : 'NULL';
@@ -212,6 +212,7 @@ export async function applyPlan(
     if (missingParents.length > 0) throw missingParentError(name, missingParents);
     step.doing = `checking what references the extra rows of ${name}`;
     await checkReferencedExtra(session, staged, plan, options.policy);
+    await checkFixedColumns(client, staged, plan, options.policy);
     checkCancelled(session);
     const applied = await writePlan(session, staged, plan, options, step);
     step.doing = `moving the sequences of ${name}`;

@@ -30,6 +30,7 @@ import { writeScript } from './script.js';
 import { filter, qualified } from './sql.js';
 import { dropStagedTable, stageRows } from './stage.js';
 import { undoRestore } from './undo.js';
+import { checkFixedColumns } from './writes.js';
 
 /** A PostgreSQL session; each method delegates to the file that does that one job. */
 export class PgConnection implements Connection {
@@ -129,6 +130,7 @@ export class PgConnection implements Connection {
     try {
       const plan = await lastPlan(this.session, staged);
       await checkReferencedExtra(this.session, staged, plan, policy);
+      await checkFixedColumns(this.client, staged, plan, policy);
       return await findMissingParents(this.session, staged, plan, policy);
     } catch (error) {
       throw mapError(

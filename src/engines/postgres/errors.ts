@@ -60,6 +60,12 @@ export function mapError(
       { cause: error, hint: 'Let the other transaction finish, then run this again; nothing was written.' },
     );
   }
+  if (e?.code === '25006') {
+    return new RowbackError('privilege', `Failed while ${doing}: the session is read-only (${text}).`, {
+      cause: error,
+      hint: 'The target is a standby, or the role or database sets default_transaction_read_only. Point --to at the primary, with a role that may write.',
+    });
+  }
   if (e?.code === '23503') {
     return new RowbackError('missing-parent', `A foreign key check failed while ${doing}: ${text}${detail}`, {
       cause: error,
