@@ -182,4 +182,37 @@ describe.each(ENGINES)('interference on %s', (engine) => {
     },
     TIMEOUT * 2,
   );
+
+  test(
+    'a restore interrupted with Ctrl-C mid-apply rolls back, says so and exits 130',
+    async () => {
+      await withScratch(engine, async (s) => {
+        const scenario = ledger(engine, 200_000);
+        await prepareScenario(s, scenario);
+        const before = await dumpTable(s, scenario);
+        const args = ['restore', 'ledger', '--from', s.sourceUrl, '--to', s.targetUrl, '--yes'];
+        const child = spawnCli([...args, '--state-dir', await tempDir()]);
+        let stderr = '';
+        child.stderr?.on('data', (chunk: Buffer) => {
+          stderr += chunk.toString();
+        });
+        const exited = new Promise<{ code: number | null }>((resolve) =>
+          child.once('exit', (code) => resolve({ code })),
+        );
+        let finished = false;
+        void exited.then(() => {
+          finished = true;
+        });
+        while (!finished && !(await applyWriting(s))) await sleep(5);
+        child.kill('SIGINT');
+        const end = await exited;
+        expect(end.code, stderr).toBe(130);
+        expect(stderr).toContain('Interrupted');
+        // rowback waits for the rollback before exiting: no session of it is left holding anything
+        expect(await transactionOpen(s)).toBe(false);
+        expect(await dumpTable(s, scenario)).toEqual(before);
+      });
+    },
+    TIMEOUT * 2,
+  );
 });

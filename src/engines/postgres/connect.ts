@@ -39,6 +39,9 @@ const SESSION_SAFETY: Record<string, string> = {
   idle_in_transaction_session_timeout: '0',
   transaction_timeout: '0',
   row_security: 'off',
+  // PostgreSQL 14+: a rowback killed mid-statement (kill -9, lost network) releases the table lock within
+  // a second, instead of when the statement would have ended.
+  client_connection_check_interval: '1s',
 };
 
 /** Every value comes back as the server's own text: no JS numbers, Dates or Buffers. */
