@@ -1,6 +1,7 @@
 import { appendFile, mkdir } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
+import type { RowbackError } from './errors.js';
 import { redactSecrets } from './redact.js';
 
 /** One line of `.rowback/audit.jsonl`: who did what to which table, with what outcome. Never a secret. */
@@ -34,4 +35,29 @@ export function defaultOperator(): string {
 export async function appendAudit(stateDir: string, record: AuditRecord): Promise<void> {
   await mkdir(stateDir, { recursive: true });
   await appendFile(join(stateDir, 'audit.jsonl'), `${redactSecrets(JSON.stringify(record))}\n`, 'utf8');
+}
+
+/**
+ * Appends the record of a finished run, whatever its end: the outcome it reached, or `declined` /
+ * `failed` with the error. A record that cannot be written is reported as a process warning rather than
+ * turning a finished restore into a failure.
+ */
+export async function recordRun(
+  stateDir: string,
+  record: Omit<AuditRecord, 'time' | 'outcome' | 'error' | 'durationMs'>,
+  started: number,
+  outcome: string | undefined,
+  failure: RowbackError | undefined,
+): Promise<void> {
+  try {
+    await appendAudit(stateDir, {
+      ...record,
+      time: new Date().toISOString(),
+      outcome: outcome ?? (failure?.code === 'declined' ? 'declined' : 'failed'),
+      ...(failure ? { error: { code: failure.code, message: failure.message } } : {}),
+      durationMs: Date.now() - started,
+    });
+  } catch (error) {
+    process.emitWarning(`rowback could not append to ${stateDir}/audit.jsonl: ${(error as Error).message}`);
+  }
 }

@@ -1,10 +1,10 @@
-import { appendAudit, defaultOperator } from './audit.js';
-import { cancelOnAbort, throwIfAborted } from './connect.js';
-import { isRowbackError, wrapError } from './errors.js';
+import { defaultOperator, recordRun } from './audit.js';
+import { throwIfAborted } from './connect.js';
+import { type RowbackError, wrapError } from './errors.js';
 import { newId } from './ids.js';
 import type { DiffOptions, DiffReport } from './options.js';
-import { DEFAULT_POLICY, intendedWrites } from './plan.js';
-import { classify, prepare, stageSource } from './prepare.js';
+import { DEFAULT_POLICY } from './plan.js';
+import { classify, previewOf, stageSource, withPrepared } from './prepare.js';
 import { redactUrl } from './redact.js';
 
 /**
@@ -15,72 +15,38 @@ import { redactUrl } from './redact.js';
 export async function diff(options: DiffOptions): Promise<DiffReport> {
   const started = Date.now();
   const id = newId('d');
-  const stateDir = options.stateDir ?? '.rowback';
   const progress = options.onProgress ?? (() => {});
   let report: DiffReport | undefined;
+  let failure: RowbackError | undefined;
   try {
-    throwIfAborted(options.signal);
-    const p = await prepare(options);
-    const stopCancel = cancelOnAbort(options.signal, [p.sessions.target, p.sessions.source]);
-    try {
+    report = await withPrepared(options, async (p) => {
       const staged = await stageSource(p, progress);
       throwIfAborted(options.signal);
       progress({ step: 'plan', message: 'classifying rows' });
       const c = await classify(p.sessions.target, staged, p.where, DEFAULT_POLICY, options.samples ?? 5);
       await p.sessions.target.dropStaged(staged);
-      report = {
+      return { ...previewOf(p, id, DEFAULT_POLICY, c.plan, c), command: 'diff' as const };
+    });
+    return report;
+  } catch (error) {
+    failure = wrapError(error, `diff of ${options.table}`);
+    throw failure;
+  } finally {
+    await recordRun(
+      options.stateDir ?? '.rowback',
+      {
         command: 'diff',
         id,
-        table: p.tableLabel,
-        source: p.sourceLabel,
-        target: p.targetLabel,
-        key: p.key,
-        columns: p.columns,
-        policy: DEFAULT_POLICY,
-        plan: c.plan,
-        intended: intendedWrites(c.plan, DEFAULT_POLICY),
-        samples: c.samples,
-        missingParents: c.missingParents,
-        warnings: p.warnings,
-      };
-      return report;
-    } catch (error) {
-      throwIfAborted(options.signal);
-      throw error;
-    } finally {
-      stopCancel();
-      await p.sessions.close();
-    }
-  } catch (error) {
-    const e = wrapError(error, `diff of ${options.table}`);
-    await audit(stateDir, id, options, started, 'failed', undefined, isRowbackError(e) ? e : undefined);
-    throw e;
-  } finally {
-    if (report) await audit(stateDir, id, options, started, 'compared', report);
+        operator: options.operator ?? defaultOperator(),
+        table: options.table,
+        target: redactUrl(options.to),
+        source: redactUrl(options.from),
+        ...(options.where === undefined ? {} : { where: options.where }),
+        ...(report ? { plan: report.plan } : {}),
+      },
+      started,
+      report ? 'compared' : undefined,
+      failure,
+    );
   }
-}
-
-async function audit(
-  stateDir: string,
-  id: string,
-  options: DiffOptions,
-  started: number,
-  outcome: string,
-  report?: DiffReport,
-  error?: { code: string; message: string },
-): Promise<void> {
-  await appendAudit(stateDir, {
-    time: new Date().toISOString(),
-    command: 'diff',
-    id,
-    operator: options.operator ?? defaultOperator(),
-    table: options.table,
-    target: redactUrl(options.to),
-    source: redactUrl(options.from),
-    ...(options.where === undefined ? {} : { where: options.where }),
-    ...(report ? { plan: report.plan } : {}),
-    outcome,
-    ...(error ? { error: { code: error.code, message: error.message } } : {}),
-    durationMs: Date.now() - started,
-  }).catch(() => {});
 }

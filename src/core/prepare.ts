@@ -1,8 +1,15 @@
 import type { Connection, ReadOptions, Staged } from '../engines/engine.js';
 import { matchColumns } from './columns.js';
-import { openSessions, type Sessions } from './connect.js';
-import type { CommonOptions, ProgressEvent } from './options.js';
-import type { MissingParent, PlanCounts, Policy, RowClass, SampleRow } from './plan.js';
+import { cancelOnAbort, openSessions, type Sessions, throwIfAborted } from './connect.js';
+import type { CommonOptions, Preview, ProgressEvent } from './options.js';
+import {
+  intendedWrites,
+  type MissingParent,
+  type PlanCounts,
+  type Policy,
+  type RowClass,
+  type SampleRow,
+} from './plan.js';
 import { describeTable, requireKey } from './resolve.js';
 import { formatTable, parseTableRef, type TableSchema } from './table.js';
 import { checkWhereShape } from './where.js';
@@ -101,4 +108,47 @@ export async function classify(
   }
   const missingParents = await target.missingParents(staged, policy);
   return { plan, samples, missingParents };
+}
+
+/**
+ * Connects and describes both sides, runs `fn`, and closes both sessions whatever happens. An abort
+ * cancels the running statements (the open transaction rolls back) and surfaces as 'interrupted'.
+ */
+export async function withPrepared<T>(options: CommonOptions, fn: (p: Prepared) => Promise<T>): Promise<T> {
+  throwIfAborted(options.signal);
+  const p = await prepare(options);
+  const stopCancel = cancelOnAbort(options.signal, [p.sessions.target, p.sessions.source]);
+  try {
+    return await fn(p);
+  } catch (error) {
+    throwIfAborted(options.signal);
+    throw error;
+  } finally {
+    stopCancel();
+    await p.sessions.close();
+  }
+}
+
+/** What the user sees before anything is written. */
+export function previewOf(
+  p: Prepared,
+  id: string,
+  policy: Policy,
+  plan: PlanCounts,
+  found: { samples?: SampleRow[]; missingParents?: MissingParent[] } = {},
+): Preview {
+  return {
+    id,
+    table: p.tableLabel,
+    source: p.sourceLabel,
+    target: p.targetLabel,
+    key: p.key,
+    columns: p.columns,
+    policy,
+    plan,
+    intended: intendedWrites(plan, policy),
+    samples: found.samples ?? [],
+    missingParents: found.missingParents ?? [],
+    warnings: [...p.warnings],
+  };
 }

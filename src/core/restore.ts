@@ -1,14 +1,15 @@
-import type { ApplyResult, UndoSink } from '../engines/engine.js';
-import { appendAudit, defaultOperator } from './audit.js';
-import { cancelOnAbort, throwIfAborted } from './connect.js';
-import { isRowbackError, RowbackError, wrapError } from './errors.js';
+import type { ApplyResult } from '../engines/engine.js';
+import { defaultOperator, recordRun } from './audit.js';
+import { throwIfAborted } from './connect.js';
+import { directPathFits, restoreDirect } from './direct.js';
+import { RowbackError, wrapError } from './errors.js';
 import { newId } from './ids.js';
 import type { Preview, RestoreOptions, RestoreReport } from './options.js';
-import { type AppliedCounts, intendedWrites, type Policy } from './plan.js';
-import { classify, type Prepared, prepare, readOptions, stageSource } from './prepare.js';
+import type { AppliedCounts, Policy } from './plan.js';
+import { classify, type Prepared, previewOf, stageSource, withPrepared } from './prepare.js';
 import { redactUrl } from './redact.js';
 import { writeScriptFile } from './script-file.js';
-import { discardingUndo, UndoFileWriter } from './undo-file.js';
+import { discardingUndo, openUndoFile } from './undo-file.js';
 
 const NOTHING: AppliedCounts = { inserted: 0, updated: 0, deleted: 0 };
 
@@ -24,44 +25,52 @@ export async function restore(options: RestoreOptions): Promise<RestoreReport> {
   let report: RestoreReport | undefined;
   let failure: RowbackError | undefined;
   try {
-    throwIfAborted(options.signal);
-    const p = await prepare(options);
-    const stopCancel = cancelOnAbort(options.signal, [p.sessions.target, p.sessions.source]);
-    try {
-      report = await run(p, options, id, stateDir, policy, started);
-      return report;
-    } catch (error) {
-      throwIfAborted(options.signal);
-      throw error;
-    } finally {
-      stopCancel();
-      await p.sessions.close();
-    }
+    report = await withPrepared(options, async (p) => {
+      refuseNonTransactional(p, options);
+      if (directPathFits(p, options)) {
+        const direct = await restoreDirect(p, options, id, stateDir, policy, started);
+        if (direct) return direct;
+      }
+      return restoreStaged(p, options, id, stateDir, policy, started);
+    });
+    return report;
   } catch (error) {
     failure = wrapError(error, `restore of ${options.table}`);
     throw failure;
   } finally {
-    await appendAudit(stateDir, {
-      time: new Date().toISOString(),
-      command: 'restore',
-      id,
-      operator: options.operator ?? defaultOperator(),
-      table: options.table,
-      target: redactUrl(options.to),
-      source: redactUrl(options.from),
-      policy,
-      ...(options.where === undefined ? {} : { where: options.where }),
-      ...(report ? { plan: report.plan, applied: report.applied } : {}),
-      outcome: report?.outcome ?? (failure?.code === 'declined' ? 'declined' : 'failed'),
-      ...(failure && isRowbackError(failure)
-        ? { error: { code: failure.code, message: failure.message } }
-        : {}),
-      durationMs: Date.now() - started,
-    }).catch(() => {});
+    await recordRun(
+      stateDir,
+      {
+        command: 'restore',
+        id,
+        operator: options.operator ?? defaultOperator(),
+        table: options.table,
+        target: redactUrl(options.to),
+        source: redactUrl(options.from),
+        policy,
+        ...(options.where === undefined ? {} : { where: options.where }),
+        ...(report ? { plan: report.plan, applied: report.applied } : {}),
+      },
+      started,
+      report?.outcome,
+      failure,
+    );
   }
 }
 
-async function run(
+function refuseNonTransactional(p: Prepared, options: RestoreOptions): void {
+  if (p.target.transactional || options.sqlOut) return;
+  throw new RowbackError(
+    'not-transactional',
+    `Table ${p.tableLabel} uses the ${p.target.storage ?? 'non-transactional'} storage engine, which cannot apply a restore atomically.`,
+    {
+      hint: 'Use `rowback diff` to see the differences or `--sql-out FILE` to get a script; or convert the table to InnoDB.',
+    },
+  );
+}
+
+/** Stage the source on the target, classify, preview, confirm, then apply (or write the script). */
+async function restoreStaged(
   p: Prepared,
   options: RestoreOptions,
   id: string,
@@ -70,76 +79,45 @@ async function run(
   started: number,
 ): Promise<RestoreReport> {
   const progress = options.onProgress ?? (() => {});
-  if (!p.target.transactional && !options.sqlOut) {
-    throw new RowbackError(
-      'not-transactional',
-      `Table ${p.tableLabel} uses the ${p.target.storage ?? 'non-transactional'} storage engine, which cannot apply a restore atomically.`,
-      {
-        hint: 'Use `rowback diff` to see the differences or `--sql-out FILE` to get a script; or convert the table to InnoDB.',
-      },
-    );
-  }
-
-  if (directPathFits(p, options)) {
-    const direct = await tryDirect(p, options, id, stateDir, started);
-    if (direct) return direct;
-  }
-
   const staged = await stageSource(p, progress);
   throwIfAborted(options.signal);
   progress({ step: 'plan', message: 'classifying rows' });
   const c = await classify(p.sessions.target, staged, p.where, policy, options.samples ?? 5);
-  const preview: Preview = {
-    id,
-    table: p.tableLabel,
-    source: p.sourceLabel,
-    target: p.targetLabel,
-    key: p.key,
-    columns: p.columns,
-    policy,
-    plan: c.plan,
-    intended: intendedWrites(c.plan, policy),
-    samples: c.samples,
-    missingParents: c.missingParents,
-    warnings: [...p.warnings],
-  };
-  const base = { ...preview, command: 'restore' as const, sequences: [] };
+  const preview = previewOf(p, id, policy, c.plan, c);
+  const where = p.where === undefined ? {} : { where: p.where };
+  const done = (
+    rest: Partial<RestoreReport> & Pick<RestoreReport, 'outcome' | 'applied'>,
+  ): RestoreReport => ({
+    ...preview,
+    command: 'restore',
+    sequences: [],
+    ...rest,
+    durationMs: Date.now() - started,
+  });
 
   if (options.sqlOut) {
     progress({ step: 'script', message: `writing ${options.sqlOut}` });
     await writeScriptFile(options.sqlOut, (write) =>
-      p.sessions.target.script(staged, {
-        policy,
-        ...(p.where === undefined ? {} : { where: p.where }),
-        write,
-      }),
+      p.sessions.target.script(staged, { policy, ...where, write }),
     );
-    return {
-      ...base,
-      outcome: 'script',
-      applied: NOTHING,
-      sqlOut: options.sqlOut,
-      durationMs: Date.now() - started,
-    };
+    return done({ outcome: 'script', applied: NOTHING, sqlOut: options.sqlOut });
   }
   if (c.missingParents.length && !options.skipForeignKeyChecks) throw missingParentError(p, c.missingParents);
-  const intended = preview.intended;
-  if (intended.inserted + intended.updated + intended.deleted === 0) {
-    return { ...base, outcome: 'nothing-to-do', applied: NOTHING, durationMs: Date.now() - started };
-  }
+  const { inserted, updated, deleted } = preview.intended;
+  if (inserted + updated + deleted === 0) return done({ outcome: 'nothing-to-do', applied: NOTHING });
   if (options.confirm && !(await options.confirm(preview))) {
     throw new RowbackError('declined', 'Restore declined; nothing was written.');
   }
   throwIfAborted(options.signal);
 
-  const undo = options.dryRun ? undefined : await openUndo(p, id, stateDir);
+  const undo = options.dryRun ? undefined : await openUndoFile(stateDir, p, id);
   let result: ApplyResult;
   try {
     result = await p.sessions.target.apply(staged, {
       policy,
       expected: c.plan,
       undo: undo ?? discardingUndo,
-      ...(p.where === undefined ? {} : { where: p.where }),
+      ...where,
       ...(options.disableTriggers ? { disableTriggers: true } : {}),
       ...(options.skipForeignKeyChecks ? { skipForeignKeyChecks: true } : {}),
       ...(options.dryRun ? { dryRun: true } : {}),
@@ -150,8 +128,7 @@ async function run(
     throw error;
   }
   await undo?.finish('committed', result.applied);
-  return {
-    ...base,
+  return done({
     plan: result.plan,
     warnings: [...preview.warnings, ...result.warnings],
     outcome: options.dryRun ? 'dry-run' : 'applied',
@@ -159,102 +136,7 @@ async function run(
     verification: result.verification,
     sequences: result.sequences,
     ...(undo ? { undoFile: undo.dir } : {}),
-    durationMs: Date.now() - started,
-  };
-}
-
-/**
- * The direct path streams the source straight into the target, skipping the staging table. It is only
- * exact when the target has no row at all (nothing to merge with), nothing can reject a row half-way
- * (no foreign keys to check first) and nothing rewrites rows (no triggers, no inheritance routing).
- */
-function directPathFits(p: Prepared, options: RestoreOptions): boolean {
-  return (
-    !options.sqlOut &&
-    !options.dryRun &&
-    !p.origin &&
-    p.target.partitioning !== 'inheritance' &&
-    p.target.foreignKeys.length === 0 &&
-    p.target.rules.length === 0 &&
-    (p.target.triggers.length === 0 || options.disableTriggers === true)
-  );
-}
-
-async function tryDirect(
-  p: Prepared,
-  options: RestoreOptions,
-  id: string,
-  stateDir: string,
-  started: number,
-): Promise<RestoreReport | undefined> {
-  const progress = options.onProgress ?? (() => {});
-  if ((await p.sessions.target.count(p.target)) !== 0) return undefined;
-  const total = await p.sessions.source.count(p.source, p.where);
-  const plan = { missing: total, changed: 0, extra: 0, same: 0 };
-  const policy: Policy = { changed: options.changed ?? 'keep-current', extra: options.extra ?? 'keep' };
-  const preview: Preview = {
-    id,
-    table: p.tableLabel,
-    source: p.sourceLabel,
-    target: p.targetLabel,
-    key: p.key,
-    columns: p.columns,
-    policy,
-    plan,
-    intended: intendedWrites(plan, policy),
-    samples: [],
-    missingParents: [],
-    warnings: [...p.warnings],
-  };
-  if (total === 0) return undefined; // nothing to insert: let the staged path report it
-  if (options.confirm && !(await options.confirm(preview))) {
-    throw new RowbackError('declined', 'Restore declined; nothing was written.');
-  }
-  throwIfAborted(options.signal);
-  const undo = await openUndo(p, id, stateDir);
-  let result: ApplyResult | undefined;
-  try {
-    result = await p.sessions.target.applyDirect(p.target, p.sessions.source.read(p.source, readOptions(p)), {
-      columns: p.columns,
-      undo,
-      ...(options.disableTriggers ? { disableTriggers: true } : {}),
-      onProgress: (n) => progress({ step: 'apply', rows: n, total }),
-    });
-  } catch (error) {
-    await undo.finish('rolled-back');
-    throw error;
-  }
-  if (!result) {
-    await undo.finish('rolled-back');
-    return undefined; // a writer got in first: merge through the staging table instead
-  }
-  await undo.finish('committed', result.applied);
-  return {
-    ...preview,
-    command: 'restore',
-    plan: result.plan,
-    warnings: [...preview.warnings, ...result.warnings],
-    outcome: 'applied',
-    applied: result.applied,
-    verification: result.verification,
-    sequences: result.sequences,
-    undoFile: undo.dir,
-    durationMs: Date.now() - started,
-  };
-}
-
-async function openUndo(p: Prepared, id: string, stateDir: string): Promise<UndoFileWriter & UndoSink> {
-  const writer = new UndoFileWriter(stateDir, {
-    id,
-    engine: p.sessions.target.engine.name,
-    table: p.target.ref,
-    target: p.targetLabel,
-    key: p.key,
-    origin: p.origin,
-    createdAt: new Date().toISOString(),
   });
-  await writer.open();
-  return writer;
 }
 
 function missingParentError(p: Prepared, parents: Preview['missingParents']): RowbackError {

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { RowStream, UndoBundle, UndoSink } from '../engines/engine.js';
 import { RowbackError } from './errors.js';
 import type { AppliedCounts } from './plan.js';
+import type { Prepared } from './prepare.js';
 import { countingRows } from './rows.js';
 import type { TableRef } from './table.js';
 
@@ -183,4 +184,19 @@ export async function markUndone(stateDir: string, meta: UndoMeta): Promise<void
     `${JSON.stringify({ ...meta, status: 'undone' }, null, 2)}\n`,
     'utf8',
   );
+}
+
+/** Opens the undo file of restore `id` on a prepared target, before its apply starts. */
+export async function openUndoFile(stateDir: string, p: Prepared, id: string): Promise<UndoFileWriter> {
+  const writer = new UndoFileWriter(stateDir, {
+    id,
+    engine: p.sessions.target.engine.name,
+    table: p.target.ref,
+    target: p.targetLabel,
+    key: p.key,
+    origin: p.origin,
+    createdAt: new Date().toISOString(),
+  });
+  await writer.open();
+  return writer;
 }

@@ -1,6 +1,6 @@
-import { appendAudit, defaultOperator } from './audit.js';
+import { defaultOperator, recordRun } from './audit.js';
 import { cancelOnAbort, openTarget, throwIfAborted } from './connect.js';
-import { isRowbackError, RowbackError, wrapError } from './errors.js';
+import { RowbackError, wrapError } from './errors.js';
 import { isId, newId } from './ids.js';
 import type { UndoOptions, UndoPreview, UndoReport } from './options.js';
 import { redactUrl } from './redact.js';
@@ -80,20 +80,20 @@ export async function undo(options: UndoOptions): Promise<UndoReport> {
     failure = wrapError(error, `undo of ${options.id}`);
     throw failure;
   } finally {
-    await appendAudit(stateDir, {
-      time: new Date().toISOString(),
-      command: 'undo',
-      id,
-      restoreId: options.id,
-      operator: options.operator ?? defaultOperator(),
-      table: tableLabel,
-      target: redactUrl(options.to),
-      ...(report ? { applied: report.applied } : {}),
-      outcome: report?.outcome ?? (failure?.code === 'declined' ? 'declined' : 'failed'),
-      ...(failure && isRowbackError(failure)
-        ? { error: { code: failure.code, message: failure.message } }
-        : {}),
-      durationMs: Date.now() - started,
-    }).catch(() => {});
+    await recordRun(
+      stateDir,
+      {
+        command: 'undo',
+        id,
+        restoreId: options.id,
+        operator: options.operator ?? defaultOperator(),
+        table: tableLabel,
+        target: redactUrl(options.to),
+        ...(report ? { applied: report.applied } : {}),
+      },
+      started,
+      report?.outcome,
+      failure,
+    );
   }
 }

@@ -112,6 +112,14 @@ export function wrapServerError(error: unknown, doing: string, redactedUrl: stri
       },
     );
   }
+  if (code === 'ER_SIGNAL_EXCEPTION') {
+    // SIGNAL from a trigger (or a routine it calls): the target's own rule refuses the user's data.
+    return new RowbackError('schema-mismatch', `A trigger on the target refused a row ${doing}: ${text}`, {
+      hint: "Check the table's triggers (SHOW TRIGGERS); nothing was written. Restore a subset with --where to leave out the rows it refuses.",
+      cause: error,
+      details: { code },
+    });
+  }
   if (code !== undefined && DATA_CODES.has(code)) {
     return new RowbackError(
       'schema-mismatch',

@@ -1,6 +1,6 @@
 import { RowbackError } from '../../core/errors.js';
 import type { MissingParent, Policy } from '../../core/plan.js';
-import type { ForeignKey } from '../../core/table.js';
+import type { ForeignKey, TableSchema } from '../../core/table.js';
 import type { Staged } from '../engine.js';
 import type { PgSession } from './connect.js';
 import type { PlanTable } from './plan.js';
@@ -85,21 +85,27 @@ const DELETE_ACTIONS: Record<string, string> = {
   d: 'SET DEFAULT',
 };
 
-/** How many rows of the child reference an extra row of the plan (rows themselves deleted excepted). */
-async function countReferencing(session: PgSession, staged: Staged, plan: PlanTable, fk: ForeignKey) {
-  const target = staged.target.ref;
-  const child = { schema: fk.table.schema ?? target.schema, name: fk.table.name };
-  const self = child.schema === target.schema && child.name === target.name;
-  const extra = (alias: string) =>
-    `SELECT 1 FROM ${plan.table} AS p WHERE p.${plan.classColumn} = 'extra' AND ${keyJoin(plan.key, 'p', alias)}`;
+/**
+ * How many rows of the child reference a doomed target row (child rows themselves doomed excepted).
+ * `doomed(alias)` is a condition true for the target rows (of that alias) about to be deleted.
+ */
+async function countReferencing(
+  session: PgSession,
+  target: TableSchema,
+  fk: ForeignKey,
+  doomed: (alias: string) => string,
+) {
+  const ref = target.ref;
+  const child = { schema: fk.table.schema ?? ref.schema, name: fk.table.name };
+  const self = child.schema === ref.schema && child.name === ref.name;
   const found = await session.client.query<{ n: string; action: string | null }>(
     `SELECT (SELECT count(*) FROM ${qualified(child)} AS x
-             WHERE EXISTS (SELECT 1 FROM ${qualified(target)} AS t
-                           WHERE ${pairs('t', fk.referencedColumns, 'x', fk.columns)} AND EXISTS (${extra('t')}))
-               ${self ? `AND NOT EXISTS (${extra('x')})` : ''})::text AS n,
+             WHERE EXISTS (SELECT 1 FROM ${qualified(ref)} AS t
+                           WHERE ${pairs('t', fk.referencedColumns, 'x', fk.columns)} AND ${doomed('t')})
+               ${self ? `AND NOT ${doomed('x')}` : ''})::text AS n,
             (SELECT confdeltype::text FROM pg_constraint
              WHERE conname = $1 AND conrelid = $2::regclass AND confrelid = $3::regclass) AS action`,
-    [fk.name, qualified(child), qualified(target)],
+    [fk.name, qualified(child), qualified(ref)],
   );
   const row = found.rows[0]!;
   return {
@@ -110,20 +116,20 @@ async function countReferencing(session: PgSession, staged: Staged, plan: PlanTa
 }
 
 /**
- * Refuses a plan that deletes extra rows other tables still reference. ON DELETE CASCADE / SET NULL
- * would change rows of those tables that no undo file records; NO ACTION / RESTRICT would fail anyway,
- * and a DEFERRABLE key only at COMMIT. Throws RowbackError('unsupported') naming the table and key.
+ * Refuses to delete target rows other tables still reference. ON DELETE CASCADE / SET NULL would change
+ * rows of those tables that no undo file records; NO ACTION / RESTRICT would fail anyway, and a
+ * DEFERRABLE key only at COMMIT. `what` names the rows ("Extra rows of public.t to delete"). Throws
+ * RowbackError('unsupported') naming the child table and foreign key.
  */
-export async function checkReferencedExtra(
+export async function checkReferenced(
   session: PgSession,
-  staged: Staged,
-  plan: PlanTable,
-  policy: Policy,
+  target: TableSchema,
+  doomed: (alias: string) => string,
+  what: string,
+  hint: (child: string) => string,
 ): Promise<void> {
-  if (policy.extra !== 'delete') return;
-  const name = `${staged.target.ref.schema}.${staged.target.ref.name}`;
-  for (const fk of staged.target.referencedBy) {
-    const found = await countReferencing(session, staged, plan, fk);
+  for (const fk of target.referencedBy) {
+    const found = await countReferencing(session, target, fk, doomed);
     if (found.rows === 0) continue;
     const effect =
       found.action === 'CASCADE'
@@ -133,11 +139,31 @@ export async function checkReferencedExtra(
           : 'would make the delete fail';
     throw new RowbackError(
       'unsupported',
-      `Extra rows of ${name} to delete are referenced by ${found.rows} row(s) of ${found.child} (${fk.name}, ON DELETE ${found.action}), which ${effect}; rowback does not change other tables. Nothing was written.`,
+      `${what} are referenced by ${found.rows} row(s) of ${found.child} (${fk.name}, ON DELETE ${found.action}), which ${effect}; rowback does not change other tables. Nothing was written.`,
       {
-        hint: `Restore ${found.child} first (its rows written since go with --extra delete), then run this again; or keep the extra rows (--extra keep).`,
+        hint: hint(found.child),
         details: { child: found.child, foreignKey: fk.name, rows: found.rows, onDelete: found.action },
       },
     );
   }
+}
+
+/** checkReferenced for the extra rows a plan deletes under `--extra delete`. */
+export async function checkReferencedExtra(
+  session: PgSession,
+  staged: Staged,
+  plan: PlanTable,
+  policy: Policy,
+): Promise<void> {
+  if (policy.extra !== 'delete') return;
+  const target = staged.target;
+  await checkReferenced(
+    session,
+    target,
+    (alias) =>
+      `EXISTS (SELECT 1 FROM ${plan.table} AS p WHERE p.${plan.classColumn} = 'extra' AND ${keyJoin(plan.key, 'p', alias)})`,
+    `Extra rows of ${target.ref.schema}.${target.ref.name} to delete`,
+    (child) =>
+      `Restore ${child} first (its rows written since go with --extra delete), then run this again; or keep the extra rows (--extra keep).`,
+  );
 }

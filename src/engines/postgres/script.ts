@@ -47,7 +47,8 @@ async function writeInserts(
   const target = staged.target;
   const originName = originColumn(staged);
   const origin = originName ? `s.${quoteIdent(originName)}` : 'NULL::text';
-  const values = `'(' || concat_ws(', ', ${staged.columns.map((c) => literal('s', c)).join(', ') || "''"}) || ')'`;
+  // A chain of || rather than concat_ws(): a function takes at most 100 arguments, a table more columns.
+  const values = `'(' || ${staged.columns.map((c) => literal('s', c)).join(` || ', ' || `) || "''"} || ')'`;
   const sql = `SELECT ${origin}, ${values} FROM ${stagedTable(staged)} AS s JOIN ${plan.table} AS p ON ${keyJoin(plan.key, 'p', 's')}
                WHERE p.${plan.classColumn} = 'missing' ORDER BY ${origin} COLLATE "C", ${order}`;
   const head = (table: string) =>

@@ -4,6 +4,7 @@ import type { TableSchema } from '../../core/table.js';
 import type { Staged, UndoBundle, UndoResult } from '../engine.js';
 import type { PgSession } from './connect.js';
 import { mapError } from './errors.js';
+import { checkReferenced } from './parents.js';
 import { avoidNestedLoops, requireKey } from './plan.js';
 import { keyJoin, keyText, qualified, textEquals } from './sql.js';
 import { dropStagedTable, originColumn, stagedTable, stageRows } from './stage.js';
@@ -112,6 +113,14 @@ export async function undoRestore(
     const conflicts = await findConflicts(session, target, key, columns, before, after);
     if (conflicts.rows > 0) throw conflictError(name, conflicts);
     const sets = imageSets(key, before, after);
+    step.doing = `checking what references the rows the restore inserted into ${name}`;
+    await checkReferenced(
+      session,
+      target,
+      (alias) => `EXISTS (SELECT 1 FROM ${sets.inserted} WHERE ${keyJoin(key, alias, 's')})`,
+      `Rows the restore inserted into ${name}, which undo would delete,`,
+      (child) => `Remove or re-point those rows of ${child} first, then run undo again.`,
+    );
     const applied = await revert(session, target, key, bundle, sets, originColumn(staged[0]!), step);
     step.doing = `verifying ${name}`;
     const mismatched =

@@ -270,6 +270,22 @@ describe('postgres restores exactly what the source holds', () => {
     }
   }, 30_000);
 
+  it('writes a script for a table wider than a function takes arguments (120 columns)', async () => {
+    const names = Array.from({ length: 120 }, (_, i) => `c${i}`);
+    const ddl = `CREATE TABLE w (id int PRIMARY KEY, ${names.map((c) => `${c} text`).join(', ')});
+      INSERT INTO w SELECT g, ${names.map((c) => `'${c}.' || g`).join(', ')} FROM generate_series(1, 10) g;`;
+    const since = `DELETE FROM w WHERE id < 4; UPDATE w SET c99 = NULL WHERE id = 5;`;
+    const { source, target } = await pair(ddl, since);
+    const src = await connect(source.url);
+    const dst = await connect(target.url);
+    const staged = await stage(src, dst, { name: 'w' });
+    const parts: string[] = [];
+    await dst.script(staged, { policy: EXACT, write: async (text) => void parts.push(text) });
+    await target.client.query(parts.join(''));
+    const all = 'SELECT * FROM w ORDER BY id';
+    expect(await tableText(target.client, all)).toBe(await tableText(source.client, all));
+  });
+
   it('writes a script that real psql runs to the same table as apply, on tricky names and types', async () => {
     const ddl = `
       CREATE SCHEMA "My Schema";

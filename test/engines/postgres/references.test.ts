@@ -86,6 +86,23 @@ describe('postgres restore and the tables around it', () => {
     expect(await tableText(target.client, ALL)).toBe(await tableText(source.client, ALL));
   });
 
+  it('refuses to undo a restore whose inserted rows have since gained children ON DELETE CASCADE', async () => {
+    const staged = await setup(`SELECT 1`);
+    const undo = memoryUndo();
+    expect((await dst.apply(staged, { policy: DEFAULT_POLICY, undo })).applied.inserted).toBe(3);
+    await target.client.query(`INSERT INTO invoice VALUES (1, 7)`);
+    const before = await tableText(target.client, ALL);
+    const error = await failure(dst.undo(await dst.describe({ name: 'account' }), undo.bundle(), {}));
+    expect(error.code).toBe('unsupported');
+    expect(error.message).toBe(
+      'Rows the restore inserted into public.account, which undo would delete, are referenced by 1 row(s) of public.invoice (invoice_account_fkey, ON DELETE CASCADE), which would be deleted with them; rowback does not change other tables. Nothing was written.',
+    );
+    expect(await tableText(target.client, ALL)).toBe(before);
+    await target.client.query(`DELETE FROM invoice`);
+    await dst.undo(await dst.describe({ name: 'account' }), undo.bundle(), {});
+    expect(await tableText(target.client, 'SELECT max(id) FROM account')).toBe('5\n');
+  });
+
   it('fails clearly, naming the trigger, when a trigger refuses a row, and writes nothing', async () => {
     const staged = await setup(
       `CREATE TRIGGER no_seven BEFORE INSERT ON account FOR EACH ROW EXECUTE FUNCTION no_seven();
