@@ -36,7 +36,7 @@ export async function restoreDirect(
   started: number,
 ): Promise<RestoreReport | undefined> {
   const progress = options.onProgress ?? (() => {});
-  if ((await p.sessions.target.count(p.target)) !== 0) return undefined;
+  if (!(await p.sessions.target.isEmpty(p.target))) return undefined;
   const total = await p.sessions.source.count(p.source, p.where);
   if (total === 0) return undefined; // nothing to insert: the staged path reports it
   const preview = previewOf(p, id, policy, { missing: total, changed: 0, extra: 0, same: 0 });
@@ -65,6 +65,7 @@ export async function restoreDirect(
   return {
     ...preview,
     command: 'restore',
+    path: 'direct',
     plan: result.plan,
     warnings: [...preview.warnings, ...result.warnings],
     outcome: 'applied',

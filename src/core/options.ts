@@ -97,6 +97,8 @@ export interface DiffReport extends Preview {
 export interface RestoreReport extends Preview {
   command: 'restore';
   outcome: 'applied' | 'dry-run' | 'script' | 'nothing-to-do';
+  /** `direct`: the target was empty and the source streamed straight in; `staged`: merged via a staging table. */
+  path: 'direct' | 'staged';
   /** What was written (zero for script / nothing-to-do; what would have been for dry-run). */
   applied: AppliedCounts;
   verification?: Verification;

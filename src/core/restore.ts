@@ -90,6 +90,7 @@ async function restoreStaged(
   ): RestoreReport => ({
     ...preview,
     command: 'restore',
+    path: 'staged',
     sequences: [],
     ...rest,
     durationMs: Date.now() - started,

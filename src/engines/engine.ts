@@ -178,6 +178,8 @@ export interface Connection {
   checkWhere(table: TableSchema, where: string): Promise<void>;
   /** Counts rows (under the filter). */
   count(table: TableSchema, where?: string): Promise<number>;
+  /** True when the table has no row at all; cheap whatever its size (no full count). */
+  isEmpty(table: TableSchema): Promise<boolean>;
   /** Streams the table out in the text row format. */
   read(table: TableSchema, options: ReadOptions): RowStream;
   /** Streams rows into a new temporary table shaped like the target's columns (COPY / LOAD DATA). */

@@ -255,11 +255,13 @@ export async function openSession(
 
 /**
  * Sets sql_mode. NO_BACKSLASH_ESCAPES only changes how rowback's own literals parse (never a value's text),
- * so it is left out. A mode this server does not know (MariaDB's NO_AUTO_CREATE_USER on MySQL 8, say) is
+ * so it is left out. NO_AUTO_VALUE_ON_ZERO is added: without it a restored key 0 in an AUTO_INCREMENT column
+ * would be written as the next counter value instead. A mode this server does not know (MariaDB's NO_AUTO_CREATE_USER on MySQL 8, say) is
  * dropped rather than failing the session: an unknown mode cannot change how this server writes values.
  */
 async function pinSqlMode(session: Session, sqlMode: string): Promise<void> {
   const modes = sqlMode.split(',').filter((m) => m && m.toUpperCase() !== 'NO_BACKSLASH_ESCAPES');
+  if (!modes.some((m) => m.toUpperCase() === 'NO_AUTO_VALUE_ON_ZERO')) modes.push('NO_AUTO_VALUE_ON_ZERO');
   try {
     await session.exec(`SET SESSION sql_mode = ${quoteString(modes.join(','))}`);
     return;

@@ -22,7 +22,7 @@ import { describeTable, listTables } from './describe.js';
 import { applyDirect, type DirectOptions } from './direct.js';
 import { checkReferencedExtra, findMissingParents } from './parents.js';
 import { buildPlan, classify } from './plan.js';
-import { checkWhere, countRows, readTable } from './read.js';
+import { checkWhere, countRows, isEmptyTable, readTable } from './read.js';
 import { sampleRows } from './samples.js';
 import { writeScript } from './script.js';
 import { asMysqlStaged, dropStaged, stageRows } from './stage.js';
@@ -75,6 +75,10 @@ class MysqlConnection implements Connection {
 
   count(table: TableSchema, where?: string): Promise<number> {
     return this.guard(`counting ${table.ref.name}`, () => countRows(this.session, table, where));
+  }
+
+  isEmpty(table: TableSchema): Promise<boolean> {
+    return this.guard(`looking for rows in ${table.ref.name}`, () => isEmptyTable(this.session, table));
   }
 
   read(table: TableSchema, options: ReadOptions): RowStream {

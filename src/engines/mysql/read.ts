@@ -34,6 +34,11 @@ export async function countRows(session: Session, table: TableSchema, where?: st
   return Number(await session.scalar(`SELECT COUNT(*) FROM ${quoteTable(table.ref)}${filter}`));
 }
 
+/** True when the table has no row; stops at the first one found. */
+export async function isEmptyTable(session: Session, table: TableSchema): Promise<boolean> {
+  return (await session.scalar(`SELECT EXISTS (SELECT 1 FROM ${quoteTable(table.ref)})`)) === '0';
+}
+
 /** Streams the table in the text row format, with constant memory whatever its size. */
 export function readTable(session: Session, table: TableSchema, options: ReadOptions): RowStream {
   let sql = `SELECT ${columnList(options.columns)}${options.origin ? `, ${originField(table)}` : ''} FROM ${quoteTable(table.ref)}`;

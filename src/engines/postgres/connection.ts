@@ -105,6 +105,19 @@ export class PgConnection implements Connection {
     }
   }
 
+  async isEmpty(table: TableSchema): Promise<boolean> {
+    try {
+      // Not ONLY: a partitioned parent holds no rows itself, its partitions do.
+      // every value arrives as the server's text: a boolean is 't' or 'f'
+      const result = await this.client.query<{ found: string }>(
+        `SELECT EXISTS (SELECT 1 FROM ${qualified(table.ref)}) AS found`,
+      );
+      return result.rows[0]!.found === 'f';
+    } catch (error) {
+      throw mapError(error, `looking for rows in ${table.ref.schema}.${table.ref.name}`);
+    }
+  }
+
   read(table: TableSchema, options: ReadOptions): RowStream {
     return readRows(this.session, table, options);
   }

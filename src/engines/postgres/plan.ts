@@ -45,6 +45,39 @@ export async function avoidNestedLoops(client: pg.Client): Promise<void> {
 }
 
 /**
+ * A key the user named (`--key`) is backed by no unique index: refuse it unless it identifies every row on
+ * both sides. A NULL never matches, so its row would be inserted again; a repeated key would pair rows
+ * with the wrong partners. Counts use the key's own equality, as the joins do.
+ */
+async function checkUserKey(session: PgSession, staged: Staged, key: string[]): Promise<void> {
+  if (staged.target.key?.origin !== 'user') return;
+  const nulls = key.map((k) => `x.${quoteIdent(k)} IS NULL`).join(' OR ');
+  const counts = (table: string) =>
+    `(SELECT count(*) FROM ${table} AS x WHERE ${nulls})::text,
+     (SELECT count(*) FROM (SELECT 1 FROM ${table} AS x GROUP BY ${columnList(key, 'x')} HAVING count(*) > 1) AS d)::text`;
+  const found = await session.client.query<string[]>({
+    text: `SELECT ${counts(stagedTable(staged))}, ${counts(qualified(staged.target.ref))}`,
+    rowMode: 'array',
+  });
+  const [sourceNulls, sourceRepeats, targetNulls, targetRepeats] = found.rows[0]!;
+  const problems = [
+    sourceNulls !== '0' ? `${sourceNulls} source row(s) have a NULL in it` : '',
+    sourceRepeats !== '0' ? `${sourceRepeats} key value(s) occur more than once in the source` : '',
+    targetNulls !== '0' ? `${targetNulls} target row(s) have a NULL in it` : '',
+    targetRepeats !== '0' ? `${targetRepeats} key value(s) occur more than once in the target` : '',
+  ].filter(Boolean);
+  if (problems.length === 0) return;
+  const name = `${staged.target.ref.schema}.${staged.target.ref.name}`;
+  throw new RowbackError(
+    'no-key',
+    `--key ${key.join(',')} does not identify the rows of ${name}: ${problems.join('; ')}. Nothing was written.`,
+    {
+      hint: 'Name columns that are NOT NULL and unique on both sides (a unique index on the target guarantees it).',
+    },
+  );
+}
+
+/**
  * Classifies every staged key against the target into a new temporary plan table and ANALYZEs it.
  * missing: staged key absent from the target; changed: present with a different text in some staged
  * column; same: no difference; extra: target rows under `where` whose key is not staged. Call inside a
@@ -65,6 +98,7 @@ export async function createPlanTable(
       { hint: 'Restore from a source that has the key columns, or choose other ones with --key.' },
     );
   }
+  await checkUserKey(session, staged, key);
   const source = stagedTable(staged);
   const target = qualified(staged.target.ref);
   // Key columns are compared by text too: their own equality may call different texts equal

@@ -122,6 +122,9 @@ export async function undoRestore(
       (child) => `Remove or re-point those rows of ${child} first, then run undo again.`,
     );
     const applied = await revert(session, target, key, bundle, sets, originColumn(staged[0]!), step);
+    step.doing = `checking the deferred constraints of ${name}`;
+    // As in apply: deferred keys would only be checked at COMMIT, never on a dry run.
+    await client.query('SET CONSTRAINTS ALL IMMEDIATE');
     step.doing = `verifying ${name}`;
     const mismatched =
       (await countDifferent(client, target, key, columns, sets.all)) +

@@ -203,4 +203,23 @@ describe('MySQL restores of unusual tables', () => {
     await undo({ id: report.id, to: sides.db.sourceUrl, stateDir });
     expect(await sides.db.dump('source', 'q', ['id'])).toEqual(before);
   });
+
+  it('keeps a key 0 in an AUTO_INCREMENT column, straight into an empty table and through the plan', async () => {
+    await both('CREATE TABLE zero (id INT AUTO_INCREMENT PRIMARY KEY, v VARCHAR(5))');
+    await sides.db.source.exec(
+      "SET SESSION sql_mode = 'NO_AUTO_VALUE_ON_ZERO'; INSERT INTO zero VALUES (0, 'zero'), (1, 'one'), (2, 'two')",
+    );
+    const expected = ['0\tzero', '1\tone', '2\ttwo'];
+    const direct = await restore({
+      table: 'zero',
+      from: sides.db.sourceUrl,
+      to: sides.db.targetUrl,
+      stateDir: await tempDir(),
+    });
+    expect(direct.applied.inserted).toBe(3);
+    expect(await sides.db.dump('target', 'zero', ['id'])).toEqual(expected);
+    await sides.db.target.exec('DELETE FROM zero WHERE id <> 1');
+    await roundTrip('zero', ['id']);
+    expect(await sides.db.dump('target', 'zero', ['id'])).toEqual(['1\tone']);
+  });
 });

@@ -109,6 +109,28 @@ describe('MySQL restores that meet other writers of the same table', () => {
     }
   });
 
+  it('cancels a restore waiting for another rowback run, and holds no lock afterwards', async () => {
+    const ref = { schema: dbName(sides), name: 't' };
+    const holder = await connectClient('mysql', sides.db.targetUrl);
+    try {
+      await holder.query(`SELECT GET_LOCK('${tableLockName(ref)}', 10)`);
+      const controller = new AbortController();
+      const restoring = restore({ ...options(), stateDir: await tempDir(), signal: controller.signal }).catch(
+        (e: unknown) => e,
+      );
+      await new Promise((r) => setTimeout(r, 800));
+      controller.abort();
+      const error = await restoring;
+      expect((error as RowbackError).code).toBe('interrupted');
+      expect(await sides.db.dump('target', 't', ['id'])).toEqual([]);
+      await holder.query(`SELECT RELEASE_LOCK('${tableLockName(ref)}')`);
+      const [[free]] = await holder.query(`SELECT IS_FREE_LOCK('${tableLockName(ref)}')`);
+      expect(free).toBe('1');
+    } finally {
+      await holder.close();
+    }
+  });
+
   it('hashes lock names that would pass the 64-character limit', () => {
     const long = tableLockName({ schema: 'd'.repeat(64), name: 'é'.repeat(64) });
     expect([...long].length).toBeLessThanOrEqual(64);

@@ -174,6 +174,32 @@ describe('postgres restores exactly what the source holds', () => {
     expect((await dst.apply(staged, { policy: keep, undo: memoryUndo() })).applied.deleted).toBe(1);
   });
 
+  it('refuses a --key that does not identify rows (NULLs, repeats) instead of inserting them again', async () => {
+    const ddl = `CREATE TABLE t (a int, b text, v text);
+      INSERT INTO t VALUES (1, 'x', 'one'), (2, NULL, 'two'), (3, 'z', 'three'), (3, 'z', 'again');`;
+    const { source, target } = await pair(ddl, `DELETE FROM t WHERE a = 1`);
+    const src = await connect(source.url);
+    const dst = await connect(target.url);
+    const schema = await dst.describe({ name: 't' }, { key: ['a', 'b'] });
+    const columns = writableColumns(schema).map((c) => c.name);
+    const read = async () => src.read(await src.describe({ name: 't' }), { columns });
+    const staged = await dst.stage(schema, await read(), { columns });
+    const error = await failure(dst.plan(staged));
+    expect(error.code).toBe('no-key');
+    expect(error.message).toBe(
+      '--key a,b does not identify the rows of public.t: 1 source row(s) have a NULL in it; 1 key value(s) occur more than once in the source; 1 target row(s) have a NULL in it; 1 key value(s) occur more than once in the target. Nothing was written.',
+    );
+    const all = 'SELECT * FROM t ORDER BY a, v';
+    const before = await tableText(target.client, all);
+    expect((await failure(dst.apply(staged, { policy: EXACT, undo: memoryUndo() }))).code).toBe('no-key');
+    expect(await tableText(target.client, all)).toBe(before);
+    // A user key that does identify the rows works.
+    const byValue = await dst.describe({ name: 't' }, { key: ['a', 'v'] });
+    const good = await dst.stage(byValue, await read(), { columns });
+    await dst.apply(good, { policy: EXACT, undo: memoryUndo() });
+    expect(await tableText(target.client, all)).toBe(await tableText(source.client, all));
+  });
+
   it('reads through a role with statement_timeout, standard_conforming_strings off and another search_path', async () => {
     const ddl = `
       CREATE TYPE mood AS ENUM ('sad', 'ok');
