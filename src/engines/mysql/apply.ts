@@ -5,9 +5,10 @@ import type { ApplyOptions, ApplyResult } from '../engine.js';
 import type { Session } from './connect.js';
 import { errorCode } from './errors.js';
 import { releaseTableLock, takeTableLock } from './lock.js';
-import { checkReferencedExtra, deleteExtraRows, findMissingParents } from './parents.js';
+import { checkReferencedExtra, findMissingParents } from './parents.js';
 import { buildPlan, CLASS, planCounts, stagedKey } from './plan.js';
 import { encodeRows } from './read.js';
+import { suspendSelfReferenceChecks } from './self-references.js';
 import { columnList, keyMatch, quoteIdent, quoteTable } from './sql.js';
 import { type MysqlStaged, ROW_ID } from './stage.js';
 import { counterBehind, raiseCounters, readCounters, verifyPlan } from './verify.js';
@@ -65,7 +66,10 @@ export async function endTransaction(
   try {
     await session.exec(commit ? 'COMMIT' : 'ROLLBACK');
   } finally {
-    if (skipForeignKeyChecks) await session.exec('SET SESSION FOREIGN_KEY_CHECKS = 1').catch(() => {});
+    if (skipForeignKeyChecks || session.checksSuspended) {
+      session.checksSuspended = false;
+      await session.exec('SET SESSION FOREIGN_KEY_CHECKS = 1').catch(() => {});
+    }
     await releaseTableLock(session);
   }
 }
@@ -108,6 +112,7 @@ export async function applyPlan(
     if (touched.length > 0)
       await options.undo.writeBefore(all, false, imagesOf(session, plan, staged, all, touched));
     const applied: AppliedCounts = { inserted: 0, updated: 0, deleted: 0 };
+    const resume = await suspendSelfReferenceChecks(session, target, options.skipForeignKeyChecks);
     const joinStage = `JOIN ${quoteIdent(staged.table)} s ON s.${quoteIdent(ROW_ID)} = p.${quoteIdent(ROW_ID)}`;
     applied.inserted = (
       await session
@@ -130,16 +135,21 @@ export async function applyPlan(
       options.onProgress?.('update', applied.updated);
     }
     if (options.policy.extra === 'delete' && counts.extra > 0) {
-      applied.deleted = await deleteExtraRows(session, staged, plan, options.skipForeignKeyChecks);
+      applied.deleted = (
+        await session.exec(
+          `DELETE t FROM ${t} t JOIN ${p} p ON ${keyMatch(key, 't', 'p')} WHERE p.rowback_class = '${CLASS.extra}'`,
+        )
+      ).affectedRows;
       options.onProgress?.('delete', applied.deleted);
     }
+    await resume();
     const written = [CLASS.missing, ...(options.policy.changed === 'take-source' ? [CLASS.changed] : [])];
     await options.undo.writeAfter(all, false, imagesOf(session, plan, staged, all, written));
     const counters = await readCounters(session, target);
     const verification = await verifyPlan(session, staged, plan, options.policy);
     checkVerification(target, verification, warnings, applied.inserted + applied.updated + applied.deleted);
     await endTransaction(session, !options.dryRun, options.skipForeignKeyChecks);
-    if (!options.dryRun) await raiseCounters(session, target, counters);
+    if (!options.dryRun) await raiseCounters(session, target, counters, warnings);
     else if (counters.some(counterBehind))
       warnings.push('AUTO_INCREMENT would be moved past the restored keys after COMMIT.');
     return {
@@ -236,17 +246,27 @@ export function checkVerification(
 }
 
 /**
- * A duplicate key while inserting rows whose keys were all missing: the source holds keys that differ in
- * its collation but are equal in the target key's collation (say 'a' and 'A' under a `_ci` collation).
+ * A duplicate key while inserting rows whose keys were all missing. On the key's own index: the source holds
+ * keys that differ in its collation but are equal in the target key's (say 'a' and 'A' under `_ci`). On
+ * another unique index: a row to restore collides with a row of the target, often one written since.
  */
 function duplicateKeys(error: unknown, target: TableSchema): unknown {
   if (errorCode(error) !== 'ER_DUP_ENTRY') return error;
+  const text = error instanceof Error ? error.message : String(error);
+  const name = `${target.ref.schema}.${target.ref.name}`;
+  const index = /for key '(?:[^']*\.)?([^'.]*)'$/.exec(text)?.[1];
+  const onKey = index === undefined || index === (target.key?.name ?? 'PRIMARY');
   return new RowbackError(
     'schema-mismatch',
-    `Two source rows have keys that ${target.ref.schema}.${target.ref.name}'s key treats as the same (${error instanceof Error ? error.message : String(error)}); nothing was written.`,
+    onKey
+      ? `Two source rows have keys that ${name}'s key treats as the same (${text}); nothing was written.`
+      : `A row to restore has the same value on unique index ${index} of ${name} as a row already there, which rowback does not overwrite (${text}); nothing was written.`,
     {
-      hint: 'The source and target key columns use different collations; make them agree, or restore a subset with --where.',
+      hint: onKey
+        ? 'The source and target key columns use different collations; make them agree, or restore a subset with --where.'
+        : `Inspect the target row holding that value (written since?), change or delete it, or restore without that row (--where).`,
       cause: error,
+      details: index ? { index } : undefined,
     },
   );
 }

@@ -25,6 +25,8 @@ export class Session {
   cancelled = false;
   /** The rowback table lock (GET_LOCK name) this session holds until its transaction ends. */
   heldLock: string | undefined;
+  /** Foreign key checks are off for a moment inside the transaction; ending it turns them back on. */
+  checksSuspended = false;
 
   constructor(
     readonly raw: mysql.Connection,
@@ -244,6 +246,13 @@ export async function openSession(
     await pinSqlMode(session, options.profile?.sql_mode ?? own);
     // LOAD DATA LOCAL waits on the client's stream, which may wait on a slow source or undo file in turn.
     await session.exec('SET SESSION net_read_timeout = 600');
+    // A table lock (LOCK TABLES, a long ALTER) would hold rowback for lock_wait_timeout, a day by default:
+    // wait for it no longer than for a row lock, then fail as busy.
+    await session
+      .exec(
+        'SET SESSION lock_wait_timeout = LEAST(@@SESSION.lock_wait_timeout, @@SESSION.innodb_lock_wait_timeout)',
+      )
+      .catch(() => {});
     // MySQL 8 caches information_schema statistics (AUTO_INCREMENT among them) for a day by default.
     await session.exec('SET SESSION information_schema_stats_expiry = 0').catch(() => {});
     return { session, profile: { sql_mode: own } };

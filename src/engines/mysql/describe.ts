@@ -17,11 +17,14 @@ export async function defaultSchema(session: Session, table: TableRef): Promise<
   return current;
 }
 
+/** Tables rowback can restore: MariaDB lists a system-versioned table as its own type (its reads see current rows). */
+const TABLE_TYPES = "'BASE TABLE', 'SYSTEM VERSIONED'";
+
 /** Base tables visible to the session, for "did you mean" suggestions. */
 export async function listTables(session: Session): Promise<Required<TableRef>[]> {
   const rows = await session.text(
     `SELECT TABLE_SCHEMA, TABLE_NAME FROM information_schema.TABLES
-     WHERE TABLE_TYPE = 'BASE TABLE'
+     WHERE TABLE_TYPE IN (${TABLE_TYPES})
        AND TABLE_SCHEMA NOT IN ('mysql', 'information_schema', 'performance_schema', 'sys')
      ORDER BY TABLE_SCHEMA, TABLE_NAME`,
   );
@@ -36,8 +39,8 @@ export async function describeTable(
 ): Promise<TableSchema> {
   const ref = { schema: await defaultSchema(session, table), name: table.name };
   const info = await session.text(
-    `SELECT ENGINE, TABLE_COLLATION, CREATE_OPTIONS FROM information_schema.TABLES
-     WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND TABLE_TYPE = 'BASE TABLE'`,
+    `SELECT ENGINE, TABLE_COLLATION, CREATE_OPTIONS, TABLE_TYPE FROM information_schema.TABLES
+     WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND TABLE_TYPE IN (${TABLE_TYPES})`,
     [ref.schema, ref.name],
   );
   const head = info[0];
@@ -56,7 +59,13 @@ export async function describeTable(
   return {
     ref,
     columns,
-    key: await chooseKey(session, ref, columns, options.key),
+    key: await chooseKey(
+      session,
+      ref,
+      columns,
+      options.key,
+      head[3] === 'SYSTEM VERSIONED' ? await periodColumns(session, ref) : [],
+    ),
     foreignKeys: await readForeignKeys(session, ref, 'out'),
     referencedBy: await readForeignKeys(session, ref, 'in'),
     triggers: (
@@ -113,12 +122,27 @@ async function isPartitioned(session: Session, ref: Required<TableRef>): Promise
   return Number(n) > 0;
 }
 
+/**
+ * The ROW END column a MariaDB system-versioned table declares (information_schema shows `ROW END` as its
+ * generation expression). The server adds it to every unique index; among the current rows, which are all
+ * a read or a write sees, it holds the same value, so a key leaves it out.
+ */
+async function periodColumns(session: Session, ref: Required<TableRef>): Promise<string[]> {
+  const rows = await session.text(
+    `SELECT COLUMN_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?
+     AND GENERATION_EXPRESSION = 'ROW END'`,
+    [ref.schema, ref.name],
+  );
+  return rows.map((r) => r[0]!);
+}
+
 /** PRIMARY, else a UNIQUE index over NOT NULL, non-prefix columns; a user key overrides both. */
 async function chooseKey(
   session: Session,
   ref: Required<TableRef>,
   columns: Column[],
   userKey: string[] | undefined,
+  period: string[] = [],
 ): Promise<Key | undefined> {
   if (userKey && userKey.length > 0) {
     const unknown = userKey.filter((k) => !columns.some((c) => c.name === k));
@@ -149,6 +173,10 @@ async function chooseKey(
   const indexes = new Map<string, { columns: string[]; usable: boolean }>();
   for (const [index, column, subPart, nullable] of rows) {
     const entry = indexes.get(index!) ?? { columns: [], usable: true };
+    if (period.includes(column!)) {
+      indexes.set(index!, entry);
+      continue;
+    }
     entry.columns.push(column!);
     const def = columns.find((c) => c.name === column);
     if (subPart !== null || nullable === 'YES' || !def || def.nullable || def.generated !== 'no')
@@ -156,7 +184,7 @@ async function chooseKey(
     indexes.set(index!, entry);
   }
   for (const [name, entry] of indexes) {
-    if (entry.usable)
+    if (entry.usable && entry.columns.length > 0)
       return { columns: entry.columns, origin: name === 'PRIMARY' ? 'primary' : 'unique', name };
   }
   return undefined;

@@ -62,7 +62,7 @@ export async function applyDirect(
     const counters = await readCounters(session, target);
     checkVerification(target, { checked: inserted, mismatched }, warnings, inserted);
     await endTransaction(session, !options.dryRun, options.skipForeignKeyChecks);
-    if (!options.dryRun) await raiseCounters(session, target, counters);
+    if (!options.dryRun) await raiseCounters(session, target, counters, warnings);
     return {
       plan: { missing: inserted, changed: 0, extra: 0, same: 0 },
       applied: { inserted, updated: 0, deleted: 0 },

@@ -75,9 +75,14 @@ export function wrapServerError(error: unknown, doing: string, redactedUrl: stri
     });
   }
   if (code === 'ER_LOCK_WAIT_TIMEOUT' || code === 'ER_LOCK_DEADLOCK') {
-    return new RowbackError('busy', `Could not lock the table ${doing}: ${text}`, {
-      hint: 'Another session holds locks on the table; nothing was written. Try again when it is idle.',
+    const what =
+      code === 'ER_LOCK_DEADLOCK'
+        ? 'Deadlocked with another session'
+        : 'Gave up waiting for a lock another session holds';
+    return new RowbackError('busy', `${what} ${doing}: ${text}`, {
+      hint: 'Nothing was written. Find the open transaction holding the table (information_schema.INNODB_TRX, SHOW PROCESSLIST), let it finish, then run the command again.',
       cause: error,
+      details: { code },
     });
   }
   if (
@@ -85,6 +90,19 @@ export function wrapServerError(error: unknown, doing: string, redactedUrl: stri
     code === 'ER_SPECIFIC_ACCESS_DENIED_ERROR' ||
     code === 'ER_DBACCESS_DENIED_ERROR'
   ) {
+    // Staging and planning happen in temporary tables: the right most often missing, so say which it is.
+    const sql = (error as { sql?: unknown }).sql;
+    if (typeof sql === 'string' && /^\s*CREATE TEMPORARY TABLE/i.test(sql)) {
+      return new RowbackError(
+        'privilege',
+        `Permission denied ${doing}: rowback stages rows in temporary tables, and the user lacks the CREATE TEMPORARY TABLES privilege (${text}). Nothing was written.`,
+        {
+          hint: 'GRANT CREATE TEMPORARY TABLES ON <database>.* TO the user (with SELECT, INSERT, UPDATE, DELETE).',
+          cause: error,
+          details: { code },
+        },
+      );
+    }
     return new RowbackError('privilege', `Permission denied ${doing}: ${text}`, {
       hint: 'Grant the user SELECT, INSERT, UPDATE, DELETE and CREATE TEMPORARY TABLES on the database.',
       cause: error,

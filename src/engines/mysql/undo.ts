@@ -5,6 +5,7 @@ import type { UndoBundle, UndoResult } from '../engine.js';
 import { beginLocked, checkApplicable, endTransaction, rollbackQuietly } from './apply.js';
 import type { Session } from './connect.js';
 import { showValue } from './samples.js';
+import { suspendSelfReferenceChecks } from './self-references.js';
 import { columnList, findColumn, keyMatch, quoteIdent, quoteTable, sameBytes } from './sql.js';
 import { columnTypes, createStageTable, loadRows, ORIGIN } from './stage.js';
 
@@ -56,6 +57,7 @@ export async function undoRestore(
       await beginLocked(session, target);
       await refuseConflicts(session, target, key, cols, a, b);
       const applied: AppliedCounts = { inserted: 0, updated: 0, deleted: 0 };
+      const resume = await suspendSelfReferenceChecks(session, target);
       applied.deleted = (
         await session.exec(
           `DELETE t FROM ${t} t JOIN ${a} a ON ${keyMatch(key, 't', 'a')} WHERE NOT EXISTS (SELECT 1 FROM ${b} b WHERE ${keyMatch(key, 'b', 'a')})`,
@@ -73,6 +75,7 @@ export async function undoRestore(
            WHERE NOT EXISTS (SELECT 1 FROM ${a} a WHERE ${keyMatch(key, 'a', 'b')})`,
         )
       ).affectedRows;
+      await resume();
       const [[checked, badBefore]] = (await session.text(
         `SELECT COUNT(*), COALESCE(SUM(NOT EXISTS (SELECT 1 FROM ${t} t WHERE ${keyMatch(key, 't', 'b')} AND ${sameBytes(cols, 't', 'b')})), 0) FROM ${b} b`,
       )) as [[string, string]];

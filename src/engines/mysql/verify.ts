@@ -71,16 +71,37 @@ export function counterBehind(counter: { value: string; max: string | null }): b
   return BigInt(counter.value) <= BigInt(counter.max);
 }
 
-/** After COMMIT only: moves counters left behind past the highest value (ALTER TABLE commits implicitly). */
+/**
+ * After COMMIT only: moves counters left behind past the highest value (ALTER TABLE commits implicitly).
+ * The restore has landed by then, so a failure (another session's open transaction holds the table's
+ * metadata lock, say) is a warning with the statement to run, never an error: an error would claim that
+ * nothing was written. The wait for the metadata lock is cut short, not left to lock_wait_timeout.
+ */
 export async function raiseCounters(
   session: Session,
   target: TableSchema,
   counters: { name: string; value: string; max: string | null }[],
+  warnings: string[],
 ): Promise<void> {
   for (const counter of counters) {
     if (!counterBehind(counter)) continue;
     const next = (BigInt(counter.max!) + 1n).toString();
-    await session.exec(`ALTER TABLE ${quoteTable(target.ref)} AUTO_INCREMENT = ${next}`);
-    counter.value = next;
+    const alter = `ALTER TABLE ${quoteTable(target.ref)} AUTO_INCREMENT = ${next}`;
+    try {
+      await session.exec(
+        'SET @rowback_lock_wait = @@SESSION.lock_wait_timeout, SESSION lock_wait_timeout = 10',
+      );
+      try {
+        await session.exec(alter);
+      } finally {
+        await session.exec('SET SESSION lock_wait_timeout = @rowback_lock_wait');
+      }
+      counter.value = next;
+    } catch (error) {
+      const text = error instanceof Error ? error.message : String(error);
+      warnings.push(
+        `The restore is committed, but ${counter.name}'s AUTO_INCREMENT could not be moved past ${counter.max} (${text}); new rows may collide with restored keys until you run: ${alter};`,
+      );
+    }
   }
 }

@@ -28,17 +28,28 @@ export const PINNED_SETTINGS: Record<string, string> = {
 };
 
 /**
+ * How long any statement may wait for a lock (a table held by a migration, rows held by a long
+ * transaction) before rowback gives up with an error naming what it waited for, instead of hanging.
+ */
+export const LOCK_WAIT = '10s';
+
+/**
  * Settings that keep a session whole whatever the role or database says. Timeouts would cut long
- * statements and transactions short, reported as a mysterious cancel (lock waits are bounded separately,
- * see lockTarget). `row_security = off` makes a table whose row-level security policies would hide rows
- * from this role fail loudly instead of reading (or comparing against) a silent subset, as pg_dump does.
- * `transaction_timeout` exists from PostgreSQL 17 on; settings a server lacks are skipped.
+ * statements and transactions short, reported as a mysterious cancel; lock waits are bounded instead
+ * (LOCK_WAIT, see also lockTarget). `row_security = off` makes a table whose row-level security
+ * policies would hide rows from this role fail loudly instead of reading (or comparing against) a silent
+ * subset, as pg_dump does. `transaction_timeout` exists from PostgreSQL 17 on; settings a server lacks
+ * are skipped.
  */
 const SESSION_SAFETY: Record<string, string> = {
   statement_timeout: '0',
+  lock_timeout: LOCK_WAIT,
   idle_in_transaction_session_timeout: '0',
   transaction_timeout: '0',
   row_security: 'off',
+  // The apply re-plans right after LOCK and must see every write committed before it; under the lock no
+  // writer interleaves, so a stricter default would only add serialization failures.
+  default_transaction_isolation: 'read committed',
   // PostgreSQL 14+: a rowback killed mid-statement (kill -9, lost network) releases the table lock within
   // a second, instead of when the statement would have ended.
   client_connection_check_interval: '1s',

@@ -88,6 +88,9 @@ export async function applyDirect(
     checkCancelled(session);
     doing = `moving the sequences of ${name}`;
     const sequences = await moveSequences(client, target);
+    doing = `checking the deferred constraints of ${name}`;
+    // Deferred foreign keys would only be checked at COMMIT: never on a dry run.
+    await client.query('SET CONSTRAINTS ALL IMMEDIATE');
     doing = `verifying ${name}`;
     const counted = await client.query<{ n: string }>(
       `SELECT count(*)::text AS n FROM ${qualified(target.ref)}`,

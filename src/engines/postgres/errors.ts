@@ -56,8 +56,11 @@ export function mapError(
   if (e?.code === '55P03') {
     return new RowbackError(
       'conflict',
-      `Gave up waiting for a lock while ${doing}: ${text}. Another transaction holds rows rowback must write; the transaction was rolled back.`,
-      { cause: error, hint: 'Let the other transaction finish, then run this again; nothing was written.' },
+      `Gave up waiting for a lock while ${doing}: ${text}. Another session holds a lock rowback needs (a long transaction, a migration); nothing was written.`,
+      {
+        cause: error,
+        hint: 'Find it in pg_stat_activity / pg_locks, let it finish, then run this again.',
+      },
     );
   }
   if (e?.code === '25006') {

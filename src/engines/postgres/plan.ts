@@ -45,12 +45,14 @@ export async function avoidNestedLoops(client: pg.Client): Promise<void> {
 }
 
 /**
- * A key the user named (`--key`) is backed by no unique index: refuse it unless it identifies every row on
- * both sides. A NULL never matches, so its row would be inserted again; a repeated key would pair rows
- * with the wrong partners. Counts use the key's own equality, as the joins do.
+ * A key the user named (`--key`) is backed by no unique index, and an inheritance parent's index does not
+ * cover its children's rows: refuse such a key unless it identifies every row on both sides. A NULL
+ * never matches, so its row would be inserted again; a repeated key would pair rows with the wrong
+ * partners. Counts use the key's own equality, as the joins do.
  */
-async function checkUserKey(session: PgSession, staged: Staged, key: string[]): Promise<void> {
-  if (staged.target.key?.origin !== 'user') return;
+async function checkUnenforcedKey(session: PgSession, staged: Staged, key: string[]): Promise<void> {
+  const user = staged.target.key?.origin === 'user';
+  if (!user && staged.target.partitioning !== 'inheritance') return;
   const nulls = key.map((k) => `x.${quoteIdent(k)} IS NULL`).join(' OR ');
   const counts = (table: string) =>
     `(SELECT count(*) FROM ${table} AS x WHERE ${nulls})::text,
@@ -70,9 +72,11 @@ async function checkUserKey(session: PgSession, staged: Staged, key: string[]): 
   const name = `${staged.target.ref.schema}.${staged.target.ref.name}`;
   throw new RowbackError(
     'no-key',
-    `--key ${key.join(',')} does not identify the rows of ${name}: ${problems.join('; ')}. Nothing was written.`,
+    `${user ? `--key ${key.join(',')}` : `The key ${key.join(',')}`} does not identify the rows of ${name}${user ? '' : ' across its child tables'}: ${problems.join('; ')}. Nothing was written.`,
     {
-      hint: 'Name columns that are NOT NULL and unique on both sides (a unique index on the target guarantees it).',
+      hint: user
+        ? 'Name columns that are NOT NULL and unique on both sides (a unique index on the target guarantees it).'
+        : 'Give --key columns that are unique across the parent and all its child tables.',
     },
   );
 }
@@ -98,7 +102,7 @@ export async function createPlanTable(
       { hint: 'Restore from a source that has the key columns, or choose other ones with --key.' },
     );
   }
-  await checkUserKey(session, staged, key);
+  await checkUnenforcedKey(session, staged, key);
   const source = stagedTable(staged);
   const target = qualified(staged.target.ref);
   // Key columns are compared by text too: their own equality may call different texts equal

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { RowbackError } from '../../core/errors.js';
 import type { TableSchema } from '../../core/table.js';
-import type { PgSession } from './connect.js';
+import { LOCK_WAIT, type PgSession } from './connect.js';
 import { qualified, quoteLiteral } from './sql.js';
 
 /** Stops between steps once cancel() was called (a statement in flight is cancelled by the server). */
@@ -9,9 +9,6 @@ export function checkCancelled(session: PgSession): void {
   if (session.cancelled)
     throw new RowbackError('interrupted', 'Interrupted; the transaction was rolled back.');
 }
-
-/** How long a lock (the table's, or a row's while writing) may be waited for before giving up. */
-export const LOCK_WAIT = '10s';
 
 /** Sessions holding a lock on the table (or a child) that conflicts with SHARE ROW EXCLUSIVE. */
 async function lockHolders(client: pg.Client, target: TableSchema): Promise<string[]> {

@@ -222,4 +222,51 @@ describe('MySQL restores of unusual tables', () => {
     await roundTrip('zero', ['id']);
     expect(await sides.db.dump('target', 'zero', ['id'])).toEqual(['1\tone']);
   });
+
+  it('restores the current rows of a MariaDB system-versioned table, with implicit or explicit period columns', async () => {
+    await both('CREATE TABLE sv (id INT PRIMARY KEY, v INT) WITH SYSTEM VERSIONING');
+    await both(`CREATE TABLE sv2 (id INT PRIMARY KEY, v INT, s TIMESTAMP(6) GENERATED ALWAYS AS ROW START,
+      e TIMESTAMP(6) GENERATED ALWAYS AS ROW END, PERIOD FOR SYSTEM_TIME (s, e)) WITH SYSTEM VERSIONING`);
+    for (const t of ['sv', 'sv2']) {
+      await sides.db.source.exec(`INSERT INTO ${t} (id, v) VALUES (1, 1), (2, 2)`);
+      await sides.db.target.exec(`INSERT INTO ${t} (id, v) VALUES (2, 20), (3, 3)`);
+    }
+    const report = await roundTrip('sv', ['id']);
+    expect(report.applied).toEqual({ inserted: 1, updated: 1, deleted: 1 });
+    const before = await sides.db.target.query('SELECT id, v FROM sv2 ORDER BY id');
+    const second = await restore({
+      table: 'sv2',
+      from: sides.db.sourceUrl,
+      to: sides.db.targetUrl,
+      changed: 'take-source',
+      extra: 'delete',
+      stateDir: await tempDir(),
+    });
+    expect(second.applied).toEqual({ inserted: 1, updated: 1, deleted: 1 });
+    expect(before).toEqual([
+      ['2', '20'],
+      ['3', '3'],
+    ]);
+    expect(await sides.db.target.query('SELECT id, v FROM sv2 ORDER BY id')).toEqual([
+      ['1', '1'],
+      ['2', '2'],
+    ]);
+  });
+
+  it('names the unique index when a row to restore collides with a row written since on a secondary key', async () => {
+    await both('CREATE TABLE u (id INT PRIMARY KEY, email VARCHAR(20) NOT NULL, UNIQUE KEY u_email (email))');
+    await sides.db.source.exec("INSERT INTO u VALUES (1, 'a@x'), (2, 'b@x')");
+    await sides.db.target.exec("INSERT INTO u VALUES (2, 'b@x'), (3, 'a@x')");
+    const error = await restore({
+      table: 'u',
+      from: sides.db.sourceUrl,
+      to: sides.db.targetUrl,
+      stateDir: await tempDir(),
+    }).catch((e: unknown) => e);
+    expect((error as RowbackError).code).toBe('schema-mismatch');
+    expect((error as RowbackError).message).toMatch(
+      /^A row to restore has the same value on unique index u_email of /,
+    );
+    expect(await sides.db.dump('target', 'u', ['id'])).toEqual(['2\tb@x', '3\ta@x']);
+  });
 });

@@ -124,7 +124,7 @@ describe('MySQL restores that meet other writers of the same table', () => {
       expect((error as RowbackError).code).toBe('interrupted');
       expect(await sides.db.dump('target', 't', ['id'])).toEqual([]);
       await holder.query(`SELECT RELEASE_LOCK('${tableLockName(ref)}')`);
-      const [[free]] = await holder.query(`SELECT IS_FREE_LOCK('${tableLockName(ref)}')`);
+      const [[free]] = (await holder.query(`SELECT IS_FREE_LOCK('${tableLockName(ref)}')`)) as [[string]];
       expect(free).toBe('1');
     } finally {
       await holder.close();

@@ -97,6 +97,7 @@ describe('MySQL targets configured differently', () => {
       expect(error).toBeInstanceOf(RowbackError);
       expect((error as RowbackError).code).toBe('privilege');
       expect((error as RowbackError).message).toContain(user);
+      expect((error as RowbackError).message).toContain('lacks the CREATE TEMPORARY TABLES privilege');
       expect((error as RowbackError).message).not.toContain(`pw-${user}`);
       expect((error as RowbackError).hint).toContain('CREATE TEMPORARY TABLES');
       expect(await sides.db.dump('target', 't', ['id'])).toEqual(['2']);
@@ -121,7 +122,9 @@ describe('MySQL targets configured differently', () => {
       await rollbackQuietly(session);
       expect(error).toBeInstanceOf(RowbackError);
       expect((error as RowbackError).code).toBe('busy');
-      expect((error as RowbackError).message).toMatch(/while locking x\.t: Lock wait timeout exceeded/);
+      expect((error as RowbackError).message).toMatch(
+        /^Gave up waiting for a lock another session holds while locking x\.t: Lock wait timeout exceeded/,
+      );
       expect(session.heldLock).toBeUndefined();
     } finally {
       await holder.exec('ROLLBACK');
@@ -150,5 +153,31 @@ describe('MySQL targets configured differently', () => {
     const { readFile } = await import('node:fs/promises');
     await sides.db.target.exec(await readFile(`${dir}/m.sql`, 'utf8'));
     expect(await sides.db.dump('target', 'm', ['id'])).toEqual(['1\ta', '2\tb']);
+  });
+
+  it('waits for a table lock (LOCK TABLES) no longer than for a row lock, then fails as busy', async () => {
+    await sides.db.target.exec('CREATE TABLE t (id INT PRIMARY KEY, v INT)');
+    const { session } = await openSession(sides.db.targetUrl);
+    const holder = await connectClient('mysql', sides.db.targetUrl);
+    try {
+      const [[table, row]] = (await sides.db.target.query(
+        'SELECT @@GLOBAL.lock_wait_timeout, @@GLOBAL.innodb_lock_wait_timeout',
+      )) as [[string, string]];
+      expect(await session.scalar('SELECT @@SESSION.lock_wait_timeout')).toBe(
+        String(Math.min(Number(table), Number(row))),
+      );
+      await session.exec('SET SESSION lock_wait_timeout = 1, SESSION innodb_lock_wait_timeout = 1');
+      await holder.exec('LOCK TABLES t WRITE');
+      const target = await sides.target.describe({ name: 't' });
+      const error = await beginLocked(session, target).catch((e: unknown) =>
+        session.wrap(e, 'while locking x.t'),
+      );
+      await rollbackQuietly(session);
+      expect((error as RowbackError).code).toBe('busy');
+    } finally {
+      await holder.exec('UNLOCK TABLES');
+      await holder.close();
+      await session.close();
+    }
   });
 });

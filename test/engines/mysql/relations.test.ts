@@ -58,10 +58,13 @@ describe('MySQL --extra delete and the tables that reference the target', () => 
       'CREATE TABLE node (id INT PRIMARY KEY, up INT NULL, CONSTRAINT node_up FOREIGN KEY (up) REFERENCES node (id))',
     );
     await sides.db.source.exec('INSERT INTO node VALUES (1, NULL), (2, 1)');
-    await sides.db.target.exec('INSERT INTO node VALUES (1, NULL), (5, NULL), (6, 5)');
+    await sides.db.target.exec('INSERT INTO node VALUES (1, NULL), (6, NULL), (5, 6), (4, 5)');
+    const before = await sides.db.dump('target', 'node', ['id']);
     const done = await restoreTable(sides, 'node', { changed: 'keep-current', extra: 'delete' });
-    expect(done.result.applied).toEqual({ inserted: 1, updated: 0, deleted: 2 });
+    expect(done.result.applied).toEqual({ inserted: 1, updated: 0, deleted: 3 });
     expect(await sides.db.dump('target', 'node', ['id'])).toEqual(['1\t\\N', '2\t1']);
+    await sides.target.undo(done.targetSchema, done.undo.bundle(), {});
+    expect(await sides.db.dump('target', 'node', ['id'])).toEqual(before);
   });
 
   it('refuses to delete an extra row that a kept row of the same table references', async () => {
@@ -75,5 +78,25 @@ describe('MySQL --extra delete and the tables that reference the target', () => 
     );
     expect((error as RowbackError).code).toBe('unsupported');
     expect(await sides.db.dump('target', 'node', ['id'])).toEqual(['1\t\\N', '2\t5', '5\t\\N']);
+  });
+
+  it('inserts rows of a self-referencing table whose children come before their parents, straight in and staged', async () => {
+    await both(
+      'CREATE TABLE node (id INT PRIMARY KEY, up INT NULL, CONSTRAINT node_up FOREIGN KEY (up) REFERENCES node (id))',
+    );
+    await sides.db.source.exec('INSERT INTO node VALUES (3, NULL), (2, 3), (1, 2)');
+    const expected = await sides.db.dump('source', 'node', ['id']);
+    for (const setup of ['INSERT INTO node VALUES (3, NULL)', 'DELETE FROM node']) {
+      await sides.db.target.exec(setup);
+      const report = await restore({
+        table: 'node',
+        from: sides.db.sourceUrl,
+        to: sides.db.targetUrl,
+        stateDir: await tempDir(),
+      });
+      expect(report.applied.inserted).toBeGreaterThan(0);
+      expect(await sides.db.dump('target', 'node', ['id'])).toEqual(expected);
+      await sides.db.target.exec('DELETE FROM node WHERE id < 3');
+    }
   });
 });

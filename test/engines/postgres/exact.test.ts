@@ -200,6 +200,23 @@ describe('postgres restores exactly what the source holds', () => {
     expect(await tableText(target.client, all)).toBe(await tableText(source.client, all));
   });
 
+  it('refuses an inheritance parent whose primary key repeats across its children', async () => {
+    const ddl = `CREATE TABLE parent (id int PRIMARY KEY, v text); CREATE TABLE child () INHERITS (parent);
+      INSERT INTO parent VALUES (1, 'in parent'), (2, 'two'); INSERT INTO child VALUES (1, 'in child');`;
+    const { source, target } = await pair(ddl, `DELETE FROM parent WHERE id = 2`);
+    const src = await connect(source.url);
+    const dst = await connect(target.url);
+    const schema = await dst.describe({ name: 'parent' });
+    const columns = writableColumns(schema).map((c) => c.name);
+    const rows = src.read(await src.describe({ name: 'parent' }), { columns, origin: true });
+    const staged = await dst.stage(schema, rows, { columns, origin: true });
+    const error = await failure(dst.plan(staged));
+    expect(error.code).toBe('no-key');
+    expect(error.message).toContain(
+      'The key id does not identify the rows of public.parent across its child tables: 1 key value(s) occur more than once in the source',
+    );
+  });
+
   it('reads through a role with statement_timeout, standard_conforming_strings off and another search_path', async () => {
     const ddl = `
       CREATE TYPE mood AS ENUM ('sad', 'ok');
@@ -291,10 +308,16 @@ describe('postgres restores exactly what the source holds', () => {
       // The session is still usable once the holder is gone.
       const result = await dst.apply(staged, { policy: EXACT, undo: memoryUndo() });
       expect(result.applied.inserted).toBe(3);
+      // A migration holding the table: even reading it would wait; rowback gives up instead of hanging.
+      await holder.query(`BEGIN; LOCK TABLE t IN ACCESS EXCLUSIVE MODE`);
+      const staging = await failure(stage(src, dst, { name: 't' }));
+      expect(staging.code).toBe('conflict');
+      expect(staging.message).toContain('Gave up waiting for a lock while staging rows of public.t');
+      await holder.query('ROLLBACK');
     } finally {
       await holder.end();
     }
-  }, 30_000);
+  }, 45_000);
 
   it('writes a script for a table wider than a function takes arguments (120 columns)', async () => {
     const names = Array.from({ length: 120 }, (_, i) => `c${i}`);

@@ -103,6 +103,22 @@ describe('postgres restore and the tables around it', () => {
     expect(await tableText(target.client, 'SELECT max(id) FROM account')).toBe('5\n');
   });
 
+  it('checks a DEFERRABLE foreign key on the direct path before COMMIT, so a dry run fails as the apply would', async () => {
+    await setup(`SELECT 1`);
+    await source.client.query(`INSERT INTO note VALUES (1, 2), (2, 7)`);
+    const schema = await dst.describe({ name: 'note' });
+    const columns = writableColumns(schema).map((c) => c.name);
+    const source_ = await src.describe({ name: 'note' });
+    for (const dryRun of [true, false]) {
+      const error = await failure(
+        dst.applyDirect(schema, src.read(source_, { columns }), { columns, undo: memoryUndo(), dryRun }),
+      );
+      expect(error.code).toBe('missing-parent');
+      expect(error.message).toContain('note_account_fkey');
+    }
+    expect(await tableText(target.client, 'SELECT count(*) FROM note')).toBe('0\n');
+  });
+
   it('fails clearly, naming the trigger, when a trigger refuses a row, and writes nothing', async () => {
     const staged = await setup(
       `CREATE TRIGGER no_seven BEFORE INSERT ON account FOR EACH ROW EXECUTE FUNCTION no_seven();
