@@ -5,7 +5,7 @@ import type { ApplyOptions, ApplyResult, RowStream, StageOptions } from '../engi
 import { beginLocked, checkApplicable, checkVerification, endTransaction, rollbackQuietly } from './apply.js';
 import type { Session } from './connect.js';
 import { quoteTable } from './sql.js';
-import { columnTypes, loadRows } from './stage.js';
+import { columnTypes, loadRows, SKIPPED } from './stage.js';
 import { raiseCounters, readCounters } from './verify.js';
 
 export type DirectOptions = StageOptions & Omit<ApplyOptions, 'policy' | 'expected' | 'where'>;
@@ -33,7 +33,7 @@ export async function applyDirect(
     }
     const origin = options.origin ?? false;
     // The origin field is read into a variable and dropped: a MySQL partitioned table is one table.
-    const fields = origin ? [...options.columns, '@rowback_origin'] : options.columns;
+    const fields = origin ? [...options.columns, SKIPPED] : options.columns;
     let streamed = 0;
     const counted = countingRows(rows, (n) => {
       streamed = n;

@@ -28,8 +28,8 @@ export async function writeScript(
   const p = quoteIdent(plan);
   const joinStage = `JOIN ${quoteIdent(staged.table)} s ON s.${quoteIdent(ROW_ID)} = p.${quoteIdent(ROW_ID)}`;
   await options.write(
-    `-- rowback restore of ${target.ref.schema}.${target.ref.name}: ${counts.missing} missing, ${counts.changed} changed, ${counts.extra} extra, ${counts.same} same\n` +
-      `-- policy: changed ${options.policy.changed}, extra ${options.policy.extra}. Run with: mysql --binary-mode ${target.ref.schema} < this-file\n` +
+    `-- rowback restore of ${inComment(`${target.ref.schema}.${target.ref.name}`)}: ${counts.missing} missing, ${counts.changed} changed, ${counts.extra} extra, ${counts.same} same\n` +
+      `-- policy: changed ${options.policy.changed}, extra ${options.policy.extra}. Run with: mysql --binary-mode ${inComment(target.ref.schema)} < this-file\n` +
       `SET NAMES utf8mb4;\nSET time_zone = '+00:00';\nSET SESSION sql_mode = ${quoteString(sqlMode)};\nSTART TRANSACTION;\n`,
   );
   const cols = staged.columns;
@@ -81,4 +81,9 @@ function keyWhere(target: TableSchema, key: string[], columns: string[], row: Ra
 /** The exact SQL literal for a value of one of the target's columns. */
 export function literal(target: TableSchema, column: string, value: Buffer | null): string {
   return literalFor(findColumn(target, column)?.type ?? '', value);
+}
+
+/** A name inside a `--` comment: a line break in it would end the comment and start a statement. */
+function inComment(text: string): string {
+  return text.replace(/[\r\n\x00-\x1f]/g, ' ');
 }

@@ -10,6 +10,11 @@ import { findColumn, literalFor, quoteIdent, stagedColumnDefinition, tempName } 
 export const ROW_ID = '__rowback_row';
 /** The origin field of a staged row (see ReadOptions.origin). */
 export const ORIGIN = '__rowback_origin';
+/**
+ * In a field list for `loadRows`, a field that is read and dropped. Empty, because no column can have that
+ * name (a column may well be called `@x`, so a user variable name would not do).
+ */
+export const SKIPPED = '';
 
 /** A staged table on this session. `plan` is the temporary table of the latest classification. */
 export class MysqlStaged implements Staged {
@@ -92,7 +97,7 @@ export async function loadRows(
   const sql =
     `LOAD DATA LOCAL INFILE 'rowback-stream' INTO TABLE ${table} CHARACTER SET utf8mb4 ` +
     `FIELDS TERMINATED BY '\\t' ENCLOSED BY '' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' STARTING BY '' ` +
-    `(${columns.map((c) => (c.startsWith('@') ? c : quoteIdent(c))).join(', ')})`;
+    `(${columns.map((c) => (c === SKIPPED ? '@rowback_skipped' : quoteIdent(c))).join(', ')})`;
   let outcome: Outcome;
   try {
     outcome = await session.loadData(sql, rows);
@@ -144,7 +149,7 @@ export async function insertRows(
   rows: RowStream,
   what: string,
 ): Promise<Outcome> {
-  const kept = columns.map((c) => !c.startsWith('@'));
+  const kept = columns.map((c) => c !== SKIPPED);
   const head = `INSERT INTO ${table} (${columns
     .filter((_, i) => kept[i])
     .map(quoteIdent)

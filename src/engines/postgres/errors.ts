@@ -55,7 +55,7 @@ export function mapError(
   }
   if (e?.code === '55P03') {
     return new RowbackError(
-      'conflict',
+      'busy',
       `Gave up waiting for a lock while ${doing}: ${text}. Another session holds a lock rowback needs (a long transaction, a migration); nothing was written.`,
       {
         cause: error,

@@ -32,7 +32,7 @@ async function lockHolders(client: pg.Client, target: TableSchema): Promise<stri
  * Blocks concurrent writers of the table (and its inheritance children, which LOCK includes) until the
  * transaction ends; readers go on. Writes committed before the lock are seen by the re-plan after it.
  * Waits at most LOCK_WAIT for the lock, here and for row locks later in the transaction; a table held
- * longer by another transaction throws RowbackError('conflict') naming the sessions holding it.
+ * longer by another transaction throws RowbackError('busy') naming the sessions holding it.
  */
 export async function lockTarget(client: pg.Client, target: TableSchema): Promise<void> {
   await client.query(`SET LOCAL lock_timeout = ${quoteLiteral(LOCK_WAIT)}`);
@@ -45,7 +45,7 @@ export async function lockTarget(client: pg.Client, target: TableSchema): Promis
     const holders = await lockHolders(client, target).catch(() => []);
     const name = `${target.ref.schema}.${target.ref.name}`;
     throw new RowbackError(
-      'conflict',
+      'busy',
       `Waited ${LOCK_WAIT} for a lock on ${name}, held by ${holders.length ? holders.join('; ') : 'another transaction'}; nothing was written.`,
       {
         cause: error,

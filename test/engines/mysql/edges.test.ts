@@ -46,9 +46,9 @@ describe('MySQL restores of unusual tables', () => {
     return report;
   }
 
-  it('quotes names with backticks, spaces, reserved words and accents', async () => {
+  it('quotes names with backticks, spaces, reserved words, accents and a leading @, staged and straight in', async () => {
     await both(
-      'CREATE TABLE `wé ird tåble` (`se``lect` INT PRIMARY KEY, `col umn` VARCHAR(10), `ü` INT, `from` TEXT)',
+      'CREATE TABLE `wé ird tåble` (`se``lect` INT PRIMARY KEY, `col umn` VARCHAR(10), `ü` INT, `@from` TEXT)',
     );
     await sides.db.source.exec(
       "INSERT INTO `wé ird tåble` VALUES (1, 'a', 1, 'x'), (2, 'b', 2, NULL), (3, 'c', 3, '')",
@@ -56,6 +56,17 @@ describe('MySQL restores of unusual tables', () => {
     await sides.db.target.exec("INSERT INTO `wé ird tåble` VALUES (2, 'B', 2, NULL), (4, 'd', 4, 'new')");
     const report = await roundTrip('wé ird tåble', ['se`lect']);
     expect(report.applied).toEqual({ inserted: 2, updated: 1, deleted: 1 });
+    await sides.db.target.exec('DELETE FROM `wé ird tåble`');
+    const direct = await restore({
+      table: 'wé ird tåble',
+      from: sides.db.sourceUrl,
+      to: sides.db.targetUrl,
+      stateDir: await tempDir(),
+    });
+    expect(direct.applied.inserted).toBe(3);
+    expect(await sides.db.dump('target', 'wé ird tåble', ['se`lect'])).toEqual(
+      await sides.db.dump('source', 'wé ird tåble', ['se`lect']),
+    );
   });
 
   it('round-trips geometry, year, float, double, decimal zero, tinyint(1), bit(64), binary padding and char spaces', async () => {
@@ -268,5 +279,31 @@ describe('MySQL restores of unusual tables', () => {
       /^A row to restore has the same value on unique index u_email of /,
     );
     expect(await sides.db.dump('target', 'u', ['id'])).toEqual(['2\tb@x', '3\ta@x']);
+  });
+
+  it('writes a script whose header cannot be broken out of by a line break in the table name', async () => {
+    const name = 'a\nDROP TABLE victim;';
+    await both(`CREATE TABLE \`${name}\` (id INT PRIMARY KEY)`);
+    await sides.db.target.exec('CREATE TABLE victim (id INT PRIMARY KEY)');
+    await sides.db.source.exec(`INSERT INTO \`${name}\` VALUES (1)`);
+    const dir = await tempDir();
+    const report = await restore({
+      table: `\`${name}\``,
+      from: sides.db.sourceUrl,
+      to: sides.db.targetUrl,
+      stateDir: dir,
+      sqlOut: `${dir}/out.sql`,
+    });
+    expect(report.outcome).toBe('script');
+    const { readFile } = await import('node:fs/promises');
+    const script = await readFile(`${dir}/out.sql`, 'utf8');
+    expect(script.split('\n').slice(0, 3)).toEqual([
+      expect.stringMatching(/^-- rowback restore of .*\.a DROP TABLE victim;: 1 missing/),
+      expect.stringMatching(/^-- policy: /),
+      'SET NAMES utf8mb4;',
+    ]);
+    await sides.db.target.exec(script);
+    expect(await sides.db.dump('target', name, ['id'])).toEqual(['1']);
+    expect(await sides.db.dump('target', 'victim', ['id'])).toEqual([]);
   });
 });

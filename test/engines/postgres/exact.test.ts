@@ -300,7 +300,7 @@ describe('postgres restores exactly what the source holds', () => {
       await holder.query(`BEGIN; INSERT INTO t VALUES (100, 'held')`);
       const pid = (await holder.query<{ pid: string }>('SELECT pg_backend_pid()::text AS pid')).rows[0]!.pid;
       const error = await failure(dst.apply(staged, { policy: EXACT, undo: memoryUndo() }));
-      expect(error.code).toBe('conflict');
+      expect(error.code).toBe('busy');
       expect(error.message).toContain(`Waited 10s for a lock on public.t, held by pid ${pid}`);
       expect(error.message).toContain('nothing was written');
       await holder.query('ROLLBACK');
@@ -311,7 +311,7 @@ describe('postgres restores exactly what the source holds', () => {
       // A migration holding the table: even reading it would wait; rowback gives up instead of hanging.
       await holder.query(`BEGIN; LOCK TABLE t IN ACCESS EXCLUSIVE MODE`);
       const staging = await failure(stage(src, dst, { name: 't' }));
-      expect(staging.code).toBe('conflict');
+      expect(staging.code).toBe('busy');
       expect(staging.message).toContain('Gave up waiting for a lock while staging rows of public.t');
       await holder.query('ROLLBACK');
     } finally {
