@@ -80,9 +80,11 @@ export async function* copyOut(session: PgSession, select: string, doing: string
     throw mapError(error, doing, { interrupted: session.cancelled });
   } finally {
     if (!ended) {
-      await cancelBackend(session).catch(() => {});
+      // Listen before cancelling: the cancel's error may arrive before `finished` attaches its own.
+      const drained = finished(stream).catch(() => {});
       stream.resume();
-      await finished(stream).catch(() => {});
+      await cancelBackend(session).catch(() => {});
+      await drained;
     }
   }
 }
