@@ -4,7 +4,7 @@ import { RowbackError } from '../../core/errors.js';
 import { redactUrl, registerUrlSecrets } from '../../core/redact.js';
 import type { ConnectOptions, SessionProfile } from '../engine.js';
 import { connectionError, wrapServerError } from './errors.js';
-import { quoteString } from './sql.js';
+import { pinSession } from './pin.js';
 
 /** One row as the server sent it: each value the raw bytes of the text protocol, or null. */
 export type RawRow = (Buffer | null)[];
@@ -240,53 +240,12 @@ export async function openSession(
   }
   try {
     const own = (await session.scalar('SELECT @@SESSION.sql_mode')) ?? '';
-    // character_set_results utf8mb4 converts text columns to UTF-8 and leaves binary columns as raw bytes.
-    await session.exec('SET NAMES utf8mb4 COLLATE utf8mb4_bin');
-    await session.exec("SET time_zone = '+00:00'");
-    await pinSqlMode(session, options.profile?.sql_mode ?? own);
-    // LOAD DATA LOCAL waits on the client's stream, which may wait on a slow source or undo file in turn.
-    await session.exec('SET SESSION net_read_timeout = 600');
-    // A table lock (LOCK TABLES, a long ALTER) would hold rowback for lock_wait_timeout, a day by default:
-    // wait for it no longer than for a row lock, then fail as busy.
-    await session
-      .exec(
-        'SET SESSION lock_wait_timeout = LEAST(@@SESSION.lock_wait_timeout, @@SESSION.innodb_lock_wait_timeout)',
-      )
-      .catch(() => {});
-    // MySQL 8 caches information_schema statistics (AUTO_INCREMENT among them) for a day by default.
-    await session.exec('SET SESSION information_schema_stats_expiry = 0').catch(() => {});
+    await pinSession(session, options.profile?.sql_mode ?? own);
     return { session, profile: { sql_mode: own } };
   } catch (error) {
     raw.destroy();
     throw session.wrap(error, 'while setting up the session');
   }
-}
-
-/**
- * Sets sql_mode. NO_BACKSLASH_ESCAPES only changes how rowback's own literals parse (never a value's text),
- * so it is left out. NO_AUTO_VALUE_ON_ZERO is added: without it a restored key 0 in an AUTO_INCREMENT column
- * would be written as the next counter value instead. A mode this server does not know (MariaDB's NO_AUTO_CREATE_USER on MySQL 8, say) is
- * dropped rather than failing the session: an unknown mode cannot change how this server writes values.
- */
-async function pinSqlMode(session: Session, sqlMode: string): Promise<void> {
-  const modes = sqlMode.split(',').filter((m) => m && m.toUpperCase() !== 'NO_BACKSLASH_ESCAPES');
-  if (!modes.some((m) => m.toUpperCase() === 'NO_AUTO_VALUE_ON_ZERO')) modes.push('NO_AUTO_VALUE_ON_ZERO');
-  try {
-    await session.exec(`SET SESSION sql_mode = ${quoteString(modes.join(','))}`);
-    return;
-  } catch {
-    // some mode is unknown here: keep the ones this server accepts
-  }
-  const known: string[] = [];
-  for (const mode of modes) {
-    try {
-      await session.exec(`SET SESSION sql_mode = ${quoteString([...known, mode].join(','))}`);
-      known.push(mode);
-    } catch {
-      // not a mode of this server
-    }
-  }
-  await session.exec(`SET SESSION sql_mode = ${quoteString(known.join(','))}`);
 }
 
 /** A short-lived second session that cancels the statement running on `target` (Ctrl-C). */

@@ -166,6 +166,8 @@ describe('MySQL targets configured differently', () => {
       expect(await session.scalar('SELECT @@SESSION.lock_wait_timeout')).toBe(
         String(Math.min(Number(table), Number(row))),
       );
+      // and a NULL for a NOT NULL TIMESTAMP is refused, not turned into the current time
+      expect(await session.scalar('SELECT @@SESSION.explicit_defaults_for_timestamp')).toBe('1');
       await session.exec('SET SESSION lock_wait_timeout = 1, SESSION innodb_lock_wait_timeout = 1');
       await holder.exec('LOCK TABLES t WRITE');
       const target = await sides.target.describe({ name: 't' });
