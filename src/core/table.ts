@@ -81,15 +81,17 @@ export function formatTable(ref: TableRef): string {
   return ref.schema ? `${ref.schema}.${ref.name}` : ref.name;
 }
 
-/** Parses `name` or `schema.name`; a quoted part ("a.b") keeps its dot. */
+/** Parses `name` or `schema.name`; a quoted part ("a.b", `x``y`) keeps its dot and doubled quotes. */
 export function parseTableRef(text: string): TableRef {
   const parts: string[] = [];
   let current = '';
   let quote: string | undefined;
-  for (const ch of text) {
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
     if (quote) {
-      if (ch === quote) quote = undefined;
-      else current += ch;
+      if (ch !== quote) current += ch;
+      else if (text[i + 1] === quote) current += text[++i]; // a doubled quote is the quote itself
+      else quote = undefined;
     } else if (ch === '"' || ch === '`') {
       quote = ch;
     } else if (ch === '.') {
