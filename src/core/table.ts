@@ -89,9 +89,14 @@ export function parseTableRef(text: string): TableRef {
   for (let i = 0; i < text.length; i++) {
     const ch = text[i]!;
     if (quote) {
-      if (ch !== quote) current += ch;
-      else if (text[i + 1] === quote) current += text[++i]; // a doubled quote is the quote itself
-      else quote = undefined;
+      if (ch !== quote) {
+        current += ch;
+      } else if (text[i + 1] === quote) {
+        current += ch; // a doubled quote is the quote itself
+        i++;
+      } else {
+        quote = undefined;
+      }
     } else if (ch === '"' || ch === '`') {
       quote = ch;
     } else if (ch === '.') {
