@@ -23,8 +23,7 @@ export async function describeTable(
   } catch (error) {
     if (!(error instanceof RowbackError) || error.code !== 'table-not-found') throw error;
     const tables = await connection.listTables().catch(() => []);
-    const names = tables.flatMap((t) => [t.name, `${t.schema}.${t.name}`]);
-    const close = closeNames(ref.name, [...new Set(names)]);
+    const close = suggestions(ref.name, tables);
     throw new RowbackError(
       'table-not-found',
       `There is no table ${formatTable(ref)} in the ${side} (${connection.redactedUrl}).`,
@@ -48,4 +47,14 @@ export function requireKey(schema: TableSchema): string[] {
     );
   }
   return schema.key.columns;
+}
+
+/** Close table names; qualified only where a name exists in several schemas. */
+function suggestions(wanted: string, tables: Required<TableRef>[]): string[] {
+  const schemasOf = new Map<string, string[]>();
+  for (const t of tables) schemasOf.set(t.name, [...(schemasOf.get(t.name) ?? []), t.schema]);
+  return closeNames(wanted, [...schemasOf.keys()]).flatMap((name) => {
+    const schemas = schemasOf.get(name) ?? [];
+    return schemas.length > 1 ? schemas.map((schema) => `${schema}.${name}`) : [name];
+  });
 }

@@ -46,7 +46,11 @@ describe.each(ENGINES)(
     test(
       'an unknown table exits 3 and suggests the nearest name',
       () =>
-        expectFailure(engine, restoreTo('acounts'), { exit: 3, code: 'table-not-found', stderr: /accounts/ }),
+        expectFailure(engine, restoreTo('acounts'), {
+          exit: 3,
+          code: 'table-not-found',
+          stderr: /hint: Did you mean accounts\?/,
+        }),
       TIMEOUT,
     );
 
