@@ -17,9 +17,13 @@ export function progressReporter(enabled: boolean): {
     bar = undefined;
   };
   const onProgress = (e: ProgressEvent) => {
-    if (e.rows === undefined) {
+    if (e.rows === undefined || e.total === undefined) {
+      // No total to measure against: a line per step (apply reports each phase once it is done).
       stop();
-      if (e.message && e.step !== step) process.stderr.write(`… ${e.message}\n`);
+      const what = e.message ?? e.step;
+      if (e.rows !== undefined)
+        process.stderr.write(`… ${e.step} ${what}: ${e.rows.toLocaleString('en-US')} rows\n`);
+      else if (e.step !== step) process.stderr.write(`… ${what}\n`);
       step = e.step;
       return;
     }
@@ -28,14 +32,14 @@ export function progressReporter(enabled: boolean): {
       step = e.step;
       bar = new SingleBar({
         stream: process.stderr,
-        format: `${e.step.padEnd(6)} [{bar}] {value}${e.total === undefined ? '' : '/{total}'} rows  {duration_formatted}`,
+        format: `${e.step.padEnd(6)} [{bar}] {value}/{total} rows  {duration_formatted}`,
         hideCursor: true,
         clearOnComplete: true,
         fps: 5,
       });
-      bar.start(e.total ?? 0, 0);
+      bar.start(e.total, 0);
     }
-    if (e.total !== undefined) bar.setTotal(e.total);
+    bar.setTotal(e.total);
     bar.update(e.rows);
   };
   return { onProgress, stop };
