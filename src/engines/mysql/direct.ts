@@ -8,7 +8,7 @@ import { quoteTable } from './sql.js';
 import { columnTypes, loadRows, SKIPPED } from './stage.js';
 import { raiseCounters, readCounters } from './verify.js';
 
-export type DirectOptions = StageOptions & Omit<ApplyOptions, 'policy' | 'expected' | 'where'>;
+export type DirectOptions = StageOptions & Omit<ApplyOptions, 'policy' | 'expected' | 'where' | 'onProgress'>;
 
 /**
  * The direct path (see Connection.applyDirect): lock, make sure the target is still empty, then LOAD DATA

@@ -11,7 +11,7 @@ import { moveSequences } from './sequences.js';
 import { columnList, qualified } from './sql.js';
 import { checkCancelled, disableTriggers, lockTarget, rollback } from './transaction.js';
 
-export type DirectOptions = StageOptions & Omit<ApplyOptions, 'policy' | 'expected' | 'where'>;
+export type DirectOptions = StageOptions & Omit<ApplyOptions, 'policy' | 'expected' | 'where' | 'onProgress'>;
 
 /**
  * Copies every chunk to `side` as it passes, waiting when `side` is full so memory stays constant
@@ -67,7 +67,7 @@ export async function applyDirect(
       copyFrom(`COPY ${qualified(target.ref)} (${columnList(options.columns)}) FROM STDIN`),
     );
     // StageOptions and ApplyOptions both name a progress callback; the apply form (step, rows) is used.
-    const onRows = (n: number) => options.onProgress?.('insert', n);
+    const onRows = (n: number) => options.onProgress?.(n);
     // Either side failing stops the other: a failed undo writer aborts the COPY (CopyFail, the server
     // rolls it back), a failed COPY ends the undo writer's stream with the error.
     const abort = new AbortController();

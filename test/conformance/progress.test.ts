@@ -1,0 +1,44 @@
+import { describe, expect, test } from 'vitest';
+import type { ProgressEvent } from '../../src/index.js';
+import { restore } from '../../src/index.js';
+import { tempDir } from '../harness/index.js';
+import { ENGINES, TIMEOUT, withScratch } from './support.js';
+
+/** Long work reports progress: row counts that are numbers and reach the total. */
+describe.each(ENGINES)('progress on %s', (engine) => {
+  test.each([
+    ['refilling an emptied table', 'DELETE FROM feed', 'apply'],
+    ['staging rows to merge', 'DELETE FROM feed WHERE id % 2 = 0', 'stage'],
+  ])(
+    'reports rows while %s',
+    async (_what, accident, step) => {
+      await withScratch(engine, async (s) => {
+        for (const side of [s.source, s.target]) {
+          await side.exec('CREATE TABLE feed (id int PRIMARY KEY, v varchar(20) NOT NULL)');
+          await side.exec(
+            engine === 'postgres'
+              ? "INSERT INTO feed SELECT i, 'row ' || i FROM generate_series(1, 5000) AS i"
+              : "INSERT INTO feed SELECT seq, CONCAT('row ', seq) FROM seq_1_to_5000",
+          );
+        }
+        await s.target.exec(accident);
+        const events: ProgressEvent[] = [];
+        await restore({
+          table: 'feed',
+          from: s.sourceUrl,
+          to: s.targetUrl,
+          stateDir: await tempDir(),
+          onProgress: (e) => events.push(e),
+        });
+        const counted = events.filter((e) => e.step === step && e.rows !== undefined);
+        expect(counted.length).toBeGreaterThan(0);
+        for (const e of counted) {
+          expect(typeof e.rows).toBe('number');
+          expect(e.total).toBe(5000);
+        }
+        expect(counted.at(-1)?.rows).toBe(5000);
+      });
+    },
+    TIMEOUT,
+  );
+});
