@@ -32,6 +32,14 @@ export async function undo(options: UndoOptions): Promise<UndoReport> {
         hint: 'Nothing to do; see audit.jsonl for when.',
       });
     }
+    if (meta.status === 'pending' && meta.afterColumns.length === 0) {
+      // The post-image is written just before COMMIT: without it the restore cannot have committed.
+      throw new RowbackError(
+        'conflict',
+        `Restore ${meta.id} was interrupted before it finished and never committed; there is nothing to undo.`,
+        { hint: 'Its transaction was rolled back by the server. Check the table; see audit.jsonl.' },
+      );
+    }
     progress({ step: 'connect', message: 'connecting' });
     const target = await openTarget(options.to);
     const stopCancel = cancelOnAbort(options.signal, [target]);
@@ -55,9 +63,11 @@ export async function undo(options: UndoOptions): Promise<UndoReport> {
       }
       throwIfAborted(options.signal);
       progress({ step: 'undo', message: 'reverting' });
-      const result = await target.undo(schema, undoBundle(stateDir, meta), {
-        dryRun: options.dryRun === true,
-      });
+      const result = await target
+        .undo(schema, undoBundle(stateDir, meta), { dryRun: options.dryRun === true })
+        .catch((error: unknown) => {
+          throw meta.status === 'pending' ? neverCommitted(meta.id, error) : error;
+        });
       if (!options.dryRun) await markUndone(stateDir, meta);
       report = {
         ...preview,
@@ -96,4 +106,17 @@ export async function undo(options: UndoOptions): Promise<UndoReport> {
       failure,
     );
   }
+}
+
+/**
+ * A `pending` undo file belongs to a restore that was stopped (killed, lost connection) around its
+ * COMMIT. If its rows do not match, the likeliest reason is that it never committed: say so.
+ */
+function neverCommitted(id: string, error: unknown): unknown {
+  if (!(error instanceof RowbackError) || error.code !== 'conflict') return error;
+  return new RowbackError('conflict', `${error.message} Restore ${id} was interrupted before it finished.`, {
+    hint: 'It most likely never committed (its transaction was rolled back), so there is nothing to undo. Check the table; see audit.jsonl.',
+    ...(error.details ? { details: error.details } : {}),
+    cause: error,
+  });
 }

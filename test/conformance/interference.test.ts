@@ -1,7 +1,9 @@
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, test } from 'vitest';
 import { restore } from '../../src/index.js';
-import { type EngineName, type Scratch, spawnCli, tempDir } from '../harness/index.js';
+import { type EngineName, runCli, type Scratch, spawnCli, tempDir } from '../harness/index.js';
 import { dumpTable, ENGINES, prepareScenario, TIMEOUT, withScratch } from './support.js';
 import { row, sharedTable } from './text.js';
 
@@ -151,7 +153,8 @@ describe.each(ENGINES)('interference on %s', (engine) => {
         await prepareScenario(s, scenario);
         const before = await dumpTable(s, scenario);
         const args = ['restore', 'ledger', '--from', s.sourceUrl, '--to', s.targetUrl, '--yes', '--json'];
-        const child = spawnCli([...args, '--state-dir', await tempDir()]);
+        const stateDir = await tempDir();
+        const child = spawnCli([...args, '--state-dir', stateDir]);
         const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
           child.once('exit', (code, signal) => resolve({ code, signal })),
         );
@@ -168,6 +171,21 @@ describe.each(ENGINES)('interference on %s', (engine) => {
         // once the server has noticed the lost session and rolled back, nothing of it remains
         for (let i = 0; i < 300 && (await transactionOpen(s)); i++) await sleep(100);
         expect(await transactionOpen(s)).toBe(false);
+        expect(await dumpTable(s, scenario)).toEqual(before);
+
+        // its undo file was left pending: undo refuses and says the restore most likely never committed
+        const [killedId] = await readdir(join(stateDir, 'undo'));
+        const undone = await runCli([
+          'undo',
+          killedId!,
+          '--to',
+          s.targetUrl,
+          '--yes',
+          '--state-dir',
+          stateDir,
+        ]);
+        expect(undone.code, undone.stderr).toBe(8);
+        expect(undone.stderr).toContain(`Restore ${killedId} was interrupted before it finished`);
         expect(await dumpTable(s, scenario)).toEqual(before);
 
         const again = await restore({
