@@ -17,7 +17,8 @@ export interface DemoServers {
 
 /** Starts both servers side by side; if either fails, the other is stopped before the error is thrown. */
 export async function startDemoServers(engine: 'postgres' | 'mysql'): Promise<DemoServers> {
-  const start = () => (engine === 'postgres' ? startPostgres() : startMariaDb());
+  const start = () =>
+    engine === 'postgres' ? startPostgres({ createUser: true }) : startMariaDb({ createUser: true });
   const results = await Promise.allSettled([start(), start()]);
   const started = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
   let stopping: Promise<void> | undefined;

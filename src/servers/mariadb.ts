@@ -57,7 +57,7 @@ function flags(settings: Record<string, string>): string[] {
  */
 export async function startMariaDb(options: ServerOptions = {}): Promise<RunningServer> {
   const binaries = await findBinaries();
-  const user = await serviceUser('mysql', 'MariaDB');
+  const user = await serviceUser('mysql', 'MariaDB', { create: options.createUser === true });
   const dir = await makeServerDir('mariadb', user, 'SIGKILL');
   try {
     const dataDir = join(dir.dir, 'data');

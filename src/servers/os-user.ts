@@ -31,16 +31,20 @@ export async function findExecutable(name: string, extraDirs: string[] = []): Pr
 /**
  * The account to run a server as: none when rowback is not root (the server runs as the current user);
  * the named account when it is, because PostgreSQL refuses to run as root and MariaDB should not.
- * Throws RowbackError('unsupported') when rowback is root and the account does not exist.
+ * With `create`, a missing account is made as a system user (what installing the server would do: a
+ * fresh container has no `postgres` user); otherwise RowbackError('unsupported') says how to make it.
  */
-export async function serviceUser(name: string, serverName: string): Promise<OsUser | undefined> {
+export async function serviceUser(
+  name: string,
+  serverName: string,
+  options: { create?: boolean } = {},
+): Promise<OsUser | undefined> {
   if (typeof process.getuid !== 'function' || process.getuid() !== 0) return undefined;
-  try {
-    const uid = Number((await exec('id', ['-u', name])).stdout.trim());
-    const gid = Number((await exec('id', ['-g', name])).stdout.trim());
-    if (Number.isInteger(uid) && Number.isInteger(gid)) return { name, uid, gid };
-  } catch {
-    // reported below
+  const found = await lookupUser(name);
+  if (found) return found;
+  if (options.create) {
+    const made = await createSystemUser(name).then(() => lookupUser(name));
+    if (made) return made;
   }
   throw new RowbackError(
     'unsupported',
@@ -49,6 +53,34 @@ export async function serviceUser(name: string, serverName: string): Promise<OsU
       hint: `Create the user (for example: useradd --system --user-group ${name}) or run as a non-root user.`,
     },
   );
+}
+
+async function lookupUser(name: string): Promise<OsUser | undefined> {
+  try {
+    const uid = Number((await exec('id', ['-u', name])).stdout.trim());
+    const gid = Number((await exec('id', ['-g', name])).stdout.trim());
+    if (Number.isInteger(uid) && Number.isInteger(gid)) return { name, uid, gid };
+  } catch {
+    // no such user
+  }
+  return undefined;
+}
+
+async function createSystemUser(name: string): Promise<void> {
+  const useradd = await findExecutable('useradd', ['/usr/sbin', '/sbin']);
+  if (useradd) {
+    await exec(useradd, [
+      '--system',
+      '--user-group',
+      '--no-create-home',
+      '--shell',
+      '/usr/sbin/nologin',
+      name,
+    ]).catch(() => {});
+    return;
+  }
+  const adduser = await findExecutable('adduser', ['/usr/sbin', '/sbin', '/bin']);
+  if (adduser) await exec(adduser, ['-S', '-D', '-H', name]).catch(() => {}); // BusyBox (Alpine)
 }
 
 let setprivPath: Promise<string | undefined> | undefined;

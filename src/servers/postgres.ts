@@ -37,7 +37,7 @@ const START_ATTEMPTS = 3;
  */
 export async function startPostgres(options: PostgresOptions = {}): Promise<RunningServer> {
   const binaries = options.binaries ?? (await findPostgresBinaries());
-  const user = await serviceUser('postgres', 'PostgreSQL');
+  const user = await serviceUser('postgres', 'PostgreSQL', { create: options.createUser === true });
   const dir = await makeServerDir('postgres', user, 'SIGQUIT');
   try {
     const dataDir = join(dir.dir, 'data');

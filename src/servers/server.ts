@@ -16,4 +16,6 @@ export interface ServerOptions {
   settings?: Record<string, string>;
   /** Receives every line the server logs. */
   log?: (line: string) => void;
+  /** When root and the server's OS user is missing, create it (the demo, on a fresh machine). */
+  createUser?: boolean;
 }
