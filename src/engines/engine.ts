@@ -129,6 +129,11 @@ export interface ApplyResult {
   warnings: string[];
   /** True when the apply took the direct path (target had none of the source keys: no staging). */
   direct?: boolean;
+  /**
+   * Whether the apply classified the rows again under its lock. An engine may skip it only when it can
+   * prove the target has not changed since `plan` ran.
+   */
+  replanned?: boolean;
 }
 
 /** What `Connection.undo` reads back: the sections an UndoSink received. */

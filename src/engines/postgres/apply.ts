@@ -12,7 +12,14 @@ import type { ApplyOptions, ApplyResult, Staged } from '../engine.js';
 import type { PgSession } from './connect.js';
 import { mapError } from './errors.js';
 import { checkReferencedExtra, findMissingParents, writtenClasses } from './parents.js';
-import { countPlan, createPlanTable, type PlanTable, requireKey } from './plan.js';
+import {
+  countPlan,
+  createPlanTable,
+  forgetPlan,
+  type PlanTable,
+  requireKey,
+  unchangedSince,
+} from './plan.js';
 import { copyOut, originExpression } from './read.js';
 import { moveSequences } from './sequences.js';
 import { columnList, keyJoin, qualified, quoteLiteral } from './sql.js';
@@ -202,7 +209,10 @@ export async function applyPlan(
     await lockTarget(client, target);
     checkCancelled(session);
     step.doing = `re-planning ${name} under the lock`;
-    const plan = await createPlanTable(session, staged, options.where, true);
+    // The preview's plan still holds when nothing was written since; otherwise classify again.
+    const previewed = await unchangedSince(session, staged, options.where);
+    const plan = previewed ?? (await createPlanTable(session, staged, options.where, true));
+    forgetPlan(staged);
     const counts = await countPlan(client, plan);
     const warnings: string[] = [];
     const changed = planChanged(options.expected, counts);
@@ -226,7 +236,7 @@ export async function applyPlan(
     warnings.push(...judgeVerification(target, verification, options, applied, intended));
     checkCancelled(session);
     await client.query(options.dryRun ? 'ROLLBACK' : 'COMMIT');
-    return { plan: counts, applied, verification, sequences, warnings };
+    return { plan: counts, applied, verification, sequences, warnings, replanned: previewed === undefined };
   } catch (error) {
     await rollback(session);
     throw mapError(error, step.doing, { interrupted: session.cancelled, rolledBack: true });

@@ -16,6 +16,15 @@ export interface PlanTable {
   /** The quoted column holding each key's class (a name no key column has). */
   classColumn: string;
   where: string | undefined;
+  /** For a plan built before the apply: what the target looked like then (see `unchangedSince`). */
+  fingerprint?: TargetFingerprint;
+}
+
+/** The target as a plan saw it: its row count and the oldest transaction its snapshot had not seen finish. */
+export interface TargetFingerprint {
+  rows: string;
+  /** `txid_snapshot_xmin` of the plan's snapshot, as a 32-bit xid (text). */
+  snapshotXmin: string;
 }
 
 /** Plans built outside an apply, reused by samples() and missingParents() until the next plan(). */
@@ -168,7 +177,11 @@ export async function planStaged(
     session,
     `planning ${staged.target.ref.schema}.${staged.target.ref.name}`,
     async () => {
-      const plan = await createPlanTable(session, staged, where, false);
+      // One snapshot for the fingerprint and the plan (REPEATABLE READ), so the apply can tell whether
+      // anything was written since and skip classifying again under its lock.
+      await session.client.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ');
+      const fingerprint = await takeFingerprint(session.client, staged.target);
+      const plan = { ...(await createPlanTable(session, staged, where, false)), fingerprint };
       cachedPlans.set(staged, plan);
       return countPlan(session.client, plan);
     },
@@ -198,4 +211,41 @@ export async function dropCachedPlan(session: PgSession, staged: Staged): Promis
   if (!plan) return;
   cachedPlans.delete(staged);
   await session.client.query(`DROP TABLE IF EXISTS ${plan.table}`);
+}
+
+async function takeFingerprint(client: pg.Client, target: TableSchema): Promise<TargetFingerprint> {
+  const found = await client.query<{ xmin: string; rows: string }>(
+    `SELECT (txid_snapshot_xmin(txid_current_snapshot()) % 4294967296)::text AS xmin,
+            (SELECT count(*) FROM ${qualified(target.ref)})::text AS rows`,
+  );
+  return { snapshotXmin: found.rows[0]!.xmin, rows: found.rows[0]!.rows };
+}
+
+/**
+ * The plan built before the apply, when the target provably has not changed since: the same number of
+ * rows and no row version newer than that plan's snapshot (an insert or update since makes one; a delete
+ * since lowers the count unless an insert, which shows, made up for it). Anything doubtful — a very old
+ * frozen xmin whose age wraps, a transaction still open at the preview — counts as changed. Call under
+ * the apply's lock, so no writer can slip in after the check.
+ */
+export async function unchangedSince(
+  session: PgSession,
+  staged: Staged,
+  where: string | undefined,
+): Promise<PlanTable | undefined> {
+  const plan = cachedPlans.get(staged);
+  if (!plan?.fingerprint || plan.where !== where) return undefined;
+  const found = await session.client.query<{ rows: string; newer: string }>(
+    `SELECT count(*)::text AS rows,
+            coalesce(bool_or(age(t.xmin) <= age($1::text::xid)), false)::text AS newer
+     FROM ${qualified(staged.target.ref)} AS t`,
+    [plan.fingerprint.snapshotXmin],
+  );
+  const now = found.rows[0]!;
+  return now.rows === plan.fingerprint.rows && now.newer === 'false' ? plan : undefined;
+}
+
+/** Forgets the plan built before the apply: after it, the target has changed. */
+export function forgetPlan(staged: Staged): void {
+  cachedPlans.delete(staged);
 }

@@ -70,6 +70,48 @@ describe('postgres apply safety', () => {
     expect(kept).toBe('written since the preview\n');
   });
 
+  it('reuses the preview plan under the lock only when nothing was written since', async () => {
+    await target.client.query(`DELETE FROM item WHERE shop = 0`);
+    const staged = await stageItems();
+    const expected = await dst.plan(staged);
+    const result = await dst.apply(staged, { policy: DEFAULT_POLICY, undo: memoryUndo(), expected });
+    expect(result.replanned).toBe(false);
+    expect(result.plan).toEqual(expected);
+    expect(await tableText(target.client, ALL)).toBe(await tableText(source.client, ALL));
+  });
+
+  it.each([
+    [
+      'an insert of a missing key',
+      `INSERT INTO item VALUES ('sku-3', 0, 1, 99, 'since')`,
+      { missing: 19, changed: 1 },
+    ],
+    [
+      'an update of a same row',
+      `UPDATE item SET note = 'since' WHERE sku = 'sku-1'`,
+      { missing: 20, changed: 1 },
+    ],
+    ['a delete of a same row', `DELETE FROM item WHERE sku = 'sku-1'`, { missing: 21, changed: 0 }],
+    [
+      'a delete and an insert that keep the count',
+      `DELETE FROM item WHERE sku = 'sku-1'; INSERT INTO item VALUES ('new', 9, 1, 1, 'since')`,
+      { missing: 21, changed: 0 },
+    ],
+  ])('classifies again under the lock after %s since the preview', async (_what, write, moved) => {
+    await target.client.query(`DELETE FROM item WHERE shop = 0`);
+    const staged = await stageItems();
+    const expected = await dst.plan(staged);
+    await target.client.query(write);
+    const result = await dst.apply(staged, { policy: DEFAULT_POLICY, undo: memoryUndo(), expected });
+    expect(result.replanned).toBe(true);
+    expect(result.plan.missing).toBe(moved.missing);
+    expect(result.plan.changed).toBe(moved.changed);
+    expect(result.applied.inserted).toBe(moved.missing);
+    expect(await tableText(target.client, `SELECT count(*) FROM item WHERE note = 'since'`)).toBe(
+      write.includes('UPDATE') || write.includes("'sku-3'") || write.includes("'new'") ? '1\n' : '0\n',
+    );
+  });
+
   it('refuses rows whose parent is gone, naming the foreign key and keys, and writes nothing', async () => {
     await target.client.query(`DELETE FROM item WHERE account_id = 2`);
     await target.client.query(`DELETE FROM account WHERE id = 2`);
