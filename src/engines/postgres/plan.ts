@@ -20,11 +20,13 @@ export interface PlanTable {
   fingerprint?: TargetFingerprint;
 }
 
-/** The target as a plan saw it: its row count and the oldest transaction its snapshot had not seen finish. */
+/** The target as a plan saw it: its row count, and which transactions its snapshot saw finished. */
 export interface TargetFingerprint {
   rows: string;
-  /** `txid_snapshot_xmin` of the plan's snapshot, as a 32-bit xid (text). */
-  snapshotXmin: string;
+  /** The snapshot's xmax (first transaction it did not see start), as a 32-bit xid (text). */
+  xmax: string;
+  /** Transactions in progress when the snapshot was taken, as 32-bit xids (text). */
+  inProgress: string[];
 }
 
 /** Plans built outside an apply, reused by samples() and missingParents() until the next plan(). */
@@ -214,19 +216,23 @@ export async function dropCachedPlan(session: PgSession, staged: Staged): Promis
 }
 
 async function takeFingerprint(client: pg.Client, target: TableSchema): Promise<TargetFingerprint> {
-  const found = await client.query<{ xmin: string; rows: string }>(
-    `SELECT (txid_snapshot_xmin(txid_current_snapshot()) % 4294967296)::text AS xmin,
-            (SELECT count(*) FROM ${qualified(target.ref)})::text AS rows`,
+  const found = await client.query<{ xmax: string; xip: string; rows: string }>(
+    `SELECT (txid_snapshot_xmax(s) % 4294967296)::text AS xmax,
+            array_to_string(ARRAY(SELECT x % 4294967296 FROM txid_snapshot_xip(s) AS x), ',') AS xip,
+            (SELECT count(*) FROM ${qualified(target.ref)})::text AS rows
+     FROM txid_current_snapshot() AS s`,
   );
-  return { snapshotXmin: found.rows[0]!.xmin, rows: found.rows[0]!.rows };
+  const row = found.rows[0]!;
+  return { xmax: row.xmax, inProgress: row.xip ? row.xip.split(',') : [], rows: row.rows };
 }
 
 /**
  * The plan built before the apply, when the target provably has not changed since: the same number of
- * rows and no row version newer than that plan's snapshot (an insert or update since makes one; a delete
- * since lowers the count unless an insert, which shows, made up for it). Anything doubtful — a very old
- * frozen xmin whose age wraps, a transaction still open at the preview — counts as changed. Call under
- * the apply's lock, so no writer can slip in after the check.
+ * rows and no row version written by a transaction that plan's snapshot did not see finished (one that
+ * started after it, or was in progress then). An insert or update since makes such a version; a delete
+ * since lowers the count unless an insert, which shows, made up for it. Anything doubtful (a very old
+ * frozen xmin whose age wraps) counts as changed. Call under the apply's lock, so no writer can slip in
+ * after the check.
  */
 export async function unchangedSince(
   session: PgSession,
@@ -237,9 +243,10 @@ export async function unchangedSince(
   if (!plan?.fingerprint || plan.where !== where) return undefined;
   const found = await session.client.query<{ rows: string; newer: string }>(
     `SELECT count(*)::text AS rows,
-            coalesce(bool_or(age(t.xmin) <= age($1::text::xid)), false)::text AS newer
+            coalesce(bool_or(age(t.xmin) <= age($1::text::xid) OR t.xmin::text = ANY ($2::text[])), false)::text
+              AS newer
      FROM ${qualified(staged.target.ref)} AS t`,
-    [plan.fingerprint.snapshotXmin],
+    [plan.fingerprint.xmax, plan.fingerprint.inProgress],
   );
   const now = found.rows[0]!;
   return now.rows === plan.fingerprint.rows && now.newer === 'false' ? plan : undefined;
