@@ -23,7 +23,7 @@ export async function describeTable(
   } catch (error) {
     if (!(error instanceof RowbackError) || error.code !== 'table-not-found') throw error;
     const tables = await connection.listTables().catch(() => []);
-    const close = suggestions(ref.name, tables);
+    const close = suggestions(ref, tables);
     throw new RowbackError(
       'table-not-found',
       `There is no table ${formatTable(ref)} in the ${side} (${connection.redactedUrl}).`,
@@ -49,12 +49,11 @@ export function requireKey(schema: TableSchema): string[] {
   return schema.key.columns;
 }
 
-/** Close table names; qualified only where a name exists in several schemas. */
-function suggestions(wanted: string, tables: Required<TableRef>[]): string[] {
-  const schemasOf = new Map<string, string[]>();
-  for (const t of tables) schemasOf.set(t.name, [...(schemasOf.get(t.name) ?? []), t.schema]);
-  return closeNames(wanted, [...schemasOf.keys()]).flatMap((name) => {
-    const schemas = schemasOf.get(name) ?? [];
-    return schemas.length > 1 ? schemas.map((schema) => `${schema}.${name}`) : [name];
-  });
+/** Close table names, written the way the user wrote theirs: qualified only if they qualified it. */
+function suggestions(wanted: TableRef, tables: Required<TableRef>[]): string[] {
+  if (wanted.schema) {
+    const qualified = tables.map((t) => `${t.schema}.${t.name}`);
+    return closeNames(`${wanted.schema}.${wanted.name}`, [...new Set(qualified)]);
+  }
+  return closeNames(wanted.name, [...new Set(tables.map((t) => t.name))]);
 }
