@@ -10,10 +10,7 @@ describe('MySQL apply', () => {
   });
   afterEach(() => sides.close());
 
-  const both = async (sql: string) => {
-    await sides.db.source.exec(sql);
-    await sides.db.target.exec(sql);
-  };
+  const both = (sql: string) => sides.both(sql);
 
   it("matches text keys with the key's collation: 'a' and 'A' are one row under _ci and two under _bin", async () => {
     await both(

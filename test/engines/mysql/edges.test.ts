@@ -12,10 +12,7 @@ describe('MySQL restores of unusual tables', () => {
   });
   afterEach(() => sides.close());
 
-  const both = async (sql: string) => {
-    await sides.db.source.exec(sql);
-    await sides.db.target.exec(sql);
-  };
+  const both = (sql: string) => sides.both(sql);
 
   /** Restores with take-source and extra delete: the target must end equal to the source; undo puts it back. */
   async function roundTrip(table: string, orderBy: string[], extra: Partial<RestoreOptions> = {}) {

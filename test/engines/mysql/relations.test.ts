@@ -11,10 +11,7 @@ describe('MySQL --extra delete and the tables that reference the target', () => 
   });
   afterEach(() => sides.close());
 
-  const both = async (sql: string) => {
-    await sides.db.source.exec(sql);
-    await sides.db.target.exec(sql);
-  };
+  const both = (sql: string) => sides.both(sql);
 
   it.each([
     ['CASCADE', 'would be deleted with them'],

@@ -1,3 +1,5 @@
+export { collect, memoryUndo, streamOf } from '../memory-undo.js';
+
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -5,8 +7,8 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
-import type { RowStream, UndoBundle, UndoSink } from '../../../src/engines/engine.js';
 import { serverUrl as harnessServerUrl, SAKILA_DIR } from '../../harness/index.js';
+import { collect } from '../memory-undo.js';
 
 /**
  * A superuser URL of the harness's PostgreSQL source or target server (they differ in every session
@@ -61,50 +63,9 @@ export async function scratchDb(side: 'source' | 'target' = 'target'): Promise<S
   };
 }
 
-export async function collect(stream: RowStream): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(chunk);
-  return Buffer.concat(chunks);
-}
-
 /** A table's rows as COPY text, in the given order: compares every column byte for byte. */
 export async function tableText(client: pg.Client, select: string): Promise<string> {
   return (await collect(client.query(copyTo(`COPY (${select}) TO STDOUT`)))).toString('utf8');
-}
-
-export async function* streamOf(...chunks: (Buffer | string)[]): RowStream {
-  for (const chunk of chunks) yield Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk);
-}
-
-/** An UndoSink that keeps the images in memory and hands them back as an UndoBundle. */
-export function memoryUndo(): UndoSink & { bundle(): UndoBundle; before: Buffer; after: Buffer } {
-  const state = {
-    before: Buffer.alloc(0) as Buffer,
-    after: Buffer.alloc(0) as Buffer,
-    columns: [] as string[],
-    origin: false,
-    async writeBefore(columns: string[], origin: boolean, rows: RowStream): Promise<number> {
-      state.columns = columns;
-      state.origin = origin;
-      state.before = await collect(rows);
-      return state.before.toString().split('\n').length - 1;
-    },
-    async writeAfter(columns: string[], origin: boolean, rows: RowStream): Promise<number> {
-      state.columns = columns;
-      state.origin = origin;
-      state.after = await collect(rows);
-      return state.after.toString().split('\n').length - 1;
-    },
-    bundle(): UndoBundle {
-      return {
-        columns: state.columns,
-        origin: state.origin,
-        before: () => streamOf(state.before),
-        after: () => streamOf(state.after),
-      };
-    },
-  };
-  return state;
 }
 
 /**
