@@ -24,8 +24,9 @@ minute before into a temporary instance. Then:
   rowback undo    <restore-id> --to postgres://…production…
 
 Exit codes: 0 ok, 2 usage / bad --where, 3 table or key not found, 4 schema mismatch or unsupported,
-5 connection, 6 privilege, 7 missing parent rows, 8 undo conflict, 9 verification failed, 10 declined, 11 target busy (locked),
-130 interrupted.`,
+5 connection, 6 privilege, 7 missing parent rows, 8 changed since (undo conflict, or the plan grew past what
+was confirmed), 9 verification failed, 10 declined, 11 target busy (locked), 12 not the database or table the
+restore wrote to, 130 interrupted.`,
   )
   .exitOverride()
   .configureOutput({ writeErr: (text) => process.stderr.write(text) })

@@ -1,5 +1,5 @@
-import type { Connection } from '../engines/engine.js';
 import { engineForUrl } from '../engines/index.js';
+import type { LegacyConnection as Connection } from '../engines/legacy.js';
 import { openSource, type Source } from '../sources/index.js';
 import { RowbackError } from './errors.js';
 import { registerUrlSecrets } from './redact.js';

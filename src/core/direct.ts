@@ -1,4 +1,4 @@
-import type { ApplyResult } from '../engines/engine.js';
+import type { ApplyResult } from '../engines/legacy.js';
 import { throwIfAborted } from './connect.js';
 import { RowbackError } from './errors.js';
 import type { RestoreOptions, RestoreReport } from './options.js';

@@ -15,6 +15,8 @@ export type ErrorCode =
   | 'privilege' // the user lacks a right rowback needs
   | 'missing-parent' // rows to restore reference parents absent from the target
   | 'conflict' // undo: rows changed since the restore
+  | 'plan-grew' // under the lock the plan would write more rows than the user confirmed; nothing was written
+  | 'wrong-target' // not the database or table the restore wrote to (undo aimed elsewhere); nothing was read or written
   | 'busy' // the target stayed locked by another session (lock timeout, deadlock); nothing was written
   | 'verify-failed' // re-read rows do not match the plan; the transaction was rolled back
   | 'declined' // the user answered no
@@ -35,6 +37,8 @@ export const EXIT_CODES: Record<ErrorCode, number> = {
   privilege: 6,
   'missing-parent': 7,
   conflict: 8,
+  'plan-grew': 8,
+  'wrong-target': 12,
   busy: 11,
   'verify-failed': 9,
   'not-found': 3,

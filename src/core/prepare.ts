@@ -1,4 +1,5 @@
-import type { Connection, ReadOptions, Staged } from '../engines/engine.js';
+import type { ReadOptions, Staged } from '../engines/engine.js';
+import type { LegacyConnection as Connection } from '../engines/legacy.js';
 import { matchColumns } from './columns.js';
 import { cancelOnAbort, openSessions, type Sessions, throwIfAborted } from './connect.js';
 import type { CommonOptions, Preview, ProgressEvent } from './options.js';

@@ -1,4 +1,4 @@
-import type { Connection } from '../engines/engine.js';
+import type { LegacyConnection as Connection } from '../engines/legacy.js';
 import { RowbackError } from './errors.js';
 import { closeNames } from './suggest.js';
 import { formatTable, parseTableRef, type TableRef, type TableSchema } from './table.js';

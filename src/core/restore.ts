@@ -1,4 +1,4 @@
-import type { ApplyResult } from '../engines/engine.js';
+import type { ApplyResult } from '../engines/legacy.js';
 import { defaultOperator, recordRun } from './audit.js';
 import { throwIfAborted } from './connect.js';
 import { directPathFits, restoreDirect } from './direct.js';

@@ -1,12 +1,4 @@
-import type {
-  AppliedCounts,
-  MissingParent,
-  PlanCounts,
-  Policy,
-  RowClass,
-  SampleRow,
-  Verification,
-} from '../core/plan.js';
+import type { MissingParent, PlanCounts, RowClass, SampleRow } from '../core/plan.js';
 import type { TableRef, TableSchema } from '../core/table.js';
 
 /**
@@ -25,28 +17,113 @@ export type RowStream = AsyncIterable<Buffer>;
  */
 export type SessionProfile = Record<string, string>;
 
+export type EngineName = 'postgres' | 'mysql' | 'sqlite';
+
+/**
+ * What an engine can do beyond the common contract. The core and the CLI read these before opening any
+ * connection and refuse a flag the engine cannot honour. Start from `DEFAULT_CAPABILITIES` and override
+ * what your engine offers, saying why in a comment (as kysely's dialect adapters do).
+ */
+export interface Capabilities {
+  /**
+   * `begin({ disableTriggers })` keeps user triggers (and rules) from firing for that transaction
+   * (`--disable-triggers`). PostgreSQL: `session_replication_role = replica`. Default false.
+   */
+  disableTriggers: boolean;
+  /**
+   * `begin({ skipForeignKeyChecks })` turns foreign key checks off for that transaction
+   * (`--skip-foreign-key-checks`). MySQL: `FOREIGN_KEY_CHECKS = 0`. Default false.
+   */
+  skipForeignKeyChecks: boolean;
+  /**
+   * Counters can only be moved after COMMIT (MySQL: `ALTER TABLE … AUTO_INCREMENT` commits the
+   * transaction). Default false: `moveCounters` runs inside the transaction, before verification.
+   */
+  countersAfterCommit: boolean;
+  /**
+   * Inserting explicit key values moves the table's counter, and ROLLBACK does not move it back (InnoDB
+   * AUTO_INCREMENT). A dry run then puts counters back with `resetCounters`. Default false.
+   */
+  insertsMoveCounters: boolean;
+  /**
+   * A table's rows may live in inheritance children: `read({ origin })` appends each row's physical table
+   * and `insertMissing` routes rows back to it (PostgreSQL `INHERITS`). Default false.
+   */
+  inheritance: boolean;
+  /**
+   * `cancel()` stops the statement running now (Ctrl-C rolls back at once). Default false: the running
+   * statement finishes, then the transaction rolls back.
+   */
+  cancel: boolean;
+}
+
+/** The contract alone: an engine that offers none of the extras. */
+export const DEFAULT_CAPABILITIES: Capabilities = {
+  disableTriggers: false,
+  skipForeignKeyChecks: false,
+  countersAfterCommit: false,
+  insertsMoveCounters: false,
+  inheritance: false,
+  cancel: false,
+};
+
 export interface ConnectOptions {
   /** Settings read from the target (`Connection.profile`) to pin on this connection too. */
   profile?: SessionProfile;
   /** Shown in the server's process list. */
   applicationName?: string;
+  /**
+   * rowback only reads through this connection (a source). An engine may pin it read-only on the server;
+   * it must never write through it (SQLite: no journal, WAL or lock file may appear next to the file).
+   */
+  readOnly?: boolean;
+  /**
+   * `exec` may run several statements separated by `;`. For setting up scenes (tests, the demo, the bench);
+   * rowback's own runs never ask for it.
+   */
+  multipleStatements?: boolean;
 }
 
 /**
  * An Engine is the adapter between rowback's core and one database engine. The core reaches databases only
- * through this interface; adding an engine touches `src/engines/<name>/` and one line of
- * `src/engines/index.ts`. See the PostgreSQL engine as an example.
+ * through this interface and `Connection`; it owns the order of every write (see `src/core/apply.ts`) and
+ * an engine supplies one set-based step per method. Adding an engine touches `src/engines/<name>/` and one
+ * line of `src/engines/index.ts`. See the PostgreSQL engine as an example.
  */
 export interface Engine {
-  readonly name: 'postgres' | 'mysql';
+  readonly name: EngineName;
   /** URL schemes this engine accepts, without the colon (`postgres`, `postgresql`; `mysql`, `mariadb`). */
   readonly schemes: readonly string[];
+  readonly capabilities: Capabilities;
+  /**
+   * For engines whose databases are files: true when these first bytes of a file (up to 100) are one of
+   * this engine's databases. `--to ./app.db` then opens with `connect('./app.db')`.
+   */
+  recognizes?(head: Buffer): boolean;
   /**
    * Opens one session and pins its settings (time zone UTC, encoding UTF-8, exact float text, …).
    * Throws RowbackError('connection') for unreachable hosts and bad credentials; the message names the
    * redacted URL and never the password.
    */
   connect(url: string, options?: ConnectOptions): Promise<Connection>;
+}
+
+/**
+ * Which database and table a session reaches, as text compared for equality: an undo refuses to run
+ * where any part differs from what its restore recorded, and a restore refuses a source that is its own
+ * target. Each part is exact and readable at once ("system 7313…, timeline 1"), since it is shown as is.
+ */
+export interface Identity {
+  /**
+   * The server (or file) itself. PostgreSQL: system identifier and timeline (a point-in-time copy shares
+   * the identifier but starts a new timeline); MySQL `@@server_uuid`; MariaDB `@@server_uid` (a hash of
+   * the host's MAC address and port); SQLite: the file's identity.
+   */
+  server: string;
+  /** The database on that server: PostgreSQL name and oid; MySQL schema name; SQLite the attached name. */
+  database: string;
+  /** The table: PostgreSQL name and oid; MySQL name and creation time; SQLite name and root page. */
+  table: string;
 }
 
 export interface ReadOptions {
@@ -73,8 +150,9 @@ export interface StageOptions {
 }
 
 /**
- * The source rows staged into a temporary table on the target session. Lives until the connection
- * closes or `Connection.dropStaged` runs. Engines keep their own details (table names) inside.
+ * Rows staged into a temporary table on the target session. Lives until the connection closes or
+ * `Connection.dropStaged` runs. Engines keep their own details (table names) out of sight, e.g. in a
+ * WeakMap keyed by this object or a subclass.
  */
 export interface Staged {
   readonly target: TableSchema;
@@ -84,94 +162,161 @@ export interface Staged {
   readonly rows: number;
 }
 
-export interface PlanOptions {
-  /** Limits the extra rows (target side) to this user filter. */
+export interface ClassifyOptions {
+  /** Limits the extra rows (target side) to this user filter, already checked by `checkWhere`. */
   where?: string;
-}
-
-export interface ApplyOptions {
-  policy: Policy;
-  where?: string;
-  /** The plan the user confirmed; the apply re-plans under the lock and reports any difference. */
-  expected?: PlanCounts;
-  /** PostgreSQL: `SET session_replication_role = replica` for the apply (needs superuser). */
-  disableTriggers?: boolean;
-  /** MySQL: `SET FOREIGN_KEY_CHECKS = 0` for the apply; only behind an explicit user flag. */
-  skipForeignKeyChecks?: boolean;
-  /** Compute everything, write everything, verify, then roll back. */
-  dryRun?: boolean;
-  /** Receives the pre- and post-images before commit. */
-  undo: UndoSink;
-  /** Progress while writing (rows written so far). */
-  onProgress?: (step: string, rows: number) => void;
-}
-
-/**
- * Where an apply writes what `rowback undo` needs, inside the apply transaction and before COMMIT.
- * Sections are row streams in the text row format with the columns given; with `origin`, each row ends
- * with its origin field.
- */
-export interface UndoSink {
-  /** Pre-image of every row the apply updated or deleted (all writable columns). */
-  writeBefore(columns: string[], origin: boolean, rows: RowStream): Promise<number>;
-  /** Post-image of every row the apply inserted or updated (all writable columns). */
-  writeAfter(columns: string[], origin: boolean, rows: RowStream): Promise<number>;
-}
-
-export interface ApplyResult {
-  /** The plan as classified under the lock, which is what was applied. */
-  plan: PlanCounts;
-  applied: AppliedCounts;
-  verification: Verification;
-  /** Sequences / AUTO_INCREMENT counters moved, with their new value as text. */
-  sequences: { name: string; value: string }[];
-  /** Things the user should know (plan changed since preview, triggers changed rows, …). */
-  warnings: string[];
-  /** True when the apply took the direct path (target had none of the source keys: no staging). */
-  direct?: boolean;
   /**
-   * Whether the apply classified the rows again under its lock. An engine may skip it only when it can
-   * prove the target has not changed since `plan` ran.
+   * Coverage of the staged rows is only some keys (an undo's images, a change journal): extra rows are
+   * then only the target rows whose key is in `absent` and not staged. Without it, every target row under
+   * `where` whose key is not staged is extra.
    */
-  replanned?: boolean;
-}
-
-/** What `Connection.undo` reads back: the sections an UndoSink received. */
-export interface UndoBundle {
-  columns: string[];
-  origin: boolean;
-  before(): RowStream;
-  after(): RowStream;
-}
-
-export interface UndoResult {
-  /** Rows put back to their pre-image, inserted again, and deleted (those the restore had inserted). */
-  applied: AppliedCounts;
-  verification: Verification;
-  /** Things the user should know (e.g. triggers changed rows as they were put back). */
-  warnings?: string[];
-}
-
-export interface ScriptOptions {
-  policy: Policy;
-  where?: string;
-  /** Receives the SQL script text, in order. */
-  write: (text: string) => Promise<void>;
+  absent?: Staged;
 }
 
 /**
- * One session on one server. Methods run one at a time (never concurrently on one Connection).
- * Every statement quotes identifiers with the engine's quoting; user `where` text is only ever used as a
- * boolean filter of a SELECT.
+ * The classification of staged rows against the target, materialised on the target (a temporary table
+ * with each key and its class) so that every later step joins it instead of comparing again. Built inside
+ * a transaction it lives as long as the transaction; outside, until `dropPlan` or the session ends.
+ */
+export interface Plan {
+  readonly staged: Staged;
+  readonly where: string | undefined;
+  readonly absent: Staged | undefined;
+}
+
+/** Key columns of the rows staged and of the target, checked where no unique index enforces the key. */
+export interface KeyCheck {
+  sourceNulls: number;
+  /** Key values that occur more than once. */
+  sourceRepeats: number;
+  targetNulls: number;
+  targetRepeats: number;
+}
+
+export interface BeginOptions {
+  /** Only when `capabilities.disableTriggers`. */
+  disableTriggers?: boolean;
+  /** Only when `capabilities.skipForeignKeyChecks`. */
+  skipForeignKeyChecks?: boolean;
+}
+
+/** Rows of another table (or this one) that reference target rows about to be deleted. */
+export interface Referencing {
+  /** `schema.name` of the referencing table. */
+  child: string;
+  foreignKey: string;
+  /** The referencing columns. */
+  columns: string[];
+  rows: number;
+  /** What the server would do: `NO ACTION`, `RESTRICT`, `CASCADE`, `SET NULL`, `SET DEFAULT`. */
+  onDelete: string;
+}
+
+/** A column of changed rows that an UPDATE cannot set to the source's value. */
+export interface UnwritableColumn {
+  column: string;
+  /** Changed rows whose value differs in it. */
+  rows: number;
+  /** A few of their keys, as text. */
+  sample: string[];
+  /** What the column is, e.g. "a GENERATED ALWAYS identity column". */
+  reason: string;
+  /** How to let it be written, in the engine's terms. */
+  remedy: string;
+}
+
+/** What `verify` found when re-reading the target. */
+export interface VerifyResult {
+  /** Keys re-read: every written row and every deleted key. */
+  checked: number;
+  /** Keys whose row is not what was written (or a deleted key still there). */
+  mismatched: number;
+  /** Written rows whose key is no longer in the target. */
+  absent: number;
+  /** Deleted keys still in the target. */
+  present: number;
+  /** For written rows present with other values: how many rows differ in each column. */
+  columns: Record<string, number>;
+}
+
+/** One identity / serial / AUTO_INCREMENT counter of a table. */
+export interface Counter {
+  /** The sequence name (PostgreSQL) or `schema.table.column` (MySQL, SQLite). */
+  name: string;
+  column: string;
+  /** Where it stands now: the next value it hands out, or its last value, in the engine's terms (text). */
+  value: string | null;
+  /** Where it must move so the next value is past every value the column holds; absent when it is already. */
+  next?: string;
+}
+
+/** A SELECT's result on a pinned session: every value the engine's text, binary values as `\x` hex. */
+export interface QueryResult {
+  columns: string[];
+  rows: (string | null)[][];
+}
+
+/**
+ * The steps of a `--sql-out` script, each SQL text for the engine's own client (`psql -v ON_ERROR_STOP=1
+ * -f`, `mysql < file`, `sqlite3 db < file`). The core writes them in order; each one is a statement (or a
+ * few) ending with a newline. Work tables the script creates are the engine's own (temporary, named
+ * `rowback_…`).
+ */
+export interface ScriptSteps {
+  /** How to run the script, for its first comment: `psql -v ON_ERROR_STOP=1 -f <this file>`. */
+  readonly runWith: string;
+  /** Session settings the values rely on, the transaction start, and the same lock `begin` takes. */
+  begin(target: TableSchema): string;
+  /**
+   * Creates the work tables and fills them: the source values of the plan's rows of `classes` (to
+   * insert or update), and the target's current values of its rows of `expected` classes (as previewed,
+   * to guard updates and deletes). Statements stream out, a batch of rows at a time.
+   */
+  load(plan: Plan, classes: RowClass[], expected: RowClass[]): AsyncIterable<string>;
+  /** Stops the script (an error, nothing written) when a row to write references a missing parent. */
+  checkParents(plan: Plan, classes: RowClass[]): string;
+  /** Inserts the missing rows whose key is still absent; records how many. */
+  insertMissing(plan: Plan): string;
+  /** Updates the changed rows still exactly as previewed; records how many. */
+  updateChanged(plan: Plan): string;
+  /** Deletes the extra rows still exactly as previewed; records how many. */
+  deleteExtra(plan: Plan): string;
+  /** Moves counters past restored keys (empty when inserts move them). */
+  moveCounters(target: TableSchema): string;
+  /** Prints what was written and how many rows were skipped because they changed since the preview. */
+  report(intended: { inserted: number; updated: number; deleted: number }): string;
+  commit(): string;
+}
+
+/**
+ * One session on one server. Methods run one at a time (never concurrently on one Connection). Every
+ * statement quotes identifiers with the engine's quoting; user `where` text is only ever used as a
+ * boolean filter of a SELECT. Errors are RowbackErrors saying what the step was doing (see
+ * docs/engines.md). The core runs every write; each method below is one set-based step of it, and no
+ * method knows which step comes next.
  */
 export interface Connection {
   readonly engine: Engine;
   /** The URL with the password removed, for messages. */
   readonly redactedUrl: string;
+
+  // ── The session ───────────────────────────────────────────────────────────────────────────────────────
   /** Settings a source connection must share with this target (see SessionProfile). */
   profile(): Promise<SessionProfile>;
   /** The server's version string, for the audit record. */
   serverVersion(): Promise<string>;
+  /** Which server, database and table this is (see Identity). Reads catalogs only. */
+  identity(table: TableSchema): Promise<Identity>;
+  /** Runs a SELECT on this pinned session (for the demo, the bench, tests and the console). */
+  query(sql: string): Promise<QueryResult>;
+  /** Runs a statement (several, when connected with `multipleStatements`) on this pinned session. */
+  exec(sql: string): Promise<void>;
+  /** Aborts whatever runs now (Ctrl-C); see `capabilities.cancel`. The open transaction rolls back. */
+  cancel(): Promise<void>;
+  /** Closes the session; an open transaction rolls back. Safe to call twice. */
+  close(): Promise<void>;
+
+  // ── Reading (source and target) ───────────────────────────────────────────────────────────────────────
   /** Tables visible to this session, for "did you mean" suggestions. */
   listTables(): Promise<Required<TableRef>[]>;
   /**
@@ -187,46 +332,81 @@ export interface Connection {
   isEmpty(table: TableSchema): Promise<boolean>;
   /** Streams the table out in the text row format. */
   read(table: TableSchema, options: ReadOptions): RowStream;
-  /** Streams rows into a new temporary table shaped like the target's columns (COPY / LOAD DATA). */
+
+  // ── Staging and classifying (target) ──────────────────────────────────────────────────────────────────
+  /** Streams rows into a new temporary table shaped like the target's columns, then ANALYZEs it. */
   stage(target: TableSchema, rows: RowStream, options: StageOptions): Promise<Staged>;
-  /** Classifies every staged key against the target: missing / changed / extra / same. Read-only. */
-  plan(staged: Staged, options?: PlanOptions): Promise<PlanCounts>;
-  /** Up to `limit` example rows of one class, with column-level differences for changed rows. */
-  samples(staged: Staged, rowClass: RowClass, limit: number, options?: PlanOptions): Promise<SampleRow[]>;
-  /** Rows the policy would write whose foreign keys point at parents absent from the target. */
-  missingParents(staged: Staged, policy: Policy): Promise<MissingParent[]>;
-  /**
-   * Carries out the plan in ONE transaction: lock the target against writers, re-plan under the lock,
-   * write the undo images, insert / update / delete, move sequences past restored values, re-read and
-   * verify, then COMMIT (or ROLLBACK on dry-run or any error, including verification failure when no
-   * trigger explains it).
-   */
-  apply(staged: Staged, options: ApplyOptions): Promise<ApplyResult>;
-  /**
-   * The direct path for a target that holds none of the source's keys (e.g. after `DELETE` without
-   * `WHERE`): in ONE transaction, lock, check the target still has no rows, stream the source rows
-   * straight in, copy them to `undo.writeAfter` as they pass, move sequences, verify the count, COMMIT.
-   * Returns undefined (having written nothing) when the target is not empty under the lock; the caller
-   * then stages and applies as usual. Engines may also decline (return undefined) when the path would not be
-   * exact for this table: rows that carry an origin (inheritance), enabled user triggers.
-   */
-  applyDirect(
-    target: TableSchema,
-    rows: RowStream,
-    options: StageOptions & Omit<ApplyOptions, 'policy' | 'expected' | 'where' | 'onProgress'>,
-  ): Promise<ApplyResult | undefined>;
-  /** Writes the plan as a SQL script a human can review and run with the engine's own client. */
-  script(staged: Staged, options: ScriptOptions): Promise<void>;
-  /**
-   * Reverts a restore in ONE transaction: lock, check every row the restore touched still equals its
-   * post-image (else RowbackError('conflict') naming how many and a few keys), put pre-images back,
-   * delete the rows it inserted, verify, COMMIT.
-   */
-  undo(target: TableSchema, bundle: UndoBundle, options: { dryRun?: boolean }): Promise<UndoResult>;
-  /** Drops a staged table early (it is dropped at close anyway). */
+  /** Drops a staged table (and plans built on it) early; they are dropped at close anyway. */
   dropStaged(staged: Staged): Promise<void>;
-  /** Closes the session; an open transaction rolls back. Safe to call twice. */
-  close(): Promise<void>;
-  /** Aborts whatever runs now (Ctrl-C): the server cancels the statement and the transaction rolls back. */
-  cancel(): Promise<void>;
+  /** Counts NULL and repeated key values on both sides (for keys no unique index enforces). */
+  checkKey(staged: Staged): Promise<KeyCheck>;
+  /**
+   * Classifies every staged key against the target, set-based, into a plan table: `missing` (staged key
+   * absent from the target), `changed` (present, some staged column's exact text differs), `same`,
+   * `extra` (see ClassifyOptions). Keys match with the key's own equality; values compare by exact text.
+   * Read-only for the target.
+   */
+  classify(staged: Staged, options: ClassifyOptions): Promise<Plan>;
+  /**
+   * Inside `begin`'s transaction: true when the target provably has not changed since `plan` was built
+   * (outside it), so the plan still holds and need not be built again. When unsure, false.
+   */
+  unchanged(plan: Plan): Promise<boolean>;
+  /** Rows per class. */
+  counts(plan: Plan): Promise<PlanCounts>;
+  /** Up to `limit` rows of one class in key byte order, with the columns that differ for changed rows. */
+  samples(plan: Plan, rowClass: RowClass, limit: number): Promise<SampleRow[]>;
+  /** Drops a plan table; a no-op for one that ended with its transaction. */
+  dropPlan(plan: Plan): Promise<void>;
+
+  // ── Checks before writing (target) ────────────────────────────────────────────────────────────────────
+  /**
+   * For each outgoing foreign key whose columns are staged: the plan's rows of `classes` that reference a
+   * parent row the target lacks (MATCH SIMPLE: a NULL passes). A reference to a row written by the same
+   * plan counts as present.
+   */
+  missingParents(plan: Plan, classes: RowClass[]): Promise<MissingParent[]>;
+  /** Rows of other tables (or of this one, not themselves doomed) that reference the plan's `extra` rows. */
+  referencing(plan: Plan): Promise<Referencing[]>;
+  /** Columns of `changed` rows the engine cannot UPDATE to the source's value (PostgreSQL identity ALWAYS). */
+  unwritable(plan: Plan): Promise<UnwritableColumn[]>;
+
+  // ── Writing (target, inside begin … commit / rollback) ────────────────────────────────────────────────
+  /**
+   * Opens the write transaction and takes the lock that keeps other writers of `target` (and of any
+   * inheritance child) out until it ends; readers go on. Two rowback runs on one table take turns. A lock
+   * held elsewhere is waited for a bounded time, then RowbackError('busy') names who holds it.
+   */
+  begin(target: TableSchema, options: BeginOptions): Promise<void>;
+  /** Commits, then releases whatever `begin` took outside the transaction. */
+  commit(): Promise<void>;
+  /** Rolls back (quietly when the session is gone: the server has rolled back then) and releases. */
+  rollback(): Promise<void>;
+  /**
+   * The target's current rows of the plan's `classes`: all writable columns in the target's order, then
+   * the origin when the plan's staged rows carry one. What the undo file keeps.
+   */
+  image(plan: Plan, classes: RowClass[]): RowStream;
+  /** Inserts the staged rows of class `missing` (into their origin child where they carry one). */
+  insertMissing(plan: Plan): Promise<number>;
+  /** Sets every staged column of the target rows of class `changed`; key columns too (their text may differ). */
+  updateChanged(plan: Plan): Promise<number>;
+  /** Deletes the target rows of class `extra`. */
+  deleteExtra(plan: Plan): Promise<number>;
+  /** The direct path: streams rows straight into the (empty, locked) target; returns rows written. */
+  copyIn(target: TableSchema, rows: RowStream, options: StageOptions): Promise<number>;
+  /**
+   * Re-reads what was written: the target rows of `written` classes must hold exactly the staged text;
+   * with `deleted`, no key of class `extra` may remain. Makes deferred constraints immediate first.
+   */
+  verify(plan: Plan, written: RowClass[], deleted: boolean): Promise<VerifyResult>;
+  /** The table's counters and where each must move (reads only). */
+  counters(target: TableSchema): Promise<Counter[]>;
+  /** Moves counters to their `next` value, never backwards; returns them as moved. */
+  moveCounters(target: TableSchema, counters: Counter[]): Promise<Counter[]>;
+  /** Puts counters back to `value` after a rolled-back dry run (`capabilities.insertsMoveCounters`). */
+  resetCounters(target: TableSchema, counters: Counter[]): Promise<void>;
+
+  /** The steps of a `--sql-out` script. */
+  readonly script: ScriptSteps;
 }

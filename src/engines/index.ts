@@ -1,5 +1,5 @@
 import { RowbackError } from '../core/errors.js';
-import type { Engine } from './engine.js';
+import type { LegacyEngine as Engine } from './legacy.js';
 
 /** URL scheme → engine module. Engines load lazily so a PostgreSQL run never loads mysql2, and back. */
 const ENGINES: Record<string, () => Promise<Engine>> = {

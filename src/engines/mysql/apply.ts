@@ -1,7 +1,7 @@
 import { RowbackError } from '../../core/errors.js';
 import type { AppliedCounts, PlanCounts, Verification } from '../../core/plan.js';
 import { columnNames, type TableSchema, writableColumns } from '../../core/table.js';
-import type { ApplyOptions, ApplyResult } from '../engine.js';
+import type { ApplyOptions, ApplyResult } from '../legacy.js';
 import type { Session } from './connect.js';
 import { errorCode } from './errors.js';
 import { releaseTableLock, takeTableLock } from './lock.js';

@@ -1,20 +1,16 @@
 import type { MissingParent, PlanCounts, Policy, RowClass, SampleRow } from '../../core/plan.js';
 import type { TableRef, TableSchema } from '../../core/table.js';
+import type { ReadOptions, RowStream, SessionProfile, Staged, StageOptions } from '../engine.js';
 import type {
   ApplyOptions,
   ApplyResult,
-  Connection,
-  Engine,
+  LegacyConnection as Connection,
+  LegacyEngine as Engine,
   PlanOptions,
-  ReadOptions,
-  RowStream,
   ScriptOptions,
-  SessionProfile,
-  Staged,
-  StageOptions,
   UndoBundle,
   UndoResult,
-} from '../engine.js';
+} from '../legacy.js';
 import { applyPlan } from './apply.js';
 import { killQuery, type Session } from './connect.js';
 import { describeTable, listTables } from './describe.js';

@@ -1,7 +1,8 @@
 import { PassThrough } from 'node:stream';
 import { countingRows } from '../../core/rows.js';
 import type { TableSchema } from '../../core/table.js';
-import type { ApplyOptions, ApplyResult, RowStream, StageOptions } from '../engine.js';
+import type { RowStream, StageOptions } from '../engine.js';
+import type { ApplyOptions, ApplyResult } from '../legacy.js';
 import { beginLocked, checkApplicable, checkVerification, endTransaction, rollbackQuietly } from './apply.js';
 import type { Session } from './connect.js';
 import { quoteTable } from './sql.js';

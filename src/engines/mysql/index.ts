@@ -1,4 +1,5 @@
-import type { Connection, ConnectOptions, Engine } from '../engine.js';
+import { type ConnectOptions, DEFAULT_CAPABILITIES } from '../engine.js';
+import type { LegacyConnection as Connection, LegacyEngine as Engine } from '../legacy.js';
 import { openSession } from './connect.js';
 import { MysqlConnection } from './connection.js';
 
@@ -6,6 +7,17 @@ import { MysqlConnection } from './connection.js';
 export const mysqlEngine: Engine = {
   name: 'mysql',
   schemes: ['mysql', 'mariadb'],
+  capabilities: {
+    ...DEFAULT_CAPABILITIES,
+    // MySQL cannot keep triggers from firing for one session (only dropping them would), so no disableTriggers
+    skipForeignKeyChecks: true,
+    // ALTER TABLE … AUTO_INCREMENT commits the open transaction
+    countersAfterCommit: true,
+    // InnoDB moves AUTO_INCREMENT past an explicit value on INSERT, and ROLLBACK leaves it there
+    insertsMoveCounters: true,
+    // KILL QUERY from a second connection
+    cancel: true,
+  },
   async connect(url: string, options: ConnectOptions = {}): Promise<Connection> {
     const { session, profile } = await openSession(url, options);
     return new MysqlConnection(mysqlEngine, session, profile);

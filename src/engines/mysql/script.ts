@@ -1,5 +1,5 @@
 import type { TableSchema } from '../../core/table.js';
-import type { ScriptOptions } from '../engine.js';
+import type { ScriptOptions } from '../legacy.js';
 import type { RawRow, Session } from './connect.js';
 import { buildPlan, CLASS, planCounts, stagedKey } from './plan.js';
 import { columnList, findColumn, keyMatch, literalFor, quoteIdent, quoteString, quoteTable } from './sql.js';

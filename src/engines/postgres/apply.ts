@@ -8,7 +8,8 @@ import {
   type Verification,
 } from '../../core/plan.js';
 import { type TableSchema, writableColumns } from '../../core/table.js';
-import type { ApplyOptions, ApplyResult, Staged } from '../engine.js';
+import type { Staged } from '../engine.js';
+import type { ApplyOptions, ApplyResult } from '../legacy.js';
 import type { PgSession } from './connect.js';
 import { mapError } from './errors.js';
 import { checkReferencedExtra, findMissingParents, writtenClasses } from './parents.js';

@@ -2,21 +2,17 @@ import { RowbackError } from '../../core/errors.js';
 import type { MissingParent, PlanCounts, Policy, RowClass, SampleRow } from '../../core/plan.js';
 import type { TableRef, TableSchema } from '../../core/table.js';
 import { checkWhereShape } from '../../core/where.js';
+import type { ReadOptions, RowStream, SessionProfile, Staged, StageOptions } from '../engine.js';
 import type {
   ApplyOptions,
   ApplyResult,
-  Connection,
-  Engine,
+  LegacyConnection as Connection,
+  LegacyEngine as Engine,
   PlanOptions,
-  ReadOptions,
-  RowStream,
   ScriptOptions,
-  SessionProfile,
-  Staged,
-  StageOptions,
   UndoBundle,
   UndoResult,
-} from '../engine.js';
+} from '../legacy.js';
 import { applyPlan } from './apply.js';
 import { cancelBackend, type PgSession } from './connect.js';
 import { describeTable, listTables } from './describe.js';

@@ -1,4 +1,5 @@
-import type { Connection, ConnectOptions, Engine } from '../engine.js';
+import { type ConnectOptions, DEFAULT_CAPABILITIES } from '../engine.js';
+import type { LegacyConnection as Connection, LegacyEngine as Engine } from '../legacy.js';
 import { openSession } from './connect.js';
 import { PgConnection } from './connection.js';
 
@@ -6,6 +7,15 @@ import { PgConnection } from './connection.js';
 export const postgresEngine: Engine = {
   name: 'postgres',
   schemes: ['postgres', 'postgresql'],
+  capabilities: {
+    ...DEFAULT_CAPABILITIES,
+    // session_replication_role = replica, for one transaction (superuser, or a role granted SET on it)
+    disableTriggers: true,
+    // rows of INHERITS children carry their origin and go back to it
+    inheritance: true,
+    // pg_cancel_backend from a second connection
+    cancel: true,
+  },
   async connect(url: string, options?: ConnectOptions): Promise<Connection> {
     return new PgConnection(postgresEngine, await openSession(url, options));
   },

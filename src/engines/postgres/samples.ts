@@ -1,5 +1,6 @@
 import type { RowClass, SampleRow } from '../../core/plan.js';
-import type { PlanOptions, Staged } from '../engine.js';
+import type { Staged } from '../engine.js';
+import type { PlanOptions } from '../legacy.js';
 import type { PgSession } from './connect.js';
 import { mapError } from './errors.js';
 import { cachedPlan } from './plan.js';

@@ -1,5 +1,6 @@
 import type { TableSchema } from '../../core/table.js';
-import type { ScriptOptions, Staged } from '../engine.js';
+import type { Staged } from '../engine.js';
+import type { ScriptOptions } from '../legacy.js';
 import { type PgSession, PINNED_SETTINGS } from './connect.js';
 import { countPlan, createPlanTable, inReadTransaction, type PlanTable } from './plan.js';
 import { collatableColumns } from './read.js';

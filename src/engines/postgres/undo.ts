@@ -1,7 +1,8 @@
 import { RowbackError } from '../../core/errors.js';
 import type { AppliedCounts } from '../../core/plan.js';
 import type { TableSchema } from '../../core/table.js';
-import type { Staged, UndoBundle, UndoResult } from '../engine.js';
+import type { Staged } from '../engine.js';
+import type { UndoBundle, UndoResult } from '../legacy.js';
 import type { PgSession } from './connect.js';
 import { mapError } from './errors.js';
 import { checkReferenced } from './parents.js';

@@ -2,7 +2,7 @@ export { collect, memoryUndo, streamOf } from '../memory-undo.js';
 
 import { DEFAULT_POLICY, type Policy } from '../../../src/core/plan.js';
 import { writableColumns } from '../../../src/core/table.js';
-import type { Connection } from '../../../src/engines/engine.js';
+import type { LegacyConnection as Connection } from '../../../src/engines/legacy.js';
 import { mysqlEngine } from '../../../src/engines/mysql/index.js';
 import { type Scratch, scratch } from '../../harness/index.js';
 import { memoryUndo } from '../memory-undo.js';

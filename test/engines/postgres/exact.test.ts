@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { RowbackError } from '../../../src/core/errors.js';
 import type { Policy } from '../../../src/core/plan.js';
 import { type TableRef, writableColumns } from '../../../src/core/table.js';
-import type { Connection } from '../../../src/engines/engine.js';
+import type { LegacyConnection as Connection } from '../../../src/engines/legacy.js';
 import { postgresEngine } from '../../../src/engines/postgres/index.js';
 import { findExecutable } from '../../../src/servers/os-user.js';
 import { findPostgresBinaries } from '../../../src/servers/postgres-binaries.js';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Connection } from '../../../src/engines/engine.js';
+import type { LegacyConnection as Connection } from '../../../src/engines/legacy.js';
 import { postgresEngine } from '../../../src/engines/postgres/index.js';
 import { memoryUndo, type ScratchDb, scratchDb, tableText } from './support.js';
 

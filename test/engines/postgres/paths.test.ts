@@ -1,6 +1,6 @@
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { writableColumns } from '../../../src/core/table.js';
-import type { Connection } from '../../../src/engines/engine.js';
+import type { LegacyConnection as Connection } from '../../../src/engines/legacy.js';
 import { postgresEngine } from '../../../src/engines/postgres/index.js';
 import { memoryUndo, type ScratchDb, scratchDb, tableText } from './support.js';
 

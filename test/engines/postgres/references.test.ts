@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { RowbackError } from '../../../src/core/errors.js';
 import { DEFAULT_POLICY, type Policy } from '../../../src/core/plan.js';
 import { writableColumns } from '../../../src/core/table.js';
-import type { Connection } from '../../../src/engines/engine.js';
+import type { LegacyConnection as Connection } from '../../../src/engines/legacy.js';
 import { postgresEngine } from '../../../src/engines/postgres/index.js';
 import { memoryUndo, type ScratchDb, scratchDb, tableText } from './support.js';
 

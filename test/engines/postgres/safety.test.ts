@@ -3,7 +3,8 @@ import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import type { RowbackError } from '../../../src/core/errors.js';
 import { DEFAULT_POLICY } from '../../../src/core/plan.js';
 import { writableColumns } from '../../../src/core/table.js';
-import type { Connection, RowStream } from '../../../src/engines/engine.js';
+import type { RowStream } from '../../../src/engines/engine.js';
+import type { LegacyConnection as Connection } from '../../../src/engines/legacy.js';
 import { postgresEngine } from '../../../src/engines/postgres/index.js';
 import { memoryUndo, type ScratchDb, sqlClient as scratchClient, scratchDb, tableText } from './support.js';
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY } from '../../../src/core/plan.js';
 import { writableColumns } from '../../../src/core/table.js';
-import type { Connection } from '../../../src/engines/engine.js';
+import type { LegacyConnection as Connection } from '../../../src/engines/legacy.js';
 import { postgresEngine } from '../../../src/engines/postgres/index.js';
 import { loadSakila, memoryUndo, type ScratchDb, scratchDb, tableText } from './support.js';
 
