@@ -1,11 +1,41 @@
 /**
- * rowback's library API. The CLI is a thin client of these functions.
+ * rowback's library API. The CLI and the demo are thin clients of it and import nothing else from src/.
  */
-export { diff } from './core/diff.js';
-export { type ErrorCode, EXIT_CODES, RowbackError } from './core/errors.js';
+import { runDiff } from './core/diff.js';
+import type {
+  DiffOptions,
+  DiffReport,
+  RestoreOptions,
+  RestoreReport,
+  UndoOptions,
+  UndoReport,
+} from './core/options.js';
+import { runRestore } from './core/restore.js';
+import { runUndo } from './core/undo.js';
+import { opener } from './open.js';
+
+/** Compares a table with its past state by key; writes nothing to the target. */
+export function diff(options: DiffOptions): Promise<DiffReport> {
+  return runDiff(options, opener);
+}
+
+/** Puts the source rows back into the target, merged with what was written since (see RestoreOptions). */
+export function restore(options: RestoreOptions): Promise<RestoreReport> {
+  return runRestore(options, opener);
+}
+
+/** Reverts a restore from its undo file, on the database and table it wrote to only. */
+export function undo(options: UndoOptions): Promise<UndoReport> {
+  return runUndo(options, opener);
+}
+
+export type { CounterMove } from './core/counters.js';
+export { type ErrorCode, EXIT_CODES, isRowbackError, RowbackError } from './core/errors.js';
 export type * from './core/options.js';
 export type * from './core/plan.js';
-export { redactUrl } from './core/redact.js';
-export { restore } from './core/restore.js';
+export { redactSecrets, redactUrl } from './core/redact.js';
+export type { Source } from './core/source.js';
 export type * from './core/table.js';
-export { undo } from './core/undo.js';
+export type { Connection, QueryResult } from './engines/engine.js';
+export { connect } from './open.js';
+export { renderDiff, renderPreview, renderRestore, renderUndo, renderUndoPreview } from './report/text.js';

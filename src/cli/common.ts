@@ -1,5 +1,5 @@
 import { type Command, Option } from 'commander';
-import type { CommonOptions } from '../core/options.js';
+import type { CommonOptions } from '../index.js';
 
 /** Flags shared by diff and restore. */
 export function addSourceTargetOptions(command: Command): Command {

@@ -1,5 +1,5 @@
 import { createInterface } from 'node:readline/promises';
-import { RowbackError } from '../core/errors.js';
+import { RowbackError } from '../index.js';
 
 /**
  * Asks on the terminal. Without a terminal there is nobody to ask, so rowback refuses instead of

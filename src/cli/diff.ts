@@ -1,9 +1,8 @@
 import { Command } from 'commander';
-import { diff } from '../core/diff.js';
+import { diff, renderDiff } from '../index.js';
 import { addSourceTargetOptions, type CommonFlags, commonOptions } from './common.js';
 import { interruptSignal, peakRssBytes, printJson, runCommand, say } from './io.js';
 import { progressReporter } from './progress.js';
-import { renderDiff } from './render.js';
 
 export function diffCommand(): Command {
   const command = new Command('diff')

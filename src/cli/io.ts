@@ -1,5 +1,4 @@
-import { EXIT_CODES, isRowbackError, RowbackError } from '../core/errors.js';
-import { redactSecrets } from '../core/redact.js';
+import { EXIT_CODES, isRowbackError, RowbackError, redactSecrets } from '../index.js';
 
 /** Human text. With --json it goes to stderr so stdout holds exactly one JSON object. */
 export function say(json: boolean, text: string): void {

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
-import { EXIT_CODES } from '../core/errors.js';
+import { EXIT_CODES } from '../index.js';
 import { demoCommand } from './demo.js';
 import { diffCommand } from './diff.js';
 import { restoreCommand } from './restore.js';

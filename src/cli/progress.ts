@@ -1,5 +1,5 @@
 import { SingleBar } from 'cli-progress';
-import type { ProgressEvent } from '../core/options.js';
+import type { ProgressEvent } from '../index.js';
 
 /**
  * Progress on stderr while long steps run: a bar when the total is known, a counter otherwise. Silent

@@ -1,6 +1,5 @@
-import { Command } from 'commander';
-import type { ChangedPolicy, ExtraPolicy } from '../core/plan.js';
-import { restore } from '../core/restore.js';
+import { Command, InvalidArgumentError } from 'commander';
+import { type ChangedPolicy, type ExtraPolicy, renderPreview, renderRestore, restore } from '../index.js';
 import {
   addSourceTargetOptions,
   type CommonFlags,
@@ -11,7 +10,6 @@ import {
 import { askYes } from './confirm.js';
 import { interruptSignal, note, peakRssBytes, printJson, runCommand, say } from './io.js';
 import { progressReporter } from './progress.js';
-import { renderPreview, renderRestore } from './render.js';
 
 interface RestoreFlags extends CommonFlags {
   changed: ChangedPolicy;
@@ -21,6 +19,7 @@ interface RestoreFlags extends CommonFlags {
   yes?: boolean;
   disableTriggers?: boolean;
   skipForeignKeyChecks?: boolean;
+  maxChanges?: number;
 }
 
 export function restoreCommand(): Command {
@@ -35,7 +34,12 @@ export function restoreCommand(): Command {
     .option('--sql-out <file>', 'write the plan as a reviewable SQL script instead of applying it')
     .option('-y, --yes', 'apply without asking (needed when there is no terminal)')
     .option('--disable-triggers', "don't fire the target's user triggers (PostgreSQL; needs superuser)")
-    .option('--skip-foreign-key-checks', 'MySQL only: SET FOREIGN_KEY_CHECKS=0 during the apply');
+    .option('--skip-foreign-key-checks', 'MySQL only: SET FOREIGN_KEY_CHECKS=0 during the apply')
+    .option(
+      '--max-changes <n>',
+      'the most rows to write in all; also lets the plan grow up to it while the lock is taken',
+      parseCount,
+    );
   addSourceTargetOptions(command).addHelpText(
     'after',
     `
@@ -43,6 +47,10 @@ Policies:
   missing rows are always inserted;
   --changed keep-current (default) keeps the target's values, take-source overwrites them;
   --extra keep (default) keeps rows written since, delete removes them (an exact rewind).
+
+Never more than shown: under the lock the plan is taken again; if it would write more rows of some kind
+than the preview showed (rows written meanwhile), nothing is written and the new plan is shown and asked
+about again — with --yes it is refused (exit 8) unless --max-changes allows it. Fewer rows is fine.
 
 Examples:
   rowback restore billing --from postgres://ro@restored-host/app --to postgres://ops@prod-host/app
@@ -63,14 +71,17 @@ Undo with: rowback undo <restore-id> --to <target-url>`,
           ...(flags.sqlOut ? { sqlOut: flags.sqlOut } : {}),
           ...(flags.disableTriggers ? { disableTriggers: true } : {}),
           ...(flags.skipForeignKeyChecks ? { skipForeignKeyChecks: true } : {}),
+          ...(flags.maxChanges === undefined ? {} : { maxChanges: flags.maxChanges }),
           onProgress: progress.onProgress,
           signal: interruptSignal(),
-          confirm: async (preview) => {
+          onPreview: (preview) => {
             progress.stop();
             note(renderPreview(preview));
-            if (flags.yes || flags.dryRun) return true;
-            return askYes(`\nApply to ${preview.target}?`);
           },
+          // With --yes (or a dry run) nobody is asked: a plan that grows under the lock is then refused.
+          ...(flags.yes || flags.dryRun
+            ? {}
+            : { confirm: (preview) => askYes(`\nApply to ${preview.target}?`) }),
         });
         progress.stop();
         say(json, renderRestore(report));
@@ -80,4 +91,13 @@ Undo with: rowback undo <restore-id> --to <target-url>`,
       }
     });
   });
+}
+
+/** A whole number of rows, for --max-changes. */
+function parseCount(text: string): number {
+  const n = Number(text.replaceAll(/[_,]/g, ''));
+  if (!Number.isSafeInteger(n) || n < 0) {
+    throw new InvalidArgumentError('give a whole number of rows, e.g. --max-changes 1000');
+  }
+  return n;
 }

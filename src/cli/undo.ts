@@ -1,15 +1,16 @@
 import { Command } from 'commander';
-import { undo } from '../core/undo.js';
+import { renderUndo, renderUndoPreview, undo } from '../index.js';
 import { askYes } from './confirm.js';
 import { interruptSignal, note, peakRssBytes, printJson, runCommand, say } from './io.js';
 import { progressReporter } from './progress.js';
-import { renderUndo, renderUndoPreview } from './render.js';
 
 interface UndoFlags {
   to: string;
   stateDir: string;
   yes?: boolean;
   dryRun?: boolean;
+  disableTriggers?: boolean;
+  skipIdentityCheck?: boolean;
   json?: boolean;
   progress: boolean;
 }
@@ -24,6 +25,11 @@ export function undoCommand(): Command {
     .option('--state-dir <dir>', 'where the undo files are kept', '.rowback')
     .option('-y, --yes', 'undo without asking (needed when there is no terminal)')
     .option('--dry-run', 'check and apply inside a transaction, then roll back')
+    .option('--disable-triggers', "don't fire the target's user triggers (PostgreSQL; needs superuser)")
+    .option(
+      '--skip-identity-check',
+      'run even though the target is not the server, database and table the restore recorded (it was moved or failed over since)',
+    )
     .option('--json', 'print exactly one JSON object on stdout; human text goes to stderr')
     .option('--no-progress', 'no progress on stderr')
     .action(async (id: string, flags: UndoFlags) => {
@@ -36,13 +42,12 @@ export function undoCommand(): Command {
             to: flags.to,
             stateDir: flags.stateDir,
             ...(flags.dryRun ? { dryRun: true } : {}),
+            ...(flags.disableTriggers ? { disableTriggers: true } : {}),
+            ...(flags.skipIdentityCheck ? { skipIdentityCheck: true } : {}),
             onProgress: progress.onProgress,
             signal: interruptSignal(),
-            confirm: async (preview) => {
-              note(renderUndoPreview(preview));
-              if (flags.yes || flags.dryRun) return true;
-              return askYes('\nUndo it?');
-            },
+            onPreview: (preview) => note(renderUndoPreview(preview)),
+            ...(flags.yes || flags.dryRun ? {} : { confirm: () => askYes('\nUndo it?') }),
           });
           progress.stop();
           say(json, renderUndo(report));

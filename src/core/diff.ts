@@ -1,30 +1,31 @@
 import { defaultOperator, recordRun } from './audit.js';
-import { throwIfAborted } from './connect.js';
 import { type RowbackError, wrapError } from './errors.js';
 import { newId } from './ids.js';
 import type { DiffOptions, DiffReport } from './options.js';
 import { DEFAULT_POLICY } from './plan.js';
 import { classify, previewOf, stageSource, withPrepared } from './prepare.js';
-import { redactUrl } from './redact.js';
+import { isLegacy, labelOf, type Opener, throwIfAborted } from './sessions.js';
 
 /**
  * Compares the source and the target table by key and reports every class of row. Read-only: the source
  * rows are staged into a temporary table on the target session and dropped afterwards; no table of the
  * target is written.
  */
-export async function diff(options: DiffOptions): Promise<DiffReport> {
+export async function runDiff(options: DiffOptions, opener: Opener): Promise<DiffReport> {
   const started = Date.now();
   const id = newId('d');
   const progress = options.onProgress ?? (() => {});
   let report: DiffReport | undefined;
   let failure: RowbackError | undefined;
   try {
-    report = await withPrepared(options, async (p) => {
+    report = await withPrepared(options, opener, async (p) => {
       const staged = await stageSource(p, progress);
       throwIfAborted(options.signal);
       progress({ step: 'plan', message: 'classifying rows' });
-      const c = await classify(p.sessions.target, staged, p.where, DEFAULT_POLICY, options.samples ?? 5);
-      await p.sessions.target.dropStaged(staged);
+      const c = await classify(p, staged, DEFAULT_POLICY, options.samples ?? 5);
+      const target = p.sessions.target;
+      if (c.handle && !isLegacy(target)) await target.dropPlan(c.handle);
+      await target.dropStaged(staged);
       return { ...previewOf(p, id, DEFAULT_POLICY, c.plan, c), command: 'diff' as const };
     });
     return report;
@@ -39,8 +40,8 @@ export async function diff(options: DiffOptions): Promise<DiffReport> {
         id,
         operator: options.operator ?? defaultOperator(),
         table: options.table,
-        target: redactUrl(options.to),
-        source: redactUrl(options.from),
+        target: labelOf(options.to),
+        source: labelOf(options.from),
         ...(options.where === undefined ? {} : { where: options.where }),
         ...(report ? { plan: report.plan } : {}),
       },

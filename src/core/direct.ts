@@ -1,10 +1,13 @@
-import type { ApplyResult } from '../engines/legacy.js';
-import { throwIfAborted } from './connect.js';
-import { RowbackError } from './errors.js';
-import type { RestoreOptions, RestoreReport } from './options.js';
-import type { Policy } from './plan.js';
-import { type Prepared, previewOf, readOptions } from './prepare.js';
-import { openUndoFile } from './undo-file.js';
+import type { Connection, RowStream } from '../engines/engine.js';
+import { type Applied, beginOptions, type Grown } from './apply.js';
+import { CounterKeeper } from './counters.js';
+import type { UndoSink } from './images.js';
+import { judgeVerification } from './judge.js';
+import type { RestoreOptions } from './options.js';
+import type { Prepared } from './prepare.js';
+import { countingRows } from './rows.js';
+import type { TableSchema } from './table.js';
+import { tee } from './tee.js';
 
 /**
  * The direct path streams the source straight into the target, skipping the staging table. It is only
@@ -23,56 +26,98 @@ export function directPathFits(p: Prepared, options: RestoreOptions): boolean {
   );
 }
 
+export interface DirectOptions {
+  columns: string[];
+  undo: UndoSink;
+  /** Rows the user was shown: more than that is never written. */
+  shown: number;
+  maxChanges?: number;
+  disableTriggers?: boolean;
+  skipForeignKeyChecks?: boolean;
+  onProgress?: (rows: number) => void;
+}
+
 /**
- * Restores through the direct path when the target is empty. Returns undefined, having written nothing,
- * when it is not (or a writer got in first): the caller then merges through the staging table.
+ * In ONE transaction: lock, make sure the target is still empty (undefined, having written nothing, when
+ * it is not: the caller merges through the staging table), stream the rows in while the same bytes go to
+ * the undo file's post-image, move counters, check every row streamed landed, COMMIT.
  */
-export async function restoreDirect(
-  p: Prepared,
-  options: RestoreOptions,
-  id: string,
-  stateDir: string,
-  policy: Policy,
-  started: number,
-): Promise<RestoreReport | undefined> {
-  const progress = options.onProgress ?? (() => {});
-  if (!(await p.sessions.target.isEmpty(p.target))) return undefined;
-  const total = await p.sessions.source.count(p.source, p.where);
-  if (total === 0) return undefined; // nothing to insert: the staged path reports it
-  const preview = previewOf(p, id, policy, { missing: total, changed: 0, extra: 0, same: 0 });
-  if (options.confirm && !(await options.confirm(preview))) {
-    throw new RowbackError('declined', 'Restore declined; nothing was written.');
-  }
-  throwIfAborted(options.signal);
-  const undo = await openUndoFile(stateDir, p, id);
-  let result: ApplyResult | undefined;
+export async function copyDirect(
+  target: Connection,
+  schema: TableSchema,
+  rows: RowStream,
+  options: DirectOptions,
+): Promise<Applied | Grown | undefined> {
+  const counters = new CounterKeeper(target, schema, false);
+  await target.begin(schema, beginOptions(options));
   try {
-    result = await p.sessions.target.applyDirect(p.target, p.sessions.source.read(p.source, readOptions(p)), {
-      columns: p.columns,
-      undo,
-      ...(options.disableTriggers ? { disableTriggers: true } : {}),
-      onProgress: (n) => progress({ step: 'apply', rows: n, total }),
+    if (!(await target.isEmpty(schema))) {
+      await target.rollback();
+      return undefined;
+    }
+    await counters.start();
+    let streamed = 0;
+    const counted = countingRows(rows, (n) => {
+      streamed = n;
+      options.onProgress?.(n);
     });
+    const inserted = await copyAndImage(target, schema, counted, options);
+    const intended = { inserted, updated: 0, deleted: 0 };
+    const allowed = options.maxChanges !== undefined && inserted <= options.maxChanges;
+    if (inserted > options.shown && !allowed) {
+      await target.rollback();
+      await counters.afterEnd(false);
+      const plan = { missing: inserted, changed: 0, extra: 0, same: 0 };
+      return { grown: true, plan, intended, grew: [`insert ${options.shown} → ${inserted}`], samples: [] };
+    }
+    await counters.afterWrites();
+    const present = await target.count(schema);
+    // Every row sent must have landed: none skipped as a duplicate, none added by anyone else.
+    const mismatched = Math.abs(present - inserted) + Math.abs(streamed - inserted);
+    const judged = judgeVerification(
+      schema,
+      { checked: inserted, mismatched, absent: mismatched, present: 0, columns: {} },
+      {
+        written: inserted,
+        triggersDisabled: options.disableTriggers === true,
+        expected: 'the source',
+        canDisableTriggers: target.engine.capabilities.disableTriggers,
+      },
+    );
+    await target.commit();
+    await counters.afterEnd(true);
+    return {
+      plan: { missing: inserted, changed: 0, extra: 0, same: 0 },
+      applied: intended,
+      verification: judged.verification,
+      counters: counters.moves(),
+      warnings: [...judged.warnings, ...counters.warnings],
+      replanned: false,
+    };
   } catch (error) {
-    await undo.finish('rolled-back');
+    await target.rollback();
+    await counters.afterEnd(false);
     throw error;
   }
-  if (!result) {
-    await undo.finish('rolled-back');
-    return undefined;
-  }
-  await undo.finish('committed', result.applied);
-  return {
-    ...preview,
-    command: 'restore',
-    path: 'direct',
-    plan: result.plan,
-    warnings: [...preview.warnings, ...result.warnings],
-    outcome: 'applied',
-    applied: result.applied,
-    verification: result.verification,
-    sequences: result.sequences,
-    undoFile: undo.dir,
-    durationMs: Date.now() - started,
-  };
+}
+
+/** Streams rows into the target and, at the same pace, into the undo file; either failing stops both. */
+async function copyAndImage(
+  target: Connection,
+  schema: TableSchema,
+  rows: RowStream,
+  options: DirectOptions,
+): Promise<number> {
+  const { a, b, pumped } = tee(rows);
+  const copying = target.copyIn(schema, a, { columns: options.columns }).catch((error: unknown) => {
+    b.destroy(error instanceof Error ? error : new Error(String(error)));
+    throw error;
+  });
+  const imaging = options.undo.writeAfter(options.columns, false, b).catch((error: unknown) => {
+    a.destroy(error instanceof Error ? error : new Error(String(error)));
+    throw error;
+  });
+  const [copied, imaged, pump] = await Promise.allSettled([copying, imaging, pumped]);
+  for (const outcome of [copied, imaged, pump]) if (outcome.status === 'rejected') throw outcome.reason;
+  return (copied as PromiseFulfilledResult<number>).value;
 }

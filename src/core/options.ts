@@ -1,3 +1,5 @@
+import type { Connection } from '../engines/engine.js';
+import type { CounterMove } from './counters.js';
 import type {
   AppliedCounts,
   ChangedPolicy,
@@ -8,6 +10,8 @@ import type {
   SampleRow,
   Verification,
 } from './plan.js';
+
+import type { Source } from './source.js';
 
 /** Progress of a long step, for the CLI's progress line. `total` is known for some steps only. */
 export interface ProgressEvent {
@@ -20,10 +24,10 @@ export interface ProgressEvent {
 export interface CommonOptions {
   /** The target table: `billing` or `schema.billing`. */
   table: string;
-  /** Source URL (the instance holding the past state). */
-  from: string;
-  /** Target URL (the live database). */
-  to: string;
+  /** The source: a URL (the instance holding the past state) or a file, or an already-open Source. */
+  from: string | Source;
+  /** The target: a URL (the live database) or a file, or an already-open connection (left open). */
+  to: string | Connection;
   /** The table's name in the source, when it differs. */
   fromTable?: string;
   /** Boolean SQL limiting both sides to a subset of rows. */
@@ -54,8 +58,19 @@ export interface RestoreOptions extends CommonOptions {
   disableTriggers?: boolean;
   /** MySQL only: `SET FOREIGN_KEY_CHECKS=0` during the apply. */
   skipForeignKeyChecks?: boolean;
-  /** Asked with the preview before anything is written; false → RowbackError('declined'). Default: yes. */
+  /**
+   * Asked with the preview before anything is written; false → RowbackError('declined'). Asked again when,
+   * under the lock, the plan would write more rows of some kind than the preview showed. Without it the
+   * previewed plan is applied, and a plan that grew beyond it is refused (RowbackError('plan-grew')).
+   */
   confirm?: (preview: Preview) => Promise<boolean>;
+  /** Receives every preview before it is (or would be) confirmed: the first, and a grown one. */
+  onPreview?: (preview: Preview) => void;
+  /**
+   * The most rows the restore may write in all (inserted + updated + deleted): a larger plan is refused,
+   * and under the lock the plan may grow beyond the preview up to it without asking again.
+   */
+  maxChanges?: number;
   /** Example rows per class in the preview. Default 5. */
   samples?: number;
 }
@@ -63,12 +78,21 @@ export interface RestoreOptions extends CommonOptions {
 export interface UndoOptions {
   /** The restore id printed by `restore` (and in its JSON output). */
   id: string;
-  /** Target URL. */
-  to: string;
+  /** The target: a URL or file, or an already-open connection (left open). */
+  to: string | Connection;
   stateDir?: string;
   operator?: string;
   dryRun?: boolean;
+  /** PostgreSQL: keep user triggers from firing while the rows are put back (needs superuser). */
+  disableTriggers?: boolean;
+  /**
+   * Run even where the target's identity (server, database, table) differs from the one the restore
+   * recorded: for the same database moved, copied back or failed over since.
+   */
+  skipIdentityCheck?: boolean;
   confirm?: (preview: UndoPreview) => Promise<boolean>;
+  /** Receives the preview before it is (or would be) confirmed. */
+  onPreview?: (preview: UndoPreview) => void;
   onProgress?: (event: ProgressEvent) => void;
   signal?: AbortSignal;
 }
@@ -102,7 +126,8 @@ export interface RestoreReport extends Preview {
   /** What was written (zero for script / nothing-to-do; what would have been for dry-run). */
   applied: AppliedCounts;
   verification?: Verification;
-  sequences: { name: string; value: string }[];
+  /** Counters moved past restored keys (on a dry run: where they would move; they were left alone). */
+  sequences: CounterMove[];
   /** Where the undo images are (applied restores only). */
   undoFile?: string;
   sqlOut?: string;
@@ -123,6 +148,8 @@ export interface UndoReport extends UndoPreview {
   outcome: 'undone' | 'dry-run';
   applied: AppliedCounts;
   verification: Verification;
+  /** Counters moved (on a dry run: where they would move; they were left alone). */
+  sequences: CounterMove[];
   warnings: string[];
   durationMs: number;
 }

@@ -1,7 +1,6 @@
-import type { ReadOptions, Staged } from '../engines/engine.js';
-import type { LegacyConnection as Connection } from '../engines/legacy.js';
+import type { Connection, Plan, ReadOptions, Staged } from '../engines/engine.js';
+import { checkPlan } from './checks.js';
 import { matchColumns } from './columns.js';
-import { cancelOnAbort, openSessions, type Sessions, throwIfAborted } from './connect.js';
 import type { CommonOptions, Preview, ProgressEvent } from './options.js';
 import {
   intendedWrites,
@@ -12,6 +11,14 @@ import {
   type SampleRow,
 } from './plan.js';
 import { describeTable, requireKey } from './resolve.js';
+import {
+  cancelOnAbort,
+  isLegacy,
+  type Opener,
+  openSessions,
+  type Sessions,
+  throwIfAborted,
+} from './sessions.js';
 import { formatTable, parseTableRef, type TableSchema } from './table.js';
 import { checkWhereShape } from './where.js';
 
@@ -31,11 +38,11 @@ export interface Prepared {
   tableLabel: string;
 }
 
-export async function prepare(options: CommonOptions): Promise<Prepared> {
+export async function prepare(options: CommonOptions, opener: Opener): Promise<Prepared> {
   const progress = options.onProgress ?? (() => {});
   const where = options.where === undefined ? undefined : checkWhereShape(options.where);
   progress({ step: 'connect', message: 'connecting' });
-  const sessions = await openSessions(options.from, options.to);
+  const sessions = await openSessions(opener, options.from, options.to);
   try {
     progress({ step: 'describe', message: 'describing tables' });
     const target = await describeTable(sessions.target, options.table, 'target', options.key);
@@ -79,7 +86,8 @@ export async function stageSource(p: Prepared, onProgress: (e: ProgressEvent) =>
   return p.sessions.target.stage(p.target, rows, {
     columns: p.columns,
     origin: p.origin,
-    onProgress: (n) => onProgress({ step: 'stage', rows: n, ...(total === undefined ? {} : { total }) }),
+    onProgress: (n: number) =>
+      onProgress({ step: 'stage', rows: n, ...(total === undefined ? {} : { total }) }),
   });
 }
 
@@ -87,37 +95,67 @@ export interface Classified {
   plan: PlanCounts;
   samples: SampleRow[];
   missingParents: MissingParent[];
+  /** The plan table, kept for the apply to reuse when the target has not changed since. */
+  handle?: Plan;
 }
 
 const CLASSES: RowClass[] = ['missing', 'changed', 'extra'];
 
-/** The plan, a few examples of each class that matters, and foreign keys that would break. */
+/**
+ * The plan, a few examples of each class that matters, and foreign keys that would break. Refuses here,
+ * before anyone is asked, what the apply would refuse anyway (a key that does not identify rows, rows
+ * still referenced, columns that cannot be written).
+ */
 export async function classify(
-  target: Connection,
+  p: Prepared,
   staged: Staged,
-  where: string | undefined,
   policy: Policy,
   sampleSize: number,
 ): Promise<Classified> {
-  const planOptions = where === undefined ? {} : { where };
-  const plan = await target.plan(staged, planOptions);
+  const target = p.sessions.target;
+  const where = p.where === undefined ? {} : { where: p.where };
+  if (isLegacy(target)) {
+    const plan = await target.plan(staged, where);
+    const samples: SampleRow[] = [];
+    for (const rowClass of CLASSES) {
+      if (sampleSize > 0 && plan[rowClass] > 0) {
+        samples.push(...(await target.samples(staged, rowClass, sampleSize, where)));
+      }
+    }
+    return { plan, samples, missingParents: await target.missingParents(staged, policy) };
+  }
+  const handle = await target.classify(staged, where);
+  const plan = await target.counts(handle);
+  const samples = await samplesOf(target, handle, plan, sampleSize);
+  const missingParents = await checkPlan(target, handle, policy, { collectParents: true });
+  return { plan, samples, missingParents, handle };
+}
+
+/** A few rows of each class that has any. */
+export async function samplesOf(
+  target: Connection,
+  plan: Plan,
+  counts: PlanCounts,
+  size: number,
+): Promise<SampleRow[]> {
   const samples: SampleRow[] = [];
   for (const rowClass of CLASSES) {
-    if (sampleSize > 0 && plan[rowClass] > 0) {
-      samples.push(...(await target.samples(staged, rowClass, sampleSize, planOptions)));
-    }
+    if (size > 0 && counts[rowClass] > 0) samples.push(...(await target.samples(plan, rowClass, size)));
   }
-  const missingParents = await target.missingParents(staged, policy);
-  return { plan, samples, missingParents };
+  return samples;
 }
 
 /**
  * Connects and describes both sides, runs `fn`, and closes both sessions whatever happens. An abort
  * cancels the running statements (the open transaction rolls back) and surfaces as 'interrupted'.
  */
-export async function withPrepared<T>(options: CommonOptions, fn: (p: Prepared) => Promise<T>): Promise<T> {
+export async function withPrepared<T>(
+  options: CommonOptions,
+  opener: Opener,
+  fn: (p: Prepared) => Promise<T>,
+): Promise<T> {
   throwIfAborted(options.signal);
-  const p = await prepare(options);
+  const p = await prepare(options, opener);
   const stopCancel = cancelOnAbort(options.signal, [p.sessions.target, p.sessions.source]);
   try {
     return await fn(p);

@@ -1,11 +1,17 @@
-import type { LegacyConnection as Connection } from '../engines/legacy.js';
 import { RowbackError } from './errors.js';
 import { closeNames } from './suggest.js';
 import { formatTable, parseTableRef, type TableRef, type TableSchema } from './table.js';
 
+/** What describing a table needs of a session, whichever interface its engine implements. */
+type Describer = {
+  readonly redactedUrl: string;
+  describe(table: TableRef, options?: { key?: string[] }): Promise<TableSchema>;
+  listTables(): Promise<Required<TableRef>[]>;
+};
+
 /** Describes a table, turning "not found" into a message with close names. */
 export async function describeTable(
-  connection: Connection,
+  connection: Describer,
   name: string | TableRef,
   side: 'source' | 'target',
   key?: string[],

@@ -1,23 +1,42 @@
-import type { ApplyResult } from '../engines/legacy.js';
+import type { Capabilities } from '../engines/engine.js';
+import { type Applied, applyStaged, type Grown, isGrown } from './apply.js';
 import { defaultOperator, recordRun } from './audit.js';
-import { throwIfAborted } from './connect.js';
-import { directPathFits, restoreDirect } from './direct.js';
+import { copyDirect, directPathFits } from './direct.js';
 import { RowbackError, wrapError } from './errors.js';
 import { newId } from './ids.js';
+import { legacyApply, legacyDirect, legacyStaged } from './legacy-flow.js';
 import type { Preview, RestoreOptions, RestoreReport } from './options.js';
 import type { AppliedCounts, Policy } from './plan.js';
-import { classify, type Prepared, previewOf, stageSource, withPrepared } from './prepare.js';
-import { redactUrl } from './redact.js';
-import { writeScriptFile } from './script-file.js';
+import { totalWrites } from './policy.js';
+import {
+  type Classified,
+  classify,
+  type Prepared,
+  previewOf,
+  readOptions,
+  stageSource,
+  withPrepared,
+} from './prepare.js';
+import {
+  capabilityError,
+  missingParentError,
+  notTransactionalError,
+  planGrewError,
+  tooManyChangesError,
+} from './refusals.js';
+import { writeScript } from './script.js';
+import { isLegacy, labelOf, type Opener, throwIfAborted } from './sessions.js';
 import { discardingUndo, openUndoFile } from './undo-file.js';
 
 const NOTHING: AppliedCounts = { inserted: 0, updated: 0, deleted: 0 };
+/** How many times a plan that grew under the lock is shown again before giving up. */
+const ROUNDS = 3;
 
 /**
  * Puts the source rows back into the target, merged with what was written since, in one transaction:
  * preview, confirm, apply under a lock with a re-check, verify, keep an undo file, append an audit record.
  */
-export async function restore(options: RestoreOptions): Promise<RestoreReport> {
+export async function runRestore(options: RestoreOptions, opener: Opener): Promise<RestoreReport> {
   const started = Date.now();
   const id = newId('r');
   const stateDir = options.stateDir ?? '.rowback';
@@ -25,13 +44,16 @@ export async function restore(options: RestoreOptions): Promise<RestoreReport> {
   let report: RestoreReport | undefined;
   let failure: RowbackError | undefined;
   try {
-    report = await withPrepared(options, async (p) => {
-      refuseNonTransactional(p, options);
+    const engine = await opener.engine(options.to);
+    refuseUnsupported(options, engine.name, engine.capabilities);
+    report = await withPrepared(options, opener, async (p) => {
+      if (!p.target.transactional && !options.sqlOut) throw notTransactionalError(p.target);
+      const run = { p, options, id, stateDir, policy, started };
       if (directPathFits(p, options)) {
-        const direct = await restoreDirect(p, options, id, stateDir, policy, started);
+        const direct = await restoreDirect(run);
         if (direct) return direct;
       }
-      return restoreStaged(p, options, id, stateDir, policy, started);
+      return restoreStaged(run);
     });
     return report;
   } catch (error) {
@@ -45,8 +67,8 @@ export async function restore(options: RestoreOptions): Promise<RestoreReport> {
         id,
         operator: options.operator ?? defaultOperator(),
         table: options.table,
-        target: redactUrl(options.to),
-        source: redactUrl(options.from),
+        target: labelOf(options.to),
+        source: labelOf(options.from),
         policy,
         ...(options.where === undefined ? {} : { where: options.where }),
         ...(report ? { plan: report.plan, applied: report.applied } : {}),
@@ -58,99 +80,202 @@ export async function restore(options: RestoreOptions): Promise<RestoreReport> {
   }
 }
 
-function refuseNonTransactional(p: Prepared, options: RestoreOptions): void {
-  if (p.target.transactional || options.sqlOut) return;
-  throw new RowbackError(
-    'not-transactional',
-    `Table ${p.tableLabel} uses the ${p.target.storage ?? 'non-transactional'} storage engine, which cannot apply a restore atomically.`,
-    {
-      hint: 'Use `rowback diff` to see the differences or `--sql-out FILE` to get a script; or convert the table to InnoDB.',
-    },
-  );
+/** Flags the target's engine cannot honour, refused before any connection is opened. */
+export function refuseUnsupported(
+  options: { disableTriggers?: boolean; skipForeignKeyChecks?: boolean },
+  engine: string,
+  capabilities: Capabilities,
+): void {
+  if (options.disableTriggers && !capabilities.disableTriggers) {
+    throw capabilityError(
+      '--disable-triggers',
+      engine,
+      'it cannot keep triggers from firing for one session (only dropping and recreating them would)',
+      'Run without it: rowback then says which triggers fired and what they changed, and refuses what they did not explain. To skip only foreign key checks, use --skip-foreign-key-checks where available.',
+    );
+  }
+  if (options.skipForeignKeyChecks && !capabilities.skipForeignKeyChecks) {
+    throw capabilityError(
+      '--skip-foreign-key-checks',
+      engine,
+      'its foreign keys cannot be turned off for one transaction',
+      'Restore the parent rows first, or narrow the restore with --where.',
+    );
+  }
 }
 
-/** Stage the source on the target, classify, preview, confirm, then apply (or write the script). */
-async function restoreStaged(
-  p: Prepared,
-  options: RestoreOptions,
-  id: string,
-  stateDir: string,
-  policy: Policy,
-  started: number,
-): Promise<RestoreReport> {
-  const progress = options.onProgress ?? (() => {});
-  const staged = await stageSource(p, progress);
-  throwIfAborted(options.signal);
-  progress({ step: 'plan', message: 'classifying rows' });
-  const c = await classify(p.sessions.target, staged, p.where, policy, options.samples ?? 5);
-  const preview = previewOf(p, id, policy, c.plan, c);
-  const where = p.where === undefined ? {} : { where: p.where };
-  const done = (
-    rest: Partial<RestoreReport> & Pick<RestoreReport, 'outcome' | 'applied'>,
-  ): RestoreReport => ({
-    ...preview,
-    command: 'restore',
-    path: 'staged',
-    sequences: [],
-    ...rest,
-    durationMs: Date.now() - started,
-  });
+interface Run {
+  p: Prepared;
+  options: RestoreOptions;
+  id: string;
+  stateDir: string;
+  policy: Policy;
+  started: number;
+}
 
-  if (options.sqlOut) {
-    progress({ step: 'script', message: `writing ${options.sqlOut}` });
-    await writeScriptFile(options.sqlOut, (write) =>
-      p.sessions.target.script(staged, { policy, ...where, write }),
-    );
-    return done({ outcome: 'script', applied: NOTHING, sqlOut: options.sqlOut });
+/** Asks (or, without anyone to ask, applies) the preview; refuses a plan beyond --max-changes. */
+async function confirmPreview(run: Run, preview: Preview): Promise<void> {
+  const { options } = run;
+  const writes = totalWrites(preview.intended);
+  if (options.maxChanges !== undefined && writes > options.maxChanges) {
+    throw tooManyChangesError(preview.table, writes, options.maxChanges);
   }
-  if (c.missingParents.length && !options.skipForeignKeyChecks) throw missingParentError(p, c.missingParents);
-  const { inserted, updated, deleted } = preview.intended;
-  if (inserted + updated + deleted === 0) return done({ outcome: 'nothing-to-do', applied: NOTHING });
+  options.onPreview?.(preview);
   if (options.confirm && !(await options.confirm(preview))) {
     throw new RowbackError('declined', 'Restore declined; nothing was written.');
   }
   throwIfAborted(options.signal);
+}
 
-  const undo = options.dryRun ? undefined : await openUndoFile(stateDir, p, id);
-  let result: ApplyResult;
+/**
+ * Applies, and when the plan under the lock would write more than was shown, shows it again and asks
+ * (nobody to ask: refuses). Never writes more of any kind than the last preview confirmed.
+ */
+async function applyConfirmed(
+  run: Run,
+  preview: Preview,
+  apply: (shown: AppliedCounts, round: number) => Promise<Applied | Grown | undefined>,
+): Promise<{ result: Applied | undefined; preview: Preview }> {
+  let shown = preview.intended;
+  for (let round = 0; ; round++) {
+    const result = await apply(shown, round);
+    if (!result || !isGrown(result)) return { result, preview };
+    if (!run.options.confirm || round + 1 >= ROUNDS) throw planGrewError(preview.table, result.grew, shown);
+    preview = {
+      ...preview,
+      plan: result.plan,
+      intended: result.intended,
+      samples: result.samples,
+      warnings: [
+        ...run.p.warnings,
+        `The table changed since the preview: the plan now would ${result.grew.join(', ')} rows. Nothing was written; here is the plan as it stands now.`,
+      ],
+    };
+    await confirmPreview(run, preview);
+    shown = result.intended;
+  }
+}
+
+/** The target is empty: stream the source straight in. Undefined, having written nothing, when it is not. */
+async function restoreDirect(run: Run): Promise<RestoreReport | undefined> {
+  const { p, options } = run;
+  const progress = options.onProgress ?? (() => {});
+  const target = p.sessions.target;
+  if (!(await target.isEmpty(p.target))) return undefined;
+  const total = await p.sessions.source.count(p.source, p.where);
+  if (total === 0) return undefined; // nothing to insert: the staged path reports it
+  const first = previewOf(p, run.id, run.policy, { missing: total, changed: 0, extra: 0, same: 0 });
+  await confirmPreview(run, first);
+  const undo = await openUndoFile(run.stateDir, p, run.id);
+  const onProgress = (n: number) => progress({ step: 'apply', rows: n, total });
   try {
-    result = await p.sessions.target.apply(staged, {
+    const { result, preview } = await applyConfirmed(run, first, (shown) =>
+      isLegacy(target)
+        ? legacyDirect(target, p, options, undo, onProgress)
+        : copyDirect(target, p.target, p.sessions.source.read(p.source, readOptions(p)), {
+            columns: p.columns,
+            undo,
+            shown: shown.inserted,
+            ...(options.maxChanges === undefined ? {} : { maxChanges: options.maxChanges }),
+            ...(options.disableTriggers ? { disableTriggers: true } : {}),
+            onProgress,
+          }),
+    );
+    if (!result) {
+      await undo.finish('rolled-back');
+      return undefined;
+    }
+    await undo.finish('committed', result.applied);
+    return report(run, preview, result, 'direct', 'applied', undo.dir);
+  } catch (error) {
+    await undo.finish('rolled-back');
+    throw error;
+  }
+}
+
+function report(
+  run: Run,
+  preview: Preview,
+  result: Applied,
+  path: RestoreReport['path'],
+  outcome: RestoreReport['outcome'],
+  undoFile: string | undefined,
+): RestoreReport {
+  return {
+    ...preview,
+    command: 'restore',
+    path,
+    plan: result.plan,
+    warnings: [...preview.warnings, ...result.warnings],
+    outcome,
+    applied: result.applied,
+    verification: result.verification,
+    sequences: result.counters,
+    ...(undoFile ? { undoFile } : {}),
+    durationMs: Date.now() - run.started,
+  };
+}
+
+/** Stage the source on the target, classify, preview, confirm, then apply (or write the script). */
+async function restoreStaged(run: Run): Promise<RestoreReport> {
+  const { p, options, policy } = run;
+  const progress = options.onProgress ?? (() => {});
+  const target = p.sessions.target;
+  const staged = await stageSource(p, progress);
+  if (isLegacy(target)) legacyStaged.set(p, staged);
+  throwIfAborted(options.signal);
+  progress({ step: 'plan', message: 'classifying rows' });
+  const c: Classified = await classify(p, staged, policy, options.samples ?? 5);
+  const first = previewOf(p, run.id, policy, c.plan, c);
+  const done = (outcome: RestoreReport['outcome'], extra: Partial<RestoreReport> = {}): RestoreReport => ({
+    ...first,
+    command: 'restore',
+    path: 'staged',
+    sequences: [],
+    outcome,
+    applied: NOTHING,
+    ...extra,
+    durationMs: Date.now() - run.started,
+  });
+  if (options.sqlOut) {
+    progress({ step: 'script', message: `writing ${options.sqlOut}` });
+    await writeScript(target, staged, c, {
       policy,
-      expected: c.plan,
-      undo: undo ?? discardingUndo,
-      ...where,
-      ...(options.disableTriggers ? { disableTriggers: true } : {}),
-      ...(options.skipForeignKeyChecks ? { skipForeignKeyChecks: true } : {}),
-      ...(options.dryRun ? { dryRun: true } : {}),
-      onProgress: (step, rows) => progress({ step: 'apply', rows, message: step }),
+      path: options.sqlOut,
+      ...(p.where ? { where: p.where } : {}),
     });
+    return done('script', { sqlOut: options.sqlOut });
+  }
+  if (c.missingParents.length && !options.skipForeignKeyChecks) {
+    throw missingParentError(p.tableLabel, c.missingParents, target.engine.capabilities);
+  }
+  if (totalWrites(first.intended) === 0) return done('nothing-to-do');
+  await confirmPreview(run, first);
+  const undo = options.dryRun ? undefined : await openUndoFile(run.stateDir, p, run.id);
+  const onProgress = (step: string, rows: number) => progress({ step: 'apply', rows, message: step });
+  try {
+    const { result, preview } = await applyConfirmed(run, first, (shown, round) =>
+      isLegacy(target)
+        ? legacyApply(target, p, options, policy, c.plan, undo ?? discardingUndo, onProgress)
+        : applyStaged(target, staged, {
+            policy,
+            ...(p.where === undefined ? {} : { where: p.where }),
+            ...(round === 0 && c.handle ? { preview: c.handle } : {}),
+            ...(options.dryRun ? {} : { shown }),
+            ...(options.maxChanges === undefined ? {} : { maxChanges: options.maxChanges }),
+            ...(options.disableTriggers ? { disableTriggers: true } : {}),
+            ...(options.skipForeignKeyChecks ? { skipForeignKeyChecks: true } : {}),
+            ...(options.dryRun ? { dryRun: true } : {}),
+            undo: undo ?? discardingUndo,
+            onProgress,
+          }),
+    );
+    await undo?.finish('committed', result!.applied);
+    return report(run, preview, result!, 'staged', options.dryRun ? 'dry-run' : 'applied', undo?.dir);
   } catch (error) {
     await undo?.finish('rolled-back');
     throw error;
+  } finally {
+    if (c.handle && !isLegacy(target)) await target.dropPlan(c.handle).catch(() => {});
   }
-  await undo?.finish('committed', result.applied);
-  return done({
-    plan: result.plan,
-    warnings: [...preview.warnings, ...result.warnings],
-    outcome: options.dryRun ? 'dry-run' : 'applied',
-    applied: result.applied,
-    verification: result.verification,
-    sequences: result.sequences,
-    ...(undo ? { undoFile: undo.dir } : {}),
-  });
-}
-
-function missingParentError(p: Prepared, parents: Preview['missingParents']): RowbackError {
-  const lines = parents.map(
-    (m) =>
-      `${m.rows} row(s) reference ${m.parent} (${m.columns.join(', ')}) through ${m.foreignKey}, e.g. ${m.sample.join(', ')}`,
-  );
-  return new RowbackError(
-    'missing-parent',
-    `Restoring ${p.tableLabel} would break foreign keys: ${lines.join('; ')}. Nothing was written.`,
-    {
-      hint: 'Restore the parent rows first (rowback restore <parent-table> …), or narrow the restore with --where.',
-      details: { missingParents: parents },
-    },
-  );
 }

@@ -4,12 +4,13 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { z } from 'zod';
-import type { RowStream } from '../engines/engine.js';
-import type { UndoBundle, UndoSink } from '../engines/legacy.js';
+import type { Identity, RowStream } from '../engines/engine.js';
 import { RowbackError } from './errors.js';
+import type { UndoBundle, UndoSink } from './images.js';
 import type { AppliedCounts } from './plan.js';
 import type { Prepared } from './prepare.js';
 import { countingRows } from './rows.js';
+import { isLegacy } from './sessions.js';
 import type { TableRef } from './table.js';
 
 /**
@@ -28,6 +29,11 @@ export interface UndoMeta {
   afterColumns: string[];
   origin: boolean;
   createdAt: string;
+  /**
+   * The server, database and table the restore wrote to; undo refuses to run anywhere else. Absent in
+   * files written before rowback recorded it (undo then checks the target URL instead).
+   */
+  identity?: Identity;
   /** `pending` until the restore's COMMIT returned; `undone` once reverted. */
   status: 'pending' | 'committed' | 'undone' | 'rolled-back';
   applied?: AppliedCounts;
@@ -137,6 +143,7 @@ const undoMetaSchema = z.object({
   beforeColumns: z.array(z.string()),
   afterColumns: z.array(z.string()),
   origin: z.boolean(),
+  identity: z.object({ server: z.string(), database: z.string(), table: z.string() }).optional(),
   createdAt: z.string(),
   status: z.enum(['pending', 'committed', 'undone', 'rolled-back']),
   applied: counts.optional(),
@@ -189,7 +196,10 @@ export async function markUndone(stateDir: string, meta: UndoMeta): Promise<void
 
 /** Opens the undo file of restore `id` on a prepared target, before its apply starts. */
 export async function openUndoFile(stateDir: string, p: Prepared, id: string): Promise<UndoFileWriter> {
+  const target = p.sessions.target;
+  const identity = isLegacy(target) ? undefined : await target.identity(p.target);
   const writer = new UndoFileWriter(stateDir, {
+    ...(identity ? { identity } : {}),
     id,
     engine: p.sessions.target.engine.name,
     table: p.target.ref,

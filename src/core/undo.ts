@@ -1,17 +1,23 @@
+import type { Connection } from '../engines/engine.js';
 import { defaultOperator, recordRun } from './audit.js';
-import { cancelOnAbort, openTarget, throwIfAborted } from './connect.js';
 import { RowbackError, wrapError } from './errors.js';
 import { isId, newId } from './ids.js';
+import { legacyUndo } from './legacy-flow.js';
 import type { UndoOptions, UndoPreview, UndoReport } from './options.js';
 import { redactUrl } from './redact.js';
-import { formatTable } from './table.js';
-import { markUndone, readUndoMeta, undoBundle } from './undo-file.js';
+import { identityDifferences, wrongTargetError } from './refusals.js';
+import { refuseUnsupported } from './restore.js';
+import { revertRestore } from './revert.js';
+import { cancelOnAbort, isLegacy, labelOf, type Opener, type Target, throwIfAborted } from './sessions.js';
+import { formatTable, type TableSchema } from './table.js';
+import { markUndone, readUndoMeta, type UndoMeta, undoBundle } from './undo-file.js';
 
 /**
  * Puts a table back exactly as it was before a restore, from that restore's undo file, in one
- * transaction; refuses when any row the restore touched has changed since.
+ * transaction; refuses when any row the restore touched has changed since, and anywhere but the database
+ * and table the restore wrote to.
  */
-export async function undo(options: UndoOptions): Promise<UndoReport> {
+export async function runUndo(options: UndoOptions, opener: Opener): Promise<UndoReport> {
   const started = Date.now();
   const id = newId('u');
   const stateDir = options.stateDir ?? '.rowback';
@@ -20,37 +26,24 @@ export async function undo(options: UndoOptions): Promise<UndoReport> {
   let failure: RowbackError | undefined;
   let tableLabel = '';
   try {
-    if (!isId(options.id) || !options.id.startsWith('r-')) {
-      throw new RowbackError('usage', `"${options.id}" is not a restore id.`, {
-        hint: 'Restore ids look like r-20260101T120000Z-a1b2c3; `rowback restore` prints one, audit.jsonl lists them.',
-      });
-    }
-    const meta = await readUndoMeta(stateDir, options.id);
+    const meta = await readMeta(stateDir, options.id);
     tableLabel = formatTable(meta.table);
-    if (meta.status === 'undone') {
-      throw new RowbackError('conflict', `Restore ${meta.id} was already undone.`, {
-        hint: 'Nothing to do; see audit.jsonl for when.',
-      });
-    }
-    if (meta.status === 'pending' && meta.afterColumns.length === 0) {
-      // The post-image is written just before COMMIT: without it the restore cannot have committed.
-      throw new RowbackError(
-        'conflict',
-        `Restore ${meta.id} was interrupted before it finished and never committed; there is nothing to undo.`,
-        { hint: 'Its transaction was rolled back by the server. Check the table; see audit.jsonl.' },
-      );
-    }
+    const engine = await opener.engine(options.to);
+    refuseUnsupported(options, engine.name, engine.capabilities);
     progress({ step: 'connect', message: 'connecting' });
-    const target = await openTarget(options.to);
+    const opened = await opener.target(options.to);
+    const target = opened.value;
     const stopCancel = cancelOnAbort(options.signal, [target]);
     try {
       if (target.engine.name !== meta.engine) {
         throw new RowbackError(
-          'usage',
-          `Restore ${meta.id} was made on ${meta.engine}, not ${target.engine.name}.`,
+          'wrong-target',
+          `Restore ${meta.id} was made on ${meta.engine}, not ${target.engine.name}. Nothing was changed, and the undo is still available.`,
+          { hint: 'Point --to at the database the restore wrote to (see its target in audit.jsonl).' },
         );
       }
       const schema = await target.describe(meta.table, { key: meta.key });
+      const warnings = options.skipIdentityCheck ? [] : await checkIdentity(target, schema, meta);
       const preview: UndoPreview = {
         id,
         restoreId: meta.id,
@@ -58,24 +51,32 @@ export async function undo(options: UndoOptions): Promise<UndoReport> {
         target: target.redactedUrl,
         restored: meta.applied ?? { inserted: 0, updated: 0, deleted: 0 },
       };
+      options.onPreview?.(preview);
       if (options.confirm && !(await options.confirm(preview))) {
         throw new RowbackError('declined', 'Undo declined; nothing was written.');
       }
       throwIfAborted(options.signal);
       progress({ step: 'undo', message: 'reverting' });
-      const result = await target
-        .undo(schema, undoBundle(stateDir, meta), { dryRun: options.dryRun === true })
-        .catch((error: unknown) => {
-          throw meta.status === 'pending' ? neverCommitted(meta.id, error) : error;
-        });
-      if (!options.dryRun) await markUndone(stateDir, meta);
+      const bundle = undoBundle(stateDir, meta);
+      const dryRun = options.dryRun === true;
+      const result = await (isLegacy(target)
+        ? legacyUndo(target, schema, bundle, dryRun)
+        : revertRestore(target, schema, bundle, {
+            dryRun,
+            ...(options.disableTriggers ? { disableTriggers: true } : {}),
+          })
+      ).catch((error: unknown) => {
+        throw meta.status === 'pending' ? neverCommitted(meta.id, error) : error;
+      });
+      if (!dryRun) await markUndone(stateDir, meta);
       report = {
         ...preview,
         command: 'undo',
-        outcome: options.dryRun ? 'dry-run' : 'undone',
+        outcome: dryRun ? 'dry-run' : 'undone',
         applied: result.applied,
         verification: result.verification,
-        warnings: result.warnings ?? [],
+        sequences: result.sequences,
+        warnings: [...warnings, ...result.warnings],
         durationMs: Date.now() - started,
       };
       return report;
@@ -84,7 +85,7 @@ export async function undo(options: UndoOptions): Promise<UndoReport> {
       throw error;
     } finally {
       stopCancel();
-      await target.close();
+      await opened.close();
     }
   } catch (error) {
     failure = wrapError(error, `undo of ${options.id}`);
@@ -98,7 +99,7 @@ export async function undo(options: UndoOptions): Promise<UndoReport> {
         restoreId: options.id,
         operator: options.operator ?? defaultOperator(),
         table: tableLabel,
-        target: redactUrl(options.to),
+        target: labelOf(options.to),
         ...(report ? { applied: report.applied } : {}),
       },
       started,
@@ -106,6 +107,54 @@ export async function undo(options: UndoOptions): Promise<UndoReport> {
       failure,
     );
   }
+}
+
+/** The undo file of a restore that committed and was not undone yet. */
+async function readMeta(stateDir: string, id: string): Promise<UndoMeta> {
+  if (!isId(id) || !id.startsWith('r-')) {
+    throw new RowbackError('usage', `"${id}" is not a restore id.`, {
+      hint: 'Restore ids look like r-20260101T120000Z-a1b2c3; `rowback restore` prints one, audit.jsonl lists them.',
+    });
+  }
+  const meta = await readUndoMeta(stateDir, id);
+  if (meta.status === 'undone') {
+    throw new RowbackError('conflict', `Restore ${meta.id} was already undone.`, {
+      hint: 'Nothing to do; see audit.jsonl for when.',
+    });
+  }
+  if (meta.status === 'pending' && meta.afterColumns.length === 0) {
+    // The post-image is written just before COMMIT: without it the restore cannot have committed.
+    throw new RowbackError(
+      'conflict',
+      `Restore ${meta.id} was interrupted before it finished and never committed; there is nothing to undo.`,
+      { hint: 'Its transaction was rolled back by the server. Check the table; see audit.jsonl.' },
+    );
+  }
+  return meta;
+}
+
+/**
+ * Refuses (RowbackError('wrong-target')) a target that is not the server, database and table the restore
+ * recorded, before anything is read from or written to it. An undo file from before identities were
+ * recorded is held to the target URL it names instead, with a warning.
+ */
+async function checkIdentity(target: Target, schema: TableSchema, meta: UndoMeta): Promise<string[]> {
+  const what = `Undo of restore ${meta.id}`;
+  if (meta.identity && !isLegacy(target)) {
+    const differences = identityDifferences(meta.identity, await (target as Connection).identity(schema));
+    if (differences.length > 0) throw wrongTargetError(what, target.redactedUrl, differences);
+    return [];
+  }
+  if (redactUrl(meta.target) !== target.redactedUrl) {
+    throw wrongTargetError(what, target.redactedUrl, [
+      `the restore wrote to ${meta.target}, and its undo file records no more than that URL`,
+    ]);
+  }
+  return meta.identity
+    ? []
+    : [
+        `The undo file of ${meta.id} records only the target URL, not the database's identity (it was written by an earlier rowback); the URL matches.`,
+      ];
 }
 
 /**

@@ -1,9 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { renderPreview, renderRestore, renderUndo } from '../cli/render.js';
 import { RowbackError } from '../core/errors.js';
-import { diff, restore, undo } from '../index.js';
+import { diff, renderPreview, renderRestore, renderUndo, restore, undo } from '../index.js';
 import {
   COLUMNS,
   createBilling,

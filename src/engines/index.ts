@@ -1,17 +1,28 @@
 import { RowbackError } from '../core/errors.js';
-import type { LegacyEngine as Engine } from './legacy.js';
+import type { Engine } from './engine.js';
+import type { LegacyEngine } from './legacy.js';
+
+/** An engine on the step interface, or one still carrying the whole write flow (see legacy.ts). */
+export type AnyEngine = Engine | LegacyEngine;
 
 /** URL scheme → engine module. Engines load lazily so a PostgreSQL run never loads mysql2, and back. */
-const ENGINES: Record<string, () => Promise<Engine>> = {
+const ENGINES: Record<string, () => Promise<AnyEngine>> = {
   postgres: async () => (await import('./postgres/index.js')).postgresEngine,
   postgresql: async () => (await import('./postgres/index.js')).postgresEngine,
   mysql: async () => (await import('./mysql/index.js')).mysqlEngine,
   mariadb: async () => (await import('./mysql/index.js')).mysqlEngine,
 };
 
+/** Engines whose databases are files, asked in turn whether a file's first bytes are theirs. */
+const FILE_ENGINES: (() => Promise<AnyEngine>)[] = [];
+
+function schemeOf(text: string): string | undefined {
+  return /^([a-z][a-z0-9+.-]*):/i.exec(text)?.[1]?.toLowerCase();
+}
+
 /** The engine for a connection URL, by its scheme. */
-export async function engineForUrl(url: string): Promise<Engine> {
-  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1]?.toLowerCase();
+export async function engineForUrl(url: string): Promise<AnyEngine> {
+  const scheme = schemeOf(url);
   const load = scheme ? ENGINES[scheme] : undefined;
   if (!load) {
     throw new RowbackError(
@@ -25,7 +36,16 @@ export async function engineForUrl(url: string): Promise<Engine> {
   return load();
 }
 
+/** The engine whose files start with these bytes, if any. */
+export async function engineForFile(head: Buffer): Promise<AnyEngine | undefined> {
+  for (const load of FILE_ENGINES) {
+    const engine = await load();
+    if ('recognizes' in engine && engine.recognizes?.(head)) return engine;
+  }
+  return undefined;
+}
+
 export function isDatabaseUrl(text: string): boolean {
-  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(text)?.[1]?.toLowerCase();
+  const scheme = schemeOf(text);
   return scheme !== undefined && scheme in ENGINES;
 }

@@ -1,3 +1,4 @@
+import type { UndoBundle, UndoSink } from '../core/images.js';
 import type {
   AppliedCounts,
   MissingParent,
@@ -64,18 +65,6 @@ export interface ApplyOptions {
   onProgress?: (step: string, rows: number) => void;
 }
 
-/**
- * Where an apply writes what `rowback undo` needs, inside the apply transaction and before COMMIT.
- * Sections are row streams in the text row format with the columns given; with `origin`, each row ends
- * with its origin field.
- */
-export interface UndoSink {
-  /** Pre-image of every row the apply updated or deleted (all writable columns). */
-  writeBefore(columns: string[], origin: boolean, rows: RowStream): Promise<number>;
-  /** Post-image of every row the apply inserted or updated (all writable columns). */
-  writeAfter(columns: string[], origin: boolean, rows: RowStream): Promise<number>;
-}
-
 export interface ApplyResult {
   /** The plan as classified under the lock, which is what was applied. */
   plan: PlanCounts;
@@ -92,14 +81,6 @@ export interface ApplyResult {
    * prove the target has not changed since `plan` ran.
    */
   replanned?: boolean;
-}
-
-/** What `Connection.undo` reads back: the sections an UndoSink received. */
-export interface UndoBundle {
-  columns: string[];
-  origin: boolean;
-  before(): RowStream;
-  after(): RowStream;
 }
 
 export interface UndoResult {

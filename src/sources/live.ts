@@ -1,16 +1,19 @@
 import { RowbackError } from '../core/errors.js';
-import { redactUrl, registerUrlSecrets } from '../core/redact.js';
+import { redactUrl } from '../core/redact.js';
 import { describeTable } from '../core/resolve.js';
-import { engineForUrl } from '../engines/index.js';
-import type { OpenSourceOptions, Source } from './source.js';
+import type { OpenSourceOptions, Source } from '../core/source.js';
+import type { AnyEngine } from '../engines/index.js';
 
 /**
  * The live source: a connection to an instance that holds the past state (a point-in-time restore, a
- * replica stopped before the accident). Same engine as the target; reads with the target's settings.
+ * replica stopped before the accident, a backup file). Same engine as the target; reads with the
+ * target's settings, through a session that never writes.
  */
-export async function openLiveSource(url: string, options: OpenSourceOptions): Promise<Source> {
-  registerUrlSecrets(url);
-  const engine = await engineForUrl(url);
+export async function openLiveSource(
+  engine: AnyEngine,
+  url: string,
+  options: OpenSourceOptions,
+): Promise<Source> {
   if (engine.name !== options.targetEngine) {
     throw new RowbackError(
       'unsupported',
@@ -21,6 +24,7 @@ export async function openLiveSource(url: string, options: OpenSourceOptions): P
   const connection = await engine.connect(url, {
     profile: options.profile,
     applicationName: 'rowback (source)',
+    readOnly: true,
   });
   return {
     label: connection.redactedUrl,

@@ -1,6 +1,6 @@
+import type { UndoBundle, UndoSink } from '../../src/core/images.js';
 import { countRows } from '../../src/core/rows.js';
 import type { RowStream } from '../../src/engines/engine.js';
-import type { UndoBundle, UndoSink } from '../../src/engines/legacy.js';
 
 /** Every chunk of a row stream, joined. */
 export async function collect(stream: RowStream): Promise<Buffer> {

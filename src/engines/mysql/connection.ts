@@ -1,3 +1,4 @@
+import type { UndoBundle } from '../../core/images.js';
 import type { MissingParent, PlanCounts, Policy, RowClass, SampleRow } from '../../core/plan.js';
 import type { TableRef, TableSchema } from '../../core/table.js';
 import type { ReadOptions, RowStream, SessionProfile, Staged, StageOptions } from '../engine.js';
@@ -8,7 +9,6 @@ import type {
   LegacyEngine as Engine,
   PlanOptions,
   ScriptOptions,
-  UndoBundle,
   UndoResult,
 } from '../legacy.js';
 import { applyPlan } from './apply.js';

@@ -1,7 +1,8 @@
 import { RowbackError } from '../../core/errors.js';
+import type { UndoBundle } from '../../core/images.js';
 import type { AppliedCounts } from '../../core/plan.js';
 import type { TableSchema } from '../../core/table.js';
-import type { UndoBundle, UndoResult } from '../legacy.js';
+import type { UndoResult } from '../legacy.js';
 import { beginLocked, checkApplicable, endTransaction, rollbackQuietly } from './apply.js';
 import type { Session } from './connect.js';
 import { showValue } from './samples.js';

@@ -1,4 +1,5 @@
 import { RowbackError } from '../../core/errors.js';
+import type { UndoBundle } from '../../core/images.js';
 import type { MissingParent, PlanCounts, Policy, RowClass, SampleRow } from '../../core/plan.js';
 import type { TableRef, TableSchema } from '../../core/table.js';
 import { checkWhereShape } from '../../core/where.js';
@@ -10,7 +11,6 @@ import type {
   LegacyEngine as Engine,
   PlanOptions,
   ScriptOptions,
-  UndoBundle,
   UndoResult,
 } from '../legacy.js';
 import { applyPlan } from './apply.js';

@@ -1,8 +1,9 @@
 import { RowbackError } from '../../core/errors.js';
+import type { UndoBundle } from '../../core/images.js';
 import type { AppliedCounts } from '../../core/plan.js';
 import type { TableSchema } from '../../core/table.js';
 import type { Staged } from '../engine.js';
-import type { UndoBundle, UndoResult } from '../legacy.js';
+import type { UndoResult } from '../legacy.js';
 import type { PgSession } from './connect.js';
 import { mapError } from './errors.js';
 import { checkReferenced } from './parents.js';

@@ -1,3 +1,4 @@
+import type { CounterMove } from '../core/counters.js';
 import type { DiffReport, Preview, RestoreReport, UndoPreview, UndoReport } from '../core/options.js';
 import type { SampleRow } from '../core/plan.js';
 
@@ -85,7 +86,7 @@ export function renderRestore(r: RestoreReport): string {
         : `Verified: ${n(v.checked)} row(s) re-read and equal to the plan.`,
     );
   }
-  for (const s of r.sequences) lines.push(`Moved ${s.name} to ${s.value}.`);
+  lines.push(...renderCounters(r.sequences));
   for (const w of r.warnings.filter((w) => !lines.includes(w))) lines.push(`! ${w}`);
   if (r.outcome === 'applied')
     lines.push(`Restore id ${r.id}. To revert: rowback undo ${r.id} --to <target-url>`);
@@ -100,9 +101,23 @@ export function renderUndoPreview(p: UndoPreview): string {
 export function renderUndo(r: UndoReport): string {
   const a = r.applied;
   const what = `${n(a.deleted)} deleted, ${n(a.updated)} put back, ${n(a.inserted)} re-inserted`;
+  const v = r.verification;
+  const verified = v.mismatched
+    ? `${n(v.mismatched)} of ${n(v.checked)} row(s) differ from the pre-image after writing (see warnings).`
+    : `Verified ${n(v.checked)} row(s).`;
   const head =
     r.outcome === 'dry-run'
-      ? `Dry run of undo ${r.restoreId}: would have ${what}; rolled back.`
-      : `Undid restore ${r.restoreId} on ${r.table}: ${what}. Verified ${n(r.verification.checked)} row(s).`;
-  return [head, ...r.warnings.map((w) => `! ${w}`)].join('\n');
+      ? `Dry run of undo ${r.restoreId}: would have ${what}; rolled back. ${verified}`
+      : `Undid restore ${r.restoreId} on ${r.table}: ${what}. ${verified}`;
+  return [head, ...renderCounters(r.sequences ?? []), ...r.warnings.map((w) => `! ${w}`)].join('\n');
+}
+
+/** Counters moved past restored keys, or on a dry run where they would have moved. */
+function renderCounters(moves: CounterMove[]): string[] {
+  return moves.map((m) => {
+    const from = m.from === null ? '' : ` from ${m.from}`;
+    return m.moved
+      ? `Moved ${m.name}${from} to ${m.value}.`
+      : `Would move ${m.name}${from} to ${m.value}; left where it was.`;
+  });
 }

@@ -1,0 +1,155 @@
+import type { BeginOptions, Connection, Plan, Staged } from '../engines/engine.js';
+import { checkPlan } from './checks.js';
+import { CounterKeeper, type CounterMove } from './counters.js';
+import type { UndoSink } from './images.js';
+import { judgeVerification } from './judge.js';
+import {
+  type AppliedCounts,
+  intendedWrites,
+  type PlanCounts,
+  type Policy,
+  type SampleRow,
+  type Verification,
+} from './plan.js';
+import { deletes, growth, shrinkage, totalWrites, writtenClasses } from './policy.js';
+import { samplesOf } from './prepare.js';
+import { formatTable } from './table.js';
+import { type WriteProgress, writePlan } from './write.js';
+
+export interface ApplyOptions {
+  policy: Policy;
+  where?: string;
+  /** The plan built for the preview: reused when the engine proves the target has not changed since. */
+  preview?: Plan;
+  /** The writes the user was shown: under the lock the apply never writes more of any kind. */
+  shown?: AppliedCounts;
+  /** The most rows the apply may write in all; writes beyond `shown` are allowed up to it. */
+  maxChanges?: number;
+  disableTriggers?: boolean;
+  skipForeignKeyChecks?: boolean;
+  /** Compute everything, write everything, verify, then roll back; counters stay where they were. */
+  dryRun?: boolean;
+  /** Receives the pre- and post-images before commit. */
+  undo: UndoSink;
+  onProgress?: WriteProgress;
+  /** Example rows per class when the plan grew (for asking again). Default 5. */
+  samples?: number;
+}
+
+export interface Applied {
+  /** The plan as classified under the lock, which is what was applied. */
+  plan: PlanCounts;
+  applied: AppliedCounts;
+  verification: Verification;
+  counters: CounterMove[];
+  /** Things the user should know (fewer rows than shown, triggers that fired, …). */
+  warnings: string[];
+  /** Whether the plan was classified again under the lock (false: the preview's plan was proven current). */
+  replanned: boolean;
+}
+
+/** Under the lock the plan would write more than was shown: nothing was written, the lock released. */
+export interface Grown {
+  grown: true;
+  plan: PlanCounts;
+  intended: AppliedCounts;
+  /** "delete 498 → 598" for each kind of write that grew. */
+  grew: string[];
+  samples: SampleRow[];
+}
+
+export function beginOptions(options: {
+  disableTriggers?: boolean;
+  skipForeignKeyChecks?: boolean;
+}): BeginOptions {
+  return {
+    ...(options.disableTriggers ? { disableTriggers: true } : {}),
+    ...(options.skipForeignKeyChecks ? { skipForeignKeyChecks: true } : {}),
+  };
+}
+
+/**
+ * Carries out a staged restore in ONE transaction: lock the target, take the plan as it stands under the
+ * lock (the preview's when provably unchanged), stop if it would write more than was shown, refuse what
+ * cannot be applied exactly, keep the images, write, move counters, verify, then COMMIT — or ROLLBACK on
+ * a dry run and on any error, verification included.
+ */
+export async function applyStaged(
+  target: Connection,
+  staged: Staged,
+  options: ApplyOptions,
+): Promise<Applied | Grown> {
+  const schema = staged.target;
+  const counters = new CounterKeeper(target, schema, options.dryRun === true);
+  let plan: Plan | undefined;
+  await target.begin(schema, beginOptions(options));
+  try {
+    const reused = options.preview !== undefined && (await target.unchanged(options.preview));
+    plan = reused ? options.preview! : await target.classify(staged, whereOf(options));
+    const counts = await target.counts(plan);
+    const intended = intendedWrites(counts, options.policy);
+    const warnings: string[] = [];
+    if (options.shown) {
+      const grew = growth(intended, options.shown);
+      const allowed = options.maxChanges !== undefined && totalWrites(intended) <= options.maxChanges;
+      if (grew.length > 0 && !allowed) {
+        const samples = await samplesOf(target, plan, counts, options.samples ?? 5);
+        await target.rollback();
+        return { grown: true, plan: counts, intended, grew, samples };
+      }
+      warnings.push(...drift(formatTable(schema.ref), intended, options.shown, grew));
+    }
+    await checkPlan(target, plan, options.policy, {
+      ...(options.skipForeignKeyChecks ? { skipForeignKeyChecks: true } : {}),
+    });
+    await counters.start();
+    const applied = await writePlan(target, plan, options.policy, options.undo, options.onProgress);
+    await counters.afterWrites();
+    const result = await target.verify(plan, writtenClasses(options.policy), deletes(options.policy));
+    const judged = judgeVerification(schema, result, {
+      written: totalWrites(applied),
+      triggersDisabled: options.disableTriggers === true,
+      expected: 'the source',
+      canDisableTriggers: target.engine.capabilities.disableTriggers,
+    });
+    if (options.dryRun) await target.rollback();
+    else await target.commit();
+    await counters.afterEnd(!options.dryRun);
+    return {
+      plan: counts,
+      applied,
+      verification: judged.verification,
+      counters: counters.moves(),
+      warnings: [...warnings, ...judged.warnings, ...counters.warnings],
+      replanned: !reused,
+    };
+  } catch (error) {
+    await target.rollback();
+    await counters.afterEnd(false);
+    throw error;
+  } finally {
+    if (plan && plan !== options.preview) await target.dropPlan(plan).catch(() => {});
+  }
+}
+
+function whereOf(options: { where?: string }): { where?: string } {
+  return options.where === undefined ? {} : { where: options.where };
+}
+
+/** What the user hears when the plan under the lock differs from the one shown, without growing. */
+function drift(table: string, now: AppliedCounts, shown: AppliedCounts, grew: string[]): string[] {
+  const fewer = shrinkage(now, shown);
+  if (grew.length > 0) {
+    return [
+      `${table} changed since the preview: the plan now would ${grew.join(', ')} rows, within --max-changes; applied as it stood under the lock.`,
+    ];
+  }
+  if (fewer.length === 0) return [];
+  return [
+    `${table} changed since the preview: fewer rows to write (${fewer.join(', ')}); applied the plan as it stood under the lock.`,
+  ];
+}
+
+export function isGrown(result: Applied | Grown): result is Grown {
+  return 'grown' in result;
+}

@@ -1,0 +1,76 @@
+import type { VerifyResult } from '../engines/engine.js';
+import { RowbackError } from './errors.js';
+import type { Verification } from './plan.js';
+import { formatTable, type TableSchema } from './table.js';
+
+export interface Judged {
+  verification: Verification;
+  warnings: string[];
+}
+
+/** What the re-read was compared with, for messages. */
+export type Expected = 'the source' | 'the pre-image';
+
+function columnsText(columns: Record<string, number>): string {
+  return Object.entries(columns)
+    .map(([column, rows]) => `${column} in ${rows.toLocaleString('en-US')} row(s)`)
+    .join(', ');
+}
+
+/**
+ * Judges a verification. A mismatch fails (RowbackError('verify-failed'): the caller rolls back) unless
+ * the user let triggers fire and the mismatch is exactly what triggers can do to rows rowback wrote: every
+ * written row still there under its key, every deleted key gone, only values different. Either way the
+ * user hears about triggers that fired, and which columns they changed.
+ */
+export function judgeVerification(
+  schema: TableSchema,
+  result: VerifyResult,
+  context: { written: number; triggersDisabled: boolean; expected: Expected; canDisableTriggers: boolean },
+): Judged {
+  const table = formatTable(schema.ref);
+  const triggers = context.triggersDisabled ? [] : schema.triggers;
+  const verification = { checked: result.checked, mismatched: result.mismatched };
+  const warnings: string[] = [];
+  const named = triggers.join(', ');
+  if (context.written > 0 && triggers.length > 0) {
+    warnings.push(
+      `The triggers on ${table} (${named}) fired for the ${context.written} row(s) rowback wrote.`,
+    );
+  }
+  if (result.mismatched === 0) return { verification, warnings };
+  const onlyValues = result.absent === 0 && result.present === 0;
+  if (triggers.length > 0 && onlyValues) {
+    const keep = context.canDisableTriggers ? ' Run with --disable-triggers to keep them from firing.' : '';
+    warnings.push(
+      `${result.mismatched} of ${result.checked} written row(s) of ${table} differ from ${context.expected} after writing: triggers (${named}) changed ${columnsText(result.columns)}.${keep}`,
+    );
+    return { verification, warnings };
+  }
+  const what = [
+    result.absent ? `${result.absent} written row(s) are not there` : '',
+    result.present ? `${result.present} deleted row(s) are still there` : '',
+    Object.keys(result.columns).length ? `values differ in ${columnsText(result.columns)}` : '',
+  ].filter(Boolean);
+  throw new RowbackError(
+    'verify-failed',
+    `After writing, ${result.mismatched} of ${result.checked} row(s) of ${table} do not match ${context.expected} (${what.join('; ')}); the transaction was rolled back. Nothing was written.`,
+    {
+      hint: failureHint(schema, triggers, context),
+      details: { verification, ...result },
+    },
+  );
+}
+
+function failureHint(
+  schema: TableSchema,
+  triggers: string[],
+  context: { triggersDisabled: boolean; canDisableTriggers: boolean },
+): string {
+  if (schema.rules.length > 0)
+    return `The table has rules (${schema.rules.join(', ')}) that may rewrite writes.`;
+  if (triggers.length > 0) {
+    return `Triggers (${triggers.join(', ')}) kept rows from being written or deleted${context.canDisableTriggers ? '; --disable-triggers keeps them from firing' : ''}.`;
+  }
+  return 'Check the column definitions of source and target (a type, collation or default that rewrites values).';
+}

@@ -1,0 +1,106 @@
+import type { Connection, Plan, Staged } from '../engines/engine.js';
+import { beginOptions } from './apply.js';
+import { checkPlan } from './checks.js';
+import { CounterKeeper, type CounterMove } from './counters.js';
+import type { UndoBundle } from './images.js';
+import { judgeVerification } from './judge.js';
+import type { AppliedCounts, Policy, RowClass, SampleRow, Verification } from './plan.js';
+import { totalWrites } from './policy.js';
+import { conflictError } from './refusals.js';
+import { formatTable, type TableSchema } from './table.js';
+import { writePlan } from './write.js';
+
+/** Undo is an exact rewind of the keys the restore touched: take the pre-image, delete what it added. */
+const REWIND: Policy = { changed: 'take-source', extra: 'delete' };
+
+export interface Reverted {
+  applied: AppliedCounts;
+  verification: Verification;
+  warnings: string[];
+  sequences: CounterMove[];
+}
+
+/**
+ * Reverts a restore from its images, as a restore of the pre-image whose coverage is the keys the restore
+ * touched. In ONE transaction: lock; the post-image classified against the target must be all `same`
+ * (every row the restore wrote still as it left it, every row it deleted still gone), else
+ * RowbackError('conflict') having written nothing; then the pre-image is restored with `take-source` and
+ * `delete` limited to the post-image's keys; verify; COMMIT (ROLLBACK on a dry run).
+ */
+export async function revertRestore(
+  target: Connection,
+  schema: TableSchema,
+  bundle: UndoBundle,
+  options: { dryRun?: boolean; disableTriggers?: boolean },
+): Promise<Reverted> {
+  const stageOptions = { columns: bundle.columns, origin: bundle.origin };
+  const staged: Staged[] = [];
+  const plans: Plan[] = [];
+  const counters = new CounterKeeper(target, schema, options.dryRun === true);
+  try {
+    const before = await target.stage(schema, bundle.before(), stageOptions);
+    staged.push(before);
+    const after = await target.stage(schema, bundle.after(), stageOptions);
+    staged.push(after);
+    await target.begin(schema, beginOptions(options));
+    try {
+      const now = await target.classify(after, { absent: before });
+      plans.push(now);
+      await refuseConflicts(target, now, schema);
+      const plan = await target.classify(before, { absent: after });
+      plans.push(plan);
+      const table = formatTable(schema.ref);
+      await checkPlan(target, plan, REWIND, {
+        doomed: {
+          what: `Rows the restore inserted into ${table}, which undo would delete,`,
+          remedy: (child) => `Remove or re-point those rows of ${child} first, then run undo again.`,
+        },
+      });
+      await counters.start();
+      const applied = await writePlan(target, plan, REWIND, undefined);
+      await counters.afterWrites();
+      const result = await target.verify(plan, ['missing', 'changed'], true);
+      const judged = judgeVerification(schema, result, {
+        written: totalWrites(applied),
+        triggersDisabled: options.disableTriggers === true,
+        expected: 'the pre-image',
+        canDisableTriggers: target.engine.capabilities.disableTriggers,
+      });
+      if (options.dryRun) await target.rollback();
+      else await target.commit();
+      await counters.afterEnd(!options.dryRun);
+      return {
+        applied,
+        verification: judged.verification,
+        warnings: [...judged.warnings, ...counters.warnings],
+        sequences: counters.moves(),
+      };
+    } catch (error) {
+      await target.rollback();
+      await counters.afterEnd(false);
+      throw error;
+    }
+  } finally {
+    for (const plan of plans) await target.dropPlan(plan).catch(() => {});
+    for (const s of staged) await target.dropStaged(s).catch(() => {});
+  }
+}
+
+const CHANGES: RowClass[] = ['changed', 'missing', 'extra'];
+
+/** The post-image against the target: anything but `same` is a later write the undo would overwrite. */
+async function refuseConflicts(target: Connection, now: Plan, schema: TableSchema): Promise<void> {
+  const counts = await target.counts(now);
+  const rows = counts.changed + counts.missing + counts.extra;
+  if (rows === 0) return;
+  const samples: SampleRow[] = [];
+  for (const rowClass of CHANGES) {
+    if (counts[rowClass] > 0 && samples.length < 5) samples.push(...(await target.samples(now, rowClass, 5)));
+  }
+  const shown = samples.slice(0, 5).map((s) =>
+    Object.entries(s.key)
+      .map(([k, v]) => `${k}=${v ?? 'NULL'}`)
+      .join(', '),
+  );
+  throw conflictError(formatTable(schema.ref), rows, shown);
+}

@@ -1,0 +1,56 @@
+import type { Staged } from '../engines/engine.js';
+import { intendedWrites, type Policy } from './plan.js';
+import { deletes, overwrittenClasses, writtenClasses } from './policy.js';
+import type { Classified } from './prepare.js';
+import { writeScriptFile } from './script-file.js';
+import { isLegacy, type Target } from './sessions.js';
+import { formatTable } from './table.js';
+
+/** A name inside a `--` comment: a line break in it would end the comment and start a statement. */
+function inComment(text: string): string {
+  return text.replace(/[\r\n\x00-\x1f]/g, ' ');
+}
+
+/**
+ * Writes the plan as a SQL script for the engine's own client, in the order an apply runs: the pinned
+ * settings, one transaction and the apply's lock; the rows to write and the target rows as previewed in
+ * work tables; a stop when a parent is missing; inserts of keys still absent, updates and deletes of rows
+ * still exactly as previewed; counters; a report of what was written and skipped; COMMIT. A row written
+ * since the script was made is never overwritten.
+ */
+export async function writeScript(
+  target: Target,
+  staged: Staged,
+  classified: Classified,
+  options: { policy: Policy; path: string; where?: string },
+): Promise<void> {
+  const { policy } = options;
+  await writeScriptFile(options.path, async (write) => {
+    if (isLegacy(target)) {
+      await target.script(staged, { policy, ...(options.where ? { where: options.where } : {}), write });
+      return;
+    }
+    const plan = classified.handle!;
+    const steps = target.script;
+    const counts = classified.plan;
+    const schema = staged.target;
+    const afterCommit = target.engine.capabilities.countersAfterCommit;
+    await write(
+      `-- rowback restore of ${inComment(formatTable(schema.ref))}: ${counts.missing} missing, ${counts.changed} changed, ${counts.extra} extra, ${counts.same} same\n` +
+        `-- policy: changed ${policy.changed}, extra ${policy.extra}. Run with: ${steps.runWith}\n` +
+        '-- Rows changed since this script was written are left as they are and counted as skipped.\n',
+    );
+    await write(steps.begin(schema));
+    for await (const text of steps.load(plan, writtenClasses(policy), overwrittenClasses(policy))) {
+      await write(text);
+    }
+    await write(steps.checkParents(plan, writtenClasses(policy)));
+    await write(steps.insertMissing(plan));
+    if (policy.changed === 'take-source') await write(steps.updateChanged(plan));
+    if (deletes(policy)) await write(steps.deleteExtra(plan));
+    if (!afterCommit) await write(steps.moveCounters(schema));
+    await write(steps.report(intendedWrites(counts, policy)));
+    await write(steps.commit());
+    if (afterCommit) await write(steps.moveCounters(schema));
+  });
+}

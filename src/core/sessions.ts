@@ -1,0 +1,89 @@
+import type { Capabilities, Connection } from '../engines/engine.js';
+import type { LegacyConnection } from '../engines/legacy.js';
+import { RowbackError } from './errors.js';
+import { redactUrl } from './redact.js';
+import type { Source } from './source.js';
+
+/** A target session: an engine on the step interface, or one still on the old whole-flow interface. */
+export type Target = Connection | LegacyConnection;
+
+/** True for an engine that still carries the whole write flow itself (see src/engines/legacy.ts). */
+export function isLegacy(target: Target): target is LegacyConnection {
+  return 'apply' in target;
+}
+
+/** Something opened for a run: closed at its end only when the run opened it. */
+export interface Opened<T> {
+  value: T;
+  close(): Promise<void>;
+}
+
+/**
+ * How the core reaches databases without knowing which engines and sources exist: `src/open.ts` supplies
+ * it (the only place that knows the registries), and tests may supply their own.
+ */
+export interface Opener {
+  /** The engine a target names and what it can do, without connecting (to refuse flags early). */
+  engine(to: string | Target): Promise<{ name: string; capabilities: Capabilities }>;
+  /** Opens the target named by a URL or file; an open one is used as it is and left open. */
+  target(to: string | Target): Promise<Opened<Target>>;
+  /** Opens the source, pinned like `target`; an open one is used as it is and left open. */
+  source(from: string | Source, target: Target): Promise<Opened<Source>>;
+}
+
+/** The two sides of a diff or restore: the target first, so its settings can be pinned on the source. */
+export interface Sessions {
+  target: Target;
+  source: Source;
+  close(): Promise<void>;
+}
+
+export async function openSessions(
+  opener: Opener,
+  from: string | Source,
+  to: string | Target,
+): Promise<Sessions> {
+  const target = await opener.target(to);
+  try {
+    const source = await opener.source(from, target.value);
+    return {
+      target: target.value,
+      source: source.value,
+      async close() {
+        await Promise.allSettled([source.close(), target.close()]);
+      },
+    };
+  } catch (error) {
+    await target.close();
+    throw error;
+  }
+}
+
+/** What to call a source or target in messages and the audit record: never a secret. */
+export function labelOf(side: string | { label: string } | { redactedUrl: string }): string {
+  if (typeof side === 'string') return redactUrl(side);
+  return 'label' in side ? side.label : side.redactedUrl;
+}
+
+/** Turns an AbortSignal into cancelling the running statements, so an open transaction rolls back. */
+export function cancelOnAbort(
+  signal: AbortSignal | undefined,
+  sides: { cancel(): Promise<void> }[],
+): () => void {
+  if (!signal) return () => {};
+  const onAbort = () => {
+    for (const side of sides) void side.cancel().catch(() => {});
+  };
+  if (signal.aborted) onAbort();
+  signal.addEventListener('abort', onAbort, { once: true });
+  return () => signal.removeEventListener('abort', onAbort);
+}
+
+export function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) {
+    throw new RowbackError(
+      'interrupted',
+      'Interrupted; the open transaction was rolled back, nothing was written.',
+    );
+  }
+}

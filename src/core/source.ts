@@ -1,0 +1,30 @@
+import type { ReadOptions, RowStream, SessionProfile } from '../engines/engine.js';
+import type { TableRef, TableSchema } from './table.js';
+
+/**
+ * A Source yields one table as it was: its schema and its rows in the text row format. It knows nothing
+ * about targets; the core and the target's engine do the rest. See `src/sources/live.ts` as an example.
+ */
+export interface Source {
+  /** What the source is, for messages and the audit record (never a secret). */
+  readonly label: string;
+  /** The engine whose text the rows are in (`postgres`, `mysql`). */
+  readonly engine: string;
+  /** Describes the table; `key` names the target's key columns so both sides use the same key. */
+  describe(table: TableRef, key: string[]): Promise<TableSchema>;
+  /** Throws RowbackError('bad-where') unless `where` is a valid filter here. */
+  checkWhere(schema: TableSchema, where: string): Promise<void>;
+  /** Rows (under the filter), for progress and the direct path's preview. */
+  count(schema: TableSchema, where?: string): Promise<number>;
+  read(schema: TableSchema, options: ReadOptions): RowStream;
+  /** Stops whatever runs now (Ctrl-C). */
+  cancel(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface OpenSourceOptions {
+  /** The target's session settings, to read values in the same text. */
+  profile: SessionProfile;
+  /** The target's engine: a live source must be of the same engine. */
+  targetEngine: string;
+}

@@ -1,0 +1,41 @@
+import { PassThrough } from 'node:stream';
+import type { RowStream } from '../engines/engine.js';
+
+/**
+ * Two readers of one stream, each with backpressure: the source advances only when both have room, so
+ * memory stays bounded whichever is slower. If either reader stops (is destroyed), the pump ends both;
+ * an error of the source reaches both.
+ */
+export function tee(source: RowStream): { a: PassThrough; b: PassThrough; pumped: Promise<void> } {
+  const a = new PassThrough({ highWaterMark: 1 << 20 });
+  const b = new PassThrough({ highWaterMark: 1 << 20 });
+  const room = (s: PassThrough) =>
+    new Promise<void>((resolve) => {
+      const done = () => {
+        s.off('drain', done);
+        s.off('close', done);
+        resolve();
+      };
+      s.on('drain', done);
+      s.on('close', done);
+    });
+  const pumped = (async () => {
+    try {
+      for await (const chunk of source) {
+        if (a.destroyed || b.destroyed) break;
+        a.write(chunk);
+        b.write(chunk);
+        // Asked after both writes: a reader may drain while the pump waits for the other.
+        if (a.writableNeedDrain) await room(a);
+        if (b.writableNeedDrain) await room(b);
+      }
+      if (!a.destroyed) a.end();
+      if (!b.destroyed) b.end();
+    } catch (error) {
+      a.destroy(error as Error);
+      b.destroy(error as Error);
+      throw error;
+    }
+  })();
+  return { a, b, pumped };
+}

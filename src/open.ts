@@ -1,0 +1,85 @@
+import { open as openFile } from 'node:fs/promises';
+import { registerUrlSecrets } from './core/redact.js';
+import type { Opened, Opener, Target } from './core/sessions.js';
+import type { Source } from './core/source.js';
+import type { Connection, ConnectOptions } from './engines/engine.js';
+import { type AnyEngine, engineForFile, engineForUrl, isDatabaseUrl } from './engines/index.js';
+import { openSource } from './sources/index.js';
+import { openLiveSource } from './sources/live.js';
+
+/**
+ * Where a URL or a file name becomes an engine session or a source: the only module that knows the
+ * registries of engines (`src/engines/index.ts`) and sources (`src/sources/index.ts`). The core reaches
+ * them through the `Opener` below, so it imports neither.
+ */
+
+/** The first bytes of a file, or undefined when `path` is not a readable file. */
+async function fileHead(path: string): Promise<Buffer | undefined> {
+  try {
+    const handle = await openFile(path, 'r');
+    try {
+      const head = Buffer.alloc(100);
+      const { bytesRead } = await handle.read(head, 0, head.length, 0);
+      return head.subarray(0, bytesRead);
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    return undefined;
+  }
+}
+
+/** The engine a URL (by its scheme) or a database file (by its first bytes) belongs to. */
+export async function engineFor(location: string): Promise<AnyEngine> {
+  if (!isDatabaseUrl(location)) {
+    const head = await fileHead(location);
+    const engine = head ? await engineForFile(head) : undefined;
+    if (engine) return engine;
+  }
+  return engineForUrl(location);
+}
+
+/** Opens one pinned session on a database: what the demo, the bench, tests and embedders query through. */
+export async function connect(location: string, options: ConnectOptions = {}): Promise<Connection> {
+  registerUrlSecrets(location);
+  const engine = await engineFor(location);
+  const connection = await engine.connect(location, { applicationName: 'rowback', ...options });
+  if ('apply' in connection) {
+    await connection.close();
+    throw new Error(`the ${engine.name} engine does not offer pinned SQL sessions yet`);
+  }
+  return connection;
+}
+
+function kept<T>(value: T): Opened<T> {
+  return { value, close: async () => {} };
+}
+
+/** The opener the library's public functions use. */
+export const opener: Opener = {
+  async engine(to) {
+    return typeof to === 'string' ? engineFor(to) : to.engine;
+  },
+
+  async target(to) {
+    if (typeof to !== 'string') return kept(to);
+    registerUrlSecrets(to);
+    const engine = await engineFor(to);
+    const target: Target = await engine.connect(to, { applicationName: 'rowback' });
+    return { value: target, close: () => target.close() };
+  },
+
+  async source(from, target) {
+    if (typeof from !== 'string') return kept<Source>(from);
+    registerUrlSecrets(from);
+    const options = { profile: await target.profile(), targetEngine: target.engine.name };
+    const engine = isDatabaseUrl(from) ? await engineForUrl(from) : await engineForFileAt(from);
+    const source = engine ? await openLiveSource(engine, from, options) : await openSource(from, options);
+    return { value: source, close: () => source.close() };
+  },
+};
+
+async function engineForFileAt(path: string): Promise<AnyEngine | undefined> {
+  const head = await fileHead(path);
+  return head ? engineForFile(head) : undefined;
+}
