@@ -23,6 +23,7 @@ export type ErrorCode =
   | 'interrupted' // Ctrl-C / SIGTERM; the transaction was rolled back
   | 'not-found' // restore id or file not found
   | 'unsupported' // a feature the engine cannot offer
+  | 'bad-source' // the source file is truncated or corrupt; nothing was written
   | 'internal';
 
 export const EXIT_CODES: Record<ErrorCode, number> = {
@@ -40,6 +41,7 @@ export const EXIT_CODES: Record<ErrorCode, number> = {
   'plan-grew': 8,
   'wrong-target': 12,
   busy: 11,
+  'bad-source': 12,
   'verify-failed': 9,
   'not-found': 3,
   declined: 10,

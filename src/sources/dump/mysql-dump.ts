@@ -1,0 +1,130 @@
+import { MysqlValues } from './mysql-values.js';
+import { readName, readNameList, skipBlanks } from './names.js';
+import { StatementScanner } from './scanner.js';
+import type { DumpTable, OpenRows, TableData, WantedTable } from './table-data.js';
+import { sameTable } from './table-data.js';
+
+/**
+ * Reads a mysqldump / mariadb-dump file fed in chunks: the tables it holds (`USE` lines give the
+ * database in whole-server dumps), the wanted table's CREATE TABLE, and its rows from its INSERT
+ * statements (extended or one row each, with or without a column list, `INSERT IGNORE`, `REPLACE`),
+ * as rows for `LOAD DATA`. Other tables' INSERTs are skipped by the lexer without being parsed. Stops
+ * (`done`) at the first statement after the wanted table's data. LOCK TABLES, DISABLE KEYS and the
+ * `/*!…*\/` settings around the data need nothing: they are statements like any other.
+ */
+export class MysqlDumpParser extends StatementScanner implements TableData {
+  readonly tables: DumpTable[] = [];
+  create: string | undefined;
+  dataColumns: string[] | undefined;
+  foundData = false;
+  /** `SET NAMES …` of the dump: the character set its text is written in. */
+  names: string | undefined;
+  /** The dump sets `TIME_ZONE='+00:00'` (mysqldump's default --tz-utc): TIMESTAMP values are UTC. */
+  utc = false;
+
+  private database: string | undefined;
+  private values: MysqlValues | undefined;
+  private takingInserts = false;
+  private sawCreate = false;
+
+  constructor(
+    private readonly wanted: WantedTable,
+    private readonly open?: OpenRows,
+  ) {
+    super({
+      backslashStrings: true,
+      backticks: true,
+      hashComments: true,
+      dollarQuotes: false,
+      clientLines: 'mysql',
+    });
+  }
+
+  protected inData(): boolean {
+    return this.values !== undefined;
+  }
+
+  protected override expectedInData(): string {
+    return 'the rest of an INSERT statement';
+  }
+
+  protected data(): boolean {
+    const next = this.values!.step(this.buf, this.i, this.base);
+    this.i = next.at;
+    if (next.ended) {
+      this.values = undefined;
+      this.takingInserts = true;
+    }
+    return !next.needMore;
+  }
+
+  protected openParen(head: string): boolean {
+    const insert = /^(?:INSERT(?:\s+IGNORE)?(?:\s+INTO)?|REPLACE(?:\s+INTO)?)\s/i.exec(head);
+    if (!insert) return false;
+    const name = readName(head, insert[0].length, '`');
+    if (!name) return false;
+    let rest = skipBlanks(head, name.end);
+    if (rest === head.length) return false; // this ( opens the column list
+    let columns: string[] | undefined;
+    const list = readNameList(head, rest, '`');
+    if (list) {
+      columns = list.names;
+      rest = list.end;
+    }
+    if (!/^\s*VALUES?\s*$/i.test(head.slice(rest))) return false;
+    const table = this.note(name.parts);
+    if (!sameTable(table, this.wanted)) {
+      if (this.takingInserts) this.done = true;
+      return false;
+    }
+    this.foundData = true;
+    this.dataColumns ??= columns;
+    if (!this.open) {
+      this.done = true;
+      return false;
+    }
+    this.values = new MysqlValues(this.open(columns, this.statementOffset));
+    return true;
+  }
+
+  protected statement(head: string): void {
+    if (this.takingInserts) {
+      this.done = true;
+      return;
+    }
+    const use = /^USE\s/i.exec(head);
+    if (use) {
+      const name = readName(head, use[0].length, '`');
+      if (name?.parts.length === 1) this.database = name.parts[0];
+      if (this.sawCreate && this.open) this.done = true;
+      return;
+    }
+    const create = /^CREATE\s+(?:TEMPORARY\s+)?TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?/i.exec(head);
+    if (create) {
+      const name = readName(head, create[0].length, '`');
+      if (!name) return;
+      const table = this.note(name.parts);
+      if (sameTable(table, this.wanted) && !this.create && !this.headCut()) {
+        this.create = head;
+        this.sawCreate = true;
+        if (!this.open) this.done = true;
+      } else if (this.sawCreate) {
+        this.done = true; // the wanted table's section ended without data: it has no rows
+      }
+      return;
+    }
+    const names = /SET\s+NAMES\s+'?(\w+)/i.exec(head);
+    if (names && head.length < 200) this.names = names[1]!.toLowerCase();
+    if (/SET\s+TIME_ZONE\s*=\s*'\+00:00'/i.test(head) && head.length < 200) this.utc = true;
+  }
+
+  private note(parts: string[]): DumpTable {
+    const schema = parts.length >= 2 ? parts[parts.length - 2] : this.database;
+    const table: DumpTable =
+      schema === undefined ? { name: parts[parts.length - 1]! } : { schema, name: parts[parts.length - 1]! };
+    const last = this.tables[this.tables.length - 1];
+    if (last?.schema === table.schema && last?.name === table.name) return table;
+    if (!this.tables.some((t) => t.schema === table.schema && t.name === table.name)) this.tables.push(table);
+    return table;
+  }
+}

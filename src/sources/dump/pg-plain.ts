@@ -1,0 +1,154 @@
+import { CopyLines } from './copy-lines.js';
+import { readName, readNameList, skipBlanks } from './names.js';
+import { PgValues } from './pg-values.js';
+import type { RowBuilder } from './row-builder.js';
+import { StatementScanner } from './scanner.js';
+import type { DumpTable, TableData, WantedTable } from './table-data.js';
+import { sameTable } from './table-data.js';
+
+/**
+ * Reads a plain-format pg_dump (`pg_dump -Fp`, `psql`-ready SQL) fed in chunks: the tables it holds, the
+ * wanted table's CREATE TABLE, and the wanted table's rows from its `COPY … FROM stdin;` block or its
+ * `INSERT` statements (`--inserts`, `--column-inserts`, `--rows-per-insert`), as COPY text. Other
+ * tables' data is skipped without being parsed. Stops (`done`) once the wanted table's data is read.
+ */
+export class PgPlainParser extends StatementScanner implements TableData {
+  readonly tables: DumpTable[] = [];
+  create: string | undefined;
+  dataColumns: string[] | undefined;
+  foundData = false;
+
+  private copy: CopyLines | undefined;
+  private values: PgValues | undefined;
+  private takingInserts = false;
+
+  constructor(
+    private readonly wanted: WantedTable,
+    /** Where the wanted rows go; without it the parser only looks (it stops at the wanted table). */
+    private readonly open?: (columns: string[] | undefined, offset: number) => RowBuilder,
+  ) {
+    super({
+      backslashStrings: false,
+      backticks: false,
+      hashComments: false,
+      dollarQuotes: true,
+      clientLines: 'psql',
+    });
+  }
+
+  protected inData(): boolean {
+    return this.copy !== undefined || this.values !== undefined;
+  }
+
+  protected override expectedInData(): string {
+    return this.copy ? 'the rest of a COPY block, ended by a line "\\."' : 'the rest of an INSERT statement';
+  }
+
+  protected data(): boolean {
+    if (this.copy) {
+      const next = this.copy.step(this.buf, this.i, this.base);
+      if (next < 0) {
+        this.i = this.buf.length + next + 1;
+        return false;
+      }
+      this.i = next;
+      if (this.copy.ended) {
+        const wanted = this.copy.builder !== undefined;
+        this.copy.builder?.flush();
+        this.copy = undefined;
+        if (wanted) this.done = true;
+      }
+      return true;
+    }
+    const values = this.values!;
+    const next = values.step(this.buf, this.i, this.base);
+    this.i = next.at;
+    if (next.ended) {
+      this.values = undefined;
+      this.takingInserts = true;
+    }
+    return !next.needMore;
+  }
+
+  protected openParen(head: string): boolean {
+    const insert = /^INSERT\s+INTO\s/i.exec(head);
+    if (!insert) return false;
+    const name = readName(head, insert[0].length, '"');
+    if (!name) return false;
+    let rest = skipBlanks(head, name.end);
+    let columns: string[] | undefined;
+    if (rest === head.length) return false; // this ( opens the column list
+    const list = readNameList(head, rest, '"');
+    if (list) {
+      columns = list.names;
+      rest = list.end;
+    }
+    if (!/^\s*(OVERRIDING\s+(SYSTEM|USER)\s+VALUE\s+)?VALUES\s*$/i.test(head.slice(rest))) return false;
+    const table = this.note(name.parts);
+    if (!sameTable(table, this.wanted)) {
+      if (this.takingInserts) this.done = true;
+      return false;
+    }
+    this.foundData = true;
+    this.dataColumns ??= columns;
+    if (!this.open) {
+      this.done = true;
+      return false;
+    }
+    this.values = new PgValues(this.open(columns, this.statementOffset), this.backslashEverywhere);
+    return true;
+  }
+
+  protected statement(head: string): void {
+    if (this.takingInserts) {
+      this.done = true;
+      return;
+    }
+    const copy = /^COPY\s/i.exec(head);
+    if (copy) {
+      this.copyStatement(head, copy[0].length);
+      return;
+    }
+    const create = /^CREATE\s+(?:(?:UNLOGGED|GLOBAL\s+TEMPORARY|TEMPORARY)\s+)?TABLE\s+/i.exec(head);
+    if (create) {
+      const name = readName(head, create[0].length, '"');
+      if (!name) return;
+      const table = this.note(name.parts);
+      if (sameTable(table, this.wanted) && !this.headCut()) {
+        this.create = head;
+        if (!this.open) this.done = true;
+      }
+      return;
+    }
+    const set = /^SET\s+standard_conforming_strings\s*=\s*'?(on|off)'?\s*$/i.exec(head);
+    if (set) this.backslashEverywhere = set[1]!.toLowerCase() === 'off';
+  }
+
+  private copyStatement(head: string, start: number): void {
+    const name = readName(head, start, '"');
+    if (!name) return;
+    const list = readNameList(head, name.end, '"');
+    if (!/^\s*FROM\s+stdin\b/i.test(head.slice(list?.end ?? name.end))) return;
+    const table = this.note(name.parts);
+    let builder: RowBuilder | undefined;
+    if (sameTable(table, this.wanted)) {
+      this.foundData = true;
+      this.dataColumns ??= list?.names;
+      if (!this.open) {
+        this.done = true;
+        return;
+      }
+      builder = this.open(list?.names, this.statementOffset);
+    }
+    this.copy = new CopyLines(builder);
+  }
+
+  private note(parts: string[]): DumpTable {
+    const table: DumpTable =
+      parts.length >= 2
+        ? { schema: parts[parts.length - 2]!, name: parts[parts.length - 1]! }
+        : { name: parts[0]! };
+    if (!this.tables.some((t) => t.schema === table.schema && t.name === table.name)) this.tables.push(table);
+    return table;
+  }
+}

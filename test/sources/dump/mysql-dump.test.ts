@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { MysqlDumpParser } from '../../../src/sources/dump/mysql-dump.js';
+import { cuts, parseIn } from './chunks.js';
+
+const bytes = (...parts: (string | number[])[]) =>
+  Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'latin1') : Buffer.from(p))));
+
+/** The layout mariadb-dump writes, with the escapes, binary bytes that are not UTF-8, and a comment that looks like a marker. */
+const DUMP = bytes(
+  '/*M!999999\\- enable the sandbox mode */ \n',
+  '-- MariaDB dump 10.19\n',
+  '/*!40101 SET NAMES utf8mb4 */;\n',
+  "/*!40103 SET TIME_ZONE='+00:00' */;\n",
+  'USE `app`;\n',
+  'DROP TABLE IF EXISTS `t`;\n',
+  "CREATE TABLE `t` (\n  `id` int(11) NOT NULL,\n  `s` varchar(20) DEFAULT 'x;y' COMMENT 'a -- Dumping data for table `t`',\n  `b` varbinary(8)\n) ENGINE=InnoDB;\n",
+  'LOCK TABLES `t` WRITE;\n',
+  '/*!40000 ALTER TABLE `t` DISABLE KEYS */;\n',
+  "INSERT INTO `t` VALUES (1,'NUL\\0 BS\\\\ SQ\\' DQ\\\" NL\\n CR\\r TAB\t Z\\Z',",
+  "'",
+  [0xc3, 0x28, 0xff, 0x27, 0x27],
+  "'),\n(2,NULL,0x00FF0A5C),\n(-3,'',''),\n(4,\"d\"\"q\",_binary '\\0\\n');\n",
+  "INSERT INTO `t` (`id`, `s`, `b`) VALUES (5,'1e-300',X'0d0a');\n",
+  '/*!40000 ALTER TABLE `t` ENABLE KEYS */;\n',
+  'UNLOCK TABLES;\n',
+  'DROP TABLE IF EXISTS `u`;\n',
+  "INSERT INTO `u` VALUES (1,'never read');\n",
+);
+
+describe('the mysqldump reader', () => {
+  it('turns every escape and binary literal into the bytes the server would store, whatever the chunk boundaries', () => {
+    for (const pieces of cuts(DUMP)) {
+      const { rows, parser } = parseIn(
+        pieces,
+        (open) => new MysqlDumpParser({ schema: 'app', name: 't' }, open),
+        () => ({ fields: 3 }),
+      );
+      expect(rows).toBe(
+        bytes(
+          '1\tNUL',
+          [0],
+          ' BS\\\\ SQ\' DQ" NL\\n CR\\r TAB\\t Z',
+          [0x1a],
+          '\t',
+          [0xc3, 0x28, 0xff, 0x27],
+          '\n2\t\\N\t',
+          [0x00, 0xff],
+          '\\n\\\\\n-3\t\t\n4\td"q\t',
+          [0],
+          '\\n\n5\t1e-300\t\\r\\n\n',
+        ).toString('latin1'),
+      );
+      expect(parser.done).toBe(true);
+      expect(parser.create).toContain("COMMENT 'a -- Dumping data for table `t`'");
+    }
+  });
+
+  it('reads the dump settings and lists the tables by database', () => {
+    const { parser } = parseIn(
+      [DUMP],
+      (open) => new MysqlDumpParser({ name: 'nope' }, open),
+      () => ({ fields: 1 }),
+    );
+    expect(parser.tables).toEqual([
+      { schema: 'app', name: 't' },
+      { schema: 'app', name: 'u' },
+    ]);
+    expect((parser as MysqlDumpParser).names).toBe('utf8mb4');
+    expect((parser as MysqlDumpParser).utc).toBe(true);
+  });
+
+  it('stops with the byte offset when the dump is cut inside a row', () => {
+    const cut = DUMP.subarray(0, DUMP.indexOf('(2,NULL') + 4);
+    expect(() =>
+      parseIn(
+        [cut],
+        (open) => new MysqlDumpParser({ name: 't' }, open),
+        () => ({ fields: 3 }),
+      ),
+    ).toThrow(`at byte ${cut.length}: expected the rest of an INSERT statement, found the end of the file`);
+  });
+});

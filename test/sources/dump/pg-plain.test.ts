@@ -1,0 +1,109 @@
+import { describe, expect, it } from 'vitest';
+import { PgPlainParser } from '../../../src/sources/dump/pg-plain.js';
+import { cuts, parseIn } from './chunks.js';
+
+const DUMP = Buffer.from(
+  [
+    '--',
+    '-- PostgreSQL database dump',
+    '--',
+    '\\restrict abc123',
+    'SET standard_conforming_strings = on;',
+    "SELECT pg_catalog.set_config('search_path', '', false);",
+    "CREATE FUNCTION public.f() RETURNS text LANGUAGE sql AS $_$SELECT 'COPY public.t (a) FROM stdin;'; $_$;",
+    'CREATE TABLE other.t (',
+    '    id integer NOT NULL',
+    ');',
+    'CREATE TABLE public.t (',
+    '    id integer NOT NULL,',
+    '    "Note" text',
+    ');',
+    'CREATE TABLE public."Weird ""Name""" (k integer);',
+    'COPY other.t (id) FROM stdin;',
+    '1',
+    '\\.',
+    '',
+    'COPY public.t (id, "Note") FROM stdin;',
+    '1\ta\\tb',
+    '2\t\\N',
+    '3\t\\\\.',
+    '\\.',
+    '',
+    'COPY public."Weird ""Name""" (k) FROM stdin;',
+    '7',
+    '\\.',
+    '\\unrestrict abc123',
+    '',
+  ].join('\n'),
+  'latin1',
+);
+
+describe('the plain pg_dump reader', () => {
+  it('reads the COPY block of the schema asked for, whatever the chunk boundaries', () => {
+    for (const pieces of cuts(DUMP)) {
+      const { rows, columns, parser } = parseIn(
+        pieces,
+        (open) => new PgPlainParser({ schema: 'public', name: 't' }, open),
+        () => ({ fields: 2 }),
+      );
+      expect(rows).toBe('1\ta\\tb\n2\t\\N\n3\t\\\\.\n');
+      expect(columns).toEqual(['id', 'Note']);
+      expect(parser.done).toBe(true);
+      expect(parser.create).toContain('CREATE TABLE public.t (');
+    }
+  });
+
+  it('reorders columns when the dump has them in another order', () => {
+    for (const pieces of cuts(DUMP)) {
+      const { rows } = parseIn(
+        pieces,
+        (open) => new PgPlainParser({ schema: 'public', name: 't' }, open),
+        () => ({ fields: 2, order: [1, 0] }),
+      );
+      expect(rows).toBe('a\\tb\t1\n\\N\t2\n\\\\.\t3\n');
+    }
+  });
+
+  it('lists the tables of a dump without the one asked for', () => {
+    const { rows, parser } = parseIn(
+      [DUMP],
+      (open) => new PgPlainParser({ schema: 'public', name: 'missing' }, open),
+      () => ({ fields: 1 }),
+    );
+    expect(rows).toBe('');
+    expect(parser.tables).toEqual([
+      { schema: 'other', name: 't' },
+      { schema: 'public', name: 't' },
+      { schema: 'public', name: 'Weird "Name"' },
+    ]);
+  });
+
+  const INSERTS = Buffer.from(
+    [
+      'CREATE TABLE public.t (id integer, b boolean, bits bit(4), n numeric, tx text);',
+      "INSERT INTO public.t VALUES (1, true, B'1010', 'NaN', 'a\tb",
+      "c\\d''e');",
+      'INSERT INTO public.t (id, b, bits, n, tx) OVERRIDING SYSTEM VALUE VALUES',
+      "\t(2, false, NULL, -1.50e3, ''),",
+      "\t(3, NULL, B'', 0.0, E'x\\\\y''z');",
+      'INSERT INTO public.u VALUES (1);',
+    ].join('\n'),
+    'latin1',
+  );
+
+  it('reads --inserts and --column-inserts statements as COPY text', () => {
+    for (const pieces of cuts(INSERTS)) {
+      const { rows, parser } = parseIn(
+        pieces,
+        (open) => new PgPlainParser({ schema: 'public', name: 't' }, open),
+        () => ({ fields: 5 }),
+      );
+      expect(rows).toBe(
+        ["1\tt\t1010\tNaN\ta\\tb\\nc\\\\d'e", '2\tf\t\\N\t-1.50e3\t', "3\t\\N\t\t0.0\tx\\\\y'z", ''].join(
+          '\n',
+        ),
+      );
+      expect(parser.done).toBe(true);
+    }
+  });
+});
