@@ -49,8 +49,10 @@ export async function prepare(options: CommonOptions, opener: Opener): Promise<P
     const key = requireKey(target);
     // As the user wrote it: a MySQL source database may be named differently from the target's.
     const sourceRef = parseTableRef(options.fromTable ?? options.table);
-    const source = await sessions.source.describe(sourceRef, key);
-    const { columns, warnings } = matchColumns(source, target, key);
+    const source = await sessions.source.describe(sourceRef, key, target);
+    const match = matchColumns(source, target, key);
+    const { columns } = match;
+    const warnings = [...(sessions.source.warnings ?? []), ...match.warnings];
     if (where !== undefined) {
       await sessions.target.checkWhere(target, where);
       await sessions.source.checkWhere(source, where);

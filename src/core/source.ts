@@ -10,8 +10,14 @@ export interface Source {
   readonly label: string;
   /** The engine whose text the rows are in (`postgres`, `mysql`). */
   readonly engine: string;
-  /** Describes the table; `key` names the target's key columns so both sides use the same key. */
-  describe(table: TableRef, key: string[]): Promise<TableSchema>;
+  /**
+   * Describes the table; `key` names the target's key columns so both sides use the same key. `target` is
+   * the target's table: a source that cannot describe a table fully (a dump without CREATE TABLE) takes
+   * the types from it, and says so in `warnings`.
+   */
+  describe(table: TableRef, key: string[], target?: TableSchema): Promise<TableSchema>;
+  /** What the user should know about this source before applying (lossy values, assumed types), after describe. */
+  readonly warnings?: string[];
   /** Throws RowbackError('bad-where') unless `where` is a valid filter here. */
   checkWhere(schema: TableSchema, where: string): Promise<void>;
   /** Rows (under the filter), for progress and the direct path's preview. */

@@ -1,14 +1,41 @@
+import { stat } from 'node:fs/promises';
 import { RowbackError } from '../core/errors.js';
 import type { OpenSourceOptions, Source } from '../core/source.js';
 
+/** One kind of file or log source: how it recognises what the user wrote after `--from`, and how it opens it. */
+export interface SourceKind {
+  readonly name: string;
+  recognise(from: string): Promise<boolean>;
+  open(from: string, options: OpenSourceOptions): Promise<Source>;
+}
+
 /**
- * Opens a source that is not a database of the target's engine (`src/open.ts` opens those as live
- * sources): dump files, binlog, journal and cloud later.
+ * The kinds of source that are not a database of the target's engine (`src/open.ts` opens those as live
+ * sources, by URL scheme or database file header), tried in order. A dump is recognised by its first bytes
+ * once opened; binlog, journal and cloud sources come here too.
  */
-export async function openSource(from: string, _options: OpenSourceOptions): Promise<Source> {
-  throw new RowbackError('usage', `rowback cannot read "${from}" as a source yet.`, {
-    hint: 'Give a connection URL to an instance holding the past state: postgres://… or mysql://…',
-  });
+export const SOURCE_KINDS: readonly SourceKind[] = [
+  {
+    name: 'dump',
+    recognise: async (from) => !/^[a-z][a-z0-9+.-]*:\/\//i.test(from) && (await exists(from)),
+    open: async (from, options) => (await import('./dump/index.js')).openDumpSource(from, options),
+  },
+];
+
+async function exists(path: string): Promise<boolean> {
+  return (await stat(path).catch(() => undefined)) !== undefined;
+}
+
+/** Opens a source that is not a live database: a dump file today. */
+export async function openSource(from: string, options: OpenSourceOptions): Promise<Source> {
+  for (const kind of SOURCE_KINDS) if (await kind.recognise(from)) return kind.open(from, options);
+  throw new RowbackError(
+    'usage',
+    `rowback cannot read "${from}" as a source: it is neither a connection URL nor a file.`,
+    {
+      hint: 'Give a connection URL to an instance holding the past state (postgres://…, mysql://…) or the path of a dump file.',
+    },
+  );
 }
 
 export type { Source } from '../core/source.js';

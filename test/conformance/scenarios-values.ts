@@ -8,14 +8,14 @@ import { MYSQL_VALUES } from './values-mysql.js';
  * planning (some rows deleted, one changed, one written since).
  */
 
-const PG_DDL = [
+export const PG_DDL = [
   `CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy')`,
   `CREATE TABLE vals (id int PRIMARY KEY, big bigint, num numeric(38,10), anynum numeric, ts timestamptz,
      d date, t time, iv interval, b bytea, j json, jb jsonb, arr int[], tarr text[], m mood, u uuid, txt text,
      f8 double precision, f4 real)`,
 ];
 
-const PG_SEED = [
+export const PG_SEED = [
   String.raw`INSERT INTO vals VALUES
    (1, 9007199254740993, 1234567890123456789012345678.0123456789, 'NaN', '2026-03-01 12:34:56.123456+02',
     '2026-02-28', '23:59:59.999999', '1 year 2 mons 3 days 04:05:06.789', '\x00ff005c0a09'::bytea,

@@ -14,10 +14,11 @@ const END_LINE = Buffer.from('\n\\.\n', 'latin1');
  */
 export class CopyLines {
   ended = false;
-  /** The rest of the COPY statement's own line has been skipped. */
-  private started = false;
-
-  constructor(readonly builder: RowBuilder | undefined) {}
+  constructor(
+    readonly builder: RowBuilder | undefined,
+    /** False while the rest of the COPY statement's own line is still to be skipped. */
+    private started = false,
+  ) {}
 
   /**
    * Consumes complete lines of `buf` from `i`; returns where it stopped, or `-(bytes left) - 1` when it

@@ -35,3 +35,12 @@ export interface TableData {
 
 /** Opens the destination of the wanted table's rows once their column list is known. */
 export type OpenRows = (columns: string[] | undefined, offset: number) => RowBuilder;
+
+/** How the wanted rows are laid out: fields per dump row, and the dump field for each output column. */
+export interface RowShape {
+  fields: number;
+  order: number[] | undefined;
+}
+
+/** Decides the row shape once the dump's column list for the wanted table is known. */
+export type ShapeRows = (columns: string[] | undefined, offset: number) => RowShape;

@@ -1,0 +1,232 @@
+import { stat } from 'node:fs/promises';
+import { RowbackError } from '../../core/errors.js';
+import type { OpenSourceOptions, Source } from '../../core/source.js';
+import { closeNames } from '../../core/suggest.js';
+import { type Column, formatTable, type TableRef, type TableSchema } from '../../core/table.js';
+import type { ReadOptions, RowStream } from '../../engines/engine.js';
+import { archiveReader } from './archive-reader.js';
+import { createTableColumns } from './create-table.js';
+import { badDump, DumpError } from './errors.js';
+import { openContent } from './input.js';
+import { lossyColumns } from './lossy.js';
+import { NewerArchive } from './pg-archive.js';
+import type { DumpReader, Look } from './reader.js';
+import type { WantedTable } from './table-data.js';
+import { textReader } from './text-reader.js';
+
+/**
+ * A dump file as a source: plain, custom, tar or directory pg_dump output, or mysqldump / mariadb-dump
+ * SQL, gzip- or zstd-compressed or not, recognised by its first bytes. It holds one moment (when the dump
+ * was taken) and every row of each table it holds: coverage `table`. The file is read, never written.
+ */
+export async function openDumpSource(path: string, options: OpenSourceOptions): Promise<Source> {
+  const reader = await openReader(path);
+  const label = `${path} (${reader.format})`;
+  if (reader.engine !== options.targetEngine) {
+    throw new RowbackError(
+      'unsupported',
+      `${path} is a ${reader.engine === 'postgres' ? 'PostgreSQL' : 'MySQL/MariaDB'} dump (${reader.format}) and the target is ${options.targetEngine === 'postgres' ? 'PostgreSQL' : 'MySQL/MariaDB'}.`,
+      { hint: 'Restore from a dump of the same engine as the target.' },
+    );
+  }
+  const warnings: string[] = [];
+  let wanted: WantedTable | undefined;
+  let dumpColumns: string[] = [];
+  const fail = (error: unknown): never => {
+    if (error instanceof DumpError) throw badDump(label, error);
+    throw error;
+  };
+  const source: Source = {
+    label,
+    engine: reader.engine,
+    warnings,
+    async describe(table: TableRef, key: string[], target?: TableSchema): Promise<TableSchema> {
+      wanted = {
+        name: table.name,
+        ...(table.schema
+          ? { schema: table.schema }
+          : reader.engine === 'postgres' && target
+            ? { schema: target.ref.schema }
+            : {}),
+      };
+      const look = await reader.look(wanted).catch(fail);
+      if (!look.found) throw notFound(path, table, look);
+      const described = describeFrom(look, wanted, target, reader.engine);
+      dumpColumns = described.dumpColumns;
+      warnings.push(...described.warnings);
+      if (look.notes.names && !['utf8mb4', 'utf8', 'utf8mb3'].includes(look.notes.names)) {
+        throw new RowbackError(
+          'unsupported',
+          `${path} was written with SET NAMES ${look.notes.names}; rowback reads UTF-8 dumps only.`,
+          {
+            hint: "Take the dump again with --default-character-set=utf8mb4 (mysqldump's default).",
+          },
+        );
+      }
+      warnings.push(...lossyColumns(reader.engine, described.schema, look));
+      return { ...described.schema, key: { columns: key, origin: 'user' } };
+    },
+    async checkWhere(): Promise<void> {
+      throw new RowbackError('unsupported', '--where cannot be used with a dump file as the source yet.', {
+        hint: 'Restore the whole table from the dump, or load the dump into a scratch database and use it as the source.',
+      });
+    },
+    async count(schema: TableSchema): Promise<number> {
+      let rows = 0;
+      for await (const chunk of source.read(schema, { columns: dumpColumns })) {
+        for (let i = chunk.indexOf(0x0a); i !== -1; i = chunk.indexOf(0x0a, i + 1)) rows++;
+      }
+      return rows;
+    },
+    read(_schema: TableSchema, options: ReadOptions): RowStream {
+      if (!wanted) throw new RowbackError('internal', 'read before describe');
+      const columns = dumpColumns;
+      const rows = reader.rows(wanted, (found) => {
+        const fields = found ?? columns;
+        const map = options.columns.map((c) => fields.indexOf(c));
+        if (map.some((m) => m === -1)) {
+          throw new RowbackError(
+            'schema-mismatch',
+            `The data of ${formatTable(wanted!)} in ${path} has no column ${options.columns[map.indexOf(-1)]}.`,
+          );
+        }
+        return { fields: fields.length, order: sameOrder(map, fields.length) };
+      });
+      return guarded(rows, fail);
+    },
+    async cancel() {},
+    async close() {},
+  };
+  return source;
+}
+
+function sameOrder(map: number[], fields: number): number[] | undefined {
+  return map.length === fields && map.every((m, i) => m === i) ? undefined : map;
+}
+
+async function* guarded(rows: AsyncIterable<Buffer>, fail: (error: unknown) => never): RowStream {
+  try {
+    yield* rows;
+  } catch (error) {
+    fail(error);
+  }
+}
+
+async function openReader(path: string): Promise<DumpReader> {
+  const info = await stat(path).catch(() => undefined);
+  if (!info) {
+    throw new RowbackError('not-found', `There is no file ${path}.`, {
+      hint: 'Give the path of a dump file (pg_dump, mysqldump), or a connection URL.',
+    });
+  }
+  try {
+    if (info.isDirectory()) {
+      const toc = await stat(`${path}/toc.dat`).catch(() => undefined);
+      if (!toc) {
+        throw new RowbackError(
+          'usage',
+          `${path} is a directory but not a pg_dump directory archive (it has no toc.dat).`,
+          {
+            hint: 'Give the directory pg_dump -Fd wrote, or a dump file.',
+          },
+        );
+      }
+      return await archiveReader('directory', path, undefined, info.size);
+    }
+    const content = await openContent(path, path);
+    if (content.kind === 'pg-archive') return await archiveReader('custom', path, content, info.size);
+    if (content.kind === 'tar') return await archiveReader('tar', path, content, info.size);
+    const engine = textEngine(content.head);
+    if (!engine) {
+      throw new RowbackError('usage', `${path} does not look like a dump rowback can read.`, {
+        hint: 'rowback reads pg_dump output (plain, -Fc, -Fd, -Ft) and mysqldump / mariadb-dump output, gzip or zstd compressed or not.',
+      });
+    }
+    return textReader(content, engine, info.size);
+  } catch (error) {
+    if (error instanceof NewerArchive) {
+      throw new RowbackError(
+        'unsupported',
+        `${path} is a pg_dump archive of version ${error.version}, newer than rowback knows (1.12 to 1.16).`,
+        {
+          hint: 'Upgrade rowback, or write a plain dump with pg_restore -f - and use that.',
+        },
+      );
+    }
+    if (error instanceof DumpError) throw badDump(path, error);
+    throw error;
+  }
+}
+
+/** Tells pg_dump SQL from mysqldump SQL by their first lines. */
+function textEngine(head: Buffer): 'postgres' | 'mysql' | undefined {
+  const text = head.toString('latin1');
+  if (/^--\s*\n--\s*PostgreSQL database (cluster )?dump/m.test(text) || /^\\restrict\s/m.test(text))
+    return 'postgres';
+  if (/^(\/\*M!999999\\- enable the sandbox mode \*\/|-- (MySQL|MariaDB) dump)/m.test(text)) return 'mysql';
+  if (/^(COPY|SET search_path|SELECT pg_catalog\.set_config)\b/m.test(text)) return 'postgres';
+  if (/^(\/\*!\d+|LOCK TABLES `|INSERT INTO `)/m.test(text)) return 'mysql';
+  return undefined;
+}
+
+function notFound(path: string, table: TableRef, look: Look): RowbackError {
+  const qualified = look.tables.map((t) => (t.schema ? `${t.schema}.${t.name}` : t.name));
+  const close = table.schema
+    ? closeNames(formatTable(table), qualified)
+    : closeNames(table.name, [...new Set(look.tables.map((t) => t.name))]);
+  const listed =
+    qualified.length > 12
+      ? `${qualified.slice(0, 12).join(', ')} and ${qualified.length - 12} more`
+      : qualified.join(', ');
+  return new RowbackError('table-not-found', `There is no table ${formatTable(table)} in ${path}.`, {
+    hint: `${close.length ? `Did you mean ${close.join(', ')}? ` : ''}${qualified.length ? `The dump holds: ${listed}.` : 'The dump holds no table.'}`,
+    details: { side: 'source', table: formatTable(table), suggestions: close, tables: qualified },
+  });
+}
+
+/** The table as the dump describes it: types from its CREATE TABLE when it has one, else the target's. */
+function describeFrom(
+  look: Look,
+  wanted: WantedTable,
+  target: TableSchema | undefined,
+  engine: 'postgres' | 'mysql',
+): { schema: TableSchema; dumpColumns: string[]; warnings: string[] } {
+  const warnings: string[] = [];
+  let columns: Column[] | undefined = look.create ? createTableColumns(look.create, engine) : undefined;
+  const name = formatTable(wanted);
+  if (!columns) {
+    if (!target)
+      throw new RowbackError('internal', `no CREATE TABLE for ${name} and no target to take types from`);
+    const byName = new Map(target.columns.map((c) => [c.name, c]));
+    const listed = look.dataColumns ?? target.columns.filter((c) => c.generated === 'no').map((c) => c.name);
+    columns = listed.map(
+      (c) =>
+        byName.get(c) ?? {
+          name: c,
+          type: 'unknown',
+          nullable: true,
+          hasDefault: true,
+          generated: 'no',
+          identity: 'no',
+        },
+    );
+    warnings.push(
+      `The dump has no CREATE TABLE for ${name}: its columns are taken to have the target's types.`,
+    );
+  }
+  const dumpColumns = look.dataColumns ?? columns.filter((c) => c.generated === 'no').map((c) => c.name);
+  const schema: TableSchema = {
+    ref: { schema: wanted.schema ?? target?.ref.schema ?? '', name: wanted.name },
+    columns,
+    key: undefined,
+    foreignKeys: [],
+    referencedBy: [],
+    triggers: [],
+    rules: [],
+    sequences: [],
+    children: [],
+    partitioning: 'none',
+    transactional: true,
+  };
+  return { schema, dumpColumns, warnings };
+}

@@ -1,0 +1,41 @@
+import type { DumpTable, ShapeRows, WantedTable } from './table-data.js';
+
+/** What a look through a dump found about the wanted table. */
+export interface Look {
+  tables: DumpTable[];
+  /** The wanted table's CREATE TABLE (latin1 text of its bytes). */
+  create: string | undefined;
+  /** The column list of the wanted table's data, when the dump gives one. */
+  dataColumns: string[] | undefined;
+  /** The dump has the wanted table (its structure or its data). */
+  found: boolean;
+  /** Things the reader noticed that a restore should say (lossy values, settings). */
+  notes: { names?: string; utc?: boolean };
+}
+
+/** One dump format, read for one table. */
+export interface DumpReader {
+  readonly engine: 'postgres' | 'mysql';
+  /** e.g. `pg_dump custom archive (zlib)`, for messages. */
+  readonly format: string;
+  /** Bytes the reader goes through, for progress. */
+  readonly size: number;
+  look(wanted: WantedTable): Promise<Look>;
+  /** The wanted table's rows in the text row format; `onBytes` gets the bytes read so far. */
+  rows(wanted: WantedTable, shape: ShapeRows, onBytes?: (bytes: number) => void): AsyncIterable<Buffer>;
+}
+
+/** Feeds chunks to a parser and yields what it emits, stopping as soon as the parser is done. */
+export async function* drive(
+  input: AsyncIterable<Buffer>,
+  parser: { push(chunk: Buffer): void; end(): void; readonly done: boolean },
+  emitted: Buffer[],
+): AsyncIterable<Buffer> {
+  for await (const chunk of input) {
+    parser.push(chunk);
+    while (emitted.length) yield emitted.shift()!;
+    if (parser.done) return;
+  }
+  parser.end();
+  while (emitted.length) yield emitted.shift()!;
+}

@@ -1,0 +1,93 @@
+import { execFile } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { restore } from '../../../src/index.js';
+import { MYSQL_VALUES } from '../../conformance/values-mysql.js';
+import { type Scratch, scratch, tempDir } from '../../harness/index.js';
+
+const run = promisify(execFile);
+
+/** mariadb-dump's connection flags for a scratch URL. */
+function flags(url: string): string {
+  const u = new URL(url);
+  const password = decodeURIComponent(u.password);
+  return `-h ${u.hostname} -P ${u.port || 3306} -u ${decodeURIComponent(u.username)}${password ? ` -p'${password}'` : ''}`;
+}
+
+/** Every variant the brief names, made by the real mariadb-dump from the source database. */
+const DUMPS: Record<string, (f: string, db: string, file: string) => string> = {
+  'default, one table': (f, db, file) => `mariadb-dump ${f} ${db} vals > ${file}`,
+  'default, whole database': (f, db, file) => `mariadb-dump ${f} ${db} > ${file}`,
+  '--hex-blob': (f, db, file) => `mariadb-dump ${f} --hex-blob ${db} > ${file}`,
+  '--skip-extended-insert --complete-insert': (f, db, file) =>
+    `mariadb-dump ${f} --skip-extended-insert --complete-insert ${db} > ${file}`,
+  '--no-create-info': (f, db, file) => `mariadb-dump ${f} --no-create-info ${db} vals > ${file}`,
+  'gzip, --databases': (f, db, file) => `mariadb-dump ${f} --databases ${db} | gzip > ${file}`,
+};
+
+let s: Scratch;
+let dir: string;
+let expected: string[];
+
+beforeAll(async () => {
+  s = await scratch('mysql');
+  dir = await tempDir();
+  for (const sql of [...MYSQL_VALUES.ddl, ...MYSQL_VALUES.seed]) await s.source.exec(sql);
+  await s.source.exec(
+    "CREATE TABLE after_vals (id int PRIMARY KEY, v text); INSERT INTO after_vals VALUES (1, 'x')",
+  );
+  for (const sql of MYSQL_VALUES.ddl) await s.target.exec(sql);
+  expected = await s.dump('source', 'vals', ['id']);
+  const db = new URL(s.sourceUrl).pathname.slice(1);
+  for (const [name, command] of Object.entries(DUMPS)) {
+    await run('bash', ['-o', 'pipefail', '-c', command(flags(s.sourceUrl), db, join(dir, slug(name)))]);
+  }
+}, 120_000);
+
+afterAll(async () => {
+  await s?.close();
+});
+
+function slug(name: string): string {
+  return name.replace(/[^a-z0-9]+/g, '-');
+}
+
+describe('restoring from a mariadb-dump file', () => {
+  for (const name of Object.keys(DUMPS)) {
+    it(`puts back every value as the mysql client would load it, from a ${name} dump`, async () => {
+      await s.target.exec('DELETE FROM vals');
+      const report = await restore({
+        table: 'vals',
+        from: join(dir, slug(name)),
+        to: s.targetUrl,
+        stateDir: dir,
+      });
+      expect(report.outcome).toBe('applied');
+      expect(report.plan.missing).toBe(4);
+      expect(report.warnings).toContain(
+        'Column fl is FLOAT: mysqldump writes FLOAT values with 6 significant digits, so the restored values are approximations of the stored ones (DOUBLE columns are exact).',
+      );
+      expect(await s.dump('target', 'vals', ['id'])).toEqual(expected);
+    });
+  }
+
+  it('says where a truncated dump ends, having written nothing', async () => {
+    await s.target.exec('DELETE FROM vals');
+    const whole = await readFile(join(dir, slug('default, one table')));
+    const cut = whole.indexOf('(3,');
+    await writeFile(join(dir, 'cut.sql'), whole.subarray(0, cut));
+    const error = await restore({
+      table: 'vals',
+      from: join(dir, 'cut.sql'),
+      to: s.targetUrl,
+      stateDir: dir,
+    }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'bad-source' });
+    expect((error as Error).message).toContain(
+      `is truncated at byte ${cut}: expected the rest of an INSERT statement`,
+    );
+    expect(await s.dump('target', 'vals', ['id'])).toEqual([]);
+  });
+});

@@ -1,0 +1,161 @@
+import { execFile } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { restore } from '../../../src/index.js';
+import { PG_DDL, PG_SEED } from '../../conformance/scenarios-values.js';
+import { type Scratch, scratch, tempDir } from '../../harness/index.js';
+
+const run = promisify(execFile);
+
+/** The value matrix, plus a same-named table in a second schema that must never be read instead. */
+const DDL = [...PG_DDL, 'CREATE SCHEMA other', 'CREATE TABLE other.vals (id int PRIMARY KEY, txt text)'];
+const SEED = [...PG_SEED, "INSERT INTO other.vals VALUES (1, 'from the other schema'), (99, 'x')"];
+
+/** Every layout pg_dump writes, each made by the real pg_dump from the source database. */
+const DUMPS: Record<string, (url: string, file: string) => string> = {
+  plain: (url, file) => `pg_dump -d '${url}' -f ${file}`,
+  'plain, gzip': (url, file) => `pg_dump -d '${url}' -Z 5 -f ${file}`,
+  'plain --inserts': (url, file) => `pg_dump -d '${url}' --inserts -f ${file}`,
+  'plain --column-inserts --rows-per-insert': (url, file) =>
+    `pg_dump -d '${url}' --column-inserts --rows-per-insert=3 -f ${file}`,
+  'plain, data only': (url, file) => `pg_dump -d '${url}' --data-only -f ${file}`,
+  custom: (url, file) => `pg_dump -d '${url}' -Fc -f ${file}`,
+  'custom, uncompressed': (url, file) => `pg_dump -d '${url}' -Fc -Z 0 -f ${file}`,
+  'custom, written to a pipe': (url, file) => `pg_dump -d '${url}' -Fc | cat > ${file}`,
+  directory: (url, file) => `pg_dump -d '${url}' -Fd -f ${file}`,
+  tar: (url, file) => `pg_dump -d '${url}' -Ft -f ${file}`,
+};
+
+let s: Scratch;
+let dir: string;
+let expected: string[];
+
+beforeAll(async () => {
+  s = await scratch('postgres');
+  dir = await tempDir();
+  for (const sql of [...DDL, ...SEED]) await s.source.exec(sql);
+  for (const sql of DDL) await s.target.exec(sql);
+  expected = await s.dump('source', 'public.vals', ['id']);
+  for (const [name, command] of Object.entries(DUMPS)) {
+    await run('bash', ['-c', command(s.sourceUrl, join(dir, slug(name)))]);
+  }
+}, 120_000);
+
+afterAll(async () => {
+  await s?.close();
+});
+
+function slug(name: string): string {
+  return name.replace(/[^a-z0-9]+/g, '-');
+}
+
+describe('restoring from a pg_dump file', () => {
+  for (const name of Object.keys(DUMPS)) {
+    it(`puts back every value exactly from a ${name} dump, reading only public.vals`, async () => {
+      await s.target.exec('TRUNCATE vals');
+      const report = await restore({
+        table: 'vals',
+        from: join(dir, slug(name)),
+        to: s.targetUrl,
+        stateDir: dir,
+      });
+      expect(report.outcome).toBe('applied');
+      expect(report.plan.missing).toBe(4);
+      expect(await s.dump('target', 'public.vals', ['id'])).toEqual(expected);
+    });
+  }
+
+  it('merges with rows written since: keeps them and their changes, puts back what was deleted', async () => {
+    await s.target.exec('TRUNCATE vals');
+    await s.target.exec(PG_SEED.join(';'));
+    await s.target.exec(
+      "DELETE FROM vals WHERE id IN (1, 3); UPDATE vals SET txt = 'changed since' WHERE id = 2",
+    );
+    await s.target.exec("INSERT INTO vals (id, txt) VALUES (9, 'written since')");
+    const report = await restore({
+      table: 'vals',
+      from: join(dir, 'custom'),
+      to: s.targetUrl,
+      stateDir: dir,
+    });
+    expect(report.plan).toEqual({ missing: 2, changed: 1, extra: 1, same: 1 });
+    const rows = await s.dump('target', 'public.vals', ['id']);
+    expect(rows.filter((r) => /^[13]\t/.test(r))).toEqual(expected.filter((r) => /^[13]\t/.test(r)));
+    expect(rows.find((r) => r.startsWith('2\t'))).toContain('changed since');
+    expect(rows.find((r) => r.startsWith('9\t'))).toContain('written since');
+  });
+
+  it('reads the table of the schema asked for when another schema has a table of the same name', async () => {
+    await s.target.exec(
+      'CREATE SCHEMA IF NOT EXISTS other; CREATE TABLE IF NOT EXISTS other.vals (id int PRIMARY KEY, txt text)',
+    );
+    for (const name of ['plain', 'custom', 'tar']) {
+      await s.target.exec('TRUNCATE other.vals');
+      await restore({ table: 'other.vals', from: join(dir, slug(name)), to: s.targetUrl, stateDir: dir });
+      expect(await s.dump('target', 'other.vals', ['id'])).toEqual(['1\tfrom the other schema', '99\tx']);
+    }
+  });
+
+  it('lists the tables a dump holds and suggests the closest when the table is not in it', async () => {
+    for (const name of ['plain', 'custom']) {
+      const from = join(dir, slug(name));
+      const error = await restore({
+        table: 'vals',
+        fromTable: 'valz',
+        from,
+        to: s.targetUrl,
+        stateDir: dir,
+      }).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'table-not-found' });
+      expect((error as { hint: string }).hint).toBe(
+        'Did you mean vals? The dump holds: other.vals, public.vals.',
+      );
+    }
+  });
+
+  it('stops at a truncated or corrupted dump with the byte offset, having written nothing', async () => {
+    await s.target.exec('TRUNCATE vals');
+    const plain = await readFile(join(dir, 'plain'));
+    const cut = plain.indexOf('\\.\n', plain.indexOf('COPY public.vals'));
+    await writeFile(join(dir, 'cut.sql'), plain.subarray(0, cut));
+    const custom = await readFile(join(dir, 'custom'));
+    const broken = Buffer.from(custom);
+    broken.fill(0x55, custom.length - 200, custom.length - 100);
+    await writeFile(join(dir, 'broken.dump'), broken);
+    for (const [file, message] of [
+      ['cut.sql', `is truncated at byte ${cut}: expected the rest of a COPY block`],
+      ['broken.dump', 'is corrupt at byte'],
+    ] as const) {
+      const error = await restore({
+        table: 'vals',
+        from: join(dir, file),
+        to: s.targetUrl,
+        stateDir: dir,
+      }).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'bad-source' });
+      expect((error as Error).message).toContain(message);
+      expect(await s.dump('target', 'public.vals', ['id'])).toEqual([]);
+    }
+  });
+
+  it('refuses a pg_dump file for a MySQL target, saying which engine the dump is of', async () => {
+    const my = await scratch('mysql');
+    try {
+      await my.target.exec('CREATE TABLE vals (id int PRIMARY KEY)');
+      const error = await restore({
+        table: 'vals',
+        from: join(dir, 'custom'),
+        to: my.targetUrl,
+        stateDir: dir,
+      }).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'unsupported' });
+      expect((error as Error).message).toMatch(
+        /is a PostgreSQL dump \(pg_dump custom archive 1\.\d+\.0 \(zlib\)\) and the target is MySQL\/MariaDB\./,
+      );
+    } finally {
+      await my.close();
+    }
+  });
+});
