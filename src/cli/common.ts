@@ -6,7 +6,7 @@ export function addSourceTargetOptions(command: Command): Command {
   return command
     .requiredOption(
       '--from <source>',
-      'where the past state is: a URL to the restored instance (postgres://…, mysql://…)',
+      'where the past state is: a URL to the restored instance (postgres://…, mysql://…) or a dump file (pg_dump plain, -Fc, -Fd, -Ft; mysqldump; .gz / .zst)',
     )
     .requiredOption('--to <target-url>', 'the live database to repair (postgres://…, mysql://…, mariadb://…)')
     .option('--from-table <name>', 'the table name in the source, when it differs from <table>')

@@ -41,7 +41,7 @@ export const EXIT_CODES: Record<ErrorCode, number> = {
   'plan-grew': 8,
   'wrong-target': 12,
   busy: 11,
-  'bad-source': 12,
+  'bad-source': 13,
   'verify-failed': 9,
   'not-found': 3,
   declined: 10,

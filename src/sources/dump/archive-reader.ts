@@ -9,7 +9,7 @@ import { readNameList } from './names.js';
 import { type Archive, NeedMore, readArchive, type TocEntry } from './pg-archive.js';
 import { type DumpReader, drive, type Look } from './reader.js';
 import { RowBuilder } from './row-builder.js';
-import type { ShapeRows, WantedTable } from './table-data.js';
+import type { WantedTable } from './table-data.js';
 import { TarMembers } from './tar.js';
 
 type Layout = 'custom' | 'tar' | 'directory';
