@@ -29,6 +29,7 @@ export function undo(options: UndoOptions): Promise<UndoReport> {
   return runUndo(options, opener);
 }
 
+export { type AsOf, parseAsOf } from './core/as-of.js';
 export type { CounterMove } from './core/counters.js';
 export { type ErrorCode, EXIT_CODES, isRowbackError, RowbackError } from './core/errors.js';
 export type * from './core/options.js';
@@ -39,3 +40,8 @@ export type * from './core/table.js';
 export type { Connection, QueryResult } from './engines/engine.js';
 export { connect } from './open.js';
 export { renderDiff, renderPreview, renderRestore, renderUndo, renderUndoPreview } from './report/text.js';
+export {
+  type CleanupReport,
+  cleanupRuns,
+  type RunCleanup,
+} from './sources/instance/cleanup-runs.js';

@@ -1,7 +1,8 @@
 import { open as openFile } from 'node:fs/promises';
-import { registerUrlSecrets } from './core/redact.js';
+import { RowbackError } from './core/errors.js';
+import { redactUrl, registerUrlSecrets } from './core/redact.js';
 import type { Opened, Opener, Target } from './core/sessions.js';
-import type { Source } from './core/source.js';
+import type { Source, SourceContext } from './core/source.js';
 import type { Connection, ConnectOptions } from './engines/engine.js';
 import { type AnyEngine, engineForFile, engineForUrl, isDatabaseUrl } from './engines/index.js';
 import { openSource } from './sources/index.js';
@@ -69,11 +70,12 @@ export const opener: Opener = {
     return { value: target, close: () => target.close() };
   },
 
-  async source(from, target) {
+  async source(from, target, context = {}) {
     if (typeof from !== 'string') return kept<Source>(from);
     registerUrlSecrets(from);
-    const options = { profile: await target.profile(), targetEngine: target.engine.name };
+    const options = { ...context, profile: await target.profile(), targetEngine: target.engine.name };
     const engine = isDatabaseUrl(from) ? await engineForUrl(from) : await engineForFileAt(from);
+    if (engine) refuseTimeTravel(from, options);
     const source = engine ? await openLiveSource(engine, from, options) : await openSource(from, options);
     return { value: source, close: () => source.close() };
   },
@@ -82,4 +84,26 @@ export const opener: Opener = {
 async function engineForFileAt(path: string): Promise<AnyEngine | undefined> {
   const head = await fileHead(path);
   return head ? engineForFile(head) : undefined;
+}
+
+/** A live database holds one moment, now: --as-of and the flags of other kinds are mistakes worth saying. */
+function refuseTimeTravel(from: string, options: SourceContext): void {
+  const flags = options.flags ?? {};
+  const given = Object.entries({
+    '--as-of': options.asOf,
+    '--wal-archive': flags.walArchive,
+    '--restore-command': flags.restoreCommand,
+    '--binlog-dir': flags.binlogDir,
+    '--from-database': flags.database,
+  })
+    .filter(([, value]) => value !== undefined)
+    .map(([name]) => name);
+  if (given.length === 0) return;
+  throw new RowbackError(
+    'usage',
+    `${given.join(', ')} does not apply to ${redactUrl(from)}: a live database holds one moment, now.`,
+    {
+      hint: 'Drop it to read the database as it is, or give a source that can travel in time: a base backup with --wal-archive, rds:INSTANCE.',
+    },
+  );
 }

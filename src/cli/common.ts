@@ -6,10 +6,26 @@ export function addSourceTargetOptions(command: Command): Command {
   return command
     .requiredOption(
       '--from <source>',
-      'where the past state is: a URL to the restored instance (postgres://…, mysql://…) or a dump file (pg_dump plain, -Fc, -Fd, -Ft; mysqldump; .gz / .zst)',
+      'where the past state is: a URL to the restored instance (postgres://…, mysql://…), a dump file (pg_dump plain, -Fc, -Fd, -Ft; mysqldump; .gz / .zst), or a PostgreSQL base backup directory',
+    )
+    .option(
+      '--as-of <time>',
+      'the moment wanted, for sources that travel in time: "2026-11-24 10:14:59+00" (a zone, or the machine\'s is assumed and said)',
+    )
+    .option(
+      '--wal-archive <dir>',
+      "with a PostgreSQL base backup: the WAL archive (archive_command's destination)",
+    )
+    .option(
+      '--restore-command <command>',
+      'with a PostgreSQL base backup: fetch WAL with this command (%f file, %p path), e.g. \'wal-g wal-fetch %f "%p"\'',
     )
     .requiredOption('--to <target-url>', 'the live database to repair (postgres://…, mysql://…, mariadb://…)')
     .option('--from-table <name>', 'the table name in the source, when it differs from <table>')
+    .option(
+      '--from-database <name>',
+      "with a backup or cloud source: the database to read in it (default: the target URL's database)",
+    )
     .option('--where <sql>', 'only rows matching this boolean SQL, on both sides (e.g. "account_id = 42")')
     .option(
       '--key <columns>',
@@ -22,6 +38,10 @@ export function addSourceTargetOptions(command: Command): Command {
 
 export interface CommonFlags {
   from: string;
+  asOf?: string;
+  fromDatabase?: string;
+  walArchive?: string;
+  restoreCommand?: string;
   to: string;
   fromTable?: string;
   where?: string;
@@ -37,6 +57,11 @@ export function commonOptions(table: string, flags: CommonFlags): CommonOptions 
     from: flags.from,
     to: flags.to,
     stateDir: flags.stateDir,
+    ...(flags.asOf !== undefined ? { asOf: flags.asOf } : {}),
+    ...sourceFlags(flags),
+    onNotice: (text: string) => {
+      if (text) process.stderr.write(`${text}\n`);
+    },
     ...(flags.fromTable ? { fromTable: flags.fromTable } : {}),
     ...(flags.where !== undefined ? { where: flags.where } : {}),
     ...(flags.key
@@ -63,3 +88,12 @@ export const extraOption = new Option(
 )
   .choices(['keep', 'delete'])
   .default('keep');
+
+function sourceFlags(flags: CommonFlags): Pick<CommonOptions, 'sourceFlags'> {
+  const found = {
+    ...(flags.fromDatabase !== undefined ? { database: flags.fromDatabase } : {}),
+    ...(flags.walArchive !== undefined ? { walArchive: flags.walArchive } : {}),
+    ...(flags.restoreCommand !== undefined ? { restoreCommand: flags.restoreCommand } : {}),
+  };
+  return Object.keys(found).length ? { sourceFlags: found } : {};
+}

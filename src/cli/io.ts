@@ -57,7 +57,7 @@ export function interruptSignal(): AbortSignal {
   const controller = new AbortController();
   const onSignal = () => {
     if (controller.signal.aborted) process.exit(130);
-    note('\nInterrupted: rolling back…');
+    note('\nInterrupted: rolling back and cleaning up…');
     controller.abort();
   };
   process.on('SIGINT', onSignal);

@@ -2,6 +2,7 @@
 import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
 import { EXIT_CODES } from '../index.js';
+import { cleanupCommand } from './cleanup.js';
 import { demoCommand } from './demo.js';
 import { diffCommand } from './diff.js';
 import { restoreCommand } from './restore.js';
@@ -33,6 +34,7 @@ restore wrote to, 130 interrupted.`,
   .addCommand(diffCommand())
   .addCommand(restoreCommand())
   .addCommand(undoCommand())
+  .addCommand(cleanupCommand())
   .addCommand(demoCommand());
 
 for (const command of program.commands) command.exitOverride();

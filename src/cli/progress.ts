@@ -27,12 +27,14 @@ export function progressReporter(enabled: boolean): {
       step = e.step;
       return;
     }
-    if (!bar || e.step !== step) {
+    const key = `${e.step}:${e.unit ?? 'rows'}`;
+    if (!bar || key !== step) {
       stop();
-      step = e.step;
+      step = key;
+      const eta = e.step === 'source' ? '  ~{eta_formatted} left' : '';
       bar = new SingleBar({
         stream: process.stderr,
-        format: `${e.step.padEnd(6)} [{bar}] {value}/{total} rows  {duration_formatted}`,
+        format: `${e.step.padEnd(6)} [{bar}] {value}/{total} ${e.unit ?? 'rows'}  {duration_formatted}${eta}`,
         hideCursor: true,
         clearOnComplete: true,
         fps: 5,

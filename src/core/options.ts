@@ -15,10 +15,29 @@ import type { Source } from './source.js';
 
 /** Progress of a long step, for the CLI's progress line. `total` is known for some steps only. */
 export interface ProgressEvent {
-  step: 'connect' | 'describe' | 'stage' | 'plan' | 'apply' | 'verify' | 'undo' | 'script';
+  step: 'connect' | 'describe' | 'source' | 'stage' | 'plan' | 'apply' | 'verify' | 'undo' | 'script';
   rows?: number;
   total?: number;
+  /** What `rows` / `total` count when not rows (`segments`, `%`). */
+  unit?: string;
   message?: string;
+  /** Time spent in this step so far, and the estimated time left, when known. */
+  elapsedMs?: number;
+  etaMs?: number;
+}
+
+/** How to reach the past state when `from` alone does not say it all. */
+export interface SourceFlags {
+  /** Backups and cloud restores hold every database: the one to read (default: the target URL's). */
+  database?: string;
+  /** PostgreSQL base backup: the WAL archive directory (what archive_command copied to). */
+  walArchive?: string;
+  /** PostgreSQL base backup: a restore_command with %f and %p (pgBackRest archive-get, wal-g wal-fetch). */
+  restoreCommand?: string;
+  /** mariadb-backup directory: the server's binlog files. */
+  binlogDir?: string;
+  /** rds: make the restored instance publicly accessible (default: not). */
+  publiclyAccessible?: boolean;
 }
 
 export interface CommonOptions {
@@ -34,11 +53,17 @@ export interface CommonOptions {
   where?: string;
   /** Key columns when the table has no primary / unique NOT NULL key (or to override it). */
   key?: string[];
-  /** Where undo files and the audit log live. Default `./.rowback`. */
+  /** The moment whose state is wanted, for sources that travel in time (`2026-11-24 10:14:59+00`). */
+  asOf?: string;
+  /** What the source needs besides `from` (WAL archive, binlog dir…). */
+  sourceFlags?: SourceFlags;
+  /** Where undo files, the audit log and run state files live. Default `./.rowback`. */
   stateDir?: string;
   /** Who runs this, for the audit record. Default: the OS user. */
   operator?: string;
   onProgress?: (event: ProgressEvent) => void;
+  /** Lines worth telling the user that are not progress: an assumed time zone, what cleanup removed. */
+  onNotice?: (text: string) => void;
   /** Aborting rolls back whatever transaction is open and rejects with RowbackError('interrupted'). */
   signal?: AbortSignal;
 }

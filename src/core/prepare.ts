@@ -17,6 +17,7 @@ import {
   type Opener,
   openSessions,
   type Sessions,
+  sourceContext,
   throwIfAborted,
 } from './sessions.js';
 import { formatTable, parseTableRef, type TableSchema } from './table.js';
@@ -42,7 +43,7 @@ export async function prepare(options: CommonOptions, opener: Opener): Promise<P
   const progress = options.onProgress ?? (() => {});
   const where = options.where === undefined ? undefined : checkWhereShape(options.where);
   progress({ step: 'connect', message: 'connecting' });
-  const sessions = await openSessions(opener, options.from, options.to);
+  const sessions = await openSessions(opener, options.from, options.to, sourceContext(options));
   try {
     progress({ step: 'describe', message: 'describing tables' });
     const target = await describeTable(sessions.target, options.table, 'target', options.key);

@@ -1,8 +1,10 @@
 import type { Capabilities, Connection } from '../engines/engine.js';
 import type { LegacyConnection } from '../engines/legacy.js';
+import { assumedZoneWarning, parseAsOf } from './as-of.js';
 import { RowbackError } from './errors.js';
+import type { CommonOptions } from './options.js';
 import { redactUrl } from './redact.js';
-import type { Source } from './source.js';
+import type { Source, SourceContext } from './source.js';
 
 /** A target session: an engine on the step interface, or one still on the old whole-flow interface. */
 export type Target = Connection | LegacyConnection;
@@ -28,7 +30,7 @@ export interface Opener {
   /** Opens the target named by a URL or file; an open one is used as it is and left open. */
   target(to: string | Target): Promise<Opened<Target>>;
   /** Opens the source, pinned like `target`; an open one is used as it is and left open. */
-  source(from: string | Source, target: Target): Promise<Opened<Source>>;
+  source(from: string | Source, target: Target, context?: SourceContext): Promise<Opened<Source>>;
 }
 
 /** The two sides of a diff or restore: the target first, so its settings can be pinned on the source. */
@@ -42,10 +44,11 @@ export async function openSessions(
   opener: Opener,
   from: string | Source,
   to: string | Target,
+  context: SourceContext = {},
 ): Promise<Sessions> {
   const target = await opener.target(to);
   try {
-    const source = await opener.source(from, target.value);
+    const source = await opener.source(from, target.value, context);
     return {
       target: target.value,
       source: source.value,
@@ -57,6 +60,25 @@ export async function openSessions(
     await target.close();
     throw error;
   }
+}
+
+/**
+ * What the source needs to know of this run: the moment (parsed once; a zone that was assumed is said),
+ * its own flags, the target URL, where run state goes, and where to report progress and notices.
+ */
+export function sourceContext(options: CommonOptions): SourceContext {
+  const asOf = options.asOf === undefined ? undefined : parseAsOf(options.asOf);
+  const assumed = asOf && assumedZoneWarning(asOf, options.asOf ?? '');
+  if (assumed) options.onNotice?.(assumed);
+  return {
+    stateDir: options.stateDir ?? '.rowback',
+    ...(asOf ? { asOf } : {}),
+    ...(typeof options.to === 'string' ? { targetUrl: options.to } : {}),
+    ...(options.sourceFlags ? { flags: options.sourceFlags } : {}),
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    ...(options.onNotice ? { onNotice: options.onNotice } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+  };
 }
 
 /** What to call a source or target in messages and the audit record: never a secret. */

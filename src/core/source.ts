@@ -1,4 +1,6 @@
 import type { ReadOptions, RowStream, SessionProfile } from '../engines/engine.js';
+import type { AsOf } from './as-of.js';
+import type { ProgressEvent, SourceFlags } from './options.js';
 import type { TableRef, TableSchema } from './table.js';
 
 /**
@@ -28,9 +30,27 @@ export interface Source {
   close(): Promise<void>;
 }
 
-export interface OpenSourceOptions {
+export interface OpenSourceOptions extends SourceContext {
   /** The target's session settings, to read values in the same text. */
   profile: SessionProfile;
   /** The target's engine: a live source must be of the same engine. */
   targetEngine: string;
+}
+
+/** What a run tells the source besides `--from`: the moment, the source's own flags, where to report. */
+export interface SourceContext {
+  /** The moment wanted, for sources that travel in time. */
+  asOf?: AsOf;
+  flags?: SourceFlags;
+  /**
+   * The target's URL, for sources that start an instance of the same database and log in to it with the
+   * target's user (a point-in-time restore keeps the users). Never printed.
+   */
+  targetUrl?: string;
+  /** Where run state files go (`<stateDir>/runs`), so `rowback cleanup` finds what a killed run left. */
+  stateDir?: string;
+  onProgress?: (event: ProgressEvent) => void;
+  onNotice?: (text: string) => void;
+  /** Aborts a slow start (a server replaying WAL, a cloud restore); what was created is removed. */
+  signal?: AbortSignal;
 }

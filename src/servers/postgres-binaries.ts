@@ -123,3 +123,45 @@ export async function findPostgresBinaries(): Promise<PostgresBinaries> {
 export async function findEmbeddedPostgres(): Promise<PostgresBinaries | undefined> {
   return embedded();
 }
+
+/** The major version of a `postgres` binary (`postgres (PostgreSQL) 15.19 (Debian …)` → 15). */
+export async function postgresMajor(binaries: PostgresBinaries): Promise<number | undefined> {
+  try {
+    const { stdout } = await exec(binaries.postgres, ['--version'], { env: binaries.env });
+    const match = /\(PostgreSQL\)\s+(\d+)(?:\.(\d+))?/.exec(stdout);
+    if (!match) return undefined;
+    const first = Number(match[1]);
+    // Before 10 the major was two numbers (9.6); rowback reads those as 9.
+    return first;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Server binaries of one major version (a base backup only starts on its own major). Throws
+ * RowbackError('unsupported') naming the version needed and the versions this machine has.
+ */
+export async function findPostgresBinariesOfMajor(major: number): Promise<PostgresBinaries> {
+  const dirs = [await fromPgConfig(), ...(await debianBinDirs())];
+  const candidates: PostgresBinaries[] = [];
+  for (const dir of dirs) {
+    const found = dir ? await inDir(dir) : undefined;
+    if (found) candidates.push(found);
+  }
+  for (const found of [await onPath(), await embedded()]) if (found) candidates.push(found);
+  const seen = new Map<number, string>();
+  for (const candidate of candidates) {
+    const version = await postgresMajor(candidate);
+    if (version === major) return candidate;
+    if (version !== undefined && !seen.has(version)) seen.set(version, candidate.binDir);
+  }
+  const have = [...seen.keys()].sort((a, b) => a - b);
+  throw new RowbackError(
+    'unsupported',
+    `The base backup is PostgreSQL ${major}, and this machine has ${have.length ? `only PostgreSQL ${have.join(', ')} server binaries` : 'no PostgreSQL server binaries'}: a backup starts only on the server version that made it.`,
+    {
+      hint: `Install the PostgreSQL ${major} server (Debian/Ubuntu: apt-get install postgresql-${major}, from apt.postgresql.org when the distribution lacks it), or run rowback on a machine that has it.`,
+    },
+  );
+}

@@ -5,9 +5,13 @@ import type { OpenSourceOptions, Source } from '../core/source.js';
 /** One kind of file or log source: how it recognises what the user wrote after `--from`, and how it opens it. */
 export interface SourceKind {
   readonly name: string;
+  /** The options it takes besides `--from` (others given with it are refused, not ignored). */
+  readonly takes?: readonly TakenOption[];
   recognise(from: string): Promise<boolean>;
   open(from: string, options: OpenSourceOptions): Promise<Source>;
 }
+
+type TakenOption = '--as-of' | '--wal-archive' | '--restore-command' | '--binlog-dir' | '--from-database';
 
 /**
  * The kinds of source that are not a database of the target's engine (`src/open.ts` opens those as live
@@ -15,6 +19,12 @@ export interface SourceKind {
  * once opened; binlog, journal and cloud sources come here too.
  */
 export const SOURCE_KINDS: readonly SourceKind[] = [
+  {
+    name: 'postgres-pitr',
+    takes: ['--as-of', '--wal-archive', '--restore-command', '--from-database'],
+    recognise: async (from) => (await import('./postgres-pitr/backup.js')).isBaseBackup(from),
+    open: async (from, options) => (await import('./postgres-pitr/index.js')).openPostgresPitr(from, options),
+  },
   {
     name: 'dump',
     recognise: async (from) => !/^[a-z][a-z0-9+.-]*:\/\//i.test(from) && (await exists(from)),
@@ -28,7 +38,11 @@ async function exists(path: string): Promise<boolean> {
 
 /** Opens a source that is not a live database: a dump file today. */
 export async function openSource(from: string, options: OpenSourceOptions): Promise<Source> {
-  for (const kind of SOURCE_KINDS) if (await kind.recognise(from)) return kind.open(from, options);
+  for (const kind of SOURCE_KINDS) {
+    if (!(await kind.recognise(from))) continue;
+    refuseOptions(kind, from, options);
+    return kind.open(from, options);
+  }
   throw new RowbackError(
     'usage',
     `rowback cannot read "${from}" as a source: it is neither a connection URL nor a file.`,
@@ -39,3 +53,24 @@ export async function openSource(from: string, options: OpenSourceOptions): Prom
 }
 
 export type { Source } from '../core/source.js';
+
+/** Options meant for another kind of source are a mistake worth saying, not ignoring. */
+function refuseOptions(kind: SourceKind, from: string, options: OpenSourceOptions): void {
+  const flags = options.flags ?? {};
+  const given: [TakenOption, unknown][] = [
+    ['--as-of', options.asOf],
+    ['--wal-archive', flags.walArchive],
+    ['--restore-command', flags.restoreCommand],
+    ['--binlog-dir', flags.binlogDir],
+    ['--from-database', flags.database],
+  ];
+  const wrong = given.filter(([name, value]) => value !== undefined && !kind.takes?.includes(name));
+  if (wrong.length === 0) return;
+  throw new RowbackError(
+    'usage',
+    `${wrong.map(([name]) => name).join(', ')} does not apply to ${from} (read as a ${kind.name} source).`,
+    {
+      hint: '--as-of, --wal-archive and --restore-command go with a PostgreSQL base backup directory or rds:INSTANCE.',
+    },
+  );
+}
