@@ -43,6 +43,24 @@ async function findBinaries(): Promise<MariaDbBinaries> {
   );
 }
 
+/**
+ * Settings that turn on the binary log the way a server that rowback can rewind from its binlog runs:
+ * ROW format with full images. `binlog_row_metadata` is left at the server's default (MariaDB: NO_LOG).
+ */
+export const BINLOG_SETTINGS: Record<string, string> = {
+  'log-bin': 'binlog',
+  'binlog-format': 'ROW',
+  'binlog-row-image': 'FULL',
+  'server-id': '1',
+};
+
+/** The settings a server starts with: rowback's defaults, then the caller's; a binlog replaces skip-log-bin. */
+function effectiveSettings(settings: Record<string, string> = {}): Record<string, string> {
+  const merged = { ...DEFAULT_SETTINGS, ...settings };
+  if ('log-bin' in settings) delete merged['skip-log-bin'];
+  return merged;
+}
+
 /** `{ 'default-time-zone': '+05:00' }` → `--default-time-zone=+05:00`; `skip-*` flags take no value. */
 function flags(settings: Record<string, string>): string[] {
   return Object.entries(settings).map(([name, value]) =>
@@ -131,7 +149,7 @@ async function launch(
     `--socket=${join(where.dir, 'mysqld.sock')}`,
     `--pid-file=${join(where.dir, 'mysqld.pid')}`,
     `--tmpdir=${where.dir}`,
-    ...flags({ ...DEFAULT_SETTINGS, ...options.settings }),
+    ...flags(effectiveSettings(options.settings)),
   ];
   const command = await commandAs(user, binaries.server, args, { dieWithParent: 'KILL' });
   return startProcess(command, { cwd: where.dir, log: options.log });

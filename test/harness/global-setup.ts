@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { sweepStale } from '../../src/servers/cleanup.js';
 import './context.js';
-import { serverPair, stopServers } from './servers.js';
+import { BINLOG_CONFIGS, type BinlogConfig, binlogServer, serverPair, stopServers } from './servers.js';
 
 /**
  * Runs once per `vitest run`, in the main process. Servers start lazily: test workers ask this process
@@ -19,6 +19,15 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const tempRoot = await mkdtemp(join(tmpdir(), 'rowback-test-'));
   await writeFile(join(tempRoot, 'owner.pid'), String(process.pid));
   const control = createServer((request, response) => {
+    const binlog = /^\/binlog\/(\w+)$/.exec(request.url ?? '')?.[1];
+    if (binlog && binlog in BINLOG_CONFIGS) {
+      binlogServer(binlog as BinlogConfig).then(
+        (url) => response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ url })),
+        (error: unknown) =>
+          response.writeHead(500).end(error instanceof Error ? error.message : String(error)),
+      );
+      return;
+    }
     const engine = /^\/servers\/(postgres|mysql)$/.exec(request.url ?? '')?.[1] as
       | 'postgres'
       | 'mysql'

@@ -2,9 +2,10 @@ import { mkdtemp } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createScratch } from './scratch.js';
-import { serverPairFor, tempRoot } from './workers.js';
+import { binlogServerUrl, serverPairFor, tempRoot } from './workers.js';
 
 export { runCli, spawnCli } from './cli.js';
+export { binlogServerUrl };
 
 /**
  * What data tests use: fresh databases on two differently configured servers per engine, pinned clients,

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { redactUrl } from '../../src/core/redact.js';
-import { startMariaDb } from '../../src/servers/mariadb.js';
+import { BINLOG_SETTINGS, startMariaDb } from '../../src/servers/mariadb.js';
 import { startPostgres } from '../../src/servers/postgres.js';
 import type { RunningServer } from '../../src/servers/server.js';
 import type { ServerPair } from './context.js';
@@ -35,9 +35,36 @@ export function serverPair(engine: EngineName): Promise<ServerPair> {
   return pair;
 }
 
+/**
+ * MariaDB servers with a binary log, for the binlog source: `rows` as MariaDB writes it by default in ROW
+ * format (no column metadata), `full` with binlog_row_metadata=FULL, `minimal` with MINIMAL row images.
+ */
+export type BinlogConfig = 'rows' | 'full' | 'minimal';
+
+export const BINLOG_CONFIGS: Record<BinlogConfig, Record<string, string>> = {
+  rows: BINLOG_SETTINGS,
+  full: { ...BINLOG_SETTINGS, 'binlog-row-metadata': 'FULL' },
+  minimal: { ...BINLOG_SETTINGS, 'binlog-row-metadata': 'FULL', 'binlog-row-image': 'MINIMAL' },
+};
+
+const binlogServers = new Map<BinlogConfig, Promise<string>>();
+
+/** The URL of the run's binlog server of that configuration, starting it on first call. */
+export function binlogServer(config: BinlogConfig): Promise<string> {
+  let server = binlogServers.get(config);
+  if (!server) {
+    server = track(
+      startMariaDb({ log: log(`mariadb-binlog-${config}`), settings: BINLOG_CONFIGS[config] }),
+    ).then((s) => s.url);
+    binlogServers.set(config, server);
+  }
+  return server;
+}
+
 /** Stops every server this run started. */
 export async function stopServers(): Promise<void> {
   await Promise.allSettled(pairs.values());
+  await Promise.allSettled(binlogServers.values());
   await Promise.allSettled(started.splice(0).map((server) => server.stop()));
 }
 

@@ -1,0 +1,115 @@
+import { randomBytes } from 'node:crypto';
+import { writableColumns } from '../../../src/core/table.js';
+import { mysqlEngine } from '../../../src/engines/mysql/index.js';
+import { type AsOfImage, buildAsOf } from '../../../src/sources/binlog/as-of.js';
+import type { AsOfSpec } from '../../../src/sources/binlog/as-of-spec.js';
+import { readHistory } from '../../../src/sources/binlog/history.js';
+import { readTableHistory, type TableHistory } from '../../../src/sources/binlog/read.js';
+import { SpillDir } from '../../../src/sources/binlog/spill.js';
+import { connectClient } from '../../harness/clients.js';
+import { binlogServerUrl, type SqlClient } from '../../harness/index.js';
+
+/** A fresh database on one of the run's binlog servers, with a pinned client. */
+export interface BinlogDb {
+  url: string;
+  admin: string;
+  name: string;
+  sql: SqlClient;
+  close(): Promise<void>;
+}
+
+export async function binlogDb(config: 'rows' | 'full' | 'minimal'): Promise<BinlogDb> {
+  return databaseOn(await binlogServerUrl(config));
+}
+
+/** The table's rows as rowback reads them (the text row format, one line a row), ordered by key. */
+export async function tableLines(url: string, table: string): Promise<string[]> {
+  const connection = await mysqlEngine.connect(url);
+  try {
+    const schema = await connection.describe({ name: table });
+    const columns = writableColumns(schema).map((c) => c.name);
+    const lines: string[] = [];
+    let rest = '';
+    for await (const chunk of connection.read(schema, { columns, orderByKey: true })) {
+      const parts = (rest + chunk.toString('latin1')).split('\n');
+      rest = parts.pop()!;
+      lines.push(...parts);
+    }
+    return lines.map((l) => Buffer.from(l, 'latin1').toString('utf8'));
+  } finally {
+    await connection.close();
+  }
+}
+
+/** The server's clock, as a time `--as-of` reads (seconds, UTC offset given). */
+export async function serverNow(sql: SqlClient): Promise<string> {
+  const [[now]] = (await sql.query("SELECT DATE_FORMAT(UTC_TIMESTAMP(), '%Y-%m-%d %H:%i:%sZ')")) as [
+    [string],
+  ];
+  return now;
+}
+
+/** Waits until the server's clock shows a new second, so that what follows is stamped after `since`. */
+export async function nextSecond(sql: SqlClient): Promise<string> {
+  const start = await serverNow(sql);
+  for (;;) {
+    await new Promise((r) => setTimeout(r, 100));
+    const now = await serverNow(sql);
+    if (now !== start) return now;
+  }
+}
+
+export interface Read {
+  history: TableHistory;
+  asOf: AsOfImage;
+  /** Counted changes in binlog order, images as text. */
+  changes: { kind: string; before?: string; after?: string }[];
+  dir: SpillDir;
+}
+
+/** Reads the table's binlog history from `asOf` on, and its as-of image. */
+export async function readBinlog(url: string, table: string, asOf: AsOfSpec): Promise<Read> {
+  const connection = await mysqlEngine.connect(url);
+  const schema = await connection.describe({ name: table });
+  await connection.close();
+  const dir = await SpillDir.create();
+  const history = await readTableHistory({
+    url,
+    table: schema.ref,
+    asOf,
+    wanted: { table: schema, columns: writableColumns(schema).map((c) => c.name), key: schema.key!.columns },
+    dir,
+  });
+  const file = { path: history.path, transactions: history.writer.transactions, files: history.writer.files };
+  const changes = [...readHistory(file.path, file.transactions, file.files)].map((c) => ({
+    kind: c.kind,
+    ...(c.before ? { before: c.before.toString('utf8') } : {}),
+    ...(c.after ? { after: c.after.toString('utf8') } : {}),
+  }));
+  return { history, asOf: buildAsOf(file, dir), changes, dir };
+}
+
+/**
+ * A MariaDB with a binary log for this test file alone, for tests that change the server's global binlog
+ * settings (checksum, compression) and must not disturb other files.
+ */
+export async function privateBinlogServer(settings: Record<string, string> = {}): Promise<{
+  url: string;
+  stop(): Promise<void>;
+}> {
+  const { startMariaDb, BINLOG_SETTINGS } = await import('../../../src/servers/mariadb.js');
+  const server = await startMariaDb({ settings: { ...BINLOG_SETTINGS, ...settings } });
+  return { url: server.url, stop: () => server.stop() };
+}
+
+/** A database on a server, with a pinned client. */
+export async function databaseOn(admin: string): Promise<BinlogDb> {
+  const name = `rb_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
+  const root = await connectClient('mysql', admin);
+  await root.exec(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4`);
+  await root.close();
+  const url = new URL(admin);
+  url.pathname = `/${name}`;
+  const sql = await connectClient('mysql', url.toString());
+  return { url: url.toString(), admin, name, sql, close: () => sql.close() };
+}
