@@ -1,9 +1,22 @@
 import { SingleBar } from 'cli-progress';
 import type { ProgressEvent } from '../index.js';
 
+const MB = 1_000_000;
+
+/** The event measured against its total: rows (or its `unit`) of the total, else bytes read of the source's bytes. */
+function measure(e: ProgressEvent): { value: number; total: number; unit: string } | undefined {
+  if (e.rows !== undefined && e.total !== undefined) {
+    return { value: e.rows, total: e.total, unit: e.unit ?? 'rows' };
+  }
+  if (e.bytes !== undefined && e.totalBytes !== undefined && e.totalBytes > 0) {
+    return { value: Math.min(e.bytes, e.totalBytes), total: e.totalBytes, unit: 'MB' };
+  }
+  return undefined;
+}
+
 /**
- * Progress on stderr while long steps run: a bar when the total is known, a counter otherwise. Silent
- * when stderr is not a terminal, so logs and CI output stay clean.
+ * Progress on stderr while long steps run: a bar when the total is known (rows, or bytes of a file
+ * source), a counter otherwise. Silent when stderr is not a terminal, so logs and CI output stay clean.
  */
 export function progressReporter(enabled: boolean): {
   onProgress: (e: ProgressEvent) => void;
@@ -17,7 +30,8 @@ export function progressReporter(enabled: boolean): {
     bar = undefined;
   };
   const onProgress = (e: ProgressEvent) => {
-    if (e.rows === undefined || e.total === undefined) {
+    const m = measure(e);
+    if (!m) {
       // No total to measure against: a line per step (apply reports each phase once it is done).
       stop();
       const what = e.message ?? e.step;
@@ -27,22 +41,27 @@ export function progressReporter(enabled: boolean): {
       step = e.step;
       return;
     }
-    const key = `${e.step}:${e.unit ?? 'rows'}`;
+    const key = `${e.step}:${m.unit}`;
     if (!bar || key !== step) {
       stop();
       step = key;
       const eta = e.step === 'source' ? '  ~{eta_formatted} left' : '';
+      const amounts = m.unit === 'MB' ? '{read}/{size} MB read, {rows} rows' : `{value}/{total} ${m.unit}`;
       bar = new SingleBar({
         stream: process.stderr,
-        format: `${e.step.padEnd(6)} [{bar}] {value}/{total} ${e.unit ?? 'rows'}  {duration_formatted}${eta}`,
+        format: `${e.step.padEnd(6)} [{bar}] ${amounts}  {duration_formatted}${eta}`,
         hideCursor: true,
         clearOnComplete: true,
         fps: 5,
       });
-      bar.start(e.total, 0);
+      bar.start(m.total, 0);
     }
-    bar.setTotal(e.total);
-    bar.update(e.rows);
+    bar.setTotal(m.total);
+    bar.update(m.value, {
+      read: (m.value / MB).toFixed(1),
+      size: (m.total / MB).toFixed(1),
+      rows: (e.rows ?? 0).toLocaleString('en-US'),
+    });
   };
   return { onProgress, stop };
 }

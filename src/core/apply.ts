@@ -1,4 +1,4 @@
-import type { BeginOptions, Connection, Plan, Staged } from '../engines/engine.js';
+import type { BeginOptions, ClassifyOptions, Connection, Plan, Staged } from '../engines/engine.js';
 import { checkPlan } from './checks.js';
 import { CounterKeeper, type CounterMove } from './counters.js';
 import type { UndoSink } from './images.js';
@@ -19,6 +19,8 @@ import { type WriteProgress, writePlan } from './write.js';
 export interface ApplyOptions {
   policy: Policy;
   where?: string;
+  /** A `keys` source's absent keys: only these target keys may be extra (see ClassifyOptions). */
+  absent?: Staged;
   /** The plan built for the preview: reused when the engine proves the target has not changed since. */
   preview?: Plan;
   /** The writes the user was shown: under the lock the apply never writes more of any kind. */
@@ -132,8 +134,11 @@ export async function applyStaged(
   }
 }
 
-function whereOf(options: { where?: string }): { where?: string } {
-  return options.where === undefined ? {} : { where: options.where };
+function whereOf(options: { where?: string; absent?: Staged }): ClassifyOptions {
+  return {
+    ...(options.where === undefined ? {} : { where: options.where }),
+    ...(options.absent === undefined ? {} : { absent: options.absent }),
+  };
 }
 
 /** What the user hears when the plan under the lock differs from the one shown, without growing. */

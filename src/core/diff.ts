@@ -3,7 +3,7 @@ import { type RowbackError, wrapError } from './errors.js';
 import { newId } from './ids.js';
 import type { DiffOptions, DiffReport } from './options.js';
 import { DEFAULT_POLICY } from './plan.js';
-import { classify, previewOf, stageSource, withPrepared } from './prepare.js';
+import { classify, dropStaged, previewOf, stageSource, withPrepared } from './prepare.js';
 import { isLegacy, labelOf, type Opener, throwIfAborted } from './sessions.js';
 
 /**
@@ -25,7 +25,7 @@ export async function runDiff(options: DiffOptions, opener: Opener): Promise<Dif
       const c = await classify(p, staged, DEFAULT_POLICY, options.samples ?? 5);
       const target = p.sessions.target;
       if (c.handle && !isLegacy(target)) await target.dropPlan(c.handle);
-      await target.dropStaged(staged);
+      await dropStaged(p, staged);
       return { ...previewOf(p, id, DEFAULT_POLICY, c.plan, c), command: 'diff' as const };
     });
     return report;

@@ -20,6 +20,9 @@ export interface ProgressEvent {
   total?: number;
   /** What `rows` / `total` count when not rows (`segments`, `%`). */
   unit?: string;
+  /** Bytes of the source read so far, where the source measures in bytes (a file). */
+  bytes?: number;
+  totalBytes?: number;
   message?: string;
   /** Time spent in this step so far, and the estimated time left, when known. */
   elapsedMs?: number;

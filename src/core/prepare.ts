@@ -1,6 +1,7 @@
-import type { Connection, Plan, ReadOptions, Staged } from '../engines/engine.js';
+import type { ClassifyOptions, Connection, Plan, Staged } from '../engines/engine.js';
 import { checkPlan } from './checks.js';
 import { matchColumns } from './columns.js';
+import { RowbackError } from './errors.js';
 import type { CommonOptions, Preview, ProgressEvent } from './options.js';
 import {
   intendedWrites,
@@ -20,6 +21,7 @@ import {
   sourceContext,
   throwIfAborted,
 } from './sessions.js';
+import type { Coverage, SourceReadOptions, SourceSize } from './source.js';
 import { formatTable, parseTableRef, type TableSchema } from './table.js';
 import { checkWhereShape } from './where.js';
 
@@ -33,6 +35,10 @@ export interface Prepared {
   where: string | undefined;
   /** Rows carry the physical table they live in (PostgreSQL inheritance). */
   origin: boolean;
+  /** How much of the table the source knows (see Coverage). */
+  coverage: Coverage;
+  /** The source reads only rows under `where` (it evaluates SQL); else only the target side filters. */
+  sourceFilters: boolean;
   warnings: string[];
   sourceLabel: string;
   targetLabel: string;
@@ -54,9 +60,13 @@ export async function prepare(options: CommonOptions, opener: Opener): Promise<P
     const match = matchColumns(source, target, key);
     const { columns } = match;
     const warnings = [...(sessions.source.warnings ?? []), ...match.warnings];
+    const coverage = sessions.source.coverage ?? 'table';
+    const sourceFilters = sessions.source.checkWhere !== undefined;
+    if (isLegacy(sessions.target))
+      refuseOnLegacy(sessions.target.engine.name, coverage, where, sourceFilters);
     if (where !== undefined) {
       await sessions.target.checkWhere(target, where);
-      await sessions.source.checkWhere(source, where);
+      await sessions.source.checkWhere?.(source, where);
     }
     const origin = target.partitioning === 'inheritance' && source.partitioning === 'inheritance';
     return {
@@ -67,6 +77,8 @@ export async function prepare(options: CommonOptions, opener: Opener): Promise<P
       columns,
       where,
       origin,
+      coverage,
+      sourceFilters,
       warnings,
       sourceLabel: sessions.source.label,
       targetLabel: sessions.target.redactedUrl,
@@ -78,20 +90,98 @@ export async function prepare(options: CommonOptions, opener: Opener): Promise<P
   }
 }
 
-export function readOptions(p: Prepared): ReadOptions {
-  return { columns: p.columns, origin: p.origin, ...(p.where === undefined ? {} : { where: p.where }) };
+/**
+ * Engines still carrying the whole write flow (src/engines/legacy.ts) classify every unstaged target row
+ * as extra and filter only the source side: a `keys` source, or `--where` with a source that cannot
+ * filter, would be wrong there, so it is refused before anything is read.
+ */
+function refuseOnLegacy(engine: string, coverage: Coverage, where: string | undefined, filters: boolean) {
+  if (coverage === 'keys') {
+    throw new RowbackError(
+      'unsupported',
+      `This source knows only the keys it saw change, and the ${engine} engine cannot yet restore from such a source.`,
+      { hint: 'Restore from a source that holds the whole table (a point-in-time instance, a dump).' },
+    );
+  }
+  if (where !== undefined && !filters) {
+    throw new RowbackError(
+      'unsupported',
+      `--where cannot be used with this source on the ${engine} engine yet: the source cannot filter rows.`,
+      {
+        hint: 'Restore the whole table from it, or load it into a scratch database and use that as the source.',
+      },
+    );
+  }
 }
 
-/** Streams the source rows into a staging table on the target. */
-export async function stageSource(p: Prepared, onProgress: (e: ProgressEvent) => void): Promise<Staged> {
-  const total = await p.sessions.source.count(p.source, p.where).catch(() => undefined);
-  const rows = p.sessions.source.read(p.source, readOptions(p));
-  return p.sessions.target.stage(p.target, rows, {
+export function readOptions(p: Prepared, onBytes?: (bytes: number) => void): SourceReadOptions {
+  return {
     columns: p.columns,
     origin: p.origin,
-    onProgress: (n: number) =>
-      onProgress({ step: 'stage', rows: n, ...(total === undefined ? {} : { total }) }),
+    ...(p.where === undefined || !p.sourceFilters ? {} : { where: p.where }),
+    ...(onBytes ? { onBytes } : {}),
+  };
+}
+
+/** The source's size, or nothing when it cannot tell (progress then counts without a total). */
+export async function sourceSize(p: Prepared): Promise<SourceSize> {
+  const where = p.sourceFilters ? p.where : undefined;
+  return p.sessions.source.size(p.source, where).catch(() => ({}));
+}
+
+/** The source rows staged on the target, and for a `keys` source the keys that did not exist then. */
+export interface StagedSource {
+  rows: Staged;
+  absent?: Staged;
+}
+
+/**
+ * Streams the source rows into a staging table on the target, reporting rows staged and, for a source
+ * measured in bytes, bytes read of its size. A `keys` source's absent keys are staged beside them.
+ */
+export async function stageSource(
+  p: Prepared,
+  onProgress: (e: ProgressEvent) => void,
+): Promise<StagedSource> {
+  const size = await sourceSize(p);
+  const totals = {
+    ...(size.rows === undefined ? {} : { total: size.rows }),
+    ...(size.bytes === undefined ? {} : { totalBytes: size.bytes }),
+  };
+  let bytes: number | undefined;
+  const onBytes = (n: number) => {
+    bytes = n;
+  };
+  const report = (rows: number) =>
+    onProgress({ step: 'stage', rows, ...totals, ...(bytes === undefined ? {} : { bytes }) });
+  const source = p.sessions.source;
+  const target = p.sessions.target;
+  const rows = await target.stage(p.target, source.read(p.source, readOptions(p, onBytes)), {
+    columns: p.columns,
+    origin: p.origin,
+    onProgress: report,
   });
+  report(rows.rows);
+  if (p.coverage !== 'keys') return { rows };
+  if (!source.absentKeys) {
+    throw new RowbackError('internal', `${source.label} has keys coverage but gives no absent keys`);
+  }
+  const absent = await target.stage(p.target, source.absentKeys(p.source, p.key), { columns: p.key });
+  return { rows, absent };
+}
+
+/** What classify is told: the filter, and for a `keys` source which target keys may be extra. */
+export function classifyOptions(p: Prepared, staged: StagedSource): ClassifyOptions {
+  return {
+    ...(p.where === undefined ? {} : { where: p.where }),
+    ...(staged.absent ? { absent: staged.absent } : {}),
+  };
+}
+
+/** Drops what stageSource staged. */
+export async function dropStaged(p: Prepared, staged: StagedSource): Promise<void> {
+  await p.sessions.target.dropStaged(staged.rows);
+  if (staged.absent) await p.sessions.target.dropStaged(staged.absent);
 }
 
 export interface Classified {
@@ -111,11 +201,12 @@ const CLASSES: RowClass[] = ['missing', 'changed', 'extra'];
  */
 export async function classify(
   p: Prepared,
-  staged: Staged,
+  stagedSource: StagedSource,
   policy: Policy,
   sampleSize: number,
 ): Promise<Classified> {
   const target = p.sessions.target;
+  const staged = stagedSource.rows;
   const where = p.where === undefined ? {} : { where: p.where };
   if (isLegacy(target)) {
     const plan = await target.plan(staged, where);
@@ -127,7 +218,7 @@ export async function classify(
     }
     return { plan, samples, missingParents: await target.missingParents(staged, policy) };
   }
-  const handle = await target.classify(staged, where);
+  const handle = await target.classify(staged, classifyOptions(p, stagedSource));
   const plan = await target.counts(handle);
   const samples = await samplesOf(target, handle, plan, sampleSize);
   const missingParents = await checkPlan(target, handle, policy, { collectParents: true });

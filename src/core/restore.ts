@@ -11,9 +11,11 @@ import { totalWrites } from './policy.js';
 import {
   type Classified,
   classify,
+  classifyOptions,
   type Prepared,
   previewOf,
   readOptions,
+  sourceSize,
   stageSource,
   withPrepared,
 } from './prepare.js';
@@ -49,7 +51,7 @@ export async function runRestore(options: RestoreOptions, opener: Opener): Promi
     report = await withPrepared(options, opener, async (p) => {
       if (!p.target.transactional && !options.sqlOut) throw notTransactionalError(p.target);
       const run = { p, options, id, stateDir, policy, started };
-      if (directPathFits(p, options)) {
+      if (directPathFits(p, options) && (p.where === undefined || p.sourceFilters)) {
         const direct = await restoreDirect(run);
         if (direct) return direct;
       }
@@ -162,8 +164,9 @@ async function restoreDirect(run: Run): Promise<RestoreReport | undefined> {
   const progress = options.onProgress ?? (() => {});
   const target = p.sessions.target;
   if (!(await target.isEmpty(p.target))) return undefined;
-  const total = await p.sessions.source.count(p.source, p.where);
-  if (total === 0) return undefined; // nothing to insert: the staged path reports it
+  const total = (await sourceSize(p)).rows;
+  // A source that cannot count without reading (a file) is staged: the preview then counts exactly.
+  if (total === undefined || total === 0) return undefined; // none: the staged path reports it
   const first = previewOf(p, run.id, run.policy, { missing: total, changed: 0, extra: 0, same: 0 });
   await confirmPreview(run, first);
   const undo = await openUndoFile(run.stateDir, p, run.id);
@@ -222,7 +225,7 @@ async function restoreStaged(run: Run): Promise<RestoreReport> {
   const progress = options.onProgress ?? (() => {});
   const target = p.sessions.target;
   const staged = await stageSource(p, progress);
-  if (isLegacy(target)) legacyStaged.set(p, staged);
+  if (isLegacy(target)) legacyStaged.set(p, staged.rows);
   throwIfAborted(options.signal);
   progress({ step: 'plan', message: 'classifying rows' });
   const c: Classified = await classify(p, staged, policy, options.samples ?? 5);
@@ -239,7 +242,7 @@ async function restoreStaged(run: Run): Promise<RestoreReport> {
   });
   if (options.sqlOut) {
     progress({ step: 'script', message: `writing ${options.sqlOut}` });
-    await writeScript(target, staged, c, {
+    await writeScript(target, staged.rows, c, {
       policy,
       path: options.sqlOut,
       ...(p.where ? { where: p.where } : {}),
@@ -257,9 +260,9 @@ async function restoreStaged(run: Run): Promise<RestoreReport> {
     const { result, preview } = await applyConfirmed(run, first, (shown, round) =>
       isLegacy(target)
         ? legacyApply(target, p, options, policy, c.plan, undo ?? discardingUndo, onProgress)
-        : applyStaged(target, staged, {
+        : applyStaged(target, staged.rows, {
             policy,
-            ...(p.where === undefined ? {} : { where: p.where }),
+            ...classifyOptions(p, staged),
             ...(round === 0 && c.handle ? { preview: c.handle } : {}),
             ...(options.dryRun ? {} : { shown }),
             ...(options.maxChanges === undefined ? {} : { maxChanges: options.maxChanges }),

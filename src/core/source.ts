@@ -4,14 +4,38 @@ import type { ProgressEvent, SourceFlags } from './options.js';
 import type { TableRef, TableSchema } from './table.js';
 
 /**
+ * How much of the table a source knows. `table`: every row as of the moment, so a target row whose key
+ * the source lacks is `extra`. `keys`: only the keys it saw change (a binlog, a change journal, an undo
+ * file's images), so a target row is `extra` only when its key is one of `absentKeys` (it did not exist
+ * at the moment); every other target row is out of scope, never read into the plan, never deleted.
+ */
+export type Coverage = 'table' | 'keys';
+
+/** How big the table is in the source, for progress. Each part only when known without reading rows. */
+export interface SourceSize {
+  /** Bytes the source reads to yield the table (a dump file's size, a data block's length). */
+  bytes?: number;
+  /** Rows it will yield (a live server counts them; a file does not know without reading). */
+  rows?: number;
+}
+
+export interface SourceReadOptions extends ReadOptions {
+  /** Called now and then with the bytes read so far, measured against `SourceSize.bytes`. */
+  onBytes?: (bytes: number) => void;
+}
+
+/**
  * A Source yields one table as it was: its schema and its rows in the text row format. It knows nothing
- * about targets; the core and the target's engine do the rest. See `src/sources/live.ts` as an example.
+ * about targets; the core and the target's engine do the rest. See `src/sources/live.ts` as an example,
+ * and docs/sources.md for the contract in prose.
  */
 export interface Source {
   /** What the source is, for messages and the audit record (never a secret). */
   readonly label: string;
   /** The engine whose text the rows are in (`postgres`, `mysql`). */
   readonly engine: string;
+  /** Default `table`. */
+  readonly coverage?: Coverage;
   /**
    * Describes the table; `key` names the target's key columns so both sides use the same key. `target` is
    * the target's table: a source that cannot describe a table fully (a dump without CREATE TABLE) takes
@@ -20,11 +44,20 @@ export interface Source {
   describe(table: TableRef, key: string[], target?: TableSchema): Promise<TableSchema>;
   /** What the user should know about this source before applying (lossy values, assumed types), after describe. */
   readonly warnings?: string[];
-  /** Throws RowbackError('bad-where') unless `where` is a valid filter here. */
-  checkWhere(schema: TableSchema, where: string): Promise<void>;
-  /** Rows (under the filter), for progress and the direct path's preview. */
-  count(schema: TableSchema, where?: string): Promise<number>;
-  read(schema: TableSchema, options: ReadOptions): RowStream;
+  /**
+   * Only for a source that evaluates SQL (a live server): throws RowbackError('bad-where') unless `where`
+   * is a valid filter there, and `read` then filters by it. Without it `read` ignores `where`: the core
+   * applies `--where` on the target side to the staged rows, which it does for every source anyway.
+   */
+  checkWhere?(schema: TableSchema, where: string): Promise<void>;
+  /** How big the table is, without reading its rows. */
+  size(schema: TableSchema, where?: string): Promise<SourceSize>;
+  read(schema: TableSchema, options: SourceReadOptions): RowStream;
+  /**
+   * Coverage `keys` only: the keys that did not exist at the moment (inserted since), as rows of the key
+   * columns in `key` order, in the text row format.
+   */
+  absentKeys?(schema: TableSchema, key: string[]): RowStream;
   /** Stops whatever runs now (Ctrl-C). */
   cancel(): Promise<void>;
   close(): Promise<void>;

@@ -163,7 +163,11 @@ export interface Staged {
 }
 
 export interface ClassifyOptions {
-  /** Limits the extra rows (target side) to this user filter, already checked by `checkWhere`. */
+  /**
+   * Limits the plan to the rows under this user filter, already checked by `checkWhere`, on both sides:
+   * staged rows not under it are left out of the plan (a source that cannot evaluate SQL, a dump file,
+   * stages every row), and extra rows are only target rows under it.
+   */
   where?: string;
   /**
    * Coverage of the staged rows is only some keys (an undo's images, a change journal): extra rows are

@@ -31,7 +31,7 @@ export async function openLiveSource(
     engine: engine.name,
     describe: (table, key) => describeTable(connection, table, 'source', key),
     checkWhere: (schema, where) => connection.checkWhere(schema, where),
-    count: (schema, where) => connection.count(schema, where),
+    size: async (schema, where) => ({ rows: await connection.count(schema, where) }),
     read: (schema, readOptions) => connection.read(schema, readOptions),
     cancel: () => connection.cancel(),
     close: () => connection.close(),

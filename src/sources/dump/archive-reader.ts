@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CopyLines } from './copy-lines.js';
 import { CustomBlocks } from './custom-blocks.js';
@@ -33,6 +33,13 @@ export async function archiveReader(
     engine: 'postgres',
     format: `pg_dump ${layout} archive ${archive.header.version} (${compression === 'gzip' ? 'zlib' : compression}${wrap})`,
     size,
+    async bytes(wanted) {
+      const entry = entryFor(archive, wanted, 'TABLE DATA');
+      if (!entry) return 0;
+      if (layout === 'directory') return (await directoryData(path, entry))?.size ?? 0;
+      if (layout === 'custom' && !content?.wrapper) return blockLength(archive, entry, size);
+      return size;
+    },
     async look(wanted): Promise<Look> {
       const table = entryFor(archive, wanted, 'TABLE');
       const data = entryFor(archive, wanted, 'TABLE DATA');
@@ -52,7 +59,7 @@ export async function archiveReader(
       const s = shape(copyColumns(entry.copyStmt), 0);
       const emitted: Buffer[] = [];
       const lines = new CopyLines(new RowBuilder(s.fields, s.order, (c) => emitted.push(c)), true);
-      const payload = compressedPayload(layout, path, content, archive, entry, onBytes);
+      const payload = compressedPayload(layout, path, content, archive, entry, size, onBytes);
       const text = decompress(
         payload,
         codec(compression, layout),
@@ -153,6 +160,7 @@ async function* compressedPayload(
   content: Content | undefined,
   archive: Archive,
   entry: TocEntry,
+  fileSize: number,
   onBytes?: (bytes: number) => void,
 ): AsyncIterable<Buffer> {
   if (layout === 'directory') {
@@ -178,7 +186,9 @@ async function* compressedPayload(
     start,
     seek,
   );
-  const input = seek ? readFileChunks(path, start, onBytes) : skip(content!.chunks(onBytes), archive.end);
+  const input = seek
+    ? readFileChunks(path, start, onBytes, start + blockLength(archive, entry, fileSize))
+    : skip(content!.chunks(onBytes), archive.end);
   yield* drive(input, blocks, out);
 }
 
@@ -195,14 +205,41 @@ async function* skip(stream: AsyncIterable<Buffer>, n: number): AsyncIterable<Bu
   }
 }
 
-/** A directory archive's data file: `3359.dat`, or compressed `3359.dat.gz` / `.zst` / `.lz4`. */
+/**
+ * The bytes of a custom archive's data block at a known offset: up to the next block's offset, or to the
+ * end of the file for the last one. A dump written to a pipe has no offsets: the blocks are walked from
+ * the start of the file, so the file is the measure.
+ */
+function blockLength(archive: Archive, entry: TocEntry, fileSize: number): number {
+  if (entry.offset?.state !== 'set') return fileSize;
+  const start = entry.offset.position;
+  let end = fileSize;
+  for (const e of archive.entries) {
+    const at = e.offset?.state === 'set' ? e.offset.position : undefined;
+    if (at !== undefined && at > start && at < end) end = at;
+  }
+  return end - start;
+}
+
+/** A directory archive's data file (`3359.dat`, or compressed `.gz` / `.zst` / `.lz4`) and its size. */
+async function directoryData(
+  path: string,
+  entry: TocEntry,
+): Promise<{ file: string; size: number } | undefined> {
+  const base = join(path, entry.filename ?? `${entry.dumpId}.dat`);
+  for (const file of ['', '.gz', '.zst', '.lz4'].map((ext) => base + ext)) {
+    const info = await stat(file).catch(() => undefined);
+    if (info?.isFile()) return { file, size: info.size };
+  }
+  return undefined;
+}
+
 async function* directoryFile(
   path: string,
   entry: TocEntry,
   onBytes?: (bytes: number) => void,
 ): AsyncIterable<Buffer> {
-  const base = join(path, entry.filename ?? `${entry.dumpId}.dat`);
-  const file = ['', '.gz', '.zst', '.lz4'].map((ext) => base + ext).find((f) => existsSync(f));
+  const file = (await directoryData(path, entry))?.file;
   if (!file)
     throw new DumpError(
       0,

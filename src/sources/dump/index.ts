@@ -1,9 +1,9 @@
 import { stat } from 'node:fs/promises';
 import { RowbackError } from '../../core/errors.js';
-import type { OpenSourceOptions, Source } from '../../core/source.js';
+import type { OpenSourceOptions, Source, SourceReadOptions, SourceSize } from '../../core/source.js';
 import { closeNames } from '../../core/suggest.js';
 import { type Column, formatTable, type TableRef, type TableSchema } from '../../core/table.js';
-import type { ReadOptions, RowStream } from '../../engines/engine.js';
+import type { RowStream } from '../../engines/engine.js';
 import { archiveReader } from './archive-reader.js';
 import { createTableColumns } from './create-table.js';
 import { badDump, DumpError } from './errors.js';
@@ -66,32 +66,29 @@ export async function openDumpSource(path: string, options: OpenSourceOptions): 
       warnings.push(...lossyColumns(reader.engine, described.schema, look));
       return { ...described.schema, key: { columns: key, origin: 'user' } };
     },
-    async checkWhere(): Promise<void> {
-      throw new RowbackError('unsupported', '--where cannot be used with a dump file as the source yet.', {
-        hint: 'Restore the whole table from the dump, or load the dump into a scratch database and use it as the source.',
-      });
+    // No checkWhere: a file cannot evaluate SQL, so the core filters the staged rows on the target.
+    async size(): Promise<SourceSize> {
+      if (!wanted) throw new RowbackError('internal', 'size before describe');
+      return { bytes: await reader.bytes(wanted).catch(fail) };
     },
-    async count(schema: TableSchema): Promise<number> {
-      let rows = 0;
-      for await (const chunk of source.read(schema, { columns: dumpColumns })) {
-        for (let i = chunk.indexOf(0x0a); i !== -1; i = chunk.indexOf(0x0a, i + 1)) rows++;
-      }
-      return rows;
-    },
-    read(_schema: TableSchema, options: ReadOptions): RowStream {
+    read(_schema: TableSchema, options: SourceReadOptions): RowStream {
       if (!wanted) throw new RowbackError('internal', 'read before describe');
       const columns = dumpColumns;
-      const rows = reader.rows(wanted, (found) => {
-        const fields = found ?? columns;
-        const map = options.columns.map((c) => fields.indexOf(c));
-        if (map.some((m) => m === -1)) {
-          throw new RowbackError(
-            'schema-mismatch',
-            `The data of ${formatTable(wanted!)} in ${path} has no column ${options.columns[map.indexOf(-1)]}.`,
-          );
-        }
-        return { fields: fields.length, order: sameOrder(map, fields.length) };
-      });
+      const rows = reader.rows(
+        wanted,
+        (found) => {
+          const fields = found ?? columns;
+          const map = options.columns.map((c) => fields.indexOf(c));
+          if (map.some((m) => m === -1)) {
+            throw new RowbackError(
+              'schema-mismatch',
+              `The data of ${formatTable(wanted!)} in ${path} has no column ${options.columns[map.indexOf(-1)]}.`,
+            );
+          }
+          return { fields: fields.length, order: sameOrder(map, fields.length) };
+        },
+        options.onBytes,
+      );
       return guarded(rows, fail);
     },
     async cancel() {},

@@ -4,13 +4,19 @@ import { decompress, type Kind, sniff } from './decompress.js';
 
 const MIB = 1 << 20;
 
-/** Reads a file (from `start`) in 1 MiB chunks, counting the bytes read for progress. */
+/** Reads a file (from `start`, up to `end` exclusive) in 1 MiB chunks, counting the bytes read for progress. */
 export async function* readFileChunks(
   path: string,
   start = 0,
   onBytes?: (bytes: number) => void,
+  end?: number,
 ): AsyncIterable<Buffer> {
-  const stream = createReadStream(path, { start, highWaterMark: MIB });
+  if (end !== undefined && end <= start) return;
+  const stream = createReadStream(path, {
+    start,
+    highWaterMark: MIB,
+    ...(end === undefined ? {} : { end: end - 1 }),
+  });
   let read = 0;
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {

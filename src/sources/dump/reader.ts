@@ -18,9 +18,11 @@ export interface DumpReader {
   readonly engine: 'postgres' | 'mysql';
   /** e.g. `pg_dump custom archive (zlib)`, for messages. */
   readonly format: string;
-  /** Bytes the reader goes through, for progress. */
+  /** Bytes of the file (or directory files) the reader goes through, for progress. */
   readonly size: number;
   look(wanted: WantedTable): Promise<Look>;
+  /** Bytes read to yield the wanted table's rows: its data block where the archive says, else `size`. */
+  bytes(wanted: WantedTable): Promise<number>;
   /** The wanted table's rows in the text row format; `onBytes` gets the bytes read so far. */
   rows(wanted: WantedTable, shape: ShapeRows, onBytes?: (bytes: number) => void): AsyncIterable<Buffer>;
 }

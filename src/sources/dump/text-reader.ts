@@ -14,6 +14,8 @@ export function textReader(content: Content, engine: 'postgres' | 'mysql', size:
     engine,
     format: engine === 'postgres' ? `plain pg_dump SQL${wrap}` : `mysqldump SQL${wrap}`,
     size,
+    // Read from the start up to the table's data, which ends where it ends: the file is the measure.
+    bytes: async () => size,
     async look(wanted): Promise<Look> {
       const parser = make(wanted);
       for await (const _ of drive(content.chunks(), parser, [])) {

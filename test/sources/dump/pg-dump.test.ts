@@ -1,17 +1,29 @@
 import { execFile } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { restore } from '../../../src/index.js';
+import { type ProgressEvent, restore } from '../../../src/index.js';
 import { PG_DDL, PG_SEED } from '../../conformance/scenarios-values.js';
 import { type Scratch, scratch, tempDir } from '../../harness/index.js';
 
 const run = promisify(execFile);
 
-/** The value matrix, plus a same-named table in a second schema that must never be read instead. */
-const DDL = [...PG_DDL, 'CREATE SCHEMA other', 'CREATE TABLE other.vals (id int PRIMARY KEY, txt text)'];
-const SEED = [...PG_SEED, "INSERT INTO other.vals VALUES (1, 'from the other schema'), (99, 'x')"];
+/**
+ * The value matrix, plus a same-named table in a second schema that must never be read instead, and a
+ * table dumped after it, which a reader that stops at the end of the table's data never reads.
+ */
+const DDL = [
+  ...PG_DDL,
+  'CREATE SCHEMA other',
+  'CREATE TABLE other.vals (id int PRIMARY KEY, txt text)',
+  'CREATE TABLE zz_after (id int PRIMARY KEY, txt text)',
+];
+const SEED = [
+  ...PG_SEED,
+  "INSERT INTO other.vals VALUES (1, 'from the other schema'), (99, 'x')",
+  "INSERT INTO zz_after SELECT i, repeat('after ', 20) FROM generate_series(1, 30000) AS i",
+];
 
 /** Every layout pg_dump writes, each made by the real pg_dump from the source database. */
 const DUMPS: Record<string, (url: string, file: string) => string> = {
@@ -110,7 +122,7 @@ describe('restoring from a pg_dump file', () => {
       }).catch((e: unknown) => e);
       expect(error).toMatchObject({ code: 'table-not-found' });
       expect((error as { hint: string }).hint).toBe(
-        'Did you mean vals? The dump holds: other.vals, public.vals.',
+        'Did you mean vals? The dump holds: other.vals, public.vals, public.zz_after.',
       );
     }
   });
@@ -120,7 +132,8 @@ describe('restoring from a pg_dump file', () => {
     const plain = await readFile(join(dir, 'plain'));
     const cut = plain.indexOf('\\.\n', plain.indexOf('COPY public.vals'));
     await writeFile(join(dir, 'cut.sql'), plain.subarray(0, cut));
-    const custom = await readFile(join(dir, 'custom'));
+    await run('pg_dump', ['-d', s.sourceUrl, '-Fc', '-t', 'public.vals', '-f', join(dir, 'vals.dump')]);
+    const custom = await readFile(join(dir, 'vals.dump'));
     const broken = Buffer.from(custom);
     broken.fill(0x55, custom.length - 200, custom.length - 100);
     await writeFile(join(dir, 'broken.dump'), broken);
@@ -138,6 +151,41 @@ describe('restoring from a pg_dump file', () => {
       expect((error as Error).message).toContain(message);
       expect(await s.dump('target', 'public.vals', ['id'])).toEqual([]);
     }
+  });
+
+  it('reports bytes read of the table data block, and reads no further than that block', async () => {
+    await s.target.exec('TRUNCATE vals');
+    const from = join(dir, slug('custom, uncompressed'));
+    const events: ProgressEvent[] = [];
+    await restore({ table: 'vals', from, to: s.targetUrl, stateDir: dir, onProgress: (e) => events.push(e) });
+    const staged = events.filter((e) => e.step === 'stage' && e.bytes !== undefined);
+    expect(staged.length).toBeGreaterThan(0);
+    const size = (await stat(from)).size;
+    const block = staged[0]!.totalBytes!;
+    // The other schema's table and the TOC are in the file too: the block is a part of it.
+    expect(block).toBeGreaterThan(0);
+    expect(block).toBeLessThan(size);
+    for (const e of staged) expect(e.bytes).toBeLessThanOrEqual(block);
+    expect(staged.at(-1)).toMatchObject({ rows: 4, bytes: block, totalBytes: block });
+    // A plain dump is read from its start up to the end of the table's COPY block, and no further.
+    events.length = 0;
+    await s.target.exec('TRUNCATE vals');
+    const plain = join(dir, 'plain');
+    await restore({
+      table: 'vals',
+      from: plain,
+      to: s.targetUrl,
+      stateDir: dir,
+      onProgress: (e) => events.push(e),
+    });
+    const read = events.filter((e) => e.step === 'stage' && e.bytes !== undefined);
+    expect(read.at(-1)?.totalBytes).toBe((await stat(plain)).size);
+    // Read in chunks of 1 MiB: at most one chunk past the end of the table's data, of a 3.6 MB file.
+    const after = (await readFile(plain)).indexOf('COPY public.zz_after');
+    expect(read.at(-1)!.bytes).toBeLessThanOrEqual(after + 2 ** 20);
+    expect(read.at(-1)!.bytes).toBeLessThan(read.at(-1)!.totalBytes!);
+    expect(staged.some((e) => e.total !== undefined)).toBe(false);
+    expect(await s.dump('target', 'public.vals', ['id'])).toEqual(expected);
   });
 
   it('refuses a pg_dump file for a MySQL target, saying which engine the dump is of', async () => {
