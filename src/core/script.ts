@@ -24,33 +24,43 @@ export async function writeScript(
   classified: Classified,
   options: { policy: Policy; path: string; where?: string },
 ): Promise<void> {
-  const { policy } = options;
-  await writeScriptFile(options.path, async (write) => {
-    if (isLegacy(target)) {
-      await target.script(staged, { policy, ...(options.where ? { where: options.where } : {}), write });
-      return;
-    }
-    const plan = classified.handle!;
-    const steps = target.script;
-    const counts = classified.plan;
-    const schema = staged.target;
-    const afterCommit = target.engine.capabilities.countersAfterCommit;
-    await write(
-      `-- rowback restore of ${inComment(formatTable(schema.ref))}: ${counts.missing} missing, ${counts.changed} changed, ${counts.extra} extra, ${counts.same} same\n` +
-        `-- policy: changed ${policy.changed}, extra ${policy.extra}. Run with: ${steps.runWith}\n` +
-        '-- Rows changed since this script was written are left as they are and counted as skipped.\n',
-    );
-    await write(steps.begin(schema));
-    for await (const text of steps.load(plan, writtenClasses(policy), overwrittenClasses(policy))) {
-      await write(text);
-    }
-    await write(steps.checkParents(plan, writtenClasses(policy)));
-    await write(steps.insertMissing(plan));
-    if (policy.changed === 'take-source') await write(steps.updateChanged(plan));
-    if (deletes(policy)) await write(steps.deleteExtra(plan));
-    if (!afterCommit) await write(steps.moveCounters(schema));
-    await write(steps.report(intendedWrites(counts, policy)));
-    await write(steps.commit());
-    if (afterCommit) await write(steps.moveCounters(schema));
-  });
+  await writeScriptFile(options.path, (write) =>
+    scriptText(target, staged, classified, { ...options, write }),
+  );
+}
+
+/** The script's text, handed to `write` in order (see writeScript). */
+export async function scriptText(
+  target: Target,
+  staged: Staged,
+  classified: Classified,
+  options: { policy: Policy; where?: string; write: (text: string) => Promise<void> },
+): Promise<void> {
+  const { policy, write } = options;
+  if (isLegacy(target)) {
+    await target.script(staged, { policy, ...(options.where ? { where: options.where } : {}), write });
+    return;
+  }
+  const plan = classified.handle!;
+  const steps = target.script;
+  const counts = classified.plan;
+  const schema = staged.target;
+  const afterCommit = target.engine.capabilities.countersAfterCommit;
+  await write(
+    `-- rowback restore of ${inComment(formatTable(schema.ref))}: ${counts.missing} missing, ${counts.changed} changed, ${counts.extra} extra, ${counts.same} same\n` +
+      `-- policy: changed ${policy.changed}, extra ${policy.extra}. Run with: ${steps.runWith}\n` +
+      '-- Rows changed since this script was written are left as they are and counted as skipped.\n',
+  );
+  await write(await steps.begin(schema));
+  for await (const text of steps.load(plan, writtenClasses(policy), overwrittenClasses(policy))) {
+    await write(text);
+  }
+  await write(await steps.checkParents(plan, writtenClasses(policy)));
+  await write(await steps.insertMissing(plan));
+  if (policy.changed === 'take-source') await write(await steps.updateChanged(plan));
+  if (deletes(policy)) await write(await steps.deleteExtra(plan));
+  if (!afterCommit) await write(await steps.moveCounters(schema));
+  await write(await steps.report(intendedWrites(counts, policy)));
+  await write(await steps.commit());
+  if (afterCommit) await write(await steps.moveCounters(schema));
 }

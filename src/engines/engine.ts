@@ -270,7 +270,7 @@ export interface ScriptSteps {
   /** How to run the script, for its first comment: `psql -v ON_ERROR_STOP=1 -f <this file>`. */
   readonly runWith: string;
   /** Session settings the values rely on, the transaction start, and the same lock `begin` takes. */
-  begin(target: TableSchema): string;
+  begin(target: TableSchema): Promise<string>;
   /**
    * Creates the work tables and fills them: the source values of the plan's rows of `classes` (to
    * insert or update), and the target's current values of its rows of `expected` classes (as previewed,
@@ -278,18 +278,18 @@ export interface ScriptSteps {
    */
   load(plan: Plan, classes: RowClass[], expected: RowClass[]): AsyncIterable<string>;
   /** Stops the script (an error, nothing written) when a row to write references a missing parent. */
-  checkParents(plan: Plan, classes: RowClass[]): string;
+  checkParents(plan: Plan, classes: RowClass[]): Promise<string>;
   /** Inserts the missing rows whose key is still absent; records how many. */
-  insertMissing(plan: Plan): string;
+  insertMissing(plan: Plan): Promise<string>;
   /** Updates the changed rows still exactly as previewed; records how many. */
-  updateChanged(plan: Plan): string;
+  updateChanged(plan: Plan): Promise<string>;
   /** Deletes the extra rows still exactly as previewed; records how many. */
-  deleteExtra(plan: Plan): string;
+  deleteExtra(plan: Plan): Promise<string>;
   /** Moves counters past restored keys (empty when inserts move them). */
-  moveCounters(target: TableSchema): string;
+  moveCounters(target: TableSchema): Promise<string>;
   /** Prints what was written and how many rows were skipped because they changed since the preview. */
-  report(intended: { inserted: number; updated: number; deleted: number }): string;
-  commit(): string;
+  report(intended: { inserted: number; updated: number; deleted: number }): Promise<string>;
+  commit(): Promise<string>;
 }
 
 /**

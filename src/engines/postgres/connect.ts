@@ -74,6 +74,10 @@ export interface PgSession {
   closed: boolean;
   /** A counter for unique temporary table names in this session. */
   nextId: number;
+  /** Between begin() and commit() / rollback(): plans then live as long as the transaction. */
+  inTransaction: boolean;
+  /** exec() may run several statements at once (scenes for tests, the demo, the bench). */
+  multipleStatements: boolean;
 }
 
 /** Opens a client with raw-text values and pinned settings. Throws RowbackError('connection'). */
@@ -102,7 +106,13 @@ export async function openSession(url: string, options: ConnectOptions = {}): Pr
   const client = await openClient(url, applicationName);
   const redactedUrl = redactUrl(url);
   try {
-    const settings = { ...(options.profile ?? {}), ...PINNED_SETTINGS, ...SESSION_SAFETY };
+    const settings: Record<string, string> = {
+      ...(options.profile ?? {}),
+      ...PINNED_SETTINGS,
+      ...SESSION_SAFETY,
+      // A source is only ever read: the server refuses a write, should one be attempted.
+      ...(options.readOnly ? { default_transaction_read_only: 'on' } : {}),
+    };
     const names = Object.keys(settings);
     const values = names.map((n) => settings[n]!);
     // count() makes every set_config run (a LIMIT or a lazy plan could skip some).
@@ -121,6 +131,8 @@ export async function openSession(url: string, options: ConnectOptions = {}): Pr
       cancelled: false,
       closed: false,
       nextId: 1,
+      inTransaction: false,
+      multipleStatements: options.multipleStatements === true,
     };
     client.on('end', () => {
       session.closed = true;

@@ -1,46 +1,65 @@
-import { RowbackError } from '../../core/errors.js';
-import type { UndoBundle } from '../../core/images.js';
-import type { MissingParent, PlanCounts, Policy, RowClass, SampleRow } from '../../core/plan.js';
+import type { MissingParent, PlanCounts, RowClass, SampleRow } from '../../core/plan.js';
 import type { TableRef, TableSchema } from '../../core/table.js';
-import { checkWhereShape } from '../../core/where.js';
-import type { ReadOptions, RowStream, SessionProfile, Staged, StageOptions } from '../engine.js';
 import type {
-  ApplyOptions,
-  ApplyResult,
-  LegacyConnection as Connection,
-  LegacyEngine as Engine,
-  PlanOptions,
-  ScriptOptions,
-  UndoResult,
-} from '../legacy.js';
-import { applyPlan } from './apply.js';
+  BeginOptions,
+  ClassifyOptions,
+  Connection,
+  Counter,
+  Engine,
+  Identity,
+  KeyCheck,
+  Plan,
+  QueryResult,
+  ReadOptions,
+  Referencing,
+  RowStream,
+  ScriptSteps,
+  SessionProfile,
+  Staged,
+  StageOptions,
+  UnwritableColumn,
+  VerifyResult,
+} from '../engine.js';
 import { cancelBackend, type PgSession } from './connect.js';
+import { counters, moveCounters } from './counters.js';
 import { describeTable, listTables } from './describe.js';
-import { applyDirect, type DirectOptions } from './direct.js';
 import { mapError } from './errors.js';
-import { checkReferencedExtra, findMissingParents } from './parents.js';
-import { dropCachedPlan, lastPlan, planStaged } from './plan.js';
-import { readRows } from './read.js';
-import { sampleRows } from './samples.js';
-import { writeScript } from './script.js';
-import { filter, qualified } from './sql.js';
+import { identity } from './identity.js';
+import { begin, checkCancelled, commit, rollback } from './lock.js';
+import { missingParents, referencing, unwritable } from './parents.js';
+import { asPgPlan, checkKey, classify, counts, dropPlan, unchanged } from './plan.js';
+import { exec, query } from './query.js';
+import { checkWhere, count, isEmpty, readRows } from './read.js';
+import { samples } from './samples.js';
+import { scriptSteps } from './script.js';
 import { dropStagedTable, stageRows } from './stage.js';
-import { undoRestore } from './undo.js';
-import { checkFixedColumns } from './writes.js';
+import { verify } from './verify.js';
+import { copyIn, deleteExtra, image, insertMissing, updateChanged } from './write.js';
 
-/** A PostgreSQL session; each method delegates to the file that does that one job. */
+const name = (t: TableSchema) => `${t.ref.schema}.${t.ref.name}`;
+
+/** A PostgreSQL session; each method delegates to the file that does that one step. */
 export class PgConnection implements Connection {
   readonly redactedUrl: string;
+  readonly script: ScriptSteps;
 
   constructor(
     readonly engine: Engine,
     private readonly session: PgSession,
   ) {
     this.redactedUrl = session.redactedUrl;
+    this.script = scriptSteps(session);
   }
 
-  private get client() {
-    return this.session.client;
+  /** Runs one step, wrapping a driver error with what the step was doing. */
+  private async step<T>(doing: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      checkCancelled(this.session);
+      return await fn();
+    } catch (error) {
+      const { cancelled: interrupted, inTransaction: rolledBack } = this.session;
+      throw mapError(error, doing, { interrupted, rolledBack });
+    }
   }
 
   /** PostgreSQL pins fixed settings on every session, so there is nothing to carry from the target. */
@@ -48,70 +67,44 @@ export class PgConnection implements Connection {
     return {};
   }
 
-  async serverVersion(): Promise<string> {
-    try {
-      return (await this.client.query<{ v: string }>('SELECT version() AS v')).rows[0]!.v;
-    } catch (error) {
-      throw mapError(error, `reading the server version of ${this.redactedUrl}`);
-    }
+  serverVersion(): Promise<string> {
+    return this.step(`reading the server version of ${this.redactedUrl}`, async () => {
+      return (await this.session.client.query<{ v: string }>('SELECT version() AS v')).rows[0]!.v;
+    });
   }
 
-  async listTables(): Promise<Required<TableRef>[]> {
-    try {
-      return await listTables(this.client);
-    } catch (error) {
-      throw mapError(error, `listing the tables of ${this.redactedUrl}`);
-    }
+  identity(table: TableSchema): Promise<Identity> {
+    return this.step(`reading the identity of ${name(table)}`, () => identity(this.session, table));
   }
 
-  async describe(table: TableRef, options: { key?: string[] } = {}): Promise<TableSchema> {
-    try {
-      return await describeTable(this.client, table, { ...options, location: this.redactedUrl });
-    } catch (error) {
-      throw mapError(error, `describing ${table.schema ? `${table.schema}.` : ''}${table.name}`);
-    }
+  query(sql: string): Promise<QueryResult> {
+    return query(this.session, sql);
   }
 
-  async checkWhere(table: TableSchema, where: string): Promise<void> {
-    const text = checkWhereShape(where);
-    try {
-      // EXPLAIN parses and type-checks the filter without running it.
-      await this.client.query(`EXPLAIN SELECT 1 FROM ${qualified(table.ref)} WHERE ${filter(text)}`);
-    } catch (error) {
-      const message = (error as Error)?.message ?? String(error);
-      throw new RowbackError(
-        'bad-where',
-        `--where "${where}" does not work on ${table.ref.schema}.${table.ref.name}: ${message}.`,
-        {
-          hint: "Give one boolean SQL expression over the table's columns.",
-          cause: error,
-        },
-      );
-    }
+  exec(sql: string): Promise<void> {
+    return exec(this.session, sql);
   }
 
-  async count(table: TableSchema, where?: string): Promise<number> {
-    try {
-      const result = await this.client.query<{ n: string }>(
-        `SELECT count(*)::text AS n FROM ${qualified(table.ref)} WHERE ${filter(where)}`,
-      );
-      return Number(result.rows[0]!.n);
-    } catch (error) {
-      throw mapError(error, `counting rows of ${table.ref.schema}.${table.ref.name}`);
-    }
+  listTables(): Promise<Required<TableRef>[]> {
+    return this.step(`listing the tables of ${this.redactedUrl}`, () => listTables(this.session.client));
   }
 
-  async isEmpty(table: TableSchema): Promise<boolean> {
-    try {
-      // Not ONLY: a partitioned parent holds no rows itself, its partitions do.
-      // every value arrives as the server's text: a boolean is 't' or 'f'
-      const result = await this.client.query<{ found: string }>(
-        `SELECT EXISTS (SELECT 1 FROM ${qualified(table.ref)}) AS found`,
-      );
-      return result.rows[0]!.found === 'f';
-    } catch (error) {
-      throw mapError(error, `looking for rows in ${table.ref.schema}.${table.ref.name}`);
-    }
+  describe(table: TableRef, options: { key?: string[] } = {}): Promise<TableSchema> {
+    return this.step(`describing ${table.schema ? `${table.schema}.` : ''}${table.name}`, () =>
+      describeTable(this.session.client, table, { ...options, location: this.redactedUrl }),
+    );
+  }
+
+  checkWhere(table: TableSchema, where: string): Promise<void> {
+    return checkWhere(this.session, table, where);
+  }
+
+  count(table: TableSchema, where?: string): Promise<number> {
+    return this.step(`counting rows of ${name(table)}`, () => count(this.session, table, where));
+  }
+
+  isEmpty(table: TableSchema): Promise<boolean> {
+    return this.step(`looking for rows in ${name(table)}`, () => isEmpty(this.session, table));
   }
 
   read(table: TableSchema, options: ReadOptions): RowStream {
@@ -122,66 +115,119 @@ export class PgConnection implements Connection {
     return stageRows(this.session, target, rows, options);
   }
 
-  plan(staged: Staged, options: PlanOptions = {}): Promise<PlanCounts> {
-    return planStaged(this.session, staged, options.where);
+  dropStaged(staged: Staged): Promise<void> {
+    return this.step('dropping a staged table', () => dropStagedTable(this.session, staged));
   }
 
-  samples(
-    staged: Staged,
-    rowClass: RowClass,
-    limit: number,
-    options: PlanOptions = {},
-  ): Promise<SampleRow[]> {
-    return sampleRows(this.session, staged, rowClass, limit, options);
+  checkKey(staged: Staged): Promise<KeyCheck> {
+    return this.step(`checking the key of ${name(staged.target)}`, () => checkKey(this.session, staged));
   }
 
-  async missingParents(staged: Staged, policy: Policy): Promise<MissingParent[]> {
-    try {
-      const plan = await lastPlan(this.session, staged);
-      await checkReferencedExtra(this.session, staged, plan, policy);
-      await checkFixedColumns(this.client, staged, plan, policy);
-      return await findMissingParents(this.session, staged, plan, policy);
-    } catch (error) {
-      throw mapError(
-        error,
-        `checking the parents of rows to restore into ${staged.target.ref.schema}.${staged.target.ref.name}`,
-      );
-    }
+  classify(staged: Staged, options: ClassifyOptions): Promise<Plan> {
+    return this.step(`classifying the rows of ${name(staged.target)}`, () =>
+      classify(this.session, staged, options),
+    );
   }
 
-  apply(staged: Staged, options: ApplyOptions): Promise<ApplyResult> {
-    return applyPlan(this.session, staged, options);
+  unchanged(plan: Plan): Promise<boolean> {
+    return this.step(`checking ${name(plan.staged.target)} for writes since the preview`, () =>
+      unchanged(this.session, asPgPlan(plan)),
+    );
   }
 
-  applyDirect(
-    target: TableSchema,
-    rows: RowStream,
-    options: DirectOptions,
-  ): Promise<ApplyResult | undefined> {
-    return applyDirect(this.session, target, rows, options);
+  counts(plan: Plan): Promise<PlanCounts> {
+    return this.step('counting the plan', () => counts(this.session, asPgPlan(plan)));
   }
 
-  script(staged: Staged, options: ScriptOptions): Promise<void> {
-    return writeScript(this.session, staged, options);
+  samples(plan: Plan, rowClass: RowClass, limit: number): Promise<SampleRow[]> {
+    return this.step(`reading example ${rowClass} rows of ${name(plan.staged.target)}`, () =>
+      samples(this.session, asPgPlan(plan), rowClass, limit),
+    );
   }
 
-  undo(target: TableSchema, bundle: UndoBundle, options: { dryRun?: boolean }): Promise<UndoResult> {
-    return undoRestore(this.session, target, bundle, options);
+  dropPlan(plan: Plan): Promise<void> {
+    return this.step('dropping a plan table', () => dropPlan(this.session, asPgPlan(plan)));
   }
 
-  async dropStaged(staged: Staged): Promise<void> {
-    try {
-      await dropCachedPlan(this.session, staged);
-      await dropStagedTable(this.session, staged);
-    } catch (error) {
-      throw mapError(error, 'dropping a staged table');
-    }
+  missingParents(plan: Plan, classes: RowClass[]): Promise<MissingParent[]> {
+    return this.step(`checking the parents of rows to write into ${name(plan.staged.target)}`, () =>
+      missingParents(this.session, asPgPlan(plan), classes),
+    );
   }
+
+  referencing(plan: Plan): Promise<Referencing[]> {
+    return this.step(`checking what references the extra rows of ${name(plan.staged.target)}`, () =>
+      referencing(this.session, asPgPlan(plan)),
+    );
+  }
+
+  unwritable(plan: Plan): Promise<UnwritableColumn[]> {
+    return this.step(`checking the columns of changed rows of ${name(plan.staged.target)}`, () =>
+      unwritable(this.session, asPgPlan(plan)),
+    );
+  }
+
+  begin(target: TableSchema, options: BeginOptions): Promise<void> {
+    return begin(this.session, target, options);
+  }
+
+  commit(): Promise<void> {
+    return commit(this.session);
+  }
+
+  rollback(): Promise<void> {
+    return rollback(this.session);
+  }
+
+  image(plan: Plan, classes: RowClass[]): RowStream {
+    return image(this.session, asPgPlan(plan), classes);
+  }
+
+  insertMissing(plan: Plan): Promise<number> {
+    return this.step(`inserting missing rows into ${name(plan.staged.target)}`, () =>
+      insertMissing(this.session, asPgPlan(plan)),
+    );
+  }
+
+  updateChanged(plan: Plan): Promise<number> {
+    return this.step(`updating changed rows of ${name(plan.staged.target)}`, () =>
+      updateChanged(this.session, asPgPlan(plan)),
+    );
+  }
+
+  deleteExtra(plan: Plan): Promise<number> {
+    return this.step(`deleting extra rows of ${name(plan.staged.target)}`, () =>
+      deleteExtra(this.session, asPgPlan(plan)),
+    );
+  }
+
+  copyIn(target: TableSchema, rows: RowStream, options: StageOptions): Promise<number> {
+    return this.step(`copying rows into ${name(target)}`, () => copyIn(this.session, target, rows, options));
+  }
+
+  verify(plan: Plan, written: RowClass[], deleted: boolean): Promise<VerifyResult> {
+    return this.step(`verifying ${name(plan.staged.target)}`, () =>
+      verify(this.session, asPgPlan(plan), written, deleted),
+    );
+  }
+
+  counters(target: TableSchema): Promise<Counter[]> {
+    return this.step(`reading the sequences of ${name(target)}`, () => counters(this.session, target));
+  }
+
+  moveCounters(target: TableSchema, wanted: Counter[]): Promise<Counter[]> {
+    return this.step(`moving the sequences of ${name(target)}`, () =>
+      moveCounters(this.session, target, wanted),
+    );
+  }
+
+  /** Inserts never move a PostgreSQL sequence (setval does, and it is never called on a dry run). */
+  async resetCounters(): Promise<void> {}
 
   async close(): Promise<void> {
     if (this.session.closed) return;
     this.session.closed = true;
-    await this.client.end().catch(() => {});
+    await this.session.client.end().catch(() => {});
   }
 
   /**

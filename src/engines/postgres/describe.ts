@@ -43,7 +43,7 @@ ORDER BY a.attnum`;
 /**
  * format_type() leaves out the schema of types visible in search_path, so the same column would read
  * `mood` for one role and `public.mood` for another. With only pg_catalog in the path, every user type
- * is schema-qualified, whatever the role's search_path says.
+ * is schema-quoteTable, whatever the role's search_path says.
  */
 async function catalogRows(client: pg.Client, sql: string, params: unknown[]): Promise<Row[]> {
   const saved = (await rows(client, `SELECT current_setting('search_path') AS path`, []))[0]!['path']!;

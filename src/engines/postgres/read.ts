@@ -1,11 +1,13 @@
 import { finished } from 'node:stream/promises';
 import type pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
+import { RowbackError } from '../../core/errors.js';
 import type { TableSchema } from '../../core/table.js';
+import { checkWhereShape } from '../../core/where.js';
 import type { ReadOptions, RowStream } from '../engine.js';
 import { cancelBackend, type PgSession } from './connect.js';
 import { mapError } from './errors.js';
-import { byteOrder, columnList, filter, qualified, quoteLiteral } from './sql.js';
+import { byteOrder, columnList, quoteString, quoteTable, userFilter } from './sql.js';
 
 /**
  * An expression giving the physical table of each row as `schema.name` (quoted only where needed, so
@@ -21,9 +23,9 @@ export async function originExpression(
        SELECT $1::regclass::oid UNION SELECT i.inhrelid FROM pg_inherits i JOIN tree ON i.inhparent = tree.oid)
      SELECT c.oid::text AS oid, format('%I.%I', n.nspname, c.relname) AS name
      FROM tree JOIN pg_class c ON c.oid = tree.oid JOIN pg_namespace n ON n.oid = c.relnamespace`,
-    [qualified(table.ref)],
+    [quoteTable(table.ref)],
   );
-  const cases = found.rows.map((r) => `WHEN ${r.oid} THEN ${quoteLiteral(r.name)}`).join(' ');
+  const cases = found.rows.map((r) => `WHEN ${r.oid} THEN ${quoteString(r.name)}`).join(' ');
   return `CASE ${alias}.tableoid::oid ${cases} END`;
 }
 
@@ -31,7 +33,7 @@ export async function originExpression(
 export async function collatableColumns(client: pg.Client, table: TableSchema): Promise<Set<string>> {
   const found = await client.query<{ name: string }>(
     `SELECT attname AS name FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > 0 AND attcollation <> 0`,
-    [qualified(table.ref)],
+    [quoteTable(table.ref)],
   );
   return new Set(found.rows.map((r) => r.name));
 }
@@ -44,7 +46,7 @@ export async function readQuery(
 ): Promise<string> {
   let select = columnList(options.columns, 't');
   if (options.origin) select += `, ${await originExpression(client, table, 't')}`;
-  let sql = `SELECT ${select} FROM ${qualified(table.ref)} AS t WHERE ${filter(options.where)}`;
+  let sql = `SELECT ${select} FROM ${quoteTable(table.ref)} AS t WHERE ${userFilter(options.where)}`;
   if (options.orderByKey && table.key) {
     sql += ` ORDER BY ${byteOrder(table.key.columns, 't', await collatableColumns(client, table))}`;
   }
@@ -87,4 +89,35 @@ export async function* copyOut(session: PgSession, select: string, doing: string
       await drained;
     }
   }
+}
+
+/** Asks the server whether `where` is a boolean filter on the table; EXPLAIN parses and type-checks it. */
+export async function checkWhere(session: PgSession, table: TableSchema, where: string): Promise<void> {
+  const text = checkWhereShape(where);
+  try {
+    await session.client.query(`EXPLAIN SELECT 1 FROM ${quoteTable(table.ref)} WHERE ${userFilter(text)}`);
+  } catch (error) {
+    const message = (error as Error)?.message ?? String(error);
+    throw new RowbackError(
+      'bad-where',
+      `--where "${where}" does not work on ${table.ref.schema}.${table.ref.name}: ${message}.`,
+      { hint: "Give one boolean SQL expression over the table's columns.", cause: error },
+    );
+  }
+}
+
+export async function count(session: PgSession, table: TableSchema, where?: string): Promise<number> {
+  const result = await session.client.query<{ n: string }>(
+    `SELECT count(*)::text AS n FROM ${quoteTable(table.ref)} WHERE ${userFilter(where)}`,
+  );
+  return Number(result.rows[0]!.n);
+}
+
+/** Without counting. Not ONLY: a partitioned parent holds no rows itself, its partitions do. */
+export async function isEmpty(session: PgSession, table: TableSchema): Promise<boolean> {
+  // every value arrives as the server's text: a boolean is 't' or 'f'
+  const result = await session.client.query<{ found: string }>(
+    `SELECT EXISTS (SELECT 1 FROM ${quoteTable(table.ref)}) AS found`,
+  );
+  return result.rows[0]!.found === 'f';
 }

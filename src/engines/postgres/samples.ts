@@ -1,11 +1,8 @@
 import type { RowClass, SampleRow } from '../../core/plan.js';
-import type { Staged } from '../engine.js';
-import type { PlanOptions } from '../legacy.js';
 import type { PgSession } from './connect.js';
-import { mapError } from './errors.js';
-import { cachedPlan } from './plan.js';
+import type { PgPlan } from './plan.js';
 import { collatableColumns } from './read.js';
-import { byteOrder, columnList, keyJoin, qualified, quoteIdent } from './sql.js';
+import { byteOrder, columnList, keyEquals, quoteIdent, quoteTable } from './sql.js';
 import { stagedTable } from './stage.js';
 
 type Text = string | null;
@@ -15,50 +12,43 @@ function record(names: string[], values: Text[]): Record<string, Text> {
 }
 
 /** Up to `limit` rows of one class in key byte order, each side's values as text. */
-export async function sampleRows(
+export async function samples(
   session: PgSession,
-  staged: Staged,
+  plan: PgPlan,
   rowClass: RowClass,
   limit: number,
-  options: PlanOptions = {},
 ): Promise<SampleRow[]> {
-  const doing = `reading example ${rowClass} rows of ${staged.target.ref.schema}.${staged.target.ref.name}`;
-  try {
-    const plan = await cachedPlan(session, staged, options.where);
-    const { key } = plan;
-    const columns = staged.columns;
-    const collatable = await collatableColumns(session.client, staged.target);
-    const asText = (alias: string, names: string[]) =>
-      names.map((c) => `(${alias}.${quoteIdent(c)})::text`).join(', ') || 'NULL';
-    const sql = `
-      WITH picked AS (
-        SELECT ${columnList(key, 'p')} FROM ${plan.table} AS p
-        WHERE p.${plan.classColumn} = $1
-        ORDER BY ${byteOrder(key, 'p', collatable)} LIMIT $2)
-      SELECT ${asText('p', key)}, ${asText('s', columns)}, ${asText('t', columns)}
-      FROM picked AS p
-      LEFT JOIN ${stagedTable(staged)} AS s ON ${keyJoin(key, 's', 'p')}
-      LEFT JOIN ${qualified(staged.target.ref)} AS t ON ${keyJoin(key, 't', 'p')}
-      ORDER BY ${byteOrder(key, 'p', collatable)}`;
-    const result = await session.client.query<Text[]>({
-      text: sql,
-      values: [rowClass, limit],
-      rowMode: 'array',
-    });
-    const width = Math.max(columns.length, 1);
-    return result.rows.map((values) => {
-      const keyValues = values.slice(0, key.length);
-      const sourceValues = values.slice(key.length, key.length + width);
-      const targetValues = values.slice(key.length + width);
-      const sample: SampleRow = { class: rowClass, key: record(key, keyValues) };
-      if (rowClass !== 'extra') sample.source = record(columns, sourceValues);
-      if (rowClass !== 'missing') sample.target = record(columns, targetValues);
-      if (rowClass === 'changed') {
-        sample.changedColumns = columns.filter((_c, i) => sourceValues[i] !== targetValues[i]);
-      }
-      return sample;
-    });
-  } catch (error) {
-    throw mapError(error, doing, { interrupted: session.cancelled });
-  }
+  const { staged, key } = plan;
+  const columns = staged.columns;
+  const collatable = await collatableColumns(session.client, staged.target);
+  const asText = (alias: string, names: string[]) =>
+    names.map((c) => `(${alias}.${quoteIdent(c)})::text`).join(', ') || 'NULL';
+  const sql = `
+    WITH picked AS (
+      SELECT ${columnList(key, 'p')} FROM ${plan.table} AS p
+      WHERE p.${plan.classColumn} = $1
+      ORDER BY ${byteOrder(key, 'p', collatable)} LIMIT $2)
+    SELECT ${asText('p', key)}, ${asText('s', columns)}, ${asText('t', columns)}
+    FROM picked AS p
+    LEFT JOIN ${stagedTable(staged)} AS s ON ${keyEquals(key, 's', 'p')}
+    LEFT JOIN ${quoteTable(staged.target.ref)} AS t ON ${keyEquals(key, 't', 'p')}
+    ORDER BY ${byteOrder(key, 'p', collatable)}`;
+  const result = await session.client.query<Text[]>({
+    text: sql,
+    values: [rowClass, limit],
+    rowMode: 'array',
+  });
+  const width = Math.max(columns.length, 1);
+  return result.rows.map((values) => {
+    const keyValues = values.slice(0, key.length);
+    const sourceValues = values.slice(key.length, key.length + width);
+    const targetValues = values.slice(key.length + width);
+    const sample: SampleRow = { class: rowClass, key: record(key, keyValues) };
+    if (rowClass !== 'extra') sample.source = record(columns, sourceValues);
+    if (rowClass !== 'missing') sample.target = record(columns, targetValues);
+    if (rowClass === 'changed') {
+      sample.changedColumns = columns.filter((_c, i) => sourceValues[i] !== targetValues[i]);
+    }
+    return sample;
+  });
 }

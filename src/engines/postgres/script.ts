@@ -1,137 +1,245 @@
-import type { TableSchema } from '../../core/table.js';
-import type { Staged } from '../engine.js';
-import type { ScriptOptions } from '../legacy.js';
-import { type PgSession, PINNED_SETTINGS } from './connect.js';
-import { countPlan, createPlanTable, inReadTransaction, type PlanTable } from './plan.js';
+import type { RowClass } from '../../core/plan.js';
+import { type TableSchema, writableColumns } from '../../core/table.js';
+import type { Plan, ScriptSteps } from '../engine.js';
+import { LOCK_WAIT, type PgSession, PINNED_SETTINGS } from './connect.js';
+import { setvalStatement } from './counters.js';
+import { asPgPlan, type PgPlan } from './plan.js';
 import { collatableColumns } from './read.js';
-import { setvalStatement } from './sequences.js';
-import { byteOrder, columnList, keyJoin, qualified, quoteIdent, quoteLiteral } from './sql.js';
+import {
+  byteOrder,
+  columnList,
+  freeName,
+  keyEquals,
+  quoteIdent,
+  quoteString,
+  quoteTable,
+  sameText,
+} from './sql.js';
 import { originColumn, stagedTable } from './stage.js';
-import { overriding, resolveOrigins } from './writes.js';
+import { overriding, resolveOrigins } from './write.js';
 
 const BATCH = 500;
+const SOURCE = 'pg_temp.rowback_source';
+const EXPECTED = 'pg_temp.rowback_expected';
+const RESULT = 'pg_temp.rowback_result';
 
 /** Server-side literal of a column: `'text'` or `NULL`, escaped by the server (format %L rules). */
 function literal(alias: string, column: string): string {
   return `quote_nullable((${alias}.${quoteIdent(column)})::text)`;
 }
 
-/** `"k1" = 'v1' AND …` built on the server for one row. */
-function keyPredicate(key: string[], alias: string): string {
-  return key
-    .map((k) => `${quoteLiteral(quoteIdent(k) + ' = ')} || ${literal(alias, k)}`)
-    .join(` || ' AND ' || `);
-}
-
 /** Streams rows of a query through a cursor, `BATCH` at a time, so no result is held whole. */
 async function* cursorRows(session: PgSession, sql: string): AsyncIterable<string[]> {
   const cursor = quoteIdent(`rowback_script_${session.nextId++}`);
-  await session.client.query(`DECLARE ${cursor} NO SCROLL CURSOR FOR ${sql}`);
-  for (;;) {
-    const result = await session.client.query<string[]>({
-      text: `FETCH ${BATCH} FROM ${cursor}`,
-      rowMode: 'array',
-    });
-    for (const row of result.rows) yield row;
-    if (result.rows.length < BATCH) break;
+  await session.client.query('BEGIN');
+  try {
+    await session.client.query(`DECLARE ${cursor} NO SCROLL CURSOR FOR ${sql}`);
+    for (;;) {
+      const result = await session.client.query<string[]>({
+        text: `FETCH ${BATCH} FROM ${cursor}`,
+        rowMode: 'array',
+      });
+      for (const row of result.rows) yield row;
+      if (result.rows.length < BATCH) break;
+    }
+  } finally {
+    await session.client.query('COMMIT').catch(() => {});
   }
-  await session.client.query(`CLOSE ${cursor}`);
 }
 
-async function writeInserts(
-  session: PgSession,
-  staged: Staged,
-  plan: PlanTable,
-  order: string,
-  options: ScriptOptions,
-) {
-  const target = staged.target;
-  const originName = originColumn(staged);
-  const origin = originName ? `s.${quoteIdent(originName)}` : 'NULL::text';
+/** The work tables' own columns, named so that no column of the table is shadowed. */
+function workNames(plan: PgPlan) {
+  const taken = [...plan.staged.columns, ...plan.staged.target.columns.map((c) => c.name)];
+  return {
+    cls: quoteIdent(freeName('rowback_class', taken)),
+    origin: quoteIdent(freeName('rowback_origin', taken)),
+  };
+}
+
+/** A PL/pgSQL block: statements that must run whatever rules the table has, with a row count. */
+function block(body: string): string {
+  let tag = 'rowback';
+  while (body.includes(`$${tag}$`)) tag += '_';
+  return `DO $${tag}$ DECLARE n bigint; BEGIN\n${body}\nEND $${tag}$;\n`;
+}
+
+function counted(step: string, statement: string): string {
+  return `  ${statement};\n  GET DIAGNOSTICS n = ROW_COUNT;\n  INSERT INTO ${RESULT} VALUES (${quoteString(step)}, n);`;
+}
+
+/** Rows of a SELECT as `INSERT INTO table (…) VALUES …` statements of BATCH rows. */
+async function* inserts(session: PgSession, table: string, columns: string, values: string, from: string) {
+  let batch: string[] = [];
+  for await (const [row] of cursorRows(session, `SELECT ${values} ${from}`)) {
+    batch.push(`  ${row}`);
+    if (batch.length >= BATCH) {
+      yield `INSERT INTO ${table} (${columns}) VALUES\n${batch.join(',\n')};\n`;
+      batch = [];
+    }
+  }
+  if (batch.length) yield `INSERT INTO ${table} (${columns}) VALUES\n${batch.join(',\n')};\n`;
+}
+
+function tuple(parts: string[]): string {
   // A chain of || rather than concat_ws(): a function takes at most 100 arguments, a table more columns.
-  const values = `'(' || ${staged.columns.map((c) => literal('s', c)).join(` || ', ' || `) || "''"} || ')'`;
-  const sql = `SELECT ${origin}, ${values} FROM ${stagedTable(staged)} AS s JOIN ${plan.table} AS p ON ${keyJoin(plan.key, 'p', 's')}
-               WHERE p.${plan.classColumn} = 'missing' ORDER BY ${origin} COLLATE "C", ${order}`;
-  const head = (table: string) =>
-    `INSERT INTO ${table} (${columnList(staged.columns)}) ${overriding(target, staged.columns)} VALUES\n`;
-  let current: string | null | undefined;
-  let inBatch = 0;
-  for await (const [rowOrigin, row] of cursorRows(session, sql)) {
-    if (inBatch > 0 && (rowOrigin !== current || inBatch >= BATCH)) {
-      await options.write(';\n');
-      inBatch = 0;
-    }
-    if (inBatch === 0) {
-      const tables = await resolveOrigins(session.client, target, [rowOrigin ?? null]);
-      await options.write(head(tables.get(rowOrigin ?? null)!));
-      current = rowOrigin;
-    }
-    await options.write(`${inBatch > 0 ? ',\n' : ''}  ${row}`);
-    inBatch++;
-  }
-  if (inBatch > 0) await options.write(';\n');
+  return `'(' || ${parts.join(` || ', ' || `)} || ')'`;
 }
 
-async function writeUpdates(
-  session: PgSession,
-  staged: Staged,
-  plan: PlanTable,
-  order: string,
-  options: ScriptOptions,
-) {
-  const fixed = new Set(staged.target.columns.filter((c) => c.identity === 'always').map((c) => c.name));
-  // Key columns too: the key's equality may match a different text (see updateRows).
-  const set = staged.columns.filter((c) => !fixed.has(c));
-  if (set.length === 0) return;
-  const assignments = set
-    .map((c) => `${quoteLiteral(quoteIdent(c) + ' = ')} || ${literal('s', c)}`)
-    .join(` || ', ' || `);
-  const sql = `SELECT ${quoteLiteral(`UPDATE ${qualified(staged.target.ref)} SET `)} || ${assignments} || ' WHERE ' || ${keyPredicate(plan.key, 's')} || ';'
-               FROM ${stagedTable(staged)} AS s JOIN ${plan.table} AS p ON ${keyJoin(plan.key, 'p', 's')}
-               WHERE p.${plan.classColumn} = 'changed' ORDER BY ${order}`;
-  for await (const [line] of cursorRows(session, sql)) await options.write(`${line}\n`);
+function classList(classes: RowClass[]): string {
+  return classes.length ? classes.map((c) => `'${c}'`).join(', ') : 'NULL';
 }
 
-async function writeDeletes(
-  session: PgSession,
-  target: TableSchema,
-  plan: PlanTable,
-  order: string,
-  options: ScriptOptions,
-) {
-  const sql = `SELECT ${quoteLiteral(`DELETE FROM ${qualified(target.ref)} WHERE `)} || ${keyPredicate(plan.key, 's')} || ';'
-               FROM ${plan.table} AS s WHERE s.${plan.classColumn} = 'extra' ORDER BY ${order}`;
-  for await (const [line] of cursorRows(session, sql)) await options.write(`${line}\n`);
-}
-
-/**
- * Writes the plan as a psql script: BEGIN, the pinned settings, LOCK, INSERT … VALUES (into each row's
- * origin child), UPDATE, DELETE, sequence moves, COMMIT. Rows are read through a cursor and written as
- * they come. Run with `psql -v ON_ERROR_STOP=1 -f`; it produces the same table as apply.
- */
-export async function writeScript(session: PgSession, staged: Staged, options: ScriptOptions): Promise<void> {
+async function* load(session: PgSession, plan: PgPlan, classes: RowClass[], expected: RowClass[]) {
+  const { staged, key } = plan;
   const target = staged.target;
+  const t = quoteTable(target.ref);
+  const { cls, origin } = workNames(plan);
+  const order = byteOrder(key, 's', await collatableColumns(session.client, target));
+  const originName = originColumn(staged);
+  yield `CREATE TEMP TABLE rowback_source ON COMMIT DROP AS SELECT ${columnList(staged.columns)} FROM ${t} WITH NO DATA;\n` +
+    `ALTER TABLE ${SOURCE} ADD COLUMN ${cls} text, ADD COLUMN ${origin} text;\n`;
+  const sourceValues = tuple([
+    ...staged.columns.map((c) => literal('s', c)),
+    `quote_nullable(p.${plan.classColumn})`,
+    originName ? literal('s', originName) : "'NULL'",
+  ]);
+  yield* inserts(
+    session,
+    SOURCE,
+    `${columnList(staged.columns)}, ${cls}, ${origin}`,
+    sourceValues,
+    `FROM ${stagedTable(staged)} AS s JOIN ${plan.table} AS p ON ${keyEquals(key, 'p', 's')}
+     WHERE p.${plan.classColumn} IN (${classList(classes)}) ORDER BY ${order}`,
+  );
+  const columns = writableColumns(target).map((c) => c.name);
+  yield `CREATE TEMP TABLE rowback_expected ON COMMIT DROP AS SELECT ${columnList(columns)} FROM ${t} WITH NO DATA;\n` +
+    `ALTER TABLE ${EXPECTED} ADD COLUMN ${cls} text;\n` +
+    `CREATE TEMP TABLE rowback_result (step text, rows bigint) ON COMMIT DROP;\n`;
+  yield* inserts(
+    session,
+    EXPECTED,
+    `${columnList(columns)}, ${cls}`,
+    tuple([...columns.map((c) => literal('s', c)), `quote_nullable(p.${plan.classColumn})`]),
+    `FROM ${t} AS s JOIN ${plan.table} AS p ON ${keyEquals(key, 'p', 's')}
+     WHERE p.${plan.classColumn} IN (${classList(expected)}) ORDER BY ${order}`,
+  );
+}
+
+function pairs(left: string, leftColumns: string[], right: string, rightColumns: string[]): string {
+  return leftColumns
+    .map((c, i) => `${left}.${quoteIdent(c)} = ${right}.${quoteIdent(rightColumns[i]!)}`)
+    .join(' AND ');
+}
+
+function checkParents(plan: PgPlan, classes: RowClass[]): string {
+  const { staged } = plan;
+  const target = staged.target;
+  const { cls } = workNames(plan);
   const name = `${target.ref.schema}.${target.ref.name}`;
-  await inReadTransaction(session, `writing the restore script for ${name}`, async () => {
-    const plan = await createPlanTable(session, staged, options.where, true);
-    const counts = await countPlan(session.client, plan);
-    const order = byteOrder(plan.key, 's', await collatableColumns(session.client, target));
-    const { policy } = options;
-    await options.write(
-      `-- rowback restore of ${name}: ${counts.missing} missing, ${counts.changed} changed, ${counts.extra} extra, ${counts.same} same\n` +
-        `-- policy: changed ${policy.changed}, extra ${policy.extra}. Run with: psql -v ON_ERROR_STOP=1 -f <this file>\n` +
-        `BEGIN;\n` +
-        Object.entries(PINNED_SETTINGS)
-          .map(([k, v]) => `SET LOCAL ${k} = ${quoteLiteral(v)};\n`)
-          .join('') +
-        `LOCK TABLE ${qualified(target.ref)} IN SHARE ROW EXCLUSIVE MODE;\n`,
-    );
-    await writeInserts(session, staged, plan, order, options);
-    if (policy.changed === 'take-source') await writeUpdates(session, staged, plan, order, options);
-    if (policy.extra === 'delete') await writeDeletes(session, target, plan, order, options);
-    for (const seq of target.sequences) {
-      await options.write(`${setvalStatement(target, seq.column, seq.name).replace(/\n/g, ' ')};\n`);
-    }
-    await options.write('COMMIT;\n');
-  });
+  const checks = target.foreignKeys
+    .filter((fk) => fk.columns.every((c) => staged.columns.includes(c)))
+    .map((fk) => {
+      const parent = { schema: fk.table.schema ?? target.ref.schema, name: fk.table.name };
+      const self = parent.schema === target.ref.schema && parent.name === target.ref.name;
+      const written = `s2.${cls} IN (${classList(classes)})`;
+      return `  IF EXISTS (SELECT 1 FROM ${SOURCE} AS s WHERE s.${cls} IN (${classList(classes)})
+      AND ${fk.columns.map((c) => `s.${quoteIdent(c)} IS NOT NULL`).join(' AND ')}
+      AND NOT EXISTS (SELECT 1 FROM ONLY ${quoteTable(parent)} AS x WHERE ${pairs('x', fk.referencedColumns, 's', fk.columns)})
+      ${self ? `AND NOT EXISTS (SELECT 1 FROM ${SOURCE} AS s2 WHERE ${written} AND ${pairs('s2', fk.referencedColumns, 's', fk.columns)})` : ''}) THEN
+    RAISE EXCEPTION 'rowback: rows to write into % reference % rows that do not exist (%); nothing was written',
+      ${quoteString(name)}, ${quoteString(`${parent.schema}.${parent.name}`)}, ${quoteString(fk.name)};
+  END IF;`;
+    });
+  return checks.length ? block(checks.join('\n')) : '';
+}
+
+async function insertMissing(session: PgSession, plan: PgPlan): Promise<string> {
+  const { staged, key } = plan;
+  const target = staged.target;
+  const { cls, origin } = workNames(plan);
+  const head = (table: string) =>
+    `INSERT INTO ${table} (${columnList(staged.columns)}) ${overriding(target, staged.columns)} SELECT ${columnList(staged.columns, 's')} FROM ${SOURCE} AS s`;
+  const absent = `s.${cls} = 'missing' AND NOT EXISTS (SELECT 1 FROM ${quoteTable(target.ref)} AS t WHERE ${keyEquals(key, 't', 's')})`;
+  const originName = originColumn(staged);
+  if (!originName) return block(counted('insert', `${head(quoteTable(target.ref))} WHERE ${absent}`));
+  // Each row goes back into the child table it came from (see insertMissing of write.ts).
+  const found = await session.client.query<{ origin: string | null }>(
+    `SELECT DISTINCT s.${quoteIdent(originName)} AS origin FROM ${stagedTable(staged)} AS s
+     JOIN ${plan.table} AS p ON ${keyEquals(key, 'p', 's')} WHERE p.${plan.classColumn} = 'missing'`,
+  );
+  const origins = found.rows.map((r) => r.origin);
+  const tables = await resolveOrigins(session.client, target, origins);
+  const statements = origins.map((o) =>
+    counted(
+      'insert',
+      `${head(tables.get(o)!)} WHERE ${absent} AND s.${origin} IS NOT DISTINCT FROM ${o === null ? 'NULL' : quoteString(o)}`,
+    ),
+  );
+  return statements.length ? block(statements.join('\n')) : '';
+}
+
+/** Target rows still exactly as previewed (`e`, the expected work table) get written; others are skipped. */
+function asPreviewed(plan: PgPlan, rowClass: RowClass): string {
+  const { cls } = workNames(plan);
+  const columns = writableColumns(plan.staged.target).map((c) => c.name);
+  return `e.${cls} = '${rowClass}' AND ${keyEquals(plan.key, 't', 'e')} AND ${sameText(columns, 't', 'e')}`;
+}
+
+function updateChanged(plan: PgPlan): string {
+  const { staged } = plan;
+  const { cls } = workNames(plan);
+  const fixed = new Set(staged.target.columns.filter((c) => c.identity === 'always').map((c) => c.name));
+  // Key columns too: the key's equality may match a different text (see updateChanged of write.ts).
+  const set = staged.columns.filter((c) => !fixed.has(c)).map((c) => `${quoteIdent(c)} = s.${quoteIdent(c)}`);
+  if (set.length === 0) return '';
+  return block(
+    counted(
+      'update',
+      `UPDATE ${quoteTable(staged.target.ref)} AS t SET ${set.join(', ')} FROM ${SOURCE} AS s, ${EXPECTED} AS e
+   WHERE s.${cls} = 'changed' AND ${keyEquals(plan.key, 't', 's')} AND ${asPreviewed(plan, 'changed')}`,
+    ),
+  );
+}
+
+function deleteExtra(plan: PgPlan): string {
+  return block(
+    counted(
+      'delete',
+      `DELETE FROM ${quoteTable(plan.staged.target.ref)} AS t USING ${EXPECTED} AS e WHERE ${asPreviewed(plan, 'extra')}`,
+    ),
+  );
+}
+
+function report(intended: { inserted: number; updated: number; deleted: number }): string {
+  const sum = (step: string) => `coalesce(sum(rows) FILTER (WHERE step = '${step}'), 0)`;
+  const { inserted, updated, deleted } = intended;
+  return `SELECT format('rowback: inserted %s of %s, updated %s of %s, deleted %s of %s; %s row(s) skipped because they changed since this script was written',
+    r.i, ${inserted}, r.u, ${updated}, r.d, ${deleted}, ${inserted + updated + deleted} - r.i - r.u - r.d) AS rowback
+  FROM (SELECT ${sum('insert')} AS i, ${sum('update')} AS u, ${sum('delete')} AS d FROM ${RESULT}) AS r;\n`;
+}
+
+/** The script steps for psql: see ScriptSteps. */
+export function scriptSteps(session: PgSession): ScriptSteps {
+  return {
+    runWith: 'psql -v ON_ERROR_STOP=1 -f <this file>',
+    begin: async (target: TableSchema) =>
+      'BEGIN;\n' +
+      Object.entries(PINNED_SETTINGS)
+        .map(([k, v]) => `SET LOCAL ${k} = ${quoteString(v)};\n`)
+        .join('') +
+      `SET LOCAL lock_timeout = ${quoteString(LOCK_WAIT)};\n` +
+      `LOCK TABLE ${quoteTable(target.ref)} IN SHARE ROW EXCLUSIVE MODE;\n`,
+    load: (plan: Plan, classes: RowClass[], expected: RowClass[]) =>
+      load(session, asPgPlan(plan), classes, expected),
+    checkParents: async (plan: Plan, classes: RowClass[]) => checkParents(asPgPlan(plan), classes),
+    insertMissing: (plan: Plan) => insertMissing(session, asPgPlan(plan)),
+    updateChanged: async (plan: Plan) => updateChanged(asPgPlan(plan)),
+    deleteExtra: async (plan: Plan) => deleteExtra(asPgPlan(plan)),
+    moveCounters: async (target: TableSchema) =>
+      target.sequences
+        .map((seq) => `${setvalStatement(target, seq.column, seq.name).replace(/\n/g, ' ')};\n`)
+        .join(''),
+    report: async (intended) => report(intended),
+    commit: async () => 'COMMIT;\n',
+  };
 }

@@ -1,4 +1,5 @@
 import type { TableRef } from '../../core/table.js';
+import type { PgSession } from './connect.js';
 
 /** Quotes an identifier the PostgreSQL way: always, so case, spaces and keywords survive. */
 export function quoteIdent(name: string): string {
@@ -6,12 +7,12 @@ export function quoteIdent(name: string): string {
 }
 
 /** `"schema"."name"` for a resolved table. */
-export function qualified(ref: Required<TableRef>): string {
+export function quoteTable(ref: Required<TableRef>): string {
   return quoteIdent(ref.schema) + '.' + quoteIdent(ref.name);
 }
 
 /** A string literal, for the few places a parameter cannot go (DDL, COPY). */
-export function quoteLiteral(text: string): string {
+export function quoteString(text: string): string {
   return "'" + text.replace(/'/g, "''") + "'";
 }
 
@@ -21,19 +22,19 @@ export function columnList(columns: string[], alias?: string): string {
   return columns.map((c) => prefix + quoteIdent(c)).join(', ');
 }
 
-/** `a."k1" = b."k1" AND …`: keys match with their own type's equality, as the unique index does. */
-export function keyJoin(key: string[], a: string, b: string): string {
+/** `a."k1" = b."k1" AND …` (keyEquals): keys match with their own type's equality, as the unique index does. */
+export function keyEquals(key: string[], a: string, b: string): string {
   return key.map((k) => `${a}.${quoteIdent(k)} = ${b}.${quoteIdent(k)}`).join(' AND ');
 }
 
 /** True when some column's text differs: values compare by exact text, never by the type's `=`. */
-export function textDiffers(columns: string[], a: string, b: string): string {
+export function differentText(columns: string[], a: string, b: string): string {
   if (columns.length === 0) return 'false';
   return columns.map((c) => `${textOf(a, c)} IS DISTINCT FROM ${textOf(b, c)}`).join(' OR ');
 }
 
 /** True when all columns have the same text on both sides. */
-export function textEquals(columns: string[], a: string, b: string): string {
+export function sameText(columns: string[], a: string, b: string): string {
   if (columns.length === 0) return 'true';
   return columns.map((c) => `${textOf(a, c)} IS NOT DISTINCT FROM ${textOf(b, c)}`).join(' AND ');
 }
@@ -48,8 +49,8 @@ export function byteOrder(columns: string[], alias: string, collatable: Set<stri
   return columns.map((c) => `${alias}.${quoteIdent(c)}${collatable.has(c) ? ' COLLATE "C"' : ''}`).join(', ');
 }
 
-/** A user filter as a boolean term; `true` when absent. Only ever spliced into a WHERE. */
-export function filter(where: string | undefined): string {
+/** A user userFilter as a boolean term; `true` when absent. Only ever spliced into a WHERE. */
+export function userFilter(where: string | undefined): string {
   return where ? `(${where})` : 'true';
 }
 
@@ -64,4 +65,9 @@ export function freeName(base: string, taken: string[]): string {
   let name = base;
   while (taken.includes(name)) name += '_';
   return name;
+}
+
+/** A fresh temporary table name for this session, e.g. `pg_temp."rowback_stage_3"`. */
+export function tempName(session: PgSession, what: string): string {
+  return `pg_temp.${quoteIdent(`rowback_${what}_${session.nextId++}`)}`;
 }

@@ -6,7 +6,7 @@ import type { TableSchema } from '../../core/table.js';
 import type { RowStream, Staged, StageOptions } from '../engine.js';
 import type { PgSession } from './connect.js';
 import { mapError } from './errors.js';
-import { columnList, freeName, qualified, quoteIdent } from './sql.js';
+import { columnList, freeName, quoteIdent, quoteTable, tempName } from './sql.js';
 
 /** Where each Staged lives on the server; the core only sees the Staged interface. */
 const stagedTables = new WeakMap<Staged, string>();
@@ -30,11 +30,6 @@ stagedTable.lookup = (staged: Staged): string | undefined => stagedTables.get(st
 
 export function forgetStaged(staged: Staged): void {
   stagedTables.delete(staged);
-}
-
-/** A fresh temporary table name for this session. */
-export function tempName(session: PgSession, what: string): string {
-  return `pg_temp.${quoteIdent(`rowback_${what}_${session.nextId++}`)}`;
 }
 
 /** Checks the staged columns exist in the target and are writable. */
@@ -72,7 +67,7 @@ export async function stageRows(
   let count = 0;
   try {
     await client.query(
-      `CREATE TEMP TABLE ${table.slice('pg_temp.'.length)} AS SELECT ${columnList(options.columns)} FROM ${qualified(target.ref)} WITH NO DATA`,
+      `CREATE TEMP TABLE ${table.slice('pg_temp.'.length)} AS SELECT ${columnList(options.columns)} FROM ${quoteTable(target.ref)} WITH NO DATA`,
     );
     const copied = [...options.columns, ...(options.origin ? [origin] : [])];
     if (options.origin) await client.query(`ALTER TABLE ${table} ADD COLUMN ${quoteIdent(origin)} text`);

@@ -1,40 +1,58 @@
-import type pg from 'pg';
-import type { Verification } from '../../core/plan.js';
-import type { TableSchema } from '../../core/table.js';
-import { keyJoin, qualified, textEquals } from './sql.js';
+import type { RowClass } from '../../core/plan.js';
+import type { VerifyResult } from '../engine.js';
+import type { PgSession } from './connect.js';
+import { type PgPlan, stagedOfClasses } from './plan.js';
+import { differentText, keyEquals, quoteTable, textOf } from './sql.js';
 
 /**
- * Counts rows of `rows` (a FROM item with alias `s`, carrying the key and `columns`) that the target
- * does not hold with exactly the same text in every column.
+ * Re-reads what was written, inside the apply's transaction: each staged row of the `written` classes
+ * against the target row of its key (exact text, column by column), and with `deleted` every extra key,
+ * which must be gone. Deferred constraints are checked first: they would otherwise only be checked at
+ * COMMIT, never on a dry run, and too late to verify.
  */
-export async function countDifferent(
-  client: pg.Client,
-  target: TableSchema,
-  key: string[],
-  columns: string[],
-  rows: string,
-): Promise<number> {
-  const result = await client.query<{ n: string }>(
-    `SELECT count(*)::text AS n FROM ${rows}
-     WHERE NOT EXISTS (SELECT 1 FROM ${qualified(target.ref)} AS t WHERE ${keyJoin(key, 't', 's')} AND ${textEquals(columns, 's', 't')})`,
+export async function verify(
+  session: PgSession,
+  plan: PgPlan,
+  written: RowClass[],
+  deleted: boolean,
+): Promise<VerifyResult> {
+  const { client } = session;
+  const { staged, key } = plan;
+  const target = quoteTable(staged.target.ref);
+  await client.query('SET CONSTRAINTS ALL IMMEDIATE');
+  const columns = staged.columns;
+  const perColumn = columns.map(
+    (c) =>
+      `count(*) FILTER (WHERE t.ctid IS NOT NULL AND ${textOf('s', c)} IS DISTINCT FROM ${textOf('t', c)})::text`,
   );
-  return Number(result.rows[0]!.n);
-}
-
-/** Counts keys of `rows` (a FROM item with alias `s`) that are still in the target. */
-export async function countPresent(
-  client: pg.Client,
-  target: TableSchema,
-  key: string[],
-  rows: string,
-): Promise<number> {
-  const result = await client.query<{ n: string }>(
-    `SELECT count(*)::text AS n FROM ${rows}
-     WHERE EXISTS (SELECT 1 FROM ${qualified(target.ref)} AS t WHERE ${keyJoin(key, 't', 's')})`,
-  );
-  return Number(result.rows[0]!.n);
-}
-
-export function addVerification(a: Verification, b: Verification): Verification {
-  return { checked: a.checked + b.checked, mismatched: a.mismatched + b.mismatched };
+  const found = await client.query<string[]>({
+    text: `SELECT count(*)::text, count(*) FILTER (WHERE t.ctid IS NULL)::text,
+                  count(*) FILTER (WHERE t.ctid IS NOT NULL AND (${differentText(columns, 's', 't')}))::text
+                  ${perColumn.length ? `, ${perColumn.join(', ')}` : ''}
+           FROM ${stagedOfClasses(plan, written)} LEFT JOIN ${target} AS t ON ${keyEquals(key, 't', 's')}`,
+    rowMode: 'array',
+  });
+  const [checked, absent, differing, ...byColumn] = found.rows[0]!.map(Number);
+  const result: VerifyResult = {
+    checked: checked!,
+    absent: absent!,
+    present: 0,
+    mismatched: absent! + differing!,
+    columns: {},
+  };
+  columns.forEach((c, i) => {
+    if (byColumn[i]) result.columns[c] = byColumn[i]!;
+  });
+  if (deleted) {
+    const gone = await client.query<string[]>({
+      text: `SELECT count(*)::text, count(*) FILTER (WHERE EXISTS (SELECT 1 FROM ${target} AS t WHERE ${keyEquals(key, 't', 'p')}))::text
+             FROM ${plan.table} AS p WHERE p.${plan.classColumn} = 'extra'`,
+      rowMode: 'array',
+    });
+    const [extra, present] = gone.rows[0]!.map(Number);
+    result.checked += extra!;
+    result.present = present!;
+    result.mismatched += present!;
+  }
+  return result;
 }

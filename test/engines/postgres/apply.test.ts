@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY } from '../../../src/core/plan.js';
 import { writableColumns } from '../../../src/core/table.js';
-import type { LegacyConnection as Connection } from '../../../src/engines/legacy.js';
+import type { Connection } from '../../../src/engines/engine.js';
 import { postgresEngine } from '../../../src/engines/postgres/index.js';
+import { applyOf, planOf, samplesOf, undoOf } from '../flow.js';
 import { memoryUndo, type ScratchDb, scratchDb, tableText } from './support.js';
 
 const DDL = `
@@ -64,13 +65,13 @@ const ALL = 'SELECT * FROM tricky ORDER BY id';
 describe('postgres apply', () => {
   it('classifies by exact text: numeric 1.0 vs 1.00 and equal-area boxes are changed', async () => {
     const staged = await stageFromSource();
-    expect(await dst.plan(staged)).toEqual({ missing: 1, changed: 2, extra: 1, same: 1 });
-    const changed = await dst.samples(staged, 'changed', 5);
+    expect(await planOf(dst, staged)).toEqual({ missing: 1, changed: 2, extra: 1, same: 1 });
+    const changed = await samplesOf(dst, staged, 'changed', 5);
     expect(changed.map((s) => [s.key['id'], s.changedColumns])).toEqual([
       ['2', ['nn', 'bx']],
       ['4', ['t']],
     ]);
-    const missing = await dst.samples(staged, 'missing', 5);
+    const missing = await samplesOf(dst, staged, 'missing', 5);
     expect(missing[0]?.source?.['b']).toBe('\\x00ff00');
     expect(missing[0]?.source?.['id']).toBe('9007199254740993');
     await dst.dropStaged(staged);
@@ -79,7 +80,7 @@ describe('postgres apply', () => {
   it('dry run writes nothing', async () => {
     const before = await tableText(target.client, ALL);
     const staged = await stageFromSource();
-    const result = await dst.apply(staged, { policy: DEFAULT_POLICY, undo: memoryUndo(), dryRun: true });
+    const result = await applyOf(dst, staged, { policy: DEFAULT_POLICY, undo: memoryUndo(), dryRun: true });
     expect(result.applied).toEqual({ inserted: 1, updated: 0, deleted: 0 });
     expect(await tableText(target.client, ALL)).toBe(before);
   });
@@ -88,7 +89,7 @@ describe('postgres apply', () => {
     const before = await tableText(target.client, ALL);
     const staged = await stageFromSource();
     const undo = memoryUndo();
-    const result = await dst.apply(staged, {
+    const result = await applyOf(dst, staged, {
       policy: { changed: 'take-source', extra: 'delete' },
       undo,
       expected: { missing: 1, changed: 2, extra: 1, same: 1 },
@@ -99,7 +100,7 @@ describe('postgres apply', () => {
     expect(await tableText(target.client, ALL)).toBe(await tableText(source.client, ALL));
 
     const schema = await dst.describe({ name: 'tricky' });
-    const undone = await dst.undo(schema, undo.bundle(), {});
+    const undone = await undoOf(dst, schema, undo.bundle(), {});
     expect(undone.applied).toEqual({ inserted: 1, updated: 2, deleted: 1 });
     expect(await tableText(target.client, ALL)).toBe(before);
   });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RowbackError } from '../../../src/core/errors.js';
-import type { LegacyConnection as Connection } from '../../../src/engines/legacy.js';
+import type { Connection } from '../../../src/engines/engine.js';
 import { postgresEngine } from '../../../src/engines/postgres/index.js';
 import { type ScratchDb, scratchDb } from './support.js';
 

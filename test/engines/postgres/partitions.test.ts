@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LegacyConnection as Connection } from '../../../src/engines/legacy.js';
+import type { Connection } from '../../../src/engines/engine.js';
 import { postgresEngine } from '../../../src/engines/postgres/index.js';
+import { applyOf, planOf, samplesOf } from '../flow.js';
 import { memoryUndo, type ScratchDb, scratchDb, tableText } from './support.js';
 
 const DDL = `
@@ -35,18 +36,18 @@ afterAll(async () => {
 });
 
 describe('postgres declarative partitions and --where', () => {
-  it('restores only the rows under the filter, routing each into its partition', async () => {
+  it('restores only the rows under the userFilter, routing each into its partition', async () => {
     const where = 'id < 100';
     const schema = await dst.describe({ name: 'measures' });
     const columns = schema.columns.map((c) => c.name);
     const rows = src.read(await src.describe({ name: 'measures' }), { columns, where });
     const staged = await dst.stage(schema, rows, { columns });
-    const plan = await dst.plan(staged, { where });
+    const plan = await planOf(dst, staged, { where });
     expect(plan).toEqual({ missing: 24, changed: 10, extra: 1, same: 65 });
-    const extra = await dst.samples(staged, 'extra', 5, { where });
+    const extra = await samplesOf(dst, staged, 'extra', 5, { where });
     expect(extra.map((s) => s.key)).toEqual([{ id: '10', at: '2025-01-02' }]);
 
-    const result = await dst.apply(staged, {
+    const result = await applyOf(dst, staged, {
       policy: { changed: 'take-source', extra: 'delete' },
       where,
       undo: memoryUndo(),
@@ -54,7 +55,7 @@ describe('postgres declarative partitions and --where', () => {
     expect(result.applied).toEqual({ inserted: 24, updated: 10, deleted: 1 });
     const restored = await tableText(target.client, ALL.replace('ORDER BY', 'WHERE id < 100 ORDER BY'));
     expect(restored).toBe(await tableText(source.client, ALL.replace('ORDER BY', 'WHERE id < 100 ORDER BY')));
-    // Outside the filter nothing moved: the row written since at id 1000 is still there.
+    // Outside the userFilter nothing moved: the row written since at id 1000 is still there.
     expect(await tableText(target.client, `SELECT * FROM measures WHERE id >= 1000`)).toBe(
       '1000\t2026-05-05\t1\n',
     );

@@ -1,7 +1,8 @@
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { writableColumns } from '../../../src/core/table.js';
-import type { LegacyConnection as Connection } from '../../../src/engines/legacy.js';
+import type { Connection } from '../../../src/engines/engine.js';
 import { postgresEngine } from '../../../src/engines/postgres/index.js';
+import { applyOf, directOf, scriptOf, undoOf } from '../flow.js';
 import { memoryUndo, type ScratchDb, scratchDb, tableText } from './support.js';
 
 const DDL = `
@@ -53,10 +54,12 @@ describe('postgres direct path and script', () => {
     await target.client.query('TRUNCATE billing RESTART IDENTITY');
     const { schema, columns, rows } = await sourceRows();
     const undo = memoryUndo();
-    const result = await dst.applyDirect(schema, rows, { columns, undo });
-    expect(result?.direct).toBe(true);
+    const result = await directOf(dst, schema, rows, { columns, undo });
+    expect(result?.replanned).toBe(false);
     expect(result?.applied).toEqual({ inserted: 500, updated: 0, deleted: 0 });
-    expect(result?.sequences).toEqual([{ name: 'public.billing_id_seq', value: '500' }]);
+    expect(result?.counters).toEqual([
+      { name: 'public.billing_id_seq', from: '1', value: '500', moved: true },
+    ]);
     expect(await tableText(target.client, ALL)).toBe(await tableText(source.client, ALL));
     expect(undo.after.toString()).toBe(
       await tableText(source.client, `SELECT ${columns.join(', ')} FROM billing`),
@@ -67,10 +70,10 @@ describe('postgres direct path and script', () => {
     expect(next.rows[0]!.id).toBe('501');
 
     // Undo removes exactly what the direct path inserted and leaves the row written since.
-    const dry = await dst.undo(schema, undo.bundle(), { dryRun: true });
+    const dry = await undoOf(dst, schema, undo.bundle(), { dryRun: true });
     expect(dry.applied).toEqual({ inserted: 0, updated: 0, deleted: 500 });
     expect(await dst.count(schema)).toBe(501);
-    await dst.undo(schema, undo.bundle(), {});
+    await undoOf(dst, schema, undo.bundle(), {});
     expect(await tableText(target.client, 'SELECT id, account FROM billing')).toBe('501\tnew\n');
   });
 
@@ -78,7 +81,7 @@ describe('postgres direct path and script', () => {
     await target.client.query('DELETE FROM billing WHERE id > 1');
     const before = await tableText(target.client, ALL);
     const { schema, columns, rows } = await sourceRows();
-    expect(await dst.applyDirect(schema, rows, { columns, undo: memoryUndo() })).toBeUndefined();
+    expect(await directOf(dst, schema, rows, { columns, undo: memoryUndo() })).toBeUndefined();
     expect(await tableText(target.client, ALL)).toBe(before);
   });
 
@@ -90,12 +93,13 @@ describe('postgres direct path and script', () => {
     const staged = await dst.stage(schema, rows, { columns });
     const policy = { changed: 'take-source', extra: 'delete' } as const;
     const parts: string[] = [];
-    await dst.script(staged, { policy, write: async (text) => void parts.push(text) });
+    await scriptOf(dst, staged, { policy, write: async (text) => void parts.push(text) });
     const script = parts.join('');
     expect(script).toMatch(
       /^-- rowback restore of public\.billing: 166 missing, 34 changed, 1 extra, 300 same/,
     );
-    expect(script).toContain('OVERRIDING SYSTEM VALUE VALUES');
+    expect(script).toContain('OVERRIDING SYSTEM VALUE SELECT');
+    expect(script).toContain('LOCK TABLE "public"."billing" IN SHARE ROW EXCLUSIVE MODE;');
 
     // Apply on a copy of the target: the same database state, then compare.
     const copy = await scratchDb();
@@ -105,7 +109,7 @@ describe('postgres direct path and script', () => {
       await copy.client.query(`UPDATE billing SET memo = 'edited' WHERE id % 10 = 1`);
       await copy.client.query(`INSERT INTO billing (account) VALUES ('since')`);
       await copy.client.query(script);
-      const result = await dst.apply(staged, { policy, undo: memoryUndo() });
+      const result = await applyOf(dst, staged, { policy, undo: memoryUndo() });
       expect(result.applied).toEqual({ inserted: 166, updated: 34, deleted: 1 });
       expect(await tableText(copy.client, ALL)).toBe(await tableText(target.client, ALL));
       expect(await tableText(target.client, ALL)).toBe(await tableText(source.client, ALL));
@@ -126,7 +130,7 @@ describe('postgres direct path and script', () => {
         return 0;
       },
     };
-    const error = await dst.applyDirect(schema, rows, { columns, undo: failing }).catch((e: Error) => e);
+    const error = await directOf(dst, schema, rows, { columns, undo: failing }).catch((e: Error) => e);
     expect((error as Error).message).toContain('disk full');
     expect(await dst.count(schema)).toBe(0);
   });

@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY } from '../../../src/core/plan.js';
-import { applyPlan } from '../../../src/engines/postgres/apply.js';
 import { openSession, type PgSession } from '../../../src/engines/postgres/connect.js';
-import { describeTable } from '../../../src/engines/postgres/describe.js';
-import { readRows } from '../../../src/engines/postgres/read.js';
-import { stageRows } from '../../../src/engines/postgres/stage.js';
+import { PgConnection } from '../../../src/engines/postgres/connection.js';
+import { postgresEngine } from '../../../src/engines/postgres/index.js';
+import { applyOf } from '../flow.js';
 import { memoryUndo, type ScratchDb, scratchDb, tableText } from './support.js';
 
 const ROWS = 200_000;
@@ -40,12 +39,12 @@ afterAll(async () => {
 
 describe('postgres planner after an accident', () => {
   it('restores 200,000 rows into a table whose statistics say empty without any nested loop', async () => {
-    const schema = await describeTable(dst.client, { name: 'events' }, { location: 'target' });
+    const onTarget = new PgConnection(postgresEngine, dst);
+    const onSource = new PgConnection(postgresEngine, src);
+    const schema = await onTarget.describe({ name: 'events' });
     const columns = schema.columns.map((c) => c.name);
-    const rows = readRows(src, await describeTable(src.client, { name: 'events' }, { location: 'source' }), {
-      columns,
-    });
-    const staged = await stageRows(dst, schema, rows, { columns });
+    const rows = onSource.read(await onSource.describe({ name: 'events' }), { columns });
+    const staged = await onTarget.stage(schema, rows, { columns });
     expect(staged.rows).toBe(ROWS);
 
     // auto_explain reports the plan of every statement the apply runs, as notices to this session.
@@ -54,7 +53,7 @@ describe('postgres planner after an accident', () => {
     await dst.client.query(`LOAD 'auto_explain'`);
     await dst.client.query(`SET auto_explain.log_min_duration = 0`);
     await dst.client.query(`SET auto_explain.log_level = 'notice'`);
-    const result = await applyPlan(dst, staged, { policy: DEFAULT_POLICY, undo: memoryUndo() });
+    const result = await applyOf(onTarget, staged, { policy: DEFAULT_POLICY, undo: memoryUndo() });
     await dst.client.query(`SET auto_explain.log_min_duration = -1`);
 
     expect(result.applied.inserted).toBe(ROWS);

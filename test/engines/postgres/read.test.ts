@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RowbackError } from '../../../src/core/errors.js';
-import type { LegacyConnection as Connection } from '../../../src/engines/legacy.js';
+import type { Connection } from '../../../src/engines/engine.js';
 import { postgresEngine } from '../../../src/engines/postgres/index.js';
 import { collect, type ScratchDb, scratchDb } from './support.js';
 
@@ -40,7 +40,7 @@ describe('postgres read', () => {
     expect(text).toBe('B\t2\nZ\t5\na\t3\na b\t6\nb\t1\né\t4\n');
   });
 
-  it('filters with --where, counts, and rejects a filter that is not boolean', async () => {
+  it('filters with --where, counts, and rejects a userFilter that is not boolean', async () => {
     const schema = await conn.describe({ name: 'words' });
     const text = (
       await collect(conn.read(schema, { columns: ['n'], where: 'n > 4', orderByKey: true }))
@@ -53,7 +53,7 @@ describe('postgres read', () => {
     await conn.checkWhere(schema, "w <> 'x'");
   });
 
-  it("appends each row's physical table as a schema-qualified name", async () => {
+  it("appends each row's physical table as a schema-quoteTable name", async () => {
     const schema = await conn.describe({ schema: 'Hist', name: 'Log' });
     expect(schema.partitioning).toBe('inheritance');
     const text = (

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY } from '../../../src/core/plan.js';
 import { writableColumns } from '../../../src/core/table.js';
-import type { LegacyConnection as Connection } from '../../../src/engines/legacy.js';
+import type { Connection } from '../../../src/engines/engine.js';
 import { postgresEngine } from '../../../src/engines/postgres/index.js';
+import { applyOf, planOf, undoOf } from '../flow.js';
 import { loadSakila, memoryUndo, type ScratchDb, scratchDb, tableText } from './support.js';
 
 // Sakila's payment is an inheritance parent whose INSERT rules send 2007 rows to monthly children with
@@ -81,13 +82,13 @@ describe('postgres engine on Sakila payment (inheritance + INSERT rules)', () =>
     });
     const staged = await dst.stage(schema, rows, { columns, origin: true });
     expect(staged.rows).toBe(16049);
-    const plan = await dst.plan(staged);
+    const plan = await planOf(dst, staged);
     expect(plan.missing).toBe(32 + 27 + 26);
     expect(plan.extra).toBe(1);
 
     const beforeRestore = await tableText(target.client, WHERE_ROWS_LIVE);
     const undo = memoryUndo();
-    const result = await dst.apply(staged, { policy: DEFAULT_POLICY, undo, expected: plan });
+    const result = await applyOf(dst, staged, { policy: DEFAULT_POLICY, undo, expected: plan });
     expect(result.applied.inserted).toBe(85);
     expect(result.verification.mismatched).toBe(0);
     expect(undo.after.toString()).toContain('\tpublic.payment_p2007_01\n');
@@ -104,7 +105,7 @@ describe('postgres engine on Sakila payment (inheritance + INSERT rules)', () =>
       ),
     ).toBe(newRow);
 
-    const undone = await dst.undo(schema, undo.bundle(), {});
+    const undone = await undoOf(dst, schema, undo.bundle(), {});
     expect(undone.applied).toEqual({ inserted: 0, updated: 0, deleted: 85 });
     expect(await tableText(target.client, WHERE_ROWS_LIVE)).toBe(beforeRestore);
   }, 60_000);
@@ -118,14 +119,14 @@ describe('postgres engine on Sakila payment (inheritance + INSERT rules)', () =>
     const rows = src.read(await src.describe({ name: 'payment' }), { columns, origin: true });
     const staged = await dst.stage(schema, rows, { columns, origin: true });
     const undo = memoryUndo();
-    const result = await dst.apply(staged, { policy: { changed: 'take-source', extra: 'delete' }, undo });
+    const result = await applyOf(dst, staged, { policy: { changed: 'take-source', extra: 'delete' }, undo });
     expect(result.verification.mismatched).toBe(0);
     expect(result.applied.deleted).toBe(1);
     expect(await tableText(target.client, WHERE_ROWS_LIVE)).toBe(
       await tableText(source.client, WHERE_ROWS_LIVE),
     );
 
-    await dst.undo(schema, undo.bundle(), {});
+    await undoOf(dst, schema, undo.bundle(), {});
     expect(await tableText(target.client, WHERE_ROWS_LIVE)).toBe(beforeRestore);
   }, 60_000);
 });

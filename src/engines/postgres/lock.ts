@@ -1,8 +1,11 @@
 import type pg from 'pg';
 import { RowbackError } from '../../core/errors.js';
 import type { TableSchema } from '../../core/table.js';
+import type { BeginOptions } from '../engine.js';
 import { LOCK_WAIT, type PgSession } from './connect.js';
-import { qualified, quoteLiteral } from './sql.js';
+import { mapError } from './errors.js';
+import { avoidNestedLoops } from './plan.js';
+import { quoteString, quoteTable } from './sql.js';
 
 /** Stops between steps once cancel() was called (a statement in flight is cancelled by the server). */
 export function checkCancelled(session: PgSession): void {
@@ -12,7 +15,7 @@ export function checkCancelled(session: PgSession): void {
 
 /** Sessions holding a lock on the table (or a child) that conflicts with SHARE ROW EXCLUSIVE. */
 async function lockHolders(client: pg.Client, target: TableSchema): Promise<string[]> {
-  const tables = [target.ref, ...target.children].map((r) => qualified(r));
+  const tables = [target.ref, ...target.children].map((r) => quoteTable(r));
   const found = await client.query<{ who: string }>(
     `SELECT DISTINCT format('pid %s (%s, %s, %s)', a.pid, coalesce(a.usename, '?'),
              coalesce(nullif(a.application_name, ''), 'no application name'),
@@ -34,11 +37,11 @@ async function lockHolders(client: pg.Client, target: TableSchema): Promise<stri
  * Waits at most LOCK_WAIT for the lock, here and for row locks later in the transaction; a table held
  * longer by another transaction throws RowbackError('busy') naming the sessions holding it.
  */
-export async function lockTarget(client: pg.Client, target: TableSchema): Promise<void> {
-  await client.query(`SET LOCAL lock_timeout = ${quoteLiteral(LOCK_WAIT)}`);
+async function lockTarget(client: pg.Client, target: TableSchema): Promise<void> {
+  await client.query(`SET LOCAL lock_timeout = ${quoteString(LOCK_WAIT)}`);
   await client.query('SAVEPOINT rowback_lock');
   try {
-    await client.query(`LOCK TABLE ${qualified(target.ref)} IN SHARE ROW EXCLUSIVE MODE`);
+    await client.query(`LOCK TABLE ${quoteTable(target.ref)} IN SHARE ROW EXCLUSIVE MODE`);
   } catch (error) {
     if ((error as { code?: string })?.code !== '55P03') throw error;
     await client.query('ROLLBACK TO SAVEPOINT rowback_lock');
@@ -58,7 +61,7 @@ export async function lockTarget(client: pg.Client, target: TableSchema): Promis
 }
 
 /** `session_replication_role = replica` for this transaction: user triggers and rules do not fire. */
-export async function disableTriggers(client: pg.Client): Promise<void> {
+async function disableTriggers(client: pg.Client): Promise<void> {
   try {
     await client.query('SET LOCAL session_replication_role = replica');
   } catch (error) {
@@ -77,8 +80,41 @@ export async function disableTriggers(client: pg.Client): Promise<void> {
   }
 }
 
+/**
+ * Opens the write transaction: nested loops off (see avoidNestedLoops), user triggers off when asked, and
+ * the lock that keeps other writers out until it ends.
+ */
+export async function begin(session: PgSession, target: TableSchema, options: BeginOptions): Promise<void> {
+  const { client } = session;
+  checkCancelled(session);
+  let doing = `starting a transaction on ${target.ref.schema}.${target.ref.name}`;
+  try {
+    await client.query('BEGIN');
+    session.inTransaction = true;
+    await avoidNestedLoops(client);
+    if (options.disableTriggers) await disableTriggers(client);
+    doing = `locking ${target.ref.schema}.${target.ref.name}`;
+    await lockTarget(client, target);
+    checkCancelled(session);
+  } catch (error) {
+    await rollback(session);
+    throw mapError(error, doing, { interrupted: session.cancelled, rolledBack: true });
+  }
+}
+
+export async function commit(session: PgSession): Promise<void> {
+  try {
+    await session.client.query('COMMIT');
+  } catch (error) {
+    throw mapError(error, 'committing', { interrupted: session.cancelled, rolledBack: true });
+  } finally {
+    session.inTransaction = false;
+  }
+}
+
 /** Rolls back, ignoring a connection that is already gone (the server rolled back then). */
 export async function rollback(session: PgSession): Promise<void> {
+  session.inTransaction = false;
   if (session.closed) return;
   await session.client.query('ROLLBACK').catch(() => {});
 }

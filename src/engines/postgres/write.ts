@@ -1,11 +1,15 @@
+import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
 import { RowbackError } from '../../core/errors.js';
-import type { Policy } from '../../core/plan.js';
-import type { TableSchema } from '../../core/table.js';
-import type { Staged } from '../engine.js';
-import type { PlanTable } from './plan.js';
-import { columnList, keyJoin, keyText, qualified, quoteIdent, textDiffers } from './sql.js';
-import { stagedTable } from './stage.js';
+import type { RowClass } from '../../core/plan.js';
+import { type TableSchema, writableColumns } from '../../core/table.js';
+import type { RowStream, StageOptions } from '../engine.js';
+import type { PgSession } from './connect.js';
+import { type PgPlan, stagedOfClasses } from './plan.js';
+import { copyOut, originExpression } from './read.js';
+import { columnList, keyEquals, quoteIdent, quoteTable } from './sql.js';
+import { originColumn } from './stage.js';
 
 /** Resolves origin texts (`schema.child`) to the quoted names of the target or one of its children. */
 export async function resolveOrigins(
@@ -20,9 +24,9 @@ export async function resolveOrigins(
      FROM unnest($2::text[]) AS o(origin)
      LEFT JOIN pg_class c ON c.oid = to_regclass(o.origin) AND c.oid IN (SELECT oid FROM tree)
      LEFT JOIN pg_namespace n ON n.oid = c.relnamespace`,
-    [qualified(target.ref), origins.filter((o) => o !== null)],
+    [quoteTable(target.ref), origins.filter((o) => o !== null)],
   );
-  const map = new Map<string | null, string>([[null, qualified(target.ref)]]);
+  const map = new Map<string | null, string>([[null, quoteTable(target.ref)]]);
   for (const row of found.rows) {
     if (!row.name) {
       throw new RowbackError(
@@ -74,7 +78,7 @@ export function overriding(target: TableSchema, columns: string[]): string {
  * goes into the child table it came from: an INSERT into an inheritance parent may be rewritten by its
  * rules (Sakila's `payment` replaces the key with DEFAULT), so rows must land where they lived.
  */
-export async function insertRows(
+async function insertRows(
   client: pg.Client,
   target: TableSchema,
   columns: string[],
@@ -86,7 +90,7 @@ export async function insertRows(
   const clause = overriding(target, columns);
   if (!originColumn) {
     const result = await client.query(
-      `INSERT INTO ${qualified(target.ref)} (${list}) ${clause} SELECT ${values} FROM ${rows}`,
+      `INSERT INTO ${quoteTable(target.ref)} (${list}) ${clause} SELECT ${values} FROM ${rows}`,
     );
     return result.rowCount ?? 0;
   }
@@ -117,7 +121,7 @@ export async function insertRows(
  * collation); an unchanged value leaves the row's index entries alone. Identity ALWAYS columns are not
  * set, the server refuses to.
  */
-export async function updateRows(
+async function updateRows(
   client: pg.Client,
   target: TableSchema,
   key: string[],
@@ -129,47 +133,70 @@ export async function updateRows(
   if (set.length === 0) return 0;
   const assignments = set.map((c) => `${quoteIdent(c)} = s.${quoteIdent(c)}`).join(', ');
   const result = await client.query(
-    `UPDATE ${qualified(target.ref)} AS t SET ${assignments} FROM ${rows} WHERE ${keyJoin(key, 't', 's')}`,
+    `UPDATE ${quoteTable(target.ref)} AS t SET ${assignments} FROM ${rows} WHERE ${keyEquals(key, 't', 's')}`,
   );
   return result.rowCount ?? 0;
 }
 
 /**
- * Refuses a take-source plan that would need to change an identity ALWAYS column of a row that stays:
- * PostgreSQL only lets UPDATE set such a column to DEFAULT, so the row could not be made equal to the
- * source (a row deleted and inserted again since gets a new identity value). Throws
- * RowbackError('unsupported') with the column and a few keys.
+ * The target's current rows of some classes, all writable columns (then the origin of each row when the
+ * table's rows live in inheritance children), copied out as they are read.
  */
-export async function checkFixedColumns(
-  client: pg.Client,
-  staged: Staged,
-  plan: PlanTable,
-  policy: Policy,
-): Promise<void> {
-  if (policy.changed !== 'take-source') return;
-  const target = staged.target;
-  const fixed = target.columns
-    .filter((c) => c.identity === 'always' && staged.columns.includes(c.name) && !plan.key.includes(c.name))
-    .map((c) => c.name);
-  for (const column of fixed) {
-    const found = await client.query<{ n: string; sample: string | null }>(
-      `WITH differ AS (
-         SELECT ${keyText(plan.key, 's')} AS k FROM ${stagedTable(staged)} AS s
-         JOIN ${plan.table} AS p ON ${keyJoin(plan.key, 'p', 's')}
-         JOIN ${qualified(target.ref)} AS t ON ${keyJoin(plan.key, 't', 's')}
-         WHERE p.${plan.classColumn} = 'changed' AND ${textDiffers([column], 's', 't')})
-       SELECT (SELECT count(*) FROM differ)::text AS n,
-              (SELECT string_agg(k, ', ') FROM (SELECT k FROM differ ORDER BY k COLLATE "C" LIMIT 5) AS few) AS sample`,
-    );
-    const row = found.rows[0]!;
-    if (row.n === '0') continue;
-    throw new RowbackError(
-      'unsupported',
-      `${row.n} changed row(s) of ${target.ref.schema}.${target.ref.name} differ in "${column}", a GENERATED ALWAYS identity column, which PostgreSQL does not let an UPDATE set (keys ${row.sample}). Nothing was written.`,
-      {
-        hint: `Run with --changed keep-current, or first ALTER TABLE ${qualified(target.ref)} ALTER COLUMN ${quoteIdent(column)} SET GENERATED BY DEFAULT (and back to ALWAYS afterwards).`,
-        details: { column, rows: Number(row.n) },
-      },
-    );
-  }
+export async function* image(session: PgSession, plan: PgPlan, classes: RowClass[]): RowStream {
+  const target = plan.staged.target;
+  const columns = writableColumns(target).map((c) => c.name);
+  const origin =
+    target.partitioning === 'inheritance' ? `, ${await originExpression(session.client, target, 't')}` : '';
+  const list = classes.length ? classes.map((c) => `'${c}'`).join(', ') : 'NULL';
+  const select = `SELECT ${columnList(columns, 't')}${origin} FROM ${quoteTable(target.ref)} AS t
+    JOIN ${plan.table} AS p ON ${keyEquals(plan.key, 'p', 't')} WHERE p.${plan.classColumn} IN (${list})`;
+  yield* copyOut(
+    session,
+    select,
+    `reading the ${classes.join(' and ')} rows of ${target.ref.schema}.${target.ref.name}`,
+  );
+}
+
+export function insertMissing(session: PgSession, plan: PgPlan): Promise<number> {
+  const { staged } = plan;
+  return insertRows(
+    session.client,
+    staged.target,
+    staged.columns,
+    stagedOfClasses(plan, ['missing']),
+    originColumn(staged),
+  );
+}
+
+export function updateChanged(session: PgSession, plan: PgPlan): Promise<number> {
+  const { staged } = plan;
+  return updateRows(
+    session.client,
+    staged.target,
+    plan.key,
+    staged.columns,
+    stagedOfClasses(plan, ['changed']),
+  );
+}
+
+export async function deleteExtra(session: PgSession, plan: PgPlan): Promise<number> {
+  const result = await session.client.query(
+    `DELETE FROM ${quoteTable(plan.staged.target.ref)} AS t USING ${plan.table} AS p
+     WHERE p.${plan.classColumn} = 'extra' AND ${keyEquals(plan.key, 't', 'p')}`,
+  );
+  return result.rowCount ?? 0;
+}
+
+/** The direct path: COPY the rows straight into the (empty, locked) table. */
+export async function copyIn(
+  session: PgSession,
+  target: TableSchema,
+  rows: RowStream,
+  options: StageOptions,
+): Promise<number> {
+  const sink = session.client.query(
+    copyFrom(`COPY ${quoteTable(target.ref)} (${columnList(options.columns)}) FROM STDIN`),
+  );
+  await pipeline(rows, sink);
+  return sink.rowCount;
 }
