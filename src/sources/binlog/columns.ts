@@ -1,6 +1,6 @@
 import { type Charset, writeText } from './charsets.js';
 import { decimalLength, writeDecimal } from './decimal.js';
-import { doubleText, fixedText, floatText } from './float-text.js';
+import { doubleText } from './float-text.js';
 import { jsonText } from './json-binary.js';
 import type { MappedColumn } from './table-map.js';
 import * as temporal from './temporal.js';
@@ -18,10 +18,8 @@ export interface ColumnFacts {
   members?: Buffer[];
   /** Fractional digits of a TIME / DATETIME / TIMESTAMP stored in MariaDB's own format (classic type codes). */
   fsp?: number;
-  /** ZEROFILL display width. */
+  /** ZEROFILL display width (integers and DECIMAL; FLOAT and DOUBLE are read unpadded, see below). */
   zerofill?: number;
-  /** FLOAT(M,D) / DOUBLE(M,D): fixed decimals. */
-  decimals?: number;
 }
 
 /** Writes one value of a column as row text, or steps over it; both return where the next value starts. */
@@ -47,22 +45,32 @@ export function codecFor(column: MappedColumn, facts: ColumnFacts): ColumnCodec 
       return integer(4, facts);
     case ColumnType.LONGLONG:
       return bigInteger(facts);
+    // As the MySQL engine reads them, through CAST(col AS DOUBLE): the column's own text rounds FLOAT to
+    // 6 digits and FLOAT(M,D) / DOUBLE(M,D) to D decimals; a FLOAT widens to a double exactly.
     case ColumnType.FLOAT:
-      return fixedWidth(4, (src, at) => {
-        const v = src.readFloatLE(at);
-        return facts.decimals === undefined ? floatText(v) : fixedText(v, facts.decimals);
-      });
+      return fixedWidth(4, (src, at) => doubleText(src.readFloatLE(at)));
     case ColumnType.DOUBLE:
-      return fixedWidth(8, (src, at) => {
-        const v = src.readDoubleLE(at);
-        return facts.decimals === undefined ? doubleText(v) : fixedText(v, facts.decimals);
-      });
+      return fixedWidth(8, (src, at) => doubleText(src.readDoubleLE(at)));
     case ColumnType.NEWDECIMAL: {
       const precision = meta >> 8;
       const scale = meta & 0xff;
       const length = decimalLength(precision, scale);
+      if (facts.zerofill === undefined) {
+        return {
+          write: (src, at, out) => writeDecimal(src, at, precision, scale, out),
+          skip: (_src, at) => at + length,
+        };
+      }
+      const width = facts.zerofill;
       return {
-        write: (src, at, out) => writeDecimal(src, at, precision, scale, out),
+        write(src, at, out) {
+          const start = out.length;
+          const next = writeDecimal(src, at, precision, scale, out);
+          const text = out.buf.toString('latin1', start, out.length);
+          out.length = start;
+          out.ascii(zerofilled(text, width));
+          return next;
+        },
         skip: (_src, at) => at + length,
       };
     }

@@ -109,20 +109,22 @@ function facts(
     ? column.members.map((m) => Buffer.from(utf8Of(charset ?? 'utf8', m)))
     : declared?.members;
   const fsp = declared && isClassicTemporal(column.realType) ? (declared.args[0] ?? 0) : undefined;
-  const decimals =
-    declared &&
-    (declared.base === 'float' || declared.base === 'double' || declared.base === 'real') &&
-    declared.args.length === 2
-      ? declared.args[1]
-      : undefined;
+  // A DECIMAL(M,D) ZEROFILL is padded to M digits plus the point.
+  const zerofill =
+    declared?.zerofill !== undefined && column.realType === ColumnType.NEWDECIMAL
+      ? declared.zerofill + ((declared.args[1] ?? 0) > 0 ? 1 : 0)
+      : declared?.zerofill;
   return {
     unsigned: column.unsigned ?? declared?.unsigned ?? false,
     charset: charset ?? 'binary',
     ...(members ? { members } : {}),
     ...(fsp === undefined ? {} : { fsp }),
-    ...(declared?.zerofill === undefined ? {} : { zerofill: declared.zerofill }),
-    ...(decimals === undefined ? {} : { decimals }),
+    ...(zerofill === undefined || isFloat(column.realType) ? {} : { zerofill }),
   };
+}
+
+function isFloat(type: number): boolean {
+  return type === ColumnType.FLOAT || type === ColumnType.DOUBLE;
 }
 
 function isClassicTemporal(type: number): boolean {

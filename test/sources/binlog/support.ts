@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { writableColumns } from '../../../src/core/table.js';
+import { openSession } from '../../../src/engines/mysql/connect.js';
 import { mysqlEngine } from '../../../src/engines/mysql/index.js';
+import { encodeRows } from '../../../src/engines/mysql/read.js';
 import { type AsOfImage, buildAsOf } from '../../../src/sources/binlog/as-of.js';
 import type { AsOfSpec } from '../../../src/sources/binlog/as-of-spec.js';
 import { readHistory } from '../../../src/sources/binlog/history.js';
@@ -22,22 +24,26 @@ export async function binlogDb(config: 'rows' | 'full' | 'minimal'): Promise<Bin
   return databaseOn(await binlogServerUrl(config));
 }
 
-/** The table's rows as rowback reads them (the text row format, one line a row), ordered by key. */
+/**
+ * The table's rows as rowback's MySQL engine reads them (the text row format, one line a row), ordered by
+ * key: FLOAT and DOUBLE as `CAST(col AS DOUBLE)`, the exact text docs/engines.md names for them.
+ */
 export async function tableLines(url: string, table: string): Promise<string[]> {
   const connection = await mysqlEngine.connect(url);
+  const schema = await connection.describe({ name: table });
+  await connection.close();
+  const { session } = await openSession(url);
   try {
-    const schema = await connection.describe({ name: table });
-    const columns = writableColumns(schema).map((c) => c.name);
+    const columns = writableColumns(schema).map((c) =>
+      /^(float|double|real)\b/i.test(c.type) ? `CAST(\`${c.name}\` AS DOUBLE)` : `\`${c.name}\``,
+    );
+    const key = schema.key!.columns.map((k) => `\`${k}\``).join(', ');
+    const rows = session.stream(`SELECT ${columns.join(', ')} FROM \`${table}\` ORDER BY ${key}`);
     const lines: string[] = [];
-    let rest = '';
-    for await (const chunk of connection.read(schema, { columns, orderByKey: true })) {
-      const parts = (rest + chunk.toString('latin1')).split('\n');
-      rest = parts.pop()!;
-      lines.push(...parts);
-    }
-    return lines.map((l) => Buffer.from(l, 'latin1').toString('utf8'));
+    for await (const chunk of encodeRows(rows)) lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+    return lines;
   } finally {
-    await connection.close();
+    await session.close();
   }
 }
 
