@@ -1,4 +1,4 @@
-import { type Command, Option } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { CommonOptions } from '../index.js';
 
 /** Flags shared by diff and restore. */
@@ -96,4 +96,16 @@ function sourceFlags(flags: CommonFlags): Pick<CommonOptions, 'sourceFlags'> {
     ...(flags.restoreCommand !== undefined ? { restoreCommand: flags.restoreCommand } : {}),
   };
   return Object.keys(found).length ? { sourceFlags: found } : {};
+}
+
+/** A whole number of rows, at least 0 (commander reports anything else as a usage error). */
+export function parseCount(value: string): number {
+  if (!/^\d+$/.test(value.trim())) throw new InvalidArgumentError('Expected a whole number, such as 5 or 0.');
+  return Number.parseInt(value, 10);
+}
+
+export function samplesOption(): Option {
+  return new Option('--samples <n>', 'example rows shown per class (0: none)')
+    .argParser(parseCount)
+    .default(5);
 }

@@ -5,6 +5,8 @@ import { EXIT_CODES } from '../index.js';
 import { cleanupCommand } from './cleanup.js';
 import { demoCommand } from './demo.js';
 import { diffCommand } from './diff.js';
+import { reportError } from './io.js';
+import { isParseFailure, usageErrorOf } from './parse-errors.js';
 import { restoreCommand } from './restore.js';
 import { undoCommand } from './undo.js';
 
@@ -27,23 +29,27 @@ minute before into a temporary instance. Then:
 Exit codes: 0 ok, 2 usage / bad --where, 3 table or key not found, 4 schema mismatch or unsupported,
 5 connection, 6 privilege, 7 missing parent rows, 8 changed since (undo conflict, or the plan grew past what
 was confirmed), 9 verification failed, 10 declined, 11 target busy (locked), 12 not the database or table the
-restore wrote to, 130 interrupted.`,
+restore wrote to, 70 internal error (a bug: please report it), 130 interrupted.`,
   )
-  .exitOverride()
-  .configureOutput({ writeErr: (text) => process.stderr.write(text) })
   .addCommand(diffCommand())
   .addCommand(restoreCommand())
   .addCommand(undoCommand())
   .addCommand(cleanupCommand())
   .addCommand(demoCommand());
 
-for (const command of program.commands) command.exitOverride();
+// Parse errors are thrown, not printed by commander, so they are reported like every other error.
+for (const command of [program, ...program.commands]) {
+  command.exitOverride().configureOutput({ outputError: () => {} });
+}
 
+const args = process.argv.slice(2);
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
-  if (error instanceof CommanderError) {
-    // --help and --version end here with code 0; every other parse error is a usage error.
+  if (isParseFailure(error)) {
+    process.exitCode = reportError(usageErrorOf(error, args), args.includes('--json'));
+  } else if (error instanceof CommanderError) {
+    // --help and --version: 0; `rowback` with no command printed its help: a usage error.
     process.exitCode = error.exitCode === 0 ? 0 : EXIT_CODES.usage;
   } else {
     throw error;

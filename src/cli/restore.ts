@@ -6,6 +6,7 @@ import {
   changedOption,
   commonOptions,
   extraOption,
+  samplesOption,
 } from './common.js';
 import { askYes } from './confirm.js';
 import { interruptSignal, note, peakRssBytes, printJson, runCommand, say } from './io.js';
@@ -20,6 +21,7 @@ interface RestoreFlags extends CommonFlags {
   disableTriggers?: boolean;
   skipForeignKeyChecks?: boolean;
   maxChanges?: number;
+  samples: number;
 }
 
 export function restoreCommand(): Command {
@@ -30,6 +32,7 @@ export function restoreCommand(): Command {
     .argument('<table>', 'the table to restore: name or schema.name')
     .addOption(changedOption)
     .addOption(extraOption)
+    .addOption(samplesOption())
     .option('--dry-run', 'plan, apply and verify inside a transaction, then roll back')
     .option('--sql-out <file>', 'write the plan as a reviewable SQL script instead of applying it')
     .option('-y, --yes', 'apply without asking (needed when there is no terminal)')
@@ -67,6 +70,7 @@ Undo with: rowback undo <restore-id> --to <target-url>`,
           ...commonOptions(table, flags),
           changed: flags.changed,
           extra: flags.extra,
+          samples: flags.samples,
           ...(flags.dryRun ? { dryRun: true } : {}),
           ...(flags.sqlOut ? { sqlOut: flags.sqlOut } : {}),
           ...(flags.disableTriggers ? { disableTriggers: true } : {}),

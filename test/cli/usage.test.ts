@@ -21,14 +21,58 @@ describe('the command line, before any database is touched', () => {
   it('exits 2 with a message when a required flag is missing', async () => {
     const result = await runCli(['restore', 'billing', '--from', 'postgres://localhost/app']);
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain("required option '--to <target-url>' not specified");
+    expect(result.stderr).toContain("rowback: Required option '--to <target-url>' not specified.");
+    expect(result.stderr).toContain('hint: See rowback restore --help');
+    expect(result.stdout).toBe('');
+  });
+
+  it('reports option-parser errors under --json as one JSON error object, exit 2', async () => {
+    const cases: [string[], string, string][] = [
+      [
+        ['restore', 'billing', '--from', 'postgres://h/a', '--json'],
+        "Required option '--to <target-url>' not specified.",
+        'See rowback restore --help for the arguments and options.',
+      ],
+      [
+        ['restore', 'billing', '--from', 'a', '--to', 'b', '--changed', 'bogus', '--json'],
+        "Option '--changed <policy>' argument 'bogus' is invalid. Allowed choices are keep-current, take-source.",
+        'See rowback restore --help for the arguments and options.',
+      ],
+      [
+        ['restore', 'billing', '--from', 'a', '--to', 'b', '--samples', 'abc', '--json'],
+        "Option '--samples <n>' argument 'abc' is invalid. Expected a whole number, such as 5 or 0.",
+        'See rowback restore --help for the arguments and options.',
+      ],
+      [
+        ['diff', '-t', 'billing', '--from', 'a', '--to', 'b', '--json'],
+        "Unknown option '-t'.",
+        'The table is the first argument, not an option: rowback diff billing --from … --to … (see rowback diff --help).',
+      ],
+      [
+        ['undo', '--to', 'postgres://h/a', '--json'],
+        "Missing required argument 'restore-id'.",
+        'See rowback undo --help for the arguments and options.',
+      ],
+    ];
+    for (const [args, message, hint] of cases) {
+      const result = await runCli(args);
+      expect(result.code, args.join(' ')).toBe(2);
+      expect(JSON.parse(result.stdout)).toEqual({ error: { code: 'usage', message, hint } });
+      expect(result.stderr).toBe(`rowback: ${message}\nhint: ${hint}\n`);
+    }
+  });
+
+  it('prints its help and exits 2 when no command is given', async () => {
+    const result = await runCli([]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('Usage: rowback [options] [command]');
     expect(result.stdout).toBe('');
   });
 
   it('exits 2 on a policy that does not exist', async () => {
     const result = await runCli(['restore', 'billing', '--from', 'a', '--to', 'b', '--changed', 'newest']);
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain("argument 'newest' is invalid");
+    expect(result.stderr).toContain("rowback: Option '--changed <policy>' argument 'newest' is invalid.");
   });
 
   it('refuses an unknown URL scheme with exit 2 and a JSON error object', async () => {
