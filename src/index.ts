@@ -39,7 +39,14 @@ export type { Source } from './core/source.js';
 export type * from './core/table.js';
 export type { Connection, QueryResult } from './engines/engine.js';
 export { connect } from './open.js';
-export { renderDiff, renderPreview, renderRestore, renderUndo, renderUndoPreview } from './report/text.js';
+export {
+  confirmQuestion,
+  renderDiff,
+  renderPreview,
+  renderRestore,
+  renderUndo,
+  renderUndoPreview,
+} from './report/text.js';
 export {
   type CleanupReport,
   cleanupRuns,

@@ -4,7 +4,7 @@ import { type CleanupReport, cleanupRuns } from '../index.js';
 import { note, printJson, runCommand, say } from './io.js';
 
 interface CleanupFlags {
-  stateDir: string;
+  stateDir?: string;
   json?: boolean;
 }
 
@@ -13,7 +13,10 @@ export function cleanupCommand(): Command {
     .description(
       'Remove what a killed run left behind: throwaway servers, private copies of backups, cloud instances and ingress rules.',
     )
-    .option('--state-dir <dir>', 'where the runs were recorded (the --state-dir they used)', '.rowback')
+    .option(
+      '--state-dir <dir>',
+      'where the runs were recorded: the --state-dir they used (default: $XDG_STATE_HOME/rowback, else ~/.local/state/rowback)',
+    )
     .option('--json', 'print exactly one JSON object on stdout; human text goes to stderr')
     .addHelpText(
       'after',

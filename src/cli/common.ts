@@ -1,6 +1,9 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { CommonOptions } from '../index.js';
 
+export const STATE_DIR_HELP =
+  'where undo files and audit.jsonl are kept, private to you (default: $XDG_STATE_HOME/rowback, else ~/.local/state/rowback)';
+
 /** Flags shared by diff and restore. */
 export function addSourceTargetOptions(command: Command): Command {
   return command
@@ -31,7 +34,7 @@ export function addSourceTargetOptions(command: Command): Command {
       '--key <columns>',
       'columns identifying a row, comma-separated (default: primary key, else a unique NOT NULL key)',
     )
-    .option('--state-dir <dir>', 'where undo files and audit.jsonl are kept', '.rowback')
+    .option('--state-dir <dir>', STATE_DIR_HELP)
     .option('--json', 'print exactly one JSON object on stdout; human text goes to stderr')
     .option('--no-progress', 'no progress bar on stderr');
 }
@@ -46,7 +49,7 @@ export interface CommonFlags {
   fromTable?: string;
   where?: string;
   key?: string;
-  stateDir: string;
+  stateDir?: string;
   json?: boolean;
   progress: boolean;
 }
@@ -56,7 +59,7 @@ export function commonOptions(table: string, flags: CommonFlags): CommonOptions 
     table,
     from: flags.from,
     to: flags.to,
-    stateDir: flags.stateDir,
+    ...(flags.stateDir ? { stateDir: flags.stateDir } : {}),
     ...(flags.asOf !== undefined ? { asOf: flags.asOf } : {}),
     ...sourceFlags(flags),
     onNotice: (text: string) => {

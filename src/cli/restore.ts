@@ -1,5 +1,12 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { type ChangedPolicy, type ExtraPolicy, renderPreview, renderRestore, restore } from '../index.js';
+import {
+  type ChangedPolicy,
+  confirmQuestion,
+  type ExtraPolicy,
+  renderPreview,
+  renderRestore,
+  restore,
+} from '../index.js';
 import {
   addSourceTargetOptions,
   type CommonFlags,
@@ -65,6 +72,7 @@ Undo with: rowback undo <restore-id> --to <target-url>`,
     const json = flags.json === true;
     await runCommand(json, async () => {
       const progress = progressReporter(flags.progress);
+      const shown = new Set<string>();
       try {
         const report = await restore({
           ...commonOptions(table, flags),
@@ -85,10 +93,15 @@ Undo with: rowback undo <restore-id> --to <target-url>`,
           // With --yes (or a dry run) nobody is asked: a plan that grows under the lock is then refused.
           ...(flags.yes || flags.dryRun
             ? {}
-            : { confirm: (preview) => askYes(`\nApply to ${preview.target}?`) }),
+            : { confirm: (preview) => askYes(`\n${confirmQuestion(preview)}`) }),
         });
         progress.stop();
-        say(json, renderRestore(report));
+        // A script or an empty plan is never confirmed: show the plan it is about.
+        if (report.outcome === 'script' || report.outcome === 'nothing-to-do') {
+          note(renderPreview(report));
+          for (const w of report.warnings) shown.add(w);
+        }
+        say(json, renderRestore(report, shown));
         if (json) printJson({ ...report, peakRssBytes: peakRssBytes() });
       } finally {
         progress.stop();

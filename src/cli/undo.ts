@@ -1,12 +1,13 @@
 import { Command } from 'commander';
 import { renderUndo, renderUndoPreview, undo } from '../index.js';
+import { STATE_DIR_HELP } from './common.js';
 import { askYes } from './confirm.js';
 import { interruptSignal, note, peakRssBytes, printJson, runCommand, say } from './io.js';
 import { progressReporter } from './progress.js';
 
 interface UndoFlags {
   to: string;
-  stateDir: string;
+  stateDir?: string;
   yes?: boolean;
   dryRun?: boolean;
   disableTriggers?: boolean;
@@ -20,9 +21,9 @@ export function undoCommand(): Command {
     .description(
       'Put a table back exactly as it was before a restore. Refuses if rows the restore touched have changed since.',
     )
-    .argument('<restore-id>', 'the id printed by `rowback restore` (also in .rowback/audit.jsonl)')
+    .argument('<restore-id>', 'the id printed by `rowback restore` (also in the audit log, audit.jsonl)')
     .requiredOption('--to <target-url>', 'the database the restore was applied to')
-    .option('--state-dir <dir>', 'where the undo files are kept', '.rowback')
+    .option('--state-dir <dir>', STATE_DIR_HELP)
     .option('-y, --yes', 'undo without asking (needed when there is no terminal)')
     .option('--dry-run', 'check and apply inside a transaction, then roll back')
     .option('--disable-triggers', "don't fire the target's user triggers (PostgreSQL; needs superuser)")
@@ -36,21 +37,25 @@ export function undoCommand(): Command {
       const json = flags.json === true;
       await runCommand(json, async () => {
         const progress = progressReporter(flags.progress);
+        const shown = new Set<string>();
         try {
           const report = await undo({
             id,
             to: flags.to,
-            stateDir: flags.stateDir,
+            ...(flags.stateDir ? { stateDir: flags.stateDir } : {}),
             ...(flags.dryRun ? { dryRun: true } : {}),
             ...(flags.disableTriggers ? { disableTriggers: true } : {}),
             ...(flags.skipIdentityCheck ? { skipIdentityCheck: true } : {}),
             onProgress: progress.onProgress,
             signal: interruptSignal(),
-            onPreview: (preview) => note(renderUndoPreview(preview)),
+            onPreview: (preview) => {
+              note(renderUndoPreview(preview));
+              for (const w of preview.warnings) shown.add(w);
+            },
             ...(flags.yes || flags.dryRun ? {} : { confirm: () => askYes('\nUndo it?') }),
           });
           progress.stop();
-          say(json, renderUndo(report));
+          say(json, renderUndo(report, shown));
           if (json) printJson({ ...report, peakRssBytes: peakRssBytes() });
         } finally {
           progress.stop();

@@ -1,10 +1,10 @@
-import { appendFile, mkdir } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import type { RowbackError } from './errors.js';
 import { redactSecrets } from './redact.js';
+import { ensurePrivateDir, openPrivate, PRIVATE_FILE, tighten } from './state-dir.js';
 
-/** One line of `.rowback/audit.jsonl`: who did what to which table, with what outcome. Never a secret. */
+/** One line of `<state-dir>/audit.jsonl`: who did what to which table, with what outcome. Never a secret. */
 export interface AuditRecord {
   time: string;
   command: 'diff' | 'restore' | 'undo';
@@ -31,10 +31,17 @@ export function defaultOperator(): string {
   }
 }
 
-/** Appends one record; the file is the team's log of every diff, restore and undo. */
+/** Appends one record to `<stateDir>/audit.jsonl`, the log of every diff, restore and undo (kept 0600). */
 export async function appendAudit(stateDir: string, record: AuditRecord): Promise<void> {
-  await mkdir(stateDir, { recursive: true });
-  await appendFile(join(stateDir, 'audit.jsonl'), `${redactSecrets(JSON.stringify(record))}\n`, 'utf8');
+  await ensurePrivateDir(stateDir);
+  const path = join(stateDir, 'audit.jsonl');
+  await tighten(path, PRIVATE_FILE); // a log an earlier version wrote world-readable
+  const file = await openPrivate(path, 'a');
+  try {
+    await file.appendFile(`${redactSecrets(JSON.stringify(record))}\n`, 'utf8');
+  } finally {
+    await file.close();
+  }
 }
 
 /**

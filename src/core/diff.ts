@@ -5,6 +5,7 @@ import type { DiffOptions, DiffReport } from './options.js';
 import { DEFAULT_POLICY } from './plan.js';
 import { classify, dropStaged, previewOf, stageSource, withPrepared } from './prepare.js';
 import { isLegacy, labelOf, type Opener, throwIfAborted } from './sessions.js';
+import { resolveStateDir } from './state-dir.js';
 
 /**
  * Compares the source and the target table by key and reports every class of row. Read-only: the source
@@ -34,7 +35,7 @@ export async function runDiff(options: DiffOptions, opener: Opener): Promise<Dif
     throw failure;
   } finally {
     await recordRun(
-      options.stateDir ?? '.rowback',
+      resolveStateDir(options.stateDir),
       {
         command: 'diff',
         id,

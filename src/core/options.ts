@@ -60,7 +60,10 @@ export interface CommonOptions {
   asOf?: string;
   /** What the source needs besides `from` (WAL archive, binlog dir…). */
   sourceFlags?: SourceFlags;
-  /** Where undo files, the audit log and run state files live. Default `./.rowback`. */
+  /**
+   * Where undo files, the audit log and run state files live (made private: 0700, files 0600). Default:
+   * the per-user state directory, `$XDG_STATE_HOME/rowback`, else `~/.local/state/rowback`.
+   */
   stateDir?: string;
   /** Who runs this, for the audit record. Default: the OS user. */
   operator?: string;
@@ -108,6 +111,7 @@ export interface UndoOptions {
   id: string;
   /** The target: a URL or file, or an already-open connection (left open). */
   to: string | Connection;
+  /** As for restore. An undo file is also looked for in `./.rowback`, where rowback 0.1 kept it. */
   stateDir?: string;
   operator?: string;
   dryRun?: boolean;
@@ -156,7 +160,7 @@ export interface RestoreReport extends Preview {
   verification?: Verification;
   /** Counters moved past restored keys (on a dry run: where they would move; they were left alone). */
   sequences: CounterMove[];
-  /** Where the undo images are (applied restores only). */
+  /** Where the undo images are, an absolute path (applied restores only). */
   undoFile?: string;
   sqlOut?: string;
   durationMs: number;
@@ -169,6 +173,7 @@ export interface UndoPreview {
   target: string;
   /** What the restore wrote, which undo reverts. */
   restored: AppliedCounts;
+  warnings: string[];
 }
 
 export interface UndoReport extends UndoPreview {
@@ -178,6 +183,5 @@ export interface UndoReport extends UndoPreview {
   verification: Verification;
   /** Counters moved (on a dry run: where they would move; they were left alone). */
   sequences: CounterMove[];
-  warnings: string[];
   durationMs: number;
 }

@@ -28,6 +28,7 @@ import {
 } from './refusals.js';
 import { writeScript } from './script.js';
 import { isLegacy, labelOf, type Opener, throwIfAborted } from './sessions.js';
+import { ensurePrivateDir, resolveStateDir } from './state-dir.js';
 import { discardingUndo, openUndoFile } from './undo-file.js';
 
 const NOTHING: AppliedCounts = { inserted: 0, updated: 0, deleted: 0 };
@@ -41,11 +42,12 @@ const ROUNDS = 3;
 export async function runRestore(options: RestoreOptions, opener: Opener): Promise<RestoreReport> {
   const started = Date.now();
   const id = newId('r');
-  const stateDir = options.stateDir ?? '.rowback';
+  const stateDir = resolveStateDir(options.stateDir);
   const policy: Policy = { changed: options.changed ?? 'keep-current', extra: options.extra ?? 'keep' };
   let report: RestoreReport | undefined;
   let failure: RowbackError | undefined;
   try {
+    const notes = await ensurePrivateDir(stateDir);
     const engine = await opener.engine(options.to);
     refuseUnsupported(options, engine.name, engine.capabilities);
     report = await withPrepared(options, opener, async (p) => {
@@ -57,6 +59,7 @@ export async function runRestore(options: RestoreOptions, opener: Opener): Promi
       }
       return restoreStaged(run);
     });
+    report.warnings.push(...notes);
     return report;
   } catch (error) {
     failure = wrapError(error, `restore of ${options.table}`);

@@ -5,6 +5,7 @@ import { RowbackError } from './errors.js';
 import type { CommonOptions } from './options.js';
 import { redactUrl } from './redact.js';
 import type { Source, SourceContext } from './source.js';
+import { resolveStateDir } from './state-dir.js';
 
 /** A target session: an engine on the step interface, or one still on the old whole-flow interface. */
 export type Target = Connection | LegacyConnection;
@@ -71,7 +72,7 @@ export function sourceContext(options: CommonOptions): SourceContext {
   const assumed = asOf && assumedZoneWarning(asOf, options.asOf ?? '');
   if (assumed) options.onNotice?.(assumed);
   return {
-    stateDir: options.stateDir ?? '.rowback',
+    stateDir: resolveStateDir(options.stateDir),
     ...(asOf ? { asOf } : {}),
     ...(typeof options.to === 'string' ? { targetUrl: options.to } : {}),
     ...(options.sourceFlags ? { flags: options.sourceFlags } : {}),

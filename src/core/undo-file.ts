@@ -1,6 +1,6 @@
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { createReadStream } from 'node:fs';
+import { mkdir, open, readFile, rm } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { z } from 'zod';
@@ -11,6 +11,7 @@ import type { AppliedCounts } from './plan.js';
 import type { Prepared } from './prepare.js';
 import { countingRows } from './rows.js';
 import { isLegacy } from './sessions.js';
+import { LEGACY_STATE_DIR, openPrivate, PRIVATE_DIR, tighten } from './state-dir.js';
 import type { TableRef } from './table.js';
 
 /**
@@ -65,7 +66,7 @@ export class UndoFileWriter implements UndoSink {
   }
 
   async open(): Promise<void> {
-    await mkdir(this.dir, { recursive: true });
+    await mkdir(this.dir, { recursive: true, mode: PRIVATE_DIR });
     await this.writeFile('before.rows', Readable.from([]));
     await this.writeFile('after.rows', Readable.from([]));
     await this.saveMeta();
@@ -100,19 +101,31 @@ export class UndoFileWriter implements UndoSink {
   private async writeFile(name: string, rows: RowStream): Promise<number> {
     let count = 0;
     const path = join(this.dir, name);
-    await pipeline(Readable.from(countingRows(rows, (n) => (count = n))), createWriteStream(path));
-    const handle = await open(path, 'r');
-    await handle.sync(); // the images must be on disk before the restore commits
-    await handle.close();
+    // The stream closes the file when done; it is opened again to sync.
+    const out = (await openPrivate(path, 'w')).createWriteStream();
+    await pipeline(Readable.from(countingRows(rows, (n) => (count = n))), out);
+    const file = await open(path, 'r');
+    try {
+      await file.sync(); // the images must be on disk before the restore commits
+    } finally {
+      await file.close();
+    }
     return count;
   }
 
-  private async saveMeta(): Promise<void> {
-    const path = join(this.dir, 'meta.json');
-    await writeFile(path, `${JSON.stringify(this.meta, null, 2)}\n`, 'utf8');
-    const handle = await open(path, 'r');
-    await handle.sync();
-    await handle.close();
+  private saveMeta(): Promise<void> {
+    return writeMeta(this.dir, this.meta);
+  }
+}
+
+/** Writes meta.json (0600) and syncs it. */
+async function writeMeta(dir: string, meta: UndoMeta): Promise<void> {
+  const file = await openPrivate(join(dir, 'meta.json'), 'w');
+  try {
+    await file.writeFile(`${JSON.stringify(meta, null, 2)}\n`, 'utf8');
+    await file.sync();
+  } finally {
+    await file.close();
   }
 }
 
@@ -150,17 +163,44 @@ const undoMetaSchema = z.object({
   rows: z.object({ before: z.number(), after: z.number() }),
 });
 
-export async function readUndoMeta(stateDir: string, id: string): Promise<UndoMeta> {
-  const path = join(undoDir(stateDir, id), 'meta.json');
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    throw new RowbackError('not-found', `No undo file for restore ${id} in ${stateDir}.`, {
-      hint: 'Check the restore id (printed by `rowback restore`, also in audit.jsonl) and --state-dir.',
-      cause: error,
-    });
+/** An undo file found on disk: where it is and what its meta.json says. */
+export interface FoundUndo {
+  /** The undo file's directory (absolute). */
+  dir: string;
+  meta: UndoMeta;
+  /** Said when it was found outside the state directory (the old `./.rowback`). */
+  warnings: string[];
+}
+
+/**
+ * Finds restore `id`'s undo file in `stateDir`, else in `./.rowback`, where rowback 0.1 kept it (relative
+ * to where it ran), saying so. Throws RowbackError('not-found') naming both places.
+ */
+export async function findUndoFile(stateDir: string, id: string): Promise<FoundUndo> {
+  const places = [stateDir, resolve(LEGACY_STATE_DIR)];
+  for (const place of places) {
+    const dir = undoDir(place, id);
+    const text = await readFile(join(dir, 'meta.json'), 'utf8').catch(() => undefined);
+    if (text === undefined) continue;
+    const meta = parseUndoMeta(text, join(dir, 'meta.json'));
+    if (place === stateDir) return { dir, meta, warnings: [] };
+    // Written world-readable by rowback 0.1: make it private now that it is found.
+    const tightened = [...(await tighten(place, PRIVATE_DIR)), ...(await tighten(dir, PRIVATE_DIR))];
+    return {
+      dir,
+      meta,
+      warnings: [
+        `Found the undo file of ${id} in ${place}, where earlier versions of rowback kept state; new undo files and the audit log go to ${stateDir}.`,
+        ...tightened,
+      ],
+    };
   }
+  throw new RowbackError('not-found', `No undo file for restore ${id} in ${places.join(' or ')}.`, {
+    hint: 'Check the restore id (printed by `rowback restore`, also in audit.jsonl), and pass --state-dir if the restore used one.',
+  });
+}
+
+function parseUndoMeta(text: string, path: string): UndoMeta {
   let parsed: ReturnType<typeof undoMetaSchema.safeParse>;
   try {
     parsed = undoMetaSchema.safeParse(JSON.parse(text));
@@ -176,8 +216,7 @@ export async function readUndoMeta(stateDir: string, id: string): Promise<UndoMe
   return parsed.data as UndoMeta;
 }
 
-export function undoBundle(stateDir: string, meta: UndoMeta): UndoBundle {
-  const dir = undoDir(stateDir, meta.id);
+export function undoBundle(dir: string, meta: UndoMeta): UndoBundle {
   return {
     columns: meta.beforeColumns.length ? meta.beforeColumns : meta.afterColumns,
     origin: meta.origin,
@@ -186,12 +225,8 @@ export function undoBundle(stateDir: string, meta: UndoMeta): UndoBundle {
   };
 }
 
-export async function markUndone(stateDir: string, meta: UndoMeta): Promise<void> {
-  await writeFile(
-    join(undoDir(stateDir, meta.id), 'meta.json'),
-    `${JSON.stringify({ ...meta, status: 'undone' }, null, 2)}\n`,
-    'utf8',
-  );
+export async function markUndone(dir: string, meta: UndoMeta): Promise<void> {
+  await writeMeta(dir, { ...meta, status: 'undone' });
 }
 
 /** Opens the undo file of restore `id` on a prepared target, before its apply starts. */

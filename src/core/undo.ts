@@ -9,8 +9,9 @@ import { identityDifferences, wrongTargetError } from './refusals.js';
 import { refuseUnsupported } from './restore.js';
 import { revertRestore } from './revert.js';
 import { cancelOnAbort, isLegacy, labelOf, type Opener, type Target, throwIfAborted } from './sessions.js';
+import { ensurePrivateDir, resolveStateDir } from './state-dir.js';
 import { formatTable, type TableSchema } from './table.js';
-import { markUndone, readUndoMeta, type UndoMeta, undoBundle } from './undo-file.js';
+import { type FoundUndo, findUndoFile, markUndone, type UndoMeta, undoBundle } from './undo-file.js';
 
 /**
  * Puts a table back exactly as it was before a restore, from that restore's undo file, in one
@@ -20,13 +21,15 @@ import { markUndone, readUndoMeta, type UndoMeta, undoBundle } from './undo-file
 export async function runUndo(options: UndoOptions, opener: Opener): Promise<UndoReport> {
   const started = Date.now();
   const id = newId('u');
-  const stateDir = options.stateDir ?? '.rowback';
+  const stateDir = resolveStateDir(options.stateDir);
   const progress = options.onProgress ?? (() => {});
   let report: UndoReport | undefined;
   let failure: RowbackError | undefined;
   let tableLabel = '';
   try {
-    const meta = await readMeta(stateDir, options.id);
+    const notes = await ensurePrivateDir(stateDir);
+    const found = await readMeta(stateDir, options.id);
+    const meta = found.meta;
     tableLabel = formatTable(meta.table);
     const engine = await opener.engine(options.to);
     refuseUnsupported(options, engine.name, engine.capabilities);
@@ -50,6 +53,7 @@ export async function runUndo(options: UndoOptions, opener: Opener): Promise<Und
         table: tableLabel,
         target: target.redactedUrl,
         restored: meta.applied ?? { inserted: 0, updated: 0, deleted: 0 },
+        warnings: [...notes, ...found.warnings, ...warnings],
       };
       options.onPreview?.(preview);
       if (options.confirm && !(await options.confirm(preview))) {
@@ -57,7 +61,7 @@ export async function runUndo(options: UndoOptions, opener: Opener): Promise<Und
       }
       throwIfAborted(options.signal);
       progress({ step: 'undo', message: 'reverting' });
-      const bundle = undoBundle(stateDir, meta);
+      const bundle = undoBundle(found.dir, meta);
       const dryRun = options.dryRun === true;
       const result = await (isLegacy(target)
         ? legacyUndo(target, schema, bundle, dryRun)
@@ -68,7 +72,7 @@ export async function runUndo(options: UndoOptions, opener: Opener): Promise<Und
       ).catch((error: unknown) => {
         throw meta.status === 'pending' ? neverCommitted(meta.id, error) : error;
       });
-      if (!dryRun) await markUndone(stateDir, meta);
+      if (!dryRun) await markUndone(found.dir, meta);
       report = {
         ...preview,
         command: 'undo',
@@ -76,7 +80,7 @@ export async function runUndo(options: UndoOptions, opener: Opener): Promise<Und
         applied: result.applied,
         verification: result.verification,
         sequences: result.sequences,
-        warnings: [...warnings, ...result.warnings],
+        warnings: [...preview.warnings, ...result.warnings],
         durationMs: Date.now() - started,
       };
       return report;
@@ -110,13 +114,14 @@ export async function runUndo(options: UndoOptions, opener: Opener): Promise<Und
 }
 
 /** The undo file of a restore that committed and was not undone yet. */
-async function readMeta(stateDir: string, id: string): Promise<UndoMeta> {
+async function readMeta(stateDir: string, id: string): Promise<FoundUndo> {
   if (!isId(id) || !id.startsWith('r-')) {
     throw new RowbackError('usage', `"${id}" is not a restore id.`, {
       hint: 'Restore ids look like r-20260101T120000Z-a1b2c3; `rowback restore` prints one, audit.jsonl lists them.',
     });
   }
-  const meta = await readUndoMeta(stateDir, id);
+  const found = await findUndoFile(stateDir, id);
+  const meta = found.meta;
   if (meta.status === 'undone') {
     throw new RowbackError('conflict', `Restore ${meta.id} was already undone.`, {
       hint: 'Nothing to do; see audit.jsonl for when.',
@@ -130,7 +135,7 @@ async function readMeta(stateDir: string, id: string): Promise<UndoMeta> {
       { hint: 'Its transaction was rolled back by the server. Check the table; see audit.jsonl.' },
     );
   }
-  return meta;
+  return found;
 }
 
 /**

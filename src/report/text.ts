@@ -27,27 +27,60 @@ export function renderPreview(p: Preview): string {
   return lines.join('\n');
 }
 
+/** What the confirmation asks: where, and every write the policy makes, deletions first. */
+export function confirmQuestion(p: Preview): string {
+  const { inserted, updated, deleted } = p.intended;
+  const writes = [
+    deleted ? `DELETE ${n(deleted)} row(s) written since` : '',
+    updated ? `overwrite ${n(updated)} changed row(s)` : '',
+    inserted ? `insert ${n(inserted)} missing row(s)` : '',
+  ].filter(Boolean);
+  return `Apply to ${p.target}: ${writes.join(', ')} in ${p.table}?`;
+}
+
 function renderSamples(samples: SampleRow[]): string[] {
   const lines = ['Examples:'];
   for (const s of samples) {
     const key = Object.entries(s.key)
-      .map(([k, v]) => `${k}=${show(v)}`)
+      .map(([k, v]) => `${k}=${showKey(v)}`)
       .join(', ');
+    lines.push(`  ${s.class.padEnd(7)}  ${key}`);
     if (s.class === 'changed' && s.changedColumns) {
-      const cols = s.changedColumns
-        .map((c) => `${c}: ${show(s.target?.[c] ?? null)} → source ${show(s.source?.[c] ?? null)}`)
-        .join('; ');
-      lines.push(`  changed  ${key}  ${cols}`);
-    } else {
-      lines.push(`  ${s.class.padEnd(7)}  ${key}`);
+      // One line per column: a wide row on one line wraps into an unreadable block.
+      for (const c of s.changedColumns) {
+        const [now, then] = showPair(s.target?.[c] ?? null, s.source?.[c] ?? null);
+        lines.push(`             ${c}: ${now} → source ${then}`);
+      }
     }
   }
   return lines;
 }
 
-function show(value: string | null): string {
+/** Keys are short: shown bare when that cannot be misread (digits, plain words), else quoted. */
+function showKey(value: string | null): string {
   if (value === null) return 'NULL';
-  const text = value.length > 40 ? `${value.slice(0, 37)}…` : value;
+  return /^[\w.:+-]+$/u.test(value) && value !== 'NULL' ? value : JSON.stringify(value);
+}
+
+const WIDTH = 40;
+const CONTEXT = 12;
+
+/**
+ * Two values of one column, each cut to a readable width around where they first differ, so that two
+ * long values sharing a prefix never look the same (`…text long te ` vs `…text long te`).
+ */
+export function showPair(a: string | null, b: string | null): [string, string] {
+  if (a === null || b === null) return [show(a, 0), show(b, 0)];
+  let common = 0;
+  while (common < a.length && common < b.length && a[common] === b[common]) common++;
+  const from = common > WIDTH - CONTEXT ? common - CONTEXT : 0;
+  return [show(a, from), show(b, from)];
+}
+
+function show(value: string | null, from: number): string {
+  if (value === null) return 'NULL';
+  const end = from + WIDTH;
+  const text = `${from > 0 ? '…' : ''}${value.slice(from, end)}${value.length > end ? '…' : ''}`;
   return JSON.stringify(text);
 }
 
@@ -56,7 +89,11 @@ export function renderDiff(r: DiffReport): string {
   return `${renderPreview(r)}\n\n${writes ? `A restore with the default policy would insert ${n(r.intended.inserted)} row(s).` : 'Nothing to restore with the default policy.'}`;
 }
 
-export function renderRestore(r: RestoreReport): string {
+/**
+ * The outcome of a restore. `shown` holds the warnings the user has already read (with the preview), so
+ * none is printed twice.
+ */
+export function renderRestore(r: RestoreReport, shown: ReadonlySet<string> = new Set()): string {
   const a = r.applied;
   const counts = `${n(a.inserted)} inserted, ${n(a.updated)} updated, ${n(a.deleted)} deleted`;
   const lines: string[] = [];
@@ -87,18 +124,24 @@ export function renderRestore(r: RestoreReport): string {
     );
   }
   lines.push(...renderCounters(r.sequences));
-  for (const w of r.warnings.filter((w) => !lines.includes(w))) lines.push(`! ${w}`);
-  if (r.outcome === 'applied')
+  for (const w of r.warnings.filter((w) => !shown.has(w))) lines.push(`! ${w}`);
+  if (r.outcome === 'applied') {
+    if (r.undoFile) lines.push(`Undo file: ${r.undoFile}`);
     lines.push(`Restore id ${r.id}. To revert: rowback undo ${r.id} --to <target-url>`);
+  }
   return lines.join('\n');
 }
 
 export function renderUndoPreview(p: UndoPreview): string {
   const a = p.restored;
-  return `Undo restore ${p.restoreId} on ${p.table} (${p.target}): delete the ${n(a.inserted)} row(s) it inserted, put back ${n(a.updated)} updated and ${n(a.deleted)} deleted row(s).`;
+  return [
+    `Undo restore ${p.restoreId} on ${p.table} (${p.target}): delete the ${n(a.inserted)} row(s) it inserted, put back ${n(a.updated)} updated and ${n(a.deleted)} deleted row(s).`,
+    ...p.warnings.map((w) => `! ${w}`),
+  ].join('\n');
 }
 
-export function renderUndo(r: UndoReport): string {
+/** The outcome of an undo; `shown` as for renderRestore. */
+export function renderUndo(r: UndoReport, shown: ReadonlySet<string> = new Set()): string {
   const a = r.applied;
   const what = `${n(a.deleted)} deleted, ${n(a.updated)} put back, ${n(a.inserted)} re-inserted`;
   const v = r.verification;
@@ -109,7 +152,11 @@ export function renderUndo(r: UndoReport): string {
     r.outcome === 'dry-run'
       ? `Dry run of undo ${r.restoreId}: would have ${what}; rolled back. ${verified}`
       : `Undid restore ${r.restoreId} on ${r.table}: ${what}. ${verified}`;
-  return [head, ...renderCounters(r.sequences ?? []), ...r.warnings.map((w) => `! ${w}`)].join('\n');
+  return [
+    head,
+    ...renderCounters(r.sequences ?? []),
+    ...r.warnings.filter((w) => !shown.has(w)).map((w) => `! ${w}`),
+  ].join('\n');
 }
 
 /** Counters moved past restored keys, or on a dry run where they would have moved. */

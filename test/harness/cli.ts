@@ -13,6 +13,8 @@ export const CLI_PATH = fileURLToPath(new URL('../../dist/cli/main.js', import.m
 export interface CliOptions {
   cwd?: string;
   env?: Record<string, string>;
+  /** Run under this umask (octal text, e.g. `000`), as a shell would set it. */
+  umask?: string;
   input?: string;
   timeoutMs?: number;
 }
@@ -28,7 +30,7 @@ let fileCwd: string | undefined;
 
 /**
  * Where the CLI runs unless a test says otherwise: one temp dir per test file (modules are fresh per
- * file), so a default `.rowback/` state dir is shared by one file's calls and never lands in the repository.
+ * file), never the repository. The default state dir is the per-file one of `setup-env.ts`.
  */
 function defaultCwd(): string {
   fileCwd ??= mkdtempSync(join(tempRoot(), 'cwd-'));
@@ -43,13 +45,17 @@ function cliEnv(extra: Record<string, string> | undefined): NodeJS.ProcessEnv {
 /** Starts the CLI with the current Node binary; stdio is piped. `cwd` defaults to the test file's temp dir. */
 export function spawnCli(
   args: string[],
-  options: { cwd?: string; env?: Record<string, string> } = {},
+  options: { cwd?: string; env?: Record<string, string>; umask?: string } = {},
 ): ChildProcess {
-  return spawn(process.execPath, [CLI_PATH, ...args], {
+  const spawnOptions = {
     cwd: options.cwd ?? defaultCwd(),
     env: cliEnv(options.env),
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
+    stdio: ['pipe', 'pipe', 'pipe'] as ['pipe', 'pipe', 'pipe'],
+  };
+  if (options.umask === undefined) return spawn(process.execPath, [CLI_PATH, ...args], spawnOptions);
+  // The umask is inherited across exec: set it in a shell that then becomes the CLI.
+  const script = `umask ${options.umask} && exec "$0" "$@"`;
+  return spawn('/bin/sh', ['-c', script, process.execPath, CLI_PATH, ...args], spawnOptions);
 }
 
 /** Runs the CLI to completion (killing it after `timeoutMs`, default 60 s); never throws on a non-zero exit. */

@@ -1,3 +1,4 @@
+import { resolveStateDir } from '../../core/state-dir.js';
 import { sweepStale } from '../../servers/cleanup.js';
 import { type CleanupOutcome, removeAll } from './run.js';
 import { listRunStates, removeRunState, stillRunning, writeRunState } from './state.js';
@@ -23,9 +24,10 @@ export interface CleanupReport {
  * left alone: it cleans up after itself.
  */
 export async function cleanupRuns(
-  stateDir: string,
+  stateDirOption: string | undefined,
   note: (text: string) => void = () => {},
 ): Promise<CleanupReport> {
+  const stateDir = resolveStateDir(stateDirOption);
   const { states, unreadable } = await listRunStates(stateDir);
   const runs: RunCleanup[] = [];
   for (const state of states) {

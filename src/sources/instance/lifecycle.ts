@@ -1,5 +1,6 @@
 import { RowbackError } from '../../core/errors.js';
 import type { ProgressEvent } from '../../core/options.js';
+import { resolveStateDir } from '../../core/state-dir.js';
 import { engineForUrl } from '../../engines/index.js';
 import { openLiveSource } from '../live.js';
 import type { OpenSourceOptions, Source } from '../source.js';
@@ -38,7 +39,7 @@ export interface TemporaryInstance {
 /** Opens a source on a temporary instance of `kind`; closing the source removes the instance. */
 export async function openTemporarySource(kind: TemporaryKind, options: OpenSourceOptions): Promise<Source> {
   const note = options.onNotice ?? (() => {});
-  const run = await Run.begin(options.stateDir ?? '.rowback', kind.what);
+  const run = await Run.begin(resolveStateDir(options.stateDir), kind.what);
   const unwatch = watchRun(run);
   const began = Date.now();
   let instance: TemporaryInstance | undefined;
