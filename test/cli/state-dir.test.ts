@@ -1,28 +1,10 @@
 import { chmod, mkdir, readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { type ScratchDb, scratchDb, tableText } from '../engines/postgres/support.js';
+import { describe, expect, it } from 'vitest';
 import { runCli, tempDir } from '../harness/index.js';
-
-let dbs: ScratchDb[] = [];
-
-afterEach(async () => {
-  for (const db of dbs) await db.drop();
-  dbs = [];
-});
-
-/** A source holding accounts 1–3, a target that lost 2 and 3 and gained 9 since. */
-async function accounts() {
-  const [source, target] = await Promise.all([scratchDb('source'), scratchDb('target')]);
-  dbs.push(source, target);
-  const ddl = 'CREATE TABLE account (id int PRIMARY KEY, name text)';
-  await source.client.query(`${ddl}; INSERT INTO account VALUES (1, 'one'), (2, 'two'), (3, 'three')`);
-  await target.client.query(`${ddl}; INSERT INTO account VALUES (1, 'one'), (9, 'nine')`);
-  return { source, target, args: ['account', '--from', source.url, '--to', target.url] };
-}
+import { accounts, accountTable as table } from './support.js';
 
 const mode = async (path: string) => ((await stat(path)).mode & 0o777).toString(8).padStart(4, '0');
-const table = (db: ScratchDb) => tableText(db.client, 'SELECT * FROM account ORDER BY id');
 
 /** Every directory and file under `dir`, with its mode, relative to `dir`. */
 async function modes(dir: string): Promise<Record<string, string>> {

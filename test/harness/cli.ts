@@ -42,7 +42,10 @@ function cliEnv(extra: Record<string, string> | undefined): NodeJS.ProcessEnv {
   return { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', ...extra };
 }
 
-/** Starts the CLI with the current Node binary; stdio is piped. `cwd` defaults to the test file's temp dir. */
+/**
+ * Starts the CLI with the current Node binary, without a controlling terminal; stdio is piped. `cwd`
+ * defaults to the test file's temp dir.
+ */
 export function spawnCli(
   args: string[],
   options: { cwd?: string; env?: Record<string, string>; umask?: string } = {},
@@ -51,6 +54,8 @@ export function spawnCli(
     cwd: options.cwd ?? defaultCwd(),
     env: cliEnv(options.env),
     stdio: ['pipe', 'pipe', 'pipe'] as ['pipe', 'pipe', 'pipe'],
+    // A session of its own: no controlling terminal, so the CLI can never ask the person running the tests.
+    detached: true,
   };
   if (options.umask === undefined) return spawn(process.execPath, [CLI_PATH, ...args], spawnOptions);
   // The umask is inherited across exec: set it in a shell that then becomes the CLI.
