@@ -1,9 +1,12 @@
+import { misreadUrl, urlScheme } from './url.js';
+
 /**
  * Connection strings and passwords must never reach a message, a log, an audit record or a notification.
  * `redactUrl` keeps what helps a human (scheme, user, host, port, database) and drops the password and
  * query parameters (which may hold sslkey paths or tokens).
  */
 export function redactUrl(url: string): string {
+  if (misreadUrl(url) !== undefined) return `${urlScheme(url)}://… (a URL that cannot be read, not shown)`;
   try {
     const parsed = new URL(url);
     if (!parsed.protocol || !parsed.host) return url.includes('@') ? '<redacted>' : url;
@@ -34,7 +37,8 @@ export function registerUrlSecrets(url: string): void {
   }
 }
 
-const URL_WITH_PASSWORD = /([a-z][a-z0-9+.-]*:\/\/)([^\s:/@]*):([^\s@/]*)@/gi;
+// The password runs to the last '@' of the word: it may hold '@', and an unencoded '/' or '#' too.
+const URL_WITH_PASSWORD = /([a-z][a-z0-9+.-]*:\/\/)([^\s:/@]*):(\S*)@/gi;
 const PASSWORD_PARAM = /(password=)[^\s&;]*/gi;
 
 /** Removes passwords from free text: URL credentials, password= parameters and registered secrets. */

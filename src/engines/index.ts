@@ -25,13 +25,14 @@ export async function engineForUrl(url: string): Promise<AnyEngine> {
   const scheme = schemeOf(url);
   const load = scheme ? ENGINES[scheme] : undefined;
   if (!load) {
-    throw new RowbackError(
-      'usage',
-      `rowback cannot tell which database "${scheme ?? url.slice(0, 20)}…" is.`,
-      {
-        hint: `Connection URLs start with one of: ${Object.keys(ENGINES).join('://, ')}://`,
-      },
-    );
+    // Only the scheme is quoted: the rest may hold a password.
+    const what = scheme ? `"${scheme}…"` : 'the text given';
+    const keywords = /\b(host|dbname|user)\s*=/.test(url)
+      ? ' A libpq "host=… dbname=…" string is not read: write it as postgres://user@host:port/dbname.'
+      : '';
+    throw new RowbackError('usage', `rowback cannot tell which database ${what} is.`, {
+      hint: `Connection URLs start with one of: ${Object.keys(ENGINES).join('://, ')}://.${keywords}`,
+    });
   }
   return load();
 }

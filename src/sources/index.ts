@@ -1,5 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { RowbackError } from '../core/errors.js';
+import { redactUrl } from '../core/redact.js';
 import type { OpenSourceOptions, Source } from '../core/source.js';
 
 /** One kind of file or log source: how it recognises what the user wrote after `--from`, and how it opens it. */
@@ -45,7 +46,7 @@ export async function openSource(from: string, options: OpenSourceOptions): Prom
   }
   throw new RowbackError(
     'usage',
-    `rowback cannot read "${from}" as a source: it is neither a connection URL nor a file.`,
+    `rowback cannot read "${redactUrl(from)}" as a source: it is neither a connection URL nor a file.`,
     {
       hint: 'Give a connection URL to an instance holding the past state (postgres://…, mysql://…) or the path of a dump file.',
     },

@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import mysql from 'mysql2';
 import { RowbackError } from '../../core/errors.js';
 import { redactUrl, registerUrlSecrets } from '../../core/redact.js';
+import { checkUrl } from '../../core/url.js';
 import type { ConnectOptions, SessionProfile } from '../engine.js';
 import { connectionError, wrapServerError } from './errors.js';
 import { pinSession } from './pin.js';
@@ -184,6 +185,7 @@ function paced(data: AsyncIterable<Buffer>, socket: Pacer, stop: () => boolean):
 
 /** mysql2 options for a URL; `mariadb://` is read as `mysql://`. */
 export function sessionOptions(url: string, options: ConnectOptions): mysql.ConnectionOptions {
+  checkUrl(url);
   const parsed = new URL(url.replace(/^mariadb:/i, 'mysql:'));
   const database = decodeURIComponent(parsed.pathname.replace(/^\//, ''));
   const ssl = (
@@ -225,6 +227,7 @@ export async function openSession(
   try {
     config = sessionOptions(url, options);
   } catch (error) {
+    if (error instanceof RowbackError) throw error;
     throw connectionError(error, redacted);
   }
   const raw = mysql.createConnection(config);

@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { RowbackError } from '../../core/errors.js';
 import { redactUrl, registerUrlSecrets } from '../../core/redact.js';
+import { checkUrl } from '../../core/url.js';
 import type { ConnectOptions } from '../engine.js';
 import { mapError } from './errors.js';
 
@@ -83,6 +84,7 @@ export interface PgSession {
 /** Opens a client with raw-text values and pinned settings. Throws RowbackError('connection'). */
 export async function openClient(url: string, applicationName: string): Promise<pg.Client> {
   registerUrlSecrets(url);
+  checkUrl(url);
   const client = new pg.Client({
     connectionString: url,
     types: RAW_TEXT,
