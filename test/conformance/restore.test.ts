@@ -8,6 +8,7 @@ import {
   execAll,
   named,
   prepareScenario,
+  queryLines,
   restoreScenario,
   TIMEOUT,
   withScratch,
@@ -30,6 +31,8 @@ describe.each(ENGINES)('restore through the library on %s', (engine) => {
         // an emptied table is refilled straight from the stream; anything else merges through staging
         expect(report.path).toBe(before.length === 0 ? 'direct' : 'staged');
         expect(await dumpTable(s, scenario)).toEqual(forEngine(scenario.expect.final, engine));
+        const stored = scenario.expect.stored?.[engine];
+        if (stored) expect(await queryLines(s.target, stored.sql)).toEqual(stored.lines);
         // the source is only ever read
         expect(await dumpTable(s, scenario, 'source')).toEqual(source);
 

@@ -1,5 +1,6 @@
 import type { Scenario } from './scenarios.js';
 import { MYSQL_TABLE, N, row } from './text.js';
+import { FLOAT_SCENARIO } from './values-floats.js';
 import { MYSQL_VALUES } from './values-mysql.js';
 
 /**
@@ -111,6 +112,7 @@ const PARTIAL_ACCIDENT = {
 };
 
 export const VALUE_SCENARIOS: Scenario[] = [
+  FLOAT_SCENARIO,
   {
     name: 'restores every value type byte for byte after a DELETE without WHERE',
     table: 'vals',

@@ -38,12 +38,23 @@ export interface Scenario {
     plan: PlanCounts;
     applied: AppliedCounts;
     final: PerEngine<string[]>;
+    /**
+     * A query over the final target table showing how values are stored (bit patterns, HEX() of bytes) where
+     * the dump's text could hide a difference, with its result as dump lines; per engine, where it applies.
+     */
+    stored?: { postgres?: StoredCheck; mysql?: StoredCheck };
   };
   /**
    * Run on the target after the restore, then the table must equal `final` (e.g. a row inserted with the
    * default key must not collide with restored keys).
    */
   after?: { sql: Statements; final: PerEngine<string[]> };
+}
+
+/** A query and the lines it must return (values in the dump's text; see `Scenario.expect.stored`). */
+export interface StoredCheck {
+  sql: string;
+  lines: string[];
 }
 
 /** Picks one engine's value. */

@@ -1,3 +1,4 @@
+import { encodeField } from '../../src/core/rows.js';
 import { type RestoreOptions, type RestoreReport, restore } from '../../src/index.js';
 import { type EngineName, runCli, type Scratch, type SqlClient, scratch, tempDir } from '../harness/index.js';
 import { forEngine, type Scenario, type Statements } from './scenarios.js';
@@ -102,6 +103,12 @@ export function dumpTable(
   side: 'source' | 'target' = 'target',
 ) {
   return s.dump(side, scenario.table, scenario.orderBy);
+}
+
+/** A query's rows as dump lines (tab-separated, `\\N` for NULL, each value escaped as the dump escapes it). */
+export async function queryLines(client: SqlClient, sql: string): Promise<string[]> {
+  const rows = await client.query(sql);
+  return rows.map((row) => row.map((value) => encodeField(value).toString('utf8')).join('\t'));
 }
 
 /** Runs `fn` with a fresh scratch pair, closing it afterwards. */

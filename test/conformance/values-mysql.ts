@@ -42,7 +42,7 @@ export const MYSQL_VALUES = {
       'happy',
       'a,c',
       String.raw`tab\there\nnew\\back\r ü 😀 𝄞`,
-      '1e308',
+      '1e+308',
       '0.5',
       '2026-02-28',
       '2026',

@@ -96,6 +96,7 @@ async function connectMysql(url: string): Promise<SqlClient> {
   const connection = await mysql.createConnection(mysqlOptions(url));
   connection.on('error', () => undefined);
   await connection.query(MYSQL_PINNED);
+  let binary: Promise<mysql.Connection> | undefined;
   return {
     async exec(sql) {
       await connection.query(sql);
@@ -110,8 +111,38 @@ async function connectMysql(url: string): Promise<SqlClient> {
       if (!Array.isArray(lastRows) || !Array.isArray(lastFields)) return [];
       return lastRows.map((row) => mysqlText(lastFields, row));
     },
+    async floats(sql) {
+      // Its own session: mysql2's binary protocol reader cannot take the text client's typeCast.
+      binary ??= mysql.createConnection({ ...mysqlOptions(url), typeCast: true }).then(async (c) => {
+        c.on('error', () => undefined);
+        await c.query(MYSQL_PINNED);
+        return c;
+      });
+      const [rows, fields] = await (await binary).execute<mysql.RowDataPacket[]>(sql);
+      return (rows as unknown as (number | null)[][]).map((row) =>
+        row.map((value, i) => (value === null ? null : floatText(value, fields[i]?.columnType === FLOAT))),
+      );
+    },
     async close() {
       await connection.end().catch(() => undefined);
+      if (binary) await (await binary).end().catch(() => undefined);
     },
   };
+}
+
+/** The binary protocol's type code of FLOAT (DOUBLE is 5). */
+const FLOAT = 4;
+
+/**
+ * The shortest decimal that reads back as the same binary value: `String` for a double; for a FLOAT the
+ * fewest significant digits whose nearest float is this one (a FLOAT arrives widened to a double exactly).
+ */
+export function floatText(value: number, single: boolean): string {
+  if (Object.is(value, -0)) return '-0';
+  if (!single) return String(value);
+  for (let digits = 1; digits < 9; digits++) {
+    const shorter = Number(value.toPrecision(digits));
+    if (Math.fround(shorter) === value) return String(shorter);
+  }
+  return String(Number(value.toPrecision(9)));
 }

@@ -19,6 +19,12 @@ export interface SqlClient {
   exec(sql: string): Promise<void>;
   /** Rows with every value as the server's text; NULL as null; binary/bytea values as lowercase hex '\\x…'. */
   query(sql: string): Promise<(string | null)[][]>;
+  /**
+   * MySQL only: rows of FLOAT and DOUBLE columns read over the binary protocol (the stored IEEE bits, where
+   * the text protocol rounds FLOAT to 6 digits), each as the shortest decimal that reads back as the same
+   * float or double (`-0` kept).
+   */
+  floats?(sql: string): Promise<(string | null)[][]>;
   close(): Promise<void>;
 }
 
@@ -35,7 +41,8 @@ export interface Scratch {
    * The table's full content as lines (one per row, ordered by the given columns in byte order), each line
    * the row's values in text row format (tab-separated, \N for NULL), read with rowback's pinned session
    * settings (UTC, ISO dates, extra_float_digits=3, bytea hex / raw binary as hex) so two sides compare
-   * byte for byte. `table` is `name` or `schema.name`.
+   * byte for byte. MySQL FLOAT and DOUBLE values come from their stored bits (see `SqlClient.floats`), so a
+   * value rounded on its way shows. `table` is `name` or `schema.name`.
    */
   dump(side: 'source' | 'target', table: string, orderBy: string[]): Promise<string[]>;
   /** Drops both databases and closes clients. */

@@ -133,10 +133,37 @@ async function dumpTable(
       ? `${ident(column)} COLLATE "C"`
       : `CAST(CONVERT(${ident(column)} USING utf8mb4) AS BINARY)`;
   });
-  const rows = await client.query(
-    `SELECT * FROM ${qualified}${order.length ? ` ORDER BY ${order.join(', ')}` : ''}`,
-  );
+  const orderSql = order.length ? ` ORDER BY ${order.join(', ')}` : '';
+  const rows = await client.query(`SELECT * FROM ${qualified}${orderSql}`);
+  const floats = engine === 'mysql' ? await floatColumns(client, parts) : [];
+  if (floats.length > 0 && client.floats) {
+    // The same order, so row i of both reads is one row (orderBy is a key).
+    const exact = await client.floats(
+      `SELECT ${floats.map((f) => myIdent(f.name)).join(', ')} FROM ${qualified}${orderSql}`,
+    );
+    rows.forEach((row, i) => {
+      floats.forEach((f, j) => {
+        row[f.position] = exact[i]?.[j] ?? null;
+      });
+    });
+  }
   return rows.map((row) => row.map((value) => encodeField(value).toString('utf8')).join('\t'));
+}
+
+/** MySQL FLOAT and DOUBLE columns and their positions (0-based) in `SELECT *`, which skips invisible ones. */
+async function floatColumns(
+  client: SqlClient,
+  parts: string[],
+): Promise<{ name: string; position: number }[]> {
+  const rows = await client.query(
+    "SELECT COLUMN_NAME, DATA_TYPE IN ('float', 'double') FROM information_schema.COLUMNS" +
+      ` WHERE TABLE_SCHEMA = ${parts.length === 2 ? literal(parts[0]!, 'mysql') : 'DATABASE()'}` +
+      ` AND TABLE_NAME = ${literal(parts[parts.length - 1]!, 'mysql')}` +
+      " AND EXTRA NOT LIKE '%INVISIBLE%' ORDER BY ORDINAL_POSITION",
+  );
+  return rows
+    .map(([name, float], position) => ({ name: name ?? '', float: float === '1', position }))
+    .filter((c) => c.float);
 }
 
 async function collatableColumns(

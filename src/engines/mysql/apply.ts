@@ -9,7 +9,7 @@ import { checkReferencedExtra, findMissingParents } from './parents.js';
 import { buildPlan, CLASS, planCounts, stagedKey } from './plan.js';
 import { encodeRows } from './read.js';
 import { suspendSelfReferenceChecks } from './self-references.js';
-import { columnList, keyMatch, quoteIdent, quoteTable } from './sql.js';
+import { columnList, exactList, keyMatch, quoteIdent, quoteTable } from './sql.js';
 import { type MysqlStaged, ROW_ID } from './stage.js';
 import { counterBehind, raiseCounters, readCounters, verifyPlan } from './verify.js';
 
@@ -186,7 +186,7 @@ function imagesOf(session: Session, plan: string, staged: MysqlStaged, columns: 
   const key = staged.target.key!.columns;
   return encodeRows(
     session.stream(
-      `SELECT ${columnList(columns, 't')} FROM ${quoteIdent(plan)} p JOIN ${quoteTable(staged.target.ref)} t ON ${keyMatch(key, 't', 'p')}
+      `SELECT ${exactList(staged.target, columns, 't')} FROM ${quoteIdent(plan)} p JOIN ${quoteTable(staged.target.ref)} t ON ${keyMatch(key, 't', 'p')}
        WHERE p.rowback_class IN (${classes.map((c) => `'${c}'`).join(', ')})`,
     ),
   );

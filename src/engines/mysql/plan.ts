@@ -70,11 +70,11 @@ function uniqueKey(staged: MysqlStaged): boolean {
 function classOf(staged: MysqlStaged, key: string[], target: string): string {
   if (uniqueKey(staged)) {
     return `CASE WHEN t.${quoteIdent(key[0]!)} IS NULL THEN '${CLASS.missing}'
-      WHEN ${sameBytes(staged.columns, 't', 's')} THEN '${CLASS.same}' ELSE '${CLASS.changed}' END`;
+      WHEN ${sameBytes(staged.target, staged.columns, 't', 's')} THEN '${CLASS.same}' ELSE '${CLASS.changed}' END`;
   }
   return `CASE
        WHEN NOT EXISTS (SELECT 1 FROM ${target} t WHERE ${keyMatch(key, 't', 's')}) THEN '${CLASS.missing}'
-       WHEN EXISTS (SELECT 1 FROM ${target} t WHERE ${keyMatch(key, 't', 's')} AND ${sameBytes(staged.columns, 't', 's')}) THEN '${CLASS.same}'
+       WHEN EXISTS (SELECT 1 FROM ${target} t WHERE ${keyMatch(key, 't', 's')} AND ${sameBytes(staged.target, staged.columns, 't', 's')}) THEN '${CLASS.same}'
        ELSE '${CLASS.changed}' END`;
 }
 

@@ -4,7 +4,7 @@ import type { TableSchema } from '../../core/table.js';
 import { checkWhereShape } from '../../core/where.js';
 import type { ReadOptions, RowStream } from '../engine.js';
 import type { RawRow, Session } from './connect.js';
-import { columnList, orderByKey, quoteTable } from './sql.js';
+import { exactList, orderByKey, quoteTable } from './sql.js';
 
 const TAB = 0x09;
 const NEWLINE = 0x0a;
@@ -41,7 +41,7 @@ export async function isEmptyTable(session: Session, table: TableSchema): Promis
 
 /** Streams the table in the text row format, with constant memory whatever its size. */
 export function readTable(session: Session, table: TableSchema, options: ReadOptions): RowStream {
-  let sql = `SELECT ${columnList(options.columns)}${options.origin ? `, ${originField(table)}` : ''} FROM ${quoteTable(table.ref)}`;
+  let sql = `SELECT ${exactList(table, options.columns)}${options.origin ? `, ${originField(table)}` : ''} FROM ${quoteTable(table.ref)}`;
   if (options.where) sql += ` WHERE (${options.where})`;
   if (options.orderByKey) {
     if (!table.key)

@@ -1,7 +1,7 @@
 import type { RowClass, SampleRow } from '../../core/plan.js';
 import type { Session } from './connect.js';
 import { buildPlan, CLASS, stagedKey } from './plan.js';
-import { columnList, findColumn, isBinaryType, keyMatch, quoteIdent, quoteTable } from './sql.js';
+import { exactList, findColumn, isBinaryType, keyMatch, quoteIdent, quoteTable } from './sql.js';
 import { type MysqlStaged, ROW_ID } from './stage.js';
 
 /** Up to `limit` example rows of one class; binary values are shown as `\x…` hex. */
@@ -18,8 +18,8 @@ export async function sampleRows(
   const withSource = rowClass !== 'extra';
   const withTarget = rowClass !== 'missing';
   const select = [
-    ...(withSource ? [columnList(cols, 's')] : []),
-    ...(withTarget ? [columnList(cols, 't')] : []),
+    ...(withSource ? [exactList(staged.target, cols, 's')] : []),
+    ...(withTarget ? [exactList(staged.target, cols, 't')] : []),
   ].join(', ');
   const sql =
     `SELECT ${select} FROM ${plan} p` +

@@ -2,7 +2,16 @@ import type { TableSchema } from '../../core/table.js';
 import type { ScriptOptions } from '../legacy.js';
 import type { RawRow, Session } from './connect.js';
 import { buildPlan, CLASS, planCounts, stagedKey } from './plan.js';
-import { columnList, findColumn, keyMatch, literalFor, quoteIdent, quoteString, quoteTable } from './sql.js';
+import {
+  columnList,
+  exactList,
+  findColumn,
+  keyMatch,
+  literalFor,
+  quoteIdent,
+  quoteString,
+  quoteTable,
+} from './sql.js';
 import { type MysqlStaged, ROW_ID } from './stage.js';
 
 /** Rows per INSERT statement, and the statement size after which a batch is cut short. */
@@ -42,7 +51,7 @@ export async function writeScript(
     size = 0;
   };
   for await (const row of session.stream(
-    `SELECT ${columnList(cols, 's')} FROM ${p} p ${joinStage} WHERE p.rowback_class = '${CLASS.missing}' ORDER BY p.${quoteIdent(ROW_ID)}`,
+    `SELECT ${exactList(target, cols, 's')} FROM ${p} p ${joinStage} WHERE p.rowback_class = '${CLASS.missing}' ORDER BY p.${quoteIdent(ROW_ID)}`,
   )) {
     const tuple = `(${row.map((v, i) => literal(target, cols[i]!, v ?? null)).join(', ')})`;
     batch.push(tuple);
@@ -53,7 +62,7 @@ export async function writeScript(
   if (options.policy.changed === 'take-source' && counts.changed > 0) {
     // One UPDATE per row, matched by key with the key's collation, exactly as apply matches it.
     for await (const row of session.stream(
-      `SELECT ${columnList(cols, 's')} FROM ${p} p ${joinStage} WHERE p.rowback_class = '${CLASS.changed}' ORDER BY p.${quoteIdent(ROW_ID)}`,
+      `SELECT ${exactList(target, cols, 's')} FROM ${p} p ${joinStage} WHERE p.rowback_class = '${CLASS.changed}' ORDER BY p.${quoteIdent(ROW_ID)}`,
     )) {
       const set = cols.map((c, i) => `${quoteIdent(c)} = ${literal(target, c, row[i] ?? null)}`).join(', ');
       await options.write(`UPDATE ${t} SET ${set} WHERE ${keyWhere(target, key, cols, row)};\n`);
@@ -61,7 +70,7 @@ export async function writeScript(
   }
   if (options.policy.extra === 'delete' && counts.extra > 0) {
     for await (const row of session.stream(
-      `SELECT ${columnList(key, 't')} FROM ${p} p JOIN ${t} t ON ${keyMatch(key, 't', 'p')} WHERE p.rowback_class = '${CLASS.extra}'`,
+      `SELECT ${exactList(target, key, 't')} FROM ${p} p JOIN ${t} t ON ${keyMatch(key, 't', 'p')} WHERE p.rowback_class = '${CLASS.extra}'`,
     )) {
       await options.write(`DELETE FROM ${t} WHERE ${keyWhere(target, key, key, row)};\n`);
     }

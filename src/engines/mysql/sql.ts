@@ -25,14 +25,36 @@ export function keyMatch(key: string[], a: string, b: string): string {
 }
 
 /**
- * The columns of `a` and `b` hold the same representation: compared as bytes, never with the type's or the
- * collation's `=` ('abc' and 'ABC' differ; so do 1.0 and 1.00 as text).
+ * The columns of `a` and `b` hold the same representation: their exact text (see `exactValue`) compared as
+ * bytes, never with the type's or the collation's `=` ('abc' and 'ABC' differ; so do 1.0 and 1.00 as text,
+ * and two FLOATs that print alike to 6 digits but differ in their last bit).
  */
-export function sameBytes(columns: string[], a: string, b: string): string {
+export function sameBytes(schema: TableSchema, columns: string[], a: string, b: string): string {
   if (columns.length === 0) return 'TRUE';
   return columns
-    .map((c) => `${asBytes(`${a}.${quoteIdent(c)}`)} <=> ${asBytes(`${b}.${quoteIdent(c)}`)}`)
+    .map((c) => `${asBytes(exactValue(schema, c, a))} <=> ${asBytes(exactValue(schema, c, b))}`)
     .join(' AND ');
+}
+
+/** FLOAT and DOUBLE columns (FLOAT(p), REAL and DOUBLE PRECISION are one of the two). */
+export function isFloatType(type: string): boolean {
+  return /^(float|double|real)\b/i.test(type);
+}
+
+/**
+ * A column as the exact text of its value. FLOAT and DOUBLE go through `CAST(… AS DOUBLE)`: the column's own
+ * text is rounded (FLOAT to 6 significant digits, so 16777217 reads 16777200; FLOAT(M,D) and DOUBLE(M,D) to D
+ * decimals), while a DOUBLE expression prints the shortest text that reads back as the same double, and a
+ * FLOAT widens to a double exactly. Every other type's text is already exact, so the column is used as is.
+ */
+export function exactValue(schema: TableSchema, column: string, alias?: string): string {
+  const ref = `${alias ? `${alias}.` : ''}${quoteIdent(column)}`;
+  return isFloatType(findColumn(schema, column)?.type ?? '') ? `CAST(${ref} AS DOUBLE)` : ref;
+}
+
+/** `columnList` with each value as its exact text (see `exactValue`), for reads whose text leaves the server. */
+export function exactList(schema: TableSchema, columns: string[], alias?: string): string {
+  return columns.map((c) => exactValue(schema, c, alias)).join(', ');
 }
 
 /** An expression as its bytes (`CAST … AS BINARY`; the `BINARY` operator is deprecated in MySQL 8). */

@@ -7,7 +7,7 @@ import { beginLocked, checkApplicable, endTransaction, rollbackQuietly } from '.
 import type { Session } from './connect.js';
 import { showValue } from './samples.js';
 import { suspendSelfReferenceChecks } from './self-references.js';
-import { columnList, findColumn, keyMatch, quoteIdent, quoteTable, sameBytes } from './sql.js';
+import { columnList, exactList, findColumn, keyMatch, quoteIdent, quoteTable, sameBytes } from './sql.js';
 import { columnTypes, createStageTable, loadRows, ORIGIN } from './stage.js';
 
 /**
@@ -78,7 +78,7 @@ export async function undoRestore(
       ).affectedRows;
       await resume();
       const [[checked, badBefore]] = (await session.text(
-        `SELECT COUNT(*), COALESCE(SUM(NOT EXISTS (SELECT 1 FROM ${t} t WHERE ${keyMatch(key, 't', 'b')} AND ${sameBytes(cols, 't', 'b')})), 0) FROM ${b} b`,
+        `SELECT COUNT(*), COALESCE(SUM(NOT EXISTS (SELECT 1 FROM ${t} t WHERE ${keyMatch(key, 't', 'b')} AND ${sameBytes(target, cols, 't', 'b')})), 0) FROM ${b} b`,
       )) as [[string, string]];
       const [[checkedGone, badGone]] = (await session.text(
         `SELECT COUNT(*), COALESCE(SUM(EXISTS (SELECT 1 FROM ${t} t WHERE ${keyMatch(key, 't', 'a')})), 0) FROM ${a} a
@@ -120,8 +120,8 @@ async function refuseConflicts(
   b: string,
 ): Promise<void> {
   const t = quoteTable(target.ref);
-  const changed = `SELECT ${columnList(key, 'a')} FROM ${a} a WHERE NOT EXISTS (SELECT 1 FROM ${t} t WHERE ${keyMatch(key, 't', 'a')} AND ${sameBytes(cols, 't', 'a')})`;
-  const reinserted = `SELECT ${columnList(key, 'b')} FROM ${b} b WHERE NOT EXISTS (SELECT 1 FROM ${a} a WHERE ${keyMatch(key, 'a', 'b')})
+  const changed = `SELECT ${exactList(target, key, 'a')} FROM ${a} a WHERE NOT EXISTS (SELECT 1 FROM ${t} t WHERE ${keyMatch(key, 't', 'a')} AND ${sameBytes(target, cols, 't', 'a')})`;
+  const reinserted = `SELECT ${exactList(target, key, 'b')} FROM ${b} b WHERE NOT EXISTS (SELECT 1 FROM ${a} a WHERE ${keyMatch(key, 'a', 'b')})
     AND EXISTS (SELECT 1 FROM ${t} t WHERE ${keyMatch(key, 't', 'b')})`;
   // Two statements: MySQL cannot open one temporary table twice in a query.
   const count =

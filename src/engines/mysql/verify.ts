@@ -21,7 +21,7 @@ export async function verifyPlan(
     (c) => `'${c}'`,
   );
   const [[checkedWritten, badWritten]] = (await session.text(
-    `SELECT COUNT(*), COALESCE(SUM(NOT EXISTS (SELECT 1 FROM ${target} t WHERE ${keyMatch(key, 't', 'p')} AND ${sameBytes(staged.columns, 't', 's')})), 0)
+    `SELECT COUNT(*), COALESCE(SUM(NOT EXISTS (SELECT 1 FROM ${target} t WHERE ${keyMatch(key, 't', 'p')} AND ${sameBytes(staged.target, staged.columns, 't', 's')})), 0)
      FROM ${quoteIdent(plan)} p JOIN ${quoteIdent(staged.table)} s ON s.${quoteIdent(ROW_ID)} = p.${quoteIdent(ROW_ID)}
      WHERE p.rowback_class IN (${written.join(', ')})`,
   )) as [[string, string]];

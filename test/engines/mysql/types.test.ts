@@ -31,6 +31,21 @@ const ROWS = `INSERT INTO vals VALUES
    'A', NULL, NULL),
   (3, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)`;
 
+/** The IEEE bits of table fl's float columns (big-endian hex), read over the binary protocol. */
+async function floatBits(sides: Sides, side: 'source' | 'target'): Promise<string[][]> {
+  const client = sides.db[side];
+  const rows = await client.floats!('SELECT id, f, r, d, f2 FROM fl ORDER BY id');
+  return rows.map(([id, ...values]) => [
+    String(Number(id)),
+    ...values.map((v, i) => {
+      const bytes = Buffer.alloc(i === 2 ? 8 : 4);
+      if (i === 2) bytes.writeDoubleBE(Number(v));
+      else bytes.writeFloatBE(Number(v));
+      return bytes.toString('hex');
+    }),
+  ]);
+}
+
 describe('MySQL values', () => {
   let sides: Sides;
   beforeEach(async () => {
@@ -120,6 +135,49 @@ describe('MySQL values', () => {
       .catch((e: unknown) => e);
     expect((notNull as RowbackError).code).toBe('schema-mismatch');
     expect(await sides.db.dump('target', 'small', ['id'])).toEqual([]);
+  });
+
+  it('keeps every bit of FLOAT, REAL under REAL_AS_FLOAT and DOUBLE, and calls a one-bit change changed', async () => {
+    // REAL is a FLOAT under REAL_AS_FLOAT; the column keeps that type whatever sql_mode reads it later
+    const floats = `CREATE TABLE fl (id INT PRIMARY KEY, f FLOAT, r REAL, d DOUBLE, f2 FLOAT(7,3) ZEROFILL)`;
+    for (const side of [sides.db.source, sides.db.target]) {
+      await side.exec(`SET SESSION sql_mode = 'REAL_AS_FLOAT'; ${floats}; SET SESSION sql_mode = DEFAULT`);
+    }
+    const seed = `INSERT INTO fl VALUES (1, 16777217, 123456789, 0.30000000000000004, 1.5),
+      (2, 3.4028234e38, 1.4e-45, 4.9406564584124654e-324, 999.999), (3, 1.17549435e-38, 0.1, 1.7976931348623157e308, 0)`;
+    await sides.db.source.exec(seed);
+    await sides.db.target.exec(seed);
+    // Each a neighbour of the value before, and the same in the text protocol's 6 digits (or 3 decimals).
+    await sides.db.target.exec('UPDATE fl SET f = 16777218, r = 123456800, d = 0.3 WHERE id = 1');
+    await sides.db.target.exec("UPDATE fl SET f = '3.4028232e38' WHERE id = 2");
+    await sides.db.target.exec('DELETE FROM fl WHERE id = 3');
+    const schema = await sides.target.describe({ name: 'fl' });
+    expect(schema.columns.map((c) => c.type)).toEqual([
+      'int(11)',
+      'float',
+      'float',
+      'double',
+      'float(7,3) unsigned zerofill',
+    ]);
+    const columns = schema.columns.map((c) => c.name);
+    const source = await sides.source.describe({ name: 'fl' });
+    const staged = await sides.target.stage(schema, sides.source.read(source, { columns }), { columns });
+    expect(await sides.target.plan(staged)).toEqual({ missing: 1, changed: 2, extra: 0, same: 0 });
+    const changed = await sides.target.samples(staged, 'changed', 5);
+    expect(changed.map((c) => [c.changedColumns, c.source?.['f'], c.target?.['f']])).toEqual([
+      [['f', 'r', 'd'], '16777216', '16777218'],
+      [['f'], '3.4028234663852886e38', '3.4028232635611926e38'],
+    ]);
+    const policy = { changed: 'take-source', extra: 'keep' } as const;
+    const result = await sides.target.apply(staged, { policy, undo: memoryUndo() });
+    expect(result.applied).toEqual({ inserted: 1, updated: 2, deleted: 0 });
+    expect(result.verification).toEqual({ checked: 3, mismatched: 0 });
+    expect(await floatBits(sides, 'target')).toEqual(await floatBits(sides, 'source'));
+    expect(await floatBits(sides, 'target')).toEqual([
+      ['1', '4b800000', '4ceb79a3', '3fd3333333333334', '3fc00000'],
+      ['2', '7f7fffff', '00000001', '0000000000000001', '4479fff0'],
+      ['3', '00800000', '3dcccccd', '7fefffffffffffff', '00000000'],
+    ]);
   });
 
   it('orders text keys by their UTF-8 bytes whatever the column character set', async () => {
