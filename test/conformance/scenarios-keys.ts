@@ -4,6 +4,37 @@ import { MYSQL_TABLE, N, row, sharedTable } from './text.js';
 /** Keys of every shape, and the columns a restore must not write or must move past. */
 export const KEY_SCENARIOS: Scenario[] = [
   {
+    // the helper columns of rowback's staging and plan tables must step aside, whatever the case
+    name: "restores a table whose columns carry the names of rowback's own work columns",
+    table: 'work',
+    orderBy: ['__rowback_row', 'rowback_class'],
+    ddl: sharedTable(
+      `CREATE TABLE work (__rowback_row int NOT NULL, rowback_class varchar(10) NOT NULL,
+         __rowback_origin varchar(10), rowback_origin varchar(10), ROWBACK_CLASS_ int,
+         PRIMARY KEY (__rowback_row, rowback_class))`,
+    ),
+    seed: [
+      `INSERT INTO work VALUES (1, 'm', 'o1', 'p1', 10), (2, 'c', 'o2', 'p2', 20), (3, 's', 'o3', 'p3', 30),
+         (4, 'x', 'o4', 'p4', 40)`,
+    ],
+    accident: [
+      'DELETE FROM work WHERE __rowback_row = 1',
+      `UPDATE work SET __rowback_origin = 'edited', ROWBACK_CLASS_ = 21 WHERE __rowback_row = 2`,
+      `INSERT INTO work VALUES (5, 'x', 'o5', 'p5', 50)`,
+    ],
+    options: { changed: 'take-source', extra: 'delete' },
+    expect: {
+      plan: { missing: 1, changed: 1, extra: 1, same: 2 },
+      applied: { inserted: 1, updated: 1, deleted: 1 },
+      final: [
+        row('1', 'm', 'o1', 'p1', '10'),
+        row('2', 'c', 'o2', 'p2', '20'),
+        row('3', 's', 'o3', 'p3', '30'),
+        row('4', 'x', 'o4', 'p4', '40'),
+      ],
+    },
+  },
+  {
     name: 'matches rows by a composite primary key',
     table: 'order_lines',
     orderBy: ['order_id', 'line_no'],

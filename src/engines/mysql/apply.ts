@@ -10,7 +10,7 @@ import { buildPlan, CLASS, planCounts, stagedKey } from './plan.js';
 import { encodeRows } from './read.js';
 import { suspendSelfReferenceChecks } from './self-references.js';
 import { columnList, exactList, keyMatch, quoteIdent, quoteTable } from './sql.js';
-import { type MysqlStaged, ROW_ID } from './stage.js';
+import type { MysqlStaged } from './stage.js';
 import { counterBehind, raiseCounters, readCounters, verifyPlan } from './verify.js';
 
 /** Refuses what MySQL cannot do atomically or at all, before anything is locked. */
@@ -98,7 +98,7 @@ export async function applyPlan(
   });
   try {
     const plan = await buildPlan(session, staged, options.where);
-    const counts = await planCounts(session, plan);
+    const counts = await planCounts(session, staged, plan);
     const warnings = planDrift(options.expected, counts);
     await checkReferencedExtra(session, staged, options.policy);
     if (!options.skipForeignKeyChecks) await refuseMissingParents(session, staged, options);
@@ -113,12 +113,12 @@ export async function applyPlan(
       await options.undo.writeBefore(all, false, imagesOf(session, plan, staged, all, touched));
     const applied: AppliedCounts = { inserted: 0, updated: 0, deleted: 0 };
     const resume = await suspendSelfReferenceChecks(session, target, options.skipForeignKeyChecks);
-    const joinStage = `JOIN ${quoteIdent(staged.table)} s ON s.${quoteIdent(ROW_ID)} = p.${quoteIdent(ROW_ID)}`;
+    const joinStage = `JOIN ${quoteIdent(staged.table)} s ON s.${quoteIdent(staged.names.row)} = p.${quoteIdent(staged.names.row)}`;
     applied.inserted = (
       await session
         .exec(
           `INSERT INTO ${t} (${columnList(staged.columns)}) SELECT ${columnList(staged.columns, 's')}
-           FROM ${p} p ${joinStage} WHERE p.rowback_class = '${CLASS.missing}' ORDER BY p.${quoteIdent(ROW_ID)}`,
+           FROM ${p} p ${joinStage} WHERE p.${quoteIdent(staged.names.rowClass)} = '${CLASS.missing}' ORDER BY p.${quoteIdent(staged.names.row)}`,
         )
         .catch((error) => {
           throw duplicateKeys(error, target);
@@ -129,7 +129,7 @@ export async function applyPlan(
       const set = staged.columns.map((c) => `t.${quoteIdent(c)} = s.${quoteIdent(c)}`).join(', ');
       applied.updated = (
         await session.exec(
-          `UPDATE ${t} t JOIN ${p} p ON ${keyMatch(key, 't', 'p')} ${joinStage} SET ${set} WHERE p.rowback_class = '${CLASS.changed}'`,
+          `UPDATE ${t} t JOIN ${p} p ON ${keyMatch(key, 't', 'p')} ${joinStage} SET ${set} WHERE p.${quoteIdent(staged.names.rowClass)} = '${CLASS.changed}'`,
         )
       ).affectedRows;
       options.onProgress?.('update', applied.updated);
@@ -137,7 +137,7 @@ export async function applyPlan(
     if (options.policy.extra === 'delete' && counts.extra > 0) {
       applied.deleted = (
         await session.exec(
-          `DELETE t FROM ${t} t JOIN ${p} p ON ${keyMatch(key, 't', 'p')} WHERE p.rowback_class = '${CLASS.extra}'`,
+          `DELETE t FROM ${t} t JOIN ${p} p ON ${keyMatch(key, 't', 'p')} WHERE p.${quoteIdent(staged.names.rowClass)} = '${CLASS.extra}'`,
         )
       ).affectedRows;
       options.onProgress?.('delete', applied.deleted);
@@ -187,7 +187,7 @@ function imagesOf(session: Session, plan: string, staged: MysqlStaged, columns: 
   return encodeRows(
     session.stream(
       `SELECT ${exactList(staged.target, columns, 't')} FROM ${quoteIdent(plan)} p JOIN ${quoteTable(staged.target.ref)} t ON ${keyMatch(key, 't', 'p')}
-       WHERE p.rowback_class IN (${classes.map((c) => `'${c}'`).join(', ')})`,
+       WHERE p.${quoteIdent(staged.names.rowClass)} IN (${classes.map((c) => `'${c}'`).join(', ')})`,
     ),
   );
 }

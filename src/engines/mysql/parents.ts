@@ -4,13 +4,13 @@ import type { ForeignKey } from '../../core/table.js';
 import type { Session } from './connect.js';
 import { buildPlan, CLASS } from './plan.js';
 import { columnList, findColumn, isBinaryType, keyMatch, quoteIdent, quoteTable, tempName } from './sql.js';
-import { type MysqlStaged, ROW_ID } from './stage.js';
+import type { MysqlStaged } from './stage.js';
 
 /** Staged rows the policy would write (as a WHERE over the plan alias `p`). */
-export function writtenClasses(policy: Policy): string {
+export function writtenClasses(staged: MysqlStaged, policy: Policy): string {
   const classes: string[] = [CLASS.missing];
   if (policy.changed === 'take-source') classes.push(CLASS.changed);
-  return `p.rowback_class IN (${classes.map((c) => `'${c}'`).join(', ')})`;
+  return `p.${quoteIdent(staged.names.rowClass)} IN (${classes.map((c) => `'${c}'`).join(', ')})`;
 }
 
 /**
@@ -32,8 +32,8 @@ export async function findMissingParents(
       .join(' AND ');
     const notNull = fk.columns.map((c) => `s.${quoteIdent(c)} IS NOT NULL`).join(' AND ');
     const from =
-      `FROM ${plan} p JOIN ${quoteIdent(staged.table)} s ON s.${quoteIdent(ROW_ID)} = p.${quoteIdent(ROW_ID)}
-       WHERE ${writtenClasses(policy)} AND ${notNull}
+      `FROM ${plan} p JOIN ${quoteIdent(staged.table)} s ON s.${quoteIdent(staged.names.row)} = p.${quoteIdent(staged.names.row)}
+       WHERE ${writtenClasses(staged, policy)} AND ${notNull}
          AND NOT EXISTS (SELECT 1 FROM ${quoteTable(fk.table as Required<typeof fk.table>)} x WHERE ${parentMatch})` +
       (written ? ` AND NOT EXISTS (SELECT 1 FROM ${quoteIdent(written)} x WHERE ${parentMatch})` : '');
     const rows = Number(await session.scalar(`SELECT COUNT(*) ${from}`));
@@ -82,7 +82,7 @@ async function selfReferenceCopy(
   const name = tempName('parents');
   await session.exec(
     `CREATE TEMPORARY TABLE ${quoteIdent(name)} AS SELECT DISTINCT ${fk.referencedColumns.map((c) => `s.${quoteIdent(c)}`).join(', ')}
-     FROM ${plan} p JOIN ${quoteIdent(staged.table)} s ON s.${quoteIdent(ROW_ID)} = p.${quoteIdent(ROW_ID)} WHERE ${writtenClasses(policy)}`,
+     FROM ${plan} p JOIN ${quoteIdent(staged.table)} s ON s.${quoteIdent(staged.names.row)} = p.${quoteIdent(staged.names.row)} WHERE ${writtenClasses(staged, policy)}`,
   );
   return name;
 }
@@ -106,7 +106,7 @@ export async function checkReferencedExtra(
   const extra = tempName('extra');
   await session.exec(
     `CREATE TEMPORARY TABLE ${quoteIdent(extra)} AS SELECT ${columnList(key, 'p')} FROM ${quoteIdent(plan)} p
-     WHERE p.rowback_class = '${CLASS.extra}'`,
+     WHERE p.${quoteIdent(staged.names.rowClass)} = '${CLASS.extra}'`,
   );
   try {
     for (const fk of target.referencedBy) {
@@ -118,7 +118,7 @@ export async function checkReferencedExtra(
       const rows = Number(
         await session.scalar(
           `SELECT COUNT(*) FROM ${quoteTable(child)} x WHERE EXISTS (SELECT 1 FROM ${quoteTable(target.ref)} t
-             JOIN ${quoteIdent(plan)} p ON ${keyMatch(key, 't', 'p')} WHERE p.rowback_class = '${CLASS.extra}' AND ${refers})
+             JOIN ${quoteIdent(plan)} p ON ${keyMatch(key, 't', 'p')} WHERE p.${quoteIdent(staged.names.rowClass)} = '${CLASS.extra}' AND ${refers})
            ${self ? `AND NOT EXISTS (SELECT 1 FROM ${quoteIdent(extra)} e WHERE ${keyMatch(key, 'e', 'x')})` : ''}`,
         ),
       );

@@ -2,7 +2,7 @@ import { RowbackError } from '../../core/errors.js';
 import type { PlanCounts } from '../../core/plan.js';
 import type { Session } from './connect.js';
 import { findColumn, keyMatch, quoteIdent, quoteTable, sameBytes, tempName } from './sql.js';
-import { type MysqlStaged, ROW_ID } from './stage.js';
+import type { MysqlStaged } from './stage.js';
 
 /** The plan table's class codes. */
 export const CLASS = { missing: 'm', changed: 'c', same: 's', extra: 'x' } as const;
@@ -37,19 +37,20 @@ export async function buildPlan(session: Session, staged: MysqlStaged, where?: s
   const stage = quoteIdent(staged.table);
   const name = tempName('plan');
   const plan = quoteIdent(name);
+  const rowClass = quoteIdent(staged.names.rowClass);
   const keyDefs = key.map((k) => `${quoteIdent(k)} ${findColumn(staged.target, k)!.type} NULL`);
   await session.exec(
-    `CREATE TEMPORARY TABLE ${plan} (rowback_class CHAR(1) CHARACTER SET ascii NOT NULL, ${quoteIdent(ROW_ID)} BIGINT NULL, ${keyDefs.join(', ')},
-     INDEX (${quoteIdent(ROW_ID)}), INDEX (${key.map((k) => keyIndexPart(staged, k)).join(', ')}))`,
+    `CREATE TEMPORARY TABLE ${plan} (${rowClass} CHAR(1) CHARACTER SET ascii NOT NULL, ${quoteIdent(staged.names.row)} BIGINT NULL, ${keyDefs.join(', ')},
+     INDEX (${quoteIdent(staged.names.row)}), INDEX (${key.map((k) => keyIndexPart(staged, k)).join(', ')}))`,
   );
   const keys = key.map((k) => quoteIdent(k));
   await session.exec(
-    `INSERT INTO ${plan} (rowback_class, ${quoteIdent(ROW_ID)}, ${keys.join(', ')})
-     SELECT ${classOf(staged, key, target)}, s.${quoteIdent(ROW_ID)}, ${keys.map((k) => `s.${k}`).join(', ')}
+    `INSERT INTO ${plan} (${rowClass}, ${quoteIdent(staged.names.row)}, ${keys.join(', ')})
+     SELECT ${classOf(staged, key, target)}, s.${quoteIdent(staged.names.row)}, ${keys.map((k) => `s.${k}`).join(', ')}
      FROM ${stage} s${uniqueKey(staged) ? ` LEFT JOIN ${target} t ON ${keyMatch(key, 't', 's')}` : ''}`,
   );
   await session.exec(
-    `INSERT INTO ${plan} (rowback_class, ${keys.join(', ')})
+    `INSERT INTO ${plan} (${rowClass}, ${keys.join(', ')})
      SELECT '${CLASS.extra}', ${keys.map((k) => `t.${k}`).join(', ')} FROM ${target} t
      WHERE ${where ? `(${where}) AND ` : ''}NOT EXISTS (SELECT 1 FROM ${stage} s WHERE ${keyMatch(key, 's', 't')})`,
   );
@@ -86,10 +87,11 @@ function keyIndexPart(staged: MysqlStaged, column: string): string {
 }
 
 /** Counts per class of a plan table. */
-export async function planCounts(session: Session, plan: string): Promise<PlanCounts> {
+export async function planCounts(session: Session, staged: MysqlStaged, plan: string): Promise<PlanCounts> {
+  const rowClass = quoteIdent(staged.names.rowClass);
   const counts: PlanCounts = { missing: 0, changed: 0, extra: 0, same: 0 };
   const rows = await session.text(
-    `SELECT rowback_class, COUNT(*) FROM ${quoteIdent(plan)} GROUP BY rowback_class`,
+    `SELECT ${rowClass}, COUNT(*) FROM ${quoteIdent(plan)} GROUP BY ${rowClass}`,
   );
   for (const [code, n] of rows) {
     const name = (Object.keys(CLASS) as (keyof typeof CLASS)[]).find((k) => CLASS[k] === code);
@@ -100,5 +102,5 @@ export async function planCounts(session: Session, plan: string): Promise<PlanCo
 
 /** Builds the plan and counts it. */
 export async function classify(session: Session, staged: MysqlStaged, where?: string): Promise<PlanCounts> {
-  return planCounts(session, await buildPlan(session, staged, where));
+  return planCounts(session, staged, await buildPlan(session, staged, where));
 }

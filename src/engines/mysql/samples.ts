@@ -2,7 +2,7 @@ import type { RowClass, SampleRow } from '../../core/plan.js';
 import type { Session } from './connect.js';
 import { buildPlan, CLASS, stagedKey } from './plan.js';
 import { exactList, findColumn, isBinaryType, keyMatch, quoteIdent, quoteTable } from './sql.js';
-import { type MysqlStaged, ROW_ID } from './stage.js';
+import type { MysqlStaged } from './stage.js';
 
 /** Up to `limit` example rows of one class; binary values are shown as `\x…` hex. */
 export async function sampleRows(
@@ -24,10 +24,10 @@ export async function sampleRows(
   const sql =
     `SELECT ${select} FROM ${plan} p` +
     (withSource
-      ? ` JOIN ${quoteIdent(staged.table)} s ON s.${quoteIdent(ROW_ID)} = p.${quoteIdent(ROW_ID)}`
+      ? ` JOIN ${quoteIdent(staged.table)} s ON s.${quoteIdent(staged.names.row)} = p.${quoteIdent(staged.names.row)}`
       : '') +
     (withTarget ? ` JOIN ${quoteTable(staged.target.ref)} t ON ${keyMatch(key, 't', 'p')}` : '') +
-    ` WHERE p.rowback_class = '${CLASS[rowClass]}' ORDER BY p.${quoteIdent(ROW_ID)} LIMIT ${Math.max(0, Math.floor(limit))}`;
+    ` WHERE p.${quoteIdent(staged.names.rowClass)} = '${CLASS[rowClass]}' ORDER BY p.${quoteIdent(staged.names.row)} LIMIT ${Math.max(0, Math.floor(limit))}`;
   const rows = await session.run(sql);
   return rows.map((row) => {
     const source = withSource ? toRecord(staged, cols, row.slice(0, cols.length)) : undefined;

@@ -12,7 +12,7 @@ import {
   quoteString,
   quoteTable,
 } from './sql.js';
-import { type MysqlStaged, ROW_ID } from './stage.js';
+import type { MysqlStaged } from './stage.js';
 
 /** Rows per INSERT statement, and the statement size after which a batch is cut short. */
 const BATCH_ROWS = 500;
@@ -31,11 +31,11 @@ export async function writeScript(
   const target = staged.target;
   const key = stagedKey(staged);
   const plan = await buildPlan(session, staged, options.where);
-  const counts = await planCounts(session, plan);
+  const counts = await planCounts(session, staged, plan);
   const sqlMode = (await session.scalar('SELECT @@SESSION.sql_mode')) ?? '';
   const t = quoteTable(target.ref);
   const p = quoteIdent(plan);
-  const joinStage = `JOIN ${quoteIdent(staged.table)} s ON s.${quoteIdent(ROW_ID)} = p.${quoteIdent(ROW_ID)}`;
+  const joinStage = `JOIN ${quoteIdent(staged.table)} s ON s.${quoteIdent(staged.names.row)} = p.${quoteIdent(staged.names.row)}`;
   await options.write(
     `-- rowback restore of ${inComment(`${target.ref.schema}.${target.ref.name}`)}: ${counts.missing} missing, ${counts.changed} changed, ${counts.extra} extra, ${counts.same} same\n` +
       `-- policy: changed ${options.policy.changed}, extra ${options.policy.extra}. Run with: mysql --binary-mode ${inComment(target.ref.schema)} < this-file\n` +
@@ -51,7 +51,7 @@ export async function writeScript(
     size = 0;
   };
   for await (const row of session.stream(
-    `SELECT ${exactList(target, cols, 's')} FROM ${p} p ${joinStage} WHERE p.rowback_class = '${CLASS.missing}' ORDER BY p.${quoteIdent(ROW_ID)}`,
+    `SELECT ${exactList(target, cols, 's')} FROM ${p} p ${joinStage} WHERE p.${quoteIdent(staged.names.rowClass)} = '${CLASS.missing}' ORDER BY p.${quoteIdent(staged.names.row)}`,
   )) {
     const tuple = `(${row.map((v, i) => literal(target, cols[i]!, v ?? null)).join(', ')})`;
     batch.push(tuple);
@@ -62,7 +62,7 @@ export async function writeScript(
   if (options.policy.changed === 'take-source' && counts.changed > 0) {
     // One UPDATE per row, matched by key with the key's collation, exactly as apply matches it.
     for await (const row of session.stream(
-      `SELECT ${exactList(target, cols, 's')} FROM ${p} p ${joinStage} WHERE p.rowback_class = '${CLASS.changed}' ORDER BY p.${quoteIdent(ROW_ID)}`,
+      `SELECT ${exactList(target, cols, 's')} FROM ${p} p ${joinStage} WHERE p.${quoteIdent(staged.names.rowClass)} = '${CLASS.changed}' ORDER BY p.${quoteIdent(staged.names.row)}`,
     )) {
       const set = cols.map((c, i) => `${quoteIdent(c)} = ${literal(target, c, row[i] ?? null)}`).join(', ');
       await options.write(`UPDATE ${t} SET ${set} WHERE ${keyWhere(target, key, cols, row)};\n`);
@@ -70,7 +70,7 @@ export async function writeScript(
   }
   if (options.policy.extra === 'delete' && counts.extra > 0) {
     for await (const row of session.stream(
-      `SELECT ${exactList(target, key, 't')} FROM ${p} p JOIN ${t} t ON ${keyMatch(key, 't', 'p')} WHERE p.rowback_class = '${CLASS.extra}'`,
+      `SELECT ${exactList(target, key, 't')} FROM ${p} p JOIN ${t} t ON ${keyMatch(key, 't', 'p')} WHERE p.${quoteIdent(staged.names.rowClass)} = '${CLASS.extra}'`,
     )) {
       await options.write(`DELETE FROM ${t} WHERE ${keyWhere(target, key, key, row)};\n`);
     }

@@ -113,6 +113,30 @@ export function findColumn(schema: TableSchema, name: string): Column | undefine
   return schema.columns.find((c) => c.name === name);
 }
 
+/** The helper columns of rowback's work tables (staged rows, plans). */
+export interface WorkNames {
+  /** The staged rows' own row number: plan rows point at the exact staged row through it. */
+  row: string;
+  /** The origin field of a staged row (see ReadOptions.origin). */
+  origin: string;
+  /** A plan row's class (see CLASS in plan.ts). */
+  rowClass: string;
+}
+
+/**
+ * Helper column names that no column of the target uses: a work table holds the target's columns beside
+ * them. A name in use gets underscores appended; MySQL compares column names without case.
+ */
+export function workNames(target: TableSchema): WorkNames {
+  const taken = new Set(target.columns.map((c) => c.name.toLowerCase()));
+  const free = (base: string) => {
+    let name = base;
+    while (taken.has(name.toLowerCase())) name += '_';
+    return name;
+  };
+  return { row: free('__rowback_row'), origin: free('__rowback_origin'), rowClass: free('rowback_class') };
+}
+
 let counter = 0;
 
 /** A fresh name for a session's temporary table. */

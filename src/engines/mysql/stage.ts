@@ -4,12 +4,16 @@ import type { TableSchema } from '../../core/table.js';
 import type { RowStream, Staged, StageOptions } from '../engine.js';
 import type { Outcome, Session } from './connect.js';
 import { errorCode } from './errors.js';
-import { findColumn, literalFor, quoteIdent, stagedColumnDefinition, tempName } from './sql.js';
+import {
+  findColumn,
+  literalFor,
+  quoteIdent,
+  stagedColumnDefinition,
+  tempName,
+  type WorkNames,
+  workNames,
+} from './sql.js';
 
-/** The staged rows' own row number: plan rows point at the exact staged row through it. */
-export const ROW_ID = '__rowback_row';
-/** The origin field of a staged row (see ReadOptions.origin). */
-export const ORIGIN = '__rowback_origin';
 /**
  * In a field list for `loadRows`, a field that is read and dropped. Empty, because no column can have that
  * name (a column may well be called `@x`, so a user variable name would not do).
@@ -19,13 +23,17 @@ export const SKIPPED = '';
 /** A staged table on this session. `plan` is the temporary table of the latest classification. */
 export class MysqlStaged implements Staged {
   plan: string | undefined;
+  /** The staged table's and the plan table's helper columns. */
+  readonly names: WorkNames;
   constructor(
     readonly target: TableSchema,
     readonly columns: string[],
     readonly origin: boolean,
     readonly rows: number,
     readonly table: string,
-  ) {}
+  ) {
+    this.names = workNames(target);
+  }
 }
 
 export function asMysqlStaged(staged: Staged): MysqlStaged {
@@ -58,9 +66,10 @@ export async function createStageTable(
   });
   const key = target.key?.columns.filter((c) => columns.includes(c)) ?? [];
   const index = key.length > 0 ? `, INDEX (${key.map((c) => indexPart(target, c)).join(', ')})` : '';
+  const names = workNames(target);
   await session.exec(
-    `CREATE TEMPORARY TABLE ${quoteIdent(name)} (${quoteIdent(ROW_ID)} BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY, ${defs.join(', ')}${
-      origin ? `, ${quoteIdent(ORIGIN)} VARCHAR(512) CHARACTER SET utf8mb4 NULL` : ''
+    `CREATE TEMPORARY TABLE ${quoteIdent(name)} (${quoteIdent(names.row)} BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY, ${defs.join(', ')}${
+      origin ? `, ${quoteIdent(names.origin)} VARCHAR(512) CHARACTER SET utf8mb4 NULL` : ''
     }${index})`,
   );
   return name;
@@ -205,7 +214,7 @@ export async function stageRows(
 ): Promise<MysqlStaged> {
   const origin = options.origin ?? false;
   const table = await createStageTable(session, target, options.columns, origin);
-  const fields = origin ? [...options.columns, ORIGIN] : options.columns;
+  const fields = origin ? [...options.columns, workNames(target).origin] : options.columns;
   const counted = options.onProgress ? countingRows(rows, options.onProgress) : rows;
   const outcome = await loadRows(
     session,

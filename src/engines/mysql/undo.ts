@@ -7,8 +7,17 @@ import { beginLocked, checkApplicable, endTransaction, rollbackQuietly } from '.
 import type { Session } from './connect.js';
 import { showValue } from './samples.js';
 import { suspendSelfReferenceChecks } from './self-references.js';
-import { columnList, exactList, findColumn, keyMatch, quoteIdent, quoteTable, sameBytes } from './sql.js';
-import { columnTypes, createStageTable, loadRows, ORIGIN } from './stage.js';
+import {
+  columnList,
+  exactList,
+  findColumn,
+  keyMatch,
+  quoteIdent,
+  quoteTable,
+  sameBytes,
+  workNames,
+} from './sql.js';
+import { columnTypes, createStageTable, loadRows } from './stage.js';
 
 /**
  * Reverts a restore (see Connection.undo). The pre-images (B) and post-images (A) are staged first; then, in
@@ -29,7 +38,7 @@ export async function undoRestore(
     throw new RowbackError('no-key', `${name} has no key; undo matches rows by key.`, {
       hint: 'Give the same --key as the restore.',
     });
-  const fields = bundle.origin ? [...bundle.columns, ORIGIN] : bundle.columns;
+  const fields = bundle.origin ? [...bundle.columns, workNames(target).origin] : bundle.columns;
   const before = await createStageTable(session, target, bundle.columns, bundle.origin);
   const after = await createStageTable(session, target, bundle.columns, bundle.origin);
   try {

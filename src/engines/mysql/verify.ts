@@ -3,7 +3,7 @@ import type { TableSchema } from '../../core/table.js';
 import type { Session } from './connect.js';
 import { CLASS } from './plan.js';
 import { keyMatch, quoteIdent, quoteTable, sameBytes } from './sql.js';
-import { type MysqlStaged, ROW_ID } from './stage.js';
+import type { MysqlStaged } from './stage.js';
 
 /**
  * Re-reads every key the apply wrote: an inserted or updated row must now hold exactly the staged bytes, a
@@ -22,15 +22,15 @@ export async function verifyPlan(
   );
   const [[checkedWritten, badWritten]] = (await session.text(
     `SELECT COUNT(*), COALESCE(SUM(NOT EXISTS (SELECT 1 FROM ${target} t WHERE ${keyMatch(key, 't', 'p')} AND ${sameBytes(staged.target, staged.columns, 't', 's')})), 0)
-     FROM ${quoteIdent(plan)} p JOIN ${quoteIdent(staged.table)} s ON s.${quoteIdent(ROW_ID)} = p.${quoteIdent(ROW_ID)}
-     WHERE p.rowback_class IN (${written.join(', ')})`,
+     FROM ${quoteIdent(plan)} p JOIN ${quoteIdent(staged.table)} s ON s.${quoteIdent(staged.names.row)} = p.${quoteIdent(staged.names.row)}
+     WHERE p.${quoteIdent(staged.names.rowClass)} IN (${written.join(', ')})`,
   )) as [[string, string]];
   let checked = Number(checkedWritten);
   let mismatched = Number(badWritten);
   if (policy.extra === 'delete') {
     const [[checkedDeleted, badDeleted]] = (await session.text(
       `SELECT COUNT(*), COALESCE(SUM(EXISTS (SELECT 1 FROM ${target} t WHERE ${keyMatch(key, 't', 'p')})), 0)
-       FROM ${quoteIdent(plan)} p WHERE p.rowback_class = '${CLASS.extra}'`,
+       FROM ${quoteIdent(plan)} p WHERE p.${quoteIdent(staged.names.rowClass)} = '${CLASS.extra}'`,
     )) as [[string, string]];
     checked += Number(checkedDeleted);
     mismatched += Number(badDeleted);
