@@ -40,7 +40,8 @@ export async function tableLines(url: string, table: string): Promise<string[]> 
     const key = schema.key!.columns.map((k) => `\`${k}\``).join(', ');
     const rows = session.stream(`SELECT ${columns.join(', ')} FROM \`${table}\` ORDER BY ${key}`);
     const lines: string[] = [];
-    for await (const chunk of encodeRows(rows)) lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+    for await (const chunk of encodeRows(rows))
+      lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
     return lines;
   } finally {
     await session.close();
