@@ -23,6 +23,7 @@ export function addSourceTargetOptions(command: Command): Command {
       '--restore-command <command>',
       'with a PostgreSQL base backup: fetch WAL with this command (%f file, %p path), e.g. \'wal-g wal-fetch %f "%p"\'',
     )
+    .option('--public', 'with rds: make the restored instance publicly accessible (default: not)')
     .requiredOption('--to <target-url>', 'the live database to repair (postgres://…, mysql://…, mariadb://…)')
     .option('--from-table <name>', 'the table name in the source, when it differs from <table>')
     .option(
@@ -45,6 +46,7 @@ export interface CommonFlags {
   fromDatabase?: string;
   walArchive?: string;
   restoreCommand?: string;
+  public?: boolean;
   to: string;
   fromTable?: string;
   where?: string;
@@ -97,6 +99,7 @@ function sourceFlags(flags: CommonFlags): Pick<CommonOptions, 'sourceFlags'> {
     ...(flags.fromDatabase !== undefined ? { database: flags.fromDatabase } : {}),
     ...(flags.walArchive !== undefined ? { walArchive: flags.walArchive } : {}),
     ...(flags.restoreCommand !== undefined ? { restoreCommand: flags.restoreCommand } : {}),
+    ...(flags.public ? { publiclyAccessible: true } : {}),
   };
   return Object.keys(found).length ? { sourceFlags: found } : {};
 }

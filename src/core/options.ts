@@ -39,7 +39,7 @@ export interface SourceFlags {
   restoreCommand?: string;
   /** mariadb-backup directory: the server's binlog files. */
   binlogDir?: string;
-  /** rds: make the restored instance publicly accessible (default: not). */
+  /** rds: make the restored instance publicly accessible (`--public`; default: not). */
   publiclyAccessible?: boolean;
 }
 

@@ -72,6 +72,7 @@ export function sourceContext(options: CommonOptions): SourceContext {
   const assumed = asOf && assumedZoneWarning(asOf, options.asOf ?? '');
   if (assumed) options.onNotice?.(assumed);
   return {
+    table: options.table,
     stateDir: resolveStateDir(options.stateDir),
     ...(asOf ? { asOf } : {}),
     ...(typeof options.to === 'string' ? { targetUrl: options.to } : {}),

@@ -72,6 +72,8 @@ export interface OpenSourceOptions extends SourceContext {
 
 /** What a run tells the source besides `--from`: the moment, the source's own flags, where to report. */
 export interface SourceContext {
+  /** The table as the user named it (a temporary instance is named after it). */
+  table?: string;
   /** The moment wanted, for sources that travel in time. */
   asOf?: AsOf;
   flags?: SourceFlags;

@@ -21,6 +21,19 @@ type TakenOption = '--as-of' | '--wal-archive' | '--restore-command' | '--binlog
  */
 export const SOURCE_KINDS: readonly SourceKind[] = [
   {
+    name: 'rds',
+    takes: ['--as-of', '--from-database'],
+    recognise: async (from) => /^rds(-cluster)?:[^/]/i.test(from),
+    open: async (from, options) => {
+      const [scheme, id] = [
+        from.slice(0, from.indexOf(':')).toLowerCase(),
+        from.slice(from.indexOf(':') + 1),
+      ];
+      const { openRdsSource } = await import('./rds/index.js');
+      return openRdsSource(scheme === 'rds' ? 'instance' : 'cluster', id, options);
+    },
+  },
+  {
     name: 'postgres-pitr',
     takes: ['--as-of', '--wal-archive', '--restore-command', '--from-database'],
     recognise: async (from) => (await import('./postgres-pitr/backup.js')).isBaseBackup(from),

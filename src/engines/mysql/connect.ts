@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import mysql from 'mysql2';
 import { RowbackError } from '../../core/errors.js';
@@ -194,10 +195,19 @@ export function sessionOptions(url: string, options: ConnectOptions): mysql.Conn
     parsed.searchParams.get('ssl') ??
     ''
   ).toLowerCase();
+  const ca = parsed.searchParams.get('ssl-ca') ?? parsed.searchParams.get('sslrootcert');
+  const socket = parsed.searchParams.get('socket');
   return {
     ...(ssl && !['disabled', 'disable', 'false', '0', 'preferred', 'prefer'].includes(ssl)
-      ? { ssl: { rejectUnauthorized: ssl.startsWith('verify') } }
+      ? {
+          ssl: {
+            rejectUnauthorized: ssl.startsWith('verify'),
+            ...(ca ? { ca: readFileSync(ca, 'utf8') } : {}),
+          },
+        }
       : {}),
+    // `?socket=/path/mysqld.sock`: a server that listens on no TCP port (rowback's throwaway servers).
+    ...(socket ? { socketPath: socket } : {}),
     host: parsed.hostname || 'localhost',
     port: parsed.port ? Number(parsed.port) : 3306,
     user: decodeURIComponent(parsed.username),

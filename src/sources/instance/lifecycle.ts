@@ -4,6 +4,7 @@ import { resolveStateDir } from '../../core/state-dir.js';
 import { engineForUrl } from '../../engines/index.js';
 import { openLiveSource } from '../live.js';
 import type { OpenSourceOptions, Source } from '../source.js';
+import { lastDuration, recordDuration } from './history.js';
 import { type CleanupOutcome, Run, watchRun } from './run.js';
 
 /**
@@ -14,6 +15,8 @@ import { type CleanupOutcome, Run, watchRun } from './run.js';
 export interface TemporaryKind {
   /** What is being created, for the state file and messages: `PostgreSQL recovery of ./base`. */
   what: string;
+  /** What it is made from (`rds:prod`): how long the last one took is kept, for the next estimate. */
+  key?: string;
   /**
    * Creates the instance and waits until it holds the table as of the moment. Records every thing in
    * `run` before creating it, so cleanup finds it whatever happens next.
@@ -23,6 +26,8 @@ export interface TemporaryKind {
 
 export interface CreateContext {
   signal: AbortSignal | undefined;
+  /** How long creating the same thing took last time, when known. */
+  previousMs: number | undefined;
   progress(event: Omit<ProgressEvent, 'step'>): void;
   note(text: string): void;
 }
@@ -52,13 +57,16 @@ export async function openTemporarySource(kind: TemporaryKind, options: OpenSour
     })();
     return finished;
   };
+  const stateDir = run.stateDir;
   try {
     instance = await kind.create(run, {
       signal: options.signal,
+      previousMs: kind.key ? await lastDuration(stateDir, kind.key) : undefined,
       progress: (event) => options.onProgress?.({ step: 'source', ...event }),
       note,
     });
     if (options.signal?.aborted) throw interrupted(kind.what);
+    if (kind.key) await recordDuration(stateDir, kind.key, Date.now() - began);
     const source = await openLiveSource(await engineForUrl(instance.url), instance.url, options);
     const label = instance.label;
     return {

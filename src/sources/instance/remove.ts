@@ -64,12 +64,6 @@ export async function removerFor(type: ResourceType): Promise<Remover> {
     case 'rds-instance':
     case 'rds-cluster':
     case 'ingress':
-      return missing(type);
+      return (await import('../rds/remove.js')).removers[type] as Remover;
   }
-}
-
-function missing(type: string): Remover {
-  return async () => {
-    throw new Error(`no way to remove a ${type} is known`);
-  };
 }

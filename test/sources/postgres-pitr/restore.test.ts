@@ -1,4 +1,4 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -37,6 +37,8 @@ describe('rowback restore --from <base backup> --wal-archive <dir> --as-of T', (
     const backupBefore = await fingerprint(backup);
     const archiveBefore = await fingerprint(pg.archiveDir);
     const current = await rows(db, 'billing');
+    const tmp = await mkdtemp(join(tmpdir(), 'rowback-test-tmp-'));
+    await chmod(tmp, 0o755);
     const result = await runCli(
       [
         'restore',
@@ -54,7 +56,7 @@ describe('rowback restore --from <base backup> --wal-archive <dir> --as-of T', (
         '--state-dir',
         stateDir,
       ],
-      { timeoutMs: 120_000 },
+      { timeoutMs: 120_000, env: { TMPDIR: tmp } },
     );
     expect(result.stderr).toContain(`Recovered ${backup} to ${asOf}`);
     expect(result.code).toBe(0);
@@ -71,7 +73,8 @@ describe('rowback restore --from <base backup> --wal-archive <dir> --as-of T', (
     expect(await fingerprint(pg.archiveDir)).toEqual(archiveBefore);
     // Nothing left: no run record, no temp copy, no server.
     expect(await readdir(join(stateDir, 'runs'))).toEqual([]);
-    expect(await leftoverCopies()).toEqual([]);
+    expect(await readdir(tmp)).toEqual([]);
+    await rm(tmp, { recursive: true });
     expect(result.stderr).toMatch(/Cleaned up after the recovery of .* removed the PostgreSQL/);
   }, 180_000);
 
@@ -103,14 +106,3 @@ describe('rowback restore --from <base backup> --wal-archive <dir> --as-of T', (
     }
   }, 180_000);
 });
-
-/** Temp dirs of recovery runs still on disk. */
-async function leftoverCopies(): Promise<string[]> {
-  const names = (await readdir(tmpdir())).filter((name) => name.startsWith('rowback-pitr-'));
-  const mine: string[] = [];
-  for (const name of names) {
-    const marker = await readFile(join(tmpdir(), name, 'rowback-run'), 'utf8').catch(() => '');
-    if (marker) mine.push(name);
-  }
-  return mine;
-}
