@@ -9,11 +9,19 @@ export function addSourceTargetOptions(command: Command): Command {
   return command
     .requiredOption(
       '--from <source>',
-      'where the past state is: a URL to the restored instance (postgres://…, mysql://…), a dump file (pg_dump plain, -Fc, -Fd, -Ft; mysqldump; .gz / .zst), or a PostgreSQL base backup directory',
+      "where the past state is: a URL to the restored instance (postgres://…, mysql://…), a dump file (pg_dump plain, -Fc, -Fd, -Ft; mysqldump; .gz / .zst), a PostgreSQL base backup directory, or binlog (the MySQL/MariaDB target's own binary log; binlog:mysql://… another server's)",
     )
     .option(
       '--as-of <time>',
       'the moment wanted, for sources that travel in time: "2026-11-24 10:14:59+00" (a zone, or the machine\'s is assumed and said)',
+    )
+    .option(
+      '--as-of-position <file:pos>',
+      'with --from binlog: the moment as a binlog position (every transaction starting there or later is undone)',
+    )
+    .option(
+      '--as-of-gtid <gtid>',
+      'with --from binlog: the GTID of the first transaction to undo (it and every later one)',
     )
     .option(
       '--wal-archive <dir>',
@@ -43,6 +51,8 @@ export function addSourceTargetOptions(command: Command): Command {
 export interface CommonFlags {
   from: string;
   asOf?: string;
+  asOfPosition?: string;
+  asOfGtid?: string;
   fromDatabase?: string;
   walArchive?: string;
   restoreCommand?: string;
@@ -100,6 +110,8 @@ function sourceFlags(flags: CommonFlags): Pick<CommonOptions, 'sourceFlags'> {
     ...(flags.walArchive !== undefined ? { walArchive: flags.walArchive } : {}),
     ...(flags.restoreCommand !== undefined ? { restoreCommand: flags.restoreCommand } : {}),
     ...(flags.public ? { publiclyAccessible: true } : {}),
+    ...(flags.asOfPosition !== undefined ? { asOfPosition: flags.asOfPosition } : {}),
+    ...(flags.asOfGtid !== undefined ? { asOfGtid: flags.asOfGtid } : {}),
   };
   return Object.keys(found).length ? { sourceFlags: found } : {};
 }

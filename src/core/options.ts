@@ -39,6 +39,10 @@ export interface SourceFlags {
   restoreCommand?: string;
   /** mariadb-backup directory: the server's binlog files. */
   binlogDir?: string;
+  /** binlog source: the moment as a binlog position, `FILE:POSITION` (instead of --as-of). */
+  asOfPosition?: string;
+  /** binlog source: the moment as the GTID of the first transaction to undo (instead of --as-of). */
+  asOfGtid?: string;
   /** rds: make the restored instance publicly accessible (`--public`; default: not). */
   publiclyAccessible?: boolean;
 }

@@ -12,7 +12,14 @@ export interface SourceKind {
   open(from: string, options: OpenSourceOptions): Promise<Source>;
 }
 
-type TakenOption = '--as-of' | '--wal-archive' | '--restore-command' | '--binlog-dir' | '--from-database';
+type TakenOption =
+  | '--as-of'
+  | '--as-of-position'
+  | '--as-of-gtid'
+  | '--wal-archive'
+  | '--restore-command'
+  | '--binlog-dir'
+  | '--from-database';
 
 /**
  * The kinds of source that are not a database of the target's engine (`src/open.ts` opens those as live
@@ -20,6 +27,12 @@ type TakenOption = '--as-of' | '--wal-archive' | '--restore-command' | '--binlog
  * once opened; binlog, journal and cloud sources come here too.
  */
 export const SOURCE_KINDS: readonly SourceKind[] = [
+  {
+    name: 'binlog',
+    takes: ['--as-of', '--as-of-position', '--as-of-gtid'],
+    recognise: async (from) => /^binlog(:|$)/i.test(from),
+    open: async (from, options) => (await import('./binlog/index.js')).openBinlogSource(from, options),
+  },
   {
     name: 'rds',
     takes: ['--as-of', '--from-database'],
@@ -76,6 +89,8 @@ function refuseOptions(kind: SourceKind, from: string, options: OpenSourceOption
     ['--wal-archive', flags.walArchive],
     ['--restore-command', flags.restoreCommand],
     ['--binlog-dir', flags.binlogDir],
+    ['--as-of-position', flags.asOfPosition],
+    ['--as-of-gtid', flags.asOfGtid],
     ['--from-database', flags.database],
   ];
   const wrong = given.filter(([name, value]) => value !== undefined && !kind.takes?.includes(name));
@@ -84,7 +99,7 @@ function refuseOptions(kind: SourceKind, from: string, options: OpenSourceOption
     'usage',
     `${wrong.map(([name]) => name).join(', ')} does not apply to ${from} (read as a ${kind.name} source).`,
     {
-      hint: '--as-of, --wal-archive and --restore-command go with a PostgreSQL base backup directory or rds:INSTANCE.',
+      hint: '--as-of, --wal-archive and --restore-command go with a PostgreSQL base backup directory or rds:INSTANCE; --as-of, --as-of-position and --as-of-gtid with --from binlog.',
     },
   );
 }

@@ -13,6 +13,13 @@ export interface Wanted {
   key: string[];
   /** Collation id → character set name, as the server lists them. */
   collations: Map<number, string>;
+  /**
+   * Today's columns' defaults as row text (lower-case names), for rows logged before a column was added;
+   * a string says why a column has none rowback can use (no default, an expression).
+   */
+  defaults?: Map<string, Buffer | string>;
+  /** Told how rows of an older shape were matched to today's columns (once per distinct TABLE_MAP). */
+  onMapped?: (note: string) => void;
 }
 
 /** A TABLE_MAP whose columns cannot be matched with today's table without guessing. */
@@ -61,20 +68,36 @@ export function projectionFor(map: TableMap, wanted: Wanted): Projection {
       `the key column(s) ${missingKey.join(', ')} are not in ${map.schema}.${map.table}'s events`,
     );
   }
+  const fixed = wanted.columns.map((name) =>
+    missing.includes(name) ? defaultOf(name, map, wanted) : undefined,
+  );
+  const dropped = map.columns.filter((c, i) => c.name !== undefined && !matched[i]).map((c) => c.name!);
+  if (missing.length > 0 || dropped.length > 0) {
+    wanted.onMapped?.(
+      [
+        dropped.length ? `column(s) ${dropped.join(', ')} dropped since: ignored` : '',
+        missing.length ? `column(s) ${missing.join(', ')} added since: their default` : '',
+      ]
+        .filter(Boolean)
+        .join('; '),
+    );
+  }
   return {
     codecs,
     slots,
     slotCount: wanted.columns.length,
     keySlots: wanted.key.map((k) => slotOf.get(k.toLowerCase())!),
-    fixed: [],
+    fixed,
   };
 }
 
-/** Names of the asked-for columns the map's events do not carry (added to the table since). */
-export function columnsMissingFrom(map: TableMap, wanted: Wanted): string[] {
-  if (map.metadata !== 'full') return [];
-  const names = new Set(map.columns.map((c) => (c.name ?? '').toLowerCase()));
-  return wanted.columns.filter((c) => !names.has(c.toLowerCase()));
+/** The row text an added column has in rows logged before it existed: its default, or a refusal. */
+function defaultOf(name: string, map: TableMap, wanted: Wanted): Buffer {
+  const value = wanted.defaults?.get(name.toLowerCase());
+  if (value instanceof Buffer) return value;
+  throw new Unmatched(
+    `column ${name} was added to ${map.schema}.${map.table} after rows it must rebuild were logged, and ${value ?? 'its default is not known'}`,
+  );
 }
 
 function facts(

@@ -36,6 +36,8 @@ export interface ReadOptions {
   wanted: Omit<Wanted, 'collations'>;
   dir: SpillDir;
   onProgress?: (bytes: number, total: number) => void;
+  /** Aborting closes the replication session; the read then fails as interrupted. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -44,6 +46,8 @@ export interface ReadOptions {
  */
 export async function readTableHistory(options: ReadOptions): Promise<TableHistory> {
   const connection = await ReplicaConnection.open(options.url);
+  const stop = () => connection.close();
+  options.signal?.addEventListener('abort', stop, { once: true });
   try {
     const logs = await listLogsOrExplain(connection);
     const asOf = await resolveAsOf(options.asOf, connection);
@@ -83,6 +87,9 @@ export async function readTableHistory(options: ReadOptions): Promise<TableHisto
       }
     } catch (error) {
       writer.close();
+      if (options.signal?.aborted) {
+        throw new RowbackError('interrupted', 'Interrupted while reading the binlog; nothing was written.');
+      }
       throw refusal(error, scanner.last ?? { file: start, position: 4 }, connection.redactedUrl);
     }
     scanner.finish();
@@ -108,6 +115,7 @@ export async function readTableHistory(options: ReadOptions): Promise<TableHisto
       bytes,
     };
   } finally {
+    options.signal?.removeEventListener('abort', stop);
     connection.close();
   }
 }

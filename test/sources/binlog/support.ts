@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { parseAsOf } from '../../../src/core/as-of.js';
 import { writableColumns } from '../../../src/core/table.js';
 import { openSession } from '../../../src/engines/mysql/connect.js';
 import { mysqlEngine } from '../../../src/engines/mysql/index.js';
@@ -75,7 +76,11 @@ export interface Read {
 }
 
 /** Reads the table's binlog history from `asOf` on, and its as-of image. */
-export async function readBinlog(url: string, table: string, asOf: AsOfSpec): Promise<Read> {
+export async function readBinlog(url: string, table: string, at: AsOfSpec | { time: string }): Promise<Read> {
+  const asOf: AsOfSpec =
+    'time' in at && typeof at.time === 'string'
+      ? { time: parseAsOf(at.time), text: at.time }
+      : (at as AsOfSpec);
   const connection = await mysqlEngine.connect(url);
   const schema = await connection.describe({ name: table });
   await connection.close();

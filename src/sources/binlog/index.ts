@@ -1,0 +1,210 @@
+import { createReadStream } from 'node:fs';
+import { RowbackError } from '../../core/errors.js';
+import { redactUrl, registerUrlSecrets } from '../../core/redact.js';
+import type { OpenSourceOptions, Source, SourceReadOptions, SourceSize } from '../../core/source.js';
+import { type TableRef, type TableSchema, writableColumns } from '../../core/table.js';
+import type { Connection, RowStream } from '../../engines/engine.js';
+
+/** What the source needs of a session on the server: today's table. */
+type Describer = Pick<Connection, 'describe' | 'cancel' | 'close'>;
+
+import { mysqlEngine } from '../../engines/mysql/index.js';
+import { type AsOfImage, buildAsOf } from './as-of.js';
+import type { AsOfSpec } from './as-of-spec.js';
+import { checkHistory } from './checks.js';
+import { columnDefaults } from './defaults.js';
+import { readTableHistory } from './read.js';
+import { SpillDir } from './spill.js';
+
+/**
+ * The binlog source: a MySQL or MariaDB table as of a moment, rebuilt from the server's binary log for the
+ * keys the log saw change since (coverage `keys`). `binlog` reads the target's own binlog; `binlog:URL`
+ * another server's (a replica of the target). The moment is `--as-of`, `--as-of-position FILE:POS` or
+ * `--as-of-gtid GTID`. Rows are spilled to a private temp dir, removed when the source closes.
+ */
+export async function openBinlogSource(from: string, options: OpenSourceOptions): Promise<Source> {
+  const url = serverUrl(from, options);
+  registerUrlSecrets(url);
+  if (options.targetEngine !== 'mysql') {
+    throw new RowbackError(
+      'unsupported',
+      `--from ${from} reads a MySQL or MariaDB binlog; the target is ${options.targetEngine}.`,
+      {
+        hint: 'The binlog source rewinds MySQL and MariaDB tables only.',
+      },
+    );
+  }
+  const spec = asOfSpec(options);
+  const label = `binlog of ${redactUrl(url)}`;
+  const connection: Describer = await mysqlEngine.connect(url, {
+    profile: options.profile,
+    applicationName: 'rowback (binlog)',
+  });
+  const dir = await SpillDir.create();
+  const warnings: string[] = [];
+  const abort = new AbortController();
+  let image: AsOfImage | undefined;
+  let readColumns: string[] = [];
+  const source: Source = {
+    label,
+    engine: 'mysql',
+    coverage: 'keys',
+    warnings,
+    async describe(table: TableRef, key: string[]): Promise<TableSchema> {
+      const schema = await describeToday(connection, table, key);
+      readColumns = writableColumns(schema).map((c) => c.name);
+      const mapped = new Set<string>();
+      const history = await readTableHistory({
+        url,
+        table: schema.ref,
+        asOf: spec,
+        wanted: {
+          table: schema,
+          columns: readColumns,
+          key,
+          defaults: await columnDefaults(url, options.profile, schema),
+          onMapped: (note) => mapped.add(note),
+        },
+        dir,
+        signal: abort.signal,
+        onProgress: (bytes, total) =>
+          options.onProgress?.({ step: 'source', bytes, totalBytes: total, message: 'reading the binlog' }),
+      });
+      warnings.push(...checkHistory(history, schema));
+      // Maps of transactions before the moment are decoded too (their rows are skipped): say only what counted.
+      if (history.statements.some((s) => s.kind === 'alter')) {
+        for (const note of mapped)
+          warnings.push(`Rows logged when ${schema.ref.name} had another shape: ${note}.`);
+      }
+      image = buildAsOf(
+        { path: history.path, transactions: history.writer.transactions, files: history.writer.files },
+        dir,
+      );
+      refusePartial(image, readColumns);
+      return schema;
+    },
+    async size(): Promise<SourceSize> {
+      return { rows: described(image).rows };
+    },
+    read(_schema: TableSchema, read: SourceReadOptions): RowStream {
+      const rows = fileStream(described(image).rowsPath);
+      return sameColumns(read.columns, readColumns) ? rows : project(rows, readColumns, read.columns);
+    },
+    absentKeys(): RowStream {
+      return fileStream(described(image).absentPath);
+    },
+    async cancel() {
+      abort.abort();
+      await connection.cancel();
+    },
+    async close() {
+      abort.abort();
+      await connection.close();
+      await dir.remove();
+    },
+  };
+  return source;
+}
+
+/** `binlog` is the target's own binlog; `binlog:mysql://…` another server's. */
+function serverUrl(from: string, options: OpenSourceOptions): string {
+  const other = /^binlog:(.+)$/i.exec(from)?.[1];
+  if (other) return other;
+  if (!options.targetUrl) {
+    throw new RowbackError(
+      'usage',
+      "--from binlog reads the target's binlog, but the target was given as an open session.",
+      {
+        hint: 'Give the server whose binlog to read: --from binlog:mysql://user@host/db',
+      },
+    );
+  }
+  return options.targetUrl;
+}
+
+function asOfSpec(options: OpenSourceOptions): AsOfSpec {
+  const flags = options.flags ?? {};
+  const given: AsOfSpec[] = [
+    ...(options.asOf ? [{ time: options.asOf }] : []),
+    ...(flags.asOfPosition !== undefined ? [{ position: flags.asOfPosition }] : []),
+    ...(flags.asOfGtid !== undefined ? [{ gtid: flags.asOfGtid }] : []),
+  ];
+  if (given.length !== 1) {
+    throw new RowbackError(
+      'usage',
+      given.length === 0
+        ? 'The binlog source needs the moment to rewind to.'
+        : 'Give the moment once: --as-of, --as-of-position or --as-of-gtid.',
+      {
+        hint: 'e.g. --as-of "2026-11-24 10:14:59+00", --as-of-position binlog.000042:1337 or --as-of-gtid 0-1-4711',
+      },
+    );
+  }
+  return given[0]!;
+}
+
+async function describeToday(connection: Describer, table: TableRef, key: string[]): Promise<TableSchema> {
+  const schema = await connection.describe(table, { key });
+  return { ...schema, key: { columns: key, origin: schema.key?.origin ?? 'user' } };
+}
+
+function described(image: AsOfImage | undefined): AsOfImage {
+  if (!image) throw new RowbackError('internal', 'the binlog source was read before describe');
+  return image;
+}
+
+/** Keys whose row as of the moment is only partly in the binlog cannot be put back: say which and why. */
+function refusePartial(image: AsOfImage, columns: string[]): void {
+  const { count, examples, slots } = image.partial;
+  if (count === 0) return;
+  const names = slots.map((s) => columns[s]).join(', ');
+  throw new RowbackError(
+    'unsupported',
+    `${count} row(s) as of the moment are only partly in the binlog: their first change after it logged no ${names} (binlog_row_image was MINIMAL or NOBLOB), e.g. at ${examples.map((e) => `${e.file}:${e.position}`).join(', ')}.`,
+    {
+      hint: "Set binlog_row_image=FULL on the server (SET GLOBAL binlog_row_image = 'FULL' and in its configuration; clients can set it per session too) for changes from now on; these rows need a dump or an instance backup.",
+      details: { partialRows: count, columns: slots.map((s) => columns[s]) },
+    },
+  );
+}
+
+async function* fileStream(path: string): RowStream {
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) yield chunk as Buffer;
+}
+
+function sameColumns(a: string[], b: string[]): boolean {
+  return a.length === b.length && a.every((c, i) => c === b[i]);
+}
+
+/** Lines of `from` columns → lines of `to` columns (a subset, in any order). */
+async function* project(rows: RowStream, from: string[], to: string[]): RowStream {
+  const picks = to.map((c) => from.indexOf(c));
+  let rest = Buffer.alloc(0);
+  for await (const chunk of rows) {
+    const data = rest.length ? Buffer.concat([rest, chunk]) : chunk;
+    const out: Buffer[] = [];
+    let start = 0;
+    for (let nl = data.indexOf(0x0a); nl !== -1; nl = data.indexOf(0x0a, start)) {
+      const fields: Buffer[] = [];
+      let f = start;
+      for (let i = start; i <= nl; i++) {
+        if (i === nl || data[i] === 0x09) {
+          fields.push(data.subarray(f, i));
+          f = i + 1;
+        }
+      }
+      picks.forEach((p, i) => {
+        if (i > 0) out.push(TAB);
+        out.push(fields[p] ?? NULL);
+      });
+      out.push(NEWLINE);
+      start = nl + 1;
+    }
+    rest = Buffer.from(data.subarray(start));
+    if (out.length) yield Buffer.concat(out);
+  }
+}
+
+const TAB = Buffer.from('\t');
+const NEWLINE = Buffer.from('\n');
+const NULL = Buffer.from('\\N');
