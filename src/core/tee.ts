@@ -9,6 +9,10 @@ import type { RowStream } from '../engines/engine.js';
 export function tee(source: RowStream): { a: PassThrough; b: PassThrough; pumped: Promise<void> } {
   const a = new PassThrough({ highWaterMark: 1 << 20 });
   const b = new PassThrough({ highWaterMark: 1 << 20 });
+  // A source error destroys both; each reader sees it through its own reads, and `pumped` rejects with it.
+  // Without a listener, a reader that has not started (or has stopped) would crash the process instead.
+  a.on('error', () => {});
+  b.on('error', () => {});
   const room = (s: PassThrough) =>
     new Promise<void>((resolve) => {
       const done = () => {

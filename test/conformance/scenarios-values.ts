@@ -1,7 +1,7 @@
 import type { Scenario } from './scenarios.js';
 import { MYSQL_TABLE, N, row } from './text.js';
 import { FLOAT_SCENARIO } from './values-floats.js';
-import { MYSQL_VALUES } from './values-mysql.js';
+import { MYSQL_STORED, MYSQL_VALUES } from './values-mysql.js';
 
 /**
  * The value matrix: every awkward value each engine has, restored byte for byte, once through the path taken
@@ -111,8 +111,89 @@ const PARTIAL_ACCIDENT = {
   ],
 };
 
+/** PostgreSQL's nearest types to MYSQL_STORED's. */
+const PG_STORED = {
+  ddl: [
+    `CREATE TABLE bits (id int PRIMARY KEY, b1 bit(1), b64 bit varying(64), g point, tm3 time(3), dt2 timestamp(2),
+       ts4 timestamptz(4), dc numeric(5,2), d0 numeric(65,0), y smallint, lat varchar(200) COLLATE "C",
+       u3 varchar(20) COLLATE "C", cb char(5) COLLATE "C", bn bytea)`,
+  ],
+  seed: [
+    `INSERT INTO bits VALUES
+     (1, B'1', B'1111111111111111111111111111111111111111111111111111111111111111', '(1,-0)', '23:59:59.999',
+      '9999-12-31 23:59:59.99', '2038-01-19 03:14:07.9999+00', 999.99,
+      99999999999999999999999999999999999999999999999999999999999999999, 0, 'Grüße ÿ', 'ÿ€✓', 'a  ', '\\x000000'),
+     (2, B'0', B'0', '(0,0)', '00:00:00.001', '1000-01-01 00:00:00.01', '1970-01-01 00:00:01.0001+00', -0.01, -1,
+      1901, 'A', 'a', ' a', '\\x0a'),
+     (3, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL),
+     (4, B'0', NULL, NULL, NULL, NULL, NULL, 1.5, 0, 2155, 'abc', 'ABC', 'a', NULL)`,
+  ],
+  stored: {
+    sql: 'SELECT id, float8send(g[0]), float8send(g[1]) FROM bits ORDER BY id',
+    lines: [
+      row('1', String.raw`\\x3ff0000000000000`, String.raw`\\x8000000000000000`),
+      row('2', String.raw`\\x0000000000000000`, String.raw`\\x0000000000000000`),
+      row('3', N, N),
+      row('4', N, N),
+      row('9', N, N),
+    ],
+  },
+  lines: [
+    row(
+      '1',
+      '1',
+      '1'.repeat(64),
+      '(1,-0)',
+      '23:59:59.999',
+      '9999-12-31 23:59:59.99',
+      '2038-01-19 03:14:07.9999+00',
+      '999.99',
+      '9'.repeat(65),
+      '0',
+      'Grüße ÿ',
+      'ÿ€✓',
+      'a    ',
+      String.raw`\\x000000`,
+    ),
+    row(
+      '2',
+      '0',
+      '0',
+      '(0,0)',
+      '00:00:00.001',
+      '1000-01-01 00:00:00.01',
+      '1970-01-01 00:00:01.0001+00',
+      '-0.01',
+      '-1',
+      '1901',
+      'A',
+      'a',
+      ' a   ',
+      String.raw`\\x0a`,
+    ),
+    row('3', ...Array<string>(13).fill(N)),
+    row('4', '0', N, N, N, N, N, '1.50', '0', '2155', 'abc', 'ABC', 'a    ', N),
+    row('9', ...Array<string>(10).fill(N), 'written since', N, N),
+  ],
+};
+
 export const VALUE_SCENARIOS: Scenario[] = [
   FLOAT_SCENARIO,
+  {
+    name: 'restores bits, spatial values, fractional seconds, decimal scales and binary-collated text byte for byte',
+    table: 'bits',
+    orderBy: ['id'],
+    ddl: { postgres: PG_STORED.ddl, mysql: MYSQL_STORED.ddl },
+    seed: { postgres: PG_STORED.seed, mysql: MYSQL_STORED.seed },
+    accident: MYSQL_STORED.accident,
+    options: { changed: 'take-source' },
+    expect: {
+      plan: { missing: 1, changed: 2, extra: 1, same: 1 },
+      applied: { inserted: 1, updated: 2, deleted: 0 },
+      final: { postgres: PG_STORED.lines, mysql: MYSQL_STORED.lines },
+      stored: { postgres: PG_STORED.stored, mysql: MYSQL_STORED.stored },
+    },
+  },
   {
     name: 'restores every value type byte for byte after a DELETE without WHERE',
     table: 'vals',

@@ -2,6 +2,7 @@ import { RowbackError } from '../../core/errors.js';
 import type { AppliedCounts, PlanCounts, Verification } from '../../core/plan.js';
 import { columnNames, type TableSchema, writableColumns } from '../../core/table.js';
 import type { ApplyOptions, ApplyResult } from '../legacy.js';
+import { checkedRows, textGuard } from './charsets.js';
 import type { Session } from './connect.js';
 import { errorCode } from './errors.js';
 import { releaseTableLock, takeTableLock } from './lock.js';
@@ -184,10 +185,15 @@ async function forgetPlan(session: Session, staged: MysqlStaged): Promise<void> 
 /** The target's current rows of some plan classes, in the text row format. */
 function imagesOf(session: Session, plan: string, staged: MysqlStaged, columns: string[], classes: string[]) {
   const key = staged.target.key!.columns;
+  const guard = textGuard(staged.target, columns, 't');
   return encodeRows(
-    session.stream(
-      `SELECT ${exactList(staged.target, columns, 't')} FROM ${quoteIdent(plan)} p JOIN ${quoteTable(staged.target.ref)} t ON ${keyMatch(key, 't', 'p')}
+    checkedRows(
+      session.stream(
+        `SELECT ${exactList(staged.target, columns, 't')}${guard ? `, ${guard.sql}` : ''} FROM ${quoteIdent(plan)} p JOIN ${quoteTable(staged.target.ref)} t ON ${keyMatch(key, 't', 'p')}
        WHERE p.${quoteIdent(staged.names.rowClass)} IN (${classes.map((c) => `'${c}'`).join(', ')})`,
+      ),
+      guard,
+      staged.target,
     ),
   );
 }

@@ -85,6 +85,10 @@ export async function applyDirect(
 function tee(source: RowStream): [PassThrough, PassThrough, Promise<void>] {
   const a = new PassThrough({ highWaterMark: 1 << 20 });
   const b = new PassThrough({ highWaterMark: 1 << 20 });
+  // A source error destroys both; each reader sees it through its own reads. Without a listener, a reader
+  // that has not started (or has stopped) would crash the process instead.
+  a.on('error', () => {});
+  b.on('error', () => {});
   const room = (s: PassThrough) =>
     new Promise<void>((resolve) => {
       const done = () => {

@@ -3,6 +3,7 @@ import { encodeField } from '../../core/rows.js';
 import type { TableSchema } from '../../core/table.js';
 import { checkWhereShape } from '../../core/where.js';
 import type { ReadOptions, RowStream } from '../engine.js';
+import { checkedRows, textGuard } from './charsets.js';
 import type { RawRow, Session } from './connect.js';
 import { exactList, orderByKey, quoteTable } from './sql.js';
 
@@ -41,7 +42,8 @@ export async function isEmptyTable(session: Session, table: TableSchema): Promis
 
 /** Streams the table in the text row format, with constant memory whatever its size. */
 export function readTable(session: Session, table: TableSchema, options: ReadOptions): RowStream {
-  let sql = `SELECT ${exactList(table, options.columns)}${options.origin ? `, ${originField(table)}` : ''} FROM ${quoteTable(table.ref)}`;
+  const guard = textGuard(table, options.columns);
+  let sql = `SELECT ${exactList(table, options.columns)}${options.origin ? `, ${originField(table)}` : ''}${guard ? `, ${guard.sql}` : ''} FROM ${quoteTable(table.ref)}`;
   if (options.where) sql += ` WHERE (${options.where})`;
   if (options.orderByKey) {
     if (!table.key)
@@ -50,7 +52,7 @@ export function readTable(session: Session, table: TableSchema, options: ReadOpt
   }
   return wrapped(
     session,
-    encodeRows(session.stream(sql)),
+    encodeRows(checkedRows(session.stream(sql), guard, table)),
     `while reading ${table.ref.schema}.${table.ref.name}`,
   );
 }
