@@ -15,13 +15,7 @@ export function createTableColumns(statement: string, engine: 'postgres' | 'mysq
   const columns: Column[] = [];
   for (const item of splitTopLevel(statement.slice(open + 1, close))) {
     const text = item.trim();
-    if (
-      /^(CONSTRAINT|PRIMARY|UNIQUE|CHECK|FOREIGN|EXCLUDE|LIKE|KEY|INDEX|FULLTEXT|SPATIAL|PERIOD)\b/i.test(
-        text,
-      )
-    ) {
-      continue;
-    }
+    if (!isColumn(text, engine)) continue;
     const name = readName(text, 0, quote);
     if (name?.parts.length !== 1) return undefined;
     const rest = text.slice(name.end).trim();
@@ -51,6 +45,19 @@ export function createTableColumns(statement: string, engine: 'postgres' | 'mysq
     });
   }
   return columns.length ? columns : undefined;
+}
+
+/**
+ * Whether an item of a CREATE TABLE is a column rather than a constraint or index. mysqldump quotes every
+ * column name, so an unquoted item is not one. pg_dump quotes only names that need it, and a column may
+ * be called `fulltext` or `exclude`: only the constraint forms themselves are skipped (their keywords
+ * that could be column names are reserved, so a column of that name would be quoted).
+ */
+function isColumn(item: string, engine: 'postgres' | 'mysql'): boolean {
+  if (engine === 'mysql') return item.startsWith('`');
+  return !/^(CONSTRAINT\s|PRIMARY\s+KEY\b|UNIQUE\b|CHECK\s*\(|FOREIGN\s+KEY\b|EXCLUDE\s*(USING\b|\()|LIKE\s)/i.test(
+    item,
+  );
 }
 
 const PG_STOP = [
