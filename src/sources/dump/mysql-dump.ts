@@ -60,11 +60,15 @@ export class MysqlDumpParser extends StatementScanner implements TableData {
 
   protected openParen(head: string): boolean {
     const insert = /^(?:INSERT(?:\s+IGNORE)?(?:\s+INTO)?|REPLACE(?:\s+INTO)?)\s/i.exec(head);
+    this.skipParens = true; // unless this ( opens the column list (below)
     if (!insert) return false;
     const name = readName(head, insert[0].length, '`');
     if (!name) return false;
     let rest = skipBlanks(head, name.end);
-    if (rest === head.length) return false; // this ( opens the column list
+    if (rest === head.length) {
+      this.skipParens = false; // this ( opens the column list
+      return false;
+    }
     let columns: string[] | undefined;
     const list = readNameList(head, rest, '`');
     if (list) {

@@ -78,9 +78,18 @@ export class RowBuilder {
 
   /** Bytes already in the row format (no escaping needed: digits, `t`, a passed-through COPY field). */
   plainBytes(source: Buffer, start: number, end: number): void {
-    this.reserve(end - start);
-    source.copy(this.out, this.used, start, end);
-    this.used += end - start;
+    const n = end - start;
+    this.reserve(n);
+    if (n > 64) {
+      source.copy(this.out, this.used, start, end);
+      this.used += n;
+      return;
+    }
+    // A short value (a number, a date): a loop beats Buffer.copy's per-call cost.
+    const out = this.out;
+    let used = this.used;
+    for (let i = start; i < end; i++) out[used++] = source[i]!;
+    this.used = used;
   }
 
   byte(b: number): void {
@@ -125,9 +134,12 @@ export class RowBuilder {
   /** Hands on every complete row built so far. */
   flush(): void {
     if (this.rowStart === 0) return;
-    const done = Buffer.from(this.out.subarray(0, this.rowStart));
+    // Hand on the buffer itself and carry the half-built row over to a fresh one: no copy of the rows.
+    const done = this.out.subarray(0, this.rowStart);
     const rest = this.used - this.rowStart;
-    this.out.copy(this.out, 0, this.rowStart, this.used);
+    const fresh = Buffer.allocUnsafe(Math.max(CHUNK * 2, rest * 2));
+    this.out.copy(fresh, 0, this.rowStart, this.used);
+    this.out = fresh;
     for (let i = 0; i < this.starts.length; i++) this.starts[i]! -= this.rowStart;
     for (let i = 0; i < this.ends.length; i++) this.ends[i]! -= this.rowStart;
     this.used = rest;

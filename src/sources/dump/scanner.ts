@@ -51,6 +51,12 @@ export abstract class StatementScanner {
 
   /** Called at a `(` outside parentheses: returns true when the subclass took over the statement. */
   protected abstract openParen(head: string): boolean;
+  /**
+   * Set by `openParen` once it knows no later parenthesis of this statement can start the wanted data
+   * (another table's INSERT, a CREATE …): the rest of the statement is then only lexed. Without it every
+   * row of another table's extended INSERT would hand the whole head over again.
+   */
+  protected skipParens = false;
   /** Called when a statement ends (at its `;`), with its head. */
   protected abstract statement(head: string): void;
   /** Consumes data bytes while the subclass parses something (COPY lines, VALUES); false: need more. */
@@ -158,6 +164,7 @@ export abstract class StatementScanner {
       this.headLength = 0;
       this.captureFrom = this.i;
       this.depth = 0;
+      this.skipParens = false;
       this.lex = 'code';
       this.prev = 0x20;
       this.prev2 = 0x20;
@@ -195,8 +202,9 @@ export abstract class StatementScanner {
       switch (this.lex) {
         case 'squote': {
           const backslash = d.backslashStrings || this.escapeString || this.backslashEverywhere;
-          const q = buf.indexOf(0x27, this.i);
-          const bs = backslash ? buf.indexOf(0x5c, this.i) : -1;
+          const at = quoteOrBackslash(buf, this.i, 0x27, backslash);
+          const q = at !== -1 && buf[at] === 0x27 ? at : -1;
+          const bs = at !== -1 && q === -1 ? at : -1;
           if (bs !== -1 && (q === -1 || bs < q)) {
             if (bs + 1 >= buf.length) {
               this.i = bs;
@@ -226,8 +234,9 @@ export abstract class StatementScanner {
         case 'backtick': {
           const quote = this.lex === 'dquote' ? 0x22 : 0x60;
           const backslash = d.backslashStrings && quote === 0x22;
-          const q = buf.indexOf(quote, this.i);
-          const bs = backslash ? buf.indexOf(0x5c, this.i) : -1;
+          const at = quoteOrBackslash(buf, this.i, quote, backslash);
+          const q = at !== -1 && buf[at] === quote ? at : -1;
+          const bs = at !== -1 && q === -1 ? at : -1;
           if (bs !== -1 && (q === -1 || bs < q)) {
             if (bs + 1 >= buf.length) {
               this.i = bs;
@@ -361,7 +370,7 @@ export abstract class StatementScanner {
         }
         break;
       case 0x28: // (
-        if (this.depth++ === 0) {
+        if (this.depth++ === 0 && !this.skipParens) {
           this.capture(this.i);
           if (this.openParen(this.headText())) {
             this.inStatement = false;
@@ -411,6 +420,21 @@ export abstract class StatementScanner {
     const found = this.buf.subarray(this.i, this.i + 16);
     return new DumpError(this.at(), expected, JSON.stringify(found.toString('latin1')));
   }
+}
+
+/**
+ * Where the first closing quote or (when backslashes escape) backslash from `i` is, or -1. Searching for
+ * each with indexOf would look past the quote to the next backslash, which may be megabytes away:
+ * quadratic over a dump of many short strings.
+ */
+function quoteOrBackslash(buf: Buffer, i: number, quote: number, backslash: boolean): number {
+  if (!backslash) return buf.indexOf(quote, i);
+  const n = buf.length;
+  for (let k = i; k < n; k++) {
+    const c = buf[k]!;
+    if (c === quote || c === 0x5c) return k;
+  }
+  return -1;
 }
 
 function isIdentByte(b: number): boolean {
