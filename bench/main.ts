@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { redactSecrets, redactUrl } from '../src/core/redact.js';
 import { openSession, type SqlSession } from '../src/demo/db.js';
+import { benchDump, formatDumpReport } from './dump.js';
 import { mysqlScenario } from './mysql.js';
 import { postgresScenario } from './postgres.js';
 import { running } from './process.js';
@@ -21,6 +22,7 @@ const { values } = parseArgs({
     engine: { type: 'string', default: 'postgres' },
     rows: { type: 'string', default: '1000000' },
     json: { type: 'boolean', default: false },
+    source: { type: 'string', default: 'live' },
   },
 });
 const engine = values.engine;
@@ -34,6 +36,20 @@ const started = Date.now();
 const log = (line: string) => {
   process.stderr.write(`[bench ${((Date.now() - started) / 1000).toFixed(1).padStart(6)}s] ${line}\n`);
 };
+
+if (values.source === 'dump') {
+  const rowsOfDump = values.rows === '1000000' ? 2_000_000 : rows;
+  try {
+    const report = await benchDump(rowsOfDump, log);
+    process.stdout.write(`${values.json ? JSON.stringify(report) : formatDumpReport(report)}\n`);
+    process.exit(report.restores.every((r) => r.right) ? 0 : 1);
+  } catch (error) {
+    log(`failed: ${redactSecrets(error instanceof Error ? error.message : String(error))}`);
+    process.exit(1);
+  }
+} else if (values.source !== 'live') {
+  fail('--source must be live or dump');
+}
 
 let servers: BenchServers | undefined;
 const sessions: SqlSession[] = [];

@@ -10,7 +10,7 @@ import { type CaseName, type Fingerprint, fingerprintOf, NEW_WRITES, type Scenar
  * The rows of `billing` for keys lo..hi, as the generator makes them. `after` rows are the writes made
  * after the accident: other values, so that a repair that drops or rewrites them is caught.
  */
-function generated(lo: number, hi: number, after = false): string {
+export function generated(lo: number, hi: number, after = false): string {
   const note = after ? `'written after the accident #' || g` : `'invoice ' || g`;
   return `SELECT g::bigint AS id, (1 + g % 5000)::bigint AS account_id,
       ((g * 7919) % 1000000 / 100.0 ${after ? '+ 0.01' : ''})::numeric(12,2) AS amount,
@@ -21,11 +21,11 @@ function generated(lo: number, hi: number, after = false): string {
     FROM generate_series(${lo}::bigint, ${hi}::bigint) AS g`;
 }
 
-const CHECKSUM = `count(*)::text AS rows, coalesce(sum(('x' || substr(md5(concat_ws('|', id, account_id,
+export const CHECKSUM = `count(*)::text AS rows, coalesce(sum(('x' || substr(md5(concat_ws('|', id, account_id,
   amount, currency, status, created_at, coalesce(note, '<null>'))), 1, 15))::bit(60)::bigint), 0)::text AS checksum`;
 
 /** Client programs: those beside the server's binaries first, else the ones on PATH. */
-function tool(name: string, binDir: string | undefined): string {
+export function tool(name: string, binDir: string | undefined): string {
   const beside = binDir ? join(binDir, name) : undefined;
   return beside && existsSync(beside) ? beside : name;
 }

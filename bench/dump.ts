@@ -1,0 +1,168 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { openSession, type SqlSession } from '../src/demo/db.js';
+import { openDumpSource } from '../src/sources/dump/index.js';
+import { mysqlScenario } from './mysql.js';
+import { CHECKSUM, generated, postgresScenario, tool } from './postgres.js';
+import { runCli } from './process.js';
+import { fingerprintOf } from './scenario.js';
+import { openServers } from './servers.js';
+
+const run = promisify(execFile);
+
+/**
+ * `npm run bench -- --source dump`: a custom-format pg_dump whose `billing` (`rows` rows) is stored after
+ * `a_early` (a quarter as many), restored into an empty target by rowback and by `pg_restore --data-only
+ * -t`, each checked (row count and checksum) before its time counts; then how fast the dump readers parse
+ * a plain pg_dump file and a mariadb-dump file (MB of file read per second, rows yielded).
+ */
+export async function benchDump(rows: number, log: (line: string) => void): Promise<DumpBenchReport> {
+  const dir = await mkdtemp(join(tmpdir(), 'rowback-bench-dump-'));
+  const servers = await openServers('postgres', log);
+  const sessions: SqlSession[] = [];
+  try {
+    const source = await openSession(servers.source);
+    sessions.push(source);
+    const target = await openSession(servers.target);
+    sessions.push(target);
+    const early = Math.max(1, Math.floor(rows / 4));
+    log(
+      `generating a_early (${early.toLocaleString('en-US')} rows) and billing (${rows.toLocaleString('en-US')})…`,
+    );
+    const scenario = postgresScenario(servers.binDir);
+    await scenario.create(source, rows);
+    await source.run('DROP TABLE IF EXISTS a_early');
+    await source.run('CREATE TABLE a_early (LIKE billing INCLUDING ALL)');
+    await source.run(`INSERT INTO a_early ${generated(1, early)}`);
+    await scenario.create(target, 1);
+    const want = await scenario.expected(source, 'A', rows);
+    const custom = join(dir, 'billing.dump');
+    const plain = join(dir, 'billing.sql');
+    const pgDump = tool('pg_dump', servers.binDir);
+    log('pg_dump -Fc and plain…');
+    await run(pgDump, ['-Fc', '-f', custom, `--dbname=${servers.source}`]);
+    await run(pgDump, ['-f', plain, `--dbname=${servers.source}`]);
+
+    const restores: RestoreTiming[] = [];
+    for (const method of ['rowback', 'pg_restore'] as const) {
+      await target.run('TRUNCATE billing');
+      await target.run('VACUUM ANALYZE billing');
+      log(`${method}: restoring billing into the empty target…`);
+      const started = process.hrtime.bigint();
+      let peakRssBytes: number | undefined;
+      if (method === 'rowback') {
+        const cli = new URL('../dist/cli/main.js', import.meta.url).pathname;
+        const args = ['restore', 'billing', '--from', custom, '--to', servers.target, '--yes', '--json'];
+        peakRssBytes = (await runCli(cli, args)).peakRssBytes;
+      } else {
+        const pgRestore = tool('pg_restore', servers.binDir);
+        await run(pgRestore, ['--data-only', '-t', 'billing', `--dbname=${servers.target}`, custom]);
+      }
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const have = fingerprintOf((await target.rows(`SELECT ${CHECKSUM} FROM billing`))[0]);
+      const right = have.rows === want.rows && have.checksum === want.checksum;
+      restores.push({ method, seconds, right, ...(peakRssBytes ? { peakRssBytes } : {}) });
+    }
+
+    const parses: ParseTiming[] = [await parse(plain, 'postgres', 'plain pg_dump')];
+    for (const s of sessions.splice(0)) await s.close();
+    await servers.stop();
+    parses.push(await mariadbParse(rows, dir, log));
+    return { rows, early, customBytes: (await stat(custom)).size, restores, parses };
+  } finally {
+    for (const s of sessions) await s.close().catch(() => {});
+    await servers.stop().catch(() => {});
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** A mariadb-dump of billing from a throwaway MariaDB server, then parsed. */
+async function mariadbParse(rows: number, dir: string, log: (line: string) => void): Promise<ParseTiming> {
+  const servers = await openServers('mysql', log);
+  try {
+    const db = await openSession(servers.source);
+    try {
+      log(`generating billing (${rows.toLocaleString('en-US')} rows) on MariaDB…`);
+      await mysqlScenario().create(db, rows);
+    } finally {
+      await db.close();
+    }
+    const file = join(dir, 'billing-mariadb.sql');
+    const url = new URL(servers.source);
+    const password = decodeURIComponent(url.password);
+    log('mariadb-dump…');
+    await run(
+      'bash',
+      [
+        '-c',
+        `mariadb-dump --protocol=TCP -h ${url.hostname} -P ${url.port || 3306} -u ${decodeURIComponent(url.username) || 'root'} ${url.pathname.slice(1)} > ${file}`,
+      ],
+      { env: { ...process.env, ...(password ? { MYSQL_PWD: password } : {}) } },
+    );
+    return await parse(file, 'mysql', 'mariadb-dump');
+  } finally {
+    await servers.stop();
+  }
+}
+
+/** Reads billing's rows out of a dump file as rowback does, counting the file bytes read. */
+async function parse(file: string, engine: 'postgres' | 'mysql', label: string): Promise<ParseTiming> {
+  const source = await openDumpSource(file, { profile: {}, targetEngine: engine });
+  const schema = await source.describe({ name: 'billing' }, ['id']);
+  let bytes = 0;
+  let lines = 0;
+  const started = process.hrtime.bigint();
+  const columns = schema.columns.map((c) => c.name);
+  for await (const chunk of source.read(schema, { columns, onBytes: (n) => (bytes = n) })) {
+    for (let i = chunk.indexOf(0x0a); i !== -1; i = chunk.indexOf(0x0a, i + 1)) lines++;
+  }
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  return { label, fileBytes: (await stat(file)).size, bytesRead: bytes, rows: lines, seconds };
+}
+
+export interface RestoreTiming {
+  method: 'rowback' | 'pg_restore';
+  seconds: number;
+  right: boolean;
+  peakRssBytes?: number;
+}
+
+export interface ParseTiming {
+  label: string;
+  fileBytes: number;
+  bytesRead: number;
+  rows: number;
+  seconds: number;
+}
+
+export interface DumpBenchReport {
+  rows: number;
+  early: number;
+  customBytes: number;
+  restores: RestoreTiming[];
+  parses: ParseTiming[];
+}
+
+const MB = 1_000_000;
+
+export function formatDumpReport(r: DumpBenchReport): string {
+  const lines = [
+    `billing: ${r.rows.toLocaleString('en-US')} rows stored after a_early (${r.early.toLocaleString('en-US')} rows) in a custom-format dump of ${(r.customBytes / MB).toFixed(1)} MB, restored into an empty target:`,
+  ];
+  for (const t of r.restores) {
+    const rss = t.peakRssBytes ? `, peak RSS ${(t.peakRssBytes / MB).toFixed(0)} MB` : '';
+    lines.push(
+      `  ${t.method.padEnd(11)} ${t.seconds.toFixed(1).padStart(7)} s${rss}${t.right ? '' : '  WRONG RESULT'}`,
+    );
+  }
+  lines.push('parse throughput (billing read out of the file, rows in the text row format):');
+  for (const p of r.parses) {
+    lines.push(
+      `  ${p.label.padEnd(14)} ${(p.bytesRead / MB / p.seconds).toFixed(0).padStart(5)} MB/s  (${(p.bytesRead / MB).toFixed(0)} MB read of ${(p.fileBytes / MB).toFixed(0)} MB, ${p.rows.toLocaleString('en-US')} rows, ${p.seconds.toFixed(1)} s)`,
+    );
+  }
+  return lines.join('\n');
+}
