@@ -29,6 +29,7 @@ interface RestoreFlags extends CommonFlags {
   skipForeignKeyChecks?: boolean;
   maxChanges?: number;
   samples: number;
+  notify: string[];
 }
 
 export function restoreCommand(): Command {
@@ -49,6 +50,12 @@ export function restoreCommand(): Command {
       '--max-changes <n>',
       'the most rows to write in all; also lets the plan grow up to it while the lock is taken',
       parseCount,
+    )
+    .option(
+      '--notify <url>',
+      'tell the team: post start, plan, outcome and cleanup to this webhook (Slack incoming webhook or any JSON endpoint); repeatable; also ROWBACK_NOTIFY',
+      (url: string, urls: string[]) => [...urls, url],
+      [] as string[],
     );
   addSourceTargetOptions(command).addHelpText(
     'after',
@@ -66,6 +73,7 @@ Examples:
   rowback restore billing --from postgres://ro@restored-host/app --to postgres://ops@prod-host/app
   rowback restore billing --from … --to … --where "account_id = 42" --dry-run
   rowback restore billing --from … --to … --sql-out restore-billing.sql
+  rowback restore billing --from rds:prod-db --as-of "2026-11-24 10:14:00+00" --to … --notify https://hooks.slack.com/services/…
 Undo with: rowback undo <restore-id> --to <target-url>`,
   );
   return command.action(async (table: string, flags: RestoreFlags) => {
@@ -84,6 +92,7 @@ Undo with: rowback undo <restore-id> --to <target-url>`,
           ...(flags.disableTriggers ? { disableTriggers: true } : {}),
           ...(flags.skipForeignKeyChecks ? { skipForeignKeyChecks: true } : {}),
           ...(flags.maxChanges === undefined ? {} : { maxChanges: flags.maxChanges }),
+          ...(flags.notify.length ? { notify: flags.notify } : {}),
           onProgress: progress.onProgress,
           signal: interruptSignal(),
           onPreview: (preview) => {

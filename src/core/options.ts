@@ -74,6 +74,8 @@ export interface CommonOptions {
   onProgress?: (event: ProgressEvent) => void;
   /** Lines worth telling the user that are not progress: an assumed time zone, what cleanup removed. */
   onNotice?: (text: string) => void;
+  /** Called once a temporary instance the source created has been removed, with what was removed. */
+  onCleanup?: (summary: string) => void;
   /** Aborting rolls back whatever transaction is open and rejects with RowbackError('interrupted'). */
   signal?: AbortSignal;
 }
@@ -101,6 +103,12 @@ export interface RestoreOptions extends CommonOptions {
   confirm?: (preview: Preview) => Promise<boolean>;
   /** Receives every preview before it is (or would be) confirmed: the first, and a grown one. */
   onPreview?: (preview: Preview) => void;
+  /**
+   * Webhooks told when the restore starts, when its source is ready, its plan, its outcome (or failure)
+   * and when cleanup is done: Slack's format for Slack's URLs, generic JSON otherwise. ROWBACK_NOTIFY adds
+   * more. A failing webhook is a warning, never a failure.
+   */
+  notify?: string[];
   /**
    * The most rows the restore may write in all (inserted + updated + deleted): a larger plan is refused,
    * and under the lock the plan may grow beyond the preview up to it without asking again.

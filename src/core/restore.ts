@@ -5,6 +5,7 @@ import { copyDirect, directPathFits } from './direct.js';
 import { RowbackError, wrapError } from './errors.js';
 import { newId } from './ids.js';
 import { legacyApply, legacyDirect, legacyStaged } from './legacy-flow.js';
+import { RestoreNotices } from './notify-restore.js';
 import type { Preview, RestoreOptions, RestoreReport } from './options.js';
 import type { AppliedCounts, Policy } from './plan.js';
 import { totalWrites } from './policy.js';
@@ -39,9 +40,12 @@ const ROUNDS = 3;
  * Puts the source rows back into the target, merged with what was written since, in one transaction:
  * preview, confirm, apply under a lock with a re-check, verify, keep an undo file, append an audit record.
  */
-export async function runRestore(options: RestoreOptions, opener: Opener): Promise<RestoreReport> {
+export async function runRestore(given: RestoreOptions, opener: Opener): Promise<RestoreReport> {
   const started = Date.now();
   const id = newId('r');
+  const notices = new RestoreNotices(given, id);
+  const options = notices.wrap();
+  notices.started();
   const stateDir = resolveStateDir(options.stateDir);
   const policy: Policy = { changed: options.changed ?? 'keep-current', extra: options.extra ?? 'keep' };
   let report: RestoreReport | undefined;
@@ -52,19 +56,25 @@ export async function runRestore(options: RestoreOptions, opener: Opener): Promi
     refuseUnsupported(options, engine.name, engine.capabilities);
     report = await withPrepared(options, opener, async (p) => {
       if (!p.target.transactional && !options.sqlOut) throw notTransactionalError(p.target);
+      if (notices.notifier.enabled) notices.ready(p.sourceLabel, (await sourceSize(p)).rows);
       const run = { p, options, id, stateDir, policy, started };
+      let done: RestoreReport | undefined;
       if (directPathFits(p, options) && (p.where === undefined || p.sourceFilters)) {
-        const direct = await restoreDirect(run);
-        if (direct) return direct;
+        done = await restoreDirect(run);
       }
-      return restoreStaged(run);
+      done ??= await restoreStaged(run);
+      // Said before the source is closed: removing a cloud instance may take minutes.
+      notices.applied(done);
+      return done;
     });
     report.warnings.push(...notes);
     return report;
   } catch (error) {
     failure = wrapError(error, `restore of ${options.table}`);
+    notices.failed(failure);
     throw failure;
   } finally {
+    await notices.notifier.flush();
     await recordRun(
       stateDir,
       {

@@ -79,6 +79,7 @@ export function sourceContext(options: CommonOptions): SourceContext {
     ...(options.sourceFlags ? { flags: options.sourceFlags } : {}),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     ...(options.onNotice ? { onNotice: options.onNotice } : {}),
+    ...(options.onCleanup ? { onCleanup: options.onCleanup } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
   };
 }

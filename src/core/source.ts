@@ -86,6 +86,8 @@ export interface SourceContext {
   stateDir?: string;
   onProgress?: (event: ProgressEvent) => void;
   onNotice?: (text: string) => void;
+  /** Told what was removed once a temporary instance is gone (for notifications). */
+  onCleanup?: (summary: string) => void;
   /** Aborts a slow start (a server replaying WAL, a cloud restore); what was created is removed. */
   signal?: AbortSignal;
 }

@@ -53,7 +53,9 @@ export async function openTemporarySource(kind: TemporaryKind, options: OpenSour
     finished ??= (async () => {
       const outcome = await run.cleanup(note);
       unwatch();
-      note(cleanupSummary(kind.what, outcome, run, Date.now() - began, instance?.facts?.() ?? []));
+      const summary = cleanupSummary(kind.what, outcome, run, Date.now() - began, instance?.facts?.() ?? []);
+      note(summary);
+      if (summary) options.onCleanup?.(summary);
     })();
     return finished;
   };

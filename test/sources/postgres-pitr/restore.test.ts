@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, type SqlClient, tempDir } from '../../harness/index.js';
+import { Receiver } from '../../notify/receiver.js';
 import { type ArchivingServer, fingerprint, playStory, rows, type Story, scratchBilling } from './fixture.js';
 
 /**
@@ -37,6 +38,7 @@ describe('rowback restore --from <base backup> --wal-archive <dir> --as-of T', (
     const backupBefore = await fingerprint(backup);
     const archiveBefore = await fingerprint(pg.archiveDir);
     const current = await rows(db, 'billing');
+    const hooks = await new Receiver().start();
     const tmp = await mkdtemp(join(tmpdir(), 'rowback-test-tmp-'));
     await chmod(tmp, 0o755);
     const result = await runCli(
@@ -55,6 +57,8 @@ describe('rowback restore --from <base backup> --wal-archive <dir> --as-of T', (
         '--json',
         '--state-dir',
         stateDir,
+        '--notify',
+        hooks.url,
       ],
       { timeoutMs: 120_000, env: { TMPDIR: tmp } },
     );
@@ -76,6 +80,12 @@ describe('rowback restore --from <base backup> --wal-archive <dir> --as-of T', (
     expect(await readdir(tmp)).toEqual([]);
     await rm(tmp, { recursive: true });
     expect(result.stderr).toMatch(/Cleaned up after the recovery of .* removed the PostgreSQL/);
+    // The team heard of every step, the cleanup last.
+    const events = hooks.at('/');
+    await hooks.close();
+    expect(events.map((e) => e.event)).toEqual(['started', 'ready', 'planned', 'applied', 'cleaned']);
+    expect(events[0]).toMatchObject({ asOf, source: backup });
+    expect(events[4]?.text).toMatch(/^rowback: Cleaned up after the recovery of /);
   }, 180_000);
 
   it('reads exactly the table as it was at as-of: restored into an empty scratch table, it equals the captured image', async () => {
