@@ -103,7 +103,7 @@ describe('restoring Sakila film from a pg_dump file', () => {
   for (const name of Object.keys(DUMPS)) {
     it(`restores from a ${name} dump exactly what the live source restores`, async () => {
       expect(await restoreFilm(join(dir, slug(name)))).toEqual(fromLive);
-    });
+    }, 240_000);
   }
 
   it('restores archive.film from the dumps holding two tables named film, never public.film', async () => {
