@@ -86,9 +86,18 @@ export async function checkKey(session: PgSession, staged: Staged): Promise<KeyC
   };
 }
 
+/**
+ * The staged rows under `where`: a source that cannot filter (a dump file) stages every row, so the
+ * filter applies here, to the staged copy, whose columns have the target's types.
+ */
+function stagedUnder(staged: Staged, where: string | undefined): string {
+  const table = stagedTable(staged);
+  return where ? `(SELECT * FROM ${table} WHERE ${userFilter(where)})` : table;
+}
+
 /** The extra rows: target keys under `where` not staged; with `absent`, only keys listed there. */
 function extraRows(staged: Staged, options: ClassifyOptions, key: string[]): string {
-  const source = stagedTable(staged);
+  const source = stagedUnder(staged, options.where);
   const target = quoteTable(staged.target.ref);
   const notStaged = (alias: string) =>
     `NOT EXISTS (SELECT 1 FROM ${source} AS s WHERE ${keyEquals(key, alias, 's')})`;
@@ -122,7 +131,7 @@ async function createPlanTable(
     `CREATE TEMP TABLE ${table.slice('pg_temp.'.length)} ${onCommitDrop ? 'ON COMMIT DROP' : ''} AS
      SELECT CASE WHEN t.ctid IS NULL THEN 'missing' WHEN ${differentText(staged.columns, 's', 't')} THEN 'changed' ELSE 'same' END
               AS ${classColumn}, ${columnList(key, 's')}
-     FROM ${stagedTable(staged)} AS s LEFT JOIN ${quoteTable(staged.target.ref)} AS t ON ${keyEquals(key, 't', 's')}
+     FROM ${stagedUnder(staged, options.where)} AS s LEFT JOIN ${quoteTable(staged.target.ref)} AS t ON ${keyEquals(key, 't', 's')}
      UNION ALL
      ${extraRows(staged, options, key)}`,
   );

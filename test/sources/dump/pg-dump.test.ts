@@ -99,6 +99,21 @@ describe('restoring from a pg_dump file', () => {
     expect(rows.find((r) => r.startsWith('9\t'))).toContain('written since');
   });
 
+  it('honours --where on the target side: only the dump rows under it are put back', async () => {
+    await s.target.exec('TRUNCATE vals');
+    await s.target.exec("INSERT INTO vals (id, txt) VALUES (9, 'written since, outside the filter')");
+    const report = await restore({
+      table: 'vals',
+      from: join(dir, 'custom'),
+      to: s.targetUrl,
+      stateDir: dir,
+      where: 'id <= 2 OR id = 9',
+      extra: 'delete',
+    });
+    expect(report.plan).toEqual({ missing: 2, changed: 0, extra: 1, same: 0 });
+    expect(await s.dump('target', 'public.vals', ['id'])).toEqual(expected.filter((r) => /^[12]\t/.test(r)));
+  });
+
   it('reads the table of the schema asked for when another schema has a table of the same name', async () => {
     await s.target.exec(
       'CREATE SCHEMA IF NOT EXISTS other; CREATE TABLE IF NOT EXISTS other.vals (id int PRIMARY KEY, txt text)',
