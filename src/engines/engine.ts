@@ -138,6 +138,41 @@ export interface ReadOptions {
    * rows live in inheritance children. Only meaningful when `schema.partitioning === 'inheritance'`.
    */
   origin?: boolean;
+  /**
+   * Order the rows for a merge-join with another stream read with the same `MergeKey`: after the columns
+   * (and the origin field), append one match field per key column, and send the rows in ascending order of
+   * those fields (NULL first), each compared as `MergeKey.order` says.
+   */
+  merge?: MergeKey;
+  /**
+   * A user boolean filter (already checked by `checkWhere`) that does not filter: every row is read, and
+   * one last field says whether the row passes it, `t` or `f`. Run only as the WHERE of a subquery.
+   */
+  scope?: string;
+}
+
+/** How the core compares one key column's match field in a merge-join. */
+export type MatchOrder =
+  /** As decimal integers (`-12` < `3` < `10`): the server orders by the integer itself. */
+  | 'integer'
+  /** As unsigned bytes, after unescaping the row format. */
+  | 'bytes';
+
+/**
+ * How a client-side merge-join matches rows of a target table by key, decided by the target's engine: both
+ * sides are read with it, so their match fields agree. Two rows are the same key when every match field
+ * is equal; the fields follow the key's own equality on the target (numeric `1.0 = 1.00`, a
+ * case-insensitive collation's `'a' = 'A'`), as the staged plan's join does.
+ */
+export interface MergeKey {
+  /** The target table, whose key columns and their types define the match. */
+  target: TableSchema;
+  /** One per key column. */
+  order: MatchOrder[];
+  /** One per key column: the engine's own name for how its match field is formed (opaque to the core). */
+  forms: string[];
+  /** Columns whose values are raw bytes, shown as `\x…` hex in samples. */
+  binary: string[];
 }
 
 export interface StageOptions {
@@ -336,6 +371,17 @@ export interface Connection {
   isEmpty(table: TableSchema): Promise<boolean>;
   /** Streams the table out in the text row format. */
   read(table: TableSchema, options: ReadOptions): RowStream;
+  /**
+   * Why this session cannot stage rows into a temporary table (a hot standby, a read-only database or
+   * role, no right to create temporary tables), as a phrase for messages; undefined when it can. Writes
+   * nothing that outlives the call.
+   */
+  stagingBlocked(): Promise<string | undefined>;
+  /**
+   * How a client-side merge matches this target table's keys (see MergeKey). Throws
+   * RowbackError('unsupported') when a key column's equality cannot be reproduced by its match field.
+   */
+  mergeKey(target: TableSchema): Promise<MergeKey>;
 
   // ── Staging and classifying (target) ──────────────────────────────────────────────────────────────────
   /** Streams rows into a new temporary table shaped like the target's columns, then ANALYZEs it. */

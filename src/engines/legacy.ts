@@ -13,6 +13,7 @@ import type {
   Capabilities,
   ConnectOptions,
   EngineName,
+  MergeKey,
   ReadOptions,
   RowStream,
   SessionProfile,
@@ -126,6 +127,10 @@ export interface LegacyConnection {
   isEmpty(table: TableSchema): Promise<boolean>;
   /** Streams the table out in the text row format. */
   read(table: TableSchema, options: ReadOptions): RowStream;
+  /** See Connection.stagingBlocked. */
+  stagingBlocked(): Promise<string | undefined>;
+  /** See Connection.mergeKey. */
+  mergeKey(target: TableSchema): Promise<MergeKey>;
   /** Streams rows into a new temporary table shaped like the target's columns (COPY / LOAD DATA). */
   stage(target: TableSchema, rows: RowStream, options: StageOptions): Promise<Staged>;
   /** Classifies every staged key against the target: missing / changed / extra / same. Read-only. */

@@ -75,6 +75,56 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Runn
   }
 }
 
+/**
+ * Starts a hot standby of `primary` (a server this module started, on 127.0.0.1): a base backup taken with
+ * `pg_basebackup -R` (which writes the replication settings), then a server on it on a free port. It
+ * replays what the primary writes and refuses every write itself.
+ */
+export async function startPostgresStandby(
+  primary: RunningServer,
+  options: PostgresOptions = {},
+): Promise<RunningServer> {
+  const binaries = options.binaries ?? (await findPostgresBinaries());
+  const user = await serviceUser('postgres', 'PostgreSQL', { create: options.createUser === true });
+  const dir = await makeServerDir('postgres', user, 'SIGQUIT');
+  try {
+    const dataDir = join(dir.dir, 'data');
+    const socketDir = join(dir.dir, 'socket');
+    await mkdir(socketDir, { mode: 0o700 });
+    if (user) await chown(socketDir, user.uid, user.gid);
+    const backup = ['-D', dataDir, '-R', '-X', 'stream', '-h', '127.0.0.1', '-p', String(primary.port)];
+    const command = await commandAs(user, join(binaries.binDir, 'pg_basebackup'), [
+      ...backup,
+      '-U',
+      'postgres',
+    ]);
+    await runCommand(command, { env: binaries.env, cwd: dir.dir, what: 'pg_basebackup' });
+    const port = await freePort();
+    const server = await launch(binaries, user, { dataDir, socketDir, port, cwd: dir.dir }, options);
+    await recordServerPid(dir, server.child.pid ?? 0);
+    try {
+      await waitUntilReady(server, () => probe(port), { timeoutMs: 60_000, what: 'PostgreSQL standby' });
+    } catch (error) {
+      await stopProcess(server, 'SIGQUIT', 5_000);
+      throw error;
+    }
+    let stopped: Promise<void> | undefined;
+    return {
+      url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+      port,
+      dataDir,
+      binDir: binaries.binDir,
+      stop: () => {
+        stopped ??= stopProcess(server, 'SIGINT', 15_000).then(() => removeServerDir(dir));
+        return stopped;
+      },
+    };
+  } catch (error) {
+    await removeServerDir(dir);
+    throw error;
+  }
+}
+
 async function initdb(
   binaries: PostgresBinaries,
   user: OsUser | undefined,

@@ -1,7 +1,7 @@
 import type { UndoBundle } from '../../core/images.js';
 import type { MissingParent, PlanCounts, Policy, RowClass, SampleRow } from '../../core/plan.js';
 import type { TableRef, TableSchema } from '../../core/table.js';
-import type { ReadOptions, RowStream, SessionProfile, Staged, StageOptions } from '../engine.js';
+import type { MergeKey, ReadOptions, RowStream, SessionProfile, Staged, StageOptions } from '../engine.js';
 import type {
   ApplyOptions,
   ApplyResult,
@@ -15,6 +15,7 @@ import { applyPlan } from './apply.js';
 import { killQuery, type Session } from './connect.js';
 import { describeTable, listTables } from './describe.js';
 import { applyDirect, type DirectOptions } from './direct.js';
+import { mergeKeyOf, stagingBlocked } from './merge.js';
 import { checkReferencedExtra, findMissingParents } from './parents.js';
 import { buildPlan, classify } from './plan.js';
 import { checkWhere, countRows, isEmptyTable, readTable } from './read.js';
@@ -70,6 +71,16 @@ export class MysqlConnection implements Connection {
 
   read(table: TableSchema, options: ReadOptions): RowStream {
     return readTable(this.session, table, options);
+  }
+
+  stagingBlocked(): Promise<string | undefined> {
+    return stagingBlocked(this.session);
+  }
+
+  mergeKey(target: TableSchema): Promise<MergeKey> {
+    return this.guard(`reading the key collations of ${target.ref.name}`, () =>
+      mergeKeyOf(this.session, target),
+    );
   }
 
   stage(target: TableSchema, rows: RowStream, options: StageOptions): Promise<Staged> {

@@ -108,6 +108,17 @@ export function wrapServerError(error: unknown, doing: string, redactedUrl: stri
       cause: error,
     });
   }
+  if (code === 'ER_OPTION_PREVENTS_STATEMENT' || code === 'ER_CANT_EXECUTE_IN_READ_ONLY_TRANSACTION') {
+    return new RowbackError(
+      'privilege',
+      `Failed ${doing}: the server is read-only (${text}). Nothing was written.`,
+      {
+        hint: 'The target is a replica, or read_only / super_read_only is set. Point --to at the primary; `rowback diff` works on a read-only server.',
+        cause: error,
+        details: { code },
+      },
+    );
+  }
   if (code === 'ER_NO_REFERENCED_ROW_2' || code === 'ER_NO_REFERENCED_ROW') {
     return new RowbackError(
       'missing-parent',

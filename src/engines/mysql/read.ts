@@ -5,6 +5,7 @@ import { checkWhereShape } from '../../core/where.js';
 import type { ReadOptions, RowStream } from '../engine.js';
 import { checkedRows, textGuard } from './charsets.js';
 import type { RawRow, Session } from './connect.js';
+import { liftSortLimit, mergeTerms } from './merge.js';
 import { exactList, orderByKey, quoteTable } from './sql.js';
 
 const TAB = 0x09;
@@ -43,23 +44,38 @@ export async function isEmptyTable(session: Session, table: TableSchema): Promis
 /** Streams the table in the text row format, with constant memory whatever its size. */
 export function readTable(session: Session, table: TableSchema, options: ReadOptions): RowStream {
   const guard = textGuard(table, options.columns);
-  let sql = `SELECT ${exactList(table, options.columns)}${options.origin ? `, ${originField(table)}` : ''}${guard ? `, ${guard.sql}` : ''} FROM ${quoteTable(table.ref)}`;
-  if (options.where) sql += ` WHERE (${options.where})`;
-  if (options.orderByKey) {
+  const select = options.columns.length ? [exactList(table, options.columns)] : [];
+  if (options.origin) select.push(originField(table));
+  let order: string | undefined;
+  if (options.merge) {
+    const terms = mergeTerms(options.merge, options.scope);
+    select.push(...terms.fields);
+    order = terms.orderBy;
+  } else if (options.scope !== undefined) {
+    select.push(`IF(EXISTS (SELECT 1 FROM DUAL WHERE (${options.scope})), 't', 'f')`);
+  }
+  if (!order && options.orderByKey) {
     if (!table.key)
       throw new RowbackError('no-key', `${table.ref.schema}.${table.ref.name} has no key to order by.`);
-    sql += ` ORDER BY ${orderByKey(table, table.key.columns)}`;
+    order = orderByKey(table, table.key.columns);
   }
+  // The guard is the last field: checkedRows takes it off before anything reads the row.
+  if (guard) select.push(guard.sql);
+  let sql = `SELECT ${select.join(', ')} FROM ${quoteTable(table.ref)}`;
+  if (options.where) sql += ` WHERE (${options.where})`;
+  if (order) sql += ` ORDER BY ${order}`;
   return wrapped(
     session,
     encodeRows(checkedRows(session.stream(sql), guard, table)),
     `while reading ${table.ref.schema}.${table.ref.name}`,
+    order !== undefined,
   );
 }
 
 /** Passes a stream on, turning a driver error into a RowbackError that says what was being read. */
-async function* wrapped(session: Session, rows: RowStream, doing: string): RowStream {
+async function* wrapped(session: Session, rows: RowStream, doing: string, ordered: boolean): RowStream {
   try {
+    if (ordered) await liftSortLimit(session);
     yield* rows;
   } catch (error) {
     throw session.wrap(error, doing);

@@ -8,6 +8,7 @@ import type {
   Engine,
   Identity,
   KeyCheck,
+  MergeKey,
   Plan,
   QueryResult,
   ReadOptions,
@@ -26,6 +27,7 @@ import { describeTable, listTables } from './describe.js';
 import { mapError } from './errors.js';
 import { identity } from './identity.js';
 import { begin, checkCancelled, commit, rollback } from './lock.js';
+import { mergeKeyOf, stagingBlocked } from './merge.js';
 import { missingParents, referencing, unwritable } from './parents.js';
 import { asPgPlan, checkKey, classify, counts, dropPlan, unchanged } from './plan.js';
 import { exec, query } from './query.js';
@@ -109,6 +111,18 @@ export class PgConnection implements Connection {
 
   read(table: TableSchema, options: ReadOptions): RowStream {
     return readRows(this.session, table, options);
+  }
+
+  stagingBlocked(): Promise<string | undefined> {
+    return this.step(`checking whether ${this.redactedUrl} can stage rows`, () =>
+      stagingBlocked(this.session.client),
+    );
+  }
+
+  mergeKey(target: TableSchema): Promise<MergeKey> {
+    return this.step(`reading the key types of ${name(target)}`, () =>
+      mergeKeyOf(this.session.client, target),
+    );
   }
 
   stage(target: TableSchema, rows: RowStream, options: StageOptions): Promise<Staged> {

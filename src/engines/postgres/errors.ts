@@ -66,7 +66,7 @@ export function mapError(
   if (e?.code === '25006') {
     return new RowbackError('privilege', `Failed while ${doing}: the session is read-only (${text}).`, {
       cause: error,
-      hint: 'The target is a standby, or the role or database sets default_transaction_read_only. Point --to at the primary, with a role that may write.',
+      hint: 'The target is a standby, or the role or database sets default_transaction_read_only. Point --to at the primary, with a role that may write; `rowback diff` works on a read-only target.',
     });
   }
   if (e?.code === '23503') {

@@ -7,7 +7,8 @@ import { checkWhereShape } from '../../core/where.js';
 import type { ReadOptions, RowStream } from '../engine.js';
 import { cancelBackend, type PgSession } from './connect.js';
 import { mapError } from './errors.js';
-import { byteOrder, columnList, quoteString, quoteTable, userFilter } from './sql.js';
+import { mergeTerms } from './merge.js';
+import { byteOrder, quoteIdent, quoteString, quoteTable, userFilter } from './sql.js';
 
 /**
  * An expression giving the physical table of each row as `schema.name` (quoted only where needed, so
@@ -44,13 +45,21 @@ export async function readQuery(
   table: TableSchema,
   options: ReadOptions,
 ): Promise<string> {
-  let select = columnList(options.columns, 't');
-  if (options.origin) select += `, ${await originExpression(client, table, 't')}`;
-  let sql = `SELECT ${select} FROM ${quoteTable(table.ref)} AS t WHERE ${userFilter(options.where)}`;
-  if (options.orderByKey && table.key) {
-    sql += ` ORDER BY ${byteOrder(table.key.columns, 't', await collatableColumns(client, table))}`;
+  const select = options.columns.map((c) => `t.${quoteIdent(c)}`);
+  if (options.origin) select.push(await originExpression(client, table, 't'));
+  let order: string | undefined;
+  if (options.merge) {
+    const terms = await mergeTerms(client, options.merge, options.scope);
+    select.push(...terms.fields);
+    order = terms.orderBy;
+  } else if (options.scope !== undefined) {
+    select.push(`EXISTS (SELECT 1 WHERE ${userFilter(options.scope)})`);
   }
-  return sql;
+  if (!order && options.orderByKey && table.key) {
+    order = byteOrder(table.key.columns, 't', await collatableColumns(client, table));
+  }
+  const from = `FROM ${quoteTable(table.ref)} AS t WHERE ${userFilter(options.where)}`;
+  return `SELECT ${select.join(', ')} ${from}${order ? ` ORDER BY ${order}` : ''}`;
 }
 
 /**

@@ -21,8 +21,14 @@ export async function samples(
   const { staged, key } = plan;
   const columns = staged.columns;
   const collatable = await collatableColumns(session.client, staged.target);
+  // format('%s') writes a value with its type's output function: the text a read or COPY carries
+  // (`t`, `ab   ` for char(5)), where a cast to text may differ (`true`, `ab`). `::text` only tells NULL,
+  // since a composite whose fields are all NULL is itself `IS NULL`.
   const asText = (alias: string, names: string[]) =>
-    names.map((c) => `(${alias}.${quoteIdent(c)})::text`).join(', ') || 'NULL';
+    names
+      .map((c) => `${alias}.${quoteIdent(c)}`)
+      .map((v) => `CASE WHEN (${v})::text IS NULL THEN NULL ELSE format('%s', ${v}) END`)
+      .join(', ') || 'NULL';
   const sql = `
     WITH picked AS (
       SELECT ${columnList(key, 'p')} FROM ${plan.table} AS p
