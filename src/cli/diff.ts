@@ -1,5 +1,5 @@
-import { Command } from 'commander';
-import { diff, renderDiff } from '../index.js';
+import { Command, Option } from 'commander';
+import { type DiffPath, diff, renderDiff } from '../index.js';
 import { addSourceTargetOptions, type CommonFlags, commonOptions, samplesOption } from './common.js';
 import { interruptSignal, peakRssBytes, printJson, runCommand, say } from './io.js';
 import { progressReporter } from './progress.js';
@@ -8,18 +8,27 @@ export function diffCommand(): Command {
   const command = new Command('diff')
     .description('Compare a table with its past state, row by row by key. Writes nothing to the target.')
     .argument('<table>', 'the table to compare: name or schema.name')
-    .addOption(samplesOption());
+    .addOption(samplesOption())
+    .addOption(
+      new Option(
+        '--path <path>',
+        'staged: copy the source rows into a temporary table on the target and compare there; merge: read both tables in key order and compare in rowback, writing nothing anywhere (default: staged, merge when the target cannot stage)',
+      ).choices(['staged', 'merge']),
+    );
   addSourceTargetOptions(command).addHelpText(
     'after',
     `
 Classes: missing (in the source, gone from the target), changed (values differ), extra (only in the
 target: written since), same.
 
+diff works on a target that cannot be written: a hot standby, a read-only database, a role that may only
+SELECT. There it reads both tables in key order and compares them in rowback (--path merge), and says so.
+
 Example:
   rowback diff billing --from postgres://ro@restored-host/app --to postgres://ops@prod-host/app
   rowback diff billing --from … --to … --where "account_id = 42" --json`,
   );
-  return command.action(async (table: string, flags: CommonFlags & { samples: number }) => {
+  return command.action(async (table: string, flags: CommonFlags & { samples: number; path?: DiffPath }) => {
     const json = flags.json === true;
     await runCommand(json, async () => {
       const progress = progressReporter(flags.progress);
@@ -27,6 +36,7 @@ Example:
         const report = await diff({
           ...commonOptions(table, flags),
           samples: flags.samples,
+          ...(flags.path ? { path: flags.path } : {}),
           onProgress: progress.onProgress,
           signal: interruptSignal(),
         });

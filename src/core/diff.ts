@@ -1,33 +1,45 @@
+import type { MergeKey } from '../engines/engine.js';
 import { defaultOperator, recordRun } from './audit.js';
 import { type RowbackError, wrapError } from './errors.js';
 import { newId } from './ids.js';
-import type { DiffOptions, DiffReport } from './options.js';
+import { mergePlan } from './merge.js';
+import type { DiffOptions, DiffPath, DiffReport, ProgressEvent } from './options.js';
 import { DEFAULT_POLICY } from './plan.js';
-import { classify, dropStaged, previewOf, stageSource, withPrepared } from './prepare.js';
+import {
+  type Classified,
+  classify,
+  dropStaged,
+  type Prepared,
+  previewOf,
+  sourceSize,
+  stageSource,
+  withPrepared,
+} from './prepare.js';
 import { isLegacy, labelOf, type Opener, throwIfAborted } from './sessions.js';
 import { resolveStateDir } from './state-dir.js';
 
 /**
- * Compares the source and the target table by key and reports every class of row. Read-only: the source
- * rows are staged into a temporary table on the target session and dropped afterwards; no table of the
- * target is written.
+ * Compares the source and the target table by key and reports every class of row. Read-only: either the
+ * source rows are staged into a temporary table on the target session and dropped afterwards, or both
+ * tables are read in key order and merged in rowback (see DiffPath); no table of the target is written.
  */
 export async function runDiff(options: DiffOptions, opener: Opener): Promise<DiffReport> {
   const started = Date.now();
   const id = newId('d');
   const progress = options.onProgress ?? (() => {});
+  const samples = options.samples ?? 5;
   let report: DiffReport | undefined;
   let failure: RowbackError | undefined;
   try {
     report = await withPrepared(options, opener, async (p) => {
-      const staged = await stageSource(p, progress);
+      const { path, reason } = await choosePath(p, options.path);
+      const c =
+        path === 'merge'
+          ? await compareByMerge(p, samples, progress)
+          : await compareStaged(p, samples, progress);
       throwIfAborted(options.signal);
-      progress({ step: 'plan', message: 'classifying rows' });
-      const c = await classify(p, staged, DEFAULT_POLICY, options.samples ?? 5);
-      const target = p.sessions.target;
-      if (c.handle && !isLegacy(target)) await target.dropPlan(c.handle);
-      await dropStaged(p, staged);
-      return { ...previewOf(p, id, DEFAULT_POLICY, c.plan, c), command: 'diff' as const };
+      const preview = previewOf(p, id, DEFAULT_POLICY, c.plan, c);
+      return { ...preview, command: 'diff' as const, path, pathReason: reason };
     });
     return report;
   } catch (error) {
@@ -51,4 +63,56 @@ export async function runDiff(options: DiffOptions, opener: Opener): Promise<Dif
       failure,
     );
   }
+}
+
+/** The path asked for, else merge when the target cannot stage rows, else staged. */
+async function choosePath(
+  p: Prepared,
+  asked: DiffPath | undefined,
+): Promise<{ path: DiffPath; reason: string }> {
+  if (asked) return { path: asked, reason: `asked for with --path ${asked}` };
+  const blocked = await p.sessions.target.stagingBlocked();
+  if (blocked) return { path: 'merge', reason: `the target cannot stage rows: ${blocked}` };
+  return { path: 'staged', reason: 'the target can stage rows' };
+}
+
+/** Stages the source rows on the target and classifies them there with SQL. */
+async function compareStaged(
+  p: Prepared,
+  samples: number,
+  progress: (e: ProgressEvent) => void,
+): Promise<Classified> {
+  const staged = await stageSource(p, progress);
+  progress({ step: 'plan', message: 'classifying rows' });
+  const c = await classify(p, staged, DEFAULT_POLICY, samples);
+  const target = p.sessions.target;
+  if (c.handle && !isLegacy(target)) await target.dropPlan(c.handle);
+  await dropStaged(p, staged);
+  return c;
+}
+
+/**
+ * Reads both tables in key order, matched as the target's key matches (see MergeKey), and walks them side
+ * by side: the source under the filter, the target whole with a flag saying which rows pass the filter
+ * (a source row whose target row no longer passes it is changed, not missing, as in the staged plan).
+ */
+async function compareByMerge(
+  p: Prepared,
+  samples: number,
+  progress: (e: ProgressEvent) => void,
+): Promise<Classified> {
+  const merge: MergeKey = await p.sessions.target.mergeKey(p.target);
+  const total = (await sourceSize(p)).rows;
+  const where = p.where === undefined ? {} : { where: p.where };
+  const scope = p.where === undefined ? {} : { scope: p.where };
+  const result = await mergePlan({
+    source: p.sessions.source.read(p.source, { columns: p.columns, merge, ...where }),
+    target: p.sessions.target.read(p.target, { columns: p.columns, merge, ...scope }),
+    columns: p.columns,
+    merge,
+    scoped: p.where !== undefined,
+    samples,
+    onRows: (rows) => progress({ step: 'compare', rows, ...(total === undefined ? {} : { total }) }),
+  });
+  return { plan: result.plan, samples: result.samples, missingParents: [] };
 }

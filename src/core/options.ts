@@ -15,7 +15,17 @@ import type { Source } from './source.js';
 
 /** Progress of a long step, for the CLI's progress line. `total` is known for some steps only. */
 export interface ProgressEvent {
-  step: 'connect' | 'describe' | 'source' | 'stage' | 'plan' | 'apply' | 'verify' | 'undo' | 'script';
+  step:
+    | 'connect'
+    | 'describe'
+    | 'source'
+    | 'stage'
+    | 'plan'
+    | 'compare'
+    | 'apply'
+    | 'verify'
+    | 'undo'
+    | 'script';
   rows?: number;
   total?: number;
   /** What `rows` / `total` count when not rows (`segments`, `%`). */
@@ -83,7 +93,16 @@ export interface CommonOptions {
 export interface DiffOptions extends CommonOptions {
   /** Example rows per class. Default 5. */
   samples?: number;
+  /** How to compare (see DiffPath). Default: chosen by rowback (`DiffReport.path` says which). */
+  path?: DiffPath;
 }
+
+/**
+ * How a diff compares: `staged` copies the source rows into a temporary table on the target and classifies
+ * them there with SQL; `merge` reads both tables in key order and walks them side by side in rowback,
+ * writing nothing anywhere (a standby, a read-only database or role can be compared this way).
+ */
+export type DiffPath = 'staged' | 'merge';
 
 export interface RestoreOptions extends CommonOptions {
   changed?: ChangedPolicy;
@@ -160,6 +179,9 @@ export interface Preview {
 
 export interface DiffReport extends Preview {
   command: 'diff';
+  path: DiffPath;
+  /** Why this path: asked for, or what kept the target from staging. */
+  pathReason: string;
 }
 
 export interface RestoreReport extends Preview {

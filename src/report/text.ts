@@ -86,7 +86,14 @@ function show(value: string | null, from: number): string {
 
 export function renderDiff(r: DiffReport): string {
   const writes = r.intended.inserted + r.intended.updated + r.intended.deleted;
-  return `${renderPreview(r)}\n\n${writes ? `A restore with the default policy would insert ${n(r.intended.inserted)} row(s).` : 'Nothing to restore with the default policy.'}`;
+  const how =
+    r.path === 'merge'
+      ? `Compared by reading both tables in key order and merging them in rowback; ${r.pathReason}.`
+      : `Compared in a temporary table on the target; ${r.pathReason}.`;
+  const outcome = writes
+    ? `A restore with the default policy would insert ${n(r.intended.inserted)} row(s).`
+    : 'Nothing to restore with the default policy.';
+  return `${renderPreview(r)}\n\n${how}\n${outcome}`;
 }
 
 /**
