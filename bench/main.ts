@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { redactSecrets, redactUrl } from '../src/core/redact.js';
 import { openSession, type SqlSession } from '../src/demo/db.js';
+import { formatDiffReport, runDiffBench } from './diff.js';
 import { benchDump, formatDumpReport } from './dump.js';
 import { mysqlScenario } from './mysql.js';
 import { postgresScenario } from './postgres.js';
@@ -23,6 +24,7 @@ const { values } = parseArgs({
     rows: { type: 'string', default: '1000000' },
     json: { type: 'boolean', default: false },
     source: { type: 'string', default: 'live' },
+    diff: { type: 'boolean', default: false },
   },
 });
 const engine = values.engine;
@@ -85,6 +87,19 @@ try {
   }
   log(`generating the same rows on the target…`);
   await scenario.create(target, rows);
+
+  if (values.diff) {
+    const results = await runDiffBench({ rows, scenario, target, servers, cli, log });
+    if (results.some((r) => r.outcome !== 'ok')) exitCode = 1;
+    await scenario.cleanup(source);
+    await scenario.cleanup(target);
+    const report = { engine, rows, diff: results };
+    process.stdout.write(
+      `${values.json ? JSON.stringify(report) : formatDiffReport(engine, rows, results)}\n`,
+    );
+    await shutdown();
+    process.exit(exitCode);
+  }
 
   const cases: CaseResult[] = [];
   for (const kase of ['A', 'B'] as CaseName[]) {

@@ -43,6 +43,8 @@ export interface CliRun {
   stdout: string;
   /** Peak resident set size in bytes, from /usr/bin/time, when it exists. */
   peakRssBytes?: number;
+  /** CPU seconds the CLI process used (user + system), from /usr/bin/time: its own work, whatever the load. */
+  cpuSeconds?: number;
 }
 
 /** Runs `node <cli> args…` in a fresh temp dir (its state dir lands there and is removed after). */
@@ -52,7 +54,7 @@ export async function runCli(cli: string, args: string[]): Promise<CliRun> {
     const timeFile = join(dir, 'time.txt');
     const timed = existsSync('/usr/bin/time');
     const command: Command = timed
-      ? { program: '/usr/bin/time', args: ['-o', timeFile, '-f', '%M', process.execPath, cli, ...args] }
+      ? { program: '/usr/bin/time', args: ['-o', timeFile, '-f', '%M %U %S', process.execPath, cli, ...args] }
       : { program: process.execPath, args: [cli, ...args] };
     const run = start(command, ['ignore', 'pipe', 'pipe'], dir);
     const chunks: Buffer[] = [];
@@ -61,11 +63,11 @@ export async function runCli(cli: string, args: string[]): Promise<CliRun> {
     if (code !== 0) throw new CommandFailed(reason(run.stderr(), 'rowback', code));
     const result: CliRun = { stdout: Buffer.concat(chunks).toString('utf8') };
     if (timed) {
-      const kilobytes = Number.parseInt(
-        (await readFile(timeFile, 'utf8')).trim().split('\n').pop() ?? '',
-        10,
-      );
-      if (Number.isFinite(kilobytes)) result.peakRssBytes = kilobytes * 1024;
+      const [kilobytes, user, system] = ((await readFile(timeFile, 'utf8')).trim().split('\n').pop() ?? '')
+        .split(' ')
+        .map(Number);
+      if (Number.isFinite(kilobytes)) result.peakRssBytes = kilobytes! * 1024;
+      if (Number.isFinite(user) && Number.isFinite(system)) result.cpuSeconds = user! + system!;
     }
     return result;
   } finally {
