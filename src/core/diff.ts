@@ -1,6 +1,6 @@
 import type { MergeKey } from '../engines/engine.js';
 import { defaultOperator, recordRun } from './audit.js';
-import { type RowbackError, wrapError } from './errors.js';
+import { RowbackError, wrapError } from './errors.js';
 import { newId } from './ids.js';
 import { mergePlan } from './merge.js';
 import type { DiffOptions, DiffPath, DiffReport, ProgressEvent } from './options.js';
@@ -65,15 +65,33 @@ export async function runDiff(options: DiffOptions, opener: Opener): Promise<Dif
   }
 }
 
-/** The path asked for, else merge when the target cannot stage rows, else staged. */
+/**
+ * The path asked for, else merge when the target cannot stage rows, else staged. The merge needs a source
+ * that reads in key order (a live one; not a dump file read front to back).
+ */
 async function choosePath(
   p: Prepared,
   asked: DiffPath | undefined,
 ): Promise<{ path: DiffPath; reason: string }> {
+  const source = p.sessions.source;
+  const ordered = source.ordersByKey === true && (source.coverage ?? 'table') === 'table';
+  if (asked === 'merge' && !ordered)
+    throw unordered(p, 'the merge diff (--path merge) reads both sides in key order');
   if (asked) return { path: asked, reason: `asked for with --path ${asked}` };
   const blocked = await p.sessions.target.stagingBlocked();
-  if (blocked) return { path: 'merge', reason: `the target cannot stage rows: ${blocked}` };
-  return { path: 'staged', reason: 'the target can stage rows' };
+  if (!blocked) return { path: 'staged', reason: 'the target can stage rows' };
+  if (!ordered) throw unordered(p, `the target cannot stage rows (${blocked})`);
+  return { path: 'merge', reason: `the target cannot stage rows: ${blocked}` };
+}
+
+function unordered(p: Prepared, why: string): RowbackError {
+  return new RowbackError(
+    'unsupported',
+    `${p.sourceLabel} cannot be read in key order, and ${why}, so the two cannot be compared.`,
+    {
+      hint: 'Compare against a target where rowback may create temporary tables, or load the source into a database and use its URL.',
+    },
+  );
 }
 
 /** Stages the source rows on the target and classifies them there with SQL. */

@@ -58,6 +58,12 @@ export interface Source {
    * columns in `key` order, in the text row format.
    */
   absentKeys?(schema: TableSchema, key: string[]): RowStream;
+  /**
+   * `read` honours `ReadOptions.merge` (rows in the key's match order, with their match fields) and
+   * filters by `where`, so a diff can compare without staging anything on the target. A live source does;
+   * a file read front to back does not.
+   */
+  readonly ordersByKey?: boolean;
   /** Stops whatever runs now (Ctrl-C). */
   cancel(): Promise<void>;
   close(): Promise<void>;

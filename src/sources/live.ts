@@ -33,6 +33,7 @@ export async function openLiveSource(
     checkWhere: (schema, where) => connection.checkWhere(schema, where),
     size: async (schema, where) => ({ rows: await connection.count(schema, where) }),
     read: (schema, readOptions) => connection.read(schema, readOptions),
+    ordersByKey: true,
     cancel: () => connection.cancel(),
     close: () => connection.close(),
   };
