@@ -37,6 +37,7 @@ export type * from './core/plan.js';
 export { redactSecrets, redactUrl } from './core/redact.js';
 export type { Source } from './core/source.js';
 export type * from './core/table.js';
+export { DOCTOR_EXIT, type DoctorReport, runDoctor } from './doctor/index.js';
 export type { Connection, QueryResult } from './engines/engine.js';
 export { connect } from './open.js';
 export {

@@ -5,6 +5,7 @@ import { EXIT_CODES } from '../index.js';
 import { cleanupCommand } from './cleanup.js';
 import { demoCommand } from './demo.js';
 import { diffCommand } from './diff.js';
+import { doctorCommand } from './doctor.js';
 import { reportError } from './io.js';
 import { isParseFailure, usageErrorOf } from './parse-errors.js';
 import { restoreCommand } from './restore.js';
@@ -34,6 +35,7 @@ restore wrote to, 70 internal error (a bug: please report it), 130 interrupted.`
   .addCommand(diffCommand())
   .addCommand(restoreCommand())
   .addCommand(undoCommand())
+  .addCommand(doctorCommand())
   .addCommand(cleanupCommand())
   .addCommand(demoCommand());
 
