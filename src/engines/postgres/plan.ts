@@ -102,10 +102,12 @@ function extraRows(staged: Staged, options: ClassifyOptions, key: string[]): str
   const notStaged = (alias: string) =>
     `NOT EXISTS (SELECT 1 FROM ${source} AS s WHERE ${keyEquals(key, alias, 's')})`;
   if (options.absent) {
-    // Driven from the listed keys: an undo touches a few keys of what may be a very large table.
+    // Driven from the listed keys: an undo touches a few keys of what may be a very large table. The
+    // filter sits in a subquery over the target alone: the absent keys' columns share its names.
+    const under = options.where ? `(SELECT * FROM ${target} WHERE ${userFilter(options.where)})` : target;
     return `SELECT DISTINCT 'extra', ${columnList(key, 't')}
-            FROM ${stagedTable(options.absent)} AS a JOIN ${target} AS t ON ${keyEquals(key, 't', 'a')}
-            WHERE ${userFilter(options.where)} AND ${notStaged('t')}`;
+            FROM ${stagedTable(options.absent)} AS a JOIN ${under} AS t ON ${keyEquals(key, 't', 'a')}
+            WHERE ${notStaged('t')}`;
   }
   return `SELECT 'extra', ${columnList(key, 't')} FROM ${target} AS t
           WHERE ${userFilter(options.where)} AND ${notStaged('t')}`;
