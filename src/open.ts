@@ -62,11 +62,11 @@ export const opener: Opener = {
     return typeof to === 'string' ? engineFor(to) : to.engine;
   },
 
-  async target(to) {
+  async target(to, options = {}) {
     if (typeof to !== 'string') return kept(to);
     registerUrlSecrets(to);
     const engine = await engineFor(to);
-    const target: Target = await engine.connect(to, { applicationName: 'rowback' });
+    const target: Target = await engine.connect(to, { applicationName: 'rowback', ...options });
     return { value: target, close: () => target.close() };
   },
 

@@ -1,5 +1,6 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { CommonOptions } from '../index.js';
+import { askPassword } from './password.js';
 
 export const STATE_DIR_HELP =
   'where undo files and audit.jsonl are kept, private to you (default: $XDG_STATE_HOME/rowback, else ~/.local/state/rowback)';
@@ -72,6 +73,7 @@ export function commonOptions(table: string, flags: CommonFlags): CommonOptions 
     from: flags.from,
     to: flags.to,
     ...(flags.stateDir ? { stateDir: flags.stateDir } : {}),
+    askPassword,
     ...(flags.asOf !== undefined ? { asOf: flags.asOf } : {}),
     ...sourceFlags(flags),
     onNotice: (text: string) => {
@@ -126,4 +128,25 @@ export function samplesOption(): Option {
   return new Option('--samples <n>', 'example rows shown per class (0: none)')
     .argParser(parseCount)
     .default(5);
+}
+
+/**
+ * A duration for --lock-timeout: `30` or `30s` (seconds), `500ms`, `2min`. Commander reports anything else
+ * as a usage error.
+ */
+export function parseDuration(value: string): number {
+  const found = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|min)?\s*$/i.exec(value);
+  const amount = Number(found?.[1]);
+  if (!found || !(amount > 0)) {
+    throw new InvalidArgumentError('Expected a duration such as 30s, 500ms or 2min.');
+  }
+  const unit = (found[2] ?? 's').toLowerCase();
+  return Math.round(amount * (unit === 'ms' ? 1 : unit === 'min' ? 60_000 : 1000));
+}
+
+export function lockTimeoutOption(): Option {
+  return new Option(
+    '--lock-timeout <duration>',
+    'how long to wait for a lock another session holds on the table before giving up (exit 11), e.g. 30s, 2min (default: 10s)',
+  ).argParser(parseDuration);
 }

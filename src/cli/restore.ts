@@ -13,6 +13,7 @@ import {
   changedOption,
   commonOptions,
   extraOption,
+  lockTimeoutOption,
   samplesOption,
 } from './common.js';
 import { askYes } from './confirm.js';
@@ -28,6 +29,7 @@ interface RestoreFlags extends CommonFlags {
   disableTriggers?: boolean;
   skipForeignKeyChecks?: boolean;
   maxChanges?: number;
+  lockTimeout?: number;
   samples: number;
   notify: string[];
 }
@@ -41,6 +43,7 @@ export function restoreCommand(): Command {
     .addOption(changedOption)
     .addOption(extraOption)
     .addOption(samplesOption())
+    .addOption(lockTimeoutOption())
     .option('--dry-run', 'plan, apply and verify inside a transaction, then roll back')
     .option('--sql-out <file>', 'write the plan as a reviewable SQL script instead of applying it')
     .option('-y, --yes', 'apply without asking (needed when there is no terminal)')
@@ -93,6 +96,7 @@ Undo with: rowback undo <restore-id> --to <target-url>`,
           ...(flags.skipForeignKeyChecks ? { skipForeignKeyChecks: true } : {}),
           ...(flags.maxChanges === undefined ? {} : { maxChanges: flags.maxChanges }),
           ...(flags.notify.length ? { notify: flags.notify } : {}),
+          ...(flags.lockTimeout === undefined ? {} : { lockTimeoutMs: flags.lockTimeout }),
           onProgress: progress.onProgress,
           signal: interruptSignal(),
           onPreview: (preview) => {

@@ -1,8 +1,9 @@
 import { Command } from 'commander';
 import { renderUndo, renderUndoPreview, undo } from '../index.js';
-import { STATE_DIR_HELP } from './common.js';
+import { lockTimeoutOption, STATE_DIR_HELP } from './common.js';
 import { askYes } from './confirm.js';
 import { interruptSignal, note, peakRssBytes, printJson, runCommand, say } from './io.js';
+import { askPassword } from './password.js';
 import { progressReporter } from './progress.js';
 
 interface UndoFlags {
@@ -12,6 +13,7 @@ interface UndoFlags {
   dryRun?: boolean;
   disableTriggers?: boolean;
   skipIdentityCheck?: boolean;
+  lockTimeout?: number;
   json?: boolean;
   progress: boolean;
 }
@@ -31,6 +33,7 @@ export function undoCommand(): Command {
       '--skip-identity-check',
       'run even though the target is not the server, database and table the restore recorded (it was moved or failed over since)',
     )
+    .addOption(lockTimeoutOption())
     .option('--json', 'print exactly one JSON object on stdout; human text goes to stderr')
     .option('--no-progress', 'no progress on stderr')
     .action(async (id: string, flags: UndoFlags) => {
@@ -46,6 +49,8 @@ export function undoCommand(): Command {
             ...(flags.dryRun ? { dryRun: true } : {}),
             ...(flags.disableTriggers ? { disableTriggers: true } : {}),
             ...(flags.skipIdentityCheck ? { skipIdentityCheck: true } : {}),
+            ...(flags.lockTimeout === undefined ? {} : { lockTimeoutMs: flags.lockTimeout }),
+            askPassword,
             onProgress: progress.onProgress,
             signal: interruptSignal(),
             onPreview: (preview) => {

@@ -1,4 +1,7 @@
-import type { Connection } from '../engines/engine.js';
+import type { AskPassword, Connection } from '../engines/engine.js';
+
+export type { AskPassword, PasswordRequest } from '../engines/engine.js';
+
 import type { CounterMove } from './counters.js';
 import type {
   AppliedCounts,
@@ -88,6 +91,16 @@ export interface CommonOptions {
   onCleanup?: (summary: string) => void;
   /** Aborting rolls back whatever transaction is open and rejects with RowbackError('interrupted'). */
   signal?: AbortSignal;
+  /**
+   * Asked for a password when a server wants one and none was given where its own client would look
+   * (the URL; PGPASSWORD or ~/.pgpass; MYSQL_PWD or ~/.my.cnf). Without it, that is a 'connection' error.
+   */
+  askPassword?: AskPassword;
+  /**
+   * How long to wait for a lock another session holds on the target before giving up as 'busy' (exit 11),
+   * having written nothing. Default 10 000 (10 s).
+   */
+  lockTimeoutMs?: number;
 }
 
 export interface DiffOptions extends CommonOptions {
@@ -146,6 +159,10 @@ export interface UndoOptions {
   stateDir?: string;
   operator?: string;
   dryRun?: boolean;
+  /** As for restore. */
+  askPassword?: AskPassword;
+  /** As for restore. */
+  lockTimeoutMs?: number;
   /** PostgreSQL: keep user triggers from firing while the rows are put back (needs superuser). */
   disableTriggers?: boolean;
   /**

@@ -19,6 +19,7 @@ import {
   openSessions,
   type Sessions,
   sourceContext,
+  targetOptions,
   throwIfAborted,
 } from './sessions.js';
 import type { Coverage, SourceReadOptions, SourceSize } from './source.js';
@@ -49,7 +50,13 @@ export async function prepare(options: CommonOptions, opener: Opener): Promise<P
   const progress = options.onProgress ?? (() => {});
   const where = options.where === undefined ? undefined : checkWhereShape(options.where);
   progress({ step: 'connect', message: 'connecting' });
-  const sessions = await openSessions(opener, options.from, options.to, sourceContext(options));
+  const sessions = await openSessions(
+    opener,
+    options.from,
+    options.to,
+    sourceContext(options),
+    targetOptions(options),
+  );
   try {
     progress({ step: 'describe', message: 'describing tables' });
     const target = await describeTable(sessions.target, options.table, 'target', options.key);

@@ -1,4 +1,4 @@
-import type { Capabilities, Connection } from '../engines/engine.js';
+import type { Capabilities, Connection, ConnectOptions } from '../engines/engine.js';
 import type { LegacyConnection } from '../engines/legacy.js';
 import { assumedZoneWarning, parseAsOf } from './as-of.js';
 import { RowbackError } from './errors.js';
@@ -29,9 +29,20 @@ export interface Opener {
   /** The engine a target names and what it can do, without connecting (to refuse flags early). */
   engine(to: string | Target): Promise<{ name: string; capabilities: Capabilities }>;
   /** Opens the target named by a URL or file; an open one is used as it is and left open. */
-  target(to: string | Target): Promise<Opened<Target>>;
+  target(to: string | Target, options?: TargetOptions): Promise<Opened<Target>>;
   /** Opens the source, pinned like `target`; an open one is used as it is and left open. */
   source(from: string | Source, target: Target, context?: SourceContext): Promise<Opened<Source>>;
+}
+
+/** How a run connects to its target, beyond the URL. */
+export type TargetOptions = Pick<ConnectOptions, 'askPassword' | 'lockTimeoutMs'>;
+
+/** The connect options a run's options ask for. */
+export function targetOptions(options: Pick<CommonOptions, 'askPassword' | 'lockTimeoutMs'>): TargetOptions {
+  return {
+    ...(options.askPassword ? { askPassword: options.askPassword } : {}),
+    ...(options.lockTimeoutMs === undefined ? {} : { lockTimeoutMs: options.lockTimeoutMs }),
+  };
 }
 
 /** The two sides of a diff or restore: the target first, so its settings can be pinned on the source. */
@@ -46,8 +57,9 @@ export async function openSessions(
   from: string | Source,
   to: string | Target,
   context: SourceContext = {},
+  connect: TargetOptions = {},
 ): Promise<Sessions> {
-  const target = await opener.target(to);
+  const target = await opener.target(to, connect);
   try {
     const source = await opener.source(from, target.value, context);
     return {
@@ -81,6 +93,7 @@ export function sourceContext(options: CommonOptions): SourceContext {
     ...(options.onNotice ? { onNotice: options.onNotice } : {}),
     ...(options.onCleanup ? { onCleanup: options.onCleanup } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.askPassword ? { askPassword: options.askPassword } : {}),
   };
 }
 

@@ -1,4 +1,4 @@
-import type { ReadOptions, RowStream, SessionProfile } from '../engines/engine.js';
+import type { AskPassword, ReadOptions, RowStream, SessionProfile } from '../engines/engine.js';
 import type { AsOf } from './as-of.js';
 import type { ProgressEvent, SourceFlags } from './options.js';
 import type { TableRef, TableSchema } from './table.js';
@@ -96,4 +96,6 @@ export interface SourceContext {
   onCleanup?: (summary: string) => void;
   /** Aborts a slow start (a server replaying WAL, a cloud restore); what was created is removed. */
   signal?: AbortSignal;
+  /** Asks for the source's password when its server wants one and none was given. */
+  askPassword?: AskPassword;
 }

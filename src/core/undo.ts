@@ -8,7 +8,15 @@ import { redactUrl } from './redact.js';
 import { identityDifferences, wrongTargetError } from './refusals.js';
 import { refuseUnsupported } from './restore.js';
 import { revertRestore } from './revert.js';
-import { cancelOnAbort, isLegacy, labelOf, type Opener, type Target, throwIfAborted } from './sessions.js';
+import {
+  cancelOnAbort,
+  isLegacy,
+  labelOf,
+  type Opener,
+  type Target,
+  targetOptions,
+  throwIfAborted,
+} from './sessions.js';
 import { ensurePrivateDir, resolveStateDir } from './state-dir.js';
 import { formatTable, type TableSchema } from './table.js';
 import { type FoundUndo, findUndoFile, markUndone, type UndoMeta, undoBundle } from './undo-file.js';
@@ -34,7 +42,7 @@ export async function runUndo(options: UndoOptions, opener: Opener): Promise<Und
     const engine = await opener.engine(options.to);
     refuseUnsupported(options, engine.name, engine.capabilities);
     progress({ step: 'connect', message: 'connecting' });
-    const opened = await opener.target(options.to);
+    const opened = await opener.target(options.to, targetOptions(options));
     const target = opened.value;
     const stopCancel = cancelOnAbort(options.signal, [target]);
     try {

@@ -67,11 +67,27 @@ export const DEFAULT_CAPABILITIES: Capabilities = {
   cancel: false,
 };
 
+/** What a password prompt is told: where the connection goes (never a secret) and as whom. */
+export interface PasswordRequest {
+  target: string;
+  user: string;
+}
+
+/** Asks a person for a password; undefined when they gave none (Ctrl-D). */
+export type AskPassword = (request: PasswordRequest) => Promise<string | undefined>;
+
 export interface ConnectOptions {
   /** Settings read from the target (`Connection.profile`) to pin on this connection too. */
   profile?: SessionProfile;
   /** Shown in the server's process list. */
   applicationName?: string;
+  /**
+   * Called when the server wants a password and none was given anywhere the database's own client would
+   * look (URL, environment, password file). Without it, that is a RowbackError('connection').
+   */
+  askPassword?: AskPassword;
+  /** How long a statement may wait for a lock before failing as 'busy'. Default 10 000 (10 s). */
+  lockTimeoutMs?: number;
   /**
    * rowback only reads through this connection (a source). An engine may pin it read-only on the server;
    * it must never write through it (SQLite: no journal, WAL or lock file may appear next to the file).

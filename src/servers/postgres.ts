@@ -1,4 +1,4 @@
-import { chown, mkdir } from 'node:fs/promises';
+import { chown, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import pg from 'pg';
 import { type ServerProcess, startProcess, stopProcess, waitUntilReady } from './child.js';
@@ -45,6 +45,7 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Runn
     await mkdir(socketDir, { mode: 0o700 });
     if (user) await chown(socketDir, user.uid, user.gid);
     await initdb(binaries, user, dataDir, dir.dir, options);
+    await writeServerFiles(dataDir, user, options.files);
     for (let attempt = 1; ; attempt++) {
       const port = await freePort();
       const server = await launch(binaries, user, { dataDir, socketDir, port, cwd: dir.dir }, options);
@@ -168,5 +169,18 @@ async function probe(port: number): Promise<void> {
     await client.query('SELECT 1');
   } finally {
     await client.end().catch(() => undefined);
+  }
+}
+
+/** Writes `files` into the data directory, owned by the server's user, 0600 (PostgreSQL checks key modes). */
+export async function writeServerFiles(
+  dataDir: string,
+  user: OsUser | undefined,
+  files: Record<string, string> = {},
+): Promise<void> {
+  for (const [name, content] of Object.entries(files)) {
+    const path = join(dataDir, name);
+    await writeFile(path, content, { mode: 0o600 });
+    if (user) await chown(path, user.uid, user.gid);
   }
 }

@@ -18,4 +18,9 @@ export interface ServerOptions {
   log?: (line: string) => void;
   /** When root and the server's OS user is missing, create it (the demo, on a fresh machine). */
   createUser?: boolean;
+  /**
+   * Files written into the data directory before the server starts, owned by its user and 0600
+   * (a TLS key and certificate, a pg_hba.conf): settings name them relative to the data directory.
+   */
+  files?: Record<string, string>;
 }

@@ -25,6 +25,7 @@ export async function openLiveSource(
     profile: options.profile,
     applicationName: 'rowback (source)',
     readOnly: true,
+    ...(options.askPassword ? { askPassword: options.askPassword } : {}),
   });
   return {
     label: connection.redactedUrl,

@@ -72,5 +72,5 @@ describe('a password that is not percent-encoded in a URL', () => {
       await s.target.exec(`DROP USER IF EXISTS '${user}'@'%'`);
       await s.close();
     }
-  });
+  }, 120_000);
 });

@@ -1,8 +1,6 @@
-import pg from 'pg';
-import { RowbackError } from '../../core/errors.js';
-import { redactUrl, registerUrlSecrets } from '../../core/redact.js';
-import { checkUrl } from '../../core/url.js';
+import type pg from 'pg';
 import type { ConnectOptions } from '../engine.js';
+import { type ClientRecipe, connectWith, openClient } from './client.js';
 import { mapError } from './errors.js';
 
 /**
@@ -31,20 +29,20 @@ export const PINNED_SETTINGS: Record<string, string> = {
 /**
  * How long any statement may wait for a lock (a table held by a migration, rows held by a long
  * transaction) before rowback gives up with an error naming what it waited for, instead of hanging.
+ * `ConnectOptions.lockTimeoutMs` (--lock-timeout) changes it.
  */
-export const LOCK_WAIT = '10s';
+export const LOCK_WAIT_MS = 10_000;
 
 /**
  * Settings that keep a session whole whatever the role or database says. Timeouts would cut long
  * statements and transactions short, reported as a mysterious cancel; lock waits are bounded instead
- * (LOCK_WAIT, see also lockTarget). `row_security = off` makes a table whose row-level security
+ * (LOCK_WAIT_MS, see also lockTarget). `row_security = off` makes a table whose row-level security
  * policies would hide rows from this role fail loudly instead of reading (or comparing against) a silent
  * subset, as pg_dump does. `transaction_timeout` exists from PostgreSQL 17 on; settings a server lacks
  * are skipped.
  */
 const SESSION_SAFETY: Record<string, string> = {
   statement_timeout: '0',
-  lock_timeout: LOCK_WAIT,
   idle_in_transaction_session_timeout: '0',
   transaction_timeout: '0',
   row_security: 'off',
@@ -56,18 +54,15 @@ const SESSION_SAFETY: Record<string, string> = {
   client_connection_check_interval: '1s',
 };
 
-/** Every value comes back as the server's own text: no JS numbers, Dates or Buffers. */
-const RAW_TEXT: pg.CustomTypesConfig = {
-  getTypeParser: (() => (value: string) => value) as unknown as pg.CustomTypesConfig['getTypeParser'],
-};
-
-const CONNECT_TIMEOUT_MS = 10_000;
-
 /** One open session plus what cancel and error messages need. */
 export interface PgSession {
   client: pg.Client;
-  url: string;
+  /** How to open a second client to the same place (the cancel helper). */
+  recipe: ClientRecipe;
+  /** Where the session is: host and port actually reached, never the password. */
   redactedUrl: string;
+  /** The session's lock_timeout, as PostgreSQL writes it (`10s`, `2500ms`). */
+  lockTimeout: string;
   applicationName: string;
   backendPid: number;
   /** Set by cancel(): the next failure is reported as 'interrupted'. */
@@ -81,37 +76,18 @@ export interface PgSession {
   multipleStatements: boolean;
 }
 
-/** Opens a client with raw-text values and pinned settings. Throws RowbackError('connection'). */
-export async function openClient(url: string, applicationName: string): Promise<pg.Client> {
-  registerUrlSecrets(url);
-  checkUrl(url);
-  const client = new pg.Client({
-    connectionString: url,
-    types: RAW_TEXT,
-    application_name: applicationName,
-    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
-  });
-  // A server that goes away between statements emits 'error'; the next query reports it.
-  client.on('error', () => {});
-  try {
-    await client.connect();
-  } catch (error) {
-    await client.end().catch(() => {});
-    throw connectError(url, error);
-  }
-  return client;
-}
-
 /** Opens a session: connect, pin settings, apply the target's profile. */
 export async function openSession(url: string, options: ConnectOptions = {}): Promise<PgSession> {
   const applicationName = options.applicationName ?? 'rowback';
-  const client = await openClient(url, applicationName);
-  const redactedUrl = redactUrl(url);
+  const { client, recipe } = await openClient(url, applicationName, options.askPassword);
+  const redactedUrl = recipe.params.label;
+  const lockTimeout = pgDuration(options.lockTimeoutMs ?? LOCK_WAIT_MS);
   try {
     const settings: Record<string, string> = {
       ...(options.profile ?? {}),
       ...PINNED_SETTINGS,
       ...SESSION_SAFETY,
+      lock_timeout: lockTimeout,
       // A source is only ever read: the server refuses a write, should one be attempted.
       ...(options.readOnly ? { default_transaction_read_only: 'on' } : {}),
     };
@@ -126,8 +102,9 @@ export async function openSession(url: string, options: ConnectOptions = {}): Pr
     );
     const session: PgSession = {
       client,
-      url,
+      recipe,
       redactedUrl,
+      lockTimeout,
       applicationName,
       backendPid: Number(result.rows[0]!.pid),
       cancelled: false,
@@ -146,42 +123,21 @@ export async function openSession(url: string, options: ConnectOptions = {}): Pr
   }
 }
 
-/** Explains a failed connect in words a user can act on, naming the redacted URL only. */
-function connectError(url: string, error: unknown): RowbackError {
-  const e = error as { code?: string; message?: string };
-  const where = redactUrl(url);
-  const code = e?.code ?? '';
-  let why: string;
-  let hint: string | undefined;
-  if (code === 'ECONNREFUSED') {
-    why = 'the connection was refused (is the server running and listening on that host and port?)';
-  } else if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
-    why = 'the host name is unknown';
-  } else if (code === '28P01' || code === '28000') {
-    why = 'authentication failed (wrong user or password, or pg_hba.conf does not allow this connection)';
-    hint = 'Check the user and password in the URL, or set PGPASSWORD.';
-  } else if (code === '3D000') {
-    why = 'the database does not exist';
-  } else if (/timeout/i.test(e?.message ?? '')) {
-    why = `no answer within ${CONNECT_TIMEOUT_MS / 1000} s`;
-  } else {
-    why = e?.message ?? String(error);
-  }
-  return new RowbackError('connection', `Cannot connect to ${where}: ${why}.`, {
-    cause: error,
-    ...(hint ? { hint } : {}),
-  });
-}
-
 /**
  * Asks the server to cancel whatever this session runs now, from a second short-lived connection
  * (the protocol's own cancel would do too, but this one reports failures like any query).
  */
 export async function cancelBackend(session: PgSession): Promise<void> {
-  const helper = await openClient(session.url, `${session.applicationName} (cancel)`);
+  const helper = await connectWith(session.recipe, `${session.applicationName} (cancel)`);
   try {
     await helper.query('SELECT pg_cancel_backend($1::int)', [session.backendPid]);
   } finally {
     await helper.end().catch(() => {});
   }
+}
+
+/** Milliseconds as a PostgreSQL duration setting: `10s`, `2500ms`. */
+function pgDuration(ms: number): string {
+  const whole = Math.max(1, Math.round(ms));
+  return whole % 1000 === 0 ? `${whole / 1000}s` : `${whole}ms`;
 }

@@ -2,7 +2,7 @@ import type pg from 'pg';
 import { RowbackError } from '../../core/errors.js';
 import type { TableSchema } from '../../core/table.js';
 import type { BeginOptions } from '../engine.js';
-import { LOCK_WAIT, type PgSession } from './connect.js';
+import type { PgSession } from './connect.js';
 import { mapError } from './errors.js';
 import { avoidNestedLoops } from './plan.js';
 import { quoteString, quoteTable } from './sql.js';
@@ -34,11 +34,12 @@ async function lockHolders(client: pg.Client, target: TableSchema): Promise<stri
 /**
  * Blocks concurrent writers of the table (and its inheritance children, which LOCK includes) until the
  * transaction ends; readers go on. Writes committed before the lock are seen by the re-plan after it.
- * Waits at most LOCK_WAIT for the lock, here and for row locks later in the transaction; a table held
- * longer by another transaction throws RowbackError('busy') naming the sessions holding it.
+ * Waits at most the session's lock_timeout for the lock, here and for row locks later in the transaction;
+ * a table held longer by another transaction throws RowbackError('busy') naming the sessions holding it.
  */
-async function lockTarget(client: pg.Client, target: TableSchema): Promise<void> {
-  await client.query(`SET LOCAL lock_timeout = ${quoteString(LOCK_WAIT)}`);
+async function lockTarget(session: PgSession, target: TableSchema): Promise<void> {
+  const { client } = session;
+  await client.query(`SET LOCAL lock_timeout = ${quoteString(session.lockTimeout)}`);
   await client.query('SAVEPOINT rowback_lock');
   try {
     await client.query(`LOCK TABLE ${quoteTable(target.ref)} IN SHARE ROW EXCLUSIVE MODE`);
@@ -49,10 +50,10 @@ async function lockTarget(client: pg.Client, target: TableSchema): Promise<void>
     const name = `${target.ref.schema}.${target.ref.name}`;
     throw new RowbackError(
       'busy',
-      `Waited ${LOCK_WAIT} for a lock on ${name}, held by ${holders.length ? holders.join('; ') : 'another transaction'}; nothing was written.`,
+      `Waited ${duration(session.lockTimeout)} for a lock on ${name}, held by ${holders.length ? holders.join('; ') : 'another transaction'}; nothing was written.`,
       {
         cause: error,
-        hint: 'Let that transaction finish (or end it with pg_terminate_backend(pid) if it is stuck), then run this again.',
+        hint: 'Let that transaction finish (or end it with pg_terminate_backend(pid) if it is stuck), then run this again; --lock-timeout waits longer.',
         details: { holders },
       },
     );
@@ -94,7 +95,7 @@ export async function begin(session: PgSession, target: TableSchema, options: Be
     await avoidNestedLoops(client);
     if (options.disableTriggers) await disableTriggers(client);
     doing = `locking ${target.ref.schema}.${target.ref.name}`;
-    await lockTarget(client, target);
+    await lockTarget(session, target);
     checkCancelled(session);
   } catch (error) {
     await rollback(session);
@@ -117,4 +118,12 @@ export async function rollback(session: PgSession): Promise<void> {
   session.inTransaction = false;
   if (session.closed) return;
   await session.client.query('ROLLBACK').catch(() => {});
+}
+
+/** `10s` → `10 s`, `2500ms` → `2.5 s`, as people read it. */
+function duration(pgText: string): string {
+  const [, amount, unit] = /^(\d+)(ms|s)$/.exec(pgText) ?? [];
+  if (amount === undefined) return pgText;
+  const ms = Number(amount) * (unit === 's' ? 1000 : 1);
+  return ms < 1000 ? `${ms} ms` : `${ms / 1000} s`;
 }

@@ -1,7 +1,7 @@
 import type { RowClass } from '../../core/plan.js';
 import { type TableSchema, writableColumns } from '../../core/table.js';
 import type { Plan, ScriptSteps } from '../engine.js';
-import { LOCK_WAIT, type PgSession, PINNED_SETTINGS } from './connect.js';
+import { type PgSession, PINNED_SETTINGS } from './connect.js';
 import { setvalStatement } from './counters.js';
 import { asPgPlan, type PgPlan } from './plan.js';
 import { collatableColumns } from './read.js';
@@ -227,7 +227,7 @@ export function scriptSteps(session: PgSession): ScriptSteps {
       Object.entries(PINNED_SETTINGS)
         .map(([k, v]) => `SET LOCAL ${k} = ${quoteString(v)};\n`)
         .join('') +
-      `SET LOCAL lock_timeout = ${quoteString(LOCK_WAIT)};\n` +
+      `SET LOCAL lock_timeout = ${quoteString(session.lockTimeout)};\n` +
       `LOCK TABLE ${quoteTable(target.ref)} IN SHARE ROW EXCLUSIVE MODE;\n`,
     load: (plan: Plan, classes: RowClass[], expected: RowClass[]) =>
       load(session, asPgPlan(plan), classes, expected),

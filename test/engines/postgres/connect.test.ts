@@ -69,7 +69,7 @@ describe('postgres connect', () => {
   it('says the database does not exist', async () => {
     const error = await connectError(await withParts({ database: 'rowback_no_such_database' }));
     expect(error.code).toBe('connection');
-    expect(error.message).toContain('the database does not exist');
+    expect(error.message).toContain('the database "rowback_no_such_database" does not exist');
   });
 
   it('says the host is unknown', async () => {

@@ -302,7 +302,7 @@ describe('postgres restores exactly what the source holds', () => {
       const pid = (await holder.query<{ pid: string }>('SELECT pg_backend_pid()::text AS pid')).rows[0]!.pid;
       const error = await failure(applyOf(dst, staged, { policy: EXACT, undo: memoryUndo() }));
       expect(error.code).toBe('busy');
-      expect(error.message).toContain(`Waited 10s for a lock on public.t, held by pid ${pid}`);
+      expect(error.message).toContain(`Waited 10 s for a lock on public.t, held by pid ${pid}`);
       expect(error.message).toContain('nothing was written');
       await holder.query('ROLLBACK');
       expect(await tableText(target.client, 'SELECT count(*) FROM t')).toBe('7\n');
