@@ -93,6 +93,8 @@ export async function openSession(url: string, options: ConnectOptions = {}): Pr
     };
     const names = Object.keys(settings);
     const values = names.map((n) => settings[n]!);
+    // First on its own: a role's tiny statement_timeout could otherwise cancel the pinning itself.
+    await client.query('SET statement_timeout = 0');
     // count() makes every set_config run (a LIMIT or a lazy plan could skip some).
     const result = await client.query<{ pid: string }>(
       `SELECT count(set_config(n, v, false))::text AS n, pg_backend_pid()::text AS pid
