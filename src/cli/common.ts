@@ -32,6 +32,10 @@ export function addSourceTargetOptions(command: Command): Command {
       '--restore-command <command>',
       'with a PostgreSQL base backup: fetch WAL with this command (%f file, %p path), e.g. \'wal-g wal-fetch %f "%p"\'',
     )
+    .option(
+      '--binlog-dir <dir>',
+      "with a mariadb-backup directory: the server's binlog files, replayed up to --as-of",
+    )
     .option('--public', 'with rds: make the restored instance publicly accessible (default: not)')
     .requiredOption('--to <target-url>', 'the live database to repair (postgres://…, mysql://…, mariadb://…)')
     .option('--from-table <name>', 'the table name in the source, when it differs from <table>')
@@ -57,6 +61,7 @@ export interface CommonFlags {
   fromDatabase?: string;
   walArchive?: string;
   restoreCommand?: string;
+  binlogDir?: string;
   public?: boolean;
   to: string;
   fromTable?: string;
@@ -111,6 +116,7 @@ function sourceFlags(flags: CommonFlags): Pick<CommonOptions, 'sourceFlags'> {
     ...(flags.fromDatabase !== undefined ? { database: flags.fromDatabase } : {}),
     ...(flags.walArchive !== undefined ? { walArchive: flags.walArchive } : {}),
     ...(flags.restoreCommand !== undefined ? { restoreCommand: flags.restoreCommand } : {}),
+    ...(flags.binlogDir !== undefined ? { binlogDir: flags.binlogDir } : {}),
     ...(flags.public ? { publiclyAccessible: true } : {}),
     ...(flags.asOfPosition !== undefined ? { asOfPosition: flags.asOfPosition } : {}),
     ...(flags.asOfGtid !== undefined ? { asOfGtid: flags.asOfGtid } : {}),

@@ -47,6 +47,12 @@ export const SOURCE_KINDS: readonly SourceKind[] = [
     },
   },
   {
+    name: 'mariadb-pitr',
+    takes: ['--as-of', '--binlog-dir', '--from-database'],
+    recognise: async (from) => (await import('./mariadb-pitr/backup.js')).isMariaBackup(from),
+    open: async (from, options) => (await import('./mariadb-pitr/index.js')).openMariaPitr(from, options),
+  },
+  {
     name: 'postgres-pitr',
     takes: ['--as-of', '--wal-archive', '--restore-command', '--from-database'],
     recognise: async (from) => (await import('./postgres-pitr/backup.js')).isBaseBackup(from),
