@@ -1,9 +1,8 @@
-import { spawn } from 'node:child_process';
-import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { diff, restore } from '../../src/index.js';
-import { type EngineName, tempDir } from '../harness/index.js';
+import { tempDir } from '../harness/index.js';
+import { runClientScript } from './client-script.js';
 import { forEngine, SCENARIOS } from './scenarios.js';
 import { TAKE_SOURCE_DELETE } from './scenarios-policies.js';
 import {
@@ -16,46 +15,6 @@ import {
   TIMEOUT,
   withScratch,
 } from './support.js';
-
-/** Runs a SQL script with the engine's own command-line client, stopping at the first error. */
-function runClientScript(
-  engine: EngineName,
-  url: string,
-  file: string,
-): Promise<{ code: number | null; stderr: string }> {
-  const u = new URL(url);
-  const env: Record<string, string> = { ...(process.env as Record<string, string>) };
-  let command: string;
-  let args: string[];
-  if (engine === 'postgres') {
-    command = 'psql';
-    args = ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-f', file, '-d', url];
-  } else {
-    command = 'mysql';
-    args = [
-      '-h',
-      u.hostname,
-      '-P',
-      u.port || '3306',
-      '-u',
-      decodeURIComponent(u.username),
-      u.pathname.slice(1),
-    ];
-    if (u.password) env['MYSQL_PWD'] = decodeURIComponent(u.password);
-  }
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { env, stdio: ['pipe', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stderr }));
-    // psql reads the file itself (-f); mysql reads it from stdin, as a user would type `mysql … < file`
-    if (engine === 'mysql') createReadStream(file).pipe(child.stdin);
-    else child.stdin.end();
-  });
-}
 
 describe.each(ENGINES)('diff, --dry-run and --sql-out write nothing on %s', (engine) => {
   test.each(named(SCENARIOS))(

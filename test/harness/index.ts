@@ -1,7 +1,7 @@
 import { mkdtemp } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createScratch } from './scratch.js';
+import { createExtra, createScratch } from './scratch.js';
 import { binlogServerUrl, serverPairFor, tempRoot } from './workers.js';
 
 export { runCli, spawnCli } from './cli.js';
@@ -52,6 +52,19 @@ export interface Scratch {
 /** Fresh, empty databases on the engine's source and target servers (starting them on first use). */
 export function scratch(engine: EngineName): Promise<Scratch> {
   return createScratch(engine);
+}
+
+/**
+ * One more fresh database on the engine's source or target server, beside a scratch pair's (a copy of a
+ * target elsewhere on the same server, say), with a pinned client; `close` drops it. `name` gives it the
+ * name of a database on the other server, as a copy of a whole instance would have.
+ */
+export function extraDatabase(
+  engine: EngineName,
+  side: 'source' | 'target',
+  name?: string,
+): Promise<{ url: string; client: SqlClient; close(): Promise<void> }> {
+  return createExtra(engine, side, name);
 }
 
 /**

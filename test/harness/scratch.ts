@@ -51,6 +51,29 @@ export async function createScratch(engine: EngineName): Promise<Scratch> {
   }
 }
 
+/** One more empty database on the engine's source or target server (see `extraDatabase` in index.ts). */
+export async function createExtra(
+  engine: EngineName,
+  side: 'source' | 'target',
+  named?: string,
+): Promise<{ url: string; client: SqlClient; close(): Promise<void> }> {
+  const admin = (await serverPairFor(engine))[side];
+  const name = named ?? `rb_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}_x`;
+  const url = await createDatabase(engine, admin, name);
+  const client = await connectClient(engine, url).catch(async (error: unknown) => {
+    await dropDatabase(engine, admin, name);
+    throw error;
+  });
+  return {
+    url,
+    client,
+    async close() {
+      await client.close();
+      await dropDatabase(engine, admin, name);
+    },
+  };
+}
+
 function withDatabase(url: string, database: string): string {
   const parsed = new URL(url);
   parsed.pathname = `/${database}`;
