@@ -11,10 +11,13 @@ const ENGINES: Record<string, () => Promise<AnyEngine>> = {
   postgresql: async () => (await import('./postgres/index.js')).postgresEngine,
   mysql: async () => (await import('./mysql/index.js')).mysqlEngine,
   mariadb: async () => (await import('./mysql/index.js')).mysqlEngine,
+  sqlite: async () => (await import('./sqlite/index.js')).sqliteEngine,
 };
 
 /** Engines whose databases are files, asked in turn whether a file's first bytes are theirs. */
-const FILE_ENGINES: (() => Promise<AnyEngine>)[] = [];
+const FILE_ENGINES: (() => Promise<AnyEngine>)[] = [
+  async () => (await import('./sqlite/index.js')).sqliteEngine,
+];
 
 function schemeOf(text: string): string | undefined {
   return /^([a-z][a-z0-9+.-]*):/i.exec(text)?.[1]?.toLowerCase();

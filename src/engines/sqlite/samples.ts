@@ -1,0 +1,61 @@
+import type { RowClass, SampleRow } from '../../core/plan.js';
+import type { SqliteSession } from './connect.js';
+import type { SqlitePlan } from './plan.js';
+import { byteOrder, columnList, differentText, fieldOf, keyEquals, quoteIdent, quoteTable } from './sql.js';
+import { stagedTable } from './stage.js';
+
+type Text = string | null;
+
+function record(names: string[], values: Text[]): Record<string, Text> {
+  return Object.fromEntries(names.map((n, i) => [n, values[i] ?? null]));
+}
+
+/**
+ * A value as a person reads it, with its storage class showing, since in SQLite the text '1' and the
+ * integer 1 are different values: integers and reals as numbers (reals in their exact text), texts in
+ * single quotes as SQLite's quote() writes them, blobs as `\x` hex.
+ */
+function shown(x: string): string {
+  return `(CASE typeof(${x})
+    WHEN 'text' THEN quote(${x})
+    WHEN 'blob' THEN '\\x' || lower(hex(${x}))
+    WHEN 'real' THEN CAST(${fieldOf(x)} AS TEXT)
+    ELSE CAST(${x} AS TEXT) END)`;
+}
+
+/** Up to `limit` rows of one class in key order, each side's values as text. */
+export function samples(
+  session: SqliteSession,
+  plan: SqlitePlan,
+  rowClass: RowClass,
+  limit: number,
+): SampleRow[] {
+  const { staged, key } = plan;
+  const columns = staged.columns;
+  const list = (alias: string, names: string[]) =>
+    names.map((c) => shown(`${alias}.${quoteIdent(c)}`)).join(', ') || 'NULL';
+  const differs = columns.map((c) => differentText([c], 's', 't')).join(', ') || 'NULL';
+  const sql = `
+    WITH picked AS (
+      SELECT ${columnList(key, 'p')} FROM ${plan.table} AS p
+      WHERE p.${plan.classColumn} = ? ORDER BY ${byteOrder(key, 'p')} LIMIT ?)
+    SELECT ${list('p', key)}, ${list('s', columns)}, ${list('t', columns)}, ${differs}
+    FROM picked AS p
+    LEFT JOIN ${stagedTable(staged)} AS s ON ${keyEquals(key, 'p', 's', plan.collations)}
+    LEFT JOIN ${quoteTable(staged.target.ref)} AS t ON ${keyEquals(key, 't', 'p', plan.collations)}
+    ORDER BY ${byteOrder(key, 'p')}`;
+  const rows = session.db.prepare(sql).raw(true).all(rowClass, BigInt(limit)) as (Text | bigint)[][];
+  const width = Math.max(columns.length, 1);
+  return rows.map((raw) => {
+    const values = raw.map((v) => (v === null ? null : String(v)));
+    const keyValues = values.slice(0, key.length);
+    const sourceValues = values.slice(key.length, key.length + width);
+    const targetValues = values.slice(key.length + width, key.length + 2 * width);
+    const differing = values.slice(key.length + 2 * width);
+    const sample: SampleRow = { class: rowClass, key: record(key, keyValues) };
+    if (rowClass !== 'extra') sample.source = record(columns, sourceValues);
+    if (rowClass !== 'missing') sample.target = record(columns, targetValues);
+    if (rowClass === 'changed') sample.changedColumns = columns.filter((_c, i) => differing[i] === '1');
+    return sample;
+  });
+}
