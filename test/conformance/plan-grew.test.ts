@@ -1,0 +1,183 @@
+import { describe, expect, test } from 'vitest';
+import { type Scratch, spawnCli, tempDir } from '../harness/index.js';
+import { cliCommand, runInTerminal } from '../harness/tmux.js';
+import { ACCOUNTS, TAKE_SOURCE_DELETE } from './scenarios-policies.js';
+import {
+  type CliResult,
+  describeRun,
+  dumpTable,
+  prepareScenario,
+  restoreArgs,
+  STEP_ENGINES,
+  TIMEOUT,
+  withScratch,
+} from './support.js';
+import { row } from './text.js';
+
+/*
+ * The plan is shown, then taken again under the lock. Rows written by another session in between (a
+ * sign-up inserted, a row deleted) make it write more than was shown: the user is asked again with the new
+ * numbers; under --yes it is refused (exit 8, nothing written) unless --max-changes allows it.
+ */
+
+const SCENARIO = TAKE_SOURCE_DELETE; // insert 2 missing, overwrite 2 changed, delete 2 extra
+const { source, current, extra } = ACCOUNTS;
+const SIGN_UP = `INSERT INTO accounts VALUES (9, 'ivy', 90.00, 'eu')`;
+const GONE = 'DELETE FROM accounts WHERE id = 5';
+/** The target after the accident and the other session's two writes: what a refused restore leaves. */
+const MEANWHILE = [current[3], current[4], source[6], extra[7], extra[8], row('9', 'ivy', '90.00', 'eu')];
+/** An exact rewind: the source's rows, whoever wrote what meanwhile. */
+const REWOUND = Object.values(source);
+
+/**
+ * Runs the CLI while another session has inserted account 9 and deleted account 5 without committing; it
+ * commits once the preview is on stderr, so the plan shown never saw those writes and the plan under the
+ * lock does.
+ */
+async function growBehindPreview(
+  s: Scratch,
+  args: string[],
+): Promise<CliResult & { json: Record<string, unknown> | undefined }> {
+  await s.target.exec('BEGIN');
+  await s.target.exec(SIGN_UP);
+  await s.target.exec(GONE);
+  const child = spawnCli(args);
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const exited = new Promise<CliResult>((resolve) =>
+    child.once('close', (code, signal) => resolve({ code, signal, stdout, stderr })),
+  );
+  let ended = false;
+  void exited.then(() => {
+    ended = true;
+  });
+  const until = Date.now() + 60_000;
+  while (!ended && !/^ {2}same /m.test(stderr) && Date.now() < until) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  const shown = /^ {2}same /m.test(stderr);
+  await s.target.exec('COMMIT');
+  const result = await exited;
+  expect(shown, `the preview never showed before the run ended\n${describeRun(result)}`).toBe(true);
+  const json = result.stdout.trim() ? (JSON.parse(result.stdout) as Record<string, unknown>) : undefined;
+  return { ...result, json };
+}
+
+function restoreCli(s: Scratch, stateDir: string, ...extraArgs: string[]): string[] {
+  return [...restoreArgs(s, SCENARIO), '--yes', '--json', '--state-dir', stateDir, ...extraArgs];
+}
+
+describe.each(STEP_ENGINES)('a plan that grows after it was shown, on %s', (engine) => {
+  test(
+    'under --yes is refused with exit 8 (plan-grew), naming what grew; nothing is written',
+    async () => {
+      await withScratch(engine, async (s) => {
+        await prepareScenario(s, SCENARIO);
+        const run = await growBehindPreview(s, restoreCli(s, await tempDir()));
+        expect(run.code, describeRun(run)).toBe(8);
+        const message =
+          'public.accounts changed since the preview: the plan now would insert 2 → 3, delete 2 → 3 rows, more than was shown. Nothing was written.';
+        expect(run.json?.['error']).toEqual({
+          code: 'plan-grew',
+          message,
+          hint: 'Run it again to see the new plan (writes may still be arriving), or allow a margin with --max-changes N (the most rows a restore may write in all).',
+          details: { shown: { inserted: 2, updated: 2, deleted: 2 }, grew: ['insert 2 → 3', 'delete 2 → 3'] },
+        });
+        expect(run.stderr).toContain(`rowback: ${message}\n`);
+        expect(await dumpTable(s, SCENARIO)).toEqual(MEANWHILE);
+      });
+    },
+    TIMEOUT,
+  );
+
+  test(
+    'under --yes is refused when --max-changes allows what was shown but not what it grew to',
+    async () => {
+      await withScratch(engine, async (s) => {
+        await prepareScenario(s, SCENARIO);
+        const run = await growBehindPreview(s, restoreCli(s, await tempDir(), '--max-changes', '7'));
+        expect(run.code, describeRun(run)).toBe(8);
+        expect((run.json?.['error'] as { code: string }).code).toBe('plan-grew');
+        expect(await dumpTable(s, SCENARIO)).toEqual(MEANWHILE);
+      });
+    },
+    TIMEOUT,
+  );
+
+  test(
+    'under --yes is applied as it stands under the lock when --max-changes allows it, and says so',
+    async () => {
+      await withScratch(engine, async (s) => {
+        await prepareScenario(s, SCENARIO);
+        const run = await growBehindPreview(s, restoreCli(s, await tempDir(), '--max-changes', '8'));
+        expect(run.code, describeRun(run)).toBe(0);
+        expect(run.json?.['plan']).toEqual({ missing: 3, changed: 2, extra: 3, same: 1 });
+        expect(run.json?.['applied']).toEqual({ inserted: 3, updated: 2, deleted: 3 });
+        const warning =
+          'public.accounts changed since the preview: the plan now would insert 2 → 3, delete 2 → 3 rows, within --max-changes; applied as it stood under the lock.';
+        expect(run.json?.['warnings']).toContain(warning);
+        expect(run.stderr).toContain(`! ${warning}`);
+        expect(await dumpTable(s, SCENARIO)).toEqual(REWOUND);
+      });
+    },
+    TIMEOUT,
+  );
+});
+
+describe.each(STEP_ENGINES)('a plan that grows while the prompt is open, on %s', (engine) => {
+  const first =
+    /Apply to \S+: DELETE 2 row\(s\) written since, overwrite 2 changed row\(s\), insert 2 missing row\(s\) in public\.accounts\? \[y\/N\] /;
+  const again =
+    /Apply to \S+: DELETE 3 row\(s\) written since, overwrite 2 changed row\(s\), insert 3 missing row\(s\) in public\.accounts\? \[y\/N\] /;
+  const told =
+    '! The table changed since the preview: the plan now would insert 2 → 3, delete 2 → 3 rows. Nothing was written; here is the plan as it stands now.';
+
+  for (const [answer, exit] of [
+    ['y', 0],
+    ['n', 10],
+  ] as const) {
+    test(
+      `asks again with the new numbers; ${answer === 'y' ? 'yes applies the new plan' : 'no writes nothing (exit 10)'}`,
+      async () => {
+        await withScratch(engine, async (s) => {
+          await prepareScenario(s, SCENARIO);
+          const args = [...restoreArgs(s, SCENARIO), '--no-progress', '--state-dir', await tempDir()];
+          const terminal = await runInTerminal(cliCommand(args), { cwd: await tempDir() });
+          try {
+            await terminal.waitFor(first, 60_000);
+            // Someone signs up and someone leaves while the person reads the plan.
+            await s.target.exec(SIGN_UP);
+            await s.target.exec(GONE);
+            await terminal.keys('y', 'Enter');
+            const screen = await terminal.waitFor(again, 60_000);
+            expect(screen).toContain(told);
+            expect(screen).toMatch(/^ {2}missing +3 /m);
+            expect(screen).toMatch(/^ {2}extra +3 /m);
+            // Between the two questions nothing was written.
+            expect(await dumpTable(s, SCENARIO)).toEqual(MEANWHILE);
+            await terminal.keys(answer, 'Enter');
+            expect(await terminal.exitCode(60_000)).toBe(exit);
+            if (exit === 0) {
+              expect(
+                await terminal.waitFor('Restored public.accounts: 3 inserted, 2 updated, 3 deleted'),
+              ).toBeTruthy();
+              expect(await dumpTable(s, SCENARIO)).toEqual(REWOUND);
+            } else {
+              expect(await terminal.waitFor('rowback: Restore declined; nothing was written.')).toBeTruthy();
+              expect(await dumpTable(s, SCENARIO)).toEqual(MEANWHILE);
+            }
+          } finally {
+            await terminal.close();
+          }
+        });
+      },
+      TIMEOUT,
+    );
+  }
+});
