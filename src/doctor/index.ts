@@ -1,43 +1,40 @@
-import { RowbackError } from '../core/errors.js';
-import { redactUrl, registerUrlSecrets } from '../core/redact.js';
-import { ReplicaConnection } from '../sources/binlog/replica.js';
 import { CHECKS } from './checks/index.js';
-import type { CheckResult, CheckStatus, DoctorContext, DoctorFacts } from './types.js';
+import { openSubject, type SubjectOptions } from './subjects.js';
+import type { CheckResult, CheckStatus, DoctorFacts, DoctorSubject } from './types.js';
 
-export type { Check, CheckResult, CheckStatus } from './types.js';
+export type { Check, CheckResult, CheckStatus, DoctorSubject } from './types.js';
 
 /** What `rowback doctor` found: each check's result, the facts, and the overall status. */
 export interface DoctorReport {
   server: string;
+  /** What was checked: a MySQL/MariaDB binlog, PostgreSQL WAL archiving, RDS backups, backup directories. */
+  subject: DoctorSubject;
   status: CheckStatus;
   checks: CheckResult[];
   facts: DoctorFacts;
 }
 
 export interface DoctorOptions {
-  /** Tables to judge (default: every base table of the URL's database). */
+  /** Tables to judge (default: every base table of the URL's database). MySQL/MariaDB. */
   tables?: string[];
+  /** PostgreSQL: a directory of base backups (or one base backup): is the newest one recoverable, how old. */
+  baseBackup?: string;
+  /** PostgreSQL: the WAL archive directory: the oldest WAL kept, gaps, the newest segment's age. */
+  walArchive?: string;
 }
 
 /** Exit codes of `rowback doctor`, for cron: everything recoverable, recoverable with limits, not recoverable. */
 export const DOCTOR_EXIT = { ok: 0, warn: 20, fail: 21 } as const;
 
-/** Runs every check that applies to the server, in order; one failing to run is reported, not thrown. */
-export async function runDoctor(url: string, options: DoctorOptions = {}): Promise<DoctorReport> {
-  registerUrlSecrets(url);
-  const label = redactUrl(url);
-  if (!/^(mysql|mariadb):/i.test(url)) {
-    throw new RowbackError(
-      'unsupported',
-      `rowback doctor checks MySQL and MariaDB servers (binlog recovery); ${label} is not one yet.`,
-      {
-        hint: 'Give a mysql:// or mariadb:// URL.',
-      },
-    );
-  }
-  const connection = await ReplicaConnection.open(url);
+/**
+ * Runs every check that applies, in order; one failing to run is reported, not thrown. `url` is a
+ * mysql://, mariadb:// or postgres:// URL, `rds:INSTANCE` or `rds-cluster:CLUSTER`; it may be left out
+ * when only backup directories are checked.
+ */
+export async function runDoctor(url: string | undefined, options: DoctorOptions = {}): Promise<DoctorReport> {
+  const subject = await openSubject(url, options satisfies SubjectOptions);
+  const { context } = subject;
   try {
-    const context = await contextOf(connection, url, label, options);
     const checks: CheckResult[] = [];
     for (const check of CHECKS) {
       if (!check.applies(context)) continue;
@@ -56,34 +53,8 @@ export async function runDoctor(url: string, options: DoctorOptions = {}): Promi
       : checks.some((c) => c.status === 'warn')
         ? 'warn'
         : 'ok';
-    return { server: label, status, checks, facts: context.facts };
+    return { server: context.label, subject: context.engine, status, checks, facts: context.facts };
   } finally {
-    connection.close();
+    await subject.close();
   }
-}
-
-async function contextOf(
-  connection: ReplicaConnection,
-  url: string,
-  label: string,
-  options: DoctorOptions,
-): Promise<DoctorContext> {
-  const variables = new Map<string, string>();
-  for (const [name, value] of await connection.query('SHOW GLOBAL VARIABLES')) {
-    variables.set(name!.toLowerCase(), value ?? '');
-  }
-  const database =
-    decodeURIComponent(new URL(url.replace(/^mariadb:/i, 'mysql:')).pathname.slice(1)) || undefined;
-  return {
-    label,
-    url,
-    engine: 'mysql',
-    mariadb: connection.mariadb,
-    database,
-    tables: options.tables,
-    query: (sql, values) => connection.query(sql, values),
-    variables,
-    results: new Map(),
-    facts: {},
-  };
 }

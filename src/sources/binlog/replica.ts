@@ -118,7 +118,10 @@ function query(raw: mysql.Connection, sql: string, values?: unknown[]): Promise<
         reject(error);
         return;
       }
-      const rows = Array.isArray(result) ? (result as (Buffer | null)[][]) : [];
+      // A CALL answers its result sets followed by a status header: the first set is the procedure's rows.
+      const sets = result as unknown[];
+      const called = Array.isArray(sets) && sets.length > 0 && !Array.isArray(sets[sets.length - 1]);
+      const rows = (called ? sets[0] : Array.isArray(sets) ? sets : []) as (Buffer | null)[][];
       resolve(rows.map((row) => row.map((v) => (v === null ? null : v.toString('utf8')))));
     });
   });

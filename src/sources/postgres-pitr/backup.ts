@@ -119,3 +119,14 @@ export const UNTRUSTED_FILES = new Set([
   'standby.signal',
   'recovery.conf',
 ]);
+
+/** backup_label's `2026-11-24 10:00:01 UTC` (or GMT, or a numeric offset); undefined for zone names. */
+export function labelTimeMs(text: string): number | undefined {
+  const m = /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2}) (UTC|GMT|[+-]\d{2}(?::?\d{2})?)$/.exec(text);
+  if (!m) return undefined;
+  const zone = m[3] === 'UTC' || m[3] === 'GMT' ? 'Z' : m[3]!.length === 3 ? `${m[3]}:00` : m[3]!;
+  const ms = Date.parse(
+    `${m[1]}T${m[2]}${zone.length === 5 ? `${zone.slice(0, 3)}:${zone.slice(3)}` : zone}`,
+  );
+  return Number.isNaN(ms) ? undefined : ms;
+}

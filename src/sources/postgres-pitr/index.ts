@@ -10,7 +10,7 @@ import { type CreateContext, openTemporarySource, type TemporaryInstance } from 
 import type { Run } from '../instance/run.js';
 import type { OpenSourceOptions, Source } from '../source.js';
 import { checkArchiveReadable, prepareArchive } from './archive.js';
-import { type BaseBackup, readBaseBackup, UNTRUSTED_FILES } from './backup.js';
+import { type BaseBackup, labelTimeMs, readBaseBackup, UNTRUSTED_FILES } from './backup.js';
 import { type ControlData, readControlData, recoveryConf, writeRecoveryFiles } from './config.js';
 import { explainFailure } from './failures.js';
 import { recover } from './recover.js';
@@ -206,15 +206,4 @@ function backupAfterAsOf(plan: Plan): RowbackError {
     `--as-of ${plan.options.asOf?.utc} is before the base backup ${plan.path} was taken (it started ${plan.backup.label?.startTime}): a backup recovers only to moments after it.`,
     { hint: 'Use an older base backup for this moment, or a later --as-of.' },
   );
-}
-
-/** backup_label's `2026-11-24 10:00:01 UTC` (or GMT, or a numeric offset); undefined for zone names. */
-function labelTimeMs(text: string): number | undefined {
-  const m = /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2}) (UTC|GMT|[+-]\d{2}(?::?\d{2})?)$/.exec(text);
-  if (!m) return undefined;
-  const zone = m[3] === 'UTC' || m[3] === 'GMT' ? 'Z' : m[3]!.length === 3 ? `${m[3]}:00` : m[3]!;
-  const ms = Date.parse(
-    `${m[1]}T${m[2]}${zone.length === 5 ? `${zone.slice(0, 3)}:${zone.slice(3)}` : zone}`,
-  );
-  return Number.isNaN(ms) ? undefined : ms;
 }
