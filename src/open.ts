@@ -5,6 +5,7 @@ import type { Opened, Opener, Target } from './core/sessions.js';
 import type { Source, SourceContext } from './core/source.js';
 import type { Connection, ConnectOptions } from './engines/engine.js';
 import { type AnyEngine, engineForFile, engineForUrl, isDatabaseUrl } from './engines/index.js';
+import { describeHead, isWalHeader } from './engines/sqlite/file.js';
 import { openSource } from './sources/index.js';
 import { openLiveSource } from './sources/live.js';
 
@@ -30,12 +31,34 @@ async function fileHead(path: string): Promise<Buffer | undefined> {
   }
 }
 
+/** Looks like a file name rather than a URL: a path, or a database file's usual ending. */
+function looksLikePath(location: string): boolean {
+  return /[/\\]/.test(location) || /\.(db|sqlite3?|db3)$/i.test(location);
+}
+
 /** The engine a URL (by its scheme) or a database file (by its first bytes) belongs to. */
 export async function engineFor(location: string): Promise<AnyEngine> {
   if (!isDatabaseUrl(location)) {
     const head = await fileHead(location);
     const engine = head ? await engineForFile(head) : undefined;
     if (engine) return engine;
+    if (head) {
+      throw new RowbackError(
+        'usage',
+        `${location} is ${describeHead(head)}, not a database rowback can connect to.`,
+        {
+          hint: 'Give a connection URL or the path of a SQLite database file; a dump or backup to read from goes after --from.',
+        },
+      );
+    }
+    if (looksLikePath(location)) {
+      const orphan = await fileHead(`${location}-wal`);
+      throw new RowbackError('connection', `There is no database file at ${location}.`, {
+        hint: orphan
+          ? `${location}-wal is there without its database: a write-ahead log holds only recent pages. Point at the database file itself.`
+          : 'Check the path; rowback does not create databases.',
+      });
+    }
   }
   return engineForUrl(location);
 }
@@ -75,11 +98,21 @@ export const opener: Opener = {
     registerUrlSecrets(from);
     const options = { ...context, profile: await target.profile(), targetEngine: target.engine.name };
     const engine = isDatabaseUrl(from) ? await engineForUrl(from) : await engineForFileAt(from);
+    if (!engine) await refuseWalFile(from);
     if (engine) refuseTimeTravel(from, options);
     const source = engine ? await openLiveSource(engine, from, options) : await openSource(from, options);
     return { value: source, close: () => source.close() };
   },
 };
+
+/** A SQLite write-ahead log given instead of its database: no source kind could read it. */
+async function refuseWalFile(path: string): Promise<void> {
+  const head = await fileHead(path);
+  if (!head || !isWalHeader(head)) return;
+  throw new RowbackError('usage', `${path} is ${describeHead(head)}.`, {
+    hint: 'Give the database file beside it (copied together with its -wal file, if the backup has one).',
+  });
+}
 
 async function engineForFileAt(path: string): Promise<AnyEngine | undefined> {
   const head = await fileHead(path);

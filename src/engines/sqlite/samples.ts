@@ -11,13 +11,11 @@ function record(names: string[], values: Text[]): Record<string, Text> {
 }
 
 /**
- * A value as a person reads it, with its storage class showing, since in SQLite the text '1' and the
- * integer 1 are different values: integers and reals as numbers (reals in their exact text), texts in
- * single quotes as SQLite's quote() writes them, blobs as `\x` hex.
+ * A value as a person reads it: integers and texts as they are, reals in their exact text, blobs as `\x`
+ * hex. Which columns differ is decided on the values (storage class and bytes), not on this text.
  */
 function shown(x: string): string {
   return `(CASE typeof(${x})
-    WHEN 'text' THEN quote(${x})
     WHEN 'blob' THEN '\\x' || lower(hex(${x}))
     WHEN 'real' THEN CAST(${fieldOf(x)} AS TEXT)
     ELSE CAST(${x} AS TEXT) END)`;
