@@ -20,8 +20,16 @@ function bareType(column: Column): string {
  * Decides which columns a restore carries. Columns both sides have, with the same type, are restored.
  * A target column the source lacks is left to its default when it may be (nullable or has a default),
  * otherwise the restore is refused; a retyped column is refused (its text could mean something else).
+ * Generated columns are left to the server, except those of the key: they identify rows, so they are
+ * carried (read, staged and matched, never written) when `generatedKeys` is true, and otherwise refused
+ * for the reason it gives.
  */
-export function matchColumns(source: TableSchema, target: TableSchema, key: string[]): ColumnMatch {
+export function matchColumns(
+  source: TableSchema,
+  target: TableSchema,
+  key: string[],
+  options: { generatedKeys?: true | string } = {},
+): ColumnMatch {
   const sourceByName = new Map(source.columns.map((c) => [c.name, c]));
   const targetNames = new Set(target.columns.map((c) => c.name));
   const columns: string[] = [];
@@ -30,8 +38,13 @@ export function matchColumns(source: TableSchema, target: TableSchema, key: stri
   const required: string[] = [];
   const table = formatTable(target.ref);
 
+  const generatedKey: string[] = [];
   for (const column of target.columns) {
-    if (column.generated !== 'no') continue; // the server computes it
+    if (column.generated !== 'no' && !key.includes(column.name)) continue; // the server computes it
+    if (column.generated !== 'no' && options.generatedKeys !== true) {
+      generatedKey.push(column.name);
+      continue;
+    }
     const other = sourceByName.get(column.name);
     if (!other) {
       if (!column.nullable && !column.hasDefault && column.identity === 'no') required.push(column.name);
@@ -61,13 +74,19 @@ export function matchColumns(source: TableSchema, target: TableSchema, key: stri
       ),
       ...missingKey
         .filter((k) => !retyped.some((r) => r.startsWith(`${k} `)))
-        .map((k) => `key column ${k} cannot be read from the source`),
+        .map((k) =>
+          generatedKey.includes(k)
+            ? `key column ${k} is generated, and ${options.generatedKeys ?? 'generated columns cannot be read from this source'}`
+            : `key column ${k} cannot be read from the source`,
+        ),
     ];
     throw new RowbackError(
       'schema-mismatch',
       `The source and target ${table} differ: ${reasons.join('; ')}.`,
       {
-        hint: 'Make the columns match (e.g. ALTER TABLE on a copy) or restore from a source with the same schema.',
+        hint: generatedKey.length
+          ? 'Restore from a live copy of the database (it reads generated columns), or give --key with stored columns that identify a row.'
+          : 'Make the columns match (e.g. ALTER TABLE on a copy) or restore from a source with the same schema.',
         details: { retyped, required, missingKey },
       },
     );

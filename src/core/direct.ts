@@ -6,13 +6,14 @@ import { judgeVerification } from './judge.js';
 import type { RestoreOptions } from './options.js';
 import type { Prepared } from './prepare.js';
 import { countingRows } from './rows.js';
-import type { TableSchema } from './table.js';
+import { isGenerated, type TableSchema } from './table.js';
 import { tee } from './tee.js';
 
 /**
  * The direct path streams the source straight into the target, skipping the staging table. It is only
  * exact when the target has no row at all (nothing to merge with), nothing can reject a row half-way
- * (no foreign keys to check first) and nothing rewrites rows (no triggers, rules or inheritance routing).
+ * (no foreign keys to check first), nothing rewrites rows (no triggers, rules or inheritance routing) and
+ * every column read is written (no generated key column).
  */
 export function directPathFits(p: Prepared, options: RestoreOptions): boolean {
   return (
@@ -22,6 +23,8 @@ export function directPathFits(p: Prepared, options: RestoreOptions): boolean {
     p.target.partitioning !== 'inheritance' &&
     p.target.foreignKeys.length === 0 &&
     p.target.rules.length === 0 &&
+    // A generated key column is read to match rows, and COPY cannot be told to leave it out.
+    p.columns.every((c) => !isGenerated(p.target, c)) &&
     (p.target.triggers.length === 0 || options.disableTriggers === true)
   );
 }

@@ -68,7 +68,7 @@ function failureHint(
   context: { triggersDisabled: boolean; canDisableTriggers: boolean },
 ): string {
   if (schema.rules.length > 0)
-    return `The table has rules (${schema.rules.join(', ')}) that may rewrite writes.`;
+    return `The table has rules (${schema.rules.join(', ')}). Restored rows are inserted past its INSERT rules, but updates and deletes go through its other rules, which may rewrite them: restore with --changed keep-current --extra keep (inserts only), or disable those rules for the restore (ALTER TABLE … DISABLE RULE, as the table's owner).`;
   if (triggers.length > 0) {
     return `Triggers (${triggers.join(', ')}) kept rows from being written or deleted${context.canDisableTriggers ? '; --disable-triggers keeps them from firing' : ''}.`;
   }

@@ -64,7 +64,7 @@ export async function prepare(options: CommonOptions, opener: Opener): Promise<P
     // As the user wrote it: a MySQL source database may be named differently from the target's.
     const sourceRef = parseTableRef(options.fromTable ?? options.table);
     const source = await sessions.source.describe(sourceRef, key, target);
-    const match = matchColumns(source, target, key);
+    const match = matchColumns(source, target, key, { generatedKeys: generatedKeys(sessions) });
     const { columns } = match;
     const warnings = [...(sessions.source.warnings ?? []), ...match.warnings];
     const coverage = sessions.source.coverage ?? 'table';
@@ -95,6 +95,14 @@ export async function prepare(options: CommonOptions, opener: Opener): Promise<P
     await sessions.close();
     throw error;
   }
+}
+
+/** Whether a key's generated columns can be carried (read, staged, matched), or why not. */
+function generatedKeys(sessions: Sessions): true | string {
+  if (isLegacy(sessions.target)) return `the ${sessions.target.engine.name} engine cannot stage them yet`;
+  if (!sessions.source.readsGenerated)
+    return 'this source holds no values of generated columns (a dump leaves them out)';
+  return true;
 }
 
 /**

@@ -64,6 +64,11 @@ export interface Source {
    * a file read front to back does not.
    */
   readonly ordersByKey?: boolean;
+  /**
+   * `read` yields the values of generated columns it is asked for (a live server computes them; a dump
+   * leaves them out). A key that contains a generated column needs it.
+   */
+  readonly readsGenerated?: boolean;
   /** Stops whatever runs now (Ctrl-C). */
   cancel(): Promise<void>;
   close(): Promise<void>;

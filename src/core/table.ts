@@ -77,6 +77,20 @@ export function writableColumns(schema: TableSchema): Column[] {
   return schema.columns.filter((c) => c.generated === 'no');
 }
 
+/**
+ * Columns an undo image keeps, in table order: the writable ones, and generated columns of the key,
+ * which identify the row (they are read and matched, never written: the server computes them).
+ */
+export function imageColumns(schema: TableSchema): Column[] {
+  const key = schema.key?.columns ?? [];
+  return schema.columns.filter((c) => c.generated === 'no' || key.includes(c.name));
+}
+
+/** True when a column is generated (computed by the server, so never written by rowback). */
+export function isGenerated(schema: TableSchema, column: string): boolean {
+  return schema.columns.some((c) => c.name === column && c.generated !== 'no');
+}
+
 export function formatTable(ref: TableRef): string {
   return ref.schema ? `${ref.schema}.${ref.name}` : ref.name;
 }

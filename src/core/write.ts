@@ -2,7 +2,7 @@ import type { Connection, Plan } from '../engines/engine.js';
 import type { UndoSink } from './images.js';
 import type { AppliedCounts, Policy } from './plan.js';
 import { deletes, overwrittenClasses, writtenClasses } from './policy.js';
-import { writableColumns } from './table.js';
+import { imageColumns } from './table.js';
 
 /** Where a write stands, for the progress line. */
 export type WriteProgress = (step: string, rows: number) => void;
@@ -20,7 +20,7 @@ export async function writePlan(
   onProgress: WriteProgress = () => {},
 ): Promise<AppliedCounts> {
   const schema = plan.staged.target;
-  const columns = writableColumns(schema).map((c) => c.name);
+  const columns = imageColumns(schema).map((c) => c.name);
   // Rows of an inheritance parent live in its children: the images say which, so undo puts them back there.
   const origin = schema.partitioning === 'inheritance' && target.engine.capabilities.inheritance;
   const before = overwrittenClasses(policy);

@@ -35,6 +35,7 @@ export async function openLiveSource(
     size: async (schema, where) => ({ rows: await connection.count(schema, where) }),
     read: (schema, readOptions) => connection.read(schema, readOptions),
     ordersByKey: true,
+    readsGenerated: true,
     cancel: () => connection.cancel(),
     close: () => connection.close(),
   };

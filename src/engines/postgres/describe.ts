@@ -69,19 +69,26 @@ async function describeColumns(client: pg.Client, oid: string): Promise<Column[]
   });
 }
 
-/** Primary key, else the narrowest unique index on NOT NULL columns that is neither partial nor on expressions. */
+/**
+ * Primary key, else the narrowest unique index on NOT NULL columns that is neither partial nor on
+ * expressions. Only an index's first `indnkeyatts` columns are its key: `INCLUDE` columns ride along in
+ * the index without taking part in uniqueness, so they neither identify a row nor need to be NOT NULL.
+ */
 const KEY_SQL = `
-SELECT i.indisprimary::text AS primary, ic.relname AS name,
-       array_to_json(array(SELECT a.attname FROM unnest(i.indkey::int2[]) WITH ORDINALITY k(attnum, pos)
-                            JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+WITH candidate AS (
+  SELECT i.indisprimary, ic.relname, i.indnkeyatts, (i.indkey::int2[])[0:i.indnkeyatts - 1] AS keys
+  FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
+  WHERE i.indrelid = $1::oid AND i.indisunique AND i.indisvalid AND i.indpred IS NULL AND i.indexprs IS NULL)
+SELECT c.indisprimary::text AS primary, c.relname AS name,
+       array_to_json(array(SELECT a.attname FROM unnest(c.keys) WITH ORDINALITY k(attnum, pos)
+                            JOIN pg_attribute a ON a.attrelid = $1::oid AND a.attnum = k.attnum
                             ORDER BY k.pos))::text AS columns
-FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
-WHERE i.indrelid = $1::oid AND i.indisunique AND i.indisvalid AND i.indpred IS NULL AND i.indexprs IS NULL
-  AND NOT EXISTS (SELECT 1 FROM unnest(i.indkey::int2[]) k(attnum)
-                  JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+FROM candidate c
+WHERE NOT EXISTS (SELECT 1 FROM unnest(c.keys) k(attnum)
+                  JOIN pg_attribute a ON a.attrelid = $1::oid AND a.attnum = k.attnum
                   WHERE NOT a.attnotnull)
-  AND NOT (0 = ANY (i.indkey::int2[]))
-ORDER BY i.indisprimary DESC, i.indnatts, ic.relname`;
+  AND NOT (0 = ANY (c.keys))
+ORDER BY c.indisprimary DESC, c.indnkeyatts, c.relname`;
 
 async function describeKey(client: pg.Client, oid: string): Promise<Key | undefined> {
   const row = (await rows(client, KEY_SQL, [oid]))[0];
@@ -106,7 +113,12 @@ WHERE con.contype = 'f' AND (CASE WHEN $2 THEN con.conrelid ELSE con.confrelid E
   AND con.conparentid = 0
 ORDER BY con.conname`;
 
-async function describeForeignKeys(client: pg.Client, oid: string, incoming: boolean): Promise<ForeignKey[]> {
+/** A table's foreign keys: outgoing (it references a parent) or incoming (others reference it). */
+export async function describeForeignKeys(
+  client: pg.Client,
+  oid: string,
+  incoming: boolean,
+): Promise<ForeignKey[]> {
   // Outgoing: the other side ($2 = true) is the parent; incoming: the other side is the child.
   const found = await rows(client, FK_SQL, [oid, !incoming]);
   return found.map((r) => ({

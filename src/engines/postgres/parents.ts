@@ -2,14 +2,36 @@ import type { MissingParent, RowClass } from '../../core/plan.js';
 import type { ForeignKey } from '../../core/table.js';
 import type { Referencing, UnwritableColumn } from '../engine.js';
 import type { PgSession } from './connect.js';
+import { describeForeignKeys } from './describe.js';
 import type { PgPlan } from './plan.js';
-import { differentText, keyEquals, keyText, quoteIdent, quoteTable } from './sql.js';
-import { stagedTable } from './stage.js';
+import { differentText, keyEquals, keyText, quoteIdent, quoteString, quoteTable } from './sql.js';
+import { originColumn, stagedTable } from './stage.js';
 
 function pairs(left: string, leftColumns: string[], right: string, rightColumns: string[]): string {
   return leftColumns
     .map((c, i) => `${left}.${quoteIdent(c)} = ${right}.${quoteIdent(rightColumns[i]!)}`)
     .join(' AND ');
+}
+
+/**
+ * Where the plan's rows would land, as an expression over the staged row `s` and its plan row `p`: a
+ * missing row goes into the table it came from (its origin; the target itself without one), a changed
+ * row is updated where it lives now.
+ */
+function landingExpression(plan: PgPlan): string {
+  const { staged } = plan;
+  const target = quoteTable(staged.target.ref);
+  const origin = originColumn(staged);
+  const self = `${quoteString(target)}::regclass::oid`;
+  const missing = origin ? `coalesce(to_regclass(s.${quoteIdent(origin)})::oid, ${self})` : self;
+  return `CASE WHEN p.${plan.classColumn} = 'missing' THEN ${missing}
+          ELSE (SELECT t.tableoid FROM ${target} AS t WHERE ${keyEquals(plan.key, 't', 's')} LIMIT 1) END`;
+}
+
+/** Limits a check to the rows landing in one table (an inheritance parent or one of its children). */
+interface Landing {
+  oid: string;
+  expression: string;
 }
 
 /** Rows to write whose foreign key points at a parent row the target lacks (MATCH SIMPLE: NULLs pass). */
@@ -18,6 +40,7 @@ async function checkForeignKey(
   plan: PgPlan,
   classes: RowClass[],
   fk: ForeignKey,
+  landing: Landing | undefined,
 ): Promise<MissingParent | undefined> {
   const { staged } = plan;
   const source = stagedTable(staged);
@@ -29,6 +52,7 @@ async function checkForeignKey(
       SELECT ${keyText(fk.columns, 's')} AS k
       FROM ${source} AS s JOIN ${plan.table} AS p ON ${keyEquals(plan.key, 'p', 's')}
       WHERE p.${plan.classColumn} = ANY ($1::text[])
+        ${landing ? `AND (${landing.expression}) = ${landing.oid}::oid` : ''}
         AND ${fk.columns.map((c) => `s.${quoteIdent(c)} IS NOT NULL`).join(' AND ')}
         AND NOT EXISTS (SELECT 1 FROM ONLY ${quoteTable(parent)} AS x WHERE ${pairs('x', fk.referencedColumns, 's', fk.columns)})
         ${selfStaged ? `AND NOT EXISTS (SELECT 1 FROM ${source} AS s2 WHERE ${pairs('s2', fk.referencedColumns, 's', fk.columns)})` : ''})
@@ -48,19 +72,56 @@ async function checkForeignKey(
 }
 
 /**
+ * The tables the plan's rows of `classes` land in, with the foreign keys of each: an inheritance child
+ * does not inherit its parent's foreign keys, and may have its own.
+ */
+async function landingTables(
+  session: PgSession,
+  plan: PgPlan,
+  classes: RowClass[],
+): Promise<{ landing: Landing; foreignKeys: ForeignKey[] }[]> {
+  const { staged } = plan;
+  const expression = landingExpression(plan);
+  const found = await session.client.query<{ oid: string | null; self: string | null }>(
+    `SELECT DISTINCT (${expression})::text AS oid, ((${expression}) = $2::regclass::oid)::text AS self
+     FROM ${stagedTable(staged)} AS s JOIN ${plan.table} AS p ON ${keyEquals(plan.key, 'p', 's')}
+     WHERE p.${plan.classColumn} = ANY ($1::text[])`,
+    [classes, quoteTable(staged.target.ref)],
+  );
+  const tables: { landing: Landing; foreignKeys: ForeignKey[] }[] = [];
+  for (const row of found.rows) {
+    if (row.oid === null) continue; // an origin the target lacks: the insert says so
+    const foreignKeys =
+      row.self === 'true'
+        ? staged.target.foreignKeys
+        : await describeForeignKeys(session.client, row.oid, false);
+    tables.push({ landing: { oid: row.oid, expression }, foreignKeys });
+  }
+  return tables;
+}
+
+/**
  * For each outgoing foreign key whose columns are staged: the plan's rows of `classes` that reference a
- * parent row absent from the target. A self-reference to a row being written counts as present.
+ * parent row absent from the target. A self-reference to a row being written counts as present. Rows of
+ * an inheritance parent are checked against the foreign keys of the table each lands in.
  */
 export async function missingParents(
   session: PgSession,
   plan: PgPlan,
   classes: RowClass[],
 ): Promise<MissingParent[]> {
+  const { staged } = plan;
+  const tables =
+    staged.target.partitioning === 'inheritance'
+      ? await landingTables(session, plan, classes)
+      : [{ landing: undefined, foreignKeys: staged.target.foreignKeys }];
   const found: MissingParent[] = [];
-  for (const fk of plan.staged.target.foreignKeys) {
-    if (!fk.columns.every((c) => plan.staged.columns.includes(c))) continue;
-    const missing = await checkForeignKey(session, plan, classes, fk);
-    if (missing) found.push(missing);
+  for (const { landing, foreignKeys } of tables) {
+    for (const fk of foreignKeys) {
+      if (!fk.columns.every((c) => staged.columns.includes(c))) continue;
+      const missing = await checkForeignKey(session, plan, classes, fk, landing);
+      if (missing) found.push(missing);
+    }
   }
   return found;
 }
@@ -108,16 +169,19 @@ export async function referencing(session: PgSession, plan: PgPlan): Promise<Ref
 /**
  * Identity ALWAYS columns of changed rows whose value differs: PostgreSQL only lets UPDATE set such a
  * column to DEFAULT, so the row could not be made equal to the source (a row deleted and inserted again
- * since gets a new identity value).
+ * since gets a new identity value). Likewise a staged generated (key) column whose text differs: the
+ * server computes it, so the two sides compute it differently.
  */
 export async function unwritable(session: PgSession, plan: PgPlan): Promise<UnwritableColumn[]> {
   const { staged } = plan;
   const target = staged.target;
-  const fixed = target.columns
-    .filter((c) => c.identity === 'always' && staged.columns.includes(c.name) && !plan.key.includes(c.name))
-    .map((c) => c.name);
+  const fixed = target.columns.filter(
+    (c) =>
+      staged.columns.includes(c.name) &&
+      ((c.identity === 'always' && !plan.key.includes(c.name)) || c.generated !== 'no'),
+  );
   const found: UnwritableColumn[] = [];
-  for (const column of fixed) {
+  for (const { name: column, generated } of fixed) {
     const result = await session.client.query<{ n: string; sample: string | null }>(
       `WITH differ AS (
          SELECT ${keyText(plan.key, 's')} AS k FROM ${stagedTable(staged)} AS s
@@ -133,8 +197,15 @@ export async function unwritable(session: PgSession, plan: PgPlan): Promise<Unwr
       column,
       rows: Number(row.n),
       sample: row.sample ? (JSON.parse(row.sample) as string[]) : [],
-      reason: 'a GENERATED ALWAYS identity column, which PostgreSQL does not let an UPDATE set',
-      remedy: `ALTER TABLE ${quoteTable(target.ref)} ALTER COLUMN ${quoteIdent(column)} SET GENERATED BY DEFAULT (and back to ALWAYS afterwards)`,
+      ...(generated === 'no'
+        ? {
+            reason: 'a GENERATED ALWAYS identity column, which PostgreSQL does not let an UPDATE set',
+            remedy: `ALTER TABLE ${quoteTable(target.ref)} ALTER COLUMN ${quoteIdent(column)} SET GENERATED BY DEFAULT (and back to ALWAYS afterwards)`,
+          }
+        : {
+            reason: 'a generated column, which the server computes from the others and no UPDATE sets',
+            remedy: `give ${quoteIdent(column)} of ${quoteTable(target.ref)} the source's generation expression`,
+          }),
     });
   }
   return found;

@@ -1,5 +1,5 @@
 import type { RowClass } from '../../core/plan.js';
-import { type TableSchema, writableColumns } from '../../core/table.js';
+import { imageColumns, isGenerated, type TableSchema } from '../../core/table.js';
 import type { Plan, ScriptSteps } from '../engine.js';
 import { type PgSession, PINNED_SETTINGS } from './connect.js';
 import { setvalStatement } from './counters.js';
@@ -111,7 +111,7 @@ async function* load(session: PgSession, plan: PgPlan, classes: RowClass[], expe
     `FROM ${stagedTable(staged)} AS s JOIN ${plan.table} AS p ON ${keyEquals(key, 'p', 's')}
      WHERE p.${plan.classColumn} IN (${classList(classes)}) ORDER BY ${order}`,
   );
-  const columns = writableColumns(target).map((c) => c.name);
+  const columns = imageColumns(target).map((c) => c.name);
   yield `CREATE TEMP TABLE rowback_expected ON COMMIT DROP AS SELECT ${columnList(columns)} FROM ${t} WITH NO DATA;\n` +
     `ALTER TABLE ${EXPECTED} ADD COLUMN ${cls} text;\n` +
     `CREATE TEMP TABLE rowback_result (step text, rows bigint) ON COMMIT DROP;\n`;
@@ -157,8 +157,9 @@ async function insertMissing(session: PgSession, plan: PgPlan): Promise<string> 
   const { staged, key } = plan;
   const target = staged.target;
   const { cls, origin } = workNames(plan);
+  const written = staged.columns.filter((c) => !isGenerated(target, c));
   const head = (table: string) =>
-    `INSERT INTO ${table} (${columnList(staged.columns)}) ${overriding(target, staged.columns)} SELECT ${columnList(staged.columns, 's')} FROM ${SOURCE} AS s`;
+    `INSERT INTO ${table} (${columnList(written)}) ${overriding(target, written)} SELECT ${columnList(written, 's')} FROM ${SOURCE} AS s`;
   const absent = `s.${cls} = 'missing' AND NOT EXISTS (SELECT 1 FROM ${quoteTable(target.ref)} AS t WHERE ${keyEquals(key, 't', 's')})`;
   const originName = originColumn(staged);
   if (!originName) return block(counted('insert', `${head(quoteTable(target.ref))} WHERE ${absent}`));
@@ -181,14 +182,16 @@ async function insertMissing(session: PgSession, plan: PgPlan): Promise<string> 
 /** Target rows still exactly as previewed (`e`, the expected work table) get written; others are skipped. */
 function asPreviewed(plan: PgPlan, rowClass: RowClass): string {
   const { cls } = workNames(plan);
-  const columns = writableColumns(plan.staged.target).map((c) => c.name);
+  const columns = imageColumns(plan.staged.target).map((c) => c.name);
   return `e.${cls} = '${rowClass}' AND ${keyEquals(plan.key, 't', 'e')} AND ${sameText(columns, 't', 'e')}`;
 }
 
 function updateChanged(plan: PgPlan): string {
   const { staged } = plan;
   const { cls } = workNames(plan);
-  const fixed = new Set(staged.target.columns.filter((c) => c.identity === 'always').map((c) => c.name));
+  const fixed = new Set(
+    staged.target.columns.filter((c) => c.identity === 'always' || c.generated !== 'no').map((c) => c.name),
+  );
   // Key columns too: the key's equality may match a different text (see updateChanged of write.ts).
   const set = staged.columns.filter((c) => !fixed.has(c)).map((c) => `${quoteIdent(c)} = s.${quoteIdent(c)}`);
   if (set.length === 0) return '';

@@ -32,7 +32,7 @@ export function forgetStaged(staged: Staged): void {
   stagedTables.delete(staged);
 }
 
-/** Checks the staged columns exist in the target and are writable. */
+/** Checks the staged columns exist in the target and are writable (or generated columns of the key). */
 function checkColumns(target: TableSchema, columns: string[]): void {
   const byName = new Map(target.columns.map((c) => [c.name, c]));
   for (const name of columns) {
@@ -43,7 +43,8 @@ function checkColumns(target: TableSchema, columns: string[]): void {
         `${target.ref.schema}.${target.ref.name} has no column "${name}".`,
       );
     }
-    if (column.generated !== 'no') {
+    // A generated key column is staged to match rows by; it is never written.
+    if (column.generated !== 'no' && !target.key?.columns.includes(name)) {
       throw new RowbackError('schema-mismatch', `Column "${name}" is generated; rowback never writes it.`);
     }
   }

@@ -3,12 +3,13 @@ import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { RowbackError } from '../../core/errors.js';
 import type { RowClass } from '../../core/plan.js';
-import { type TableSchema, writableColumns } from '../../core/table.js';
+import { imageColumns, isGenerated, type TableSchema } from '../../core/table.js';
 import type { RowStream, StageOptions } from '../engine.js';
 import type { PgSession } from './connect.js';
 import { type PgPlan, stagedOfClasses } from './plan.js';
 import { copyOut, originExpression } from './read.js';
-import { columnList, keyEquals, quoteIdent, quoteTable } from './sql.js';
+import { copyRowsInto, tablesWithInsertRules } from './rules.js';
+import { columnList, keyEquals, quoteIdent, quoteString, quoteTable } from './sql.js';
 import { originColumn } from './stage.js';
 
 /** Resolves origin texts (`schema.child`) to the quoted names of the target or one of its children. */
@@ -76,39 +77,44 @@ export function overriding(target: TableSchema, columns: string[]): string {
 /**
  * Inserts the rows of `rows` (a FROM item aliased `s`) into the target. With an origin column, each row
  * goes into the child table it came from: an INSERT into an inheritance parent may be rewritten by its
- * rules (Sakila's `payment` replaces the key with DEFAULT), so rows must land where they lived.
+ * rules (Sakila's `payment` replaces the key with DEFAULT), so rows must land where they lived. Rows bound
+ * for a table with INSERT rules (the parent itself, rows the source kept there) are copied in, which
+ * fires no rule (see rules.ts).
  */
 async function insertRows(
-  client: pg.Client,
+  session: PgSession,
   target: TableSchema,
   columns: string[],
   rows: string,
   originColumn: string | undefined,
 ): Promise<number> {
-  const list = columnList(columns);
-  const values = columnList(columns, 's');
-  const clause = overriding(target, columns);
-  if (!originColumn) {
-    const result = await client.query(
-      `INSERT INTO ${quoteTable(target.ref)} (${list}) ${clause} SELECT ${values} FROM ${rows}`,
-    );
-    return result.rowCount ?? 0;
-  }
-  const origin = `s.${quoteIdent(originColumn)}`;
-  const distinct = await client.query<{ origin: string | null }>(
-    `SELECT DISTINCT ${origin} AS origin FROM ${rows}`,
-  );
+  const { client } = session;
+  const written = columns.filter((c) => !isGenerated(target, c));
+  const list = columnList(written);
+  const values = columnList(written, 's');
+  const clause = overriding(target, written);
+  const origin = originColumn ? `s.${quoteIdent(originColumn)}` : undefined;
+  const distinct = origin
+    ? (await client.query<{ origin: string | null }>(`SELECT DISTINCT ${origin} AS origin FROM ${rows}`)).rows
+    : [{ origin: null }];
   const tables = await resolveOrigins(
     client,
     target,
-    distinct.rows.map((r) => r.origin),
+    distinct.map((r) => r.origin),
   );
+  const ruled = await tablesWithInsertRules(client, [...new Set(tables.values())]);
   let inserted = 0;
-  for (const row of distinct.rows) {
+  for (const row of distinct) {
     const table = tables.get(row.origin)!;
+    const only = origin
+      ? `WHERE ${origin} IS NOT DISTINCT FROM ${row.origin === null ? 'NULL' : quoteString(row.origin)}::text`
+      : '';
+    if (ruled.has(table)) {
+      inserted += await copyRowsInto(session, table, list, `SELECT ${values} FROM ${rows} ${only}`);
+      continue;
+    }
     const result = await client.query(
-      `INSERT INTO ${table} (${list}) ${clause} SELECT ${values} FROM ${rows} WHERE ${origin} IS NOT DISTINCT FROM $1::text`,
-      [row.origin],
+      `INSERT INTO ${table} (${list}) ${clause} SELECT ${values} FROM ${rows} ${only}`,
     );
     inserted += result.rowCount ?? 0;
   }
@@ -118,8 +124,8 @@ async function insertRows(
 /**
  * Updates target rows to the values of `rows` (a FROM item aliased `s`, matched by key). Key columns are
  * set too: the key's equality may match a different text (1.0 = 1.00, 'A' = 'a' under a case-insensitive
- * collation); an unchanged value leaves the row's index entries alone. Identity ALWAYS columns are not
- * set, the server refuses to.
+ * collation); an unchanged value leaves the row's index entries alone. Identity ALWAYS and generated
+ * columns are not set, the server refuses to.
  */
 async function updateRows(
   client: pg.Client,
@@ -128,7 +134,9 @@ async function updateRows(
   columns: string[],
   rows: string,
 ): Promise<number> {
-  const fixed = new Set(target.columns.filter((c) => c.identity === 'always').map((c) => c.name));
+  const fixed = new Set(
+    target.columns.filter((c) => c.identity === 'always' || c.generated !== 'no').map((c) => c.name),
+  );
   const set = columns.filter((c) => !fixed.has(c));
   if (set.length === 0) return 0;
   const assignments = set.map((c) => `${quoteIdent(c)} = s.${quoteIdent(c)}`).join(', ');
@@ -139,12 +147,12 @@ async function updateRows(
 }
 
 /**
- * The target's current rows of some classes, all writable columns (then the origin of each row when the
+ * The target's current rows of some classes, all image columns (then the origin of each row when the
  * table's rows live in inheritance children), copied out as they are read.
  */
 export async function* image(session: PgSession, plan: PgPlan, classes: RowClass[]): RowStream {
   const target = plan.staged.target;
-  const columns = writableColumns(target).map((c) => c.name);
+  const columns = imageColumns(target).map((c) => c.name);
   const origin =
     target.partitioning === 'inheritance' ? `, ${await originExpression(session.client, target, 't')}` : '';
   const list = classes.length ? classes.map((c) => `'${c}'`).join(', ') : 'NULL';
@@ -160,7 +168,7 @@ export async function* image(session: PgSession, plan: PgPlan, classes: RowClass
 export function insertMissing(session: PgSession, plan: PgPlan): Promise<number> {
   const { staged } = plan;
   return insertRows(
-    session.client,
+    session,
     staged.target,
     staged.columns,
     stagedOfClasses(plan, ['missing']),
