@@ -24,6 +24,16 @@ async function pair(ddl: string, since: string) {
   return { source, target };
 }
 
+/** The fields of `--json` output these tests read. */
+interface Output {
+  id: string;
+  key: string[];
+  plan: unknown;
+  applied: unknown;
+  verification: unknown;
+  error: { code: string; message: string };
+}
+
 async function restore(source: ScratchDb, target: ScratchDb, table: string, ...flags: string[]) {
   const result = await runCli([
     'restore',
@@ -39,7 +49,7 @@ async function restore(source: ScratchDb, target: ScratchDb, table: string, ...f
     await tempDir(),
     ...flags,
   ]);
-  const json = result.stdout.trim() ? (JSON.parse(result.stdout) as Record<string, any>) : undefined;
+  const json = result.stdout.trim() ? (JSON.parse(result.stdout) as Output) : undefined;
   return { ...result, json };
 }
 
@@ -55,9 +65,9 @@ describe('PostgreSQL keys the check used to refuse or get wrong', () => {
     );
     const run = await restore(source, target, 'invoice', '--changed', 'take-source');
     expect(run.code, run.stderr).toBe(0);
-    expect(run.json!['key']).toEqual(['tenant', 'no']);
-    expect(run.json!['plan']).toEqual({ missing: 1, changed: 1, extra: 1, same: 1 });
-    expect(run.json!['applied']).toEqual({ inserted: 1, updated: 1, deleted: 0 });
+    expect(run.json!.key).toEqual(['tenant', 'no']);
+    expect(run.json!.plan).toEqual({ missing: 1, changed: 1, extra: 1, same: 1 });
+    expect(run.json!.applied).toEqual({ inserted: 1, updated: 1, deleted: 0 });
     expect(await tableText(target.client, 'SELECT * FROM invoice ORDER BY tenant, no')).toBe(
       '1\t1\tfirst\t10.00\n1\t2\tsecond\t20.50\n2\t1\tother\t7.25\n3\t1\tsince\t1.00\n',
     );
@@ -72,8 +82,8 @@ describe('PostgreSQL keys the check used to refuse or get wrong', () => {
     );
     const run = await restore(source, target, 'stock');
     expect(run.code, run.stderr).toBe(0);
-    expect(run.json!['key']).toEqual(['sku', 'batch']);
-    expect(run.json!['applied']).toEqual({ inserted: 2, updated: 0, deleted: 0 });
+    expect(run.json!.key).toEqual(['sku', 'batch']);
+    expect(run.json!.applied).toEqual({ inserted: 2, updated: 0, deleted: 0 });
     expect(await tableText(target.client, 'SELECT * FROM stock ORDER BY sku, batch')).toBe(
       'a\t1\t\\N\tn\na\t2\t5\t\\N\nb\t1\t3\tx\n',
     );
@@ -105,10 +115,10 @@ describe('PostgreSQL keys the check used to refuse or get wrong', () => {
       stateDir,
     );
     expect(run.code, run.stderr).toBe(0);
-    expect(run.json!['key']).toEqual(['code']);
-    expect(run.json!['plan']).toEqual({ missing: 2, changed: 1, extra: 1, same: 1 });
-    expect(run.json!['applied']).toEqual({ inserted: 2, updated: 1, deleted: 1 });
-    expect(run.json!['verification']).toEqual({ checked: 4, mismatched: 0 });
+    expect(run.json!.key).toEqual(['code']);
+    expect(run.json!.plan).toEqual({ missing: 2, changed: 1, extra: 1, same: 1 });
+    expect(run.json!.applied).toEqual({ inserted: 2, updated: 1, deleted: 1 });
+    expect(run.json!.verification).toEqual({ checked: 4, mismatched: 0 });
     expect(await tableText(target.client, all)).toBe(
       '1\t1\t1-1\tbolt\t0.10\n1\t2\t1-2\tnut\t0.05\n2\t1\t2-1\tgear\t12.00\n2\t2\t2-2\tcog\t3.30\n',
     );
@@ -116,7 +126,7 @@ describe('PostgreSQL keys the check used to refuse or get wrong', () => {
 
     const undo = await runCli([
       'undo',
-      run.json!['id'],
+      run.json!.id,
       '--to',
       target.url,
       '--yes',
@@ -125,7 +135,7 @@ describe('PostgreSQL keys the check used to refuse or get wrong', () => {
       stateDir,
     ]);
     expect(undo.code, undo.stderr).toBe(0);
-    expect(JSON.parse(undo.stdout)['applied']).toEqual({ inserted: 1, updated: 1, deleted: 2 });
+    expect((JSON.parse(undo.stdout) as Output).applied).toEqual({ inserted: 1, updated: 1, deleted: 2 });
     expect(await tableText(target.client, all)).toBe(before);
   });
 
@@ -140,7 +150,15 @@ describe('PostgreSQL keys the check used to refuse or get wrong', () => {
     const run = await restore(source, target, 'part', '--changed', 'take-source', '--sql-out', file);
     expect(run.code, run.stderr).toBe(0);
     const psql = await findExecutable('psql', [(await findPostgresBinaries()).binDir]);
-    const ran = await promisify(execFile)(psql!, ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-f', file, target.url]);
+    const ran = await promisify(execFile)(psql!, [
+      '-X',
+      '-q',
+      '-v',
+      'ON_ERROR_STOP=1',
+      '-f',
+      file,
+      target.url,
+    ]);
     expect(ran.stdout).toContain(
       'rowback: inserted 2 of 2, updated 1 of 1, deleted 0 of 0; 0 row(s) skipped because they changed since this script was written',
     );
@@ -169,7 +187,7 @@ describe('foreign keys of an inheritance parent and its children', () => {
     const { source, target } = await pair(DDL, 'DELETE FROM event;');
     const run = await restore(source, target, 'event');
     expect(run.code, run.stderr).toBe(0);
-    expect(run.json!['applied']).toEqual({ inserted: 4, updated: 0, deleted: 0 });
+    expect(run.json!.applied).toEqual({ inserted: 4, updated: 0, deleted: 0 });
     expect(await tableText(target.client, WHERE)).toBe(
       'event\t1\t1\tlive\nevent_archive\t2\t99\taccount 99 closed long ago\nevent_billed\t3\t5\tbilled\nevent_billed\t4\t6\tbilled too\n',
     );
@@ -179,8 +197,8 @@ describe('foreign keys of an inheritance parent and its children', () => {
     const { source, target } = await pair(DDL, 'DELETE FROM event; DELETE FROM ledger WHERE id = 6;');
     const run = await restore(source, target, 'event');
     expect(run.code, run.stderr).toBe(7);
-    expect(run.json!['error']['code']).toBe('missing-parent');
-    expect(run.json!['error']['message']).toBe(
+    expect(run.json!.error.code).toBe('missing-parent');
+    expect(run.json!.error.message).toBe(
       'Writing these rows into public.event would break foreign keys: 1 row(s) reference public.ledger (account) through event_billed_account_fkey, e.g. 6. Nothing was written.',
     );
     expect(await tableText(target.client, WHERE)).toBe('');
