@@ -16,6 +16,7 @@ import { running } from './process.js';
 import { type BenchReport, type CaseResult, caseResult, formatReport } from './report.js';
 import { type CaseName, NEW_WRITES } from './scenario.js';
 import { type BenchServers, openServers } from './servers.js';
+import { openSqlite, sqliteScenario } from './sqlite.js';
 import { runCase } from './steps.js';
 
 const { values } = parseArgs({
@@ -29,7 +30,8 @@ const { values } = parseArgs({
 });
 const engine = values.engine;
 const rows = Number.parseInt(values.rows.replaceAll(/[_,]/g, ''), 10);
-if (engine !== 'postgres' && engine !== 'mysql') fail('--engine must be postgres or mysql');
+if (engine !== 'postgres' && engine !== 'mysql' && engine !== 'sqlite')
+  fail('--engine must be postgres, mysql or sqlite');
 if (!Number.isSafeInteger(rows) || rows < 2) fail('--rows must be a whole number of at least 2');
 const cli = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
 if (!existsSync(cli)) fail('dist/cli/main.js is missing: run `npm run build` first');
@@ -73,10 +75,16 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 let exitCode = 0;
 try {
   servers = await openServers(engine, log);
-  const scenario = engine === 'postgres' ? postgresScenario(servers.binDir) : mysqlScenario();
-  const source = await openSession(servers.source);
+  const scenario =
+    engine === 'postgres'
+      ? postgresScenario(servers.binDir)
+      : engine === 'mysql'
+        ? mysqlScenario()
+        : sqliteScenario();
+  const open = (url: string) => (engine === 'sqlite' ? openSqlite(url) : openSession(url));
+  const source = await open(servers.source);
   sessions.push(source);
-  const target = await openSession(servers.target);
+  const target = await open(servers.target);
   sessions.push(target);
 
   log(`generating ${rows.toLocaleString('en-US')} rows of billing on the source…`);

@@ -29,7 +29,7 @@ export interface CaseResult {
 }
 
 export interface BenchReport {
-  engine: 'postgres' | 'mysql';
+  engine: 'postgres' | 'mysql' | 'sqlite';
   rows: number;
   source: string;
   target: string;

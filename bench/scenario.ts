@@ -36,7 +36,9 @@ export interface Pipeline {
  * generator over the key, so the content expected after a repair can be computed on any server.
  */
 export interface Scenario {
-  readonly engine: 'postgres' | 'mysql';
+  readonly engine: 'postgres' | 'mysql' | 'sqlite';
+  /** The manual way merges (case B is then checked against the repair, not refused outright). */
+  readonly manualMerges?: boolean;
   /** Drops and creates `billing` with rows 1..rows (the source, and the target before its accident). */
   create(db: SqlSession, rows: number): Promise<void>;
   /** Puts the target in the state right after the case's accident (filled, then the accident replayed). */

@@ -24,9 +24,13 @@ const MYSQL_DATABASE = 'rowback_bench';
  * dropped and rebuilt), else two throwaway servers started here and stopped by `stop`.
  */
 export async function openServers(
-  engine: 'postgres' | 'mysql',
+  engine: 'postgres' | 'mysql' | 'sqlite',
   log: (line: string) => void,
 ): Promise<BenchServers> {
+  if (engine === 'sqlite') {
+    log('making the backup and application database files…');
+    return (await import('./sqlite.js')).sqliteFiles();
+  }
   const source = process.env['ROWBACK_BENCH_SOURCE_URL'];
   const target = process.env['ROWBACK_BENCH_TARGET_URL'];
   if (source && target) return { source, target, stop: async () => {} };

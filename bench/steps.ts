@@ -34,8 +34,10 @@ export async function runCase(context: CaseContext): Promise<MethodResult[]> {
     runPipeline(manual.producer, manual.consumer),
   );
   // After case B a successful reload would be a wrong result too (the new writes would be lost or doubled).
-  if (manualResult.outcome === 'ok')
-    await check(manualResult, target, scenario, kase === 'A' ? full : undefined);
+  if (manualResult.outcome === 'ok') {
+    const merged = scenario.manualMerges ? await scenario.expected(target, kase, rows) : undefined;
+    await check(manualResult, target, scenario, kase === 'A' ? full : merged);
+  }
 
   log(`  emptying the target, then ${scenario.floorLabel}…`);
   await scenario.empty(target);

@@ -10,7 +10,7 @@ export type TextRow = Record<string, string | null>;
  * read the same on every server.
  */
 export interface SqlSession {
-  readonly engine: 'postgres' | 'mysql';
+  readonly engine: 'postgres' | 'mysql' | 'sqlite';
   /** Runs one statement. */
   run(sql: string): Promise<void>;
   /** Runs one query and returns its rows as text. */

@@ -3,8 +3,6 @@ import { RowbackError } from '../core/errors.js';
 import { redactUrl, registerUrlSecrets } from '../core/redact.js';
 import { connect } from '../open.js';
 import { ReplicaConnection } from '../sources/binlog/replica.js';
-import { awsClients, closeClients } from '../sources/rds/clients.js';
-import { describeSource } from '../sources/rds/describe.js';
 import type { DoctorContext } from './types.js';
 
 /** What `runDoctor` is given besides what to check. */
@@ -123,6 +121,9 @@ async function openPostgres(url: string, base: DoctorContext): Promise<Subject> 
 }
 
 async function openRds(kind: 'instance' | 'cluster', id: string, base: DoctorContext): Promise<Subject> {
+  // Loaded here: the AWS SDK costs seconds and 100+ MB at start-up, which every other command would pay.
+  const { awsClients, closeClients } = await import('../sources/rds/clients.js');
+  const { describeSource } = await import('../sources/rds/describe.js');
   const aws = await awsClients();
   try {
     const rds = await describeSource(aws, kind, id);

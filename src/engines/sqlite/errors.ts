@@ -63,5 +63,6 @@ export function mapError(
       },
     );
   }
-  return new RowbackError('internal', `Failed while ${doing}: ${text}.${outcome}`, { cause: error });
+  const named = code ? ` (${code})` : '';
+  return new RowbackError('internal', `Failed while ${doing}: ${text}${named}.${outcome}`, { cause: error });
 }
