@@ -12,6 +12,7 @@ import type {
 } from './core/options.js';
 import { runRestore } from './core/restore.js';
 import { runUndo } from './core/undo.js';
+import { type DrillOptions, type DrillReport, runDrill } from './drill/index.js';
 import { opener } from './open.js';
 
 /** Compares a table with its past state by key; writes nothing to the target. */
@@ -29,6 +30,15 @@ export function undo(options: UndoOptions): Promise<UndoReport> {
   return runUndo(options, opener);
 }
 
+/**
+ * Rehearses a restore end to end into a scratch table (never production), timing each step, and compares
+ * the restored table's row count and checksum with the live table (see DrillOptions). A failed step is
+ * in the report (`outcome: 'failed'`), not thrown.
+ */
+export function drill(options: DrillOptions): Promise<DrillReport> {
+  return runDrill(options, opener);
+}
+
 export { type AsOf, parseAsOf } from './core/as-of.js';
 export type { CounterMove } from './core/counters.js';
 export { type ErrorCode, EXIT_CODES, isRowbackError, RowbackError } from './core/errors.js';
@@ -38,6 +48,15 @@ export { redactSecrets, redactUrl } from './core/redact.js';
 export type { Source } from './core/source.js';
 export type * from './core/table.js';
 export { DOCTOR_EXIT, type DoctorReport, runDoctor } from './doctor/index.js';
+export {
+  type Comparison,
+  DRILL_FAILED_EXIT,
+  type DrillOptions,
+  type DrillReport,
+  type DrillStep,
+  type DrillStepName,
+  type TableChecksum,
+} from './drill/index.js';
 export type { Connection, QueryResult } from './engines/engine.js';
 export { connect } from './open.js';
 export {

@@ -6,6 +6,7 @@ import { cleanupCommand } from './cleanup.js';
 import { demoCommand } from './demo.js';
 import { diffCommand } from './diff.js';
 import { doctorCommand } from './doctor.js';
+import { drillCommand } from './drill.js';
 import { reportError } from './io.js';
 import { isParseFailure, usageErrorOf } from './parse-errors.js';
 import { restoreCommand } from './restore.js';
@@ -31,12 +32,13 @@ Exit codes: 0 ok, 2 usage / bad --where, 3 table, key or restore id not found, 4
 unsupported, 5 connection, 6 privilege, 7 missing parent rows, 8 changed since (undo conflict, or the plan grew
 past what was confirmed), 9 verification failed, 10 declined, 11 target busy (locked), 12 not the database or
 table the restore wrote to, 13 source file truncated or corrupt, 20 / 21 doctor: recoverable with limits / not
-recoverable, 70 internal error (a bug: please report it), 130 interrupted.`,
+recoverable, 22 drill failed (a step failed), 70 internal error (a bug: please report it), 130 interrupted.`,
   )
   .addCommand(diffCommand())
   .addCommand(restoreCommand())
   .addCommand(undoCommand())
   .addCommand(doctorCommand())
+  .addCommand(drillCommand())
   .addCommand(cleanupCommand())
   .addCommand(demoCommand());
 

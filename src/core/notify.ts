@@ -91,11 +91,15 @@ export class Notifier {
   }
 }
 
-/** `--notify` URLs plus those of ROWBACK_NOTIFY (separated by spaces or commas). */
+/**
+ * `--notify` URLs plus those of ROWBACK_NOTIFY (separated by spaces or commas). An empty list given on
+ * purpose means none at all, ROWBACK_NOTIFY included (a drill's own restore into its scratch).
+ */
 export function notifyUrls(
   given: string[] | undefined,
   env: string | undefined = process.env['ROWBACK_NOTIFY'],
 ): string[] {
+  if (given !== undefined && given.length === 0) return [];
   const fromEnv = (env ?? '').split(/[\s,]+/).filter(Boolean);
   return [...new Set([...(given ?? []), ...fromEnv])];
 }

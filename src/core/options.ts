@@ -138,7 +138,8 @@ export interface RestoreOptions extends CommonOptions {
   /**
    * Webhooks told when the restore starts, when its source is ready, its plan, its outcome (or failure)
    * and when cleanup is done: Slack's format for Slack's URLs, generic JSON otherwise. ROWBACK_NOTIFY adds
-   * more. A failing webhook is a warning, never a failure.
+   * more; an empty list turns them off, ROWBACK_NOTIFY included. A failing webhook is a warning, never a
+   * failure.
    */
   notify?: string[];
   /**
