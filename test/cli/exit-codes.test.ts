@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DOCTOR_EXIT, EXIT_CODES } from '../../src/index.js';
+import { DOCTOR_EXIT, DRILL_FAILED_EXIT, EXIT_CODES } from '../../src/index.js';
 import { REPO_ROOT } from '../harness/cli.js';
 import { runCli } from '../harness/index.js';
 
@@ -19,9 +19,9 @@ async function readmeTable(): Promise<Map<number, string[]>> {
   return rows;
 }
 
-const STATUSES = [...new Set([0, ...Object.values(EXIT_CODES), ...Object.values(DOCTOR_EXIT)])].sort(
-  (a, b) => a - b,
-);
+const STATUSES = [
+  ...new Set([0, ...Object.values(EXIT_CODES), ...Object.values(DOCTOR_EXIT), DRILL_FAILED_EXIT]),
+].sort((a, b) => a - b);
 
 describe('exit codes, as documented', () => {
   it('the README table has one row per exit status, naming every error code under its own status', async () => {
