@@ -48,8 +48,11 @@ export async function scratchPlan(options: DrillOptions, opener: Opener): Promis
       },
     );
   }
-  const database = options.sourceFlags?.database ?? (options.live ? databaseOf(options.live) : undefined);
-  if ((kind === 'postgres-backup' || kind === 'mysql-backup') && !database) {
+  // Only backups and restored instances hold several databases; --from-database is refused elsewhere.
+  const holdsDatabases = kind === 'rds' || kind === 'postgres-backup' || kind === 'mysql-backup';
+  const database =
+    options.sourceFlags?.database ?? (holdsDatabases && options.live ? databaseOf(options.live) : undefined);
+  if (holdsDatabases && kind !== 'rds' && !database) {
     throw new RowbackError('usage', `Which database of the backup ${options.from} holds ${options.table}?`, {
       hint: 'Add --from-database NAME, or --live URL (its database is read).',
     });
