@@ -32,13 +32,14 @@ const REWOUND = Object.values(source);
 /**
  * Runs the CLI while another session has inserted account 9 and deleted account 5 without committing; it
  * commits once the preview is on stderr, so the plan shown never saw those writes and the plan under the
- * lock does.
+ * lock does. `opening` starts that session's transaction.
  */
 async function growBehindPreview(
   s: Scratch,
   args: string[],
+  opening: string[] = ['BEGIN'],
 ): Promise<CliResult & { json: Record<string, unknown> | undefined }> {
-  await s.target.exec('BEGIN');
+  for (const sql of opening) await s.target.exec(sql);
   await s.target.exec(SIGN_UP);
   await s.target.exec(GONE);
   const child = spawnCli(args);
@@ -90,6 +91,24 @@ describe.each(STEP_ENGINES)('a plan that grows after it was shown, on %s', (engi
           details: { shown: { inserted: 2, updated: 2, deleted: 2 }, grew: ['insert 2 → 3', 'delete 2 → 3'] },
         });
         expect(run.stderr).toContain(`rowback: ${message}\n`);
+        expect(await dumpTable(s, SCENARIO)).toEqual(MEANWHILE);
+      });
+    },
+    TIMEOUT,
+  );
+
+  test(
+    'under --yes is refused when the other session wrote inside a savepoint, as ORMs nest transactions',
+    async () => {
+      await withScratch(engine, async (s) => {
+        await prepareScenario(s, SCENARIO);
+        // One row in, one row out: the count is the same, and the rows carry the savepoint's own xid.
+        const run = await growBehindPreview(s, restoreCli(s, await tempDir()), ['BEGIN', 'SAVEPOINT nested']);
+        expect(run.code, describeRun(run)).toBe(8);
+        expect(run.json?.['error']).toMatchObject({
+          code: 'plan-grew',
+          details: { grew: ['insert 2 → 3', 'delete 2 → 3'] },
+        });
         expect(await dumpTable(s, SCENARIO)).toEqual(MEANWHILE);
       });
     },

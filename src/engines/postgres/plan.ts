@@ -17,13 +17,15 @@ import {
 } from './sql.js';
 import { stagedTable } from './stage.js';
 
-/** The target as a plan saw it: its row count, and which transactions its snapshot saw finished. */
+/** The target as a plan saw it: its row count, and the oldest transaction its snapshot may not have seen. */
 export interface TargetFingerprint {
   rows: string;
-  /** The snapshot's xmax (first transaction it did not see start), as a 32-bit xid (text). */
-  xmax: string;
-  /** Transactions in progress when the snapshot was taken, as 32-bit xids (text). */
-  inProgress: string[];
+  /**
+   * The snapshot's xmin (the oldest transaction still in progress then, or its xmax when none was), as a
+   * 32-bit xid (text). Every transaction the snapshot did not see finished has an xid at or past it,
+   * subtransactions included (they take xids after their parent's).
+   */
+  xmin: string;
 }
 
 /** A classification materialised on the server: one row per key with its class. */
@@ -183,31 +185,31 @@ export async function dropPlan(session: PgSession, plan: PgPlan): Promise<void> 
 }
 
 async function takeFingerprint(client: pg.Client, target: TableSchema): Promise<TargetFingerprint> {
-  const found = await client.query<{ xmax: string; xip: string; rows: string }>(
-    `SELECT (txid_snapshot_xmax(s) % 4294967296)::text AS xmax,
-            array_to_string(ARRAY(SELECT x % 4294967296 FROM txid_snapshot_xip(s) AS x), ',') AS xip,
+  const found = await client.query<{ xmin: string; rows: string }>(
+    `SELECT (txid_snapshot_xmin(s) % 4294967296)::text AS xmin,
             (SELECT count(*) FROM ${quoteTable(target.ref)})::text AS rows
      FROM txid_current_snapshot() AS s`,
   );
   const row = found.rows[0]!;
-  return { xmax: row.xmax, inProgress: row.xip ? row.xip.split(',') : [], rows: row.rows };
+  return { xmin: row.xmin, rows: row.rows };
 }
 
 /**
- * True when the target provably has not changed since the plan was built: the same number of rows and
- * no row version written by a transaction that plan's snapshot did not see finished (one that started
- * after it, or was in progress then). An insert or update since makes such a version; a delete since
- * lowers the count unless an insert, which shows, made up for it. Anything doubtful (a very old frozen
- * xmin whose age wraps) counts as changed. Call under the apply's lock, so no writer can slip in after.
+ * True when the target provably has not changed since the plan was built: the same number of rows and no
+ * row version written by a transaction at or past the plan snapshot's xmin. Those include every one the
+ * snapshot did not see finished — one that started after it, one in progress then, and a savepoint of one
+ * in progress (a subtransaction's xid, which the snapshot's list of running transactions leaves out) — and
+ * some it saw finish while an older one ran, which only costs a fresh classification. An insert or update
+ * since makes such a version; a delete since lowers the count unless an insert, which shows, made up for
+ * it. Anything doubtful (a very old frozen xmin whose age wraps) counts as changed. Call under the apply's
+ * lock, so no writer can slip in after.
  */
 export async function unchanged(session: PgSession, plan: PgPlan): Promise<boolean> {
   if (!plan.fingerprint) return false;
   const found = await session.client.query<{ rows: string; newer: string }>(
-    `SELECT count(*)::text AS rows,
-            coalesce(bool_or(age(t.xmin) <= age($1::text::xid) OR t.xmin::text = ANY ($2::text[])), false)::text
-              AS newer
+    `SELECT count(*)::text AS rows, coalesce(bool_or(age(t.xmin) <= age($1::text::xid)), false)::text AS newer
      FROM ${quoteTable(plan.staged.target.ref)} AS t`,
-    [plan.fingerprint.xmax, plan.fingerprint.inProgress],
+    [plan.fingerprint.xmin],
   );
   const now = found.rows[0]!;
   return now.rows === plan.fingerprint.rows && now.newer === 'false';
