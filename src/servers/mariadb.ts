@@ -6,6 +6,7 @@ import { makeServerDir, recordServerPid, removeServerDir } from './cleanup.js';
 import { freePort } from './free-port.js';
 import { commandAs, findExecutable, type OsUser, runCommand, serviceUser } from './os-user.js';
 import type { RunningServer, ServerOptions } from './server.js';
+import { writeServerFiles } from './server-files.js';
 
 const SBIN = ['/usr/sbin', '/usr/local/sbin', '/usr/local/mysql/bin'];
 
@@ -80,6 +81,7 @@ export async function startMariaDb(options: ServerOptions = {}): Promise<Running
   try {
     const dataDir = join(dir.dir, 'data');
     await installDb(binaries, user, dataDir, dir.dir, options);
+    await writeServerFiles(dataDir, user, options.files);
     for (let attempt = 1; ; attempt++) {
       const port = await freePort();
       const server = await launch(binaries, user, { dir: dir.dir, dataDir, port }, options);

@@ -1,4 +1,4 @@
-import { chown, mkdir, writeFile } from 'node:fs/promises';
+import { chown, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import pg from 'pg';
 import { type ServerProcess, startProcess, stopProcess, waitUntilReady } from './child.js';
@@ -7,6 +7,7 @@ import { freePort } from './free-port.js';
 import { commandAs, type OsUser, runCommand, serviceUser } from './os-user.js';
 import { findPostgresBinaries, type PostgresBinaries } from './postgres-binaries.js';
 import type { RunningServer, ServerOptions } from './server.js';
+import { writeServerFiles } from './server-files.js';
 
 export interface PostgresOptions extends ServerOptions {
   /** initdb `--locale` (default `C`). */
@@ -169,18 +170,5 @@ async function probe(port: number): Promise<void> {
     await client.query('SELECT 1');
   } finally {
     await client.end().catch(() => undefined);
-  }
-}
-
-/** Writes `files` into the data directory, owned by the server's user, 0600 (PostgreSQL checks key modes). */
-export async function writeServerFiles(
-  dataDir: string,
-  user: OsUser | undefined,
-  files: Record<string, string> = {},
-): Promise<void> {
-  for (const [name, content] of Object.entries(files)) {
-    const path = join(dataDir, name);
-    await writeFile(path, content, { mode: 0o600 });
-    if (user) await chown(path, user.uid, user.gid);
   }
 }

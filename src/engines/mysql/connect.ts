@@ -1,11 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import mysql from 'mysql2';
 import { RowbackError } from '../../core/errors.js';
-import { redactUrl, registerUrlSecrets } from '../../core/redact.js';
-import { checkUrl } from '../../core/url.js';
 import type { ConnectOptions, SessionProfile } from '../engine.js';
-import { connectionError, wrapServerError } from './errors.js';
+import { type BaseOptions, connectClient } from './client.js';
+import { wrapServerError } from './errors.js';
 import { pinSession } from './pin.js';
 
 /** One row as the server sent it: each value the raw bytes of the text protocol, or null. */
@@ -184,35 +182,9 @@ function paced(data: AsyncIterable<Buffer>, socket: Pacer, stop: () => boolean):
   });
 }
 
-/** mysql2 options for a URL; `mariadb://` is read as `mysql://`. */
-export function sessionOptions(url: string, options: ConnectOptions): mysql.ConnectionOptions {
-  checkUrl(url);
-  const parsed = new URL(url.replace(/^mariadb:/i, 'mysql:'));
-  const database = decodeURIComponent(parsed.pathname.replace(/^\//, ''));
-  const ssl = (
-    parsed.searchParams.get('ssl-mode') ??
-    parsed.searchParams.get('sslmode') ??
-    parsed.searchParams.get('ssl') ??
-    ''
-  ).toLowerCase();
-  const ca = parsed.searchParams.get('ssl-ca') ?? parsed.searchParams.get('sslrootcert');
-  const socket = parsed.searchParams.get('socket');
+/** How the session talks: every value as raw text-protocol bytes, utf8mb4, no JS numbers or Dates. */
+export function baseOptions(options: Pick<ConnectOptions, 'applicationName'>): BaseOptions {
   return {
-    ...(ssl && !['disabled', 'disable', 'false', '0', 'preferred', 'prefer'].includes(ssl)
-      ? {
-          ssl: {
-            rejectUnauthorized: ssl.startsWith('verify'),
-            ...(ca ? { ca: readFileSync(ca, 'utf8') } : {}),
-          },
-        }
-      : {}),
-    // `?socket=/path/mysqld.sock`: a server that listens on no TCP port (rowback's throwaway servers).
-    ...(socket ? { socketPath: socket } : {}),
-    host: parsed.hostname || 'localhost',
-    port: parsed.port ? Number(parsed.port) : 3306,
-    user: decodeURIComponent(parsed.username),
-    password: decodeURIComponent(parsed.password),
-    database: database || undefined,
     charset: 'UTF8MB4_BIN',
     typeCast: false,
     rowsAsArray: true,
@@ -226,34 +198,30 @@ export function sessionOptions(url: string, options: ConnectOptions): mysql.Conn
   };
 }
 
-/** Opens a session and pins it: UTC, utf8mb4 both ways (binary columns stay raw), the target's sql_mode. */
+/**
+ * How long a statement may wait for a lock (a row, a table, rowback's own per-table lock) before it fails
+ * as busy, unless `ConnectOptions.lockTimeoutMs` (--lock-timeout) says otherwise. MySQL counts whole
+ * seconds, so a shorter wish is rounded up.
+ */
+export const LOCK_WAIT_MS = 10_000;
+
+/**
+ * Opens a session the way the mysql client connects (see client.ts) and pins it: UTC, utf8mb4 both ways
+ * (binary columns stay raw), the target's sql_mode, the lock wait.
+ */
 export async function openSession(
   url: string,
   options: ConnectOptions = {},
 ): Promise<{ session: Session; profile: SessionProfile }> {
-  registerUrlSecrets(url);
-  const redacted = redactUrl(url);
-  let config: mysql.ConnectionOptions;
-  try {
-    config = sessionOptions(url, options);
-  } catch (error) {
-    if (error instanceof RowbackError) throw error;
-    throw connectionError(error, redacted);
-  }
-  const raw = mysql.createConnection(config);
-  raw.on('error', () => {
-    // a dropped idle session: the next statement reports it
-  });
-  const session = new Session(raw, config, redacted);
-  try {
-    await session.run('SELECT 1');
-  } catch (error) {
-    raw.destroy();
-    throw connectionError(error, redacted);
-  }
+  const { raw, config, params } = await connectClient(url, baseOptions(options), options.askPassword);
+  const session = new Session(raw, config, params.label);
   try {
     const own = (await session.scalar('SELECT @@SESSION.sql_mode')) ?? '';
     await pinSession(session, options.profile?.sql_mode ?? own);
+    const seconds = Math.max(1, Math.ceil((options.lockTimeoutMs ?? LOCK_WAIT_MS) / 1000));
+    await session.exec(
+      `SET SESSION innodb_lock_wait_timeout = ${seconds}, SESSION lock_wait_timeout = ${seconds}`,
+    );
     return { session, profile: { sql_mode: own } };
   } catch (error) {
     raw.destroy();

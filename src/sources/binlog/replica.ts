@@ -1,9 +1,8 @@
 import type { Socket } from 'node:net';
-import mysql from 'mysql2';
+import type mysql from 'mysql2';
 import { RowbackError } from '../../core/errors.js';
-import { redactUrl, registerUrlSecrets } from '../../core/redact.js';
-import { sessionOptions } from '../../engines/mysql/connect.js';
-import { connectionError } from '../../engines/mysql/errors.js';
+import { connectClient } from '../../engines/mysql/client.js';
+import { baseOptions } from '../../engines/mysql/connect.js';
 import { type DumpEnd, dumpPayload, errorPacket, PacketReader } from './packets.js';
 
 const COM_BINLOG_DUMP = 0x12;
@@ -48,21 +47,13 @@ export class ReplicaConnection {
   ) {}
 
   static async open(url: string): Promise<ReplicaConnection> {
-    registerUrlSecrets(url);
-    const redacted = redactUrl(url);
-    const options = { ...sessionOptions(url, { applicationName: 'rowback (binlog)' }), database: undefined };
-    const raw = mysql.createConnection(options);
-    raw.on('error', () => {
-      // the dump reports its own errors; a dropped idle session is reported by the next command
+    // The dump reports its own errors; a dropped idle session is reported by the next command.
+    const { raw, params } = await connectClient(url, {
+      ...baseOptions({ applicationName: 'rowback (binlog)' }),
+      database: undefined,
     });
-    try {
-      await query(raw, 'SELECT 1');
-    } catch (error) {
-      raw.destroy();
-      throw connectionError(error, redacted);
-    }
     const version = String((await query(raw, 'SELECT VERSION()'))[0]?.[0] ?? '');
-    return new ReplicaConnection(raw, redacted, /mariadb/i.test(version));
+    return new ReplicaConnection(raw, params.label, /mariadb/i.test(version));
   }
 
   /** Runs a query before the dump starts (the connection is an ordinary session until then). */

@@ -9,9 +9,10 @@ import { sqlClient } from './support.js';
 
 const exec = promisify(execFile);
 
-/** A self-signed certificate for 127.0.0.1, made with openssl. */
+/** A self-signed certificate for 127.0.0.1 (and any other names given, e.g. `DNS:localhost`), made with openssl. */
 export async function selfSignedCertificate(
   name: string,
+  altNames: string[] = [],
 ): Promise<{ crt: string; key: string; path: string }> {
   const dir = await tempDir();
   const crt = join(dir, `${name}.crt`);
@@ -31,7 +32,7 @@ export async function selfSignedCertificate(
     '-subj',
     `/CN=${name}`,
     '-addext',
-    'subjectAltName=IP:127.0.0.1',
+    `subjectAltName=${['IP:127.0.0.1', ...altNames].join(',')}`,
   ]);
   return { crt: await readFile(crt, 'utf8'), key: await readFile(key, 'utf8'), path: crt };
 }
