@@ -112,8 +112,13 @@ describe('a MySQL/MariaDB password, found where the mysql client finds it or ask
     );
     expectOk(await diff(target()));
     expectOk(await diff(target(), { MYSQL_PWD: 'wrong' }));
+  }, 180_000);
 
-    // [client-mariadb] is read for mariadb:// URLs only
+  it('reads [client-mariadb] for mariadb:// only, and ignores a file anyone may write to, saying so', async () => {
+    const env = await clean();
+    const cnf = join(env.HOME, '.my.cnf');
+    const diff = (url: string, extra: Record<string, string> = {}) =>
+      runCli(['diff', 'account', '--from', url, '--to', url, '--no-progress'], { env: { ...env, ...extra } });
     await writeFile(cnf, `[client-mariadb]\npassword=${SECRET_PASSWORD}\n`, { mode: 0o600 });
     const mariadb = await diff(target('mariadb'), { MYSQL_PWD: 'wrong' });
     expect(mariadb.code).toBe(0);
@@ -131,7 +136,7 @@ describe('a MySQL/MariaDB password, found where the mysql client finds it or ask
       `${cnf} was ignored: anyone can write to it (chmod o-w it), as the mysql client ignores it.`,
     );
     expect(open.stdout + open.stderr).not.toContain('S3cret');
-  });
+  }, 180_000);
 
   it('takes host, port and user from MYSQL_HOST, MYSQL_TCP_PORT and ~/.my.cnf, and the URL wins over them', async () => {
     const env = { ...(await clean()), MYSQL_HOST: '127.0.0.1', MYSQL_TCP_PORT: String(port) };
@@ -158,7 +163,7 @@ describe('a MySQL/MariaDB password, found where the mysql client finds it or ask
       MYSQL_TCP_PORT: '1',
     });
     expect(report).toMatchObject({ source: label(), target: label() });
-  });
+  }, 180_000);
 
   it('goes through the Unix socket for localhost, as the client does, and says so', async () => {
     const env = await clean();
@@ -203,5 +208,5 @@ describe('a MySQL/MariaDB password, found where the mysql client finds it or ask
     } finally {
       await stopped.close();
     }
-  });
+  }, 180_000);
 });

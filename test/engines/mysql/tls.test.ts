@@ -161,5 +161,5 @@ describe('MySQL/MariaDB TLS with the mysql client ssl-mode meanings', () => {
       expect(result.code).toBe(0);
       expect(result.stdout).toContain(`target: mysql://root@127.0.0.1:${named.server.port}/app`);
     }
-  });
+  }, 120_000);
 });
