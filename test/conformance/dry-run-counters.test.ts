@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { type EngineName, type Scratch, tempDir } from '../harness/index.js';
+import { type Scratch, type ServerEngine, tempDir } from '../harness/index.js';
 import type { Scenario } from './scenarios.js';
 import {
   cli,
@@ -55,13 +55,13 @@ function counters(s: Scratch): Promise<string[]> {
 }
 
 /** Right after the accident: the counters start again from 1. */
-const RESET: Record<EngineName, string[]> = {
+const RESET: Record<ServerEngine, string[]> = {
   postgres: ['id\t1\tf', 'number\t1\tf'],
   mysql: ['id\t1'],
 };
 
 /** After the real restore: past the restored keys, so the next invoice is number 4. */
-const PAST_RESTORED: Record<EngineName, string[]> = {
+const PAST_RESTORED: Record<ServerEngine, string[]> = {
   postgres: ['id\t3\tt', 'number\t3\tt'],
   mysql: ['id\t4'],
 };
@@ -119,7 +119,7 @@ describe.each(STEP_ENGINES)('--dry-run leaves counters where they were on %s', (
         expect(applied.code, describeRun(applied)).toBe(0);
         expect(applied.json?.['sequences']).toEqual(moves(s, true));
         expect(await counters(s)).toEqual(PAST_RESTORED[engine]);
-        const final = INVOICES.expect.final as Record<EngineName, string[]>;
+        const final = INVOICES.expect.final as Record<ServerEngine, string[]>;
         expect(await dumpTable(s, INVOICES)).toEqual(final[engine]);
         await s.target.exec(`INSERT INTO invoices (note) VALUES ('d')`);
         expect((await dumpTable(s, INVOICES)).at(-1)).toBe(engine === 'postgres' ? '4\t4\td' : '4\td');

@@ -4,18 +4,19 @@ import { tempDir } from '../harness/index.js';
 import { forEngine, SCENARIOS } from './scenarios.js';
 import {
   dumpTable,
-  ENGINES,
   execAll,
   named,
   prepareScenario,
   queryLines,
   restoreScenario,
+  SCENARIO_ENGINES,
+  scenariosFor,
   TIMEOUT,
   withScratch,
 } from './support.js';
 
-describe.each(ENGINES)('restore through the library on %s', (engine) => {
-  test.each(named(SCENARIOS))(
+describe.each(SCENARIO_ENGINES)('restore through the library on %s', (engine) => {
+  test.each(named(scenariosFor(engine, SCENARIOS)))(
     '%s',
     async (_name, scenario) => {
       await withScratch(engine, async (s) => {

@@ -198,10 +198,23 @@ export const KEY_SCENARIOS: Scenario[] = [
         `CREATE TABLE items (id bigint AUTO_INCREMENT PRIMARY KEY, price DECIMAL(10,2) NOT NULL, qty int NOT NULL,
            total DECIMAL(12,2) AS (price * qty) STORED, half DECIMAL(12,3) AS (price / 2) VIRTUAL) ${MYSQL_TABLE}`,
       ],
+      // AUTOINCREMENT: sqlite_sequence is the counter; prices as text keep their cents
+      sqlite: [
+        `CREATE TABLE items (id INTEGER PRIMARY KEY AUTOINCREMENT, price TEXT NOT NULL, qty INTEGER NOT NULL,
+           total TEXT GENERATED ALWAYS AS (printf('%.2f', price * qty)) STORED, half REAL AS (price / 2) VIRTUAL)`,
+      ],
     },
-    seed: ['INSERT INTO items (price, qty) VALUES (1.50, 2), (2.00, 3), (10.00, 1)'],
+    seed: {
+      postgres: ['INSERT INTO items (price, qty) VALUES (1.50, 2), (2.00, 3), (10.00, 1)'],
+      mysql: ['INSERT INTO items (price, qty) VALUES (1.50, 2), (2.00, 3), (10.00, 1)'],
+      sqlite: [`INSERT INTO items (price, qty) VALUES ('1.50', 2), ('2.00', 3), ('10.00', 1)`],
+    },
     // TRUNCATE also resets the identity / AUTO_INCREMENT counter to 1
-    accident: { postgres: ['TRUNCATE items RESTART IDENTITY'], mysql: ['TRUNCATE TABLE items'] },
+    accident: {
+      postgres: ['TRUNCATE items RESTART IDENTITY'],
+      mysql: ['TRUNCATE TABLE items'],
+      sqlite: ['DELETE FROM items', `DELETE FROM sqlite_sequence WHERE name = 'items'`],
+    },
     expect: {
       plan: { missing: 3, changed: 0, extra: 0, same: 0 },
       applied: { inserted: 3, updated: 0, deleted: 0 },
@@ -216,10 +229,19 @@ export const KEY_SCENARIOS: Scenario[] = [
           row('2', '2.00', '3', '6.00', '1.000'),
           row('3', '10.00', '1', '10.00', '5.000'),
         ],
+        sqlite: [
+          row('1', '1.50', '2', '3.00', '0.75'),
+          row('2', '2.00', '3', '6.00', '1.0'),
+          row('3', '10.00', '1', '10.00', '5.0'),
+        ],
       },
     },
     after: {
-      sql: ['INSERT INTO items (price, qty) VALUES (7.00, 1)'],
+      sql: {
+        postgres: ['INSERT INTO items (price, qty) VALUES (7.00, 1)'],
+        mysql: ['INSERT INTO items (price, qty) VALUES (7.00, 1)'],
+        sqlite: [`INSERT INTO items (price, qty) VALUES ('7.00', 1)`],
+      },
       final: {
         postgres: [
           row('1', '1.50', '2', '3.00'),
@@ -232,6 +254,12 @@ export const KEY_SCENARIOS: Scenario[] = [
           row('2', '2.00', '3', '6.00', '1.000'),
           row('3', '10.00', '1', '10.00', '5.000'),
           row('4', '7.00', '1', '7.00', '3.500'),
+        ],
+        sqlite: [
+          row('1', '1.50', '2', '3.00', '0.75'),
+          row('2', '2.00', '3', '6.00', '1.0'),
+          row('3', '10.00', '1', '10.00', '5.0'),
+          row('4', '7.00', '1', '7.00', '3.5'),
         ],
       },
     },

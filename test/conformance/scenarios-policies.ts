@@ -13,18 +13,39 @@ const DDL = {
     `CREATE TABLE accounts (id int PRIMARY KEY, owner varchar(20) NOT NULL, balance DECIMAL(12,2),
        region varchar(2)) ${MYSQL_TABLE}`,
   ],
+  // SQLite has no fixed-scale decimal: the balance is its text, as an application keeping cents exact would
+  sqlite: ['CREATE TABLE accounts (id int PRIMARY KEY, owner text NOT NULL, balance text, region text)'],
 };
 
-const SEED = [
+const SERVER_SEED = [
   `INSERT INTO accounts VALUES (1, 'ann', 10.00, 'eu'), (2, 'bob', 20.00, 'us'), (3, 'cy', 30.00, 'eu'),
      (4, 'di', 40.00, 'us'), (5, 'ed', 50.00, 'eu'), (6, 'flo', 60.00, 'us')`,
 ];
 
-const ACCIDENT = [
+const SEED = {
+  postgres: SERVER_SEED,
+  mysql: SERVER_SEED,
+  sqlite: [
+    `INSERT INTO accounts VALUES (1, 'ann', '10.00', 'eu'), (2, 'bob', '20.00', 'us'), (3, 'cy', '30.00', 'eu'),
+       (4, 'di', '40.00', 'us'), (5, 'ed', '50.00', 'eu'), (6, 'flo', '60.00', 'us')`,
+  ],
+};
+
+const SERVER_ACCIDENT = [
   'DELETE FROM accounts WHERE id IN (1, 2)',
   'UPDATE accounts SET balance = balance + 1 WHERE id IN (3, 4)',
   `INSERT INTO accounts VALUES (7, 'gus', 70.00, 'eu'), (8, 'hal', 80.00, 'us')`,
 ];
+
+const ACCIDENT = {
+  postgres: SERVER_ACCIDENT,
+  mysql: SERVER_ACCIDENT,
+  sqlite: [
+    'DELETE FROM accounts WHERE id IN (1, 2)',
+    `UPDATE accounts SET balance = printf('%.2f', balance + 1) WHERE id IN (3, 4)`,
+    `INSERT INTO accounts VALUES (7, 'gus', '70.00', 'eu'), (8, 'hal', '80.00', 'us')`,
+  ],
+};
 
 const SOURCE = {
   1: row('1', 'ann', '10.00', 'eu'),
@@ -115,7 +136,11 @@ export const POLICY_SCENARIOS: Scenario[] = [
     accident: ACCIDENT,
     options: {
       changed: 'take-source',
-      where: { postgres: `region = 'eu' AND balance::text LIKE '%.00'`, mysql: 'region = "eu"' },
+      where: {
+        postgres: `region = 'eu' AND balance::text LIKE '%.00'`,
+        mysql: 'region = "eu"',
+        sqlite: `region = 'eu' AND balance LIKE '%.00'`,
+      },
     },
     expect: {
       plan: { missing: 1, changed: 1, extra: 1, same: 1 },

@@ -32,6 +32,11 @@ export const SHAPE_SCENARIOS: Scenario[] = [
            CHAR(${Array.from({ length: 127 }, (_, i) => i + 1).join(', ')} USING utf8mb4))`,
         `INSERT INTO raw VALUES (2, X'${REVERSED}', 'two')`,
       ],
+      sqlite: [
+        `INSERT INTO raw SELECT 1, X'${ALL_BYTES}', (WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < 127)
+           SELECT group_concat(char(i), '' ORDER BY i) FROM c)`,
+        `INSERT INTO raw VALUES (2, X'${REVERSED}', 'two')`,
+      ],
     },
     accident: ['DELETE FROM raw WHERE id = 1', `UPDATE raw SET t = 'TWO' WHERE id = 2`],
     options: { changed: 'take-source' },
@@ -77,6 +82,7 @@ export const SHAPE_SCENARIOS: Scenario[] = [
   },
   {
     name: 'restores a partitioned table across its partitions',
+    notOn: { sqlite: 'SQLite has no partitioned tables' },
     table: 'events',
     orderBy: ['id', 'day'],
     ddl: {
@@ -153,6 +159,11 @@ export const SHAPE_SCENARIOS: Scenario[] = [
       ],
       mysql: [
         `INSERT INTO blobs VALUES (1, REPEAT('abc\t', 500000)), (2, 'small'), (3, REPEAT(CHAR(92), 300000))`,
+      ],
+      // no repeat() in SQLite: the hex of n zero bytes is n times '00'
+      sqlite: [
+        `INSERT INTO blobs VALUES (1, replace(hex(zeroblob(500000)), '00', 'abc	')), (2, 'small'),
+           (3, replace(hex(zeroblob(300000)), '00', char(92)))`,
       ],
     },
     accident: ['DELETE FROM blobs WHERE id <> 2'],

@@ -177,10 +177,15 @@ const PG_STORED = {
   ],
 };
 
+/** Why the PostgreSQL and MySQL type matrices do not run on SQLite. */
+const SQLITE_VALUES =
+  'SQLite has none of these types: its storage classes are restored bit for bit by test/engines/sqlite/restore.test.ts';
+
 export const VALUE_SCENARIOS: Scenario[] = [
   FLOAT_SCENARIO,
   {
     name: 'restores bits, spatial values, fractional seconds, decimal scales and binary-collated text byte for byte',
+    notOn: { sqlite: SQLITE_VALUES },
     table: 'bits',
     orderBy: ['id'],
     ddl: { postgres: PG_STORED.ddl, mysql: MYSQL_STORED.ddl },
@@ -196,6 +201,7 @@ export const VALUE_SCENARIOS: Scenario[] = [
   },
   {
     name: 'restores every value type byte for byte after a DELETE without WHERE',
+    notOn: { sqlite: SQLITE_VALUES },
     table: 'vals',
     orderBy: ['id'],
     ddl: { postgres: PG_DDL, mysql: MYSQL_VALUES.ddl },
@@ -209,6 +215,7 @@ export const VALUE_SCENARIOS: Scenario[] = [
   },
   {
     name: 'restores every value type byte for byte through staging, keeping a row written since',
+    notOn: { sqlite: SQLITE_VALUES },
     table: 'vals',
     orderBy: ['id'],
     ddl: { postgres: PG_DDL, mysql: MYSQL_VALUES.ddl },
@@ -230,6 +237,8 @@ export const VALUE_SCENARIOS: Scenario[] = [
     orderBy: ['id'],
     ddl: {
       postgres: ['CREATE TABLE texts (id int PRIMARY KEY, n numeric, f float8, j json, jb jsonb, t text)'],
+      // untyped columns keep a value's storage class; a REAL column stores an integer as a real
+      sqlite: ['CREATE TABLE texts (id INTEGER PRIMARY KEY, x, z, r REAL, t TEXT COLLATE NOCASE, u TEXT)'],
       mysql: [
         `CREATE TABLE texts (id int PRIMARY KEY, n DECIMAL(10,2), v VARCHAR(10), j JSON, t TEXT)
            ${MYSQL_TABLE}`,
@@ -243,6 +252,10 @@ export const VALUE_SCENARIOS: Scenario[] = [
       mysql: [
         `INSERT INTO texts VALUES (1, 1.5, 'a', '{"a":1}', 'a'), (2, 1.5, 'a', '{"a":1}', 'a'),
            (3, 1.5, 'a', '{"a":1}', 'a'), (4, 1.5, 'a', '{"a":1}', 'a'), (5, 1.5, 'a', '{"a":1}', NULL)`,
+      ],
+      sqlite: [
+        `INSERT INTO texts VALUES (1, 1, 0.0, 0.0, 'a', 'a'), (2, 1, 0.0, 0.0, 'a', 'a'), (3, 1, 0.0, 0.0, 'a', 'a'),
+           (4, 1, 0.0, 0.0, 'a', 'a'), (5, 1, 0.0, 0.0, 'a', NULL)`,
       ],
     },
     accident: {
@@ -262,6 +275,14 @@ export const VALUE_SCENARIOS: Scenario[] = [
         'UPDATE texts SET n = 1.500 WHERE id = 4',
         `UPDATE texts SET t = '' WHERE id = 5`,
       ],
+      // integer 1 = real 1.0, 0.0 = -0.0, NOCASE calls 'A' equal to 'a'; the REAL column stores 0 as 0.0
+      sqlite: [
+        'UPDATE texts SET x = 1.0 WHERE id = 1',
+        'UPDATE texts SET z = -0.0 WHERE id = 2',
+        `UPDATE texts SET t = 'A' WHERE id = 3`,
+        'UPDATE texts SET r = 0 WHERE id = 4',
+        `UPDATE texts SET u = '' WHERE id = 5`,
+      ],
     },
     options: { changed: 'take-source' },
     expect: {
@@ -272,6 +293,13 @@ export const VALUE_SCENARIOS: Scenario[] = [
           row(String(i), '1.0', '0', '{"a":1}', '{"a": 1}', i === 5 ? N : 'a'),
         ),
         mysql: [1, 2, 3, 4, 5].map((i) => row(String(i), '1.50', 'a', '{"a":1}', i === 5 ? N : 'a')),
+        sqlite: [1, 2, 3, 4, 5].map((i) => row(String(i), '1', '0.0', '0.0', 'a', i === 5 ? N : 'a')),
+      },
+      stored: {
+        sqlite: {
+          sql: 'SELECT id, typeof(x), atan2(z, -1) > 0, typeof(r) FROM texts ORDER BY id',
+          lines: [1, 2, 3, 4, 5].map((i) => row(String(i), 'integer', '1', 'real')),
+        },
       },
     },
   },

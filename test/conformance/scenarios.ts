@@ -7,7 +7,11 @@ import { TYPE_SCENARIOS } from './scenarios-types.js';
 import { VALUE_SCENARIOS } from './scenarios-values.js';
 
 /** One value per engine, or one value both engines share. */
-export type PerEngine<T> = T | { postgres: T; mysql: T };
+/**
+ * One value per engine, or one value every engine shares. SQLite takes its own value where one is given,
+ * else PostgreSQL's (SQLite reads PostgreSQL's DDL: any type name is a type to it).
+ */
+export type PerEngine<T> = T | { postgres: T; mysql: T; sqlite?: T };
 
 /** SQL statements run one by one (a client need not accept several statements in one call). */
 export type Statements = PerEngine<string[]>;
@@ -21,6 +25,11 @@ export type Statements = PerEngine<string[]>;
 export interface Scenario {
   /** A sentence of behaviour. */
   name: string;
+  /**
+   * Engines the scenario does not apply to, each with the reason (a type or feature the engine lacks,
+   * e.g. SQLite has no partitions); its promise is kept for that engine elsewhere when the reason says so.
+   */
+  notOn?: Partial<Record<EngineName, string>>;
   table: string;
   /** Columns ordering the dump; a key, so the order is total. */
   orderBy: string[];
@@ -42,7 +51,7 @@ export interface Scenario {
      * A query over the final target table showing how values are stored (bit patterns, HEX() of bytes) where
      * the dump's text could hide a difference, with its result as dump lines; per engine, where it applies.
      */
-    stored?: { postgres?: StoredCheck; mysql?: StoredCheck };
+    stored?: { postgres?: StoredCheck; mysql?: StoredCheck; sqlite?: StoredCheck };
   };
   /**
    * Run on the target after the restore, then the table must equal `final` (e.g. a row inserted with the
@@ -60,7 +69,8 @@ export interface StoredCheck {
 /** Picks one engine's value. */
 export function forEngine<T>(value: PerEngine<T>, engine: EngineName): T {
   if (typeof value === 'object' && value !== null && !Array.isArray(value) && 'postgres' in value) {
-    return (value as { postgres: T; mysql: T })[engine];
+    const perEngine = value as { postgres: T; mysql: T; sqlite?: T };
+    return engine === 'sqlite' ? (perEngine.sqlite ?? perEngine.postgres) : perEngine[engine];
   }
   return value as T;
 }

@@ -6,7 +6,7 @@ import { startMariaDb } from '../../src/servers/mariadb.js';
 import { startPostgres, startPostgresStandby } from '../../src/servers/postgres.js';
 import type { RunningServer } from '../../src/servers/server.js';
 import { connectClient } from '../harness/clients.js';
-import { type EngineName, runCli, type Scratch, scratch, serverUrl, tempDir } from '../harness/index.js';
+import { runCli, type Scratch, type ServerEngine, scratch, serverUrl, tempDir } from '../harness/index.js';
 
 /**
  * `diff` writes nothing, so it works where nothing can be written: a role that may only SELECT, a
@@ -31,7 +31,7 @@ const ACCIDENT = [
 const PLAN: PlanCounts = { missing: 2, changed: 1, extra: 1, same: 3 };
 const TIMEOUT = 180_000;
 
-async function prepare(s: Scratch, engine: EngineName): Promise<void> {
+async function prepare(s: Scratch, engine: ServerEngine): Promise<void> {
   for (const client of [s.source, s.target]) {
     await client.exec(DDL[engine]);
     await client.exec(SEED);

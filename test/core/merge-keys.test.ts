@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { type DiffOptions, type DiffReport, diff, type PlanCounts, RowbackError } from '../../src/index.js';
-import { type EngineName, scratch, tempDir } from '../harness/index.js';
+import { type ServerEngine, scratch, tempDir } from '../harness/index.js';
 
 /**
  * The merge diff matches keys as the target's key does (what the staged plan's join does), and orders them
@@ -194,7 +194,7 @@ const MYSQL: KeyCase[] = [
   },
 ];
 
-const CASES: Record<EngineName, KeyCase[]> = { postgres: POSTGRES, mysql: MYSQL };
+const CASES: Record<ServerEngine, KeyCase[]> = { postgres: POSTGRES, mysql: MYSQL };
 
 /** Samples in a stable order: each path lists them in its own order within a class. */
 function sorted(report: DiffReport) {
@@ -204,7 +204,7 @@ function sorted(report: DiffReport) {
 }
 
 async function withCase<T>(
-  engine: EngineName,
+  engine: ServerEngine,
   c: Pick<KeyCase, 'ddl' | 'seed' | 'accident'>,
   fn: (options: DiffOptions) => Promise<T>,
 ): Promise<T> {

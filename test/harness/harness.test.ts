@@ -5,17 +5,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from './cli.js';
 import { connectClient } from './clients.js';
 import {
-  type EngineName,
   runCli,
   SAKILA_DIR,
   type Scratch,
+  type ServerEngine,
   scratch,
   serverUrl,
   spawnCli,
   tempDir,
 } from './index.js';
 
-const shared: Record<EngineName, boolean> = {
+const shared: Record<ServerEngine, boolean> = {
   postgres: Boolean(process.env['ROWBACK_TEST_PG_URL']),
   mysql: Boolean(process.env['ROWBACK_TEST_MYSQL_URL']),
 };

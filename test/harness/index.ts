@@ -2,6 +2,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createExtra, createScratch } from './scratch.js';
+import { createSqliteScratch } from './sqlite.js';
 import { binlogServerUrl, serverPairFor, tempRoot } from './workers.js';
 
 export { runCli, spawnCli } from './cli.js';
@@ -12,7 +13,11 @@ export { binlogServerUrl };
  * exact table dumps, the built CLI, temp dirs. Servers are started by `global-setup.ts`, once per run.
  */
 
-export type EngineName = 'postgres' | 'mysql';
+/** Engines whose test servers the harness starts. */
+export type ServerEngine = 'postgres' | 'mysql';
+
+/** Every engine the tests run against: the server engines, and SQLite on files in temp dirs. */
+export type EngineName = ServerEngine | 'sqlite';
 
 export interface SqlClient {
   /** Runs one or more statements (multi-statement allowed). */
@@ -51,7 +56,7 @@ export interface Scratch {
 
 /** Fresh, empty databases on the engine's source and target servers (starting them on first use). */
 export function scratch(engine: EngineName): Promise<Scratch> {
-  return createScratch(engine);
+  return engine === 'sqlite' ? createSqliteScratch() : createScratch(engine);
 }
 
 /**

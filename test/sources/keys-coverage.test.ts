@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { diff, isRowbackError, type RestoreOptions, restore, undo } from '../../src/index.js';
-import { type EngineName, type Scratch, scratch, tempDir } from '../harness/index.js';
+import { type Scratch, type ServerEngine, scratch, tempDir } from '../harness/index.js';
 import { type Image, keysSource } from './keys-source.js';
 
 /**
@@ -9,9 +9,9 @@ import { type Image, keysSource } from './keys-source.js';
  * Engines still on the whole-flow interface refuse such a source; flip an engine to true here once it
  * runs on the step interface, and every scenario below runs on it.
  */
-const RESTORES_KEYS: Record<EngineName, boolean> = { postgres: true, mysql: false };
+const RESTORES_KEYS: Record<ServerEngine, boolean> = { postgres: true, mysql: false };
 
-const DDL: Record<EngineName, string> = {
+const DDL: Record<ServerEngine, string> = {
   postgres: 'CREATE TABLE accounts (id int PRIMARY KEY, name text, balance numeric(12,2), note text)',
   mysql:
     'CREATE TABLE accounts (id int PRIMARY KEY, name varchar(100), balance decimal(12,2), note text) CHARACTER SET utf8mb4',
@@ -51,7 +51,7 @@ function lines(rows: Row[]): string[] {
 }
 
 /** The rows as VALUES tuples; a tab written as the escape both engines read (E'…' on PostgreSQL). */
-function valuesOf(engine: EngineName, rows: Row[]): string {
+function valuesOf(engine: ServerEngine, rows: Row[]): string {
   const prefix = engine === 'postgres' ? 'E' : '';
   const literal = (v: string | null) => (v === null ? 'NULL' : `${prefix}'${v.replaceAll('\t', '\\t')}'`);
   return rows.map((r) => `(${r.map(literal).join(', ')})`).join(', ');
