@@ -334,7 +334,10 @@ export interface ScriptSteps {
   insertMissing(plan: Plan): Promise<string>;
   /** Updates the changed rows still exactly as previewed; records how many. */
   updateChanged(plan: Plan): Promise<string>;
-  /** Deletes the extra rows still exactly as previewed; records how many. */
+  /**
+   * Deletes the extra rows still exactly as previewed; records how many. Stops the script (an error,
+   * nothing written) when one of them is referenced by a row not deleted with it, as the apply refuses.
+   */
   deleteExtra(plan: Plan): Promise<string>;
   /** Moves counters past restored keys (empty when inserts move them). */
   moveCounters(target: TableSchema): Promise<string>;

@@ -74,6 +74,35 @@ const CHILDREN: Scenario = {
   },
 };
 
+/** Customers 1 and 2; the target has signed up customer 3 since (an extra row the restore deletes). */
+const CUSTOMERS: Scenario = {
+  name: 'a customer signed up since, who places an order after the script was written',
+  table: 'customers',
+  orderBy: ['id'],
+  ddl: {
+    postgres: [
+      ...sharedTable('CREATE TABLE customers (id int PRIMARY KEY, name varchar(20) NOT NULL)').postgres,
+      ...sharedTable(
+        'CREATE TABLE orders (id int PRIMARY KEY, customer_id int NOT NULL, CONSTRAINT orders_customer FOREIGN KEY (customer_id) REFERENCES customers (id) ON DELETE CASCADE)',
+      ).postgres,
+    ],
+    mysql: [
+      ...sharedTable('CREATE TABLE customers (id int PRIMARY KEY, name varchar(20) NOT NULL)').mysql,
+      ...sharedTable(
+        'CREATE TABLE orders (id int PRIMARY KEY, customer_id int NOT NULL, CONSTRAINT orders_customer FOREIGN KEY (customer_id) REFERENCES customers (id) ON DELETE CASCADE)',
+      ).mysql,
+    ],
+  },
+  seed: [`INSERT INTO customers VALUES (1, 'ann'), (2, 'bob')`, 'INSERT INTO orders VALUES (100, 1)'],
+  accident: [`INSERT INTO customers VALUES (3, 'cy')`],
+  options: { extra: 'delete' },
+  expect: {
+    plan: { missing: 0, changed: 0, extra: 1, same: 2 },
+    applied: { inserted: 0, updated: 0, deleted: 1 },
+    final: [],
+  },
+};
+
 describe.each(STEP_ENGINES)('--sql-out scripts run later with the engine client on %s', (engine) => {
   test(
     'write only rows still as previewed, leave rows changed since as they are, and say how many were skipped',
@@ -125,6 +154,29 @@ describe.each(STEP_ENGINES)('--sql-out scripts run later with the engine client 
         );
         expect(await dumpTable(s, CHILDREN)).toEqual(before);
         expect(before).toEqual([row('10', '1', 'a')]);
+      });
+    },
+    TIMEOUT,
+  );
+
+  test(
+    'stops having written nothing when a row to delete is referenced since (ON DELETE CASCADE would delete it too)',
+    async () => {
+      await withScratch(engine, async (s) => {
+        await prepareScenario(s, CUSTOMERS);
+        const file = await writeScript(s, CUSTOMERS);
+        await s.target.exec('INSERT INTO orders VALUES (101, 3)');
+        const orders = { table: 'orders', orderBy: ['id'] };
+
+        const ran = await runClientScript(engine, s.targetUrl, file);
+        expect(ran.code, ran.stderr).not.toBe(0);
+        expect(ran.stderr).toContain(
+          engine === 'postgres'
+            ? 'rowback: rows to delete from public.customers are referenced by rows of public.orders (orders_customer); rowback does not change other tables, so nothing was written'
+            : 'are referenced by rows of',
+        );
+        expect(await dumpTable(s, CUSTOMERS)).toEqual([row('1', 'ann'), row('2', 'bob'), row('3', 'cy')]);
+        expect(await dumpTable(s, orders)).toEqual([row('100', '1'), row('101', '3')]);
       });
     },
     TIMEOUT,

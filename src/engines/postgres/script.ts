@@ -179,11 +179,14 @@ async function insertMissing(session: PgSession, plan: PgPlan): Promise<string> 
   return statements.length ? block(statements.join('\n')) : '';
 }
 
-/** Target rows still exactly as previewed (`e`, the expected work table) get written; others are skipped. */
-function asPreviewed(plan: PgPlan, rowClass: RowClass): string {
+/**
+ * Target rows (alias `t`) still exactly as previewed (`e`, the expected work table) get written; others are
+ * skipped.
+ */
+function asPreviewed(plan: PgPlan, rowClass: RowClass, t = 't'): string {
   const { cls } = workNames(plan);
   const columns = imageColumns(plan.staged.target).map((c) => c.name);
-  return `e.${cls} = '${rowClass}' AND ${keyEquals(plan.key, 't', 'e')} AND ${sameText(columns, 't', 'e')}`;
+  return `e.${cls} = '${rowClass}' AND ${keyEquals(plan.key, t, 'e')} AND ${sameText(columns, t, 'e')}`;
 }
 
 function updateChanged(plan: PgPlan): string {
@@ -204,12 +207,38 @@ function updateChanged(plan: PgPlan): string {
   );
 }
 
+/**
+ * Stops the script when a row it is about to delete is referenced by a row of another table (or of this
+ * one, not deleted with it), as the apply refuses: ON DELETE CASCADE or SET NULL would change rows nobody
+ * previewed, and the rows referencing them may have been written after the script was.
+ */
+function refuseReferenced(plan: PgPlan): string {
+  const target = plan.staged.target;
+  const ref = target.ref;
+  const doomed = (alias: string) =>
+    `EXISTS (SELECT 1 FROM ${EXPECTED} AS e WHERE ${asPreviewed(plan, 'extra', alias)})`;
+  const checks = target.referencedBy.map((fk) => {
+    const child = { schema: fk.table.schema ?? ref.schema, name: fk.table.name };
+    const self = child.schema === ref.schema && child.name === ref.name;
+    return `  IF EXISTS (SELECT 1 FROM ${quoteTable(child)} AS x
+      WHERE EXISTS (SELECT 1 FROM ${quoteTable(ref)} AS t WHERE ${pairs('t', fk.referencedColumns, 'x', fk.columns)} AND ${doomed('t')})
+      ${self ? `AND NOT ${doomed('x')}` : ''}) THEN
+    RAISE EXCEPTION 'rowback: rows to delete from % are referenced by rows of % (%); rowback does not change other tables, so nothing was written',
+      ${quoteString(`${ref.schema}.${ref.name}`)}, ${quoteString(`${child.schema}.${child.name}`)}, ${quoteString(fk.name)};
+  END IF;`;
+  });
+  return checks.length ? block(checks.join('\n')) : '';
+}
+
 function deleteExtra(plan: PgPlan): string {
-  return block(
-    counted(
-      'delete',
-      `DELETE FROM ${quoteTable(plan.staged.target.ref)} AS t USING ${EXPECTED} AS e WHERE ${asPreviewed(plan, 'extra')}`,
-    ),
+  return (
+    refuseReferenced(plan) +
+    block(
+      counted(
+        'delete',
+        `DELETE FROM ${quoteTable(plan.staged.target.ref)} AS t USING ${EXPECTED} AS e WHERE ${asPreviewed(plan, 'extra')}`,
+      ),
+    )
   );
 }
 
