@@ -15,6 +15,8 @@ import {
   stageSource,
   withPrepared,
 } from './prepare.js';
+import { sameTableNote } from './refusals.js';
+import { sameTableAs } from './same-table.js';
 import { isLegacy, labelOf, type Opener, throwIfAborted } from './sessions.js';
 import { resolveStateDir } from './state-dir.js';
 
@@ -39,6 +41,8 @@ export async function runDiff(options: DiffOptions, opener: Opener): Promise<Dif
           : await compareStaged(p, samples, progress);
       throwIfAborted(options.signal);
       const preview = previewOf(p, id, DEFAULT_POLICY, c.plan, c);
+      const same = await sameTableAs(p);
+      if (same) preview.warnings.unshift(sameTableNote(same));
       return { ...preview, command: 'diff' as const, path, pathReason: reason };
     });
     return report;

@@ -17,6 +17,7 @@ export type ErrorCode =
   | 'conflict' // undo: rows changed since the restore
   | 'plan-grew' // under the lock the plan would write more rows than the user confirmed; nothing was written
   | 'wrong-target' // not the database or table the restore wrote to (undo aimed elsewhere); nothing was read or written
+  | 'same-table' // --from and --to reach the same table (however spelled): it cannot be restored from itself
   | 'busy' // the target stayed locked by another session (lock timeout, deadlock); nothing was written
   | 'verify-failed' // re-read rows do not match the plan; the transaction was rolled back
   | 'declined' // the user answered no
@@ -40,6 +41,7 @@ export const EXIT_CODES: Record<ErrorCode, number> = {
   conflict: 8,
   'plan-grew': 8,
   'wrong-target': 12,
+  'same-table': 2,
   busy: 11,
   'bad-source': 13,
   'verify-failed': 9,

@@ -12,6 +12,7 @@ import {
   type SampleRow,
 } from './plan.js';
 import { describeTable, requireKey } from './resolve.js';
+import { planSuspicions } from './reused-keys.js';
 import {
   cancelOnAbort,
   isLegacy,
@@ -203,6 +204,8 @@ export interface Classified {
   plan: PlanCounts;
   samples: SampleRow[];
   missingParents: MissingParent[];
+  /** What the plan cannot show by itself (keys reused since, a source newer than the target). */
+  warnings?: string[];
   /** The plan table, kept for the apply to reuse when the target has not changed since. */
   handle?: Plan;
 }
@@ -237,7 +240,8 @@ export async function classify(
   const plan = await target.counts(handle);
   const samples = await samplesOf(target, handle, plan, sampleSize);
   const missingParents = await checkPlan(target, handle, policy, { collectParents: true });
-  return { plan, samples, missingParents, handle };
+  const warnings = await planSuspicions(p, target, handle, plan, policy);
+  return { plan, samples, missingParents, warnings, handle };
 }
 
 /** A few rows of each class that has any. */
@@ -283,7 +287,7 @@ export function previewOf(
   id: string,
   policy: Policy,
   plan: PlanCounts,
-  found: { samples?: SampleRow[]; missingParents?: MissingParent[] } = {},
+  found: { samples?: SampleRow[]; missingParents?: MissingParent[]; warnings?: string[] } = {},
 ): Preview {
   return {
     id,
@@ -297,6 +301,6 @@ export function previewOf(
     intended: intendedWrites(plan, policy),
     samples: found.samples ?? [],
     missingParents: found.missingParents ?? [],
-    warnings: [...p.warnings],
+    warnings: [...(found.warnings ?? []), ...p.warnings],
   };
 }

@@ -170,3 +170,25 @@ export function conflictError(table: string, rows: number, sample: string[]): Ro
     },
   );
 }
+
+/** `--from` and `--to` reach the same table (another host alias, URL scheme, user or search_path). */
+export function sameTableError(
+  table: string,
+  source: string,
+  target: string,
+  identity: Identity,
+): RowbackError {
+  return new RowbackError(
+    'same-table',
+    `--from and --to are the same table: ${identity.table} of ${identity.database} on ${identity.server}, reached as ${source} and as ${target}. A table cannot be restored from itself; no row was read or written.`,
+    {
+      hint: `Give --from a copy of ${table} from before the accident: a point-in-time restore, a replica stopped before it, a dump, or another table of this database with --from-table.`,
+      details: { identity: { server: identity.server, database: identity.database, table: identity.table } },
+    },
+  );
+}
+
+/** What a diff of a table with itself says: it is not an error to compare, but rarely what was meant. */
+export function sameTableNote(identity: Identity): string {
+  return `--from and --to are the same table (${identity.table} of ${identity.database} on ${identity.server}): every row is compared with itself. A restore from it would be refused.`;
+}

@@ -27,6 +27,7 @@ import {
   planGrewError,
   tooManyChangesError,
 } from './refusals.js';
+import { refuseSameTable } from './same-table.js';
 import { writeScript } from './script.js';
 import { isLegacy, labelOf, type Opener, throwIfAborted } from './sessions.js';
 import { ensurePrivateDir, resolveStateDir } from './state-dir.js';
@@ -55,6 +56,7 @@ export async function runRestore(given: RestoreOptions, opener: Opener): Promise
     const engine = await opener.engine(options.to);
     refuseUnsupported(options, engine.name, engine.capabilities);
     report = await withPrepared(options, opener, async (p) => {
+      await refuseSameTable(p);
       if (!p.target.transactional && !options.sqlOut) throw notTransactionalError(p.target);
       if (notices.notifier.enabled) notices.ready(p.sourceLabel, (await sourceSize(p)).rows);
       const run = { p, options, id, stateDir, policy, started };

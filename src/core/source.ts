@@ -1,4 +1,11 @@
-import type { AskPassword, ReadOptions, RowStream, SessionProfile } from '../engines/engine.js';
+import type {
+  AskPassword,
+  Counter,
+  Identity,
+  ReadOptions,
+  RowStream,
+  SessionProfile,
+} from '../engines/engine.js';
 import type { AsOf } from './as-of.js';
 import type { ProgressEvent, SourceFlags } from './options.js';
 import type { TableRef, TableSchema } from './table.js';
@@ -69,6 +76,13 @@ export interface Source {
    * leaves them out). A key that contains a generated column needs it.
    */
   readonly readsGenerated?: boolean;
+  /**
+   * A live source: which server, database and table it reads (see `Connection.identity`), so a restore
+   * can refuse a source that is its own target however the two URLs are spelled.
+   */
+  identity?(schema: TableSchema): Promise<Identity>;
+  /** A live source: the table's counters (see `Connection.counters`), to tell a source newer than the target. */
+  counters?(schema: TableSchema): Promise<Counter[]>;
   /** Stops whatever runs now (Ctrl-C). */
   cancel(): Promise<void>;
   close(): Promise<void>;

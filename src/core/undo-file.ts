@@ -232,7 +232,9 @@ export async function markUndone(dir: string, meta: UndoMeta): Promise<void> {
 /** Opens the undo file of restore `id` on a prepared target, before its apply starts. */
 export async function openUndoFile(stateDir: string, p: Prepared, id: string): Promise<UndoFileWriter> {
   const target = p.sessions.target;
-  const identity = isLegacy(target) ? undefined : await target.identity(p.target);
+  const found = isLegacy(target) ? undefined : await target.identity(p.target);
+  // The server, database and table: the running instance changes with a restart, the undo stays valid.
+  const identity = found && { server: found.server, database: found.database, table: found.table };
   const writer = new UndoFileWriter(stateDir, {
     ...(identity ? { identity } : {}),
     id,

@@ -140,6 +140,13 @@ export interface Identity {
   database: string;
   /** The table: PostgreSQL name and oid; MySQL name and creation time; SQLite name and root page. */
   table: string;
+  /**
+   * The running server the session reaches. A standby, or a server started from a copy of another's files
+   * (a snapshot), has the same `server`, `database` and `table` as the original; this tells them apart.
+   * PostgreSQL: when its postmaster started. Never recorded (a restart changes it); optional: without it,
+   * the three parts alone decide.
+   */
+  instance?: string;
 }
 
 export interface ReadOptions {
@@ -303,6 +310,18 @@ export interface Counter {
   value: string | null;
   /** Where it must move so the next value is past every value the column holds; absent when it is already. */
   next?: string;
+  /**
+   * Only when `counters` was given staged rows: the largest value of the column among them (text), null
+   * when they hold none. A counter below the largest key of the past hands those keys out again.
+   */
+  staged?: string | null;
+}
+
+/** Changed rows that pass a `differing` test: how many, and a few of their keys. */
+export interface Differing {
+  rows: number;
+  /** Up to the limit asked for, as text (`42`, `(1,abc)`), in key byte order. */
+  sample: string[];
 }
 
 /** A SELECT's result on a pinned session: every value the engine's text, binary values as `\x` hex. */
@@ -425,6 +444,12 @@ export interface Connection {
   counts(plan: Plan): Promise<PlanCounts>;
   /** Up to `limit` rows of one class in key byte order, with the columns that differ for changed rows. */
   samples(plan: Plan, rowClass: RowClass, limit: number): Promise<SampleRow[]>;
+  /**
+   * The `changed` rows whose exact text differs in at least `atLeast` of `columns` (every changed row
+   * when `atLeast` is 0): how many, and up to `limit` of their keys. The core tells edits of a row from
+   * another row under a key handed out again by it.
+   */
+  differing(plan: Plan, test: { columns: string[]; atLeast: number }, limit: number): Promise<Differing>;
   /** Drops a plan table; a no-op for one that ended with its transaction. */
   dropPlan(plan: Plan): Promise<void>;
 
@@ -469,8 +494,11 @@ export interface Connection {
    * with `deleted`, no key of class `extra` may remain. Makes deferred constraints immediate first.
    */
   verify(plan: Plan, written: RowClass[], deleted: boolean): Promise<VerifyResult>;
-  /** The table's counters and where each must move (reads only). */
-  counters(target: TableSchema): Promise<Counter[]>;
+  /**
+   * The table's counters and where each must move (reads only); with `staged`, also the largest value of
+   * each counter's column among those rows (`Counter.staged`).
+   */
+  counters(target: TableSchema, options?: { staged?: Staged }): Promise<Counter[]>;
   /** Moves counters to their `next` value, never backwards; returns them as moved. */
   moveCounters(target: TableSchema, counters: Counter[]): Promise<Counter[]>;
   /** Puts counters back to `value` after a rolled-back dry run (`capabilities.insertsMoveCounters`). */

@@ -2,6 +2,7 @@ import { RowbackError } from '../core/errors.js';
 import { redactUrl } from '../core/redact.js';
 import { describeTable } from '../core/resolve.js';
 import type { OpenSourceOptions, Source } from '../core/source.js';
+import type { TableSchema } from '../core/table.js';
 import type { AnyEngine } from '../engines/index.js';
 
 /**
@@ -36,6 +37,13 @@ export async function openLiveSource(
     read: (schema, readOptions) => connection.read(schema, readOptions),
     ordersByKey: true,
     readsGenerated: true,
+    // An engine still on the whole-flow interface (src/engines/legacy.ts) offers neither.
+    ...('apply' in connection
+      ? {}
+      : {
+          identity: (schema: TableSchema) => connection.identity(schema),
+          counters: (schema: TableSchema) => connection.counters(schema),
+        }),
     cancel: () => connection.cancel(),
     close: () => connection.close(),
   };

@@ -1,7 +1,8 @@
 import type { TableSchema } from '../../core/table.js';
-import type { Counter } from '../engine.js';
+import type { Counter, Staged } from '../engine.js';
 import type { PgSession } from './connect.js';
 import { quoteIdent, quoteString, quoteTable } from './sql.js';
+import { stagedTable } from './stage.js';
 
 /**
  * The statement moving one sequence past the largest value its column now holds: never backwards, and
@@ -14,14 +15,21 @@ FROM (SELECT max(${quoteIdent(column)})::bigint AS v FROM ${quoteTable(table.ref
 WHERE m.v IS NOT NULL AND (m.v > q.last_value OR (NOT q.is_called AND m.v >= q.last_value))`;
 }
 
-/** Each owned or default sequence of the table: its last value, and the column's largest when past it. */
-export async function counters(session: PgSession, table: TableSchema): Promise<Counter[]> {
+/**
+ * Each owned or default sequence of the table: its last value, and the column's largest when past it;
+ * with `staged`, the column's largest value among the staged rows too.
+ */
+export async function counters(session: PgSession, table: TableSchema, staged?: Staged): Promise<Counter[]> {
   const found: Counter[] = [];
   for (const seq of table.sequences) {
-    const result = await session.client.query<{ value: string; next: string | null }>(
+    const inStaged = staged?.columns.includes(seq.column)
+      ? `(SELECT max(${quoteIdent(seq.column)})::bigint::text FROM ${stagedTable(staged)})`
+      : 'NULL';
+    const result = await session.client.query<{ value: string; next: string | null; staged: string | null }>(
       `SELECT q.last_value::text AS value,
               CASE WHEN m.v IS NOT NULL AND (m.v > q.last_value OR (NOT q.is_called AND m.v >= q.last_value))
-                   THEN m.v::text END AS next
+                   THEN m.v::text END AS next,
+              ${inStaged} AS staged
        FROM (SELECT max(${quoteIdent(seq.column)})::bigint AS v FROM ${quoteTable(table.ref)}) AS m, ${seq.name} AS q`,
     );
     const row = result.rows[0]!;
@@ -30,6 +38,7 @@ export async function counters(session: PgSession, table: TableSchema): Promise<
       column: seq.column,
       value: row.value,
       ...(row.next === null ? {} : { next: row.next }),
+      ...(staged ? { staged: row.staged } : {}),
     });
   }
   return found;

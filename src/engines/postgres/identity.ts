@@ -8,12 +8,14 @@ import { quoteTable } from './sql.js';
  * shares it; its timeline tells the copy apart (recovery to a point starts a new one; a failover of the
  * server itself does too). The database and table oids change when either is dropped and created again.
  * pg_control_system() is readable by every role since PostgreSQL 10; a server that refuses it is named
- * by what it refused.
+ * by what it refused. A standby or a copy started from a snapshot shares all three; its postmaster's
+ * start time tells it apart (`instance`).
  */
 export async function identity(session: PgSession, table: TableSchema): Promise<Identity> {
   const { client } = session;
-  const found = await client.query<{ db: string; dboid: string; oid: string }>(
-    `SELECT current_database() AS db, d.oid::text AS dboid, $1::regclass::oid::text AS oid
+  const found = await client.query<{ db: string; dboid: string; oid: string; started: string }>(
+    `SELECT current_database() AS db, d.oid::text AS dboid, $1::regclass::oid::text AS oid,
+            pg_postmaster_start_time()::text AS started
      FROM pg_database AS d WHERE d.datname = current_database()`,
     [quoteTable(table.ref)],
   );
@@ -33,5 +35,6 @@ export async function identity(session: PgSession, table: TableSchema): Promise<
     server,
     database: `database ${row.db} (oid ${row.dboid})`,
     table: `table ${table.ref.schema}.${table.ref.name} (oid ${row.oid})`,
+    instance: `server started ${row.started}`,
   };
 }

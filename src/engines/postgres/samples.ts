@@ -1,8 +1,9 @@
 import type { RowClass, SampleRow } from '../../core/plan.js';
+import type { Differing } from '../engine.js';
 import type { PgSession } from './connect.js';
 import type { PgPlan } from './plan.js';
 import { collatableColumns } from './read.js';
-import { byteOrder, columnList, keyEquals, quoteIdent, quoteTable } from './sql.js';
+import { byteOrder, columnList, keyEquals, keyText, quoteIdent, quoteTable, textOf } from './sql.js';
 import { stagedTable } from './stage.js';
 
 type Text = string | null;
@@ -57,4 +58,31 @@ export async function samples(
     }
     return sample;
   });
+}
+
+/** Changed rows whose text differs in at least `atLeast` of `columns`: how many, and a few keys. */
+export async function differing(
+  session: PgSession,
+  plan: PgPlan,
+  test: { columns: string[]; atLeast: number },
+  limit: number,
+): Promise<Differing> {
+  const { staged, key } = plan;
+  const collatable = await collatableColumns(session.client, staged.target);
+  const differences =
+    test.columns.map((c) => `(${textOf('s', c)} IS DISTINCT FROM ${textOf('t', c)})::int`).join(' + ') || '0';
+  const result = await session.client.query<{ rows: string; sample: string | null }>(
+    `WITH d AS (
+       SELECT ${columnList(key, 'p')}, ${keyText(key, 'p')} AS rowback_key
+       FROM ${plan.table} AS p
+       JOIN ${stagedTable(staged)} AS s ON ${keyEquals(key, 's', 'p')}
+       JOIN ${quoteTable(staged.target.ref)} AS t ON ${keyEquals(key, 't', 'p')}
+       WHERE p.${plan.classColumn} = 'changed' AND ${differences} >= $1)
+     SELECT (SELECT count(*) FROM d)::text AS rows,
+            (SELECT json_agg(rowback_key)::text
+             FROM (SELECT p.rowback_key FROM d AS p ORDER BY ${byteOrder(key, 'p', collatable)} LIMIT $2) AS few) AS sample`,
+    [test.atLeast, limit],
+  );
+  const row = result.rows[0]!;
+  return { rows: Number(row.rows), sample: row.sample ? (JSON.parse(row.sample) as string[]) : [] };
 }

@@ -5,6 +5,7 @@ import type {
   ClassifyOptions,
   Connection,
   Counter,
+  Differing,
   Engine,
   Identity,
   KeyCheck,
@@ -32,7 +33,7 @@ import { missingParents, referencing, unwritable } from './parents.js';
 import { asSqlitePlan, checkKey, classify, counts, dropPlan, unchanged } from './plan.js';
 import { exec, query } from './query.js';
 import { checkWhere, count, isEmpty, readRows } from './read.js';
-import { samples } from './samples.js';
+import { differing, samples } from './samples.js';
 import { scriptSteps } from './script.js';
 import { dropStagedTable, stageRows } from './stage.js';
 import { verify } from './verify.js';
@@ -156,6 +157,12 @@ export class SqliteConnection implements Connection {
     );
   }
 
+  differing(plan: Plan, test: { columns: string[]; atLeast: number }, limit: number): Promise<Differing> {
+    return this.step(`comparing the changed rows of ${name(plan.staged.target)}`, () =>
+      differing(this.session, asSqlitePlan(plan), test, limit),
+    );
+  }
+
   dropPlan(plan: Plan): Promise<void> {
     return this.step('dropping a plan table', () => dropPlan(this.session, asSqlitePlan(plan)));
   }
@@ -220,9 +227,9 @@ export class SqliteConnection implements Connection {
     );
   }
 
-  counters(target: TableSchema): Promise<Counter[]> {
+  counters(target: TableSchema, options: { staged?: Staged } = {}): Promise<Counter[]> {
     return this.step(`reading the AUTOINCREMENT counter of ${name(target)}`, () =>
-      counters(this.session, target),
+      counters(this.session, target, options.staged),
     );
   }
 

@@ -1,7 +1,8 @@
 import type { TableSchema } from '../../core/table.js';
-import type { Counter } from '../engine.js';
+import type { Counter, Staged } from '../engine.js';
 import type { SqliteSession } from './connect.js';
 import { quoteIdent, quoteTable } from './sql.js';
+import { stagedTable } from './stage.js';
 
 /**
  * An AUTOINCREMENT table's counter is its row in `sqlite_sequence`: the largest key ever handed out. An
@@ -9,12 +10,15 @@ import { quoteIdent, quoteTable } from './sql.js';
  * is what the restore's inserts do; `counters` reports where it stands and `moveCounters` moves it only
  * when the largest key held is past it anyway (a row updated to a larger key, a missing counter row).
  */
-export function counters(session: SqliteSession, table: TableSchema): Counter[] {
+export function counters(session: SqliteSession, table: TableSchema, staged?: Staged): Counter[] {
   const sequences = `${quoteIdent(table.ref.schema)}.sqlite_sequence`;
   return table.sequences.map((seq) => {
-    const [value, largest] = session.db
+    const inStaged = staged?.columns.includes(seq.column)
+      ? `(SELECT max(${quoteIdent(seq.column)}) FROM ${stagedTable(staged)})`
+      : 'NULL';
+    const [value, largest, stagedLargest] = session.db
       .prepare(
-        `SELECT (SELECT seq FROM ${sequences} WHERE name = ?), (SELECT max(${quoteIdent(seq.column)}) FROM ${quoteTable(table.ref)})`,
+        `SELECT (SELECT seq FROM ${sequences} WHERE name = ?), (SELECT max(${quoteIdent(seq.column)}) FROM ${quoteTable(table.ref)}), ${inStaged}`,
       )
       .raw(true)
       .get(table.ref.name) as (bigint | null)[];
@@ -25,6 +29,9 @@ export function counters(session: SqliteSession, table: TableSchema): Counter[] 
       column: seq.column,
       value: value === null || value === undefined ? null : String(value),
       ...(past ? { next: String(largest) } : {}),
+      ...(staged
+        ? { staged: stagedLargest === null || stagedLargest === undefined ? null : String(stagedLargest) }
+        : {}),
     };
   });
 }

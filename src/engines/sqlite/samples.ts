@@ -1,7 +1,17 @@
 import type { RowClass, SampleRow } from '../../core/plan.js';
+import type { Differing } from '../engine.js';
 import type { SqliteSession } from './connect.js';
 import type { SqlitePlan } from './plan.js';
-import { byteOrder, columnList, differentText, fieldOf, keyEquals, quoteIdent, quoteTable } from './sql.js';
+import {
+  byteOrder,
+  columnList,
+  differentText,
+  fieldOf,
+  keyEquals,
+  keyText,
+  quoteIdent,
+  quoteTable,
+} from './sql.js';
 import { stagedTable } from './stage.js';
 
 type Text = string | null;
@@ -56,4 +66,29 @@ export function samples(
     if (rowClass === 'changed') sample.changedColumns = columns.filter((_c, i) => differing[i] === '1');
     return sample;
   });
+}
+
+/** Changed rows whose values differ exactly in at least `atLeast` of `columns`: how many, and a few keys. */
+export function differing(
+  session: SqliteSession,
+  plan: SqlitePlan,
+  test: { columns: string[]; atLeast: number },
+  limit: number,
+): Differing {
+  const { staged, key } = plan;
+  const differences = test.columns.map((c) => `(${differentText([c], 's', 't')})`).join(' + ') || '0';
+  const sql = `
+    WITH d AS (
+      SELECT ${columnList(key, 'p')}, ${keyText(key, 'p')} AS rowback_key
+      FROM ${plan.table} AS p
+      JOIN ${stagedTable(staged)} AS s ON ${keyEquals(key, 's', 'p', plan.collations)}
+      JOIN ${quoteTable(staged.target.ref)} AS t ON ${keyEquals(key, 't', 'p', plan.collations)}
+      WHERE p.${plan.classColumn} = 'changed' AND ${differences} >= ?)
+    SELECT (SELECT count(*) FROM d),
+           (SELECT json_group_array(rowback_key) FROM (SELECT p.rowback_key FROM d AS p ORDER BY ${byteOrder(key, 'p')} LIMIT ?))`;
+  const [rows, sample] = session.db.prepare(sql).raw(true).get(BigInt(test.atLeast), BigInt(limit)) as [
+    bigint,
+    string | null,
+  ];
+  return { rows: Number(rows), sample: sample ? (JSON.parse(sample) as string[]) : [] };
 }
