@@ -11,6 +11,7 @@ import { openSession, type SqlSession } from '../src/demo/db.js';
 import { formatDiffReport, runDiffBench } from './diff.js';
 import { benchDump, formatDumpReport } from './dump.js';
 import { mysqlScenario } from './mysql.js';
+import { benchPitr, formatPitrReport } from './pitr.js';
 import { postgresScenario } from './postgres.js';
 import { running } from './process.js';
 import { type BenchReport, type CaseResult, caseResult, formatReport } from './report.js';
@@ -51,8 +52,18 @@ if (values.source === 'dump') {
     log(`failed: ${redactSecrets(error instanceof Error ? error.message : String(error))}`);
     process.exit(1);
   }
+} else if (values.source === 'pitr') {
+  try {
+    const report = await benchPitr(rows, cli, log);
+    process.stdout.write(`${values.json ? JSON.stringify(report) : formatPitrReport(report)}\n`);
+    process.exit(report.rowback.right && report.manual.right ? 0 : 1);
+  } catch (error) {
+    log(`failed: ${redactSecrets(error instanceof Error ? error.message : String(error))}`);
+    for (const child of running) child.kill('SIGTERM');
+    process.exit(1);
+  }
 } else if (values.source !== 'live') {
-  fail('--source must be live or dump');
+  fail('--source must be live, dump or pitr');
 }
 
 let servers: BenchServers | undefined;
