@@ -13,14 +13,18 @@ export interface ClientRun {
  * -f file`, or `mysql … < file` (which stops at the first error by itself).
  */
 export function runClientScript(engine: EngineName, url: string, file: string): Promise<ClientRun> {
-  const u = new URL(url);
   const env: Record<string, string> = { ...(process.env as Record<string, string>) };
   let command: string;
   let args: string[];
-  if (engine === 'postgres') {
+  if (engine === 'sqlite') {
+    // `sqlite3 app.db < fix.sql`: the script itself says .bail on
+    command = 'sqlite3';
+    args = [url];
+  } else if (engine === 'postgres') {
     command = 'psql';
     args = ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-f', file, '-d', url];
   } else {
+    const u = new URL(url);
     command = 'mysql';
     args = [
       '-h',
@@ -45,7 +49,7 @@ export function runClientScript(engine: EngineName, url: string, file: string): 
     });
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
-    if (engine === 'mysql') createReadStream(file).pipe(child.stdin);
+    if (engine !== 'postgres') createReadStream(file).pipe(child.stdin);
     else child.stdin.end();
   });
 }

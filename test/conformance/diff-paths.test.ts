@@ -2,7 +2,15 @@ import { describe, expect, test } from 'vitest';
 import { type DiffReport, diff } from '../../src/index.js';
 import { tempDir } from '../harness/index.js';
 import { SCENARIOS } from './scenarios.js';
-import { ENGINES, named, prepareScenario, restoreOptions, TIMEOUT, withScratch } from './support.js';
+import {
+  named,
+  prepareScenario,
+  restoreOptions,
+  SCENARIO_ENGINES,
+  scenariosFor,
+  TIMEOUT,
+  withScratch,
+} from './support.js';
 
 /** Samples in a stable order: each path lists them in its own order within a class. */
 function sorted(report: DiffReport) {
@@ -11,8 +19,8 @@ function sorted(report: DiffReport) {
   );
 }
 
-describe.each(ENGINES)('the merge diff agrees with the staged diff on %s', (engine) => {
-  test.each(named(SCENARIOS))(
+describe.each(SCENARIO_ENGINES)('the merge diff agrees with the staged diff on %s', (engine) => {
+  test.each(named(scenariosFor(engine, SCENARIOS)))(
     'same plan and same examples by both paths: %s',
     async (_name, scenario) => {
       await withScratch(engine, async (s) => {

@@ -7,17 +7,18 @@ import { forEngine, SCENARIOS } from './scenarios.js';
 import { TAKE_SOURCE_DELETE } from './scenarios-policies.js';
 import {
   dumpTable,
-  ENGINES,
   execAll,
   named,
   prepareScenario,
   restoreOptions,
+  SCENARIO_ENGINES,
+  scenariosFor,
   TIMEOUT,
   withScratch,
 } from './support.js';
 
-describe.each(ENGINES)('diff, --dry-run and --sql-out write nothing on %s', (engine) => {
-  test.each(named(SCENARIOS))(
+describe.each(SCENARIO_ENGINES)('diff, --dry-run and --sql-out write nothing on %s', (engine) => {
+  test.each(named(scenariosFor(engine, SCENARIOS)))(
     'diff reports the plan and writes nothing: %s',
     async (_name, scenario) => {
       await withScratch(engine, async (s) => {
@@ -32,7 +33,7 @@ describe.each(ENGINES)('diff, --dry-run and --sql-out write nothing on %s', (eng
     TIMEOUT,
   );
 
-  test.each(named(SCENARIOS))(
+  test.each(named(scenariosFor(engine, SCENARIOS)))(
     'dry-run reports what it would write and writes nothing: %s',
     async (_name, scenario) => {
       await withScratch(engine, async (s) => {
@@ -48,7 +49,7 @@ describe.each(ENGINES)('diff, --dry-run and --sql-out write nothing on %s', (eng
     TIMEOUT,
   );
 
-  test.each(named(SCENARIOS))(
+  test.each(named(scenariosFor(engine, SCENARIOS)))(
     '--sql-out writes a script that the engine client runs to the same final table: %s',
     async (_name, scenario) => {
       await withScratch(engine, async (s) => {

@@ -6,16 +6,16 @@ import {
   cli,
   describeRun,
   dumpTable,
-  ENGINES,
   prepareScenario,
   restoreScenario,
+  SCENARIO_ENGINES,
   TIMEOUT,
   withScratch,
 } from './support.js';
 
 const SCENARIO = TAKE_SOURCE_DELETE;
 
-describe.each(ENGINES)('undo on %s', (engine) => {
+describe.each(SCENARIO_ENGINES)('undo on %s', (engine) => {
   test.each([
     ['a row the restore inserted', `UPDATE accounts SET owner = 'zed' WHERE id = 1`],
     ['a row the restore updated', 'UPDATE accounts SET balance = 0 WHERE id = 3'],

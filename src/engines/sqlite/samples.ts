@@ -21,14 +21,12 @@ function record(names: string[], values: Text[]): Record<string, Text> {
 }
 
 /**
- * A value as a person reads it: integers and texts as they are, reals in their exact text, blobs as `\x`
- * hex. Which columns differ is decided on the values (storage class and bytes), not on this text.
+ * A value as the row stream carries it (see fieldOf), so that a diff shows the same examples whether it
+ * staged the rows or merged two streams: texts in single quotes (the text '1' is not the integer 1),
+ * integers and reals as numbers, blobs as x'…' hex.
  */
 function shown(x: string): string {
-  return `(CASE typeof(${x})
-    WHEN 'blob' THEN '\\x' || lower(hex(${x}))
-    WHEN 'real' THEN CAST(${fieldOf(x)} AS TEXT)
-    ELSE CAST(${x} AS TEXT) END)`;
+  return `CAST(${fieldOf(x)} AS TEXT)`;
 }
 
 /** Up to `limit` rows of one class in key order, each side's values as text. */

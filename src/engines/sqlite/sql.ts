@@ -118,10 +118,14 @@ export function keyText(key: string[], alias: string): string {
   return `'(' || ${key.map(one).join(` || ',' || `)} || ')'`;
 }
 
-/** `base`, or `base_`, `base__`… : a column name none of `taken` uses (tables may name a column anything). */
+/**
+ * `base`, or `base_`, `base__`… : a column name none of `taken` uses (tables may name a column anything).
+ * SQLite column names are case-insensitive, so `ROWBACK_CLASS_` takes `rowback_class_` too.
+ */
 export function freeName(base: string, taken: string[]): string {
+  const used = new Set(taken.map((t) => t.toLowerCase()));
   let name = base;
-  while (taken.includes(name)) name += '_';
+  while (used.has(name.toLowerCase())) name += '_';
   return name;
 }
 
