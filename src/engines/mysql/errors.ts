@@ -18,27 +18,6 @@ const LOST_CODES = new Set([
   'ER_NET_WRITE_INTERRUPTED',
 ]);
 
-/** Turns a failure to open a session into RowbackError('connection'), naming the redacted URL only. */
-export function connectionError(error: unknown, redactedUrl: string): RowbackError {
-  const code = errorCode(error);
-  const text = error instanceof Error ? error.message : String(error);
-  const why =
-    code === 'ECONNREFUSED'
-      ? 'nothing listens on that host and port'
-      : code === 'ENOTFOUND' || code === 'EAI_AGAIN'
-        ? 'the host name does not resolve'
-        : code === 'ER_ACCESS_DENIED_ERROR' || code === 'ER_DBACCESS_DENIED_ERROR'
-          ? 'the server refused the user name or password'
-          : code === 'ER_BAD_DB_ERROR'
-            ? 'the database does not exist'
-            : text;
-  return new RowbackError('connection', `Cannot connect to ${redactedUrl}: ${why}.`, {
-    hint: 'Check the host, port, user, password and database in the URL, and that the server is running.',
-    cause: error,
-    details: code ? { code } : undefined,
-  });
-}
-
 /** Codes of a value that the target column refuses. */
 const DATA_CODES = new Set([
   'ER_BAD_NULL_ERROR',
