@@ -60,6 +60,7 @@ export const SOURCE_KINDS: readonly SourceKind[] = [
   },
   {
     name: 'dump',
+    takes: ['--from-database'],
     recognise: async (from) => !/^[a-z][a-z0-9+.-]*:\/\//i.test(from) && (await exists(from)),
     open: async (from, options) => (await import('./dump/index.js')).openDumpSource(from, options),
   },

@@ -6,6 +6,7 @@ import { type Column, formatTable, type TableRef, type TableSchema } from '../..
 import type { RowStream } from '../../engines/engine.js';
 import { archiveReader } from './archive-reader.js';
 import { createTableColumns } from './create-table.js';
+import { pickDatabase, refuseDatabaseFlag } from './databases.js';
 import { badDump, DumpError } from './errors.js';
 import { openContent } from './input.js';
 import { lossyColumns } from './lossy.js';
@@ -13,6 +14,7 @@ import { NewerArchive } from './pg-archive.js';
 import type { DumpReader, Look } from './reader.js';
 import type { WantedTable } from './table-data.js';
 import { textReader } from './text-reader.js';
+import { refuseZeroDates } from './zero-dates.js';
 
 /**
  * A dump file as a source: plain, custom, tar or directory pg_dump output, or mysqldump / mariadb-dump
@@ -29,6 +31,9 @@ export async function openDumpSource(path: string, options: OpenSourceOptions): 
       { hint: 'Restore from a dump of the same engine as the target.' },
     );
   }
+  const database = options.flags?.database;
+  const profile = options.profile;
+  refuseDatabaseFlag(path, reader.engine, database);
   const warnings: string[] = [];
   let wanted: WantedTable | undefined;
   let dumpColumns: string[] = [];
@@ -41,16 +46,12 @@ export async function openDumpSource(path: string, options: OpenSourceOptions): 
     engine: reader.engine,
     warnings,
     async describe(table: TableRef, key: string[], target?: TableSchema): Promise<TableSchema> {
-      wanted = {
-        name: table.name,
-        ...(table.schema
-          ? { schema: table.schema }
-          : reader.engine === 'postgres' && target
-            ? { schema: target.ref.schema }
-            : {}),
-      };
+      const schema = table.schema ?? (reader.engine === 'postgres' ? target?.ref.schema : database);
+      wanted = { name: table.name, ...(schema ? { schema } : {}) };
       const look = await reader.look(wanted).catch(fail);
-      if (!look.found) throw notFound(path, table, look);
+      if (!look.found)
+        throw notFound(path, database && !table.schema ? { ...table, schema: database } : table, look);
+      wanted = pickDatabase(path, look, wanted, target?.ref.schema);
       const described = describeFrom(look, wanted, target, reader.engine);
       dumpColumns = described.dumpColumns;
       warnings.push(...described.warnings);
@@ -71,7 +72,7 @@ export async function openDumpSource(path: string, options: OpenSourceOptions): 
       if (!wanted) throw new RowbackError('internal', 'size before describe');
       return { bytes: await reader.bytes(wanted).catch(fail) };
     },
-    read(_schema: TableSchema, options: SourceReadOptions): RowStream {
+    read(schema: TableSchema, options: SourceReadOptions): RowStream {
       if (!wanted) throw new RowbackError('internal', 'read before describe');
       const columns = dumpColumns;
       const rows = reader.rows(
@@ -89,7 +90,8 @@ export async function openDumpSource(path: string, options: OpenSourceOptions): 
         },
         options.onBytes,
       );
-      return guarded(rows, fail);
+      if (reader.engine !== 'mysql') return guarded(rows, fail);
+      return refuseZeroDates(guarded(rows, fail), schema, options.columns, profile);
     },
     async cancel() {},
     async close() {},

@@ -11,6 +11,10 @@ import { sameTable } from './table-data.js';
  * as rows for `LOAD DATA`. Other tables' INSERTs are skipped by the lexer without being parsed. Stops
  * (`done`) at the first statement after the wanted table's data. LOCK TABLES, DISABLE KEYS and the
  * `/*!…*\/` settings around the data need nothing: they are statements like any other.
+ *
+ * Looking for a table named without its database in a dump of several (`--databases a b`,
+ * `--all-databases`), it reads on past the first one to list every database holding that name in
+ * `tables`, so that the caller can refuse to guess.
  */
 export class MysqlDumpParser extends StatementScanner implements TableData {
   readonly tables: DumpTable[] = [];
@@ -26,6 +30,8 @@ export class MysqlDumpParser extends StatementScanner implements TableData {
   private values: MysqlValues | undefined;
   private takingInserts = false;
   private sawCreate = false;
+  /** The database of the first table found under the wanted name, when the dump names one. */
+  private matched: DumpTable | undefined;
 
   constructor(
     private readonly wanted: WantedTable,
@@ -84,7 +90,7 @@ export class MysqlDumpParser extends StatementScanner implements TableData {
     this.foundData = true;
     this.dataColumns ??= columns;
     if (!this.open) {
-      this.done = true;
+      this.found(table);
       return false;
     }
     this.values = new MysqlValues(this.open(columns, this.statementOffset));
@@ -111,8 +117,8 @@ export class MysqlDumpParser extends StatementScanner implements TableData {
       if (sameTable(table, this.wanted) && !this.create && !this.headCut()) {
         this.create = head;
         this.sawCreate = true;
-        if (!this.open) this.done = true;
-      } else if (this.sawCreate) {
+        if (!this.open) this.found(table);
+      } else if (this.sawCreate && this.open) {
         this.done = true; // the wanted table's section ended without data: it has no rows
       }
       return;
@@ -120,6 +126,15 @@ export class MysqlDumpParser extends StatementScanner implements TableData {
     const names = /SET\s+NAMES\s+'?(\w+)/i.exec(head);
     if (names && head.length < 200) this.names = names[1]!.toLowerCase();
     if (/SET\s+TIME_ZONE\s*=\s*'\+00:00'/i.test(head) && head.length < 200) this.utc = true;
+  }
+
+  /**
+   * A look is done once the wanted table is found, unless it was named without a database and found in
+   * one: then another database of the dump may hold a table of that name too.
+   */
+  private found(table: DumpTable): void {
+    this.matched ??= table;
+    if (this.wanted.schema !== undefined || this.matched.schema === undefined) this.done = true;
   }
 
   private note(parts: string[]): DumpTable {

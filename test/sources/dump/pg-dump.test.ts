@@ -125,6 +125,22 @@ describe('restoring from a pg_dump file', () => {
     }
   });
 
+  it('refuses --from-database, which picks a database in a mysqldump: a pg_dump holds one (exit 2)', async () => {
+    const from = join(dir, slug('plain'));
+    const error = await restore({
+      table: 'vals',
+      from,
+      to: s.targetUrl,
+      stateDir: dir,
+      sourceFlags: { database: 'other' },
+    }).catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      code: 'usage',
+      message: `--from-database does not apply to ${from}: a pg_dump holds one database.`,
+      hint: 'Name the schema with the table instead (--from-table schema.table).',
+    });
+  });
+
   it('lists the tables a dump holds and suggests the closest when the table is not in it', async () => {
     for (const name of ['plain', 'custom']) {
       const from = join(dir, slug(name));

@@ -1,0 +1,39 @@
+import { RowbackError } from '../../core/errors.js';
+import type { Look } from './reader.js';
+import type { WantedTable } from './table-data.js';
+
+/**
+ * A mysqldump of several databases (`--databases a b`, `--all-databases`) may hold the wanted table in
+ * more than one of them. Named without its database, the table is then the one database that holds it;
+ * in two or more, rowback refuses to guess and says how to name it. `target` is the target's database,
+ * offered first in the hint.
+ */
+export function pickDatabase(path: string, look: Look, wanted: WantedTable, target?: string): WantedTable {
+  if (wanted.schema !== undefined) return wanted;
+  const databases = [
+    ...new Set(
+      look.tables.filter((t) => t.name === wanted.name && t.schema !== undefined).map((t) => t.schema!),
+    ),
+  ];
+  if (databases.length === 1) return { ...wanted, schema: databases[0]! };
+  if (databases.length === 0) return wanted;
+  const first = target !== undefined && databases.includes(target) ? target : databases[0]!;
+  throw new RowbackError(
+    'usage',
+    `${path} holds a table ${wanted.name} in ${databases.length} databases: ${databases.join(', ')}. rowback will not guess which one to read.`,
+    {
+      hint: `Name the database to read with --from-database ${first} (or --from-table ${first}.${wanted.name}).`,
+      details: { databases },
+    },
+  );
+}
+
+/** `--from-database` picks a database in a dump of several; a pg_dump holds one database only. */
+export function refuseDatabaseFlag(path: string, engine: 'postgres' | 'mysql', database?: string): void {
+  if (database === undefined || engine === 'mysql') return;
+  throw new RowbackError(
+    'usage',
+    `--from-database does not apply to ${path}: a pg_dump holds one database.`,
+    { hint: 'Name the schema with the table instead (--from-table schema.table).' },
+  );
+}
