@@ -102,6 +102,7 @@ Undo with: rowback undo <restore-id> --to <target-url>`,
           onPreview: (preview) => {
             progress.stop();
             note(renderPreview(preview));
+            for (const w of preview.warnings) shown.add(w);
           },
           // With --yes (or a dry run) nobody is asked: a plan that grows under the lock is then refused.
           ...(flags.yes || flags.dryRun

@@ -90,8 +90,8 @@ function counterFact(b: Behind): string {
 }
 
 function keys(found: Differing, total: number): string {
-  const more = total > found.sample.length ? ', …' : '';
-  return `${found.sample.join(', ')}${more}`;
+  const more = total - found.sample.length;
+  return `${found.sample.join(', ')}${more > 0 ? ` (and ${more.toLocaleString('en-US')} more)` : ''}`;
 }
 
 /**
@@ -108,7 +108,7 @@ export async function planSuspicions(
   const table = formatTable(p.target.ref);
   const behind = await counterBehind(p, target, plan);
   const warnings: string[] = [];
-  if (behind && policy.extra === 'delete') {
+  if (behind && policy.extra === 'delete' && counts.extra > 0) {
     warnings.push(
       `CAUTION: the source looks newer than the target ${table}: ${counterFact(behind)}. --extra delete deletes the ${counts.extra.toLocaleString('en-US')} target row(s) the source lacks; if --from and --to are the wrong way round, those are rows written since, not rows to rewind. Make sure --from is the copy from before the accident (if not, answer no and swap them).`,
     );

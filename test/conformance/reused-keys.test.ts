@@ -78,6 +78,7 @@ describe(`keys reused since the source's moment, on ${ENGINE}`, () => {
         const warned = result.stderr.indexOf(`! ${REUSED_WARNING}`);
         expect(warned).toBeGreaterThan(-1);
         expect(warned).toBeLessThan(result.stderr.indexOf('Verified'));
+        expect(result.stderr.split(REUSED_WARNING)).toHaveLength(2); // said once, not again after
         expect(await s.dump('target', 'invoice', ['id'])).toEqual([
           '1\tnew customer 1\t1.50\t2026-03-01 12:01:00+00',
           '2\tnew customer 2\t3.00\t2026-03-01 12:02:00+00',
@@ -119,6 +120,35 @@ describe(`keys reused since the source's moment, on ${ENGINE}`, () => {
             'With --changed keep-current they stay as they are now, and the source’s rows under those keys are not restored.',
             'With --changed take-source the rows now under those keys are overwritten by the source’s.',
           ),
+        ]);
+      });
+    },
+    TIMEOUT,
+  );
+
+  test(
+    'tells another row by its creation time alone where the table has no counter',
+    async () => {
+      await withScratch(ENGINE, async (s) => {
+        const table = `CREATE TABLE ticket (no int PRIMARY KEY, title text, "createdOn" date NOT NULL);
+          INSERT INTO ticket VALUES (1, 'printer', '2026-01-05'), (2, 'vpn', '2026-01-06'), (3, 'mail', '2026-01-07')`;
+        await s.source.exec(table);
+        await s.target.exec(table);
+        // Ticket 2 was deleted, and the number given to a new ticket; ticket 3's title was edited.
+        await s.target.exec(`DELETE FROM ticket WHERE no = 2; INSERT INTO ticket VALUES (2, 'vpn', '2026-03-01');
+          UPDATE ticket SET title = 'mail server' WHERE no = 3`);
+        // Nothing to write under keep-current: the run ends there, and still says it.
+        const report = await restore({
+          table: 'ticket',
+          from: s.sourceUrl,
+          to: s.targetUrl,
+          stateDir: await tempDir(),
+          confirm: async () => true,
+        });
+        expect(report.outcome).toBe('nothing-to-do');
+        expect(report.plan).toEqual({ missing: 0, changed: 2, extra: 0, same: 1 });
+        expect(report.warnings).toEqual([
+          "Keys of public.ticket may have been reused since the source's moment (a counter reset, e.g. TRUNCATE … RESTART IDENTITY): of the 2 changed row(s), 1 differ in createdOn. Changed rows that may be other rows: keys 2. With --changed keep-current they stay as they are now, and the source’s rows under those keys are not restored. If they are other rows, answer no, compare them (rowback diff --samples 20), and put the source's rows back under new keys by hand.",
         ]);
       });
     },
