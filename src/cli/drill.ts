@@ -59,7 +59,7 @@ export function drillCommand(): Command {
     .option('--key <columns>', 'columns identifying a row, comma-separated (default: primary key)')
     .option(
       '--expect-same',
-      'the live table is not written between as-of and now: a restored table that differs from it fails the drill',
+      'the live table is not written between as-of and now: a restored table that differs from it now fails the drill',
     )
     .option('--keep', 'keep the restored scratch table (default: dropped, or emptied if it was there)')
     .option(
@@ -83,7 +83,9 @@ restore into the scratch table), checksum (row count and a checksum of the resto
 same of the live table now, with --live), cleanup (the source removed, the scratch table dropped, a
 throwaway server stopped). Time to recovery = recover + restore: what the restore takes in an incident.
 
-The live table has moved on since as-of, so a difference is reported, not failed, unless --expect-same.
+The live table is compared as it was at as-of where its server can say it (MySQL/MariaDB: its binlog, for
+the keys changed since): a difference fails the drill. Elsewhere (PostgreSQL), as it is now: it has moved
+on since as-of, so a difference is reported, not failed, unless --expect-same.
 
 Exit codes, for cron: 0 the drill passed, 22 it failed (the report names the step and why), 2 a command
 line it cannot run, 130 interrupted (everything it made was removed).

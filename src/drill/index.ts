@@ -11,8 +11,9 @@ import { runRestore } from '../core/restore.js';
 import type { Opened, Opener } from '../core/sessions.js';
 import type { Source, SourceContext } from '../core/source.js';
 import { resolveStateDir } from '../core/state-dir.js';
-import { formatTable, type TableRef, writableColumns } from '../core/table.js';
+import { formatTable, writableColumns } from '../core/table.js';
 import { checksumRows } from './checksum.js';
+import { checksumLive } from './live.js';
 import { drillNotification } from './notify.js';
 import { scratchPlan } from './plan.js';
 import { openScratch, type Scratch } from './scratch.js';
@@ -62,6 +63,7 @@ export async function runDrill(options: DrillOptions, opener: Opener): Promise<D
   let restored: TableChecksum | undefined;
   let liveTable: TableChecksum | undefined;
   let comparison: DrillReport['comparison'] = 'skipped';
+  let liveAt: DrillReport['liveAt'];
   let columns: string[] = [];
   const restoreDir = await mkdtemp(join(tmpdir(), 'rowback-drill-'));
   try {
@@ -75,7 +77,11 @@ export async function runDrill(options: DrillOptions, opener: Opener): Promise<D
       return { value, detail: `${value.label}: ${how}` };
     });
     const opened = await steps.run('recover', async () => {
-      const value = await opener.source(options.from, scratch!.target, sourceContext(options, plan, asOf));
+      const value = await opener.source(
+        options.from,
+        scratch!.target,
+        sourceContext(options, plan, plan.timeTravels ? asOf : undefined),
+      );
       return { value, detail: `${value.value.label} is readable` };
     });
     source = opened;
@@ -113,23 +119,35 @@ export async function runDrill(options: DrillOptions, opener: Opener): Promise<D
     });
     if (options.live) {
       liveTable = await steps.run('compare', async () => {
-        const value = await checksumLive(options.live!, ref, columns, scratch!, opener, options);
-        comparison =
-          value.rows === restored!.rows && value.checksum === restored!.checksum ? 'match' : 'differs';
-        const detail =
-          comparison === 'match'
-            ? `the live table now has the same ${n(value.rows)} rows and checksum`
-            : `the live table now has ${n(value.rows)} rows, checksum ${value.checksum}: rows written since as-of, or rows the restore lost`;
-        if (comparison === 'differs' && options.expectSame) {
+        const live = options.live!;
+        const value = await checksumLive(ref, columns, scratch!, opener, { ...options, live }, asOf);
+        const same = value.rows === restored!.rows && value.checksum === restored!.checksum;
+        liveAt = value.at;
+        if (value.why)
+          warnings.push(
+            `The live table as of ${asOf?.utc} could not be read from its binlog (${value.why}); compared with the live table now.`,
+          );
+        comparison = same ? 'match' : value.at === 'as-of' ? 'mismatch' : 'differs';
+        const when =
+          value.at === 'as-of'
+            ? "at as-of (today's rows, and the binlog's for the keys changed since)"
+            : 'now';
+        const detail = same
+          ? `the live table ${when} has the same ${n(value.rows)} rows and checksum`
+          : `the live table ${when} has ${n(value.rows)} rows, checksum ${value.checksum}${value.at === 'now' ? ': rows written since as-of, or rows the restore lost' : ''}`;
+        if (comparison === 'mismatch' || (comparison === 'differs' && options.expectSame)) {
           throw new RowbackError(
             'verify-failed',
             `The restored ${formatTable(ref)} differs from the live table: ${detail}.`,
             {
-              hint: 'With --expect-same the live table must not have been written since as-of; check the backup, the WAL and the moment.',
+              hint:
+                comparison === 'mismatch'
+                  ? 'The backup does not hold what the live server held at that moment: check the backup, its WAL or binlogs, and the moment.'
+                  : 'With --expect-same the live table must not have been written since as-of; check the backup, the WAL and the moment.',
             },
           );
         }
-        return { value, detail };
+        return { value: { rows: value.rows, checksum: value.checksum }, detail };
       });
     }
   } catch (error) {
@@ -159,6 +177,7 @@ export async function runDrill(options: DrillOptions, opener: Opener): Promise<D
     timeToRecoveryMs: steps.took('recover', 'restore'),
     ...(restored ? { restored } : {}),
     ...(liveTable ? { liveTable } : {}),
+    ...(liveAt ? { liveAt } : {}),
     comparison,
     ...(failure ? { failure } : {}),
     warnings,
@@ -186,24 +205,4 @@ function sourceContext(
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.askPassword ? { askPassword: options.askPassword } : {}),
   };
-}
-
-/** The live table's count and checksum, read with the scratch's session settings (only read). */
-async function checksumLive(
-  live: string,
-  ref: TableRef,
-  columns: string[],
-  scratch: Scratch,
-  opener: Opener,
-  options: DrillOptions,
-): Promise<TableChecksum> {
-  const opened = await opener.source(live, scratch.target, {
-    ...(options.askPassword ? { askPassword: options.askPassword } : {}),
-  });
-  try {
-    const schema = await opened.value.describe(ref, options.key ?? []);
-    return await checksumRows(opened.value.read(schema, { columns }), options.signal);
-  } finally {
-    await opened.close();
-  }
 }

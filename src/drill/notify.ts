@@ -31,7 +31,8 @@ export function drillNotification(report: DrillReport): Notification {
 }
 
 function comparison(report: DrillReport): string {
-  if (report.comparison === 'match') return ', the same rows and checksum as the live table';
+  const at = report.liveAt === 'as-of' ? ' at as-of' : '';
+  if (report.comparison === 'match') return `, the same rows and checksum as the live table${at}`;
   if (report.comparison === 'differs')
     return `, the live table now has ${n(report.liveTable?.rows ?? 0)} rows (${report.liveTable?.checksum === report.restored?.checksum ? 'same checksum' : 'another checksum'}): written since as-of`;
   return '';

@@ -13,6 +13,8 @@ export interface DrillPlan {
   engine: string;
   /** The database to read in a backup or restored instance: --from-database, else --live's. */
   database?: string;
+  /** The source travels in time (a backup, an instance restore): it is given --as-of. Others hold one moment. */
+  timeTravels: boolean;
 }
 
 /**
@@ -57,7 +59,12 @@ export async function scratchPlan(options: DrillOptions, opener: Opener): Promis
       hint: 'Add --from-database NAME, or --live URL (its database is read).',
     });
   }
-  return { ref, engine: await engineOf(options, kind, opener), ...(database ? { database } : {}) };
+  return {
+    ref,
+    engine: await engineOf(options, kind, opener),
+    ...(database ? { database } : {}),
+    timeTravels: holdsDatabases,
+  };
 }
 
 type SourceKind = 'url' | 'rds' | 'postgres-backup' | 'mysql-backup' | 'other';

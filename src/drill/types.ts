@@ -64,12 +64,13 @@ export interface TableChecksum {
 }
 
 /**
- * How the restored table compares with the live table as it is now: `match` (same row count and
- * checksum) or `differs`. A table written since as-of differs, and so does one a broken restore produced:
- * rowback cannot tell them apart, so `differs` fails the drill only with `expectSame`. `skipped`: no live
- * database was given.
+ * How the restored table compares with the live one. With a MySQL/MariaDB live server whose binlog covers
+ * the moment, with the live table as it was at as-of: `match`, or `mismatch` (the drill fails). Elsewhere
+ * with the live table as it is now: `match`, or `differs` — a table written since as-of differs, and so
+ * does one a broken restore produced, so `differs` fails the drill only with `expectSame`. `skipped`: no
+ * live database was given.
  */
-export type Comparison = 'match' | 'differs' | 'skipped';
+export type Comparison = 'match' | 'mismatch' | 'differs' | 'skipped';
 
 export interface DrillReport {
   command: 'drill';
@@ -85,6 +86,8 @@ export interface DrillReport {
   timeToRecoveryMs: number;
   restored?: TableChecksum;
   liveTable?: TableChecksum;
+  /** What the live table's checksum was taken of: its state at as-of (from its binlog), or now. */
+  liveAt?: 'as-of' | 'now';
   comparison: Comparison;
   /** The step that failed, and why. */
   failure?: DrillStep;
