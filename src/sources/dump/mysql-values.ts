@@ -1,10 +1,34 @@
 import { DumpError } from './errors.js';
-import type { Step } from './pg-values.js';
-import type { RowBuilder } from './row-builder.js';
+import { ROW_ESCAPE } from './row-builder.js';
+import {
+  BARE_END,
+  BLANK,
+  badPunctuation,
+  badToken,
+  found,
+  matchWord,
+  NUMBER_START,
+  NUMERIC,
+  ValuesParser,
+  WORD_BYTE,
+  wholeWord,
+} from './values-parser.js';
 
-type State = 'tuple' | 'value' | 'string' | 'hex' | 'after-value' | 'after-tuple';
+const WORDS = ['null'] as const;
 
-const BACKSLASH = 0x5c;
+/** In a string: 0 a byte copied as it is, 1 a byte the row format escapes, 2 backslash, 3 a quote. */
+const IN_STRING = new Uint8Array(256);
+for (let b = 0; b < 256; b++) if (ROW_ESCAPE[b]) IN_STRING[b] = 1;
+IN_STRING[0x5c] = 2;
+IN_STRING[0x27] = 3;
+IN_STRING[0x22] = 3;
+
+/** Hex digit values, -1 for other bytes. */
+const NIBBLE = new Int8Array(256).fill(-1);
+for (let d = 0; d < 16; d++) {
+  NIBBLE['0123456789abcdef'.charCodeAt(d)] = d;
+  NIBBLE['0123456789ABCDEF'.charCodeAt(d)] = d;
+}
 
 /**
  * The `VALUES (…),(…);` of a mysqldump / mariadb-dump INSERT, from its first `(`, as rows for
@@ -13,170 +37,242 @@ const BACKSLASH = 0x5c;
  * `X'…'` become their bytes (`--hex-blob`), `_binary '…'` its bytes (MySQL 8), numbers and NULL stay as
  * they are. Works on bytes: a dump of binary columns is not valid UTF-8.
  */
-export class MysqlValues {
-  private state: State = 'tuple';
+export class MysqlValues extends ValuesParser {
   private quote = 0;
-  private rowOffset = 0;
+  /** Where the current bare token started (dump offset), its first byte and its length so far. */
+  private tokenOffset = 0;
+  private first = 0;
+  private length = 0;
+  /** Bitmask of the WORDS the current bare word may still be. */
+  private words = 0;
+  /** The high nibble of a hex byte whose low one is still to come, or -1. */
   private half = -1;
+  private rowOffset = 0;
 
-  constructor(private readonly builder: RowBuilder) {}
-
-  step(buf: Buffer, i: number, base: number): Step {
+  protected run(buf: Buffer, i: number, end: number, base: number): number {
+    // Constants are locals: V8 reads a module-level binding from memory, with a check, at every use.
+    const TUPLE = 0; // expecting the ( of a row
+    const AFTER_VALUE = 1; // , or ) after a value
+    const AFTER_TUPLE = 2; // , or ; after a row
+    const ENDED = -1; // after the statement's ;
+    const VALUE = 3; // at the start of a value (0 to 3 are ValuesParser's)
+    const STRING = 4; // inside a quoted string
+    const ESCAPE = 5; // after a backslash in a string
+    const QUOTE_SEEN = 6; // after the closing quote, or the first of a doubled one
+    const NUMBER = 7; // the bytes of a bare number
+    const WORD = 8; // a bare word: NULL, a _binary introducer, the X of X'…'
+    const HEX = 9; // the digits of 0x…
+    const HEX_QUOTED = 10; // the digits of X'…'
+    const BACKSLASH = 0x5c;
+    const TAB = 0x09;
+    const QUOTE = 0x27;
+    const blank = BLANK;
+    const bareEnd = BARE_END;
+    const numeric = NUMERIC;
+    const numberStart = NUMBER_START;
+    const wordByte = WORD_BYTE;
+    const inString = IN_STRING;
+    const rowEscape = ROW_ESCAPE;
+    const nibble = NIBBLE;
     const b = this.builder;
-    while (i < buf.length) {
+    const starts = b.starts;
+    const ends = b.ends;
+    const recorded = starts.length;
+    let out = b.out;
+    let used = b.used;
+    let field = b.field;
+    let state = this.state;
+    bytes: while (i < end) {
       const c = buf[i]!;
-      switch (this.state) {
-        case 'string': {
-          const next = this.string(buf, i);
-          if (next === -1) return { at: i, ended: false, needMore: true };
-          i = next;
+      switch (state) {
+        case STRING: {
+          // The hot loop: bytes copied as they are until a quote, a backslash or a byte to escape.
+          const quote = this.quote;
+          for (; i < end; i++) {
+            const d = buf[i]!;
+            const kind = inString[d]!;
+            if (kind === 0) out[used++] = d;
+            else if (kind === 1) {
+              out[used++] = BACKSLASH;
+              out[used++] = rowEscape[d]!;
+            } else if (kind === 2) {
+              state = ESCAPE;
+              i++;
+              break;
+            } else if (d === quote) {
+              state = QUOTE_SEEN;
+              i++;
+              break;
+            } else out[used++] = d; // the other quote
+          }
           continue;
         }
-        case 'hex':
-          i = this.hex(buf, i, base);
+        case ESCAPE:
+          if (c === 0x25 || c === 0x5f) {
+            out[used++] = BACKSLASH; // \% and \_ keep their backslash
+            out[used++] = BACKSLASH;
+            out[used++] = c;
+          } else {
+            const e = escapedByte(c);
+            const row = rowEscape[e]!;
+            if (row === 0) out[used++] = e;
+            else {
+              out[used++] = BACKSLASH;
+              out[used++] = row;
+            }
+          }
+          state = STRING;
+          i++;
           continue;
-        case 'value': {
-          const next = this.value(buf, i, base);
-          if (next === -1) return { at: i, ended: false, needMore: true };
-          i = next;
-          continue;
-        }
-        default:
-          if (c === 0x20 || c === 0x0a || c === 0x09 || c === 0x0d) {
+        case QUOTE_SEEN:
+          if (c === this.quote) {
+            out[used++] = c;
+            state = STRING;
             i++;
             continue;
           }
-          if (this.state === 'tuple') {
-            if (c !== 0x28) throw found(buf, i, base, '"(" starting a row of values');
-            this.rowOffset = base + i;
-            this.state = 'value';
-          } else if (this.state === 'after-value') {
-            if (c === 0x2c) this.state = 'value';
-            else if (c === 0x29) {
-              b.endRow(this.rowOffset);
-              this.state = 'after-tuple';
-            } else throw found(buf, i, base, '"," or ")" after a value');
-          } else if (c === 0x2c) this.state = 'tuple';
-          else if (c === 0x3b) {
-            b.flush();
-            return { at: i + 1, ended: true, needMore: false };
-          } else throw found(buf, i, base, '"," or ";" after a row of values');
-          i++;
-      }
-    }
-    return { at: i, ended: false, needMore: true };
-  }
-
-  /** Starts a value; returns where it continues, or -1 when its first token is cut by the chunk's end. */
-  private value(buf: Buffer, i: number, base: number): number {
-    const c = buf[i]!;
-    if (c === 0x20 || c === 0x0a || c === 0x09 || c === 0x0d) return i + 1;
-    const b = this.builder;
-    if (c === 0x27 || c === 0x22) {
-      this.quote = c;
-      b.beginField();
-      this.state = 'string';
-      return i + 1;
-    }
-    let end = i;
-    while (end < buf.length) {
-      const d = buf[end]!;
-      if (d === 0x2c || d === 0x29 || d === 0x20 || d === 0x0a || d === 0x09 || d === 0x0d || d === 0x27)
-        break;
-      end++;
-    }
-    if (end === buf.length) return -1;
-    const first = c | 0x20;
-    if (c === 0x5f) return end; // _binary, _utf8mb4 …: the literal that follows is the value
-    if ((first === 0x78 || first === 0x62) && end === i + 1 && buf[end] === 0x27) {
-      if (first === 0x62) throw found(buf, i, base, "a value mysqldump writes (not b'…')");
-      b.beginField(); // X'…'
-      this.half = -1;
-      this.state = 'hex';
-      return end + 1;
-    }
-    if (c === 0x30 && (buf[i + 1]! | 0x20) === 0x78) {
-      b.beginField(); // 0x…
-      this.half = -1;
-      for (let k = i + 2; k < end; k++) this.hexDigit(buf, k, base);
-      if (this.half !== -1) throw found(buf, i, base, 'an even number of hex digits');
-      b.endField();
-      this.state = 'after-value';
-      return end;
-    }
-    if (end === i) throw found(buf, i, base, 'a value');
-    if (end - i === 4 && (c | 0x20) === 0x6e && buf.toString('latin1', i, end).toLowerCase() === 'null') {
-      b.nullField();
-    } else {
-      for (let k = i; k < end; k++) {
-        const d = buf[k]!;
-        if (!((d >= 0x30 && d <= 0x39) || d === 0x2d || d === 0x2b || d === 0x2e || (d | 0x20) === 0x65)) {
-          throw found(buf, i, base, 'a number, NULL, 0x… or a quoted value');
+          if (field <= recorded) ends[field - 1] = used;
+          state = AFTER_VALUE;
+          continue;
+        case NUMBER: {
+          const from = i;
+          while (i < end && numeric[buf[i]!]) out[used++] = buf[i++]!;
+          this.length += i - from;
+          if (i === end) continue;
+          const d = buf[i]!;
+          if (bareEnd[d]) {
+            if (field <= recorded) ends[field - 1] = used;
+            state = AFTER_VALUE;
+          } else if ((d | 0x20) === 0x78 && this.first === 0x30 && this.length === 1) {
+            used--; // 0x…: the 0 was not a digit of the value
+            this.half = -1;
+            state = HEX;
+            i++;
+          } else throw badToken(buf, i, base, this.tokenOffset, 'a number, NULL, 0x… or a quoted value');
+          continue;
         }
+        case VALUE:
+          if (blank[c]) {
+            i++;
+            continue;
+          }
+          if (c === QUOTE || c === 0x22 || numberStart[c]) {
+            if (field > 0) out[used++] = TAB;
+            if (field < recorded) starts[field] = used;
+            field++;
+          }
+          if (c === QUOTE || c === 0x22) {
+            this.quote = c;
+            state = STRING;
+            i++;
+            continue;
+          }
+          this.tokenOffset = base + i;
+          this.first = c;
+          this.length = 1;
+          if (numberStart[c]) {
+            out[used++] = c;
+            state = NUMBER;
+          } else if (wordByte[c]) {
+            this.words = matchWord(1, WORDS, 0, c);
+            state = WORD;
+          } else throw found(buf, i, base, 'a value');
+          i++;
+          continue;
+        case WORD: {
+          for (; i < end && wordByte[buf[i]!]; i++)
+            this.words = matchWord(this.words, WORDS, this.length++, buf[i]!);
+          if (i === end) continue;
+          const d = buf[i]!;
+          const first = this.first | 0x20;
+          if (this.first === 0x5f) {
+            state = VALUE; // _binary, _utf8mb4 …: the literal that follows is the value
+            continue;
+          }
+          const hexQuoted = this.length === 1 && d === QUOTE && first === 0x78; // X'…'
+          if (this.length === 1 && d === QUOTE && first === 0x62) {
+            throw badToken(buf, i, base, this.tokenOffset, "a value mysqldump writes (not b'…')");
+          }
+          if (!hexQuoted && !(bareEnd[d] && wholeWord(this.words, WORDS, this.length) === 0)) {
+            throw badToken(buf, i, base, this.tokenOffset, 'a number, NULL, 0x… or a quoted value');
+          }
+          if (field > 0) out[used++] = TAB;
+          if (field < recorded) starts[field] = used;
+          field++;
+          if (hexQuoted) {
+            this.half = -1;
+            state = HEX_QUOTED;
+            i++;
+          } else {
+            out[used++] = BACKSLASH; // NULL
+            out[used++] = 0x4e;
+            if (field <= recorded) ends[field - 1] = used;
+            state = AFTER_VALUE;
+          }
+          continue;
+        }
+        case HEX:
+        case HEX_QUOTED: {
+          let half = this.half;
+          for (; i < end; i++) {
+            const v = nibble[buf[i]!]!;
+            if (v < 0) break;
+            if (half < 0) half = v;
+            else {
+              const byte = (half << 4) | v;
+              const row = rowEscape[byte]!;
+              if (row === 0) out[used++] = byte;
+              else {
+                out[used++] = BACKSLASH;
+                out[used++] = row;
+              }
+              half = -1;
+            }
+          }
+          this.half = half;
+          if (i === end) continue;
+          const quoted = state === HEX_QUOTED;
+          const d = buf[i]!;
+          if (quoted ? d !== QUOTE : !bareEnd[d]) throw found(buf, i, base, 'a hex digit');
+          if (half >= 0) {
+            if (quoted) throw new DumpError(base + i, 'an even number of hex digits', "X'…' with an odd one");
+            throw badToken(buf, i, base, this.tokenOffset, 'an even number of hex digits');
+          }
+          if (field <= recorded) ends[field - 1] = used;
+          state = AFTER_VALUE;
+          if (quoted) i++;
+          continue;
+        }
+        default:
+          // Between values and rows.
+          if (blank[c]) {
+            i++;
+            continue;
+          }
+          if (state === TUPLE && c === 0x28) {
+            this.rowOffset = base + i;
+            state = VALUE;
+          } else if (state === AFTER_VALUE && c === 0x2c) state = VALUE;
+          else if (state === AFTER_VALUE && c === 0x29) {
+            b.used = used;
+            b.field = field;
+            b.endRow(this.rowOffset);
+            out = b.out;
+            used = b.used;
+            field = 0;
+            state = AFTER_TUPLE;
+          } else if (state === AFTER_TUPLE && c === 0x3b) {
+            state = ENDED; // tested before "," so that V8 sees this comparison run before it optimizes
+          } else if (state === AFTER_TUPLE && c === 0x2c) state = TUPLE;
+          else throw badPunctuation(buf, i, base, state);
+          i++;
+          if (state === ENDED) break bytes; // the one way out of the loop, for the same reason
       }
-      b.beginField();
-      b.plainBytes(buf, i, end);
-      b.endField();
     }
-    this.state = 'after-value';
-    return end;
-  }
-
-  /** Inside '…' or "…"; returns where it continues, or -1 when a quote or escape is cut by the chunk's end. */
-  private string(buf: Buffer, i: number): number {
-    const b = this.builder;
-    const quote = this.quote;
-    let k = i;
-    const n = buf.length;
-    while (k < n) {
-      const d = buf[k]!;
-      if (d === quote || d === BACKSLASH) break;
-      k++;
-    }
-    if (k > i) b.valueBytes(buf, i, k);
-    if (k === n) return n;
-    if (k + 1 >= n) return k === i ? -1 : k;
-    const next = buf[k + 1]!;
-    if (buf[k] === BACKSLASH) {
-      if (next === 0x25 || next === 0x5f) {
-        b.valueByte(BACKSLASH); // \% and \_ keep their backslash
-        b.valueByte(next);
-      } else b.valueByte(escapedByte(next));
-      return k + 2;
-    }
-    if (next === quote) {
-      b.valueByte(quote);
-      return k + 2;
-    }
-    b.endField();
-    this.state = 'after-value';
-    return k + 1;
-  }
-
-  /** Inside X'…'. */
-  private hex(buf: Buffer, i: number, base: number): number {
-    const q = buf.indexOf(0x27, i);
-    const end = q === -1 ? buf.length : q;
-    for (let k = i; k < end; k++) this.hexDigit(buf, k, base);
-    if (q === -1) return end;
-    if (this.half !== -1)
-      throw new DumpError(base + q, 'an even number of hex digits', "X'…' with an odd one");
-    this.builder.endField();
-    this.state = 'after-value';
-    return q + 1;
-  }
-
-  private hexDigit(buf: Buffer, k: number, base: number): void {
-    const d = buf[k]!;
-    const v = d <= 0x39 ? d - 0x30 : (d | 0x20) - 0x57;
-    if (v < 0 || v > 15 || (d > 0x39 && ((d | 0x20) < 0x61 || (d | 0x20) > 0x66))) {
-      throw found(buf, k, base, 'a hex digit');
-    }
-    if (this.half === -1) this.half = v;
-    else {
-      this.builder.valueByte((this.half << 4) | v);
-      this.half = -1;
-    }
+    b.used = used;
+    b.field = field;
+    this.state = state;
+    return i;
   }
 }
 
@@ -198,8 +294,4 @@ function escapedByte(c: number): number {
     default:
       return c;
   }
-}
-
-function found(buf: Buffer, i: number, base: number, expected: string): DumpError {
-  return new DumpError(base + i, expected, JSON.stringify(buf.toString('latin1', i, i + 16)));
 }

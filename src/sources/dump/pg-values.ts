@@ -1,19 +1,28 @@
-import { DumpError } from './errors.js';
 import type { RowBuilder } from './row-builder.js';
+import { ROW_ESCAPE } from './row-builder.js';
+import {
+  BARE_END,
+  BLANK,
+  badPunctuation,
+  badToken,
+  found,
+  matchWord,
+  NUMBER_START,
+  NUMERIC,
+  ValuesParser,
+  WORD_BYTE,
+  wholeWord,
+} from './values-parser.js';
 
-type State = 'tuple' | 'value' | 'string' | 'after-value' | 'after-tuple';
+export type { Step } from './values-parser.js';
 
-export interface Step {
-  /** Where parsing stopped. */
-  at: number;
-  /** The statement's `;` was read. */
-  ended: boolean;
-  /** The bytes from `at` on wait for the next chunk. */
-  needMore: boolean;
-}
+const WORDS = ['null', 'true', 'false'] as const;
 
-const QUOTE = 0x27;
-const BACKSLASH = 0x5c;
+/** In a string: 0 a byte copied as it is, 1 a byte the row format escapes, 2 backslash, 3 the quote. */
+const IN_STRING = new Uint8Array(256);
+for (let b = 0; b < 256; b++) if (ROW_ESCAPE[b]) IN_STRING[b] = 1;
+IN_STRING[0x5c] = 2;
+IN_STRING[0x27] = 3;
 
 /**
  * The `VALUES (…), (…);` of a pg_dump `--inserts` statement, from its first `(`, as COPY text rows.
@@ -22,130 +31,193 @@ const BACKSLASH = 0x5c;
  * literal unless the string is `E'…'` or standard_conforming_strings is off). The output text is
  * exactly what COPY carries, so each value is only unquoted and re-escaped.
  */
-export class PgValues {
-  private state: State = 'tuple';
+export class PgValues extends ValuesParser {
+  /** Backslashes escape in the current string. */
   private escapes = false;
+  /** Where the current bare token started (dump offset), its first byte and its length so far. */
+  private tokenOffset = 0;
+  private first = 0;
+  private length = 0;
+  /** Bitmask of the WORDS the current bare word may still be. */
+  private words = 0;
   private rowOffset = 0;
 
   constructor(
-    private readonly builder: RowBuilder,
+    builder: RowBuilder,
     private readonly backslashEverywhere: boolean,
-  ) {}
+  ) {
+    super(builder);
+  }
 
-  step(buf: Buffer, i: number, base: number): Step {
+  protected run(buf: Buffer, i: number, end: number, base: number): number {
+    // Constants are locals: V8 reads a module-level binding from memory, with a check, at every use.
+    const TUPLE = 0; // expecting the ( of a row
+    const AFTER_VALUE = 1; // , or ) after a value
+    const AFTER_TUPLE = 2; // , or ; after a row
+    const ENDED = -1; // after the statement's ;
+    const VALUE = 3; // at the start of a value (0 to 3 are ValuesParser's)
+    const STRING = 4; // inside a quoted string
+    const ESCAPE = 5; // after a backslash in a string
+    const QUOTE_SEEN = 6; // after the closing quote, or the first of a doubled one
+    const NUMBER = 7; // the bytes of a bare number
+    const WORD = 8; // a bare word: NULL, true, false, the E of E'…', the B of B'…'
+    const BACKSLASH = 0x5c;
+    const TAB = 0x09;
+    const QUOTE = 0x27;
+    const blank = BLANK;
+    const bareEnd = BARE_END;
+    const numeric = NUMERIC;
+    const numberStart = NUMBER_START;
+    const wordByte = WORD_BYTE;
+    const inString = IN_STRING;
+    const rowEscape = ROW_ESCAPE;
     const b = this.builder;
-    while (i < buf.length) {
+    const starts = b.starts;
+    const ends = b.ends;
+    const recorded = starts.length;
+    let out = b.out;
+    let used = b.used;
+    let field = b.field;
+    let state = this.state;
+    bytes: while (i < end) {
       const c = buf[i]!;
-      switch (this.state) {
-        case 'tuple':
-        case 'after-value':
-        case 'after-tuple':
-          if (c === 0x20 || c === 0x0a || c === 0x09 || c === 0x0d) {
+      switch (state) {
+        case STRING: {
+          // The hot loop: bytes copied as they are until the quote, a backslash or a byte to escape.
+          const escapes = this.escapes;
+          for (; i < end; i++) {
+            const d = buf[i]!;
+            const kind = inString[d]!;
+            if (kind === 0) out[used++] = d;
+            else if (kind === 1 || (kind === 2 && !escapes)) {
+              out[used++] = BACKSLASH;
+              out[used++] = rowEscape[d]!;
+            } else {
+              state = kind === 2 ? ESCAPE : QUOTE_SEEN;
+              i++;
+              break;
+            }
+          }
+          continue;
+        }
+        case ESCAPE: {
+          const e = escapedByte(c);
+          const row = rowEscape[e]!;
+          if (row === 0) out[used++] = e;
+          else {
+            out[used++] = BACKSLASH;
+            out[used++] = row;
+          }
+          state = STRING;
+          i++;
+          continue;
+        }
+        case QUOTE_SEEN:
+          if (c === QUOTE) {
+            out[used++] = c;
+            state = STRING;
             i++;
             continue;
           }
-          if (this.state === 'tuple') {
-            if (c !== 0x28) throw found(buf, i, base, '"(" starting a row of values');
-            this.rowOffset = base + i;
-            this.state = 'value';
-          } else if (this.state === 'after-value') {
-            if (c === 0x2c) this.state = 'value';
-            else if (c === 0x29) {
-              b.endRow(this.rowOffset);
-              this.state = 'after-tuple';
-            } else throw found(buf, i, base, '"," or ")" after a value');
-          } else if (c === 0x2c) this.state = 'tuple';
-          else if (c === 0x3b) {
-            b.flush();
-            return { at: i + 1, ended: true, needMore: false };
-          } else throw found(buf, i, base, '"," or ";" after a row of values');
+          if (field <= recorded) ends[field - 1] = used;
+          state = AFTER_VALUE;
+          continue;
+        case NUMBER:
+          while (i < end && numeric[buf[i]!]) out[used++] = buf[i++]!;
+          if (i === end) continue;
+          if (!bareEnd[buf[i]!]) {
+            throw badToken(buf, i, base, this.tokenOffset, 'a number, NULL, true, false or a quoted value');
+          }
+          if (field <= recorded) ends[field - 1] = used;
+          state = AFTER_VALUE;
+          continue;
+        case VALUE:
+          if (blank[c]) {
+            i++;
+            continue;
+          }
+          if (c === QUOTE || numberStart[c]) {
+            if (field > 0) out[used++] = TAB;
+            if (field < recorded) starts[field] = used;
+            field++;
+          }
+          if (c === QUOTE) {
+            this.escapes = this.backslashEverywhere;
+            state = STRING;
+          } else {
+            this.tokenOffset = base + i;
+            this.first = c;
+            this.length = 1;
+            if (numberStart[c]) {
+              out[used++] = c;
+              state = NUMBER;
+            } else if (wordByte[c]) {
+              this.words = matchWord(0b111, WORDS, 0, c);
+              state = WORD;
+            } else throw found(buf, i, base, 'a value');
+          }
           i++;
           continue;
-        case 'value': {
-          const next = this.value(buf, i, base);
-          if (next === -1) return { at: i, ended: false, needMore: true };
-          i = next;
+        case WORD: {
+          for (; i < end && wordByte[buf[i]!]; i++) {
+            this.words = matchWord(this.words, WORDS, this.length++, buf[i]!);
+          }
+          if (i === end) continue;
+          const d = buf[i]!;
+          const first = this.first | 0x20;
+          // E'…' escapes with backslashes; B'0101': the bit string's text is its digits
+          const string = this.length === 1 && d === QUOTE && (first === 0x65 || first === 0x62);
+          const word = !string && bareEnd[d] ? wholeWord(this.words, WORDS, this.length) : -1;
+          if (!string && word === -1) {
+            throw badToken(buf, i, base, this.tokenOffset, 'a number, NULL, true, false or a quoted value');
+          }
+          if (field > 0) out[used++] = TAB;
+          if (field < recorded) starts[field] = used;
+          field++;
+          if (string) {
+            this.escapes = first === 0x65;
+            state = STRING;
+            i++;
+            continue;
+          }
+          if (word === 0) {
+            out[used++] = BACKSLASH;
+            out[used++] = 0x4e;
+          } else out[used++] = word === 1 ? 0x74 : 0x66;
+          if (field <= recorded) ends[field - 1] = used;
+          state = AFTER_VALUE;
           continue;
         }
-        case 'string': {
-          const next = this.string(buf, i);
-          if (next === -1) return { at: i, ended: false, needMore: true };
-          i = next;
-          continue;
-        }
+        default:
+          // Between values and rows.
+          if (blank[c]) {
+            i++;
+            continue;
+          }
+          if (state === TUPLE && c === 0x28) {
+            this.rowOffset = base + i;
+            state = VALUE;
+          } else if (state === AFTER_VALUE && c === 0x2c) state = VALUE;
+          else if (state === AFTER_VALUE && c === 0x29) {
+            b.used = used;
+            b.field = field;
+            b.endRow(this.rowOffset);
+            out = b.out;
+            used = b.used;
+            field = 0;
+            state = AFTER_TUPLE;
+          } else if (state === AFTER_TUPLE && c === 0x3b) {
+            state = ENDED; // tested before "," so that V8 sees this comparison run before it optimizes
+          } else if (state === AFTER_TUPLE && c === 0x2c) state = TUPLE;
+          else throw badPunctuation(buf, i, base, state);
+          i++;
+          if (state === ENDED) break bytes; // the one way out of the loop, for the same reason
       }
     }
-    return { at: i, ended: false, needMore: true };
-  }
-
-  /** Starts a value at `i`; returns where it continues, or -1 when the token is cut by the chunk's end. */
-  private value(buf: Buffer, i: number, base: number): number {
-    const c = buf[i]!;
-    if (c === 0x20 || c === 0x0a || c === 0x09 || c === 0x0d) return i + 1;
-    const b = this.builder;
-    if (c === QUOTE || ((c | 0x20) === 0x65 && buf[i + 1] === QUOTE)) {
-      if (c !== QUOTE && i + 1 >= buf.length) return -1;
-      this.escapes = c !== QUOTE || this.backslashEverywhere;
-      b.beginField();
-      this.state = 'string';
-      return c === QUOTE ? i + 1 : i + 2;
-    }
-    if ((c | 0x20) === 0x62 || (c | 0x20) === 0x65) {
-      if (i + 1 >= buf.length) return -1;
-      if (buf[i + 1] === QUOTE) {
-        // B'0101': the bit string's text is its digits
-        b.beginField();
-        this.escapes = false;
-        this.state = 'string';
-        return i + 2;
-      }
-    }
-    let end = i;
-    while (end < buf.length) {
-      const d = buf[end]!;
-      if (d === 0x2c || d === 0x29 || d === 0x20 || d === 0x0a || d === 0x09 || d === 0x0d) break;
-      end++;
-    }
-    if (end === buf.length) return -1;
-    if (end === i) throw found(buf, i, base, 'a value');
-    const word = buf.toString('latin1', i, end);
-    if (/^null$/i.test(word)) b.nullField();
-    else {
-      b.beginField();
-      if (/^true$/i.test(word)) b.byte(0x74);
-      else if (/^false$/i.test(word)) b.byte(0x66);
-      else if (/^[-+0-9.eE]+$/.test(word)) b.plainBytes(buf, i, end);
-      else throw found(buf, i, base, 'a number, NULL, true, false or a quoted value');
-      b.endField();
-    }
-    this.state = 'after-value';
-    return end;
-  }
-
-  /** Inside a quoted value; returns where it continues, or -1 when a quote or escape is cut by the chunk's end. */
-  private string(buf: Buffer, i: number): number {
-    const b = this.builder;
-    const q = buf.indexOf(QUOTE, i);
-    const bs = this.escapes ? buf.indexOf(BACKSLASH, i) : -1;
-    if (bs !== -1 && (q === -1 || bs < q)) {
-      b.valueBytes(buf, i, bs);
-      if (bs + 1 >= buf.length) return bs === i ? -1 : bs;
-      b.valueByte(escapedByte(buf[bs + 1]!));
-      return bs + 2;
-    }
-    if (q === -1) {
-      b.valueBytes(buf, i, buf.length);
-      return buf.length;
-    }
-    b.valueBytes(buf, i, q);
-    if (q + 1 >= buf.length) return q === i ? -1 : q;
-    if (buf[q + 1] === QUOTE) {
-      b.valueByte(QUOTE);
-      return q + 2;
-    }
-    b.endField();
-    this.state = 'after-value';
-    return q + 1;
+    b.used = used;
+    b.field = field;
+    this.state = state;
+    return i;
   }
 }
 
@@ -165,8 +237,4 @@ function escapedByte(c: number): number {
     default:
       return c;
   }
-}
-
-function found(buf: Buffer, i: number, base: number, expected: string): DumpError {
-  return new DumpError(base + i, expected, JSON.stringify(buf.toString('latin1', i, i + 16)));
 }

@@ -1,28 +1,60 @@
+import { RowbackError } from '../../core/errors.js';
 import { DumpError } from './errors.js';
 
 const BACKSLASH = 0x5c;
 const TAB = 0x09;
 const NEWLINE = 0x0a;
-const RETURN = 0x0d;
 
 /** Output is handed on in chunks of about this size. */
 const CHUNK = 256 * 1024;
+/**
+ * The first chunk is smaller: the first rows reach the target sooner, and V8 sees a flush run before it
+ * optimizes the parser (code optimized without having seen one is thrown away at the first).
+ */
+const FIRST_CHUNK = 8 * 1024;
+/**
+ * Parsers take their input this many bytes at a time and `reserve` room for it first: a literal never
+ * grows by more than twice (a raw tab becomes `\t`), plus `SLACK` for what a pending escape adds.
+ */
+export const SLICE = 64 * 1024;
+export const SLACK = 64;
+/** Room for a full chunk plus one slice's worth of output, so a fresh chunk needs no growing. */
+const CAPACITY = CHUNK + 2 * SLICE + 4 * SLACK;
+
+/**
+ * The byte after a backslash for each byte the text row format escapes (`\\`, `\t`, `\n`, `\r`), 0 for
+ * bytes that pass as they are. Parsers index it in their inner loops.
+ */
+export const ROW_ESCAPE = new Uint8Array(256);
+ROW_ESCAPE[BACKSLASH] = BACKSLASH;
+ROW_ESCAPE[TAB] = 0x74;
+ROW_ESCAPE[NEWLINE] = 0x6e;
+ROW_ESCAPE[0x0d] = 0x72;
 
 /**
  * Builds rows in the text row format (see RowStream in engines/engine.ts) from values parsed out of a
- * dump, one byte or slice at a time, and hands them on in chunks. The dump's fields come in the dump's
- * column order; `order` says which dump field goes to each output column (identity when undefined), so
- * a dump written with another column order still gives the columns asked for.
+ * dump, and hands them on in chunks. Parsers write into `out` at `used` directly, after `reserve`-ing
+ * room: writes are not bounds-checked one by one (a typed array drops a write past its end, so `endRow`
+ * refuses a row that overran). The dump's fields come in the dump's column order; `order` says which
+ * dump field goes to each output column (identity when undefined), so a dump written with another
+ * column order still gives the columns asked for.
  */
 export class RowBuilder {
-  private out = Buffer.allocUnsafe(CHUNK * 2);
-  private used = 0;
-  /** Where the current row starts in `out`, and where each of its fields starts and ends. */
+  out: Buffer;
+  used = 0;
+  /** Complete rows are handed on once this many bytes are built. */
+  private limit = FIRST_CHUNK;
+  /** Where the current row starts in `out`. */
   private rowStart = 0;
-  private starts: number[] = [];
-  private ends: number[] = [];
+  /** Fields begun in the current row (a parser keeping its own count sets it before `endRow`). */
+  field = 0;
+  /**
+   * With `order`: where each field of the current row starts and ends in `out` (empty without `order`:
+   * a parser writing fields itself records field f only when f < starts.length).
+   */
+  readonly starts: Int32Array;
+  readonly ends: Int32Array;
   private scratch = Buffer.allocUnsafe(0);
-  rows = 0;
 
   constructor(
     /** Fields each dump row must have. */
@@ -30,105 +62,80 @@ export class RowBuilder {
     /** Output column i takes dump field order[i]. */
     readonly order: number[] | undefined,
     private readonly emit: (chunk: Buffer) => void,
-  ) {}
+  ) {
+    // Stored twice, so that V8 never takes `out` for a constant field (code optimized on that
+    // assumption is thrown away when `flush` replaces it).
+    this.out = Buffer.alloc(0);
+    this.out = Buffer.allocUnsafe(CAPACITY);
+    this.starts = new Int32Array(order ? fields : 0);
+    this.ends = new Int32Array(order ? fields : 0);
+  }
+
+  /** Makes room for `n` more bytes. */
+  reserve(n: number): void {
+    if (this.used + n <= this.out.length) return;
+    const bigger = Buffer.allocUnsafe(Math.max(this.out.length * 2, this.used + n + CHUNK));
+    this.out.copy(bigger, 0, 0, this.used);
+    this.out = bigger;
+  }
 
   beginField(): void {
-    if (this.starts.length > 0) this.byte(TAB);
-    this.starts.push(this.used);
+    const f = this.field++;
+    if (f > 0) this.out[this.used++] = TAB;
+    if (f < this.starts.length) this.starts[f] = this.used;
   }
 
   endField(): void {
-    this.ends.push(this.used);
+    const f = this.field - 1;
+    if (f < this.ends.length) this.ends[f] = this.used;
   }
 
   /** A NULL field (`\N`). */
   nullField(): void {
     this.beginField();
-    this.byte(BACKSLASH);
-    this.byte(0x4e);
+    this.out[this.used++] = BACKSLASH;
+    this.out[this.used++] = 0x4e;
     this.endField();
   }
 
   /** One raw value byte, escaped for the row format. */
   valueByte(b: number): void {
-    if (b === BACKSLASH || b === TAB || b === NEWLINE || b === RETURN) {
-      this.byte(BACKSLASH);
-      this.byte(b === BACKSLASH ? BACKSLASH : b === TAB ? 0x74 : b === NEWLINE ? 0x6e : 0x72);
-    } else {
-      this.byte(b);
+    const e = ROW_ESCAPE[b]!;
+    if (e === 0) this.out[this.used++] = b;
+    else {
+      this.out[this.used++] = BACKSLASH;
+      this.out[this.used++] = e;
     }
   }
 
-  /** Raw value bytes, escaped for the row format. */
-  valueBytes(source: Buffer, start: number, end: number): void {
-    this.reserve(2 * (end - start));
-    const out = this.out;
-    let used = this.used;
-    for (let i = start; i < end; i++) {
-      const b = source[i]!;
-      if (b === BACKSLASH || b === TAB || b === NEWLINE || b === RETURN) {
-        out[used++] = BACKSLASH;
-        out[used++] = b === BACKSLASH ? BACKSLASH : b === TAB ? 0x74 : b === NEWLINE ? 0x6e : 0x72;
-      } else {
-        out[used++] = b;
-      }
-    }
-    this.used = used;
-  }
-
-  /** Bytes already in the row format (no escaping needed: digits, `t`, a passed-through COPY field). */
+  /** Bytes already in the row format (a passed-through COPY field); reserves its own room. */
   plainBytes(source: Buffer, start: number, end: number): void {
-    const n = end - start;
-    this.reserve(n);
-    if (n > 64) {
-      source.copy(this.out, this.used, start, end);
-      this.used += n;
-      return;
-    }
-    // A short value (a number, a date): a loop beats Buffer.copy's per-call cost.
-    const out = this.out;
-    let used = this.used;
-    for (let i = start; i < end; i++) out[used++] = source[i]!;
-    this.used = used;
-  }
-
-  byte(b: number): void {
-    if (this.used === this.out.length) this.reserve(1);
-    this.out[this.used++] = b;
+    this.reserve(end - start + 1);
+    this.used += source.copy(this.out, this.used, start, end);
   }
 
   /** Ends a row; `offset` (of the dump) is for the error when the row has the wrong number of fields. */
   endRow(offset: number): void {
-    if (this.starts.length !== this.fields) {
+    if (this.field !== this.fields) {
       throw new DumpError(
         offset,
         `a row of ${this.fields} values`,
-        `a row of ${this.starts.length} value${this.starts.length === 1 ? '' : 's'}`,
+        `a row of ${this.field} value${this.field === 1 ? '' : 's'}`,
       );
     }
+    if (this.used >= this.out.length)
+      throw new RowbackError('internal', 'row builder overrun: a parser wrote without reserving');
     if (this.order) this.reorder();
-    this.byte(NEWLINE);
-    this.starts.length = 0;
-    this.ends.length = 0;
-    this.rows++;
+    this.out[this.used++] = NEWLINE;
+    this.field = 0;
     this.rowStart = this.used;
-    if (this.used >= CHUNK) this.flush();
+    if (this.used >= this.limit) this.flush();
   }
 
   /** Whole rows already in the row format, in the right column order (a COPY block's lines). */
-  passRows(rows: Buffer, _offset: number): void {
+  passRows(rows: Buffer): void {
     this.flush();
-    let n = 0;
-    for (let i = rows.indexOf(NEWLINE); i !== -1; i = rows.indexOf(NEWLINE, i + 1)) n++;
-    this.rows += n;
     this.emit(rows);
-  }
-
-  /** Drops a half-built row (the dump ended inside it). */
-  dropRow(): void {
-    this.used = this.rowStart;
-    this.starts.length = 0;
-    this.ends.length = 0;
   }
 
   /** Hands on every complete row built so far. */
@@ -137,13 +144,14 @@ export class RowBuilder {
     // Hand on the buffer itself and carry the half-built row over to a fresh one: no copy of the rows.
     const done = this.out.subarray(0, this.rowStart);
     const rest = this.used - this.rowStart;
-    const fresh = Buffer.allocUnsafe(Math.max(CHUNK * 2, rest * 2));
+    const fresh = Buffer.allocUnsafe(rest * 2 + CAPACITY);
     this.out.copy(fresh, 0, this.rowStart, this.used);
     this.out = fresh;
     for (let i = 0; i < this.starts.length; i++) this.starts[i]! -= this.rowStart;
     for (let i = 0; i < this.ends.length; i++) this.ends[i]! -= this.rowStart;
     this.used = rest;
     this.rowStart = 0;
+    this.limit = CHUNK;
     this.emit(done);
   }
 
@@ -165,12 +173,5 @@ export class RowBuilder {
       );
     }
     this.used = used;
-  }
-
-  private reserve(n: number): void {
-    if (this.used + n <= this.out.length) return;
-    const bigger = Buffer.allocUnsafe(Math.max(this.out.length * 2, this.used + n + CHUNK));
-    this.out.copy(bigger, 0, 0, this.used);
-    this.out = bigger;
   }
 }

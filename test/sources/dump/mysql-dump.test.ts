@@ -69,6 +69,33 @@ describe('the mysqldump reader', () => {
     expect((parser as MysqlDumpParser).utc).toBe(true);
   });
 
+  const MORE = bytes(
+    'INSERT INTO `t` (`b`, `id`, `s`) VALUES ',
+    "(0x,7,'50\\% of a\\_b'),(X'',-8.5e3,_utf8mb4'x'),(null,9,\"\\t\"),(NULL,10,'');\n",
+  );
+
+  it('reorders a column list, keeps \\% and \\_ and reads every bare literal, whatever the chunk boundaries', () => {
+    for (const pieces of cuts(MORE)) {
+      const { rows } = parseIn(
+        pieces,
+        (open) => new MysqlDumpParser({ name: 't' }, open),
+        () => ({ fields: 3, order: [1, 2, 0] }),
+      );
+      expect(rows).toBe('7\t50\\\\% of a\\\\_b\t\n-8.5e3\tx\t\n9\t\\t\t\\N\n10\t\t\\N\n');
+    }
+  });
+
+  it('refuses a row with the wrong number of values, naming its offset', () => {
+    const dump = bytes("INSERT INTO `t` VALUES (1,'a',NULL),(2,'b');\n");
+    expect(() =>
+      parseIn(
+        [dump],
+        (open) => new MysqlDumpParser({ name: 't' }, open),
+        () => ({ fields: 3 }),
+      ),
+    ).toThrow(`at byte ${dump.indexOf('(2')}: expected a row of 3 values, found a row of 2 values`);
+  });
+
   it('stops with the byte offset when the dump is cut inside a row', () => {
     const cut = DUMP.subarray(0, DUMP.indexOf('(2,NULL') + 4);
     expect(() =>

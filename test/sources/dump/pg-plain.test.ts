@@ -27,6 +27,8 @@ const DUMP = Buffer.from(
     '1\ta\\tb',
     '2\t\\N',
     '3\t\\\\.',
+    '\\N\t\\.x',
+    '\\.5\t\\\\',
     '\\.',
     '',
     'COPY public."Weird ""Name""" (k) FROM stdin;',
@@ -46,7 +48,7 @@ describe('the plain pg_dump reader', () => {
         (open) => new PgPlainParser({ schema: 'public', name: 't' }, open),
         () => ({ fields: 2 }),
       );
-      expect(rows).toBe('1\ta\\tb\n2\t\\N\n3\t\\\\.\n');
+      expect(rows).toBe('1\ta\\tb\n2\t\\N\n3\t\\\\.\n\\N\t\\.x\n\\.5\t\\\\\n');
       expect(columns).toEqual(['id', 'Note']);
       expect(parser.done).toBe(true);
       expect(parser.create).toContain('CREATE TABLE public.t (');
@@ -60,7 +62,7 @@ describe('the plain pg_dump reader', () => {
         (open) => new PgPlainParser({ schema: 'public', name: 't' }, open),
         () => ({ fields: 2, order: [1, 0] }),
       );
-      expect(rows).toBe('a\\tb\t1\n\\N\t2\n\\\\.\t3\n');
+      expect(rows).toBe('a\\tb\t1\n\\N\t2\n\\\\.\t3\n\\.x\t\\N\n\\\\\t\\.5\n');
     }
   });
 
