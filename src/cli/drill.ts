@@ -80,7 +80,7 @@ export function drillCommand(): Command {
 Steps, each timed: scratch (open or start it; a table with rows that no drill created is refused),
 recover (the source made ready: an instance restored, a backup recovered to --as-of), restore (rowback's
 restore into the scratch table), checksum (row count and a checksum of the restored table), compare (the
-same of the live table now, with --live), cleanup (the source removed, the scratch table dropped, a
+same of the live table, with --live), cleanup (the source removed, the scratch table dropped, a
 throwaway server stopped). Time to recovery = recover + restore: what the restore takes in an incident.
 
 The live table is compared as it was at as-of where its server can say it (MySQL/MariaDB: its binlog, for

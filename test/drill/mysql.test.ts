@@ -51,7 +51,7 @@ describe('rowback drill on MySQL/MariaDB', () => {
     expect(create).toContain("COMMENT='rowback drill scratch'");
     expect(create).toMatch(/`note` varchar\(40\) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin/);
     expect(report.steps.at(-1)?.detail).toMatch(/kept billing on /);
-  });
+  }, 120_000);
 });
 
 describe('rowback drill compared with a MySQL/MariaDB live table at as-of, from its binlog', () => {
@@ -105,7 +105,7 @@ describe('rowback drill compared with a MySQL/MariaDB live table at as-of, from 
     expect(report.restored).toEqual(expectedChecksum(await restored.dump('source', 'billing', ['id'])));
     expect(report.liveTable).toEqual(report.restored);
     expect(report.restored?.rows).toBe(4);
-  });
+  }, 120_000);
 
   it('a restore that does not hold what the live table held at as-of fails the drill (exit 22)', async () => {
     await restored.source.exec(`UPDATE billing SET amount = 4.01 WHERE id = 4`);
@@ -119,5 +119,5 @@ describe('rowback drill compared with a MySQL/MariaDB live table at as-of, from 
     } finally {
       await restored.source.exec(`UPDATE billing SET amount = 4.00 WHERE id = 4`);
     }
-  });
+  }, 120_000);
 });

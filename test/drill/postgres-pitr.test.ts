@@ -97,7 +97,7 @@ describe('rowback drill <table> --from <base backup> --wal-archive <dir> --as-of
     expect(String(posted!.text)).toMatch(
       /^rowback drill of billing from .* as of .*: passed in .*; time to recovery .* \(recover .*, restore .*\); 220 rows restored, the live table now has 80 rows/,
     );
-  });
+  }, 240_000);
 
   test('into a scratch database given with --to and --keep: the kept table equals the table at as-of, marked as the drill’s', async () => {
     const scratch = await scratchDatabase('drill_keep');
@@ -141,7 +141,7 @@ describe('rowback drill <table> --from <base backup> --wal-archive <dir> --as-of
     } finally {
       await scratch.client.close();
     }
-  });
+  }, 240_000);
 
   test('a table not written since as-of: --expect-same finds the same rows and checksum', async () => {
     const scratch = await scratchDatabase('drill_plans');
@@ -162,7 +162,7 @@ describe('rowback drill <table> --from <base backup> --wal-archive <dir> --as-of
     } finally {
       await scratch.client.close();
     }
-  });
+  }, 240_000);
 
   test('a --to table holding rows no drill made is refused before anything is recovered (exit 22)', async () => {
     const scratch = await scratchDatabase('drill_refused');
@@ -186,13 +186,13 @@ describe('rowback drill <table> --from <base backup> --wal-archive <dir> --as-of
     } finally {
       await scratch.client.close();
     }
-  });
+  }, 240_000);
 
   test('--to naming the live database is a command line rowback refuses (exit 2)', async () => {
     const { run } = await drill('billing', '--to', story.pg.url('app'), '--live', story.pg.url('app'));
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('--to names the live database');
-  });
+  }, 240_000);
 
   test('a moment before the base backup: the drill fails at recover, says why, and removes what it made', async () => {
     const { run, report } = await drill(
@@ -216,5 +216,5 @@ describe('rowback drill <table> --from <base backup> --wal-archive <dir> --as-of
     });
     expect(String(hooks.at('/early')[0]?.text)).toMatch(/FAILED at recover after .*: --as-of 2001-01-01/);
     expect((await readdir(join(stateDir, 'runs'))).filter((n) => n.endsWith('.json'))).toEqual([]);
-  });
+  }, 240_000);
 });
