@@ -136,13 +136,16 @@ describe('postgres apply safety', () => {
   });
 
   it('rolls back when a rule silently drops the writes and no trigger explains it', async () => {
-    await target.client.query(`DELETE FROM item WHERE shop = 1`);
-    await target.client.query(`CREATE RULE swallow AS ON INSERT TO item DO INSTEAD NOTHING`);
+    // inserts go past INSERT rules (COPY fires none); updates cannot, so an UPDATE rule can swallow them
+    await target.client.query(`UPDATE item SET note = 'edited' WHERE shop = 1`);
+    await target.client.query(`CREATE RULE swallow AS ON UPDATE TO item DO INSTEAD NOTHING`);
     const before = await tableText(target.client, ALL);
     const staged = await stageItems();
-    const error = await failure(applyOf(dst, staged, { policy: DEFAULT_POLICY, undo: memoryUndo() }));
+    const policy = { changed: 'take-source', extra: 'keep' } as const;
+    const error = await failure(applyOf(dst, staged, { policy, undo: memoryUndo() }));
     expect(error.code).toBe('verify-failed');
     expect(error.message).toContain('20 of 20');
+    expect(error.hint).toContain('swallow');
     expect(await tableText(target.client, ALL)).toBe(before);
   });
 
