@@ -5,9 +5,10 @@ import type { RowStream, Staged, StageOptions } from '../engine.js';
 import type { SqliteSession } from './connect.js';
 import { keyCollations } from './describe.js';
 import { mapError } from './errors.js';
+import { RowInserter } from './inserts.js';
 import { checkCancelled } from './lock.js';
 import { parseRows } from './rows.js';
-import { columnList, fieldValue, quoteIdent, tempName } from './sql.js';
+import { quoteIdent, tempName } from './sql.js';
 
 /** Where each Staged lives in the temp database; the core only sees the Staged interface. */
 const stagedTables = new WeakMap<Staged, string>();
@@ -50,17 +51,7 @@ function createLike(db: Database.Database, table: string, target: TableSchema, c
 }
 
 /**
- * The statement that writes one row of the row format into `table`: each field bound as a BLOB parameter
- * and turned back into its value by SQL (see fieldValue), so no value passes through JavaScript.
- */
-export function rowInsert(db: Database.Database, table: string, columns: string[]): Database.Statement {
-  const params = columns.map((_c, i) => `? AS f${i}`).join(', ');
-  const values = columns.map((_c, i) => fieldValue(`f${i}`)).join(', ');
-  return db.prepare(`INSERT INTO ${table} (${columnList(columns)}) SELECT ${values} FROM (SELECT ${params})`);
-}
-
-/**
- * Writes a row stream into `table` with one prepared statement per row, inside the open transaction or a
+ * Writes a row stream into `table` with prepared statements reused row after row (see RowInserter), inside the open transaction or a
  * savepoint of its own; returns the rows written.
  */
 export async function writeRows(
@@ -70,7 +61,7 @@ export async function writeRows(
   rows: RowStream,
   onProgress?: (rows: number) => void,
 ): Promise<number> {
-  const insert = rowInsert(session.db, table, columns);
+  const inserter = new RowInserter(session.db, table, columns);
   let count = 0;
   for await (const row of parseRows(rows)) {
     if (row.length !== columns.length) {
@@ -79,7 +70,7 @@ export async function writeRows(
         `A row has ${row.length} fields where ${columns.length} were expected (${columns.join(', ')}).`,
       );
     }
-    insert.run(row);
+    inserter.insert(row);
     count++;
     if (count % 10_000 === 0) {
       onProgress?.(count);
