@@ -114,8 +114,10 @@ export async function applyStaged(
       expected: 'the source',
       canDisableTriggers: target.engine.capabilities.disableTriggers,
     });
-    if (options.dryRun) await target.rollback();
-    else await target.commit();
+    if (options.dryRun) {
+      await counters.beforeRollback();
+      await target.rollback();
+    } else await target.commit();
     await counters.afterEnd(!options.dryRun);
     return {
       plan: counts,

@@ -15,12 +15,14 @@ export interface CounterMove {
 /**
  * Keeps counters where a run wants them: moved past restored keys on an apply (inside the transaction,
  * or after COMMIT where the engine can only do it then), left exactly where they were on a dry run —
- * PostgreSQL's setval is not transactional and InnoDB moves AUTO_INCREMENT on every explicit insert, so a
- * dry run only reports where they would go.
+ * PostgreSQL's setval and nextval are not transactional and InnoDB moves AUTO_INCREMENT on every explicit
+ * insert, so a dry run only reports where they would go, and puts back what its writes moved.
  */
 export class CounterKeeper {
   private before: Counter[] = [];
   private after: Counter[] = [];
+  /** Counters a dry run drew from that could not be put back (others drew from them too). */
+  private readonly drawn = new Set<string>();
   readonly warnings: string[] = [];
 
   constructor(
@@ -41,6 +43,37 @@ export class CounterKeeper {
     this.after = await this.target.counters(this.schema);
     if (!this.dryRun && !this.target.engine.capabilities.countersAfterCommit) {
       this.after = await this.target.moveCounters(this.schema, this.after);
+    }
+  }
+
+  /**
+   * A dry run, just before its ROLLBACK, inside the transaction and under its lock: counters its writes
+   * moved where no ROLLBACK moves them back (a PostgreSQL column default drawing from a sequence) are put
+   * back where they stood — each only when nobody drew from it since the writes, so no value another
+   * session was handed is handed out again; one that was is left where it is, and said. Engines that move
+   * counters only after COMMIT put them back in `afterEnd`. Never throws: a dry run writes nothing else.
+   */
+  async beforeRollback(): Promise<void> {
+    if (!this.dryRun || this.before.length === 0 || this.target.engine.capabilities.countersAfterCommit)
+      return;
+    try {
+      const now = await this.target.counters(this.schema);
+      const back: Counter[] = [];
+      for (const was of this.before) {
+        const current = now.find((c) => c.name === was.name);
+        if (!current || stateOf(current) === stateOf(was)) continue;
+        const written = this.after.find((c) => c.name === was.name);
+        if (written && stateOf(written) === stateOf(current)) back.push(was);
+        else this.drawn.add(was.name);
+      }
+      if (back.length > 0) await this.target.resetCounters(this.schema, back);
+      for (const name of this.drawn) {
+        this.warnings.push(
+          `The dry run drew values from ${name}, and other sessions drew from it since, so it was left where it is (${stateOf(now.find((c) => c.name === name)!)}): putting it back could hand out their values again.`,
+        );
+      }
+    } catch (error) {
+      this.warnings.push(this.failure(error));
     }
   }
 
@@ -68,7 +101,8 @@ export class CounterKeeper {
       const from = this.before.find((b) => b.name === counter.name)?.value ?? null;
       const value = counter.next ?? counter.value;
       if (value === null || value === from) return [];
-      return [{ name: counter.name, from, value, moved: !this.dryRun && counter.next === undefined }];
+      const moved = this.dryRun ? this.drawn.has(counter.name) : counter.next === undefined;
+      return [{ name: counter.name, from, value, moved }];
     });
   }
 
@@ -79,4 +113,9 @@ export class CounterKeeper {
       ? `The dry run could not put the counters of ${names} back where they were (${text}); check them.`
       : `The restore is committed, but the counters of ${names} could not be moved past the restored keys (${text}); new rows may collide with restored keys until you move them.`;
   }
+}
+
+/** Where a counter stands, exactly (see Counter.state). */
+function stateOf(counter: Counter): string {
+  return counter.state ?? counter.value ?? '';
 }

@@ -66,8 +66,10 @@ export async function revertRestore(
         expected: 'the pre-image',
         canDisableTriggers: target.engine.capabilities.disableTriggers,
       });
-      if (options.dryRun) await target.rollback();
-      else await target.commit();
+      if (options.dryRun) {
+        await counters.beforeRollback();
+        await target.rollback();
+      } else await target.commit();
       await counters.afterEnd(!options.dryRun);
       return {
         applied,

@@ -315,6 +315,11 @@ export interface Counter {
    * when they hold none. A counter below the largest key of the past hands those keys out again.
    */
   staged?: string | null;
+  /**
+   * Where it stands, exactly, in the engine's own terms, when `value` alone cannot say it (PostgreSQL:
+   * `last_value` and `is_called`): compared for equality and handed back to `resetCounters`.
+   */
+  state?: string;
 }
 
 /** Changed rows that pass a `differing` test: how many, and a few of their keys. */
@@ -501,7 +506,11 @@ export interface Connection {
   counters(target: TableSchema, options?: { staged?: Staged }): Promise<Counter[]>;
   /** Moves counters to their `next` value, never backwards; returns them as moved. */
   moveCounters(target: TableSchema, counters: Counter[]): Promise<Counter[]>;
-  /** Puts counters back to `value` after a rolled-back dry run (`capabilities.insertsMoveCounters`). */
+  /**
+   * Puts counters back where they stood (`state`, else `value`) for a dry run: after its ROLLBACK where
+   * `capabilities.insertsMoveCounters` (InnoDB), and inside its transaction, just before the ROLLBACK, for
+   * counters its writes moved where nothing rolls them back (a PostgreSQL default drawing from a sequence).
+   */
   resetCounters(target: TableSchema, counters: Counter[]): Promise<void>;
 
   /** The steps of a `--sql-out` script. */

@@ -128,3 +128,52 @@ describe.each(STEP_ENGINES)('--dry-run leaves counters where they were on %s', (
     TIMEOUT,
   );
 });
+
+describe('--dry-run and a sequence drawn by a column default, on postgres', () => {
+  /** The source predates a `number serial` column: restored rows get numbers from its sequence. */
+  const NUMBERED: Scenario = {
+    name: 'invoices numbered by a column the source lacks',
+    table: 'invoices',
+    orderBy: ['id'],
+    ddl: [],
+    seed: [],
+    accident: [],
+    expect: {
+      plan: { missing: 2, changed: 0, extra: 0, same: 1 },
+      applied: { inserted: 2, updated: 0, deleted: 0 },
+      final: ['1\ta\t1', '2\tb\t2', '3\tc\t3'],
+    },
+  };
+  const sequence = (s: Scratch) =>
+    queryLines(s.target, 'SELECT last_value, is_called FROM invoices_number_seq');
+
+  test(
+    'the inserts draw from the sequence; the dry run puts it back where it stood and says where the restore takes it',
+    async () => {
+      await withScratch('postgres', async (s) => {
+        await s.source.exec(`CREATE TABLE invoices (id int PRIMARY KEY, note text)`);
+        await s.source.exec(`INSERT INTO invoices VALUES (1, 'a'), (2, 'b'), (3, 'c')`);
+        await s.target.exec(`CREATE TABLE invoices (id int PRIMARY KEY, note text, number serial NOT NULL)`);
+        await s.target.exec(`INSERT INTO invoices (id, note) VALUES (1, 'a')`);
+        expect(await sequence(s)).toEqual(['1\tt']);
+        const args = [...restoreArgs(s, NUMBERED), '--state-dir', await tempDir()];
+
+        const dry = await cli([...args, '--dry-run', '--json']);
+        expect(dry.code, describeRun(dry)).toBe(0);
+        expect(dry.json?.['applied']).toEqual(NUMBERED.expect.applied);
+        const move = { name: 'public.invoices_number_seq', from: '1', value: '3' };
+        expect(dry.json?.['sequences']).toEqual([{ ...move, moved: false }]);
+        expect(dry.stderr).toContain('Would move public.invoices_number_seq from 1 to 3; left where it was.');
+        expect(await sequence(s)).toEqual(['1\tt']);
+        expect(await dumpTable(s, NUMBERED)).toEqual(['1\ta\t1']);
+
+        const applied = await cli([...args, '--yes', '--json']);
+        expect(applied.code, describeRun(applied)).toBe(0);
+        expect(applied.json?.['sequences']).toEqual([{ ...move, moved: true }]);
+        expect(await sequence(s)).toEqual(['3\tt']);
+        expect(await dumpTable(s, NUMBERED)).toEqual(NUMBERED.expect.final);
+      });
+    },
+    TIMEOUT,
+  );
+});

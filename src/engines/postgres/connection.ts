@@ -23,7 +23,7 @@ import type {
   VerifyResult,
 } from '../engine.js';
 import { cancelBackend, type PgSession } from './connect.js';
-import { counters, moveCounters } from './counters.js';
+import { counters, moveCounters, resetCounters } from './counters.js';
 import { describeTable, listTables } from './describe.js';
 import { mapError } from './errors.js';
 import { identity } from './identity.js';
@@ -244,8 +244,12 @@ export class PgConnection implements Connection {
     );
   }
 
-  /** Inserts never move a PostgreSQL sequence (setval does, and it is never called on a dry run). */
-  async resetCounters(): Promise<void> {}
+  /** Puts back sequences a dry run's inserts drew from (a default's nextval), inside its transaction. */
+  resetCounters(target: TableSchema, wanted: Counter[]): Promise<void> {
+    return this.step(`putting back the sequences of ${name(target)}`, () =>
+      resetCounters(this.session, wanted),
+    );
+  }
 
   async close(): Promise<void> {
     if (this.session.closed) return;

@@ -25,8 +25,13 @@ export async function counters(session: PgSession, table: TableSchema, staged?: 
     const inStaged = staged?.columns.includes(seq.column)
       ? `(SELECT max(${quoteIdent(seq.column)})::bigint::text FROM ${stagedTable(staged)})`
       : 'NULL';
-    const result = await session.client.query<{ value: string; next: string | null; staged: string | null }>(
-      `SELECT q.last_value::text AS value,
+    const result = await session.client.query<{
+      value: string;
+      called: boolean;
+      next: string | null;
+      staged: string | null;
+    }>(
+      `SELECT q.last_value::text AS value, q.is_called AS called,
               CASE WHEN m.v IS NOT NULL AND (m.v > q.last_value OR (NOT q.is_called AND m.v >= q.last_value))
                    THEN m.v::text END AS next,
               ${inStaged} AS staged
@@ -37,6 +42,7 @@ export async function counters(session: PgSession, table: TableSchema, staged?: 
       name: seq.name,
       column: seq.column,
       value: row.value,
+      state: `${row.value} ${row.called ? 'called' : 'not called'}`,
       ...(row.next === null ? {} : { next: row.next }),
       ...(staged ? { staged: row.staged } : {}),
     });
@@ -62,4 +68,20 @@ export async function moveCounters(
     moved.push({ name: counter.name, column: counter.column, value: result.rows[0]?.value ?? counter.value });
   }
   return moved;
+}
+
+/**
+ * Puts sequences back to the `last_value` and `is_called` of their `state` (setval, which no ROLLBACK
+ * undoes): for a dry run whose inserts drew from a sequence through a column's default.
+ */
+export async function resetCounters(session: PgSession, wanted: Counter[]): Promise<void> {
+  for (const counter of wanted) {
+    const [value, ...called] = (counter.state ?? '').split(' ');
+    if (!value) continue;
+    await session.client.query('SELECT setval($1::regclass, $2::bigint, $3::boolean)', [
+      counter.name,
+      value,
+      called.join(' ') === 'called',
+    ]);
+  }
 }
