@@ -1,10 +1,10 @@
 import { open as openFile } from 'node:fs/promises';
 import { RowbackError } from './core/errors.js';
 import { redactUrl, registerUrlSecrets } from './core/redact.js';
-import type { Opened, Opener, Target } from './core/sessions.js';
+import type { Opened, Opener } from './core/sessions.js';
 import type { Source, SourceContext } from './core/source.js';
-import type { Connection, ConnectOptions } from './engines/engine.js';
-import { type AnyEngine, engineForFile, engineForUrl, isDatabaseUrl } from './engines/index.js';
+import type { Connection, ConnectOptions, Engine } from './engines/engine.js';
+import { engineForFile, engineForUrl, isDatabaseUrl } from './engines/index.js';
 import { describeHead, isWalHeader } from './engines/sqlite/file.js';
 import { openSource } from './sources/index.js';
 import { openLiveSource } from './sources/live.js';
@@ -37,7 +37,7 @@ function looksLikePath(location: string): boolean {
 }
 
 /** The engine a URL (by its scheme) or a database file (by its first bytes) belongs to. */
-export async function engineFor(location: string): Promise<AnyEngine> {
+export async function engineFor(location: string): Promise<Engine> {
   if (!isDatabaseUrl(location)) {
     const head = await fileHead(location);
     const engine = head ? await engineForFile(head) : undefined;
@@ -67,12 +67,7 @@ export async function engineFor(location: string): Promise<AnyEngine> {
 export async function connect(location: string, options: ConnectOptions = {}): Promise<Connection> {
   registerUrlSecrets(location);
   const engine = await engineFor(location);
-  const connection = await engine.connect(location, { applicationName: 'rowback', ...options });
-  if ('apply' in connection) {
-    await connection.close();
-    throw new Error(`the ${engine.name} engine does not offer pinned SQL sessions yet`);
-  }
-  return connection;
+  return engine.connect(location, { applicationName: 'rowback', ...options });
 }
 
 function kept<T>(value: T): Opened<T> {
@@ -89,7 +84,7 @@ export const opener: Opener = {
     if (typeof to !== 'string') return kept(to);
     registerUrlSecrets(to);
     const engine = await engineFor(to);
-    const target: Target = await engine.connect(to, { applicationName: 'rowback', ...options });
+    const target: Connection = await engine.connect(to, { applicationName: 'rowback', ...options });
     return { value: target, close: () => target.close() };
   },
 
@@ -114,7 +109,7 @@ async function refuseWalFile(path: string): Promise<void> {
   });
 }
 
-async function engineForFileAt(path: string): Promise<AnyEngine | undefined> {
+async function engineForFileAt(path: string): Promise<Engine | undefined> {
   const head = await fileHead(path);
   return head ? engineForFile(head) : undefined;
 }

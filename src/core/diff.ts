@@ -17,7 +17,7 @@ import {
 } from './prepare.js';
 import { sameTableNote } from './refusals.js';
 import { sameTableAs } from './same-table.js';
-import { isLegacy, labelOf, type Opener, throwIfAborted } from './sessions.js';
+import { labelOf, type Opener, throwIfAborted } from './sessions.js';
 import { resolveStateDir } from './state-dir.js';
 
 /**
@@ -108,7 +108,7 @@ async function compareStaged(
   progress({ step: 'plan', message: 'classifying rows' });
   const c = await classify(p, staged, DEFAULT_POLICY, samples);
   const target = p.sessions.target;
-  if (c.handle && !isLegacy(target)) await target.dropPlan(c.handle);
+  if (c.handle) await target.dropPlan(c.handle);
   await dropStaged(p, staged);
   return c;
 }

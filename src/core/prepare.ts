@@ -15,7 +15,6 @@ import { describeTable, requireKey } from './resolve.js';
 import { planSuspicions } from './reused-keys.js';
 import {
   cancelOnAbort,
-  isLegacy,
   type Opener,
   openSessions,
   type Sessions,
@@ -70,8 +69,6 @@ export async function prepare(options: CommonOptions, opener: Opener): Promise<P
     const warnings = [...(sessions.source.warnings ?? []), ...match.warnings];
     const coverage = sessions.source.coverage ?? 'table';
     const sourceFilters = sessions.source.checkWhere !== undefined;
-    if (isLegacy(sessions.target))
-      refuseOnLegacy(sessions.target.engine.name, coverage, where, sourceFilters);
     if (where !== undefined) {
       await sessions.target.checkWhere(target, where);
       await sessions.source.checkWhere?.(source, where);
@@ -100,34 +97,9 @@ export async function prepare(options: CommonOptions, opener: Opener): Promise<P
 
 /** Whether a key's generated columns can be carried (read, staged, matched), or why not. */
 function generatedKeys(sessions: Sessions): true | string {
-  if (isLegacy(sessions.target)) return `the ${sessions.target.engine.name} engine cannot stage them yet`;
   if (!sessions.source.readsGenerated)
     return 'this source holds no values of generated columns (a dump leaves them out)';
   return true;
-}
-
-/**
- * Engines still carrying the whole write flow (src/engines/legacy.ts) classify every unstaged target row
- * as extra and filter only the source side: a `keys` source, or `--where` with a source that cannot
- * filter, would be wrong there, so it is refused before anything is read.
- */
-function refuseOnLegacy(engine: string, coverage: Coverage, where: string | undefined, filters: boolean) {
-  if (coverage === 'keys') {
-    throw new RowbackError(
-      'unsupported',
-      `This source knows only the keys it saw change, and the ${engine} engine cannot yet restore from such a source.`,
-      { hint: 'Restore from a source that holds the whole table (a point-in-time instance, a dump).' },
-    );
-  }
-  if (where !== undefined && !filters) {
-    throw new RowbackError(
-      'unsupported',
-      `--where cannot be used with this source on the ${engine} engine yet: the source cannot filter rows.`,
-      {
-        hint: 'Restore the whole table from it, or load it into a scratch database and use that as the source.',
-      },
-    );
-  }
 }
 
 export function readOptions(p: Prepared, onBytes?: (bytes: number) => void): SourceReadOptions {
@@ -225,17 +197,6 @@ export async function classify(
 ): Promise<Classified> {
   const target = p.sessions.target;
   const staged = stagedSource.rows;
-  const where = p.where === undefined ? {} : { where: p.where };
-  if (isLegacy(target)) {
-    const plan = await target.plan(staged, where);
-    const samples: SampleRow[] = [];
-    for (const rowClass of CLASSES) {
-      if (sampleSize > 0 && plan[rowClass] > 0) {
-        samples.push(...(await target.samples(staged, rowClass, sampleSize, where)));
-      }
-    }
-    return { plan, samples, missingParents: await target.missingParents(staged, policy) };
-  }
   const handle = await target.classify(staged, classifyOptions(p, stagedSource));
   const plan = await target.counts(handle);
   const samples = await samplesOf(target, handle, plan, sampleSize);

@@ -4,7 +4,6 @@ import { defaultOperator, recordRun } from './audit.js';
 import { copyDirect, directPathFits } from './direct.js';
 import { RowbackError, wrapError } from './errors.js';
 import { newId } from './ids.js';
-import { legacyApply, legacyDirect, legacyStaged } from './legacy-flow.js';
 import { RestoreNotices } from './notify-restore.js';
 import type { Preview, RestoreOptions, RestoreReport } from './options.js';
 import type { AppliedCounts, Policy } from './plan.js';
@@ -29,7 +28,7 @@ import {
 } from './refusals.js';
 import { refuseSameTable } from './same-table.js';
 import { writeScript } from './script.js';
-import { isLegacy, labelOf, type Opener, throwIfAborted } from './sessions.js';
+import { labelOf, type Opener, throwIfAborted } from './sessions.js';
 import { ensurePrivateDir, resolveStateDir } from './state-dir.js';
 import { discardingUndo, openUndoFile } from './undo-file.js';
 
@@ -188,16 +187,14 @@ async function restoreDirect(run: Run): Promise<RestoreReport | undefined> {
   const onProgress = (n: number) => progress({ step: 'apply', rows: n, total });
   try {
     const { result, preview } = await applyConfirmed(run, first, (shown) =>
-      isLegacy(target)
-        ? legacyDirect(target, p, options, undo, onProgress)
-        : copyDirect(target, p.target, p.sessions.source.read(p.source, readOptions(p)), {
-            columns: p.columns,
-            undo,
-            shown: shown.inserted,
-            ...(options.maxChanges === undefined ? {} : { maxChanges: options.maxChanges }),
-            ...(options.disableTriggers ? { disableTriggers: true } : {}),
-            onProgress,
-          }),
+      copyDirect(target, p.target, p.sessions.source.read(p.source, readOptions(p)), {
+        columns: p.columns,
+        undo,
+        shown: shown.inserted,
+        ...(options.maxChanges === undefined ? {} : { maxChanges: options.maxChanges }),
+        ...(options.disableTriggers ? { disableTriggers: true } : {}),
+        onProgress,
+      }),
     );
     if (!result) {
       await undo.finish('rolled-back');
@@ -240,7 +237,6 @@ async function restoreStaged(run: Run): Promise<RestoreReport> {
   const progress = options.onProgress ?? (() => {});
   const target = p.sessions.target;
   const staged = await stageSource(p, progress);
-  if (isLegacy(target)) legacyStaged.set(p, staged.rows);
   throwIfAborted(options.signal);
   progress({ step: 'plan', message: 'classifying rows' });
   const c: Classified = await classify(p, staged, policy, options.samples ?? 5);
@@ -273,20 +269,18 @@ async function restoreStaged(run: Run): Promise<RestoreReport> {
   const onProgress = (step: string, rows: number) => progress({ step: 'apply', rows, message: step });
   try {
     const { result, preview } = await applyConfirmed(run, first, (shown, round) =>
-      isLegacy(target)
-        ? legacyApply(target, p, options, policy, c.plan, undo ?? discardingUndo, onProgress)
-        : applyStaged(target, staged.rows, {
-            policy,
-            ...classifyOptions(p, staged),
-            ...(round === 0 && c.handle ? { preview: c.handle } : {}),
-            ...(options.dryRun ? {} : { shown }),
-            ...(options.maxChanges === undefined ? {} : { maxChanges: options.maxChanges }),
-            ...(options.disableTriggers ? { disableTriggers: true } : {}),
-            ...(options.skipForeignKeyChecks ? { skipForeignKeyChecks: true } : {}),
-            ...(options.dryRun ? { dryRun: true } : {}),
-            undo: undo ?? discardingUndo,
-            onProgress,
-          }),
+      applyStaged(target, staged.rows, {
+        policy,
+        ...classifyOptions(p, staged),
+        ...(round === 0 && c.handle ? { preview: c.handle } : {}),
+        ...(options.dryRun ? {} : { shown }),
+        ...(options.maxChanges === undefined ? {} : { maxChanges: options.maxChanges }),
+        ...(options.disableTriggers ? { disableTriggers: true } : {}),
+        ...(options.skipForeignKeyChecks ? { skipForeignKeyChecks: true } : {}),
+        ...(options.dryRun ? { dryRun: true } : {}),
+        undo: undo ?? discardingUndo,
+        onProgress,
+      }),
     );
     await undo?.finish('committed', result!.applied);
     return report(run, preview, result!, 'staged', options.dryRun ? 'dry-run' : 'applied', undo?.dir);
@@ -294,6 +288,6 @@ async function restoreStaged(run: Run): Promise<RestoreReport> {
     await undo?.finish('rolled-back');
     throw error;
   } finally {
-    if (c.handle && !isLegacy(target)) await target.dropPlan(c.handle).catch(() => {});
+    if (c.handle) await target.dropPlan(c.handle).catch(() => {});
   }
 }

@@ -1,7 +1,6 @@
 import type { Identity } from '../engines/engine.js';
 import type { Prepared } from './prepare.js';
 import { sameTableError } from './refusals.js';
-import { isLegacy } from './sessions.js';
 
 /**
  * True when two identities name one table of one running server. Equal server, database and table parts
@@ -20,7 +19,7 @@ export function sameTable(a: Identity, b: Identity): boolean {
  */
 export async function sameTableAs(p: Prepared): Promise<Identity | undefined> {
   const { sessions } = p;
-  if (isLegacy(sessions.target) || !sessions.source.identity) return undefined;
+  if (!sessions.source.identity) return undefined;
   const mine = await sessions.target.identity(p.target);
   const theirs = await sessions.source.identity(p.source);
   return sameTable(mine, theirs) ? mine : undefined;

@@ -1,9 +1,8 @@
-import type { Staged } from '../engines/engine.js';
+import type { Connection, Staged } from '../engines/engine.js';
 import { intendedWrites, type Policy } from './plan.js';
 import { deletes, overwrittenClasses, writtenClasses } from './policy.js';
 import type { Classified } from './prepare.js';
 import { writeScriptFile } from './script-file.js';
-import { isLegacy, type Target } from './sessions.js';
 import { formatTable } from './table.js';
 
 /** A name inside a `--` comment: a line break in it would end the comment and start a statement. */
@@ -19,7 +18,7 @@ function inComment(text: string): string {
  * since the script was made is never overwritten.
  */
 export async function writeScript(
-  target: Target,
+  target: Connection,
   staged: Staged,
   classified: Classified,
   options: { policy: Policy; path: string; where?: string },
@@ -31,16 +30,12 @@ export async function writeScript(
 
 /** The script's text, handed to `write` in order (see writeScript). */
 export async function scriptText(
-  target: Target,
+  target: Connection,
   staged: Staged,
   classified: Classified,
   options: { policy: Policy; where?: string; write: (text: string) => Promise<void> },
 ): Promise<void> {
   const { policy, write } = options;
-  if (isLegacy(target)) {
-    await target.script(staged, { policy, ...(options.where ? { where: options.where } : {}), write });
-    return;
-  }
   const plan = classified.handle!;
   const steps = target.script;
   const counts = classified.plan;

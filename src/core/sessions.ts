@@ -1,19 +1,10 @@
 import type { Capabilities, Connection, ConnectOptions } from '../engines/engine.js';
-import type { LegacyConnection } from '../engines/legacy.js';
 import { assumedZoneWarning, parseAsOf } from './as-of.js';
 import { RowbackError } from './errors.js';
 import type { CommonOptions } from './options.js';
 import { redactUrl } from './redact.js';
 import type { Source, SourceContext } from './source.js';
 import { resolveStateDir } from './state-dir.js';
-
-/** A target session: an engine on the step interface, or one still on the old whole-flow interface. */
-export type Target = Connection | LegacyConnection;
-
-/** True for an engine that still carries the whole write flow itself (see src/engines/legacy.ts). */
-export function isLegacy(target: Target): target is LegacyConnection {
-  return 'apply' in target;
-}
 
 /** Something opened for a run: closed at its end only when the run opened it. */
 export interface Opened<T> {
@@ -27,11 +18,11 @@ export interface Opened<T> {
  */
 export interface Opener {
   /** The engine a target names and what it can do, without connecting (to refuse flags early). */
-  engine(to: string | Target): Promise<{ name: string; capabilities: Capabilities }>;
+  engine(to: string | Connection): Promise<{ name: string; capabilities: Capabilities }>;
   /** Opens the target named by a URL or file; an open one is used as it is and left open. */
-  target(to: string | Target, options?: TargetOptions): Promise<Opened<Target>>;
+  target(to: string | Connection, options?: TargetOptions): Promise<Opened<Connection>>;
   /** Opens the source, pinned like `target`; an open one is used as it is and left open. */
-  source(from: string | Source, target: Target, context?: SourceContext): Promise<Opened<Source>>;
+  source(from: string | Source, target: Connection, context?: SourceContext): Promise<Opened<Source>>;
 }
 
 /** How a run connects to its target, beyond the URL. */
@@ -47,7 +38,7 @@ export function targetOptions(options: Pick<CommonOptions, 'askPassword' | 'lock
 
 /** The two sides of a diff or restore: the target first, so its settings can be pinned on the source. */
 export interface Sessions {
-  target: Target;
+  target: Connection;
   source: Source;
   close(): Promise<void>;
 }
@@ -55,7 +46,7 @@ export interface Sessions {
 export async function openSessions(
   opener: Opener,
   from: string | Source,
-  to: string | Target,
+  to: string | Connection,
   context: SourceContext = {},
   connect: TargetOptions = {},
 ): Promise<Sessions> {

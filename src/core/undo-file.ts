@@ -10,7 +10,6 @@ import type { UndoBundle, UndoSink } from './images.js';
 import type { AppliedCounts } from './plan.js';
 import type { Prepared } from './prepare.js';
 import { countingRows } from './rows.js';
-import { isLegacy } from './sessions.js';
 import { LEGACY_STATE_DIR, openPrivate, PRIVATE_DIR, tighten } from './state-dir.js';
 import type { TableRef } from './table.js';
 
@@ -232,7 +231,7 @@ export async function markUndone(dir: string, meta: UndoMeta): Promise<void> {
 /** Opens the undo file of restore `id` on a prepared target, before its apply starts. */
 export async function openUndoFile(stateDir: string, p: Prepared, id: string): Promise<UndoFileWriter> {
   const target = p.sessions.target;
-  const found = isLegacy(target) ? undefined : await target.identity(p.target);
+  const found = await target.identity(p.target);
   // The server, database and table: the running instance changes with a restart, the undo stays valid.
   const identity = found && { server: found.server, database: found.database, table: found.table };
   const writer = new UndoFileWriter(stateDir, {

@@ -2,21 +2,12 @@ import type { Connection } from '../engines/engine.js';
 import { defaultOperator, recordRun } from './audit.js';
 import { RowbackError, wrapError } from './errors.js';
 import { isId, newId } from './ids.js';
-import { legacyUndo } from './legacy-flow.js';
 import type { UndoOptions, UndoPreview, UndoReport } from './options.js';
 import { redactUrl } from './redact.js';
 import { identityDifferences, wrongTargetError } from './refusals.js';
 import { refuseUnsupported } from './restore.js';
 import { revertRestore } from './revert.js';
-import {
-  cancelOnAbort,
-  isLegacy,
-  labelOf,
-  type Opener,
-  type Target,
-  targetOptions,
-  throwIfAborted,
-} from './sessions.js';
+import { cancelOnAbort, labelOf, type Opener, targetOptions, throwIfAborted } from './sessions.js';
 import { ensurePrivateDir, resolveStateDir } from './state-dir.js';
 import { formatTable, type TableSchema } from './table.js';
 import { type FoundUndo, findUndoFile, markUndone, type UndoMeta, undoBundle } from './undo-file.js';
@@ -71,13 +62,10 @@ export async function runUndo(options: UndoOptions, opener: Opener): Promise<Und
       progress({ step: 'undo', message: 'reverting' });
       const bundle = undoBundle(found.dir, meta);
       const dryRun = options.dryRun === true;
-      const result = await (isLegacy(target)
-        ? legacyUndo(target, schema, bundle, dryRun)
-        : revertRestore(target, schema, bundle, {
-            dryRun,
-            ...(options.disableTriggers ? { disableTriggers: true } : {}),
-          })
-      ).catch((error: unknown) => {
+      const result = await revertRestore(target, schema, bundle, {
+        dryRun,
+        ...(options.disableTriggers ? { disableTriggers: true } : {}),
+      }).catch((error: unknown) => {
         throw meta.status === 'pending' ? neverCommitted(meta.id, error) : error;
       });
       if (!dryRun) await markUndone(found.dir, meta);
@@ -151,10 +139,10 @@ async function readMeta(stateDir: string, id: string): Promise<FoundUndo> {
  * recorded, before anything is read from or written to it. An undo file from before identities were
  * recorded is held to the target URL it names instead, with a warning.
  */
-async function checkIdentity(target: Target, schema: TableSchema, meta: UndoMeta): Promise<string[]> {
+async function checkIdentity(target: Connection, schema: TableSchema, meta: UndoMeta): Promise<string[]> {
   const what = `Undo of restore ${meta.id}`;
-  if (meta.identity && !isLegacy(target)) {
-    const differences = identityDifferences(meta.identity, await (target as Connection).identity(schema));
+  if (meta.identity) {
+    const differences = identityDifferences(meta.identity, await target.identity(schema));
     if (differences.length > 0) throw wrongTargetError(what, target.redactedUrl, differences);
     return [];
   }

@@ -1,7 +1,8 @@
 import { RowbackError } from '../core/errors.js';
 import { redactUrl } from '../core/redact.js';
-import type { Opener, Target } from '../core/sessions.js';
+import type { Opener } from '../core/sessions.js';
 import type { TableSchema } from '../core/table.js';
+import type { Connection } from '../engines/engine.js';
 import type { RunningServer } from '../servers/server.js';
 import { type DdlSession, openDdlSession } from './ddl-session.js';
 import { SCRATCH_MARK, type ScratchSql, scratchSql } from './scratch-sql.js';
@@ -16,7 +17,7 @@ export interface Scratch {
   label: string;
   engine: string;
   /** A session on it: what the source is pinned to, and what reads the restored table back. */
-  target: Target;
+  target: Connection;
   /** How the table was found: absent (created by the drill), marked (left by an earlier drill), empty. */
   found: 'absent' | 'marked' | 'empty';
   /** True once the drill created the table (it drops it at the end). */
@@ -43,7 +44,7 @@ export async function openScratch(
   const server = to === undefined ? await startScratchServer(engine) : undefined;
   const url = to ?? (await scratchDatabase(server!, engine));
   let ddl: DdlSession | undefined;
-  let target: Target | undefined;
+  let target: Connection | undefined;
   try {
     target = (await opener.target(url)).value;
     ddl = await openDdlSession(url, target.engine.name);
@@ -65,7 +66,7 @@ interface Parts {
   url: string;
   label: string;
   engine: string;
-  target: Target;
+  target: Connection;
   ddl: DdlSession;
   sql: ScratchSql;
   table: string;
@@ -126,7 +127,7 @@ function scratchOf(parts: Parts): Scratch {
 }
 
 async function inspect(
-  target: Target,
+  target: Connection,
   ddl: DdlSession,
   sql: ScratchSql,
   table: string,

@@ -136,9 +136,9 @@ export interface Identity {
    * the host's MAC address and port); SQLite: the file's identity.
    */
   server: string;
-  /** The database on that server: PostgreSQL name and oid; MySQL schema name; SQLite the attached name. */
+  /** The database on that server: PostgreSQL name and oid; MySQL the session's database (the URL's); SQLite the attached name. */
   database: string;
-  /** The table: PostgreSQL name and oid; MySQL name and creation time; SQLite name and root page. */
+  /** The table: PostgreSQL name and oid; MySQL name (see mysql/identity.ts); SQLite name and root page. */
   table: string;
   /**
    * The running server the session reaches. A standby, or a server started from a copy of another's files

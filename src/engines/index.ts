@@ -1,12 +1,8 @@
 import { RowbackError } from '../core/errors.js';
 import type { Engine } from './engine.js';
-import type { LegacyEngine } from './legacy.js';
-
-/** An engine on the step interface, or one still carrying the whole write flow (see legacy.ts). */
-export type AnyEngine = Engine | LegacyEngine;
 
 /** URL scheme → engine module. Engines load lazily so a PostgreSQL run never loads mysql2, and back. */
-const ENGINES: Record<string, () => Promise<AnyEngine>> = {
+const ENGINES: Record<string, () => Promise<Engine>> = {
   postgres: async () => (await import('./postgres/index.js')).postgresEngine,
   postgresql: async () => (await import('./postgres/index.js')).postgresEngine,
   mysql: async () => (await import('./mysql/index.js')).mysqlEngine,
@@ -15,7 +11,7 @@ const ENGINES: Record<string, () => Promise<AnyEngine>> = {
 };
 
 /** Engines whose databases are files, asked in turn whether a file's first bytes are theirs. */
-const FILE_ENGINES: (() => Promise<AnyEngine>)[] = [
+const FILE_ENGINES: (() => Promise<Engine>)[] = [
   async () => (await import('./sqlite/index.js')).sqliteEngine,
 ];
 
@@ -24,7 +20,7 @@ function schemeOf(text: string): string | undefined {
 }
 
 /** The engine for a connection URL, by its scheme. */
-export async function engineForUrl(url: string): Promise<AnyEngine> {
+export async function engineForUrl(url: string): Promise<Engine> {
   const scheme = schemeOf(url);
   const load = scheme ? ENGINES[scheme] : undefined;
   if (!load) {
@@ -41,7 +37,7 @@ export async function engineForUrl(url: string): Promise<AnyEngine> {
 }
 
 /** The engine whose files start with these bytes, if any. */
-export async function engineForFile(head: Buffer): Promise<AnyEngine | undefined> {
+export async function engineForFile(head: Buffer): Promise<Engine | undefined> {
   for (const load of FILE_ENGINES) {
     const engine = await load();
     if ('recognizes' in engine && engine.recognizes?.(head)) return engine;

@@ -3,7 +3,7 @@ import { redactUrl } from '../core/redact.js';
 import { describeTable } from '../core/resolve.js';
 import type { OpenSourceOptions, Source } from '../core/source.js';
 import type { TableSchema } from '../core/table.js';
-import type { AnyEngine } from '../engines/index.js';
+import type { Engine } from '../engines/engine.js';
 
 /**
  * The live source: a connection to an instance that holds the past state (a point-in-time restore, a
@@ -11,7 +11,7 @@ import type { AnyEngine } from '../engines/index.js';
  * target's settings, through a session that never writes.
  */
 export async function openLiveSource(
-  engine: AnyEngine,
+  engine: Engine,
   url: string,
   options: OpenSourceOptions,
 ): Promise<Source> {
@@ -37,13 +37,8 @@ export async function openLiveSource(
     read: (schema, readOptions) => connection.read(schema, readOptions),
     ordersByKey: true,
     readsGenerated: true,
-    // An engine still on the whole-flow interface (src/engines/legacy.ts) offers neither.
-    ...('apply' in connection
-      ? {}
-      : {
-          identity: (schema: TableSchema) => connection.identity(schema),
-          counters: (schema: TableSchema) => connection.counters(schema),
-        }),
+    identity: (schema: TableSchema) => connection.identity(schema),
+    counters: (schema: TableSchema) => connection.counters(schema),
     cancel: () => connection.cancel(),
     close: () => connection.close(),
   };

@@ -1,16 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { diff, isRowbackError, type RestoreOptions, restore, undo } from '../../src/index.js';
+import { diff, type RestoreOptions, restore, undo } from '../../src/index.js';
 import { type Scratch, type ServerEngine, scratch, tempDir } from '../harness/index.js';
 import { type Image, keysSource } from './keys-source.js';
 
 /**
  * A source with coverage `keys` (what the binlog and journal sources are) restored end to end: it knows
  * the as-of image of the keys it saw change and the keys that did not exist then, nothing of the others.
- * Engines still on the whole-flow interface refuse such a source; flip an engine to true here once it
- * runs on the step interface, and every scenario below runs on it.
  */
-const RESTORES_KEYS: Record<ServerEngine, boolean> = { postgres: true, mysql: false };
-
 const DDL: Record<ServerEngine, string> = {
   postgres: 'CREATE TABLE accounts (id int PRIMARY KEY, name text, balance numeric(12,2), note text)',
   mysql:
@@ -92,17 +88,6 @@ for (const engine of ['postgres', 'mysql'] as const) {
     }
 
     const table = () => s.dump('target', 'accounts', ['id']);
-
-    if (!RESTORES_KEYS[engine]) {
-      it('refuses it before reading a row, and writes nothing', async () => {
-        await reset();
-        const error = await restore(options({ extra: 'delete' })).catch((e: unknown) => e);
-        expect(isRowbackError(error) && error.code).toBe('unsupported');
-        expect((error as Error).message).toContain('knows only the keys it saw change');
-        expect(await table()).toEqual(lines(NOW));
-      });
-      return;
-    }
 
     it('classes only its absent keys that exist now as extra, never the rows it did not see', async () => {
       await reset();

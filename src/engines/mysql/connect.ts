@@ -183,12 +183,14 @@ function paced(data: AsyncIterable<Buffer>, socket: Pacer, stop: () => boolean):
 }
 
 /** How the session talks: every value as raw text-protocol bytes, utf8mb4, no JS numbers or Dates. */
-export function baseOptions(options: Pick<ConnectOptions, 'applicationName'>): BaseOptions {
+export function baseOptions(
+  options: Pick<ConnectOptions, 'applicationName' | 'multipleStatements'>,
+): BaseOptions {
   return {
     charset: 'UTF8MB4_BIN',
     typeCast: false,
     rowsAsArray: true,
-    multipleStatements: false,
+    multipleStatements: options.multipleStatements === true,
     // mysql2 asks for IGNORE_SPACE by default, which the server adds to the session's sql_mode.
     flags: ['-IGNORE_SPACE'],
     supportBigNumbers: true,

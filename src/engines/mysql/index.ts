@@ -1,5 +1,4 @@
-import { type ConnectOptions, DEFAULT_CAPABILITIES } from '../engine.js';
-import type { LegacyConnection as Connection, LegacyEngine as Engine } from '../legacy.js';
+import { type Connection, type ConnectOptions, DEFAULT_CAPABILITIES, type Engine } from '../engine.js';
 import { openSession } from './connect.js';
 import { MysqlConnection } from './connection.js';
 

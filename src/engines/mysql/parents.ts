@@ -1,65 +1,63 @@
-import { RowbackError } from '../../core/errors.js';
-import type { MissingParent, Policy } from '../../core/plan.js';
+import type { MissingParent, RowClass } from '../../core/plan.js';
 import type { ForeignKey } from '../../core/table.js';
+import type { Referencing, UnwritableColumn } from '../engine.js';
 import type { Session } from './connect.js';
-import { buildPlan, CLASS } from './plan.js';
-import { columnList, findColumn, isBinaryType, keyMatch, quoteIdent, quoteTable, tempName } from './sql.js';
-import type { MysqlStaged } from './stage.js';
-
-/** Staged rows the policy would write (as a WHERE over the plan alias `p`). */
-export function writtenClasses(staged: MysqlStaged, policy: Policy): string {
-  const classes: string[] = [CLASS.missing];
-  if (policy.changed === 'take-source') classes.push(CLASS.changed);
-  return `p.${quoteIdent(staged.names.rowClass)} IN (${classes.map((c) => `'${c}'`).join(', ')})`;
-}
+import { CLASS, inClasses, type MysqlPlan, planWithStaged } from './plan.js';
+import { columnList, findColumn, isBinaryType, keyEquals, quoteIdent, quoteTable, tempName } from './sql.js';
 
 /**
- * Rows the policy would write whose foreign key points at a parent the target does not have. A parent
- * counts as present when it is in the parent table, or (self-references) among the rows written too.
+ * For each foreign key whose columns are staged: the plan's rows of `classes` whose key points at a parent
+ * the target does not have (a NULL passes). A parent counts as present when it is in the parent table, or
+ * (a key onto the table itself) among the rows written too.
  */
-export async function findMissingParents(
+export async function missingParents(
   session: Session,
-  staged: MysqlStaged,
-  policy: Policy,
+  plan: MysqlPlan,
+  classes: RowClass[],
 ): Promise<MissingParent[]> {
-  const plan = quoteIdent(staged.plan ?? (await buildPlan(session, staged)));
+  const { staged } = plan;
   const result: MissingParent[] = [];
+  if (classes.length === 0) return result;
   for (const fk of staged.target.foreignKeys) {
     if (!fk.columns.every((c) => staged.columns.includes(c))) continue;
-    const written = await selfReferenceCopy(session, staged, fk, plan, policy);
+    const written = await selfReferenceCopy(session, plan, fk, classes);
     const parentMatch = fk.columns
       .map((c, i) => `x.${quoteIdent(fk.referencedColumns[i]!)} = s.${quoteIdent(c)}`)
       .join(' AND ');
     const notNull = fk.columns.map((c) => `s.${quoteIdent(c)} IS NOT NULL`).join(' AND ');
+    const parent = { schema: fk.table.schema ?? staged.target.ref.schema, name: fk.table.name };
     const from =
-      `FROM ${plan} p JOIN ${quoteIdent(staged.table)} s ON s.${quoteIdent(staged.names.row)} = p.${quoteIdent(staged.names.row)}
-       WHERE ${writtenClasses(staged, policy)} AND ${notNull}
-         AND NOT EXISTS (SELECT 1 FROM ${quoteTable(fk.table as Required<typeof fk.table>)} x WHERE ${parentMatch})` +
+      `FROM ${planWithStaged(plan)} WHERE ${inClasses(plan, classes)} AND ${notNull}
+         AND NOT EXISTS (SELECT 1 FROM ${quoteTable(parent)} x WHERE ${parentMatch})` +
       (written ? ` AND NOT EXISTS (SELECT 1 FROM ${quoteIdent(written)} x WHERE ${parentMatch})` : '');
-    const rows = Number(await session.scalar(`SELECT COUNT(*) ${from}`));
-    const sample =
-      rows > 0
-        ? await session.text(`SELECT DISTINCT CONCAT_WS(', ', ${shownKey(staged, fk)}) ${from} LIMIT 5`)
-        : [];
-    if (written) await session.exec(`DROP TEMPORARY TABLE IF EXISTS ${quoteIdent(written)}`);
-    if (rows === 0) continue;
-    result.push({
-      foreignKey: fk.name,
-      columns: fk.columns,
-      parent: `${fk.table.schema}.${fk.table.name}`,
-      rows,
-      sample: sample.map((r) => r[0] ?? ''),
-    });
+    try {
+      const rows = Number(await session.scalar(`SELECT COUNT(*) ${from}`));
+      if (rows === 0) continue;
+      const sample = await session.text(
+        `SELECT DISTINCT CONCAT_WS(', ', ${shownKey(plan, fk)}) ${from} LIMIT 5`,
+      );
+      result.push({
+        foreignKey: fk.name,
+        columns: fk.columns,
+        parent: `${parent.schema}.${parent.name}`,
+        rows,
+        sample: sample.map((r) => r[0] ?? ''),
+      });
+    } finally {
+      if (written) await session.exec(`DROP TEMPORARY TABLE IF EXISTS ${quoteIdent(written)}`);
+    }
   }
   return result;
 }
 
 /** The foreign key's values of a staged row, as text (binary values as `\x` hex). */
-function shownKey(staged: MysqlStaged, fk: ForeignKey): string {
+function shownKey(plan: MysqlPlan, fk: ForeignKey): string {
   return fk.columns
     .map((c) => {
       const ref = `s.${quoteIdent(c)}`;
-      return isBinaryType(findColumn(staged.target, c)?.type ?? '') ? `CONCAT('\\\\x', HEX(${ref}))` : ref;
+      return isBinaryType(findColumn(plan.staged.target, c)?.type ?? '')
+        ? `CONCAT('\\\\x', HEX(${ref}))`
+        : ref;
     })
     .join(', ');
 }
@@ -70,43 +68,37 @@ function shownKey(staged: MysqlStaged, fk: ForeignKey): string {
  */
 async function selfReferenceCopy(
   session: Session,
-  staged: MysqlStaged,
+  plan: MysqlPlan,
   fk: ForeignKey,
-  plan: string,
-  policy: Policy,
+  classes: RowClass[],
 ): Promise<string | undefined> {
-  const self =
-    fk.table.name === staged.target.ref.name &&
-    (fk.table.schema ?? staged.target.ref.schema) === staged.target.ref.schema;
+  const { staged } = plan;
+  const target = staged.target.ref;
+  const self = fk.table.name === target.name && (fk.table.schema ?? target.schema) === target.schema;
   if (!self || !fk.referencedColumns.every((c) => staged.columns.includes(c))) return undefined;
   const name = tempName('parents');
   await session.exec(
-    `CREATE TEMPORARY TABLE ${quoteIdent(name)} AS SELECT DISTINCT ${fk.referencedColumns.map((c) => `s.${quoteIdent(c)}`).join(', ')}
-     FROM ${plan} p JOIN ${quoteIdent(staged.table)} s ON s.${quoteIdent(staged.names.row)} = p.${quoteIdent(staged.names.row)} WHERE ${writtenClasses(staged, policy)}`,
+    `CREATE TEMPORARY TABLE ${quoteIdent(name)} AS SELECT DISTINCT ${columnList(fk.referencedColumns, 's')}
+     FROM ${planWithStaged(plan)} WHERE ${inClasses(plan, classes)}`,
   );
   return name;
 }
 
 /**
- * Refuses a plan that deletes extra rows other tables still reference: ON DELETE CASCADE / SET NULL would
- * change rows of those tables that no undo file records, and RESTRICT / NO ACTION would fail the delete
- * anyway (with foreign key checks off, it would leave orphans). Throws RowbackError('unsupported') naming
- * the child table and key, as the PostgreSQL engine does.
+ * Rows of other tables (or of this one, not themselves extra) that reference the plan's extra rows, per
+ * foreign key, with what the server would do on delete.
  */
-export async function checkReferencedExtra(
-  session: Session,
-  staged: MysqlStaged,
-  policy: Policy,
-): Promise<void> {
-  if (policy.extra !== 'delete' || staged.target.referencedBy.length === 0) return;
-  const plan = staged.plan ?? (await buildPlan(session, staged));
-  const target = staged.target;
-  const key = target.key!.columns;
+export async function referencing(session: Session, plan: MysqlPlan): Promise<Referencing[]> {
+  const target = plan.staged.target;
+  const found: Referencing[] = [];
+  if (target.referencedBy.length === 0) return found;
+  const p = quoteIdent(plan.table);
+  const isExtra = `p.${quoteIdent(plan.names.rowClass)} = '${CLASS.extra}'`;
+  if ((await session.scalar(`SELECT EXISTS (SELECT 1 FROM ${p} p WHERE ${isExtra})`)) === '0') return found;
   // The extra keys, copied: MySQL cannot open one temporary table twice in a query.
-  const extra = tempName('extra');
+  const extra = quoteIdent(tempName('extra'));
   await session.exec(
-    `CREATE TEMPORARY TABLE ${quoteIdent(extra)} AS SELECT ${columnList(key, 'p')} FROM ${quoteIdent(plan)} p
-     WHERE p.${quoteIdent(staged.names.rowClass)} = '${CLASS.extra}'`,
+    `CREATE TEMPORARY TABLE ${extra} AS SELECT ${columnList(plan.key, 'p')} FROM ${p} p WHERE ${isExtra}`,
   );
   try {
     for (const fk of target.referencedBy) {
@@ -118,43 +110,32 @@ export async function checkReferencedExtra(
       const rows = Number(
         await session.scalar(
           `SELECT COUNT(*) FROM ${quoteTable(child)} x WHERE EXISTS (SELECT 1 FROM ${quoteTable(target.ref)} t
-             JOIN ${quoteIdent(plan)} p ON ${keyMatch(key, 't', 'p')} WHERE p.${quoteIdent(staged.names.rowClass)} = '${CLASS.extra}' AND ${refers})
-           ${self ? `AND NOT EXISTS (SELECT 1 FROM ${quoteIdent(extra)} e WHERE ${keyMatch(key, 'e', 'x')})` : ''}`,
+             JOIN ${p} p ON ${keyEquals(plan.key, 't', 'p')} WHERE ${isExtra} AND ${refers})
+           ${self ? `AND NOT EXISTS (SELECT 1 FROM ${extra} e WHERE ${keyEquals(plan.key, 'e', 'x')})` : ''}`,
         ),
       );
       if (rows === 0) continue;
-      const action =
+      const onDelete =
         (await session.scalar(
           `SELECT DELETE_RULE FROM information_schema.REFERENTIAL_CONSTRAINTS
            WHERE CONSTRAINT_SCHEMA = ? AND TABLE_NAME = ? AND CONSTRAINT_NAME = ?`,
           [child.schema, child.name, fk.name],
         )) ?? 'NO ACTION';
-      throw referencedError(target, `${child.schema}.${child.name}`, fk, rows, action);
+      found.push({
+        child: `${child.schema}.${child.name}`,
+        foreignKey: fk.name,
+        columns: fk.columns,
+        rows,
+        onDelete,
+      });
     }
   } finally {
-    await session.exec(`DROP TEMPORARY TABLE IF EXISTS ${quoteIdent(extra)}`).catch(() => {});
+    await session.exec(`DROP TEMPORARY TABLE IF EXISTS ${extra}`).catch(() => {});
   }
+  return found;
 }
 
-function referencedError(
-  target: MysqlStaged['target'],
-  child: string,
-  fk: ForeignKey,
-  rows: number,
-  action: string,
-): RowbackError {
-  const effect =
-    action === 'CASCADE'
-      ? 'would be deleted with them'
-      : action === 'SET NULL' || action === 'SET DEFAULT'
-        ? `would have ${fk.columns.join(', ')} ${action === 'SET NULL' ? 'set to NULL' : 'reset to its default'}`
-        : 'would make the delete fail';
-  return new RowbackError(
-    'unsupported',
-    `Extra rows of ${target.ref.schema}.${target.ref.name} to delete are referenced by ${rows} row(s) of ${child} (${fk.name}, ON DELETE ${action}), which ${effect}; rowback does not change other tables. Nothing was written.`,
-    {
-      hint: `Restore ${child} first (its rows written since go with --extra delete), then run this again; or keep the extra rows (--extra keep).`,
-      details: { child, foreignKey: fk.name, rows, onDelete: action },
-    },
-  );
+/** MySQL lets an UPDATE set every column rowback writes (generated columns are never staged). */
+export async function unwritable(): Promise<UnwritableColumn[]> {
+  return [];
 }

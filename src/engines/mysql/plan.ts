@@ -1,22 +1,53 @@
 import { RowbackError } from '../../core/errors.js';
-import type { PlanCounts } from '../../core/plan.js';
+import type { PlanCounts, RowClass } from '../../core/plan.js';
+import type { ClassifyOptions, KeyCheck, Plan, Staged } from '../engine.js';
 import type { Session } from './connect.js';
-import { findColumn, keyMatch, quoteIdent, quoteTable, sameBytes, tempName } from './sql.js';
-import type { MysqlStaged } from './stage.js';
+import {
+  findColumn,
+  keyEquals,
+  quoteIdent,
+  quoteTable,
+  sameText,
+  tempName,
+  userFilter,
+  type WorkNames,
+} from './sql.js';
+import { asMysqlStaged, indexPart, type MysqlStaged } from './stage.js';
 
 /** The plan table's class codes. */
 export const CLASS = { missing: 'm', changed: 'c', same: 's', extra: 'x' } as const;
 
+/** A classification materialised on the server: one row per key with its class and its staged row. */
+export class MysqlPlan implements Plan {
+  constructor(
+    readonly staged: MysqlStaged,
+    readonly where: string | undefined,
+    readonly absent: MysqlStaged | undefined,
+    /** Unquoted temporary table name. */
+    readonly table: string,
+    readonly key: string[],
+  ) {}
+
+  /** The plan table's and the staged table's helper columns (names no target column has). */
+  get names(): WorkNames {
+    return this.staged.names;
+  }
+}
+
+export function asMysqlPlan(plan: Plan): MysqlPlan {
+  if (!(plan instanceof MysqlPlan))
+    throw new RowbackError('internal', 'This plan belongs to another engine.');
+  return plan;
+}
+
 /** The key columns of a staged table's target (throws RowbackError('no-key') without one). */
-export function stagedKey(staged: MysqlStaged): string[] {
+export function stagedKey(staged: Staged): string[] {
   const key = staged.target.key?.columns;
   if (!key || key.length === 0) {
     throw new RowbackError(
       'no-key',
       `${staged.target.ref.schema}.${staged.target.ref.name} has no primary key or unique NOT NULL key.`,
-      {
-        hint: 'Name the columns that identify a row with --key.',
-      },
+      { hint: 'Name the columns that identify a row with --key.' },
     );
   }
   const absent = key.filter((k) => !staged.columns.includes(k));
@@ -25,38 +56,46 @@ export function stagedKey(staged: MysqlStaged): string[] {
   return key;
 }
 
+/** `p.class IN (…)` for some classes of a plan aliased `p`. */
+export function inClasses(plan: MysqlPlan, classes: RowClass[]): string {
+  const codes = classes.map((c) => `'${CLASS[c]}'`);
+  return `p.${quoteIdent(plan.names.rowClass)} IN (${codes.length ? codes.join(', ') : 'NULL'})`;
+}
+
+/** `FROM plan p JOIN staged s`: each plan row of a staged key with the exact staged row it came from. */
+export function planWithStaged(plan: MysqlPlan): string {
+  const row = quoteIdent(plan.names.row);
+  return `${quoteIdent(plan.table)} p JOIN ${quoteIdent(plan.staged.table)} s ON s.${row} = p.${row}`;
+}
+
+/** NULL and repeated key values on both sides, counted with the key's own equality (as GROUP BY does). */
+export async function checkKey(session: Session, staged: Staged): Promise<KeyCheck> {
+  const own = asMysqlStaged(staged);
+  const key = stagedKey(own);
+  const keys = key.map(quoteIdent).join(', ');
+  const nulls = key.map((k) => `${quoteIdent(k)} IS NULL`).join(' OR ');
+  // One statement per count: MySQL cannot open one temporary table twice in a query.
+  const count = async (sql: string) => Number(await session.scalar(sql));
+  const nullsOf = (table: string) => count(`SELECT COUNT(*) FROM ${table} WHERE ${nulls}`);
+  const repeatsOf = (table: string) =>
+    count(`SELECT COUNT(*) FROM (SELECT 1 FROM ${table} GROUP BY ${keys} HAVING COUNT(*) > 1) d`);
+  const stagedTable = quoteIdent(own.table);
+  const target = quoteTable(own.target.ref);
+  return {
+    sourceNulls: await nullsOf(stagedTable),
+    sourceRepeats: await repeatsOf(stagedTable),
+    targetNulls: await nullsOf(target),
+    targetRepeats: await repeatsOf(target),
+  };
+}
+
 /**
- * Classifies every staged row against the target on the server and materialises the result in a new
- * temporary plan table (class, staged row number, key), which every later step joins instead of
- * re-comparing. Keys match with the key's own collation; "changed" compares bytes (`CAST … AS BINARY`).
- * Extra rows are target rows under `where` whose key is not staged. Read-only for the target.
+ * The staged rows under `where`, as a FROM item: a source that cannot filter (a dump file) stages every
+ * row, so the filter applies here, to the staged copy, whose columns have the target's types.
  */
-export async function buildPlan(session: Session, staged: MysqlStaged, where?: string): Promise<string> {
-  const key = stagedKey(staged);
-  const target = quoteTable(staged.target.ref);
-  const stage = quoteIdent(staged.table);
-  const name = tempName('plan');
-  const plan = quoteIdent(name);
-  const rowClass = quoteIdent(staged.names.rowClass);
-  const keyDefs = key.map((k) => `${quoteIdent(k)} ${findColumn(staged.target, k)!.type} NULL`);
-  await session.exec(
-    `CREATE TEMPORARY TABLE ${plan} (${rowClass} CHAR(1) CHARACTER SET ascii NOT NULL, ${quoteIdent(staged.names.row)} BIGINT NULL, ${keyDefs.join(', ')},
-     INDEX (${quoteIdent(staged.names.row)}), INDEX (${key.map((k) => keyIndexPart(staged, k)).join(', ')}))`,
-  );
-  const keys = key.map((k) => quoteIdent(k));
-  await session.exec(
-    `INSERT INTO ${plan} (${rowClass}, ${quoteIdent(staged.names.row)}, ${keys.join(', ')})
-     SELECT ${classOf(staged, key, target)}, s.${quoteIdent(staged.names.row)}, ${keys.map((k) => `s.${k}`).join(', ')}
-     FROM ${stage} s${uniqueKey(staged) ? ` LEFT JOIN ${target} t ON ${keyMatch(key, 't', 's')}` : ''}`,
-  );
-  await session.exec(
-    `INSERT INTO ${plan} (${rowClass}, ${keys.join(', ')})
-     SELECT '${CLASS.extra}', ${keys.map((k) => `t.${k}`).join(', ')} FROM ${target} t
-     WHERE ${where ? `(${where}) AND ` : ''}NOT EXISTS (SELECT 1 FROM ${stage} s WHERE ${keyMatch(key, 's', 't')})`,
-  );
-  if (staged.plan) await session.exec(`DROP TEMPORARY TABLE IF EXISTS ${quoteIdent(staged.plan)}`);
-  staged.plan = name;
-  return name;
+function stagedUnder(staged: MysqlStaged, where: string | undefined): string {
+  const table = quoteIdent(staged.table);
+  return where ? `(SELECT * FROM ${table} WHERE ${userFilter(where)})` : table;
 }
 
 /** A primary or unique NOT NULL key: at most one target row per staged row, and never NULL when matched. */
@@ -67,40 +106,101 @@ function uniqueKey(staged: MysqlStaged): boolean {
 /**
  * The class of staged row `s`. With a unique key one LEFT JOIN probe of the target's key index decides it;
  * a user key may match several target rows (one staged row must stay one plan row), so it asks EXISTS.
+ * "Changed" compares every staged column's exact text as bytes, key columns included: their collation may
+ * call different texts equal ('a' = 'A' under `_ci`), and the source's text must win.
  */
 function classOf(staged: MysqlStaged, key: string[], target: string): string {
+  const same = sameText(staged.target, staged.columns, 't', 's');
   if (uniqueKey(staged)) {
     return `CASE WHEN t.${quoteIdent(key[0]!)} IS NULL THEN '${CLASS.missing}'
-      WHEN ${sameBytes(staged.target, staged.columns, 't', 's')} THEN '${CLASS.same}' ELSE '${CLASS.changed}' END`;
+      WHEN ${same} THEN '${CLASS.same}' ELSE '${CLASS.changed}' END`;
   }
   return `CASE
-       WHEN NOT EXISTS (SELECT 1 FROM ${target} t WHERE ${keyMatch(key, 't', 's')}) THEN '${CLASS.missing}'
-       WHEN EXISTS (SELECT 1 FROM ${target} t WHERE ${keyMatch(key, 't', 's')} AND ${sameBytes(staged.target, staged.columns, 't', 's')}) THEN '${CLASS.same}'
+       WHEN NOT EXISTS (SELECT 1 FROM ${target} t WHERE ${keyEquals(key, 't', 's')}) THEN '${CLASS.missing}'
+       WHEN EXISTS (SELECT 1 FROM ${target} t WHERE ${keyEquals(key, 't', 's')} AND ${same}) THEN '${CLASS.same}'
        ELSE '${CLASS.changed}' END`;
 }
 
-function keyIndexPart(staged: MysqlStaged, column: string): string {
-  const type = findColumn(staged.target, column)?.type ?? '';
-  return /^(tiny|medium|long)?(text|blob)\b|^json\b/i.test(type)
-    ? `${quoteIdent(column)}(255)`
-    : quoteIdent(column);
+/** The extra rows: target keys under `where` not staged; with `absent`, only keys listed there. */
+function extraRows(staged: MysqlStaged, options: ClassifyOptions, key: string[]): string {
+  const target = quoteTable(staged.target.ref);
+  const keys = key.map((k) => `t.${quoteIdent(k)}`).join(', ');
+  const notStaged = `NOT EXISTS (SELECT 1 FROM ${stagedUnder(staged, options.where)} s WHERE ${keyEquals(key, 's', 't')})`;
+  if (options.absent) {
+    // Driven from the listed keys: an undo touches a few keys of what may be a very large table. The
+    // filter sits in a subquery over the target alone: the absent keys' columns share its names.
+    const absent = asMysqlStaged(options.absent);
+    const under = options.where ? `(SELECT * FROM ${target} WHERE ${userFilter(options.where)})` : target;
+    return `SELECT DISTINCT '${CLASS.extra}', ${keys}
+            FROM ${quoteIdent(absent.table)} a JOIN ${under} t ON ${keyEquals(key, 't', 'a')}
+            WHERE ${notStaged}`;
+  }
+  return `SELECT '${CLASS.extra}', ${keys} FROM ${target} t WHERE ${userFilter(options.where)} AND ${notStaged}`;
+}
+
+/**
+ * Classifies every staged row against the target on the server into a new temporary plan table (class,
+ * staged row number, key), which every later step joins instead of comparing again. Keys match with the
+ * key's own collation (`<=>`); values compare as exact bytes. Read-only for the target.
+ */
+export async function classify(
+  session: Session,
+  staged: Staged,
+  options: ClassifyOptions,
+): Promise<MysqlPlan> {
+  const own = asMysqlStaged(staged);
+  const key = stagedKey(own);
+  const target = quoteTable(own.target.ref);
+  const name = tempName('plan');
+  const plan = quoteIdent(name);
+  const rowClass = quoteIdent(own.names.rowClass);
+  const row = quoteIdent(own.names.row);
+  const keyDefs = key.map((k) => `${quoteIdent(k)} ${findColumn(own.target, k)!.type} NULL`);
+  await session.exec(
+    `CREATE TEMPORARY TABLE ${plan} (${rowClass} CHAR(1) CHARACTER SET ascii NOT NULL, ${row} BIGINT NULL, ${keyDefs.join(', ')},
+     INDEX (${row}), INDEX (${key.map((k) => indexPart(own.target, k)).join(', ')}))`,
+  );
+  try {
+    const keys = key.map(quoteIdent);
+    await session.exec(
+      `INSERT INTO ${plan} (${rowClass}, ${row}, ${keys.join(', ')})
+       SELECT ${classOf(own, key, target)}, s.${row}, ${keys.map((k) => `s.${k}`).join(', ')}
+       FROM ${stagedUnder(own, options.where)} s${uniqueKey(own) ? ` LEFT JOIN ${target} t ON ${keyEquals(key, 't', 's')}` : ''}`,
+    );
+    await session.exec(
+      `INSERT INTO ${plan} (${rowClass}, ${keys.join(', ')}) ${extraRows(own, options, key)}`,
+    );
+  } catch (error) {
+    await session.exec(`DROP TEMPORARY TABLE IF EXISTS ${plan}`).catch(() => {});
+    throw error;
+  }
+  const absent = options.absent === undefined ? undefined : asMysqlStaged(options.absent);
+  return new MysqlPlan(own, options.where, absent, name, key);
 }
 
 /** Counts per class of a plan table. */
-export async function planCounts(session: Session, staged: MysqlStaged, plan: string): Promise<PlanCounts> {
-  const rowClass = quoteIdent(staged.names.rowClass);
-  const counts: PlanCounts = { missing: 0, changed: 0, extra: 0, same: 0 };
+export async function counts(session: Session, plan: MysqlPlan): Promise<PlanCounts> {
+  const rowClass = quoteIdent(plan.names.rowClass);
+  const result: PlanCounts = { missing: 0, changed: 0, extra: 0, same: 0 };
   const rows = await session.text(
-    `SELECT ${rowClass}, COUNT(*) FROM ${quoteIdent(plan)} GROUP BY ${rowClass}`,
+    `SELECT ${rowClass}, COUNT(*) FROM ${quoteIdent(plan.table)} GROUP BY ${rowClass}`,
   );
   for (const [code, n] of rows) {
     const name = (Object.keys(CLASS) as (keyof typeof CLASS)[]).find((k) => CLASS[k] === code);
-    if (name) counts[name] = Number(n);
+    if (name) result[name] = Number(n);
   }
-  return counts;
+  return result;
 }
 
-/** Builds the plan and counts it. */
-export async function classify(session: Session, staged: MysqlStaged, where?: string): Promise<PlanCounts> {
-  return planCounts(session, staged, await buildPlan(session, staged, where));
+/**
+ * Nothing in MySQL tells cheaply whether a table was written since a moment outside a transaction (no
+ * row versions to read, no snapshot to carry into the next transaction), so the apply classifies again
+ * under its lock.
+ */
+export async function unchanged(): Promise<boolean> {
+  return false;
+}
+
+export async function dropPlan(session: Session, plan: MysqlPlan): Promise<void> {
+  await session.exec(`DROP TEMPORARY TABLE IF EXISTS ${quoteIdent(plan.table)}`);
 }

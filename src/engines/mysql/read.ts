@@ -6,7 +6,7 @@ import type { ReadOptions, RowStream } from '../engine.js';
 import { checkedRows, textGuard } from './charsets.js';
 import type { RawRow, Session } from './connect.js';
 import { liftSortLimit, mergeTerms } from './merge.js';
-import { exactList, orderByKey, quoteTable } from './sql.js';
+import { byteOrder, exactList, quoteTable } from './sql.js';
 
 const TAB = 0x09;
 const NEWLINE = 0x0a;
@@ -31,18 +31,18 @@ export async function checkWhere(session: Session, table: TableSchema, where: st
   }
 }
 
-export async function countRows(session: Session, table: TableSchema, where?: string): Promise<number> {
+export async function count(session: Session, table: TableSchema, where?: string): Promise<number> {
   const filter = where ? ` WHERE (${where})` : '';
   return Number(await session.scalar(`SELECT COUNT(*) FROM ${quoteTable(table.ref)}${filter}`));
 }
 
 /** True when the table has no row; stops at the first one found. */
-export async function isEmptyTable(session: Session, table: TableSchema): Promise<boolean> {
+export async function isEmpty(session: Session, table: TableSchema): Promise<boolean> {
   return (await session.scalar(`SELECT EXISTS (SELECT 1 FROM ${quoteTable(table.ref)})`)) === '0';
 }
 
 /** Streams the table in the text row format, with constant memory whatever its size. */
-export function readTable(session: Session, table: TableSchema, options: ReadOptions): RowStream {
+export function readRows(session: Session, table: TableSchema, options: ReadOptions): RowStream {
   const guard = textGuard(table, options.columns);
   const select = options.columns.length ? [exactList(table, options.columns)] : [];
   if (options.origin) select.push(originField(table));
@@ -57,7 +57,7 @@ export function readTable(session: Session, table: TableSchema, options: ReadOpt
   if (!order && options.orderByKey) {
     if (!table.key)
       throw new RowbackError('no-key', `${table.ref.schema}.${table.ref.name} has no key to order by.`);
-    order = orderByKey(table, table.key.columns);
+    order = byteOrder(table, table.key.columns);
   }
   // The guard is the last field: checkedRows takes it off before anything reads the row.
   if (guard) select.push(guard.sql);

@@ -20,7 +20,7 @@ export function columnList(columns: string[], alias?: string): string {
  * Key columns of `a` and `b` are the same row: matched with the key's own collation (what the unique index
  * enforces), so 'a' and 'A' are one key under a `_ci` collation. `<=>` also matches NULLs of user keys.
  */
-export function keyMatch(key: string[], a: string, b: string): string {
+export function keyEquals(key: string[], a: string, b: string): string {
   return key.map((c) => `${a}.${quoteIdent(c)} <=> ${b}.${quoteIdent(c)}`).join(' AND ');
 }
 
@@ -29,11 +29,20 @@ export function keyMatch(key: string[], a: string, b: string): string {
  * bytes, never with the type's or the collation's `=` ('abc' and 'ABC' differ; so do 1.0 and 1.00 as text,
  * and two FLOATs that print alike to 6 digits but differ in their last bit).
  */
-export function sameBytes(schema: TableSchema, columns: string[], a: string, b: string): string {
+export function sameText(schema: TableSchema, columns: string[], a: string, b: string): string {
   if (columns.length === 0) return 'TRUE';
-  return columns
-    .map((c) => `${asBytes(exactValue(schema, c, a))} <=> ${asBytes(exactValue(schema, c, b))}`)
-    .join(' AND ');
+  return columns.map((c) => sameValue(schema, c, a, b)).join(' AND ');
+}
+
+/** True when some column's exact text differs (see `sameText`). */
+export function differentText(schema: TableSchema, columns: string[], a: string, b: string): string {
+  if (columns.length === 0) return 'FALSE';
+  return `NOT (${sameText(schema, columns, a, b)})`;
+}
+
+/** One column of `a` and `b` holds the same exact text (NULL matching NULL). */
+export function sameValue(schema: TableSchema, column: string, a: string, b: string): string {
+  return `${asBytes(exactValue(schema, column, a))} <=> ${asBytes(exactValue(schema, column, b))}`;
 }
 
 /** FLOAT and DOUBLE columns (FLOAT(p), REAL and DOUBLE PRECISION are one of the two). */
@@ -66,7 +75,7 @@ export function asBytes(expr: string): string {
  * Orders by the key: text in byte order (binary), whatever the collation, so two servers agree on the
  * order; numbers and temporal values in their natural order.
  */
-export function orderByKey(schema: TableSchema, key: string[], alias?: string): string {
+export function byteOrder(schema: TableSchema, key: string[], alias?: string): string {
   const prefix = alias ? `${alias}.` : '';
   return key
     .map((c) => {
@@ -75,6 +84,11 @@ export function orderByKey(schema: TableSchema, key: string[], alias?: string): 
       return isTextType(findColumn(schema, c)?.type ?? '') ? asBytes(`CONVERT(${ref} USING utf8mb4)`) : ref;
     })
     .join(', ');
+}
+
+/** A user filter as a boolean term; `TRUE` when absent. Only ever spliced into a WHERE. */
+export function userFilter(where: string | undefined): string {
+  return where ? `(${where})` : 'TRUE';
 }
 
 /** Character column types, whose order and equality depend on a collation. */
@@ -128,13 +142,20 @@ export interface WorkNames {
  * them. A name in use gets underscores appended; MySQL compares column names without case.
  */
 export function workNames(target: TableSchema): WorkNames {
-  const taken = new Set(target.columns.map((c) => c.name.toLowerCase()));
-  const free = (base: string) => {
-    let name = base;
-    while (taken.has(name.toLowerCase())) name += '_';
-    return name;
+  const taken = target.columns.map((c) => c.name);
+  return {
+    row: freeName('__rowback_row', taken),
+    origin: freeName('__rowback_origin', taken),
+    rowClass: freeName('rowback_class', taken),
   };
-  return { row: free('__rowback_row'), origin: free('__rowback_origin'), rowClass: free('rowback_class') };
+}
+
+/** `base`, or `base_`, `base__`… : a column name none of `taken` uses, compared without case as MySQL does. */
+export function freeName(base: string, taken: string[]): string {
+  const used = new Set(taken.map((t) => t.toLowerCase()));
+  let name = base;
+  while (used.has(name.toLowerCase())) name += '_';
+  return name;
 }
 
 let counter = 0;

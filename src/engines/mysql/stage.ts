@@ -20,9 +20,8 @@ import {
  */
 export const SKIPPED = '';
 
-/** A staged table on this session. `plan` is the temporary table of the latest classification. */
+/** A staged table on this session: the core sees the Staged interface, the engine the table behind it. */
 export class MysqlStaged implements Staged {
-  plan: string | undefined;
   /** The staged table's and the plan table's helper columns. */
   readonly names: WorkNames;
   constructor(
@@ -238,8 +237,5 @@ export function columnTypes(target: TableSchema, fields: string[]): string[] {
 }
 
 export async function dropStaged(session: Session, staged: MysqlStaged): Promise<void> {
-  for (const name of [staged.plan, staged.table]) {
-    if (name) await session.exec(`DROP TEMPORARY TABLE IF EXISTS ${quoteIdent(name)}`);
-  }
-  staged.plan = undefined;
+  await session.exec(`DROP TEMPORARY TABLE IF EXISTS ${quoteIdent(staged.table)}`);
 }

@@ -1,107 +1,55 @@
-import type { Policy, Verification } from '../../core/plan.js';
-import type { TableSchema } from '../../core/table.js';
+import type { RowClass } from '../../core/plan.js';
+import type { VerifyResult } from '../engine.js';
 import type { Session } from './connect.js';
-import { CLASS } from './plan.js';
-import { keyMatch, quoteIdent, quoteTable, sameBytes } from './sql.js';
-import type { MysqlStaged } from './stage.js';
+import { CLASS, inClasses, type MysqlPlan, planWithStaged } from './plan.js';
+import { differentText, keyEquals, quoteIdent, quoteTable, sameValue } from './sql.js';
 
 /**
- * Re-reads every key the apply wrote: an inserted or updated row must now hold exactly the staged bytes, a
- * deleted key must be gone. Runs inside the apply transaction, before COMMIT.
+ * Re-reads what was written, inside the apply's transaction: each staged row of the `written` classes
+ * against the target row of its key (exact bytes, column by column), and with `deleted` every extra key,
+ * which must be gone. MySQL checks foreign keys as it writes (nothing is deferred to COMMIT).
  */
-export async function verifyPlan(
+export async function verify(
   session: Session,
-  staged: MysqlStaged,
-  plan: string,
-  policy: Policy,
-): Promise<Verification> {
-  const key = staged.target.key!.columns;
-  const target = quoteTable(staged.target.ref);
-  const written = [CLASS.missing, ...(policy.changed === 'take-source' ? [CLASS.changed] : [])].map(
-    (c) => `'${c}'`,
+  plan: MysqlPlan,
+  written: RowClass[],
+  deleted: boolean,
+): Promise<VerifyResult> {
+  const { staged, key } = plan;
+  const schema = staged.target;
+  const target = quoteTable(schema.ref);
+  const columns = staged.columns;
+  // A key is never NULL here: primary and unique keys are NOT NULL, and a user key was checked for NULLs.
+  const present = `t.${quoteIdent(key[0]!)} IS NOT NULL`;
+  const perColumn = columns.map(
+    (c) => `COALESCE(SUM(${present} AND NOT (${sameValue(schema, c, 's', 't')})), 0)`,
   );
-  const [[checkedWritten, badWritten]] = (await session.text(
-    `SELECT COUNT(*), COALESCE(SUM(NOT EXISTS (SELECT 1 FROM ${target} t WHERE ${keyMatch(key, 't', 'p')} AND ${sameBytes(staged.target, staged.columns, 't', 's')})), 0)
-     FROM ${quoteIdent(plan)} p JOIN ${quoteIdent(staged.table)} s ON s.${quoteIdent(staged.names.row)} = p.${quoteIdent(staged.names.row)}
-     WHERE p.${quoteIdent(staged.names.rowClass)} IN (${written.join(', ')})`,
-  )) as [[string, string]];
-  let checked = Number(checkedWritten);
-  let mismatched = Number(badWritten);
-  if (policy.extra === 'delete') {
-    const [[checkedDeleted, badDeleted]] = (await session.text(
-      `SELECT COUNT(*), COALESCE(SUM(EXISTS (SELECT 1 FROM ${target} t WHERE ${keyMatch(key, 't', 'p')})), 0)
-       FROM ${quoteIdent(plan)} p WHERE p.${quoteIdent(staged.names.rowClass)} = '${CLASS.extra}'`,
-    )) as [[string, string]];
-    checked += Number(checkedDeleted);
-    mismatched += Number(badDeleted);
+  const [found] = await session.text(
+    `SELECT COUNT(*), COALESCE(SUM(NOT (${present})), 0), COALESCE(SUM(${present} AND ${differentText(schema, columns, 's', 't')}), 0)
+            ${perColumn.length ? `, ${perColumn.join(', ')}` : ''}
+     FROM ${planWithStaged(plan)} LEFT JOIN ${target} t ON ${keyEquals(key, 't', 's')}
+     WHERE ${inClasses(plan, written)}`,
+  );
+  const [checked, absent, differing, ...byColumn] = (found ?? []).map(Number);
+  const result: VerifyResult = {
+    checked: checked!,
+    absent: absent!,
+    present: 0,
+    mismatched: absent! + differing!,
+    columns: {},
+  };
+  columns.forEach((c, i) => {
+    if (byColumn[i]) result.columns[c] = byColumn[i]!;
+  });
+  if (deleted) {
+    const [gone] = await session.text(
+      `SELECT COUNT(*), COALESCE(SUM(EXISTS (SELECT 1 FROM ${target} t WHERE ${keyEquals(key, 't', 'p')})), 0)
+       FROM ${quoteIdent(plan.table)} p WHERE p.${quoteIdent(plan.names.rowClass)} = '${CLASS.extra}'`,
+    );
+    const [extra, still] = (gone ?? []).map(Number);
+    result.checked += extra!;
+    result.present = still!;
+    result.mismatched += still!;
   }
-  return { checked, mismatched };
-}
-
-/**
- * Reads each AUTO_INCREMENT counter and the column's highest value. InnoDB moves the counter past explicitly
- * inserted values by itself; `ALTER TABLE` would commit the transaction, so a counter left behind is only
- * moved after COMMIT (see `raiseCounters`).
- */
-export async function readCounters(
-  session: Session,
-  target: TableSchema,
-): Promise<{ name: string; column: string; value: string; max: string | null }[]> {
-  const out = [];
-  for (const seq of target.sequences) {
-    const value =
-      (await session.scalar(
-        'SELECT AUTO_INCREMENT FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?',
-        [target.ref.schema, target.ref.name],
-      )) ?? '1';
-    const max = await session.scalar(`SELECT MAX(${quoteIdent(seq.column)}) FROM ${quoteTable(target.ref)}`);
-    out.push({
-      name: `${target.ref.schema}.${target.ref.name}.${seq.column}`,
-      column: seq.column,
-      value,
-      max,
-    });
-  }
-  return out;
-}
-
-/** True when the counter would hand out a value the table already holds. */
-export function counterBehind(counter: { value: string; max: string | null }): boolean {
-  if (counter.max === null || !/^\d+$/.test(counter.max)) return false;
-  return BigInt(counter.value) <= BigInt(counter.max);
-}
-
-/**
- * After COMMIT only: moves counters left behind past the highest value (ALTER TABLE commits implicitly).
- * The restore has landed by then, so a failure (another session's open transaction holds the table's
- * metadata lock, say) is a warning with the statement to run, never an error: an error would claim that
- * nothing was written. The wait for the metadata lock is cut short, not left to lock_wait_timeout.
- */
-export async function raiseCounters(
-  session: Session,
-  target: TableSchema,
-  counters: { name: string; value: string; max: string | null }[],
-  warnings: string[],
-): Promise<void> {
-  for (const counter of counters) {
-    if (!counterBehind(counter)) continue;
-    const next = (BigInt(counter.max!) + 1n).toString();
-    const alter = `ALTER TABLE ${quoteTable(target.ref)} AUTO_INCREMENT = ${next}`;
-    try {
-      await session.exec(
-        'SET @rowback_lock_wait = @@SESSION.lock_wait_timeout, SESSION lock_wait_timeout = 10',
-      );
-      try {
-        await session.exec(alter);
-      } finally {
-        await session.exec('SET SESSION lock_wait_timeout = @rowback_lock_wait');
-      }
-      counter.value = next;
-    } catch (error) {
-      const text = error instanceof Error ? error.message : String(error);
-      warnings.push(
-        `The restore is committed, but ${counter.name}'s AUTO_INCREMENT could not be moved past ${counter.max} (${text}); new rows may collide with restored keys until you run: ${alter};`,
-      );
-    }
-  }
+  return result;
 }

@@ -1,6 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RowbackError } from '../../../src/core/errors.js';
 import { writableColumns } from '../../../src/core/table.js';
+import { restore } from '../../../src/index.js';
+import { tempDir } from '../../harness/index.js';
+import { applyOf, parentsOf, samplesOf, undoOf } from '../flow.js';
 import { memoryUndo, openSides, restoreTable, type Sides } from './support.js';
 
 describe('MySQL apply', () => {
@@ -74,14 +77,14 @@ describe('MySQL apply', () => {
       extra: 'delete',
     });
     expect(await sides.db.dump('target', 'u', ['id'])).toEqual(await sides.db.dump('source', 'u', ['id']));
-    const result = await sides.target.undo(targetSchema, undo.bundle(), {});
+    const result = await undoOf(sides.target, targetSchema, undo.bundle());
     expect(result.applied).toEqual({ inserted: 1, updated: 1, deleted: 2 });
     expect(result.verification.mismatched).toBe(0);
     expect(await sides.db.dump('target', 'u', ['id'])).toEqual(before);
 
     const again = await restoreTable(sides, 'u', { changed: 'take-source', extra: 'delete' });
     await sides.db.target.exec('UPDATE u SET v = 0x01 WHERE id = 3');
-    const error = await sides.target.undo(targetSchema, again.undo.bundle(), {}).catch((e: unknown) => e);
+    const error = await undoOf(sides.target, targetSchema, again.undo.bundle()).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RowbackError);
     expect((error as RowbackError).code).toBe('conflict');
     expect((error as RowbackError).message).toContain('id=3');
@@ -115,10 +118,12 @@ describe('MySQL apply', () => {
     await sides.db.source.exec('INSERT INTO ai VALUES (1, 1), (9007199254740993, 2)');
     await sides.db.target.exec('INSERT INTO ai (v) VALUES (3)');
     const { result } = await restoreTable(sides, 'ai');
-    expect(result.sequences).toEqual([
+    expect(result.counters).toEqual([
       {
         name: `${(await sides.target.describe({ name: 'ai' })).ref.schema}.ai.id`,
+        from: '2',
         value: '9007199254740994',
+        moved: true,
       },
     ]);
     await sides.db.target.exec('INSERT INTO ai (v) VALUES (4)');
@@ -150,7 +155,7 @@ describe('MySQL apply', () => {
       columns,
     });
     const policy = { changed: 'keep-current', extra: 'keep' } as const;
-    expect(await sides.target.missingParents(staged, policy)).toEqual([
+    expect(await parentsOf(sides.target, staged, policy)).toEqual([
       {
         foreignKey: 'fk_p',
         columns: ['p'],
@@ -159,9 +164,11 @@ describe('MySQL apply', () => {
         sample: ['2'],
       },
     ]);
-    const error = await sides.target.apply(staged, { policy, undo: memoryUndo() }).catch((e: unknown) => e);
+    const error = await applyOf(sides.target, staged, { policy, undo: memoryUndo() }).catch(
+      (e: unknown) => e,
+    );
     expect((error as RowbackError).code).toBe('missing-parent');
-    const forced = await sides.target.apply(staged, {
+    const forced = await applyOf(sides.target, staged, {
       policy,
       undo: memoryUndo(),
       skipForeignKeyChecks: true,
@@ -169,11 +176,15 @@ describe('MySQL apply', () => {
     });
     expect(forced.applied.inserted).toBe(3);
     expect(await sides.db.dump('target', 'child', ['id'])).toEqual([]);
-    const samples = await sides.target.samples(staged, 'missing', 5);
+    const samples = await samplesOf(sides.target, staged, 'missing', 5);
     expect(samples.map((r) => r.key['id']).sort()).toEqual(['10', '11', '12']);
-    const disabled = await sides.target
-      .apply(staged, { policy, undo: memoryUndo(), disableTriggers: true })
-      .catch((e: unknown) => e);
+    const disabled = await restore({
+      table: 'child',
+      from: sides.db.sourceUrl,
+      to: sides.db.targetUrl,
+      stateDir: await tempDir(),
+      disableTriggers: true,
+    }).catch((e: unknown) => e);
     expect((disabled as RowbackError).code).toBe('unsupported');
     expect((disabled as RowbackError).hint).toContain('--skip-foreign-key-checks');
   });

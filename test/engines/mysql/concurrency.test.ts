@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RowbackError } from '../../../src/core/errors.js';
 import { writableColumns } from '../../../src/core/table.js';
 import { connectClient } from '../../harness/clients.js';
+import { applyOf, directOf, planOf, scriptOf } from '../flow.js';
 import { collect, memoryUndo, openSides, type Sides, streamOf } from './support.js';
 
 describe('MySQL apply under concurrent writers', () => {
@@ -20,7 +21,7 @@ describe('MySQL apply under concurrent writers', () => {
     const source = await sides.source.describe({ name: 't' });
     const columns = writableColumns(target).map((c) => c.name);
     const staged = await sides.target.stage(target, sides.source.read(source, { columns }), { columns });
-    return { staged, expected: await sides.target.plan(staged) };
+    return { staged, expected: await planOf(sides.target, staged) };
   }
 
   it('waits for a concurrent insert and keeps it: the re-plan under the lock sees the committed row', async () => {
@@ -30,7 +31,7 @@ describe('MySQL apply under concurrent writers', () => {
     try {
       await writer.exec('START TRANSACTION');
       await writer.exec("INSERT INTO t VALUES (2, 'concurrent')");
-      const applying = sides.target.apply(staged, {
+      const applying = applyOf(sides.target, staged, {
         policy: { changed: 'keep-current', extra: 'keep' },
         expected,
         undo: memoryUndo(),
@@ -53,9 +54,10 @@ describe('MySQL apply under concurrent writers', () => {
     try {
       await writer.exec('START TRANSACTION');
       await writer.exec("UPDATE t SET v = 'locked' WHERE id = 5");
-      const applying = sides.target
-        .apply(staged, { policy: { changed: 'keep-current', extra: 'delete' }, undo: memoryUndo() })
-        .catch((e: unknown) => e);
+      const applying = applyOf(sides.target, staged, {
+        policy: { changed: 'keep-current', extra: 'delete' },
+        undo: memoryUndo(),
+      }).catch((e: unknown) => e);
       await new Promise((r) => setTimeout(r, 300));
       await sides.target.cancel();
       const error = await applying;
@@ -94,15 +96,14 @@ describe('MySQL apply under concurrent writers', () => {
     const columns = writableColumns(target).map((c) => c.name);
     const rows = '1\ttab\\there\n2\t\\N\n3\tback\\\\slash\n';
     const undo = memoryUndo();
-    const result = await sides.target.applyDirect(target, streamOf(rows.slice(0, 7), rows.slice(7)), {
+    const result = await directOf(sides.target, target, streamOf(rows.slice(0, 7), rows.slice(7)), {
       columns,
       undo,
     });
-    expect(result?.direct).toBe(true);
     expect(result?.applied).toEqual({ inserted: 3, updated: 0, deleted: 0 });
     expect(undo.after.toString()).toBe(rows);
     expect((await collect(sides.target.read(target, { columns, orderByKey: true }))).toString()).toBe(rows);
-    const again = await sides.target.applyDirect(target, streamOf('9\tnine\n'), {
+    const again = await directOf(sides.target, target, streamOf('9\tnine\n'), {
       columns,
       undo: memoryUndo(),
     });
@@ -134,7 +135,7 @@ describe('MySQL apply under concurrent writers', () => {
         return 0;
       },
     };
-    const result = await sides.target.applyDirect(target, many(), { columns: ['id', 'v'], undo });
+    const result = await directOf(sides.target, target, many(), { columns: ['id', 'v'], undo });
     expect(result?.applied.inserted).toBe(300_000);
     expect(result?.verification).toEqual({ checked: 300_000, mismatched: 0 });
     expect(undoBytes).toBe(300_000 * 20 + sumDigits(300_000));
@@ -145,9 +146,9 @@ describe('MySQL apply under concurrent writers', () => {
     await sides.db.target.exec("INSERT INTO t VALUES (2, 'TWO'), (4, 'extra')");
     const { staged } = await stageSource();
     let script = '';
-    await sides.target.script(staged, {
+    await scriptOf(sides.target, staged, {
       policy: { changed: 'take-source', extra: 'delete' },
-      write: async (text) => {
+      write: async (text: string) => {
         script += text;
       },
     });

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RowbackError } from '../../../src/core/errors.js';
 import { writableColumns } from '../../../src/core/table.js';
 import { mysqlEngine } from '../../../src/engines/mysql/index.js';
+import { planOf, samplesOf } from '../flow.js';
 import { openSides, restoreTable, type Sides } from './support.js';
 
 describe('MySQL describe, samples and connections', () => {
@@ -106,8 +107,8 @@ describe('MySQL describe, samples and connections', () => {
     const source = await sides.source.describe({ name: 's' });
     const columns = writableColumns(target).map((c) => c.name);
     const staged = await sides.target.stage(target, sides.source.read(source, { columns }), { columns });
-    expect(await sides.target.plan(staged)).toEqual({ missing: 1, changed: 1, extra: 1, same: 1 });
-    expect(await sides.target.samples(staged, 'changed', 5)).toEqual([
+    expect(await planOf(sides.target, staged)).toEqual({ missing: 1, changed: 1, extra: 1, same: 1 });
+    expect(await samplesOf(sides.target, staged, 'changed', 5)).toEqual([
       {
         class: 'changed',
         key: { id: '1' },
@@ -116,10 +117,10 @@ describe('MySQL describe, samples and connections', () => {
         changedColumns: ['name'],
       },
     ]);
-    expect(await sides.target.samples(staged, 'missing', 5)).toEqual([
+    expect(await samplesOf(sides.target, staged, 'missing', 5)).toEqual([
       { class: 'missing', key: { id: '3' }, source: { id: '3', name: 'new', raw: '\\x0a' } },
     ]);
-    expect(await sides.target.samples(staged, 'extra', 5)).toEqual([
+    expect(await samplesOf(sides.target, staged, 'extra', 5)).toEqual([
       { class: 'extra', key: { id: '4' }, target: { id: '4', name: 'extra', raw: null } },
     ]);
   });

@@ -294,9 +294,10 @@ describe('MySQL restores of unusual tables', () => {
     expect(report.outcome).toBe('script');
     const { readFile } = await import('node:fs/promises');
     const script = await readFile(`${dir}/out.sql`, 'utf8');
-    expect(script.split('\n').slice(0, 3)).toEqual([
+    expect(script.split('\n').slice(0, 4)).toEqual([
       expect.stringMatching(/^-- rowback restore of .*\.a DROP TABLE victim;: 1 missing/),
       expect.stringMatching(/^-- policy: /),
+      expect.stringMatching(/^-- Rows changed since /),
       'SET NAMES utf8mb4;',
     ]);
     await sides.db.target.exec(script);

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RowbackError } from '../../../src/core/errors.js';
 import { restore } from '../../../src/index.js';
 import { tempDir } from '../../harness/index.js';
+import { undoOf } from '../flow.js';
 import { openSides, restoreTable, type Sides } from './support.js';
 
 describe('MySQL --extra delete and the tables that reference the target', () => {
@@ -60,7 +61,7 @@ describe('MySQL --extra delete and the tables that reference the target', () => 
     const done = await restoreTable(sides, 'node', { changed: 'keep-current', extra: 'delete' });
     expect(done.result.applied).toEqual({ inserted: 1, updated: 0, deleted: 3 });
     expect(await sides.db.dump('target', 'node', ['id'])).toEqual(['1\t\\N', '2\t1']);
-    await sides.target.undo(done.targetSchema, done.undo.bundle(), {});
+    await undoOf(sides.target, done.targetSchema, done.undo.bundle());
     expect(await sides.db.dump('target', 'node', ['id'])).toEqual(before);
   });
 

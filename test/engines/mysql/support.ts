@@ -2,9 +2,10 @@ export { collect, memoryUndo, streamOf } from '../memory-undo.js';
 
 import { DEFAULT_POLICY, type Policy } from '../../../src/core/plan.js';
 import { writableColumns } from '../../../src/core/table.js';
-import type { LegacyConnection as Connection } from '../../../src/engines/legacy.js';
+import type { Connection } from '../../../src/engines/engine.js';
 import { mysqlEngine } from '../../../src/engines/mysql/index.js';
 import { type Scratch, scratch } from '../../harness/index.js';
+import { applyOf, planOf } from '../flow.js';
 import { memoryUndo } from '../memory-undo.js';
 
 /** A scratch pair with rowback connections opened on both sides (the source pinned to the target's profile). */
@@ -50,8 +51,13 @@ export async function restoreTable(
   const staged = await sides.target.stage(targetSchema, sides.source.read(sourceSchema, { columns, where }), {
     columns,
   });
-  const preview = await sides.target.plan(staged, { where });
+  const preview = await planOf(sides.target, staged, where === undefined ? {} : { where });
   const undo = memoryUndo();
-  const result = await sides.target.apply(staged, { policy, where, undo, expected: preview });
+  const result = await applyOf(sides.target, staged, {
+    policy,
+    ...(where === undefined ? {} : { where }),
+    undo,
+    expected: preview,
+  });
   return { preview, result, undo, staged, targetSchema };
 }

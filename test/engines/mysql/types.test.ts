@@ -3,6 +3,7 @@ import { RowbackError } from '../../../src/core/errors.js';
 import { writableColumns } from '../../../src/core/table.js';
 import { openSession } from '../../../src/engines/mysql/connect.js';
 import { columnTypes, insertRows } from '../../../src/engines/mysql/stage.js';
+import { applyOf, planOf, samplesOf } from '../flow.js';
 import { collect, memoryUndo, openSides, restoreTable, type Sides, streamOf } from './support.js';
 
 const TABLE = `CREATE TABLE vals (
@@ -130,9 +131,10 @@ describe('MySQL values', () => {
     expect((tooLong as RowbackError).code).toBe('schema-mismatch');
     expect((tooLong as RowbackError).message).toContain("column 'c'");
     const staged = await sides.target.stage(schema, streamOf('1\t\\N\n'), { columns: ['id', 'c'] });
-    const notNull = await sides.target
-      .apply(staged, { policy: { changed: 'keep-current', extra: 'keep' }, undo: memoryUndo() })
-      .catch((e: unknown) => e);
+    const notNull = await applyOf(sides.target, staged, {
+      policy: { changed: 'keep-current', extra: 'keep' },
+      undo: memoryUndo(),
+    }).catch((e: unknown) => e);
     expect((notNull as RowbackError).code).toBe('schema-mismatch');
     expect(await sides.db.dump('target', 'small', ['id'])).toEqual([]);
   });
@@ -162,14 +164,14 @@ describe('MySQL values', () => {
     const columns = schema.columns.map((c) => c.name);
     const source = await sides.source.describe({ name: 'fl' });
     const staged = await sides.target.stage(schema, sides.source.read(source, { columns }), { columns });
-    expect(await sides.target.plan(staged)).toEqual({ missing: 1, changed: 2, extra: 0, same: 0 });
-    const changed = await sides.target.samples(staged, 'changed', 5);
+    expect(await planOf(sides.target, staged)).toEqual({ missing: 1, changed: 2, extra: 0, same: 0 });
+    const changed = await samplesOf(sides.target, staged, 'changed', 5);
     expect(changed.map((c) => [c.changedColumns, c.source?.['f'], c.target?.['f']])).toEqual([
       [['f', 'r', 'd'], '16777216', '16777218'],
       [['f'], '3.4028234663852886e38', '3.4028232635611926e38'],
     ]);
     const policy = { changed: 'take-source', extra: 'keep' } as const;
-    const result = await sides.target.apply(staged, { policy, undo: memoryUndo() });
+    const result = await applyOf(sides.target, staged, { policy, undo: memoryUndo() });
     expect(result.applied).toEqual({ inserted: 1, updated: 2, deleted: 0 });
     expect(result.verification).toEqual({ checked: 3, mismatched: 0 });
     expect(await floatBits(sides, 'target')).toEqual(await floatBits(sides, 'source'));
