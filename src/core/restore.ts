@@ -1,4 +1,4 @@
-import type { Capabilities } from '../engines/engine.js';
+import type { Capabilities, Identity } from '../engines/engine.js';
 import { type Applied, applyStaged, type Grown, isGrown } from './apply.js';
 import { defaultOperator, recordRun } from './audit.js';
 import { copyDirect, directPathFits } from './direct.js';
@@ -200,12 +200,17 @@ async function restoreDirect(run: Run): Promise<RestoreReport | undefined> {
       await undo.finish('rolled-back');
       return undefined;
     }
-    await undo.finish('committed', result.applied);
+    await undo.finish('committed', result.applied, await identityNow(p));
     return report(run, preview, result, 'direct', 'applied', undo.dir);
   } catch (error) {
     await undo.finish('rolled-back');
     throw error;
   }
+}
+
+/** The target's identity after the restore committed, or nothing when it cannot be read now. */
+function identityNow(p: Prepared): Promise<Identity | undefined> {
+  return p.sessions.target.identity(p.target).catch(() => undefined);
 }
 
 function report(
@@ -282,7 +287,7 @@ async function restoreStaged(run: Run): Promise<RestoreReport> {
         onProgress,
       }),
     );
-    await undo?.finish('committed', result!.applied);
+    if (undo) await undo.finish('committed', result!.applied, await identityNow(p));
     return report(run, preview, result!, 'staged', options.dryRun ? 'dry-run' : 'applied', undo?.dir);
   } catch (error) {
     await undo?.finish('rolled-back');

@@ -87,13 +87,21 @@ export class UndoFileWriter implements UndoSink {
     return this.meta.rows.after;
   }
 
-  async finish(status: UndoMeta['status'], applied?: AppliedCounts): Promise<void> {
+  /**
+   * `identity`, read again after COMMIT, replaces the one read before the apply: moving counters may
+   * change it (MariaDB's CREATE_TIME changes with `ALTER TABLE … AUTO_INCREMENT`).
+   */
+  async finish(status: UndoMeta['status'], applied?: AppliedCounts, identity?: Identity): Promise<void> {
     if (status === 'rolled-back') {
       await rm(this.dir, { recursive: true, force: true });
       return;
     }
     this.meta.status = status;
     if (applied) this.meta.applied = applied;
+    // As recorded before: server, database and table, never the running instance.
+    if (identity && this.meta.identity) {
+      this.meta.identity = { server: identity.server, database: identity.database, table: identity.table };
+    }
     await this.saveMeta();
   }
 

@@ -138,7 +138,7 @@ export interface Identity {
   server: string;
   /** The database on that server: PostgreSQL name and oid; MySQL the session's database (the URL's); SQLite the attached name. */
   database: string;
-  /** The table: PostgreSQL name and oid; MySQL name (see mysql/identity.ts); SQLite name and root page. */
+  /** The table: PostgreSQL name and oid; MySQL name and creation time (see mysql/identity.ts); SQLite name and root page. */
   table: string;
   /**
    * The running server the session reaches. A standby, or a server started from a copy of another's files

@@ -8,12 +8,12 @@ import type { Session } from './connect.js';
  * started on the same host and port shares it). The database is the session's own, the one the URL names:
  * one MySQL session reaches every database of its server, and an undo file names its table with its
  * database, so a URL naming another database would otherwise still reach the restored table unasked
- * (MySQL keeps no id for a database). The table is its database and name alone. Its CREATE_TIME is no identity: MariaDB writes the table's
- * definition again, and so changes CREATE_TIME, on every ALTER TABLE, the `ALTER TABLE … AUTO_INCREMENT`
- * that moves a counter after a restore commits among them, so an undo would refuse its own restore; and
- * the InnoDB table id, which survives that, is readable only with the PROCESS privilege. A table dropped
- * and created again under the same name is caught by the undo's own check that every row the restore
- * touched is still as it left it.
+ * (MySQL keeps no id for a database). The table is its database, name and CREATE_TIME, which tells a
+ * table dropped and created again apart (to the second). MariaDB also changes CREATE_TIME on every ALTER
+ * TABLE, `ALTER TABLE … AUTO_INCREMENT` included: the core reads the identity again once a restore's
+ * counters have moved; an ALTER by anyone else between a restore and its undo makes the undo refuse, and
+ * `--skip-identity-check` is the way on. The InnoDB table id would survive an ALTER, but reading it takes
+ * the PROCESS privilege.
  */
 export async function identity(session: Session, table: TableSchema): Promise<Identity> {
   const version = (await session.scalar('SELECT VERSION()')) ?? '';
@@ -21,9 +21,14 @@ export async function identity(session: Session, table: TableSchema): Promise<Id
     ? `MariaDB server_uid ${(await session.scalar('SELECT @@server_uid')) ?? '?'}`
     : `MySQL server_uuid ${(await session.scalar('SELECT @@server_uuid')) ?? '?'}`;
   const database = await session.scalar('SELECT DATABASE()');
+  // The session's time zone is pinned to UTC, so the time reads the same on every run.
+  const created = await session.scalar(
+    'SELECT CREATE_TIME FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?',
+    [table.ref.schema, table.ref.name],
+  );
   return {
     server,
     database: database === null ? 'no database (the URL names none)' : `database ${database}`,
-    table: `table ${table.ref.schema}.${table.ref.name}`,
+    table: `table ${table.ref.schema}.${table.ref.name} (created ${created ?? 'at an unknown time'})`,
   };
 }
