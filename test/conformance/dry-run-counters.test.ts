@@ -5,10 +5,10 @@ import {
   cli,
   describeRun,
   dumpTable,
+  ENGINES,
   prepareScenario,
   queryLines,
   restoreArgs,
-  STEP_ENGINES,
   TIMEOUT,
   withScratch,
 } from './support.js';
@@ -80,7 +80,7 @@ function moves(s: Scratch, moved: boolean) {
     : [{ name: `${databaseOf(s)}.invoices.id`, from: '1', value: '4', moved }];
 }
 
-describe.each(STEP_ENGINES)('--dry-run leaves counters where they were on %s', (engine) => {
+describe.each(ENGINES)('--dry-run leaves counters where they were on %s', (engine) => {
   test(
     'a dry run reports where it would move each counter and moves none; the restore then moves them there',
     async () => {

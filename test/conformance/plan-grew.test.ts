@@ -6,9 +6,9 @@ import {
   type CliResult,
   describeRun,
   dumpTable,
+  ENGINES,
   prepareScenario,
   restoreArgs,
-  STEP_ENGINES,
   TIMEOUT,
   withScratch,
 } from './support.js';
@@ -70,11 +70,16 @@ async function growBehindPreview(
   return { ...result, json };
 }
 
+/** The table as rowback names it: `public.accounts`, or the MySQL database and the table. */
+function tableOf(s: Scratch): string {
+  return s.engine === 'postgres' ? 'public.accounts' : `${new URL(s.targetUrl).pathname.slice(1)}.accounts`;
+}
+
 function restoreCli(s: Scratch, stateDir: string, ...extraArgs: string[]): string[] {
   return [...restoreArgs(s, SCENARIO), '--yes', '--json', '--state-dir', stateDir, ...extraArgs];
 }
 
-describe.each(STEP_ENGINES)('a plan that grows after it was shown, on %s', (engine) => {
+describe.each(ENGINES)('a plan that grows after it was shown, on %s', (engine) => {
   test(
     'under --yes is refused with exit 8 (plan-grew), naming what grew; nothing is written',
     async () => {
@@ -82,8 +87,7 @@ describe.each(STEP_ENGINES)('a plan that grows after it was shown, on %s', (engi
         await prepareScenario(s, SCENARIO);
         const run = await growBehindPreview(s, restoreCli(s, await tempDir()));
         expect(run.code, describeRun(run)).toBe(8);
-        const message =
-          'public.accounts changed since the preview: the plan now would insert 2 → 3, delete 2 → 3 rows, more than was shown. Nothing was written.';
+        const message = `${tableOf(s)} changed since the preview: the plan now would insert 2 → 3, delete 2 → 3 rows, more than was shown. Nothing was written.`;
         expect(run.json?.['error']).toEqual({
           code: 'plan-grew',
           message,
@@ -138,8 +142,7 @@ describe.each(STEP_ENGINES)('a plan that grows after it was shown, on %s', (engi
         expect(run.code, describeRun(run)).toBe(0);
         expect(run.json?.['plan']).toEqual({ missing: 3, changed: 2, extra: 3, same: 1 });
         expect(run.json?.['applied']).toEqual({ inserted: 3, updated: 2, deleted: 3 });
-        const warning =
-          'public.accounts changed since the preview: the plan now would insert 2 → 3, delete 2 → 3 rows, within --max-changes; applied as it stood under the lock.';
+        const warning = `${tableOf(s)} changed since the preview: the plan now would insert 2 → 3, delete 2 → 3 rows, within --max-changes; applied as it stood under the lock.`;
         expect(run.json?.['warnings']).toContain(warning);
         expect(run.stderr).toContain(`! ${warning}`);
         expect(await dumpTable(s, SCENARIO)).toEqual(REWOUND);
@@ -149,11 +152,12 @@ describe.each(STEP_ENGINES)('a plan that grows after it was shown, on %s', (engi
   );
 });
 
-describe.each(STEP_ENGINES)('a plan that grows while the prompt is open, on %s', (engine) => {
-  const first =
-    /Apply to \S+: DELETE 2 row\(s\) written since, overwrite 2 changed row\(s\), insert 2 missing row\(s\) in public\.accounts\? \[y\/N\] /;
-  const again =
-    /Apply to \S+: DELETE 3 row\(s\) written since, overwrite 2 changed row\(s\), insert 3 missing row\(s\) in public\.accounts\? \[y\/N\] /;
+describe.each(ENGINES)('a plan that grows while the prompt is open, on %s', (engine) => {
+  /** The question, with the rows to delete and insert, for the table as rowback names it. */
+  const asked = (s: Scratch, rows: number) =>
+    new RegExp(
+      `Apply to \\S+: DELETE ${rows} row\\(s\\) written since, overwrite 2 changed row\\(s\\), insert ${rows} missing row\\(s\\) in ${tableOf(s).replaceAll('.', '\\.')}\\? \\[y/N\\] `,
+    );
   const told =
     '! The table changed since the preview: the plan now would insert 2 → 3, delete 2 → 3 rows. Nothing was written; here is the plan as it stands now.';
 
@@ -169,12 +173,12 @@ describe.each(STEP_ENGINES)('a plan that grows while the prompt is open, on %s',
           const args = [...restoreArgs(s, SCENARIO), '--no-progress', '--state-dir', await tempDir()];
           const terminal = await runInTerminal(cliCommand(args), { cwd: await tempDir() });
           try {
-            await terminal.waitFor(first, 60_000);
+            await terminal.waitFor(asked(s, 2), 60_000);
             // Someone signs up and someone leaves while the person reads the plan.
             await s.target.exec(SIGN_UP);
             await s.target.exec(GONE);
             await terminal.keys('y', 'Enter');
-            const screen = await terminal.waitFor(again, 60_000);
+            const screen = await terminal.waitFor(asked(s, 3), 60_000);
             expect(screen).toContain(told);
             expect(screen).toMatch(/^ {2}missing +3 /m);
             expect(screen).toMatch(/^ {2}extra +3 /m);
@@ -184,7 +188,7 @@ describe.each(STEP_ENGINES)('a plan that grows while the prompt is open, on %s',
             expect(await terminal.exitCode(60_000)).toBe(exit);
             if (exit === 0) {
               expect(
-                await terminal.waitFor('Restored public.accounts: 3 inserted, 2 updated, 3 deleted'),
+                await terminal.waitFor(`Restored ${tableOf(s)}: 3 inserted, 2 updated, 3 deleted`),
               ).toBeTruthy();
               expect(await dumpTable(s, SCENARIO)).toEqual(REWOUND);
             } else {

@@ -12,19 +12,13 @@ import {
 import { forEngine, type Scenario, type Statements } from './scenarios.js';
 
 /** Every engine the conformance suite runs against. A new engine is done when it passes for that engine. */
-export const ENGINES: EngineName[] = ['postgres', 'mysql'];
+export const ENGINES: ServerEngine[] = ['postgres', 'mysql'];
 
 /**
  * The engines the scenario matrix (restore.test.ts) runs on: SQLite runs it already; the other files join
  * ENGINES once their server-specific SQL (locks, sessions, triggers, passwords) has SQLite variants.
  */
 export const SCENARIO_ENGINES: EngineName[] = [...ENGINES, 'sqlite'];
-
-/**
- * The engines whose writes run through core's steps (src/core/apply.ts), for tests of promises only that
- * flow keeps. Becomes ENGINES when MySQL leaves the legacy flow (src/core/legacy-flow.ts).
- */
-export const STEP_ENGINES: ServerEngine[] = ['postgres'];
 
 /** Generous: the harness may be starting servers, and the machine is small. */
 export const TIMEOUT = 120_000;

@@ -11,7 +11,6 @@ import {
   prepareScenario,
   queryLines,
   restoreArgs,
-  STEP_ENGINES,
   TIMEOUT,
   withScratch,
 } from './support.js';
@@ -79,8 +78,7 @@ describe.each(ENGINES)('undo refuses a target the restore did not write to on %s
         const copy = await extraDatabase(engine, 'target');
         try {
           const copied = await copyOfRestored(engine, copy.client);
-          // PostgreSQL names the database apart; an engine still on the legacy flow, the URL it recorded.
-          expectWrongTarget(await undoTo(r, copy.url), engine === 'postgres' ? /^database: /m : /URL/);
+          expectWrongTarget(await undoTo(r, copy.url), /^database: /m);
           expect(await queryLines(copy.client, 'SELECT * FROM accounts ORDER BY id')).toEqual(copied);
           expect(await dumpTable(s, SCENARIO)).toEqual(RESTORED);
 
@@ -107,7 +105,7 @@ describe.each(ENGINES)('undo refuses a target the restore did not write to on %s
         const copy = await extraDatabase(engine, 'source', name);
         try {
           const copied = await copyOfRestored(engine, copy.client);
-          expectWrongTarget(await undoTo(r, copy.url), engine === 'postgres' ? /^server: /m : /URL/);
+          expectWrongTarget(await undoTo(r, copy.url), /^server: /m);
           expect(await queryLines(copy.client, 'SELECT * FROM accounts ORDER BY id')).toEqual(copied);
           expect(await dumpTable(s, SCENARIO)).toEqual(RESTORED);
 
@@ -124,7 +122,7 @@ describe.each(ENGINES)('undo refuses a target the restore did not write to on %s
   );
 });
 
-describe.each(STEP_ENGINES)('undo refuses a table created again under the same name on %s', (engine) => {
+describe.each(ENGINES)('undo refuses a table created again under the same name on %s', (engine) => {
   test(
     'dropped and created again with the same rows: exit 12 naming the table, unchanged; --skip-identity-check then undoes',
     async () => {

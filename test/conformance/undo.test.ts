@@ -46,48 +46,6 @@ describe.each(SCENARIO_ENGINES)('undo on %s', (engine) => {
   );
 
   test(
-    'refuses with exit 12 on another database holding the same rows, changing and consuming nothing; then undoes on its own',
-    async () => {
-      await withScratch(engine, async (s) => {
-        await prepareScenario(s, SCENARIO);
-        const before = await dumpTable(s, SCENARIO);
-        const stateDir = await tempDir();
-        const report = await restoreScenario(s, SCENARIO, stateDir);
-        const restored = await dumpTable(s, SCENARIO);
-        await withScratch(engine, async (other) => {
-          // The same table restored the same way in another database of the same server: only its identity differs.
-          await prepareScenario(other, SCENARIO);
-          await restoreScenario(other, SCENARIO);
-          const elsewhere = await dumpTable(other, SCENARIO);
-          expect(elsewhere).toEqual(restored);
-          const args = [
-            'undo',
-            report.id,
-            '--to',
-            other.targetUrl,
-            '--yes',
-            '--json',
-            '--state-dir',
-            stateDir,
-          ];
-          const refused = await cli(args);
-          expect(refused.code, describeRun(refused)).toBe(12);
-          const error = refused.json?.['error'] as { code: string; message: string };
-          expect(error.code).toBe('wrong-target');
-          expect(error.message).toContain('database: the restore wrote to database ');
-          expect(await dumpTable(other, SCENARIO)).toEqual(elsewhere);
-        });
-        expect(await dumpTable(s, SCENARIO)).toEqual(restored);
-        const args = ['undo', report.id, '--to', s.targetUrl, '--yes', '--json', '--state-dir', stateDir];
-        const undone = await cli(args);
-        expect(undone.code, describeRun(undone)).toBe(0);
-        expect(await dumpTable(s, SCENARIO)).toEqual(before);
-      });
-    },
-    TIMEOUT,
-  );
-
-  test(
     'an unknown restore id exits 3',
     async () => {
       await withScratch(engine, async (s) => {

@@ -58,6 +58,11 @@ export async function releaseTableLock(session: Session): Promise<void> {
 /** What `begin` changed on a session for its transaction, put back when it ends. */
 const transactions = new WeakMap<Session, { skipForeignKeyChecks: boolean }>();
 
+/** A write transaction (`begin`) is open on the session. */
+export function inTransaction(session: Session): boolean {
+  return transactions.has(session);
+}
+
 /** The open transaction runs with foreign key checks off (`--skip-foreign-key-checks`). */
 export function foreignKeyChecksOff(session: Session): boolean {
   return transactions.get(session)?.skipForeignKeyChecks === true;

@@ -2,6 +2,8 @@ import { RowbackError } from '../../core/errors.js';
 import type { PlanCounts, RowClass } from '../../core/plan.js';
 import type { ClassifyOptions, KeyCheck, Plan, Staged } from '../engine.js';
 import type { Session } from './connect.js';
+import { errorCode } from './errors.js';
+import { inTransaction } from './lock.js';
 import {
   findColumn,
   keyEquals,
@@ -144,6 +146,29 @@ function extraRows(staged: MysqlStaged, options: ClassifyOptions, key: string[])
  * key's own collation (`<=>`); values compare as exact bytes. Read-only for the target.
  */
 export async function classify(
+  session: Session,
+  staged: Staged,
+  options: ClassifyOptions,
+): Promise<MysqlPlan> {
+  if (inTransaction(session)) return createPlanTable(session, staged, options);
+  // Outside the write transaction (a preview), read the target without locking it: in REPEATABLE READ an
+  // INSERT … SELECT takes shared locks on every target row it reads, so the preview would wait for any
+  // open writer and hold up writers itself. READ COMMITTED reads the latest committed rows instead. A
+  // server logging statements (binlog_format=STATEMENT) refuses that for InnoDB, and keeps the old way.
+  try {
+    await session.exec('SET TRANSACTION ISOLATION LEVEL READ COMMITTED');
+    await session.exec('START TRANSACTION');
+    const plan = await createPlanTable(session, staged, options);
+    await session.exec('COMMIT');
+    return plan;
+  } catch (error) {
+    await session.exec('ROLLBACK').catch(() => {});
+    if (errorCode(error) !== 'ER_BINLOG_STMT_MODE_AND_ROW_ENGINE') throw error;
+    return createPlanTable(session, staged, options);
+  }
+}
+
+async function createPlanTable(
   session: Session,
   staged: Staged,
   options: ClassifyOptions,
