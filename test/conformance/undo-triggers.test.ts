@@ -5,10 +5,10 @@ import {
   cli,
   describeRun,
   dumpTable,
+  ENGINES,
   execAll,
   prepareScenario,
   restoreArgs,
-  STEP_ENGINES,
   TIMEOUT,
   withScratch,
 } from './support.js';
@@ -75,7 +75,7 @@ const unstamped = (lines: string[]) => lines.map((line) => line.split('\t').slic
 const table = (s: Scratch) =>
   s.engine === 'postgres' ? 'public.accounts' : `${new URL(s.targetUrl).pathname.slice(1)}.accounts`;
 
-describe.each(STEP_ENGINES)('undo and triggers on %s', (engine) => {
+describe.each(ENGINES)('undo and triggers on %s', (engine) => {
   test(
     'a BEFORE UPDATE trigger stamping updated_at: exit 0, the rows it stamped named in the text and the JSON alike, every other value put back exactly',
     async () => {

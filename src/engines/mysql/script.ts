@@ -1,5 +1,5 @@
 import type { RowClass } from '../../core/plan.js';
-import { type TableSchema, writableColumns } from '../../core/table.js';
+import { imageColumns, type TableSchema } from '../../core/table.js';
 import type { Plan, ScriptSteps } from '../engine.js';
 import { checkedRows, textGuard } from './charsets.js';
 import type { RawRow, Session } from './connect.js';
@@ -19,6 +19,7 @@ import {
   stagedColumnDefinition,
 } from './sql.js';
 import { indexPart } from './stage.js';
+import { writtenColumns } from './write.js';
 
 /** Rows per INSERT statement, and the statement size after which a batch is cut short. */
 const BATCH_ROWS = 500;
@@ -96,7 +97,7 @@ async function* load(session: Session, plan: MysqlPlan, classes: RowClass[], exp
       code(values[staged.columns.length + 1] ?? null),
     ],
   );
-  const columns = writableColumns(target).map((c) => c.name);
+  const columns = imageColumns(target).map((c) => c.name);
   const guard = textGuard(target, columns, 't');
   yield createWork(plan, 'expected', columns);
   yield `CREATE TEMPORARY TABLE ${work(target, 'result')} (step VARCHAR(10) NOT NULL, n BIGINT NOT NULL);\n`;
@@ -174,10 +175,11 @@ function insertMissing(plan: MysqlPlan): string {
   const target = plan.staged.target;
   const t = quoteTable(target.ref);
   const s = `s.${quoteIdent(plan.names.rowClass)}`;
+  const columns = writtenColumns(target, plan.staged.columns);
   return counted(
     target,
     'insert',
-    `INSERT INTO ${t} (${columnList(plan.staged.columns)}) SELECT ${columnList(plan.staged.columns, 's')}
+    `INSERT INTO ${t} (${columnList(columns)}) SELECT ${columnList(columns, 's')}
 FROM ${work(target, 'source')} s WHERE ${s} = '${CLASS.missing}' AND NOT EXISTS (SELECT 1 FROM ${t} x WHERE ${keyEquals(plan.key, 'x', 's')})
 ORDER BY s.${quoteIdent(plan.names.row)}`,
   );
@@ -185,14 +187,17 @@ ORDER BY s.${quoteIdent(plan.names.row)}`,
 
 /** Target rows still exactly as previewed (`e`, the expected work table) get written; others are skipped. */
 function asPreviewed(plan: MysqlPlan, rowClass: RowClass): string {
-  const columns = writableColumns(plan.staged.target).map((c) => c.name);
+  const columns = imageColumns(plan.staged.target).map((c) => c.name);
   return `e.${quoteIdent(plan.names.rowClass)} = '${CLASS[rowClass]}' AND ${sameText(plan.staged.target, columns, 't', 'e')}`;
 }
 
 function updateChanged(plan: MysqlPlan): string {
   const { staged } = plan;
   const target = staged.target;
-  const set = staged.columns.map((c) => `t.${quoteIdent(c)} = s.${quoteIdent(c)}`).join(', ');
+  const set = writtenColumns(target, staged.columns)
+    .map((c) => `t.${quoteIdent(c)} = s.${quoteIdent(c)}`)
+    .join(', ');
+  if (!set) return '';
   return counted(
     target,
     'update',

@@ -1,6 +1,6 @@
 import { RowbackError } from '../../core/errors.js';
 import type { RowClass } from '../../core/plan.js';
-import { type TableSchema, writableColumns } from '../../core/table.js';
+import { imageColumns, isGenerated, type TableSchema } from '../../core/table.js';
 import type { RowStream, StageOptions } from '../engine.js';
 import { checkedRows, textGuard } from './charsets.js';
 import type { Session } from './connect.js';
@@ -12,13 +12,18 @@ import { suspendSelfReferenceChecks } from './self-references.js';
 import { columnList, exactList, keyEquals, quoteIdent, quoteTable } from './sql.js';
 import { columnTypes, loadRows, SKIPPED } from './stage.js';
 
+/** The staged columns an INSERT or UPDATE sets: a generated key column is staged to match by, never written. */
+export function writtenColumns(target: TableSchema, columns: string[]): string[] {
+  return columns.filter((c) => !isGenerated(target, c));
+}
+
 /**
- * The target's current rows of some classes, all writable columns, as exact text (FLOAT and DOUBLE
+ * The target's current rows of some classes, all writable columns and generated key columns, as exact text (FLOAT and DOUBLE
  * through a DOUBLE, text checked to survive the trip to UTF-8): what the undo file keeps.
  */
 export function image(session: Session, plan: MysqlPlan, classes: RowClass[]): RowStream {
   const target = plan.staged.target;
-  const columns = writableColumns(target).map((c) => c.name);
+  const columns = imageColumns(target).map((c) => c.name);
   const guard = textGuard(target, columns, 't');
   const sql = `SELECT ${exactList(target, columns, 't')}${guard ? `, ${guard.sql}` : ''}
     FROM ${quoteIdent(plan.table)} p JOIN ${quoteTable(target.ref)} t ON ${keyEquals(plan.key, 't', 'p')}
@@ -52,8 +57,9 @@ export function insertMissing(session: Session, plan: MysqlPlan): Promise<number
   const { staged } = plan;
   const target = staged.target;
   return withSelfReferences(session, target, async () => {
-    const sql = `INSERT INTO ${quoteTable(target.ref)} (${columnList(staged.columns)})
-      SELECT ${columnList(staged.columns, 's')} FROM ${planWithStaged(plan)}
+    const columns = writtenColumns(target, staged.columns);
+    const sql = `INSERT INTO ${quoteTable(target.ref)} (${columnList(columns)})
+      SELECT ${columnList(columns, 's')} FROM ${planWithStaged(plan)}
       WHERE ${inClasses(plan, ['missing'])} ORDER BY p.${quoteIdent(plan.names.row)}`;
     const outcome = await session.exec(sql).catch((error: unknown) => {
       throw duplicateKeys(error, target);
@@ -68,8 +74,11 @@ export function insertMissing(session: Session, plan: MysqlPlan): Promise<number
  */
 export function updateChanged(session: Session, plan: MysqlPlan): Promise<number> {
   const { staged } = plan;
-  const set = staged.columns.map((c) => `t.${quoteIdent(c)} = s.${quoteIdent(c)}`).join(', ');
+  const set = writtenColumns(staged.target, staged.columns)
+    .map((c) => `t.${quoteIdent(c)} = s.${quoteIdent(c)}`)
+    .join(', ');
   const row = quoteIdent(plan.names.row);
+  if (!set) return Promise.resolve(0);
   return withSelfReferences(session, staged.target, async () => {
     const outcome = await session.exec(
       `UPDATE ${quoteTable(staged.target.ref)} t JOIN ${quoteIdent(plan.table)} p ON ${keyEquals(plan.key, 't', 'p')}
