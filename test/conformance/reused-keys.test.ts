@@ -3,7 +3,7 @@ import { type Preview, restore } from '../../src/index.js';
 import { type Scratch, tempDir } from '../harness/index.js';
 import { cli, describeRun, TIMEOUT, withScratch } from './support.js';
 
-// PostgreSQL first: the other engines join when their writes run through core's steps (see STEP_ENGINES).
+// PostgreSQL's SQL (generate_series, serial, timestamptz); the other engines have the same steps and could join with their own.
 const ENGINE = 'postgres';
 
 const DDL = `CREATE TABLE invoice (id serial PRIMARY KEY, customer text NOT NULL, amount numeric(10,2) NOT NULL,
