@@ -34,7 +34,7 @@ const STOPS = {
   busy: 'rowback: another rowback run is writing this table; run it later',
   parent: 'rowback: a row to write has no parent row; nothing was written',
   dangling: 'rowback: a write left a row without its parent; nothing written',
-  referenced: 'rowback: a row to delete is referenced elsewhere; nothing written',
+  referenced: 'rowback: a row to delete is referenced elsewhere; none written',
 } as const;
 
 /** Work tables live in the target's database, so the script runs with or without a default database. */
