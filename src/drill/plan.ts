@@ -59,9 +59,19 @@ export async function scratchPlan(options: DrillOptions, opener: Opener): Promis
       hint: 'Add --from-database NAME, or --live URL (its database is read).',
     });
   }
+  const engine = await engineOf(options, kind, opener);
+  if (!options.to && engine !== 'postgres' && engine !== 'mysql') {
+    throw new RowbackError(
+      'usage',
+      `rowback starts no throwaway ${engine} database for a drill: give --to.`,
+      {
+        hint: 'Give --to a database file to restore into (sqlite3 scratch.db "PRAGMA user_version = 1" makes an empty one).',
+      },
+    );
+  }
   return {
     ref,
-    engine: await engineOf(options, kind, opener),
+    engine,
     ...(database ? { database } : {}),
     timeTravels: holdsDatabases,
   };
