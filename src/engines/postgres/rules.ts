@@ -15,15 +15,20 @@ import { copyOut } from './read.js';
  * for such a table are copied in instead: out of the staged table to the client, and back in.
  */
 
-/** Those of `tables` (quoted names) that have an enabled INSERT rule. */
-export async function tablesWithInsertRules(client: pg.Client, tables: string[]): Promise<Set<string>> {
-  const found = await client.query<{ name: string }>(
-    `SELECT t AS name FROM unnest($1::text[]) AS t
-     WHERE EXISTS (SELECT 1 FROM pg_rewrite r
-                   WHERE r.ev_class = to_regclass(t) AND r.ev_type = '3' AND r.ev_enabled <> 'D')`,
+/** Those of `tables` (quoted names) that have an enabled INSERT rule, each with its rules' names. */
+export async function tablesWithInsertRules(
+  client: pg.Client,
+  tables: string[],
+): Promise<Map<string, string[]>> {
+  const found = await client.query<{ name: string; rule: string }>(
+    `SELECT t AS name, r.rulename AS rule FROM unnest($1::text[]) AS t
+     JOIN pg_rewrite r ON r.ev_class = to_regclass(t) AND r.ev_type = '3' AND r.ev_enabled <> 'D'
+     ORDER BY 1, 2`,
     [tables],
   );
-  return new Set(found.rows.map((r) => r.name));
+  const rules = new Map<string, string[]>();
+  for (const row of found.rows) rules.set(row.name, [...(rules.get(row.name) ?? []), row.rule]);
+  return rules;
 }
 
 /**

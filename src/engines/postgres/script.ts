@@ -5,6 +5,8 @@ import { type PgSession, PINNED_SETTINGS } from './connect.js';
 import { setvalStatement } from './counters.js';
 import { asPgPlan, type PgPlan } from './plan.js';
 import { collatableColumns } from './read.js';
+import { tablesWithInsertRules } from './rules.js';
+import { insertPastRules, landingKeys } from './script-landing.js';
 import {
   byteOrder,
   columnList,
@@ -131,28 +133,35 @@ function pairs(left: string, leftColumns: string[], right: string, rightColumns:
     .join(' AND ');
 }
 
-function checkParents(plan: PgPlan, classes: RowClass[]): string {
+/** Stops the script when a row to write references a parent row absent, by the keys of where it lands. */
+async function checkParents(session: PgSession, plan: PgPlan, classes: RowClass[]): Promise<string> {
   const { staged } = plan;
   const target = staged.target;
-  const { cls } = workNames(plan);
+  const { cls, origin } = workNames(plan);
   const name = `${target.ref.schema}.${target.ref.name}`;
-  const checks = target.foreignKeys
-    .filter((fk) => fk.columns.every((c) => staged.columns.includes(c)))
-    .map((fk) => {
+  const checks: string[] = [];
+  for (const { table, foreignKeys, landing } of await landingKeys(session, plan, cls, origin)) {
+    for (const fk of foreignKeys.filter((f) => f.columns.every((c) => staged.columns.includes(c)))) {
       const parent = { schema: fk.table.schema ?? target.ref.schema, name: fk.table.name };
       const self = parent.schema === target.ref.schema && parent.name === target.ref.name;
       const written = `s2.${cls} IN (${classList(classes)})`;
-      return `  IF EXISTS (SELECT 1 FROM ${SOURCE} AS s WHERE s.${cls} IN (${classList(classes)})
+      checks.push(`  IF EXISTS (SELECT 1 FROM ${SOURCE} AS s WHERE s.${cls} IN (${classList(classes)})
+      ${landing ? `AND ${landing}` : ''}
       AND ${fk.columns.map((c) => `s.${quoteIdent(c)} IS NOT NULL`).join(' AND ')}
       AND NOT EXISTS (SELECT 1 FROM ONLY ${quoteTable(parent)} AS x WHERE ${pairs('x', fk.referencedColumns, 's', fk.columns)})
       ${self ? `AND NOT EXISTS (SELECT 1 FROM ${SOURCE} AS s2 WHERE ${written} AND ${pairs('s2', fk.referencedColumns, 's', fk.columns)})` : ''}) THEN
     RAISE EXCEPTION 'rowback: rows to write into % reference % rows that do not exist (%); nothing was written',
-      ${quoteString(name)}, ${quoteString(`${parent.schema}.${parent.name}`)}, ${quoteString(fk.name)};
-  END IF;`;
-    });
+      ${quoteString(table === name ? name : `${name} (${table})`)}, ${quoteString(`${parent.schema}.${parent.name}`)}, ${quoteString(fk.name)};
+  END IF;`);
+    }
+  }
   return checks.length ? block(checks.join('\n')) : '';
 }
 
+/**
+ * Inserts the missing rows whose key is still absent, each into the table it came from; where that table
+ * has INSERT rules, checks they landed as they were (see insertPastRules).
+ */
 async function insertMissing(session: PgSession, plan: PgPlan): Promise<string> {
   const { staged, key } = plan;
   const target = staged.target;
@@ -162,20 +171,36 @@ async function insertMissing(session: PgSession, plan: PgPlan): Promise<string> 
     `INSERT INTO ${table} (${columnList(written)}) ${overriding(target, written)} SELECT ${columnList(written, 's')} FROM ${SOURCE} AS s`;
   const absent = `s.${cls} = 'missing' AND NOT EXISTS (SELECT 1 FROM ${quoteTable(target.ref)} AS t WHERE ${keyEquals(key, 't', 's')})`;
   const originName = originColumn(staged);
-  if (!originName) return block(counted('insert', `${head(quoteTable(target.ref))} WHERE ${absent}`));
   // Each row goes back into the child table it came from (see insertMissing of write.ts).
-  const found = await session.client.query<{ origin: string | null }>(
-    `SELECT DISTINCT s.${quoteIdent(originName)} AS origin FROM ${stagedTable(staged)} AS s
-     JOIN ${plan.table} AS p ON ${keyEquals(key, 'p', 's')} WHERE p.${plan.classColumn} = 'missing'`,
-  );
-  const origins = found.rows.map((r) => r.origin);
+  const origins = originName
+    ? (
+        await session.client.query<{ origin: string | null }>(
+          `SELECT DISTINCT s.${quoteIdent(originName)} AS origin FROM ${stagedTable(staged)} AS s
+           JOIN ${plan.table} AS p ON ${keyEquals(key, 'p', 's')} WHERE p.${plan.classColumn} = 'missing'`,
+        )
+      ).rows.map((r) => r.origin)
+    : [null];
   const tables = await resolveOrigins(session.client, target, origins);
-  const statements = origins.map((o) =>
-    counted(
-      'insert',
-      `${head(tables.get(o)!)} WHERE ${absent} AND s.${origin} IS NOT DISTINCT FROM ${o === null ? 'NULL' : quoteString(o)}`,
-    ),
-  );
+  const ruled = await tablesWithInsertRules(session.client, [...new Set(tables.values())]);
+  const statements = origins.map((o) => {
+    const table = tables.get(o)!;
+    const only = originName
+      ? ` AND s.${origin} IS NOT DISTINCT FROM ${o === null ? 'NULL' : quoteString(o)}`
+      : '';
+    const rules = ruled.get(table);
+    if (!rules) return counted('insert', `${head(table)} WHERE ${absent}${only}`);
+    return insertPastRules(plan, {
+      table,
+      label: o ?? `${target.ref.schema}.${target.ref.name}`,
+      rules,
+      work: SOURCE,
+      cls,
+      rows: `${absent}${only}`,
+      insert: head(table),
+      written,
+      record: `INSERT INTO ${RESULT} VALUES ('insert', n);`,
+    });
+  });
   return statements.length ? block(statements.join('\n')) : '';
 }
 
@@ -263,7 +288,7 @@ export function scriptSteps(session: PgSession): ScriptSteps {
       `LOCK TABLE ${quoteTable(target.ref)} IN SHARE ROW EXCLUSIVE MODE;\n`,
     load: (plan: Plan, classes: RowClass[], expected: RowClass[]) =>
       load(session, asPgPlan(plan), classes, expected),
-    checkParents: async (plan: Plan, classes: RowClass[]) => checkParents(asPgPlan(plan), classes),
+    checkParents: (plan: Plan, classes: RowClass[]) => checkParents(session, asPgPlan(plan), classes),
     insertMissing: (plan: Plan) => insertMissing(session, asPgPlan(plan)),
     updateChanged: async (plan: Plan) => updateChanged(asPgPlan(plan)),
     deleteExtra: async (plan: Plan) => deleteExtra(asPgPlan(plan)),

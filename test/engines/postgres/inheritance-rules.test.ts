@@ -1,4 +1,9 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findExecutable } from '../../../src/servers/os-user.js';
+import { findPostgresBinaries } from '../../../src/servers/postgres-binaries.js';
 import { runCli, tempDir } from '../../harness/index.js';
 import { loadSakila, type ScratchDb, scratchDb, tableText } from './support.js';
 
@@ -15,6 +20,12 @@ INSERT INTO payment_p2007_01 SELECT payment_id, customer_id, staff_id, rental_id
 
 const WHERE_ROWS_LIVE = 'SELECT tableoid::regclass::text, * FROM payment ORDER BY payment_id';
 const SEQUENCE = 'SELECT last_value, is_called FROM payment_payment_id_seq';
+
+/** Runs a script as its first comment says: psql, stopping at the first error. */
+async function psql(file: string, url: string): Promise<{ stdout: string }> {
+  const binary = await findExecutable('psql', [(await findPostgresBinaries()).binDir]);
+  return promisify(execFile)(binary!, ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-f', file, url]);
+}
 
 let source: ScratchDb;
 let target: ScratchDb;
@@ -87,6 +98,37 @@ describe('Sakila payment, restored by a role that is not superuser', () => {
       updated: 0,
       deleted: lost,
     });
+    expect(await tableText(target.client, WHERE_ROWS_LIVE)).toBe(before);
+  }, 120_000);
+
+  it('writes a --sql-out script that puts rows back past rules that leave them alone, and stops, writing nothing, where rules would rewrite them', async () => {
+    await target.client.query('DELETE FROM payment WHERE customer_id = 5');
+    const dir = await tempDir();
+    const common = ['--from', source.url, '--to', clerkUrl, '--no-progress', '--state-dir', dir];
+    const untouched = join(dir, 'customer-5.sql');
+    const five = await runCli([
+      'restore',
+      'payment',
+      ...common,
+      '--where',
+      'customer_id = 5',
+      '--sql-out',
+      untouched,
+    ]);
+    expect(five.code, five.stderr).toBe(0);
+    await psql(untouched, clerkUrl);
+    const customer = (id: number) =>
+      `${WHERE_ROWS_LIVE.replace('ORDER BY', `WHERE customer_id = ${id} ORDER BY`)}`;
+    expect(await tableText(target.client, customer(5))).toBe(await tableText(source.client, customer(5)));
+    expect(await tableText(target.client, customer(5))).toMatch(/^payment\t/);
+
+    const before = await tableText(target.client, WHERE_ROWS_LIVE);
+    const rewritten = join(dir, 'all.sql');
+    const all = await runCli(['restore', 'payment', ...common, '--sql-out', rewritten]);
+    expect(all.code, all.stderr).toBe(0);
+    await expect(psql(rewritten, clerkUrl)).rejects.toThrow(
+      'rowback: the INSERT rules of public.payment (payment_insert_p2007_01, payment_insert_p2007_02, payment_insert_p2007_03, payment_insert_p2007_04, payment_insert_p2007_05, payment_insert_p2007_06) rewrote rows this script inserted, so they did not land as they were; nothing was written.',
+    );
     expect(await tableText(target.client, WHERE_ROWS_LIVE)).toBe(before);
   }, 120_000);
 });

@@ -34,6 +34,12 @@ interface Output {
   error: { code: string; message: string };
 }
 
+/** Runs a script as its first comment says: psql, stopping at the first error. */
+async function psql(file: string, url: string): Promise<{ stdout: string }> {
+  const binary = await findExecutable('psql', [(await findPostgresBinaries()).binDir]);
+  return promisify(execFile)(binary!, ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-f', file, url]);
+}
+
 async function restore(source: ScratchDb, target: ScratchDb, table: string, ...flags: string[]) {
   const result = await runCli([
     'restore',
@@ -202,5 +208,22 @@ describe('foreign keys of an inheritance parent and its children', () => {
       'Writing these rows into public.event would break foreign keys: 1 row(s) reference public.ledger (account) through event_billed_account_fkey, e.g. 6. Nothing was written.',
     );
     expect(await tableText(target.client, WHERE)).toBe('');
+  });
+
+  it('writes a --sql-out script that checks each child’s own foreign keys too, as psql runs it', async () => {
+    const good = await pair(DDL, 'DELETE FROM event;');
+    const file = join(await tempDir(), 'restore.sql');
+    expect((await restore(good.source, good.target, 'event', '--sql-out', file)).code).toBe(0);
+    await psql(file, good.target.url);
+    expect(await tableText(good.target.client, WHERE)).toBe(
+      'event\t1\t1\tlive\nevent_archive\t2\t99\taccount 99 closed long ago\nevent_billed\t3\t5\tbilled\nevent_billed\t4\t6\tbilled too\n',
+    );
+
+    const bad = await pair(DDL, 'DELETE FROM event; DELETE FROM ledger WHERE id = 6;');
+    expect((await restore(bad.source, bad.target, 'event', '--sql-out', file)).code).toBe(0);
+    await expect(psql(file, bad.target.url)).rejects.toThrow(
+      'rowback: rows to write into public.event (public.event_billed) reference public.ledger rows that do not exist (event_billed_account_fkey); nothing was written',
+    );
+    expect(await tableText(bad.target.client, WHERE)).toBe('');
   });
 });
