@@ -1,6 +1,7 @@
 import type { Capabilities, Identity } from '../engines/engine.js';
 import { type Applied, applyStaged, type Grown, isGrown } from './apply.js';
 import { defaultOperator, recordRun } from './audit.js';
+import { countByReading } from './count-rows.js';
 import { copyDirect, directPathFits } from './direct.js';
 import { RowbackError, wrapError } from './errors.js';
 import { newId } from './ids.js';
@@ -178,9 +179,10 @@ async function restoreDirect(run: Run): Promise<RestoreReport | undefined> {
   const progress = options.onProgress ?? (() => {});
   const target = p.sessions.target;
   if (!(await target.isEmpty(p.target))) return undefined;
-  const total = (await sourceSize(p)).rows;
-  // A source that cannot count without reading (a file) is staged: the preview then counts exactly.
-  if (total === undefined || total === 0) return undefined; // none: the staged path reports it
+  const size = await sourceSize(p);
+  // A source that cannot count without reading (a file) is read once to count: the preview says exactly.
+  const total = size.rows ?? (await countByReading(p, size.bytes, progress, options.signal));
+  if (total === 0) return undefined; // none: the staged path reports it
   const first = previewOf(p, run.id, run.policy, { missing: total, changed: 0, extra: 0, same: 0 });
   await confirmPreview(run, first);
   const undo = await openUndoFile(run.stateDir, p, run.id);

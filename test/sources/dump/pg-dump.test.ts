@@ -5,6 +5,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ProgressEvent, restore } from '../../../src/index.js';
 import { PG_DDL, PG_SEED } from '../../conformance/scenarios-values.js';
+import { runCli } from '../../harness/cli.js';
 import { type Scratch, scratch, tempDir } from '../../harness/index.js';
 
 const run = promisify(execFile);
@@ -74,10 +75,33 @@ describe('restoring from a pg_dump file', () => {
         stateDir: dir,
       });
       expect(report.outcome).toBe('applied');
+      // The target is empty: the dump is read once to count, then streamed straight in.
+      expect(report.path).toBe('direct');
       expect(report.plan.missing).toBe(4);
       expect(await s.dump('target', 'public.vals', ['id'])).toEqual(expected);
     });
   }
+
+  it('streams a dump straight into an emptied table, says so in --json, and the table is exact', async () => {
+    await s.target.exec('TRUNCATE vals');
+    const from = join(dir, 'custom');
+    const common = ['--to', s.targetUrl, '--yes', '--json', '--no-progress', '--state-dir', dir];
+    const direct = await runCli(['restore', 'vals', '--from', from, ...common]);
+    expect(direct.code).toBe(0);
+    expect(JSON.parse(direct.stdout)).toMatchObject({
+      path: 'direct',
+      outcome: 'applied',
+      plan: { missing: 4, changed: 0, extra: 0, same: 0 },
+      applied: { inserted: 4, updated: 0, deleted: 0 },
+    });
+    expect(await s.dump('target', 'public.vals', ['id'])).toEqual(expected);
+    // A row in the target: nothing to stream into, so the dump is staged and merged.
+    await s.target.exec('DELETE FROM vals WHERE id <> 2');
+    const staged = await runCli(['restore', 'vals', '--from', from, ...common]);
+    expect(staged.code).toBe(0);
+    expect(JSON.parse(staged.stdout)).toMatchObject({ path: 'staged', applied: { inserted: 3 } });
+    expect(await s.dump('target', 'public.vals', ['id'])).toEqual(expected);
+  });
 
   it('merges with rows written since: keeps them and their changes, puts back what was deleted', async () => {
     await s.target.exec('TRUNCATE vals');
@@ -189,15 +213,22 @@ describe('restoring from a pg_dump file', () => {
     const from = join(dir, slug('custom, uncompressed'));
     const events: ProgressEvent[] = [];
     await restore({ table: 'vals', from, to: s.targetUrl, stateDir: dir, onProgress: (e) => events.push(e) });
-    const staged = events.filter((e) => e.step === 'stage' && e.bytes !== undefined);
-    expect(staged.length).toBeGreaterThan(0);
+    // The target is empty: the rows are counted by reading the dump once, then streamed in.
+    const counted = events.filter((e) => e.step === 'source' && e.bytes !== undefined);
+    expect(counted.length).toBeGreaterThan(0);
     const size = (await stat(from)).size;
-    const block = staged[0]!.totalBytes!;
+    const block = counted[0]!.totalBytes!;
     // The other schema's table and the TOC are in the file too: the block is a part of it.
     expect(block).toBeGreaterThan(0);
     expect(block).toBeLessThan(size);
-    for (const e of staged) expect(e.bytes).toBeLessThanOrEqual(block);
-    expect(staged.at(-1)).toMatchObject({ rows: 4, bytes: block, totalBytes: block });
+    for (const e of counted) expect(e.bytes).toBeLessThanOrEqual(block);
+    expect(counted.at(-1)).toMatchObject({ rows: 4, bytes: block, totalBytes: block });
+    expect(counted.some((e) => e.total !== undefined)).toBe(false);
+    // Streamed in measured against the count.
+    expect(events.filter((e) => e.step === 'apply' && e.total !== undefined).at(-1)).toMatchObject({
+      rows: 4,
+      total: 4,
+    });
     // A plain dump is read from its start up to the end of the table's COPY block, and no further.
     events.length = 0;
     await s.target.exec('TRUNCATE vals');
@@ -209,13 +240,21 @@ describe('restoring from a pg_dump file', () => {
       stateDir: dir,
       onProgress: (e) => events.push(e),
     });
-    const read = events.filter((e) => e.step === 'stage' && e.bytes !== undefined);
+    const read = events.filter((e) => e.step === 'source' && e.bytes !== undefined);
     expect(read.at(-1)?.totalBytes).toBe((await stat(plain)).size);
     // Read in chunks of 1 MiB: at most one chunk past the end of the table's data, of a 3.6 MB file.
     const after = (await readFile(plain)).indexOf('COPY public.zz_after');
     expect(read.at(-1)!.bytes).toBeLessThanOrEqual(after + 2 ** 20);
     expect(read.at(-1)!.bytes).toBeLessThan(read.at(-1)!.totalBytes!);
-    expect(staged.some((e) => e.total !== undefined)).toBe(false);
+    expect(await s.dump('target', 'public.vals', ['id'])).toEqual(expected);
+    // Into a table with rows the dump is staged, reporting bytes read the same way.
+    events.length = 0;
+    await s.target.exec('DELETE FROM vals WHERE id <> 2');
+    await restore({ table: 'vals', from, to: s.targetUrl, stateDir: dir, onProgress: (e) => events.push(e) });
+    const staged = events.filter((e) => e.step === 'stage' && e.bytes !== undefined);
+    for (const e of staged) expect(e.bytes).toBeLessThanOrEqual(block);
+    expect(staged.at(-1)).toMatchObject({ rows: 4, bytes: block, totalBytes: block });
+    expect(events.some((e) => e.step === 'source')).toBe(false);
     expect(await s.dump('target', 'public.vals', ['id'])).toEqual(expected);
   });
 
