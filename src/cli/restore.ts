@@ -27,6 +27,7 @@ interface RestoreFlags extends CommonFlags {
   sqlOut?: string;
   yes?: boolean;
   disableTriggers?: boolean;
+  allowTriggerChanges?: boolean;
   skipForeignKeyChecks?: boolean;
   maxChanges?: number;
   lockTimeout?: number;
@@ -48,6 +49,10 @@ export function restoreCommand(): Command {
     .option('--sql-out <file>', 'write the plan as a reviewable SQL script instead of applying it')
     .option('-y, --yes', 'apply without asking (needed when there is no terminal)')
     .option('--disable-triggers', "don't fire the target's user triggers (PostgreSQL; needs superuser)")
+    .option(
+      '--allow-trigger-changes',
+      "keep what the target's triggers write into the rows rowback writes (an updated_at stamp); without it such rows fail the verification and everything rolls back",
+    )
     .option('--skip-foreign-key-checks', 'MySQL only: SET FOREIGN_KEY_CHECKS=0 during the apply')
     .option(
       '--max-changes <n>',
@@ -93,6 +98,7 @@ Undo with: rowback undo <restore-id> --to <target-url>`,
           ...(flags.dryRun ? { dryRun: true } : {}),
           ...(flags.sqlOut ? { sqlOut: flags.sqlOut } : {}),
           ...(flags.disableTriggers ? { disableTriggers: true } : {}),
+          ...(flags.allowTriggerChanges ? { allowTriggerChanges: true } : {}),
           ...(flags.skipForeignKeyChecks ? { skipForeignKeyChecks: true } : {}),
           ...(flags.maxChanges === undefined ? {} : { maxChanges: flags.maxChanges }),
           ...(flags.notify.length ? { notify: flags.notify } : {}),

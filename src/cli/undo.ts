@@ -12,6 +12,7 @@ interface UndoFlags {
   yes?: boolean;
   dryRun?: boolean;
   disableTriggers?: boolean;
+  allowTriggerChanges?: boolean;
   skipIdentityCheck?: boolean;
   lockTimeout?: number;
   json?: boolean;
@@ -29,6 +30,10 @@ export function undoCommand(): Command {
     .option('-y, --yes', 'undo without asking (needed when there is no terminal)')
     .option('--dry-run', 'check and apply inside a transaction, then roll back')
     .option('--disable-triggers', "don't fire the target's user triggers (PostgreSQL; needs superuser)")
+    .option(
+      '--allow-trigger-changes',
+      "keep what the target's triggers write into the rows rowback writes (an updated_at stamp); without it such rows fail the verification and everything rolls back",
+    )
     .option(
       '--skip-identity-check',
       'run even though the target is not the server, database and table the restore recorded (it was moved or failed over since)',
@@ -48,6 +53,7 @@ export function undoCommand(): Command {
             ...(flags.stateDir ? { stateDir: flags.stateDir } : {}),
             ...(flags.dryRun ? { dryRun: true } : {}),
             ...(flags.disableTriggers ? { disableTriggers: true } : {}),
+            ...(flags.allowTriggerChanges ? { allowTriggerChanges: true } : {}),
             ...(flags.skipIdentityCheck ? { skipIdentityCheck: true } : {}),
             ...(flags.lockTimeout === undefined ? {} : { lockTimeoutMs: flags.lockTimeout }),
             askPassword,

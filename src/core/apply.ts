@@ -28,6 +28,8 @@ export interface ApplyOptions {
   /** The most rows the apply may write in all; writes beyond `shown` are allowed up to it. */
   maxChanges?: number;
   disableTriggers?: boolean;
+  /** Keep what triggers write instead of failing the verification (see judge.ts). */
+  allowTriggerChanges?: boolean;
   skipForeignKeyChecks?: boolean;
   /** Compute everything, write everything, verify, then roll back; counters stay where they were. */
   dryRun?: boolean;
@@ -111,6 +113,7 @@ export async function applyStaged(
     const judged = judgeVerification(schema, result, {
       written: totalWrites(applied),
       triggersDisabled: options.disableTriggers === true,
+      triggersAllowed: options.allowTriggerChanges === true,
       expected: 'the source',
       canDisableTriggers: target.engine.capabilities.disableTriggers,
     });

@@ -36,6 +36,7 @@ export interface DirectOptions {
   shown: number;
   maxChanges?: number;
   disableTriggers?: boolean;
+  allowTriggerChanges?: boolean;
   skipForeignKeyChecks?: boolean;
   onProgress?: (rows: number) => void;
 }
@@ -83,6 +84,7 @@ export async function copyDirect(
       {
         written: inserted,
         triggersDisabled: options.disableTriggers === true,
+        triggersAllowed: options.allowTriggerChanges === true,
         expected: 'the source',
         canDisableTriggers: target.engine.capabilities.disableTriggers,
       },

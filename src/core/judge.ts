@@ -17,17 +17,24 @@ function columnsText(columns: Record<string, number>): string {
     .join(', ');
 }
 
+/** How a verification is judged: what was written, and what the user said about triggers. */
+export interface JudgeContext {
+  written: number;
+  /** The user kept triggers from firing (`--disable-triggers`). */
+  triggersDisabled: boolean;
+  /** The user asked to keep what triggers write (`--allow-trigger-changes`). */
+  triggersAllowed: boolean;
+  expected: Expected;
+  canDisableTriggers: boolean;
+}
+
 /**
  * Judges a verification. A mismatch fails (RowbackError('verify-failed'): the caller rolls back) unless
- * the user let triggers fire and the mismatch is exactly what triggers can do to rows rowback wrote: every
- * written row still there under its key, every deleted key gone, only values different. Either way the
- * user hears about triggers that fired, and which columns they changed.
+ * the user asked to keep what triggers write and the mismatch is exactly what triggers can do to rows
+ * rowback wrote: every written row still there under its key, every deleted key gone, only values
+ * different. Either way the user hears about triggers that fired, and which columns they changed.
  */
-export function judgeVerification(
-  schema: TableSchema,
-  result: VerifyResult,
-  context: { written: number; triggersDisabled: boolean; expected: Expected; canDisableTriggers: boolean },
-): Judged {
+export function judgeVerification(schema: TableSchema, result: VerifyResult, context: JudgeContext): Judged {
   const table = formatTable(schema.ref);
   const triggers = context.triggersDisabled ? [] : schema.triggers;
   const verification = { checked: result.checked, mismatched: result.mismatched };
@@ -40,7 +47,7 @@ export function judgeVerification(
   }
   if (result.mismatched === 0) return { verification, warnings };
   const onlyValues = result.absent === 0 && result.present === 0;
-  if (triggers.length > 0 && onlyValues) {
+  if (triggers.length > 0 && onlyValues && context.triggersAllowed) {
     const keep = context.canDisableTriggers ? ' Run with --disable-triggers to keep them from firing.' : '';
     warnings.push(
       `${result.mismatched} of ${result.checked} written row(s) of ${table} differ from ${context.expected} after writing: triggers (${named}) changed ${columnsText(result.columns)}.${keep}`,
@@ -56,7 +63,7 @@ export function judgeVerification(
     'verify-failed',
     `After writing, ${result.mismatched} of ${result.checked} row(s) of ${table} do not match ${context.expected} (${what.join('; ')}); the transaction was rolled back. Nothing was written.`,
     {
-      hint: failureHint(schema, triggers, context),
+      hint: failureHint(schema, triggers, onlyValues, context),
       details: { verification, ...result },
     },
   );
@@ -65,10 +72,15 @@ export function judgeVerification(
 function failureHint(
   schema: TableSchema,
   triggers: string[],
-  context: { triggersDisabled: boolean; canDisableTriggers: boolean },
+  onlyValues: boolean,
+  context: JudgeContext,
 ): string {
   if (schema.rules.length > 0)
     return `The table has rules (${schema.rules.join(', ')}). Restored rows are inserted past its INSERT rules, but updates and deletes go through its other rules, which may rewrite them: restore with --changed keep-current --extra keep (inserts only), or disable those rules for the restore (ALTER TABLE … DISABLE RULE, as the table's owner).`;
+  const disable = context.canDisableTriggers ? '--disable-triggers keeps them from firing; ' : '';
+  if (triggers.length > 0 && onlyValues) {
+    return `Triggers (${triggers.join(', ')}) fired and may have changed the values written: ${disable}--allow-trigger-changes keeps what they wrote.`;
+  }
   if (triggers.length > 0) {
     return `Triggers (${triggers.join(', ')}) kept rows from being written or deleted${context.canDisableTriggers ? '; --disable-triggers keeps them from firing' : ''}.`;
   }

@@ -125,6 +125,11 @@ export interface RestoreOptions extends CommonOptions {
   /** Write the plan as a SQL script to this file instead of applying it. */
   sqlOut?: string;
   disableTriggers?: boolean;
+  /**
+   * Keep what user triggers wrote into the rows rowback wrote (an `updated_at` stamp). Without it, rows that
+   * differ from the source after writing fail the verification and the transaction rolls back.
+   */
+  allowTriggerChanges?: boolean;
   /** MySQL only: `SET FOREIGN_KEY_CHECKS=0` during the apply. */
   skipForeignKeyChecks?: boolean;
   /**
@@ -166,6 +171,8 @@ export interface UndoOptions {
   lockTimeoutMs?: number;
   /** PostgreSQL: keep user triggers from firing while the rows are put back (needs superuser). */
   disableTriggers?: boolean;
+  /** As for restore: keep what user triggers wrote into the rows put back. */
+  allowTriggerChanges?: boolean;
   /**
    * Run even where the target's identity (server, database, table) differs from the one the restore
    * recorded: for the same database moved, copied back or failed over since.

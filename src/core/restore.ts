@@ -195,6 +195,7 @@ async function restoreDirect(run: Run): Promise<RestoreReport | undefined> {
         shown: shown.inserted,
         ...(options.maxChanges === undefined ? {} : { maxChanges: options.maxChanges }),
         ...(options.disableTriggers ? { disableTriggers: true } : {}),
+        ...(options.allowTriggerChanges ? { allowTriggerChanges: true } : {}),
         onProgress,
       }),
     );
@@ -283,6 +284,7 @@ async function restoreStaged(run: Run): Promise<RestoreReport> {
         ...(options.dryRun ? {} : { shown }),
         ...(options.maxChanges === undefined ? {} : { maxChanges: options.maxChanges }),
         ...(options.disableTriggers ? { disableTriggers: true } : {}),
+        ...(options.allowTriggerChanges ? { allowTriggerChanges: true } : {}),
         ...(options.skipForeignKeyChecks ? { skipForeignKeyChecks: true } : {}),
         ...(options.dryRun ? { dryRun: true } : {}),
         undo: undo ?? discardingUndo,

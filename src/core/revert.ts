@@ -31,7 +31,7 @@ export async function revertRestore(
   target: Connection,
   schema: TableSchema,
   bundle: UndoBundle,
-  options: { dryRun?: boolean; disableTriggers?: boolean },
+  options: { dryRun?: boolean; disableTriggers?: boolean; allowTriggerChanges?: boolean },
 ): Promise<Reverted> {
   const stageOptions = { columns: bundle.columns, origin: bundle.origin };
   const staged: Staged[] = [];
@@ -63,6 +63,7 @@ export async function revertRestore(
       const judged = judgeVerification(schema, result, {
         written: totalWrites(applied),
         triggersDisabled: options.disableTriggers === true,
+        triggersAllowed: options.allowTriggerChanges === true,
         expected: 'the pre-image',
         canDisableTriggers: target.engine.capabilities.disableTriggers,
       });

@@ -65,6 +65,7 @@ export async function runUndo(options: UndoOptions, opener: Opener): Promise<Und
       const result = await revertRestore(target, schema, bundle, {
         dryRun,
         ...(options.disableTriggers ? { disableTriggers: true } : {}),
+        ...(options.allowTriggerChanges ? { allowTriggerChanges: true } : {}),
       }).catch((error: unknown) => {
         throw meta.status === 'pending' ? neverCommitted(meta.id, error) : error;
       });

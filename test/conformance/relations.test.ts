@@ -135,12 +135,26 @@ describe.each(ENGINES)('foreign keys and triggers on %s', (engine: EngineName) =
   );
 
   test(
-    'keeps what a trigger makes of restored rows and warns naming the trigger',
+    'a trigger that changes restored rows fails the verification (exit 9, nothing written) unless --allow-trigger-changes keeps what it wrote, naming the trigger',
     async () => {
       await withScratch(engine, async (s) => {
         await prepareScenario(s, STAMPED);
         const stateDir = await tempDir();
-        const report = await restore({ table: 'stamped', from: s.sourceUrl, to: s.targetUrl, stateDir });
+        const before = await s.dump('target', 'stamped', ['id']);
+        const args = ['restore', 'stamped', '--from', s.sourceUrl, '--to', s.targetUrl, '--yes', '--json'];
+        const refused = await cli([...args, '--state-dir', stateDir]);
+        expect(refused.code, describeRun(refused)).toBe(9);
+        expect(JSON.stringify(refused.json)).toContain('"verify-failed"');
+        expect(JSON.stringify(refused.json)).toContain('--allow-trigger-changes');
+        expect(JSON.stringify(refused.json)).toContain('stamped_touch');
+        expect(await s.dump('target', 'stamped', ['id'])).toEqual(before);
+        const report = await restore({
+          table: 'stamped',
+          from: s.sourceUrl,
+          to: s.targetUrl,
+          stateDir,
+          allowTriggerChanges: true,
+        });
         expect(report.applied).toEqual({ inserted: 1, updated: 0, deleted: 0 });
         expect(report.verification).toEqual({ checked: 1, mismatched: 1 });
         expect(JSON.stringify(report.warnings)).toContain('stamped_touch');

@@ -69,6 +69,7 @@ export interface ApplyCall {
   undo: UndoSink;
   dryRun?: boolean;
   disableTriggers?: boolean;
+  allowTriggerChanges?: boolean;
   skipForeignKeyChecks?: boolean;
   /** The plan a preview showed: the apply never writes more than it would. */
   expected?: PlanCounts;

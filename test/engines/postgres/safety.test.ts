@@ -149,15 +149,25 @@ describe('postgres apply safety', () => {
     expect(await tableText(target.client, ALL)).toBe(before);
   });
 
-  it('commits with a warning when a user trigger changed the rows it wrote', async () => {
+  it('fails the verification when a user trigger changed the rows it wrote, and commits with a warning when allowed', async () => {
     await target.client.query(`DELETE FROM item WHERE shop = 2`);
     await target.client.query(`CREATE FUNCTION stamp() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN NEW.note := 'stamped'; RETURN NEW; END $$`);
     await target.client.query(
       `CREATE TRIGGER stamp BEFORE INSERT ON item FOR EACH ROW EXECUTE FUNCTION stamp()`,
     );
+    const refused = await failure(
+      applyOf(dst, await stageItems(), { policy: DEFAULT_POLICY, undo: memoryUndo() }),
+    );
+    expect(refused.code).toBe('verify-failed');
+    expect(refused.hint).toContain('--allow-trigger-changes');
+    expect(await tableText(target.client, `SELECT count(*) FROM item WHERE shop = 2`)).toBe('0\n');
     const staged = await stageItems();
-    const result = await applyOf(dst, staged, { policy: DEFAULT_POLICY, undo: memoryUndo() });
+    const result = await applyOf(dst, staged, {
+      policy: DEFAULT_POLICY,
+      undo: memoryUndo(),
+      allowTriggerChanges: true,
+    });
     expect(result.verification).toEqual({ checked: 20, mismatched: 20 });
     expect(result.warnings.join('\n')).toContain('triggers (stamp)');
     expect(await tableText(target.client, `SELECT count(*) FROM item WHERE note = 'stamped'`)).toBe('20\n');
