@@ -33,6 +33,8 @@ async function fileHead(path: string): Promise<Buffer | undefined> {
 
 /** Looks like a file name rather than a URL: a path, or a database file's usual ending. */
 function looksLikePath(location: string): boolean {
+  // `oracle://host/db` is a URL of a database rowback does not know, not a file path
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(location)) return false;
   return /[/\\]/.test(location) || /\.(db|sqlite3?|db3)$/i.test(location);
 }
 

@@ -30,7 +30,7 @@ export async function engineForUrl(url: string): Promise<Engine> {
       ? ' A libpq "host=… dbname=…" string is not read: write it as postgres://user@host:port/dbname.'
       : '';
     throw new RowbackError('usage', `rowback cannot tell which database ${what} is.`, {
-      hint: `Connection URLs start with one of: ${Object.keys(ENGINES).join('://, ')}://.${keywords}`,
+      hint: `Connection URLs start with one of: ${urlForms()}; a SQLite database may also be given as its file path.${keywords}`,
     });
   }
   return load();
@@ -43,6 +43,13 @@ export async function engineForFile(head: Buffer): Promise<Engine | undefined> {
     if ('recognizes' in engine && engine.recognizes?.(head)) return engine;
   }
   return undefined;
+}
+
+/** `postgres://, …, sqlite:` — file engines' URLs take a path after the colon, not `//host`. */
+function urlForms(): string {
+  return Object.keys(ENGINES)
+    .map((scheme) => (scheme === 'sqlite' ? `${scheme}:` : `${scheme}://`))
+    .join(', ');
 }
 
 export function isDatabaseUrl(text: string): boolean {

@@ -90,7 +90,7 @@ describe('the command line, before any database is touched', () => {
       error: {
         code: 'usage',
         message: 'rowback cannot tell which database "oracle…" is.',
-        hint: 'Connection URLs start with one of: postgres://, postgresql://, mysql://, mariadb://.',
+        hint: 'Connection URLs start with one of: postgres://, postgresql://, mysql://, mariadb://, sqlite:; a SQLite database may also be given as its file path.',
       },
     });
   });
