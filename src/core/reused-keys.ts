@@ -49,7 +49,8 @@ async function counterBehind(p: Prepared, target: Connection, plan: Plan): Promi
   const theirs = (await p.sessions.source.counters?.(p.source).catch(() => undefined)) ?? [];
   for (const counter of mine) {
     if (!p.key.includes(counter.column) || counter.next !== undefined) continue;
-    const source = theirs.find((c) => c.name === counter.name && c.column === counter.column);
+    // By column: a MySQL counter is named after its database, which the source may name otherwise.
+    const source = theirs.find((c) => c.column === counter.column);
     const largest = below(counter.value, counter.staged) ? counter.staged! : undefined;
     const sourceValue = below(counter.value, source?.value) ? source!.value! : undefined;
     if (largest || sourceValue) {
