@@ -53,10 +53,13 @@ export async function benchDump(rows: number, log: (line: string) => void): Prom
       log(`${method}: restoring billing into the empty target…`);
       const started = process.hrtime.bigint();
       let peakRssBytes: number | undefined;
+      let path: string | undefined;
       if (method === 'rowback') {
         const cli = new URL('../dist/cli/main.js', import.meta.url).pathname;
         const args = ['restore', 'billing', '--from', custom, '--to', servers.target, '--yes', '--json'];
-        peakRssBytes = (await runCli(cli, args)).peakRssBytes;
+        const done = await runCli(cli, args);
+        peakRssBytes = done.peakRssBytes;
+        path = (JSON.parse(done.stdout) as { path?: string }).path;
       } else {
         const pgRestore = tool('pg_restore', servers.binDir);
         await run(pgRestore, ['--data-only', '-t', 'billing', `--dbname=${servers.target}`, custom]);
@@ -64,7 +67,13 @@ export async function benchDump(rows: number, log: (line: string) => void): Prom
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       const have = fingerprintOf((await target.rows(`SELECT ${CHECKSUM} FROM billing`))[0]);
       const right = have.rows === want.rows && have.checksum === want.checksum;
-      restores.push({ method, seconds, right, ...(peakRssBytes ? { peakRssBytes } : {}) });
+      restores.push({
+        method,
+        seconds,
+        right,
+        ...(peakRssBytes ? { peakRssBytes } : {}),
+        ...(path ? { path } : {}),
+      });
     }
 
     const parses: ParseTiming[] = [await parse(plain, 'postgres', 'plain pg_dump')];
@@ -131,6 +140,8 @@ export interface RestoreTiming {
   seconds: number;
   right: boolean;
   peakRssBytes?: number;
+  /** rowback's path: `direct` (the empty target streamed into) or `staged`. */
+  path?: string;
 }
 
 export interface ParseTiming {
@@ -158,7 +169,7 @@ export function formatDumpReport(r: DumpBenchReport): string {
     `billing: ${r.rows.toLocaleString('en-US')} rows stored after a_early (${r.early.toLocaleString('en-US')} rows) in a custom-format dump of ${(r.customBytes / MB).toFixed(1)} MB, restored into an empty target:`,
   ];
   for (const t of r.restores) {
-    const rss = t.peakRssBytes ? `, peak RSS ${(t.peakRssBytes / MB).toFixed(0)} MB` : '';
+    const rss = `${t.path ? `, ${t.path} path` : ''}${t.peakRssBytes ? `, peak RSS ${(t.peakRssBytes / MB).toFixed(0)} MB` : ''}`;
     lines.push(
       `  ${t.method.padEnd(11)} ${t.seconds.toFixed(1).padStart(7)} s${rss}${t.right ? '' : '  WRONG RESULT'}`,
     );

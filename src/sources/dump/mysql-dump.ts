@@ -82,6 +82,7 @@ export class MysqlDumpParser extends StatementScanner implements TableData {
       rest = list.end;
     }
     if (!/^\s*VALUES?\s*$/i.test(head.slice(rest))) return false;
+    this.headDone = true; // an INSERT: its head is read
     const table = this.note(name.parts);
     if (!sameTable(table, this.wanted)) {
       if (this.takingInserts) this.done = true;

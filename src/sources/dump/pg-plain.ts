@@ -88,6 +88,7 @@ export class PgPlainParser extends StatementScanner implements TableData {
       rest = list.end;
     }
     if (!/^\s*(OVERRIDING\s+(SYSTEM|USER)\s+VALUE\s+)?VALUES\s*$/i.test(head.slice(rest))) return false;
+    this.headDone = true; // an INSERT: its head is read
     const table = this.note(name.parts);
     if (!sameTable(table, this.wanted)) {
       if (this.takingInserts) this.done = true;

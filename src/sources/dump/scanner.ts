@@ -57,6 +57,11 @@ export abstract class StatementScanner {
    * row of another table's extended INSERT would hand the whole head over again.
    */
   protected skipParens = false;
+  /**
+   * Set by `openParen` once the head read so far is all `statement` needs (an INSERT of another table):
+   * the rest is not kept, so a statement of megabytes is not turned into text at its end.
+   */
+  protected headDone = false;
   /** Called when a statement ends (at its `;`), with its head. */
   protected abstract statement(head: string): void;
   /** Consumes data bytes while the subclass parses something (COPY lines, VALUES); false: need more. */
@@ -165,6 +170,7 @@ export abstract class StatementScanner {
       this.captureFrom = this.i;
       this.depth = 0;
       this.skipParens = false;
+      this.headDone = false;
       this.lex = 'code';
       this.prev = 0x20;
       this.prev2 = 0x20;
@@ -311,6 +317,16 @@ export abstract class StatementScanner {
   private lexCode(): boolean | undefined {
     const buf = this.buf;
     const d = this.dialect;
+    // Most bytes of a statement (digits, commas, names) mean nothing to the lexer: skip them in one loop.
+    const from = this.i;
+    let k = from;
+    while (k < buf.length && PLAIN_CODE[buf[k]!]) k++;
+    if (k > from) {
+      this.prev2 = k - from >= 2 ? buf[k - 2]! : this.prev;
+      this.prev = buf[k - 1]!;
+      this.i = k;
+      return undefined;
+    }
     const b = buf[this.i]!;
     switch (b) {
       case 0x27: // '
@@ -398,7 +414,7 @@ export abstract class StatementScanner {
   }
 
   private capture(to: number): void {
-    if (this.headLength < HEAD_CAP && to > this.captureFrom) {
+    if (!this.headDone && this.headLength < HEAD_CAP && to > this.captureFrom) {
       const end = Math.min(to, this.captureFrom + HEAD_CAP - this.headLength);
       this.head.push(Buffer.from(this.buf.subarray(this.captureFrom, end)));
       this.headLength += end - this.captureFrom;
@@ -436,6 +452,10 @@ function quoteOrBackslash(buf: Buffer, i: number, quote: number, backslash: bool
   }
   return -1;
 }
+
+/** Bytes that neither open a quote or comment nor count for parentheses or the end of a statement. */
+const PLAIN_CODE = new Uint8Array(256).fill(1);
+for (const b of Buffer.from(`'"\`#-/$();`, 'latin1')) PLAIN_CODE[b] = 0;
 
 function isIdentByte(b: number): boolean {
   return (
