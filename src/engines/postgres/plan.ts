@@ -17,7 +17,7 @@ import {
 } from './sql.js';
 import { stagedTable } from './stage.js';
 
-/** The target as a plan saw it: its row count, and the oldest transaction its snapshot may not have seen. */
+/** The target as a plan saw it: its row count, and the row versions a later snapshot could mistake for new. */
 export interface TargetFingerprint {
   rows: string;
   /**
@@ -26,6 +26,8 @@ export interface TargetFingerprint {
    * subtransactions included (they take xids after their parent's).
    */
   xmin: string;
+  /** md5 of the (ctid, xmin) of every visible row version written at or past `xmin`, in ctid order. */
+  recent: string;
 }
 
 /** A classification materialised on the server: one row per key with its class. */
@@ -185,34 +187,46 @@ export async function dropPlan(session: PgSession, plan: PgPlan): Promise<void> 
 }
 
 async function takeFingerprint(client: pg.Client, target: TableSchema): Promise<TargetFingerprint> {
-  const found = await client.query<{ xmin: string; rows: string }>(
-    `SELECT (txid_snapshot_xmin(s) % 4294967296)::text AS xmin,
-            (SELECT count(*) FROM ${quoteTable(target.ref)})::text AS rows
-     FROM txid_current_snapshot() AS s`,
+  const snapshot = await client.query<{ xmin: string }>(
+    `SELECT (txid_snapshot_xmin(txid_current_snapshot()) % 4294967296)::text AS xmin`,
   );
+  const xmin = snapshot.rows[0]!.xmin;
+  const found = await client.query<{ rows: string; recent: string }>(recentVersions(target), [xmin]);
   const row = found.rows[0]!;
-  return { xmin: row.xmin, rows: row.rows };
+  return { xmin, rows: row.rows, recent: row.recent };
 }
 
 /**
- * True when the target provably has not changed since the plan was built: the same number of rows and no
- * row version written by a transaction at or past the plan snapshot's xmin. Those include every one the
- * snapshot did not see finished — one that started after it, one in progress then, and a savepoint of one
- * in progress (a subtransaction's xid, which the snapshot's list of running transactions leaves out) — and
- * some it saw finish while an older one ran, which only costs a fresh classification. An insert or update
- * since makes such a version; a delete since lowers the count unless an insert, which shows, made up for
- * it. Anything doubtful (a very old frozen xmin whose age wraps) counts as changed. Call under the apply's
- * lock, so no writer can slip in after.
+ * The row count, and a digest of the row versions written by a transaction at or past `$1` (an xid): a
+ * long transaction elsewhere on the server holds the snapshot's xmin back, so recent rows are compared by
+ * identity rather than taken as a sign of change.
+ */
+function recentVersions(target: TableSchema): string {
+  return `SELECT count(*)::text AS rows,
+            md5(coalesce(string_agg(t.ctid::text || ':' || t.xmin::text, ',' ORDER BY t.ctid)
+                         FILTER (WHERE age(t.xmin) <= age($1::text::xid)), '')) AS recent
+          FROM ${quoteTable(target.ref)} AS t`;
+}
+
+/**
+ * True when the target provably has not changed since the plan was built: the same number of rows, and the
+ * same row versions written by a transaction at or past the plan snapshot's xmin. Every transaction the
+ * snapshot did not see finished has such an xid — one that started after it, one in progress then, and a
+ * savepoint of one in progress (a subtransaction's xid, which the snapshot's list of running transactions
+ * leaves out). An insert or update since makes a new version there (a new ctid and xmin); a delete since
+ * lowers the count unless an insert, which shows, made up for it. Anything doubtful (a version frozen or
+ * moved by VACUUM since) counts as changed, which only costs a fresh classification. Call under the
+ * apply's lock, so no writer can slip in after.
  */
 export async function unchanged(session: PgSession, plan: PgPlan): Promise<boolean> {
-  if (!plan.fingerprint) return false;
-  const found = await session.client.query<{ rows: string; newer: string }>(
-    `SELECT count(*)::text AS rows, coalesce(bool_or(age(t.xmin) <= age($1::text::xid)), false)::text AS newer
-     FROM ${quoteTable(plan.staged.target.ref)} AS t`,
-    [plan.fingerprint.xmin],
+  const before = plan.fingerprint;
+  if (!before) return false;
+  const found = await session.client.query<{ rows: string; recent: string }>(
+    recentVersions(plan.staged.target),
+    [before.xmin],
   );
   const now = found.rows[0]!;
-  return now.rows === plan.fingerprint.rows && now.newer === 'false';
+  return now.rows === before.rows && now.recent === before.recent;
 }
 
 /** Staged rows of some classes, as a FROM item aliased `s`. */

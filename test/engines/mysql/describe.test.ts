@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RowbackError } from '../../../src/core/errors.js';
+import { DEFAULT_POLICY } from '../../../src/core/plan.js';
 import { writableColumns } from '../../../src/core/table.js';
 import { mysqlEngine } from '../../../src/engines/mysql/index.js';
 import { planOf, samplesOf } from '../flow.js';
@@ -125,14 +126,20 @@ describe('MySQL describe, samples and connections', () => {
     ]);
   });
 
-  it('warns instead of failing when a trigger changed the restored rows', async () => {
+  it('fails the verification when a trigger changed the restored rows, and commits with a warning when allowed', async () => {
     for (const side of [sides.db.source, sides.db.target])
       await side.exec('CREATE TABLE tr (id INT PRIMARY KEY, v INT)');
     await sides.db.target.exec(
       'CREATE TRIGGER tr_double BEFORE INSERT ON tr FOR EACH ROW SET NEW.v = NEW.v * 2',
     );
     await sides.db.source.exec('INSERT INTO tr VALUES (1, 5)');
-    const { result } = await restoreTable(sides, 'tr');
+    const refused = await restoreTable(sides, 'tr').catch((e: unknown) => e);
+    expect((refused as RowbackError).code).toBe('verify-failed');
+    expect((refused as RowbackError).message).toContain('values differ in v in 1 row(s)');
+    expect(await sides.db.dump('target', 'tr', ['id'])).toEqual([]);
+    const { result } = await restoreTable(sides, 'tr', DEFAULT_POLICY, undefined, {
+      allowTriggerChanges: true,
+    });
     expect(result.verification).toEqual({ checked: 1, mismatched: 1 });
     expect(result.warnings.join(' ')).toContain('tr_double');
     expect(await sides.db.dump('target', 'tr', ['id'])).toEqual(['1\t10']);

@@ -44,6 +44,7 @@ export async function restoreTable(
   table: string,
   policy: Policy = DEFAULT_POLICY,
   where?: string,
+  extra: { allowTriggerChanges?: boolean } = {},
 ) {
   const sourceSchema = await sides.source.describe({ name: table });
   const targetSchema = await sides.target.describe({ name: table });
@@ -58,6 +59,7 @@ export async function restoreTable(
     ...(where === undefined ? {} : { where }),
     undo,
     expected: preview,
+    ...extra,
   });
   return { preview, result, undo, staged, targetSchema };
 }

@@ -81,6 +81,51 @@ describe('postgres apply safety', () => {
     expect(await tableText(target.client, ALL)).toBe(await tableText(source.client, ALL));
   });
 
+  it('reuses the preview plan while another session holds an old transaction open, which holds back every snapshot', async () => {
+    const idle = await scratchClient(target.url);
+    try {
+      await idle.query('BEGIN');
+      await idle.query('SELECT txid_current()');
+      await target.client.query(`DELETE FROM item WHERE shop = 0`);
+      for (const side of [source, target])
+        await side.client.query(
+          `UPDATE item SET note = 'after the old transaction began' WHERE sku = 'sku-1'`,
+        );
+      const staged = await stageItems();
+      const expected = await planOf(dst, staged);
+      const result = await applyOf(dst, staged, { policy: DEFAULT_POLICY, undo: memoryUndo(), expected });
+      expect(result.replanned).toBe(false);
+      expect(result.plan).toEqual(expected);
+      expect(await tableText(target.client, ALL)).toBe(await tableText(source.client, ALL));
+    } finally {
+      await idle.query('ROLLBACK');
+      await idle.end();
+    }
+  });
+
+  it('classifies again when a transaction open at the preview committed a savepoint write before the apply', async () => {
+    const writer = await scratchClient(target.url);
+    try {
+      await target.client.query(`DELETE FROM item WHERE shop = 0`);
+      await writer.query('BEGIN');
+      await writer.query('SELECT txid_current()');
+      await writer.query('SAVEPOINT s');
+      await writer.query(`INSERT INTO item VALUES ('sku-3', 0, 1, 99, 'since')`);
+      await writer.query('RELEASE SAVEPOINT s');
+      const staged = await stageItems();
+      await planOf(dst, staged);
+      await writer.query('COMMIT');
+      const result = await applyOf(dst, staged, { policy: DEFAULT_POLICY, undo: memoryUndo() });
+      expect(result.replanned).toBe(true);
+      expect(result.plan.missing).toBe(19);
+      expect(await tableText(target.client, `SELECT note FROM item WHERE sku = 'sku-3' AND shop = 0`)).toBe(
+        'since\n',
+      );
+    } finally {
+      await writer.end();
+    }
+  });
+
   it.each([
     [
       'an insert of a missing key',
