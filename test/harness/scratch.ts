@@ -139,7 +139,7 @@ function tableParts(table: string): string[] {
   return dot === -1 ? [table] : [table.slice(0, dot), table.slice(dot + 1)];
 }
 
-async function dumpTable(
+export async function dumpTable(
   engine: EngineName,
   client: SqlClient,
   table: string,
