@@ -1,7 +1,7 @@
 import type { SqlSession } from '../src/demo/db.js';
 import { runCli } from './process.js';
 import { round } from './report.js';
-import { NEW_WRITES, type Scenario } from './scenario.js';
+import { editedCount, NEW_WRITES, type Scenario } from './scenario.js';
 import type { BenchServers } from './servers.js';
 
 /**
@@ -15,7 +15,7 @@ type DiffCase = 'unchanged' | 'A' | 'B';
 const TITLES: Record<DiffCase, string> = {
   unchanged: 'target equal to the source',
   A: 'all rows deleted',
-  B: '50% deleted + 10,000 new writes',
+  B: '50% deleted + 10,000 new + 10,000 edited',
 };
 
 export interface DiffResult {
@@ -72,7 +72,8 @@ function expectedPlan(kase: DiffCase, rows: number): Record<string, number> {
   const half = Math.floor(rows / 2);
   if (kase === 'unchanged') return { missing: 0, changed: 0, extra: 0, same: rows };
   if (kase === 'A') return { missing: rows, changed: 0, extra: 0, same: 0 };
-  return { missing: half, changed: 0, extra: NEW_WRITES, same: rows - half };
+  const edited = editedCount(rows);
+  return { missing: half, changed: edited, extra: NEW_WRITES, same: rows - half - edited };
 }
 
 async function timeDiff(context: DiffContext, kase: DiffCase, path: 'staged' | 'merge'): Promise<DiffResult> {

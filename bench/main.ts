@@ -15,7 +15,7 @@ import { benchPitr, formatPitrReport } from './pitr.js';
 import { postgresScenario } from './postgres.js';
 import { running } from './process.js';
 import { type BenchReport, type CaseResult, caseResult, formatReport } from './report.js';
-import { type CaseName, NEW_WRITES } from './scenario.js';
+import { type CaseName, EDITS, NEW_WRITES } from './scenario.js';
 import { type BenchServers, openServers } from './servers.js';
 import { openSqlite, sqliteScenario } from './sqlite.js';
 import { runCase } from './steps.js';
@@ -144,8 +144,9 @@ try {
   process.stdout.write(`${values.json ? JSON.stringify(report) : formatReport(report)}\n`);
   if (!values.json) {
     process.stdout.write(
-      `\ncase B: every other row deleted, then ${NEW_WRITES.toLocaleString('en-US')} new rows written; ` +
-        'a plain reload of the dump cannot merge them.\n',
+      `\ncase B: every other row deleted, then ${NEW_WRITES.toLocaleString('en-US')} new rows written and ` +
+        `${EDITS.toLocaleString('en-US')} edited; a plain reload of the dump cannot merge them. The hand merge ` +
+        '(stage with the native loader, ANALYZE, anti-join INSERT) can, but is not atomic, keeps no undo and verifies nothing.\n',
     );
   }
 } catch (error) {

@@ -4,14 +4,19 @@ import { startProducer } from './process.js';
 import {
   type CaseName,
   type Command,
+  EDIT_ROWS,
   type Fingerprint,
   fingerprintOf,
   NEW_WRITES,
   type Scenario,
+  withEdits,
 } from './scenario.js';
 
 /** A helper table of keys 1..n: MySQL has no generate_series. */
 const NUMBERS = 'rowback_bench_numbers';
+
+/** Every column of the table, for the batch client's text output. */
+const SELECT_ALL = 'SELECT id, account_id, amount, currency, status, created_at, note FROM billing';
 
 /** Both ends of the floor read and write timestamps in UTC. */
 const PIN_ZONE = "SET time_zone = '+00:00'";
@@ -77,10 +82,9 @@ export function mysqlScenario(): Scenario {
       return fingerprintOf((await db.rows(`SELECT ${CHECKSUM} FROM billing`))[0]);
     },
     async expected(db, kase, rows): Promise<Fingerprint> {
+      const before = kase === 'B' ? withEdits(generated(1, rows)) : generated(1, rows);
       const after = kase === 'B' ? ` UNION ALL ${generated(rows + 1, rows + NEW_WRITES, true)}` : '';
-      return fingerprintOf(
-        (await db.rows(`SELECT ${CHECKSUM} FROM (${generated(1, rows)}${after}) AS b`))[0],
-      );
+      return fingerprintOf((await db.rows(`SELECT ${CHECKSUM} FROM (${before}${after}) AS b`))[0]);
     },
     manual(source, target) {
       return {
@@ -94,11 +98,31 @@ export function mysqlScenario(): Scenario {
         consumer: client('mysql', target, []),
       };
     },
+    handMerge(source, target) {
+      const load = `LOAD DATA LOCAL INFILE '/dev/stdin' INTO TABLE stage
+        (id, account_id, amount, currency, status, created_at, @note) SET note = NULLIF(@note, 'NULL')`;
+      const merge = `INSERT INTO billing SELECT s.* FROM stage s LEFT JOIN billing t ON t.id = s.id WHERE t.id IS NULL`;
+      return {
+        label: 'SELECT | stage + anti-join',
+        producer: client('mysql', source, [
+          '--batch',
+          '--skip-column-names',
+          '--quick',
+          `--init-command=${PIN_ZONE}`,
+          `--execute=${SELECT_ALL}`,
+        ]),
+        consumer: client('mysql', target, [
+          '--local-infile=1',
+          `--init-command=${PIN_ZONE}`,
+          `--execute=CREATE TEMPORARY TABLE stage LIKE billing; ${load}; ANALYZE TABLE stage; ${merge}`,
+        ]),
+      };
+    },
     floorLabel: 'SELECT | LOAD DATA',
     async floor(source, target) {
       // Batch mode escapes tab, newline and backslash the way LOAD DATA reads them, but prints NULL as
       // the word NULL: the bench's notes never hold that word, so NULLIF restores NULL exactly.
-      const select = 'SELECT id, account_id, amount, currency, status, created_at, note FROM billing';
+      const select = SELECT_ALL;
       const load = `LOAD DATA LOCAL INFILE 'billing.txt' INTO TABLE billing
         (id, account_id, amount, currency, status, created_at, @note) SET note = NULLIF(@note, 'NULL')`;
       const connection = await mysql.createConnection({ uri: target, flags: ['+LOCAL_FILES'] });
@@ -145,4 +169,5 @@ async function accident(db: SqlSession, kase: CaseName, rows: number): Promise<v
   }
   await db.run('DELETE FROM billing WHERE id % 2 = 0');
   await db.run(`INSERT INTO billing ${generated(rows + 1, rows + NEW_WRITES, true)}`);
+  await db.run(EDIT_ROWS);
 }

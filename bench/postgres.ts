@@ -4,7 +4,15 @@ import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import type { SqlSession } from '../src/demo/db.js';
-import { type CaseName, type Fingerprint, fingerprintOf, NEW_WRITES, type Scenario } from './scenario.js';
+import {
+  type CaseName,
+  EDIT_ROWS,
+  type Fingerprint,
+  fingerprintOf,
+  NEW_WRITES,
+  type Scenario,
+  withEdits,
+} from './scenario.js';
 
 /**
  * The rows of `billing` for keys lo..hi, as the generator makes them. `after` rows are the writes made
@@ -54,10 +62,9 @@ export function postgresScenario(binDir?: string): Scenario {
       return fingerprintOf((await db.rows(`SELECT ${CHECKSUM} FROM billing`))[0]);
     },
     async expected(db, kase, rows): Promise<Fingerprint> {
+      const before = kase === 'B' ? withEdits(generated(1, rows)) : generated(1, rows);
       const after = kase === 'B' ? ` UNION ALL ${generated(rows + 1, rows + NEW_WRITES, true)}` : '';
-      return fingerprintOf(
-        (await db.rows(`SELECT ${CHECKSUM} FROM (${generated(1, rows)}${after}) AS b`))[0],
-      );
+      return fingerprintOf((await db.rows(`SELECT ${CHECKSUM} FROM (${before}${after}) AS b`))[0]);
     },
     manual(source, target) {
       return {
@@ -70,6 +77,28 @@ export function postgresScenario(binDir?: string): Scenario {
           program: tool('psql', binDir),
           args: ['--no-psqlrc', '--quiet', '--set=ON_ERROR_STOP=1', `--dbname=${target}`],
         },
+      };
+    },
+    handMerge(source, target) {
+      const psql = (url: string, commands: string[]) => ({
+        program: tool('psql', binDir),
+        args: [
+          '--no-psqlrc',
+          '--quiet',
+          '--set=ON_ERROR_STOP=1',
+          `--dbname=${url}`,
+          ...commands.map((c) => `--command=${c}`),
+        ],
+      });
+      return {
+        label: 'COPY | stage + anti-join',
+        producer: psql(source, ['COPY billing TO STDOUT']),
+        consumer: psql(target, [
+          'CREATE TEMP TABLE stage (LIKE billing)',
+          'COPY stage FROM STDIN',
+          'ANALYZE stage',
+          'INSERT INTO billing SELECT s.* FROM stage s WHERE NOT EXISTS (SELECT 1 FROM billing t WHERE t.id = s.id)',
+        ]),
       };
     },
     floorLabel: 'COPY | COPY',
@@ -101,4 +130,5 @@ async function accident(db: SqlSession, kase: CaseName, rows: number): Promise<v
   }
   await db.run('DELETE FROM billing WHERE id % 2 = 0');
   await db.run(`INSERT INTO billing ${generated(rows + 1, rows + NEW_WRITES, true)}`);
+  await db.run(EDIT_ROWS);
 }

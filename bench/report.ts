@@ -1,8 +1,9 @@
+import { STEPS } from '../src/index.js';
 import { CASE_TITLES, type CaseName } from './scenario.js';
 
 /** How one method did on one case. A wrong result never gets a speed. */
 export interface MethodResult {
-  method: 'rowback' | 'manual' | 'floor';
+  method: 'rowback' | 'manual' | 'hand' | 'floor';
   /** What ran, e.g. `pg_dump | psql`. */
   label: string;
   outcome: 'ok' | 'failed' | 'wrong';
@@ -18,6 +19,8 @@ export interface MethodResult {
   peakRssBytes?: number;
   /** rowback only: the duration it reports itself (without process start). */
   reportedSeconds?: number;
+  /** rowback only: milliseconds per step, from its report. */
+  timings?: Record<string, number>;
 }
 
 export interface CaseResult {
@@ -25,7 +28,7 @@ export interface CaseResult {
   title: string;
   results: MethodResult[];
   /** rowback's time over the other method's, when both succeeded. */
-  ratios: { rowbackToManual?: number; rowbackToFloor?: number };
+  ratios: { rowbackToManual?: number; rowbackToHand?: number; rowbackToFloor?: number };
 }
 
 export interface BenchReport {
@@ -47,7 +50,11 @@ export function caseResult(kase: CaseName, results: MethodResult[]): CaseResult 
     case: kase,
     title: CASE_TITLES[kase],
     results,
-    ratios: { rowbackToManual: ratio('manual'), rowbackToFloor: ratio('floor') },
+    ratios: {
+      rowbackToManual: ratio('manual'),
+      ...(results.some((r) => r.method === 'hand') ? { rowbackToHand: ratio('hand') } : {}),
+      rowbackToFloor: ratio('floor'),
+    },
   };
 }
 
@@ -72,23 +79,16 @@ export function formatReport(report: BenchReport): string {
         describe(r),
       ]);
     });
-    const { rowbackToManual: manual, rowbackToFloor: floor } = kase.ratios;
-    table.push([
-      '',
-      'rowback/manual',
-      ratioText(manual),
-      '',
-      '',
-      manual === undefined ? noRatio(kase, 'manual') : '',
-    ]);
-    table.push([
-      '',
-      'rowback/floor',
-      ratioText(floor),
-      '',
-      '',
-      floor === undefined ? noRatio(kase, 'floor') : '',
-    ]);
+    const ratios: [string, number | undefined, MethodResult['method']][] = [
+      ['rowback/manual', kase.ratios.rowbackToManual, 'manual'],
+      ...(kase.results.some((r) => r.method === 'hand')
+        ? [['rowback/hand merge', kase.ratios.rowbackToHand, 'hand'] as [string, number | undefined, 'hand']]
+        : []),
+      ['rowback/floor', kase.ratios.rowbackToFloor, 'floor'],
+    ];
+    for (const [label, ratio, other] of ratios) {
+      table.push(['', label, ratioText(ratio), '', '', ratio === undefined ? noRatio(kase, other) : '']);
+    }
   }
   const widths = header.map((_, c) => Math.max(...table.map((row) => row[c]!.length)));
   for (const row of table) {
@@ -101,7 +101,27 @@ export function formatReport(report: BenchReport): string {
         .trimEnd(),
     );
   }
-  return lines.join('\n');
+  return [...lines, '', ...formatSteps(report)].join('\n');
+}
+
+/** rowback's own time per step in each case, side by side (seconds), and what no step covers. */
+export function formatSteps(report: BenchReport): string[] {
+  const timed = report.cases.map((k) => ({ kase: k, r: k.results.find((r) => r.method === 'rowback') }));
+  if (!timed.some((t) => t.r?.timings)) return [];
+  const steps = STEPS.filter((step) => timed.some((t) => t.r?.timings?.[step] !== undefined));
+  const cell = (ms: number | undefined) => (ms === undefined ? '-' : (ms / 1000).toFixed(2));
+  const rows: string[][] = [['rowback step (s)', ...timed.map((t) => `case ${t.kase.case}`)]];
+  for (const step of steps) rows.push([step, ...timed.map((t) => cell(t.r?.timings?.[step]))]);
+  const sum = (t: (typeof timed)[number]) => Object.values(t.r?.timings ?? {}).reduce((a, b) => a + b, 0);
+  rows.push(['steps in all', ...timed.map((t) => cell(t.r?.timings ? sum(t) : undefined))]);
+  rows.push([
+    'own clock',
+    ...timed.map((t) => cell(t.r?.reportedSeconds === undefined ? undefined : t.r.reportedSeconds * 1000)),
+  ]);
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)));
+  return rows.map((row) =>
+    row.map((text, c) => (c === 0 ? text.padEnd(widths[c]!) : text.padStart(widths[c]!))).join('  '),
+  );
 }
 
 function ratioText(ratio: number | undefined): string {

@@ -5,11 +5,29 @@ export type CaseName = 'A' | 'B';
 
 export const CASE_TITLES: Record<CaseName, string> = {
   A: 'all rows deleted',
-  B: '50% deleted + 10,000 new writes',
+  B: '50% deleted + 10,000 new + 10,000 edited',
 };
 
 /** Rows written on the target after the accident in case B. */
 export const NEW_WRITES = 10_000;
+
+/** Rows edited on the target after the accident in case B: surviving (odd) keys, the lowest ones. */
+export const EDITS = 10_000;
+const EDITED = `id % 2 = 1 AND id < ${2 * EDITS}`;
+
+/** The edit made after the accident (the same SQL on every engine). */
+export const EDIT_ROWS = `UPDATE billing SET amount = amount + 1, status = 'void' WHERE ${EDITED}`;
+
+/** How many rows the edit touches in a table of keys 1..rows. */
+export function editedCount(rows: number): number {
+  return Math.min(EDITS, Math.ceil(rows / 2));
+}
+
+/** Generated rows (a SELECT with the billing columns) as they read once the edit was made. */
+export function withEdits(rows: string): string {
+  return `SELECT id, account_id, CASE WHEN ${EDITED} THEN amount + 1 ELSE amount END AS amount, currency,
+      CASE WHEN ${EDITED} THEN 'void' ELSE status END AS status, created_at, note FROM (${rows}) AS g`;
+}
 
 /** Row count and an order-independent checksum of a table's content, both as decimal text. */
 export interface Fingerprint {
@@ -51,6 +69,12 @@ export interface Scenario {
   expected(db: SqlSession, kase: CaseName, rows: number): Promise<Fingerprint>;
   /** The manual way: dump the table's data from the source and load it into the target. */
   manual(source: string, target: string): Pipeline;
+  /**
+   * The expert's hand merge, typed at the clients: the source's rows into a stage table with the native
+   * loader, ANALYZE, then an anti-join INSERT … SELECT of the keys the target lacks. Not atomic, no undo,
+   * nothing verified: the time rowback has to beat while doing all of that.
+   */
+  handMerge?(source: string, target: string): Pipeline;
   /** Names the physical floor in the report. */
   readonly floorLabel: string;
   /** The physical floor: the table's raw text moved from the source into the emptied target, nothing else. */

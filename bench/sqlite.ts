@@ -4,7 +4,15 @@ import { join } from 'node:path';
 import type { SqlSession } from '../src/demo/db.js';
 import { connect } from '../src/index.js';
 import { runPipeline } from './process.js';
-import { type CaseName, type Fingerprint, fingerprintOf, NEW_WRITES, type Scenario } from './scenario.js';
+import {
+  type CaseName,
+  EDIT_ROWS,
+  type Fingerprint,
+  fingerprintOf,
+  NEW_WRITES,
+  type Scenario,
+  withEdits,
+} from './scenario.js';
 
 /**
  * The rows of `billing` for keys lo..hi, as the generator makes them (a recursive CTE: generate_series is
@@ -84,7 +92,11 @@ export function sqliteScenario(): Scenario {
       const after =
         kase === 'B' ? ` UNION ALL SELECT * FROM (${generated(rows + 1, rows + NEW_WRITES, true)})` : '';
       return fingerprintOf(
-        (await db.rows(`SELECT ${CHECKSUM} FROM (SELECT * FROM (${generated(1, rows)})${after})`))[0],
+        (
+          await db.rows(
+            `SELECT ${CHECKSUM} FROM (SELECT * FROM (${kase === 'B' ? withEdits(generated(1, rows)) : generated(1, rows)})${after})`,
+          )
+        )[0],
       );
     },
     manual(source, target) {
@@ -123,6 +135,6 @@ async function accident(db: SqlSession, kase: CaseName, rows: number): Promise<v
     return;
   }
   await db.run(
-    `DELETE FROM billing WHERE id % 2 = 0; INSERT INTO billing ${generated(rows + 1, rows + NEW_WRITES, true)}`,
+    `DELETE FROM billing WHERE id % 2 = 0; INSERT INTO billing ${generated(rows + 1, rows + NEW_WRITES, true)}; ${EDIT_ROWS}`,
   );
 }

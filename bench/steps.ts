@@ -39,16 +39,28 @@ export async function runCase(context: CaseContext): Promise<MethodResult[]> {
     await check(manualResult, target, scenario, kase === 'A' ? full : merged);
   }
 
+  const hand = scenario.handMerge?.(servers.source, servers.target);
+  let handResult: MethodResult | undefined;
+  if (hand) {
+    log(`  replaying the accident on the target, then the hand merge (${hand.label})…`);
+    await scenario.prepare(target, kase, rows);
+    handResult = await timed('hand', hand.label, rows, () => runPipeline(hand.producer, hand.consumer));
+    if (handResult.outcome === 'ok') {
+      await check(handResult, target, scenario, await scenario.expected(target, kase, rows));
+    }
+  }
+
   log(`  emptying the target, then ${scenario.floorLabel}…`);
   await scenario.empty(target);
   const floor = await timed('floor', scenario.floorLabel, rows, () =>
     scenario.floor(servers.source, servers.target),
   );
   if (floor.outcome === 'ok') await check(floor, target, scenario, full);
-  for (const r of [rowback, manualResult, floor]) {
+  const results = [rowback, manualResult, ...(handResult ? [handResult] : []), floor];
+  for (const r of results) {
     log(`  ${r.label}: ${r.seconds === undefined ? r.outcome : `${r.seconds.toFixed(2)} s`}`);
   }
-  return [rowback, manualResult, floor];
+  return results;
 }
 
 async function timeRowback(context: CaseContext, expected: Fingerprint): Promise<MethodResult> {
@@ -65,11 +77,13 @@ async function timeRowback(context: CaseContext, expected: Fingerprint): Promise
       applied?: Record<string, number>;
       durationMs?: number;
       peakRssBytes?: number;
+      timings?: Record<string, number>;
     };
     result.plan = report.plan;
     result.applied = report.applied;
     if (typeof report.durationMs === 'number') result.reportedSeconds = round(report.durationMs / 1000, 3);
     result.peakRssBytes = report.peakRssBytes ?? output.peakRssBytes;
+    if (report.timings) result.timings = report.timings;
   } catch {
     return {
       ...result,

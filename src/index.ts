@@ -47,6 +47,7 @@ export type * from './core/plan.js';
 export { redactSecrets, redactUrl } from './core/redact.js';
 export type { Source } from './core/source.js';
 export type * from './core/table.js';
+export { STEPS, type Step, type Timings } from './core/timings.js';
 export { DOCTOR_EXIT, type DoctorReport, runDoctor } from './doctor/index.js';
 export {
   type Comparison,

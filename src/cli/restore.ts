@@ -33,6 +33,7 @@ interface RestoreFlags extends CommonFlags {
   lockTimeout?: number;
   samples: number;
   notify: string[];
+  verbose?: boolean;
 }
 
 export function restoreCommand(): Command {
@@ -48,6 +49,7 @@ export function restoreCommand(): Command {
     .option('--dry-run', 'plan, apply and verify inside a transaction, then roll back')
     .option('--sql-out <file>', 'write the plan as a reviewable SQL script instead of applying it')
     .option('-y, --yes', 'apply without asking (needed when there is no terminal)')
+    .option('-v, --verbose', 'also say how long each step took (staging, classifying, the lock, each write…)')
     .option('--disable-triggers', "don't fire the target's user triggers (PostgreSQL; needs superuser)")
     .option(
       '--allow-trigger-changes',
@@ -121,7 +123,7 @@ Undo with: rowback undo <restore-id> --to <target-url>`,
           note(renderPreview(report));
           for (const w of report.warnings) shown.add(w);
         }
-        say(json, renderRestore(report, shown));
+        say(json, renderRestore(report, shown, { timings: flags.verbose === true }));
         if (json) printJson({ ...report, peakRssBytes: peakRssBytes() });
       } finally {
         progress.stop();

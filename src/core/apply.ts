@@ -14,6 +14,7 @@ import {
 import { deletes, growth, shrinkage, totalWrites, writtenClasses } from './policy.js';
 import { samplesOf } from './prepare.js';
 import { formatTable } from './table.js';
+import { noClock, type StepClock } from './timings.js';
 import { type WriteProgress, writePlan } from './write.js';
 
 export interface ApplyOptions {
@@ -38,6 +39,8 @@ export interface ApplyOptions {
   onProgress?: WriteProgress;
   /** Example rows per class when the plan grew (for asking again). Default 5. */
   samples?: number;
+  /** Measures each step. */
+  clock?: StepClock;
 }
 
 export interface Applied {
@@ -85,12 +88,16 @@ export async function applyStaged(
 ): Promise<Applied | Grown> {
   const schema = staged.target;
   const counters = new CounterKeeper(target, schema, options.dryRun === true);
+  const clock = options.clock ?? noClock;
   let plan: Plan | undefined;
-  await target.begin(schema, beginOptions(options));
+  await clock.time('lock', () => target.begin(schema, beginOptions(options)));
   try {
-    const reused = options.preview !== undefined && (await target.unchanged(options.preview));
-    plan = reused ? options.preview! : await target.classify(staged, whereOf(options));
-    const counts = await target.counts(plan);
+    const { reused, current, counts } = await clock.time('recheck', async () => {
+      const reused = options.preview !== undefined && (await target.unchanged(options.preview));
+      const current = reused ? options.preview! : await target.classify(staged, whereOf(options));
+      return { reused, current, counts: await target.counts(current) };
+    });
+    plan = current;
     const intended = intendedWrites(counts, options.policy);
     const warnings: string[] = [];
     if (options.shown) {
@@ -103,13 +110,18 @@ export async function applyStaged(
       }
       warnings.push(...drift(formatTable(schema.ref), intended, options.shown, grew));
     }
-    await checkPlan(target, plan, options.policy, {
-      ...(options.skipForeignKeyChecks ? { skipForeignKeyChecks: true } : {}),
-    });
-    await counters.start();
-    const applied = await writePlan(target, plan, options.policy, options.undo, options.onProgress);
-    await counters.afterWrites();
-    const result = await target.verify(plan, writtenClasses(options.policy), deletes(options.policy));
+    const checked = plan;
+    await clock.time('checks', () =>
+      checkPlan(target, checked, options.policy, {
+        ...(options.skipForeignKeyChecks ? { skipForeignKeyChecks: true } : {}),
+      }),
+    );
+    await clock.time('counters', () => counters.start());
+    const applied = await writePlan(target, plan, options.policy, options.undo, options.onProgress, clock);
+    await clock.time('counters', () => counters.afterWrites());
+    const result = await clock.time('verify', () =>
+      target.verify(checked, writtenClasses(options.policy), deletes(options.policy)),
+    );
     const judged = judgeVerification(schema, result, {
       written: totalWrites(applied),
       triggersDisabled: options.disableTriggers === true,
@@ -117,11 +129,13 @@ export async function applyStaged(
       expected: 'the source',
       canDisableTriggers: target.engine.capabilities.disableTriggers,
     });
-    if (options.dryRun) {
-      await counters.beforeRollback();
-      await target.rollback();
-    } else await target.commit();
-    await counters.afterEnd(!options.dryRun);
+    await clock.time('commit', async () => {
+      if (options.dryRun) {
+        await counters.beforeRollback();
+        await target.rollback();
+      } else await target.commit();
+    });
+    await clock.time('counters', () => counters.afterEnd(!options.dryRun));
     return {
       plan: counts,
       applied,

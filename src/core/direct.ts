@@ -8,6 +8,7 @@ import type { Prepared } from './prepare.js';
 import { countingRows } from './rows.js';
 import { isGenerated, type TableSchema } from './table.js';
 import { tee } from './tee.js';
+import { noClock, type StepClock } from './timings.js';
 
 /**
  * The direct path streams the source straight into the target, skipping the staging table. It is only
@@ -39,6 +40,8 @@ export interface DirectOptions {
   allowTriggerChanges?: boolean;
   skipForeignKeyChecks?: boolean;
   onProgress?: (rows: number) => void;
+  /** Measures each step. */
+  clock?: StepClock;
 }
 
 /**
@@ -53,19 +56,20 @@ export async function copyDirect(
   options: DirectOptions,
 ): Promise<Applied | Grown | undefined> {
   const counters = new CounterKeeper(target, schema, false);
-  await target.begin(schema, beginOptions(options));
+  const clock = options.clock ?? noClock;
+  await clock.time('lock', () => target.begin(schema, beginOptions(options)));
   try {
-    if (!(await target.isEmpty(schema))) {
+    if (!(await clock.time('recheck', () => target.isEmpty(schema)))) {
       await target.rollback();
       return undefined;
     }
-    await counters.start();
+    await clock.time('counters', () => counters.start());
     let streamed = 0;
     const counted = countingRows(rows, (n) => {
       streamed = n;
       options.onProgress?.(n);
     });
-    const inserted = await copyAndImage(target, schema, counted, options);
+    const inserted = await clock.time('copy', () => copyAndImage(target, schema, counted, options));
     const intended = { inserted, updated: 0, deleted: 0 };
     const allowed = options.maxChanges !== undefined && inserted <= options.maxChanges;
     if (inserted > options.shown && !allowed) {
@@ -74,8 +78,8 @@ export async function copyDirect(
       const plan = { missing: inserted, changed: 0, extra: 0, same: 0 };
       return { grown: true, plan, intended, grew: [`insert ${options.shown} → ${inserted}`], samples: [] };
     }
-    await counters.afterWrites();
-    const present = await target.count(schema);
+    await clock.time('counters', () => counters.afterWrites());
+    const present = await clock.time('verify', () => target.count(schema));
     // Every row sent must have landed: none skipped as a duplicate, none added by anyone else.
     const mismatched = Math.abs(present - inserted) + Math.abs(streamed - inserted);
     const judged = judgeVerification(
@@ -89,8 +93,8 @@ export async function copyDirect(
         canDisableTriggers: target.engine.capabilities.disableTriggers,
       },
     );
-    await target.commit();
-    await counters.afterEnd(true);
+    await clock.time('commit', () => target.commit());
+    await clock.time('counters', () => counters.afterEnd(true));
     return {
       plan: { missing: inserted, changed: 0, extra: 0, same: 0 },
       applied: intended,

@@ -15,6 +15,7 @@ import type {
 } from './plan.js';
 
 import type { Source } from './source.js';
+import type { Timings } from './timings.js';
 
 /** Progress of a long step, for the CLI's progress line. `total` is known for some steps only. */
 export interface ProgressEvent {
@@ -223,6 +224,8 @@ export interface RestoreReport extends Preview {
   undoFile?: string;
   sqlOut?: string;
   durationMs: number;
+  /** Wall time per step in milliseconds, in the order the steps first ran (see Step). */
+  timings?: Timings;
 }
 
 export interface UndoPreview {

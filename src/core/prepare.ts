@@ -24,6 +24,7 @@ import {
 } from './sessions.js';
 import type { Coverage, SourceReadOptions, SourceSize } from './source.js';
 import { formatTable, parseTableRef, type TableSchema } from './table.js';
+import { noClock, type StepClock } from './timings.js';
 import { checkWhereShape } from './where.js';
 
 /** Everything known about one diff/restore once both sides are connected and described. */
@@ -130,6 +131,7 @@ export interface StagedSource {
 export async function stageSource(
   p: Prepared,
   onProgress: (e: ProgressEvent) => void,
+  clock: StepClock = noClock,
 ): Promise<StagedSource> {
   const size = await sourceSize(p);
   const totals = {
@@ -144,17 +146,22 @@ export async function stageSource(
     onProgress({ step: 'stage', rows, ...totals, ...(bytes === undefined ? {} : { bytes }) });
   const source = p.sessions.source;
   const target = p.sessions.target;
-  const rows = await target.stage(p.target, source.read(p.source, readOptions(p, onBytes)), {
-    columns: p.columns,
-    origin: p.origin,
-    onProgress: report,
-  });
+  const rows = await clock.time('stage', () =>
+    target.stage(p.target, source.read(p.source, readOptions(p, onBytes)), {
+      columns: p.columns,
+      origin: p.origin,
+      onProgress: report,
+      clock,
+    }),
+  );
   report(rows.rows);
   if (p.coverage !== 'keys') return { rows };
   if (!source.absentKeys) {
     throw new RowbackError('internal', `${source.label} has keys coverage but gives no absent keys`);
   }
-  const absent = await target.stage(p.target, source.absentKeys(p.source, p.key), { columns: p.key });
+  const absent = await clock.time('stage', () =>
+    target.stage(p.target, source.absentKeys!(p.source, p.key), { columns: p.key, clock }),
+  );
   return { rows, absent };
 }
 
@@ -194,14 +201,19 @@ export async function classify(
   stagedSource: StagedSource,
   policy: Policy,
   sampleSize: number,
+  clock: StepClock = noClock,
 ): Promise<Classified> {
   const target = p.sessions.target;
   const staged = stagedSource.rows;
-  const handle = await target.classify(staged, classifyOptions(p, stagedSource));
-  const plan = await target.counts(handle);
-  const samples = await samplesOf(target, handle, plan, sampleSize);
-  const missingParents = await checkPlan(target, handle, policy, { collectParents: true });
-  const warnings = await planSuspicions(p, target, handle, plan, policy);
+  const { handle, plan } = await clock.time('classify', async () => {
+    const handle = await target.classify(staged, classifyOptions(p, stagedSource));
+    return { handle, plan: await target.counts(handle) };
+  });
+  const samples = await clock.time('samples', () => samplesOf(target, handle, plan, sampleSize));
+  const missingParents = await clock.time('checks', () =>
+    checkPlan(target, handle, policy, { collectParents: true }),
+  );
+  const warnings = await clock.time('checks', () => planSuspicions(p, target, handle, plan, policy));
   return { plan, samples, missingParents, warnings, handle };
 }
 

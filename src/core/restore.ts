@@ -31,6 +31,7 @@ import { refuseSameTable } from './same-table.js';
 import { writeScript } from './script.js';
 import { labelOf, type Opener, throwIfAborted } from './sessions.js';
 import { ensurePrivateDir, resolveStateDir } from './state-dir.js';
+import { StepTimings } from './timings.js';
 import { discardingUndo, openUndoFile } from './undo-file.js';
 
 const NOTHING: AppliedCounts = { inserted: 0, updated: 0, deleted: 0 };
@@ -55,11 +56,14 @@ export async function runRestore(given: RestoreOptions, opener: Opener): Promise
     const notes = await ensurePrivateDir(stateDir);
     const engine = await opener.engine(options.to);
     refuseUnsupported(options, engine.name, engine.capabilities);
+    const clock = new StepTimings();
+    const connecting = process.hrtime.bigint();
     report = await withPrepared(options, opener, async (p) => {
+      clock.add('connect', process.hrtime.bigint() - connecting);
       await refuseSameTable(p);
       if (!p.target.transactional && !options.sqlOut) throw notTransactionalError(p.target);
       if (notices.notifier.enabled) notices.ready(p.sourceLabel, (await sourceSize(p)).rows);
-      const run = { p, options, id, stateDir, policy, started };
+      const run = { p, options, id, stateDir, policy, started, clock };
       let done: RestoreReport | undefined;
       if (directPathFits(p, options) && (p.where === undefined || p.sourceFilters)) {
         done = await restoreDirect(run);
@@ -128,6 +132,7 @@ interface Run {
   stateDir: string;
   policy: Policy;
   started: number;
+  clock: StepTimings;
 }
 
 /** Asks (or, without anyone to ask, applies) the preview; refuses a plan beyond --max-changes. */
@@ -197,6 +202,7 @@ async function restoreDirect(run: Run): Promise<RestoreReport | undefined> {
         ...(options.disableTriggers ? { disableTriggers: true } : {}),
         ...(options.allowTriggerChanges ? { allowTriggerChanges: true } : {}),
         onProgress,
+        clock: run.clock,
       }),
     );
     if (!result) {
@@ -236,6 +242,7 @@ function report(
     sequences: result.counters,
     ...(undoFile ? { undoFile } : {}),
     durationMs: Date.now() - run.started,
+    timings: run.clock.toJSON(),
   };
 }
 
@@ -244,10 +251,10 @@ async function restoreStaged(run: Run): Promise<RestoreReport> {
   const { p, options, policy } = run;
   const progress = options.onProgress ?? (() => {});
   const target = p.sessions.target;
-  const staged = await stageSource(p, progress);
+  const staged = await stageSource(p, progress, run.clock);
   throwIfAborted(options.signal);
   progress({ step: 'plan', message: 'classifying rows' });
-  const c: Classified = await classify(p, staged, policy, options.samples ?? 5);
+  const c: Classified = await classify(p, staged, policy, options.samples ?? 5, run.clock);
   const first = previewOf(p, run.id, policy, c.plan, c);
   const done = (outcome: RestoreReport['outcome'], extra: Partial<RestoreReport> = {}): RestoreReport => ({
     ...first,
@@ -258,6 +265,7 @@ async function restoreStaged(run: Run): Promise<RestoreReport> {
     applied: NOTHING,
     ...extra,
     durationMs: Date.now() - run.started,
+    timings: run.clock.toJSON(),
   });
   if (options.sqlOut) {
     progress({ step: 'script', message: `writing ${options.sqlOut}` });
@@ -289,6 +297,7 @@ async function restoreStaged(run: Run): Promise<RestoreReport> {
         ...(options.dryRun ? { dryRun: true } : {}),
         undo: undo ?? discardingUndo,
         onProgress,
+        clock: run.clock,
       }),
     );
     if (undo) await undo.finish('committed', result!.applied, await identityNow(p));

@@ -3,6 +3,7 @@ import type { UndoSink } from './images.js';
 import type { AppliedCounts, Policy } from './plan.js';
 import { deletes, overwrittenClasses, writtenClasses } from './policy.js';
 import { imageColumns } from './table.js';
+import { noClock, type StepClock } from './timings.js';
 
 /** Where a write stands, for the progress line. */
 export type WriteProgress = (step: string, rows: number) => void;
@@ -18,19 +19,26 @@ export async function writePlan(
   policy: Policy,
   undo: UndoSink | undefined,
   onProgress: WriteProgress = () => {},
+  clock: StepClock = noClock,
 ): Promise<AppliedCounts> {
   const schema = plan.staged.target;
   const columns = imageColumns(schema).map((c) => c.name);
   // Rows of an inheritance parent live in its children: the images say which, so undo puts them back there.
   const origin = schema.partitioning === 'inheritance' && target.engine.capabilities.inheritance;
   const before = overwrittenClasses(policy);
-  if (undo && before.length > 0) await undo.writeBefore(columns, origin, target.image(plan, before));
-  const inserted = await target.insertMissing(plan);
+  if (undo && before.length > 0) {
+    await clock.time('pre-image', () => undo.writeBefore(columns, origin, target.image(plan, before)));
+  }
+  const inserted = await clock.time('insert', () => target.insertMissing(plan));
   onProgress('insert', inserted);
-  const updated = policy.changed === 'take-source' ? await target.updateChanged(plan) : 0;
+  const updated =
+    policy.changed === 'take-source' ? await clock.time('update', () => target.updateChanged(plan)) : 0;
   onProgress('update', updated);
-  const deleted = deletes(policy) ? await target.deleteExtra(plan) : 0;
+  const deleted = deletes(policy) ? await clock.time('delete', () => target.deleteExtra(plan)) : 0;
   onProgress('delete', deleted);
-  await undo?.writeAfter(columns, origin, target.image(plan, writtenClasses(policy)));
+  if (undo) {
+    const after = writtenClasses(policy);
+    await clock.time('post-image', () => undo.writeAfter(columns, origin, target.image(plan, after)));
+  }
   return { inserted, updated, deleted };
 }

@@ -1,5 +1,6 @@
 import type { MissingParent, PlanCounts, RowClass, SampleRow } from '../core/plan.js';
 import type { TableRef, TableSchema } from '../core/table.js';
+import type { StepClock } from '../core/timings.js';
 
 /**
  * Rows on the move, as a byte stream in rowback's text row format: the PostgreSQL `COPY … TEXT` format,
@@ -205,6 +206,8 @@ export interface StageOptions {
   origin?: boolean;
   /** Called now and then with the number of rows staged so far. */
   onProgress?: (rows: number) => void;
+  /** Times the steps after the load (ANALYZE, indexes) apart from it. */
+  clock?: StepClock;
 }
 
 /**

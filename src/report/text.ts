@@ -1,6 +1,7 @@
 import type { CounterMove } from '../core/counters.js';
 import type { DiffReport, Preview, RestoreReport, UndoPreview, UndoReport } from '../core/options.js';
 import type { SampleRow } from '../core/plan.js';
+import { formatTimings } from '../core/timings.js';
 
 const n = (value: number) => value.toLocaleString('en-US');
 
@@ -100,7 +101,11 @@ export function renderDiff(r: DiffReport): string {
  * The outcome of a restore. `shown` holds the warnings the user has already read (with the preview), so
  * none is printed twice.
  */
-export function renderRestore(r: RestoreReport, shown: ReadonlySet<string> = new Set()): string {
+export function renderRestore(
+  r: RestoreReport,
+  shown: ReadonlySet<string> = new Set(),
+  options: { timings?: boolean } = {},
+): string {
   const a = r.applied;
   const counts = `${n(a.inserted)} inserted, ${n(a.updated)} updated, ${n(a.deleted)} deleted`;
   const lines: string[] = [];
@@ -136,6 +141,7 @@ export function renderRestore(r: RestoreReport, shown: ReadonlySet<string> = new
     if (r.undoFile) lines.push(`Undo file: ${r.undoFile}`);
     lines.push(`Restore id ${r.id}. To revert: rowback undo ${r.id} --to <target-url>`);
   }
+  if (options.timings && r.timings) lines.push(`Steps: ${formatTimings(r.timings)}.`);
   return lines.join('\n');
 }
 

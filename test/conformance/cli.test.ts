@@ -90,6 +90,52 @@ describe.each(ENGINES)('restore and undo through the command line on %s', (engin
   );
 
   test(
+    'with --verbose says how long each step took, in the order they ran; --json carries the same steps',
+    async () => {
+      const order = [
+        'stage',
+        'classify',
+        'lock',
+        'pre-image',
+        'insert',
+        'update',
+        'delete',
+        'post-image',
+        'verify',
+        'commit',
+      ];
+      await withScratch(engine, async (s) => {
+        await prepareScenario(s, policy);
+        const stateDir = await tempDir();
+        const restored = await cli([
+          ...restoreArgs(s, policy),
+          '--yes',
+          '--verbose',
+          '--state-dir',
+          stateDir,
+        ]);
+        expect(restored.code, describeRun(restored)).toBe(0);
+        const line = (restored.stdout + restored.stderr).split('\n').find((l) => l.startsWith('Steps: '));
+        const ran = [...(line ?? '').matchAll(/([a-z-]+) (\d+\.\d\d) s/g)].map((m) => m[1]);
+        expect(ran.filter((step) => order.includes(step!))).toEqual(order);
+        expect(await dumpTable(s, policy)).toEqual(forEngine(policy.expect.final, engine));
+      });
+      await withScratch(engine, async (s) => {
+        await prepareScenario(s, policy);
+        const stateDir = await tempDir();
+        const json = await cli([...restoreArgs(s, policy), '--yes', '--json', '--state-dir', stateDir]);
+        expect(json.code, describeRun(json)).toBe(0);
+        const timings = json.json?.['timings'] as Record<string, number>;
+        expect(Object.keys(timings).filter((step) => order.includes(step))).toEqual(order);
+        for (const ms of Object.values(timings)) expect(ms).toBeGreaterThanOrEqual(0);
+        const total = Object.values(timings).reduce((a, b) => a + b, 0);
+        expect(total).toBeLessThanOrEqual((json.json?.['durationMs'] as number) + 1);
+      });
+    },
+    TIMEOUT,
+  );
+
+  test(
     'refuses to apply without --yes when there is no terminal to ask, exits 2 and writes nothing',
     async () => {
       await withScratch(engine, async (s) => {

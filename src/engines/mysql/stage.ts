@@ -223,11 +223,14 @@ export async function stageRows(
     `the staging table for ${target.ref.schema}.${target.ref.name}`,
     columnTypes(target, fields),
   );
-  try {
-    await session.run(`ANALYZE TABLE ${quoteIdent(table)}`);
-  } catch {
-    // statistics only help the optimizer; a server that refuses them still plans correctly
-  }
+  const analyze = async () => {
+    try {
+      await session.run(`ANALYZE TABLE ${quoteIdent(table)}`);
+    } catch {
+      // statistics only help the optimizer; a server that refuses them still plans correctly
+    }
+  };
+  await (options.clock ? options.clock.time('analyze', analyze) : analyze());
   return new MysqlStaged(target, options.columns, origin, outcome.affectedRows, table);
 }
 

@@ -76,7 +76,8 @@ export async function stageRows(
     const counted = options.onProgress ? countingRows(rows, options.onProgress) : rows;
     await pipeline(counted, sink);
     count = sink.rowCount;
-    await client.query(`ANALYZE ${table}`);
+    const analyze = () => client.query(`ANALYZE ${table}`);
+    await (options.clock ? options.clock.time('analyze', analyze) : analyze());
   } catch (error) {
     await client.query(`DROP TABLE IF EXISTS ${table}`).catch(() => {});
     throw mapError(error, what, { interrupted: session.cancelled });
