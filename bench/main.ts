@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { redactSecrets, redactUrl } from '../src/core/redact.js';
 import { openSession, type SqlSession } from '../src/demo/db.js';
+import { benchBinlog } from './binlog.js';
 import { formatDiffReport, runDiffBench } from './diff.js';
 import { benchDump, formatDumpReport } from './dump.js';
 import { mysqlScenario } from './mysql.js';
@@ -16,7 +17,7 @@ import { postgresScenario } from './postgres.js';
 import { running } from './process.js';
 import { type BenchReport, type CaseResult, caseResult, formatReport } from './report.js';
 import { type CaseName, EDITS, NEW_WRITES } from './scenario.js';
-import { type BenchServers, openServers } from './servers.js';
+import { type BenchServers, openBinlogServer, openServers } from './servers.js';
 import { openSqlite, sqliteScenario } from './sqlite.js';
 import { runCase } from './steps.js';
 
@@ -63,8 +64,22 @@ if (values.source === 'dump') {
     for (const child of running) child.kill('SIGTERM');
     process.exit(1);
   }
+} else if (values.source === 'binlog') {
+  if (engine !== 'mysql') fail('--source binlog runs on --engine mysql');
+  const server = await openBinlogServer(log);
+  let code = 1;
+  try {
+    const report = await benchBinlog(rows, cli, server.url, log);
+    process.stdout.write(`${values.json ? JSON.stringify(report) : formatReport(report)}\n`);
+    code = report.cases.every((c) => c.results[0]?.outcome === 'ok') ? 0 : 1;
+  } catch (error) {
+    log(`failed: ${redactSecrets(error instanceof Error ? error.message : String(error))}`);
+    for (const child of running) child.kill('SIGTERM');
+  }
+  await server.stop();
+  process.exit(code);
 } else if (values.source !== 'live') {
-  fail('--source must be live, dump or pitr');
+  fail('--source must be live, dump, pitr or binlog');
 }
 
 let servers: BenchServers | undefined;

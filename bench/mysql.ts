@@ -22,7 +22,7 @@ const SELECT_ALL = 'SELECT id, account_id, amount, currency, status, created_at,
 const PIN_ZONE = "SET time_zone = '+00:00'";
 
 /** The rows of `billing` for keys lo..hi, as the generator makes them (see the PostgreSQL scenario). */
-function generated(lo: number, hi: number, after = false): string {
+export function generated(lo: number, hi: number, after = false): string {
   const note = after ? `CONCAT('written after the accident #', n)` : `CONCAT('invoice ', n)`;
   return `SELECT n AS id, 1 + n % 5000 AS account_id,
       CAST((n * 7919) % 1000000 / 100 ${after ? '+ 0.01' : ''} AS DECIMAL(12,2)) AS amount,
@@ -51,7 +51,7 @@ function clientArgs(url: string): { args: string[]; env: Record<string, string> 
   return { args, env: parsed.password ? { MYSQL_PWD: decodeURIComponent(parsed.password) } : {} };
 }
 
-function client(program: string, url: string, options: string[], after: string[] = []): Command {
+export function client(program: string, url: string, options: string[], after: string[] = []): Command {
   const { args, env } = clientArgs(url);
   return { program, args: [...options, ...args, ...after], env };
 }
@@ -162,7 +162,7 @@ async function fillNumbers(db: SqlSession, count: number): Promise<void> {
 }
 
 /** The accident, as it happened on the live database. */
-async function accident(db: SqlSession, kase: CaseName, rows: number): Promise<void> {
+export async function accident(db: SqlSession, kase: CaseName, rows: number): Promise<void> {
   if (kase === 'A') {
     await db.run('DELETE FROM billing');
     return;

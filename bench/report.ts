@@ -3,7 +3,7 @@ import { CASE_TITLES, type CaseName } from './scenario.js';
 
 /** How one method did on one case. A wrong result never gets a speed. */
 export interface MethodResult {
-  method: 'rowback' | 'manual' | 'hand' | 'floor';
+  method: 'rowback' | 'manual' | 'hand' | 'floor' | 'flashback';
   /** What ran, e.g. `pg_dump | psql`. */
   label: string;
   outcome: 'ok' | 'failed' | 'wrong';
@@ -28,7 +28,12 @@ export interface CaseResult {
   title: string;
   results: MethodResult[];
   /** rowback's time over the other method's, when both succeeded. */
-  ratios: { rowbackToManual?: number; rowbackToHand?: number; rowbackToFloor?: number };
+  ratios: {
+    rowbackToManual?: number;
+    rowbackToHand?: number;
+    rowbackToFloor?: number;
+    rowbackToFlashback?: number;
+  };
 }
 
 export interface BenchReport {
@@ -54,6 +59,7 @@ export function caseResult(kase: CaseName, results: MethodResult[]): CaseResult 
       rowbackToManual: ratio('manual'),
       ...(results.some((r) => r.method === 'hand') ? { rowbackToHand: ratio('hand') } : {}),
       rowbackToFloor: ratio('floor'),
+      ...(results.some((r) => r.method === 'flashback') ? { rowbackToFlashback: ratio('flashback') } : {}),
     },
   };
 }
@@ -80,13 +86,13 @@ export function formatReport(report: BenchReport): string {
       ]);
     });
     const ratios: [string, number | undefined, MethodResult['method']][] = [
+      ['rowback/flashback', kase.ratios.rowbackToFlashback, 'flashback'],
       ['rowback/manual', kase.ratios.rowbackToManual, 'manual'],
-      ...(kase.results.some((r) => r.method === 'hand')
-        ? [['rowback/hand merge', kase.ratios.rowbackToHand, 'hand'] as [string, number | undefined, 'hand']]
-        : []),
+      ['rowback/hand merge', kase.ratios.rowbackToHand, 'hand'],
       ['rowback/floor', kase.ratios.rowbackToFloor, 'floor'],
     ];
     for (const [label, ratio, other] of ratios) {
+      if (!kase.results.some((r) => r.method === other)) continue;
       table.push(['', label, ratioText(ratio), '', '', ratio === undefined ? noRatio(kase, other) : '']);
     }
   }

@@ -76,3 +76,24 @@ async function withDatabase(url: string): Promise<string> {
   named.pathname = `/${MYSQL_DATABASE}`;
   return named.toString();
 }
+
+/**
+ * One MariaDB with binary logging in ROW format (otherwise its defaults), for `--source binlog`: the
+ * server named by ROWBACK_BENCH_TARGET_URL (its `billing` dropped and rebuilt, its binlogs purged), else
+ * a throwaway one started here.
+ */
+export async function openBinlogServer(
+  log: (line: string) => void,
+): Promise<{ url: string; stop(): Promise<void> }> {
+  const target = process.env['ROWBACK_BENCH_TARGET_URL'];
+  if (target) return { url: target, stop: async () => {} };
+  log('starting a MariaDB server with binary logging (ROW)…');
+  const { startMariaDb, BINLOG_SETTINGS } = await import('../src/servers/mariadb.js');
+  const server = await startMariaDb({ settings: { ...BINLOG_SETTINGS, 'innodb-buffer-pool-size': '512M' } });
+  try {
+    return { url: await withDatabase(server.url), stop: () => server.stop() };
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
+}
