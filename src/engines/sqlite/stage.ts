@@ -7,6 +7,7 @@ import { keyCollations } from './describe.js';
 import { mapError } from './errors.js';
 import { RowInserter } from './inserts.js';
 import { checkCancelled } from './lock.js';
+import { copyNative, nativeRowsOf } from './native.js';
 import { parseRows } from './rows.js';
 import { quoteIdent, tempName } from './sql.js';
 
@@ -113,9 +114,15 @@ export async function stageRows(
   let count = 0;
   try {
     createLike(db, table, target, options.columns);
-    count = await inTransaction(session, () =>
-      writeRows(session, table, options.columns, rows, options.onProgress),
-    );
+    const native = nativeRowsOf(session, rows);
+    count =
+      native && sameList(native.columns, options.columns)
+        ? await copyNative(session, native, table, options.columns, (run) =>
+            inTransaction(session, async () => run()),
+          )
+        : await inTransaction(session, () =>
+            writeRows(session, table, options.columns, rows, options.onProgress),
+          );
     const key = target.key?.columns.filter((k) => options.columns.includes(k)) ?? [];
     if (key.length > 0 && key.length === target.key?.columns.length) {
       const collations = keyCollations(db, target);
@@ -138,6 +145,10 @@ export async function stageRows(
   const staged: Staged = { target, columns: [...options.columns], origin: false, rows: count };
   stagedTables.set(staged, table);
   return staged;
+}
+
+function sameList(a: string[], b: string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
 /** Drops a staged table; a no-op when it is already gone. */

@@ -20,16 +20,14 @@ export function verify(
   const target = quoteTable(staged.target.ref);
   const columns = staged.columns;
   const present = `t.${quoteIdent(key[0]!)} IS NOT NULL`;
-  const perColumn = columns.map((c) => `sum(${present} AND (${differentText([c], 's', 't')}))`);
+  const from = `FROM ${stagedOfClasses(plan, written)} LEFT JOIN ${target} AS t ON ${keyEquals(key, 't', 's', plan.collations)}`;
   const found = db
     .prepare(
-      `SELECT count(*), coalesce(sum(NOT (${present})), 0), coalesce(sum(${present} AND (${differentText(columns, 's', 't')})), 0)
-              ${perColumn.length ? `, ${perColumn.map((p) => `coalesce(${p}, 0)`).join(', ')}` : ''}
-       FROM ${stagedOfClasses(plan, written)} LEFT JOIN ${target} AS t ON ${keyEquals(key, 't', 's', plan.collations)}`,
+      `SELECT count(*), coalesce(sum(NOT (${present})), 0), coalesce(sum(${present} AND (${differentText(columns, 's', 't')})), 0) ${from}`,
     )
     .raw(true)
     .get() as bigint[];
-  const [checked, absent, differing, ...byColumn] = found.map(Number);
+  const [checked, absent, differing] = found.map(Number);
   const result: VerifyResult = {
     checked: checked!,
     absent: absent!,
@@ -37,9 +35,21 @@ export function verify(
     mismatched: absent! + differing!,
     columns: {},
   };
-  columns.forEach((c, i) => {
-    if (byColumn[i]) result.columns[c] = byColumn[i]!;
-  });
+  // Which columns differ is only asked once some row does: it compares every column a second time.
+  if (differing! > 0 && columns.length > 0) {
+    const perColumn = columns.map(
+      (c) => `coalesce(sum(${present} AND (${differentText([c], 's', 't')})), 0)`,
+    );
+    const byColumn = (
+      db
+        .prepare(`SELECT ${perColumn.join(', ')} ${from}`)
+        .raw(true)
+        .get() as bigint[]
+    ).map(Number);
+    columns.forEach((c, i) => {
+      if (byColumn[i]) result.columns[c] = byColumn[i]!;
+    });
+  }
   if (deleted) {
     const gone = db
       .prepare(

@@ -2,21 +2,28 @@ import type { RowClass } from '../../core/plan.js';
 import { type TableSchema, writableColumns } from '../../core/table.js';
 import type { RowStream, StageOptions } from '../engine.js';
 import type { SqliteSession } from './connect.js';
-import { checkCancelled } from './lock.js';
+import { type LinesQuery, readLines, rowidOf, valueField } from './lines.js';
 import { type SqlitePlan, stagedOfClasses } from './plan.js';
-import { rowChunks } from './rows.js';
 import { columnList, fieldOf, keyEquals, quoteIdent, quoteTable } from './sql.js';
 import { writeRows } from './stage.js';
 
-/** The target's current rows of some classes, all writable columns as exact field texts. */
-export async function* image(session: SqliteSession, plan: SqlitePlan, classes: RowClass[]): RowStream {
+/**
+ * The target's current rows of some classes, all writable columns as exact fields, read in ranges of
+ * the plan table's rowid (see readLines).
+ */
+export function image(session: SqliteSession, plan: SqlitePlan, classes: RowClass[]): RowStream {
   const target = plan.staged.target;
   const columns = writableColumns(target).map((c) => c.name);
   const list = classes.length ? classes.map((c) => `'${c}'`).join(', ') : 'NULL';
-  const select = `SELECT ${columns.map((c) => fieldOf(`t.${quoteIdent(c)}`)).join(', ')} FROM ${quoteTable(target.ref)} AS t
-    JOIN ${plan.table} AS p ON ${keyEquals(plan.key, 't', 'p', plan.collations)} WHERE p.${plan.classColumn} IN (${list})`;
-  const rows = session.db.prepare(select).raw(true).iterate() as IterableIterator<(Buffer | null)[]>;
-  yield* rowChunks(rows, () => checkCancelled(session));
+  const cursor = rowidOf('p', plan.key, false);
+  const query: LinesQuery = {
+    fields: columns.length ? columns.map((c) => valueField(`t.${quoteIdent(c)}`)) : [`x'5c4e'`],
+    from: `FROM ${plan.table} AS p JOIN ${quoteTable(target.ref)} AS t ON ${keyEquals(plan.key, 't', 'p', plan.collations)}`,
+    where: `p.${plan.classColumn} IN (${list})`,
+    ...(cursor ? { cursor } : {}),
+  };
+  const plain = columns.length ? columns.map((c) => fieldOf(`t.${quoteIdent(c)}`)) : ['NULL'];
+  return readLines(session, query, plain);
 }
 
 export function insertMissing(session: SqliteSession, plan: SqlitePlan): number {
