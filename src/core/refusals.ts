@@ -142,9 +142,17 @@ const PARTS = ['server', 'database', 'table'] as const;
  * are the same table of the same database of the same server.
  */
 export function identityDifferences(recorded: Identity, found: Identity): string[] {
-  return PARTS.filter((part) => recorded[part] !== found[part]).map(
+  const differences = PARTS.filter((part) => recorded[part] !== found[part]).map(
     (part) => `${part}: the restore wrote to ${recorded[part]}, this is ${found[part]}`,
   );
+  // The table id only where both readings have it (reading it may take a privilege one user lacks).
+  const ids = [recorded.tableId, found.tableId];
+  if (!differences.some((d) => d.startsWith('table:')) && ids[0] && ids[1] && ids[0] !== ids[1]) {
+    differences.push(
+      `table: the restore wrote to ${recorded.table} (id ${ids[0]}), this is a table created again under that name (id ${ids[1]})`,
+    );
+  }
+  return differences;
 }
 
 /** An undo (or any later step of a run) aimed at another database or table than the one written to. */

@@ -100,7 +100,7 @@ export class UndoFileWriter implements UndoSink {
     if (applied) this.meta.applied = applied;
     // As recorded before: server, database and table, never the running instance.
     if (identity && this.meta.identity) {
-      this.meta.identity = { server: identity.server, database: identity.database, table: identity.table };
+      this.meta.identity = recordable(identity);
     }
     await this.saveMeta();
   }
@@ -163,7 +163,9 @@ const undoMetaSchema = z.object({
   beforeColumns: z.array(z.string()),
   afterColumns: z.array(z.string()),
   origin: z.boolean(),
-  identity: z.object({ server: z.string(), database: z.string(), table: z.string() }).optional(),
+  identity: z
+    .object({ server: z.string(), database: z.string(), table: z.string(), tableId: z.string().optional() })
+    .optional(),
   createdAt: z.string(),
   status: z.enum(['pending', 'committed', 'undone', 'rolled-back']),
   applied: counts.optional(),
@@ -241,7 +243,7 @@ export async function openUndoFile(stateDir: string, p: Prepared, id: string): P
   const target = p.sessions.target;
   const found = await target.identity(p.target);
   // The server, database and table: the running instance changes with a restart, the undo stays valid.
-  const identity = found && { server: found.server, database: found.database, table: found.table };
+  const identity = found && recordable(found);
   const writer = new UndoFileWriter(stateDir, {
     ...(identity ? { identity } : {}),
     id,
@@ -254,4 +256,10 @@ export async function openUndoFile(stateDir: string, p: Prepared, id: string): P
   });
   await writer.open();
   return writer;
+}
+
+/** What an undo file keeps of an identity: never the running instance (a restart changes it). */
+function recordable(found: Identity): Identity {
+  const { server, database, table, tableId } = found;
+  return { server, database, table, ...(tableId === undefined ? {} : { tableId }) };
 }

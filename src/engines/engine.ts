@@ -142,6 +142,12 @@ export interface Identity {
   /** The table: PostgreSQL name and oid; MySQL name and creation time (see mysql/identity.ts); SQLite name and root page. */
   table: string;
   /**
+   * An id the server gives each table it creates, where the session can read it (MySQL/MariaDB: the InnoDB
+   * table id, which takes the PROCESS privilege). Compared only when both readings have it: it tells a
+   * table dropped and created again within the same second apart, which `table` alone cannot on MySQL.
+   */
+  tableId?: string;
+  /**
    * The running server the session reaches. A standby, or a server started from a copy of another's files
    * (a snapshot), has the same `server`, `database` and `table` as the original; this tells them apart.
    * PostgreSQL: when its postmaster started. Never recorded (a restart changes it); optional: without it,

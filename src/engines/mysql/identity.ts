@@ -9,11 +9,11 @@ import type { Session } from './connect.js';
  * one MySQL session reaches every database of its server, and an undo file names its table with its
  * database, so a URL naming another database would otherwise still reach the restored table unasked
  * (MySQL keeps no id for a database). The table is its database, name and CREATE_TIME, which tells a
- * table dropped and created again apart (to the second). MariaDB also changes CREATE_TIME on every ALTER
- * TABLE, `ALTER TABLE … AUTO_INCREMENT` included: the core reads the identity again once a restore's
- * counters have moved; an ALTER by anyone else between a restore and its undo makes the undo refuse, and
- * `--skip-identity-check` is the way on. The InnoDB table id would survive an ALTER, but reading it takes
- * the PROCESS privilege.
+ * table dropped and created again apart (to the second); where the session may read it (PROCESS), the
+ * InnoDB table id, given anew to every table created, tells them apart within the second too. MariaDB also
+ * changes CREATE_TIME on every ALTER TABLE, `ALTER TABLE … AUTO_INCREMENT` included: the core reads the
+ * identity again once a restore's counters have moved; an ALTER by anyone else between a restore and its
+ * undo makes the undo refuse, and `--skip-identity-check` is the way on.
  */
 export async function identity(session: Session, table: TableSchema): Promise<Identity> {
   const version = (await session.scalar('SELECT VERSION()')) ?? '';
@@ -26,9 +26,33 @@ export async function identity(session: Session, table: TableSchema): Promise<Id
     'SELECT CREATE_TIME FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?',
     [table.ref.schema, table.ref.name],
   );
+  const tableId = await innodbTableId(session, table, /mariadb/i.test(version));
   return {
     server,
     database: database === null ? 'no database (the URL names none)' : `database ${database}`,
     table: `table ${table.ref.schema}.${table.ref.name} (created ${created ?? 'at an unknown time'})`,
+    ...(tableId === undefined ? {} : { tableId: `InnoDB ${tableId}` }),
   };
+}
+
+/**
+ * The InnoDB table id, or undefined where it cannot be read: without the PROCESS privilege, for another
+ * storage engine, or for a name InnoDB stores encoded (anything but letters, digits and `_`).
+ */
+async function innodbTableId(
+  session: Session,
+  table: TableSchema,
+  mariadb: boolean,
+): Promise<string | undefined> {
+  const plain = /^[A-Za-z0-9_]+$/;
+  if (!plain.test(table.ref.schema) || !plain.test(table.ref.name)) return undefined;
+  const view = mariadb ? 'INNODB_SYS_TABLES' : 'INNODB_TABLES';
+  try {
+    const id = await session.scalar(`SELECT TABLE_ID FROM information_schema.${view} WHERE NAME = ?`, [
+      `${table.ref.schema}/${table.ref.name}`,
+    ]);
+    return id ?? undefined;
+  } catch {
+    return undefined; // no PROCESS privilege: the creation time alone tells tables apart
+  }
 }
