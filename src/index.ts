@@ -39,6 +39,15 @@ export function drill(options: DrillOptions): Promise<DrillReport> {
   return runDrill(options, opener);
 }
 
+export { loadHistory, saveHistory } from './console/history.js';
+export { listMarks, type Mark } from './console/marks.js';
+export {
+  type ConsoleIo,
+  type ConsoleOptions,
+  DELIBERATE,
+  type RunOutcome,
+  SqlConsole,
+} from './console/session.js';
 export { type AsOf, parseAsOf } from './core/as-of.js';
 export type { CounterMove } from './core/counters.js';
 export { type ErrorCode, EXIT_CODES, isRowbackError, RowbackError } from './core/errors.js';

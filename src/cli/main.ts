@@ -10,6 +10,7 @@ import { drillCommand } from './drill.js';
 import { reportError } from './io.js';
 import { isParseFailure, usageErrorOf } from './parse-errors.js';
 import { restoreCommand } from './restore.js';
+import { sqlCommand } from './sql.js';
 import { undoCommand } from './undo.js';
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
@@ -34,6 +35,7 @@ past what was confirmed), 9 verification failed, 10 declined, 11 target busy (lo
 table the restore wrote to, 13 source file truncated or corrupt, 20 / 21 doctor: recoverable with limits / not
 recoverable, 22 drill failed (a step failed), 70 internal error (a bug: please report it), 130 interrupted.`,
   )
+  .addCommand(sqlCommand())
   .addCommand(diffCommand())
   .addCommand(restoreCommand())
   .addCommand(undoCommand())

@@ -7,7 +7,7 @@ import { ensurePrivateDir, openPrivate, PRIVATE_FILE, tighten } from './state-di
 /** One line of `<state-dir>/audit.jsonl`: who did what to which table, with what outcome. Never a secret. */
 export interface AuditRecord {
   time: string;
-  command: 'diff' | 'restore' | 'undo';
+  command: 'diff' | 'restore' | 'undo' | 'mark';
   id: string;
   operator: string;
   table: string;
@@ -21,6 +21,20 @@ export interface AuditRecord {
   outcome: string;
   error?: { code: string; message: string };
   durationMs: number;
+  /** A `mark`: the restore point `rowback sql` took before a destructive statement (see MarkPosition). */
+  mark?: MarkPosition;
+  /** A `mark`: the statement about to run. */
+  statement?: string;
+}
+
+/** Where the database stood just before a statement: enough to restore to that moment. */
+export interface MarkPosition {
+  /** PostgreSQL: `pg_current_wal_lsn()`. */
+  lsn?: string;
+  /** MySQL/MariaDB: the binary log file and position (`--as-of-position file:pos`). */
+  binlog?: { file: string; position: string };
+  /** MySQL `@@gtid_executed` / MariaDB `@@gtid_binlog_pos`, when GTIDs are on. */
+  gtid?: string;
 }
 
 export function defaultOperator(): string {

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 
 /**
- * Ids name one run: `r-` restore, `d-` diff, `u-` undo, then the UTC time and a random suffix, so they sort
+ * Ids name one run: `r-` restore, `d-` diff, `u-` undo (and `m-` a console's restore point), then the UTC time and a random suffix, so they sort
  * by time and stay unique across machines sharing a state dir.
  */
-export function newId(kind: 'r' | 'd' | 'u'): string {
+export function newId(kind: 'r' | 'd' | 'u' | 'm'): string {
   const stamp = new Date()
     .toISOString()
     .replace(/[-:]/g, '')

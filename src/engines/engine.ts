@@ -342,6 +342,8 @@ export interface Differing {
 export interface QueryResult {
   columns: string[];
   rows: (string | null)[][];
+  /** For a statement that changes rows (INSERT, UPDATE, DELETE …): how many it changed, as the server says. */
+  affected?: number;
 }
 
 /**

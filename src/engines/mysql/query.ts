@@ -44,7 +44,10 @@ export async function query(session: Session, sql: string): Promise<QueryResult>
     rows = (rows as unknown[])[last];
     fields = sets[last];
   }
-  if (!fields || !Array.isArray(rows)) return { columns: [], rows: [] };
+  if (!fields || !Array.isArray(rows)) {
+    const affected = (rows as { affectedRows?: number } | undefined)?.affectedRows;
+    return { columns: [], rows: [], ...(typeof affected === 'number' ? { affected } : {}) };
+  }
   const binary = fields.map(isBinary);
   return {
     columns: fields.map((f) => f.name),

@@ -2,7 +2,12 @@ import type { QueryResult } from '../engine.js';
 import type { PgSession } from './connect.js';
 import { mapError } from './errors.js';
 
-type Result = { fields: { name: string }[]; rows: (string | null)[][] };
+type Result = {
+  fields: { name: string }[];
+  rows: (string | null)[][];
+  command?: string;
+  rowCount?: number | null;
+};
 
 /** A SELECT on the pinned session: every value the server's text (bytea as `\x` hex, pinned). */
 export async function query(session: PgSession, sql: string): Promise<QueryResult> {
@@ -12,7 +17,12 @@ export async function query(session: PgSession, sql: string): Promise<QueryResul
       | Result[];
     // Several statements give one result each; a query is about the last one.
     const last = Array.isArray(result) ? result[result.length - 1] : result;
-    return { columns: last?.fields.map((f) => f.name) ?? [], rows: last?.rows ?? [] };
+    const changed = last && last.command !== 'SELECT' && typeof last.rowCount === 'number';
+    return {
+      columns: last?.fields.map((f) => f.name) ?? [],
+      rows: last?.rows ?? [],
+      ...(changed ? { affected: last.rowCount as number } : {}),
+    };
   } catch (error) {
     throw mapError(error, 'running a query', { interrupted: session.cancelled });
   }

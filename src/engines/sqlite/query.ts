@@ -26,8 +26,8 @@ export function query(session: SqliteSession, sql: string): QueryResult {
   try {
     const statement = session.db.prepare(sql);
     if (!statement.reader) {
-      statement.run();
-      return { columns: [], rows: [] };
+      const { changes } = statement.run();
+      return { columns: [], rows: [], affected: changes };
     }
     const columns = statement.columns().map((c) => c.name);
     const rows = (statement.raw(true).all() as unknown[][]).map((row) => row.map((v) => asText(session, v)));

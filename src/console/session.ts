@@ -1,0 +1,276 @@
+import { isRowbackError, RowbackError } from '../core/errors.js';
+import { resolveStateDir } from '../core/state-dir.js';
+import type { Connection, QueryResult } from '../engines/engine.js';
+import { connect } from '../open.js';
+import { formatResult, plural } from './format.js';
+import { type Dialect, type GuardedStatement, guardStatements, type Unparseable } from './guard.js';
+import { readPosition, recordMark } from './marks.js';
+import { isBlank, splitStatements } from './split.js';
+
+/** How the console talks to the person (or script) at it. */
+export interface ConsoleIo {
+  /** Results: tables and counts (stdout). */
+  out(text: string): void;
+  /** Everything else: refusals, errors, notes (stderr). */
+  say(text: string): void;
+  /** A yes/no question; undefined when nobody can be asked (a script). */
+  ask(question: string): Promise<boolean | undefined>;
+}
+
+export interface ConsoleOptions {
+  url: string;
+  io: ConsoleIo;
+  /** Where restore points are written (audit.jsonl); default the per-user state dir. */
+  stateDir?: string;
+  /** Answers yes to `commit?` and to running statements of unknown effect (for scripts); never to a refusal. */
+  yes?: boolean;
+}
+
+/** How one input ended: its statements all ran, or it stopped at the first that did not. */
+export type RunOutcome = 'ok' | 'failed' | 'refused' | 'declined' | 'unparseable';
+
+/** Typed before a refused statement to run it on purpose. */
+export const DELIBERATE = '\\i-mean-it';
+
+/**
+ * The SQL console's engine room: every input is guarded before anything is sent (see guard.ts); writes
+ * run in a transaction and are committed only when the person says so; a restore point is recorded
+ * before each destructive statement. One pinned session, reopened when it was lost or cancelled.
+ */
+export class SqlConsole {
+  private connection: Connection | undefined;
+  private userTransaction = false;
+  private changedInTransaction: string[] = [];
+  private readonly stateDir: string;
+
+  private constructor(
+    private readonly options: ConsoleOptions,
+    connection: Connection,
+    readonly dialect: Dialect,
+  ) {
+    this.connection = connection;
+    this.stateDir = resolveStateDir(options.stateDir);
+  }
+
+  static async open(options: ConsoleOptions): Promise<SqlConsole> {
+    const connection = await connect(options.url);
+    const dialect = await dialectOf(connection);
+    return new SqlConsole(options, connection, dialect);
+  }
+
+  get target(): string {
+    return this.connection?.redactedUrl ?? '';
+  }
+
+  /** Inside a BEGIN the person typed. */
+  get inTransaction(): boolean {
+    return this.userTransaction;
+  }
+
+  /** True when `buffer` ends a statement with `;` (outside quotes and comments): time to run it. */
+  isComplete(buffer: string): boolean {
+    const { complete, rest } = splitStatements(buffer, this.dialect);
+    return complete.length > 0 && isBlank(rest.text, this.dialect);
+  }
+
+  /** Guards and runs one input (one or more statements ending in `;`). */
+  async run(input: string): Promise<RunOutcome> {
+    const deliberate = input.trimStart().startsWith(DELIBERATE);
+    const sql = deliberate ? input.trimStart().slice(DELIBERATE.length) : input;
+    const guarded = await guardStatements(sql, this.dialect);
+    if ('error' in guarded) {
+      this.options.io.say(describeUnparseable(sql, guarded.error));
+      return 'unparseable';
+    }
+    const refused = guarded.statements.filter((s) => s.verdict.kind === 'refuse');
+    if (refused.length > 0 && !deliberate) {
+      for (const statement of refused) this.options.io.say(describeRefusal(statement));
+      if (guarded.statements.length > 1) this.options.io.say('Nothing of this input ran.');
+      return 'refused';
+    }
+    for (const statement of guarded.statements) {
+      const outcome = await this.runOne(statement);
+      if (outcome !== 'ok') return outcome;
+    }
+    return 'ok';
+  }
+
+  /** Stops the statement running now (Ctrl-C); the session is reopened for the next one. */
+  async cancel(): Promise<void> {
+    const connection = this.connection;
+    if (!connection) return;
+    await connection.cancel().catch(() => undefined);
+  }
+
+  async close(): Promise<void> {
+    await this.connection?.close();
+    this.connection = undefined;
+  }
+
+  private async runOne(statement: GuardedStatement): Promise<RunOutcome> {
+    const { verdict, text } = statement;
+    try {
+      switch (verdict.kind) {
+        case 'run':
+          this.show(await this.send(text), commandTag(text));
+          return 'ok';
+        case 'transaction':
+          return await this.transaction(verdict.action, text);
+        case 'unknown': {
+          const question = `The console cannot tell what ${verdict.what} does to rows. Run it?`;
+          if (!(await this.confirm(question, 'Not run'))) return 'declined';
+          await this.mark(statement, []);
+          this.show(await this.send(text), commandTag(text));
+          return 'ok';
+        }
+        default:
+          return await this.write(statement, verdict.tables);
+      }
+    } catch (error) {
+      return this.failed(error);
+    }
+  }
+
+  /** A write: a restore point, then in the person's transaction, or in one of its own ended by `commit?`. */
+  private async write(statement: GuardedStatement, tables: string[]): Promise<RunOutcome> {
+    const { verdict, text } = statement;
+    await this.mark(statement, tables);
+    const wholeTable = verdict.kind === 'refuse' && !/^(DELETE|UPDATE)/.test(verdict.reason);
+    if (this.userTransaction || wholeTable) {
+      this.show(await this.send(text));
+      if (this.userTransaction) this.changedInTransaction.push(...tables);
+      return 'ok';
+    }
+    await this.send(this.dialect === 'mysql' || this.dialect === 'mariadb' ? 'START TRANSACTION' : 'BEGIN');
+    try {
+      const result = await this.send(text);
+      this.show(result);
+      const count = result.affected ?? result.rows.length;
+      const question = `${count} ${plural(count)} changed in ${tables.join(', ')}. commit?`;
+      if (await this.confirm(question, 'Not committed')) {
+        await this.send('COMMIT');
+        this.options.io.say('Committed.');
+        return 'ok';
+      }
+    } catch (error) {
+      await this.send('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
+    await this.send('ROLLBACK');
+    this.options.io.say('Rolled back; nothing was changed.');
+    return 'declined';
+  }
+
+  private async transaction(action: string, text: string): Promise<RunOutcome> {
+    if (action === 'commit' && this.userTransaction && this.changedInTransaction.length > 0) {
+      const tables = [...new Set(this.changedInTransaction)].join(', ');
+      const yes = await this.confirm(`This transaction changed rows in ${tables}. commit?`, 'Not committed');
+      this.endTransaction();
+      if (!yes) {
+        await this.send('ROLLBACK');
+        this.options.io.say('Rolled back; nothing was changed.');
+        return 'declined';
+      }
+    }
+    this.show(await this.send(text), commandTag(text));
+    if (action === 'begin') this.userTransaction = true;
+    if (action === 'commit' || action === 'rollback') this.endTransaction();
+    return 'ok';
+  }
+
+  private endTransaction(): void {
+    this.userTransaction = false;
+    this.changedInTransaction = [];
+  }
+
+  /** Asks; without anyone to ask, only --yes says yes. */
+  private async confirm(question: string, what: string): Promise<boolean> {
+    if (this.options.yes) return true;
+    const answer = await this.options.io.ask(question);
+    if (answer === undefined) {
+      this.options.io.say(`${what}: there is no terminal to ask on; pass --yes to say yes in scripts.`);
+      return false;
+    }
+    return answer;
+  }
+
+  private async mark(statement: GuardedStatement, tables: string[]): Promise<void> {
+    const connection = await this.session();
+    const position = await readPosition(connection, this.dialect);
+    const mark = await recordMark(this.stateDir, {
+      target: connection.redactedUrl,
+      tables,
+      statement: statement.text,
+      position,
+    });
+    this.options.io.say(`Restore point ${mark.id} recorded (rowback marks).`);
+  }
+
+  private async send(sql: string): Promise<QueryResult> {
+    return (await this.session()).query(sql);
+  }
+
+  /** The pinned session, reopened when the last one was lost or cancelled. */
+  private async session(): Promise<Connection> {
+    if (this.connection) return this.connection;
+    this.connection = await connect(this.options.url);
+    this.options.io.say(`Reconnected to ${this.connection.redactedUrl}.`);
+    return this.connection;
+  }
+
+  private failed(error: unknown): RunOutcome {
+    const e = isRowbackError(error) ? error : new RowbackError('internal', String(error), { cause: error });
+    if (e.code === 'interrupted' || e.code === 'connection') {
+      // Both leave the session unusable or in doubt: drop it, reopen on the next statement.
+      void this.connection?.close().catch(() => undefined);
+      this.connection = undefined;
+      this.options.io.say(e.code === 'interrupted' ? 'Cancelled.' : `ERROR: ${e.message}`);
+      if (this.userTransaction) this.options.io.say('The open transaction was lost (rolled back).');
+      this.endTransaction();
+      return 'failed';
+    }
+    this.options.io.say(`ERROR: ${serverMessage(e)}`);
+    return 'failed';
+  }
+
+  /** A result table, the rows a write changed, or (for anything else) its command, as psql says `BEGIN`. */
+  private show(result: QueryResult, tag?: string): void {
+    const quiet = tag !== undefined && result.columns.length === 0;
+    this.options.io.out(quiet ? tag : formatResult(result));
+  }
+}
+
+/** The statement's first word, after any comments: `BEGIN`, `CREATE`, `SET`. */
+function commandTag(text: string): string {
+  const start = text.replace(/^(\s+|--[^\n]*|#[^\n]*|\/\*[\s\S]*?\*\/)*/, '');
+  return (/^[A-Za-z]+/.exec(start)?.[0] ?? 'OK').toUpperCase();
+}
+
+async function dialectOf(connection: Connection): Promise<Dialect> {
+  if (connection.engine.name !== 'mysql') return connection.engine.name;
+  return /mariadb/i.test(await connection.serverVersion()) ? 'mariadb' : 'mysql';
+}
+
+/** The server's own words, without rowback's "Failed while running a query:" framing. */
+function serverMessage(error: RowbackError): string {
+  const cause = error.cause as { message?: string } | undefined;
+  return cause?.message ?? error.message;
+}
+
+function describeRefusal(statement: GuardedStatement): string {
+  if (statement.verdict.kind !== 'refuse') return '';
+  const { tables, reason } = statement.verdict;
+  return [
+    `Refused: ${reason} would change every row of ${tables.join(', ')}; nothing was run.`,
+    `  To run it on purpose, type it again after ${DELIBERATE}:  ${DELIBERATE} ${statement.text};`,
+  ].join('\n');
+}
+
+function describeUnparseable(sql: string, error: Unparseable): string {
+  const line = sql.split('\n')[error.line - 1] ?? '';
+  return [
+    `ERROR: ${error.message.replace(/\.$/, '')} (line ${error.line}, column ${error.column}); nothing was run.`,
+    `LINE ${error.line}: ${line}`,
+    `${' '.repeat(`LINE ${error.line}: `.length + error.column - 1)}^`,
+  ].join('\n');
+}

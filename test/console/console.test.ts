@@ -1,0 +1,120 @@
+import { describe, expect, it } from 'vitest';
+import type { EngineName } from '../harness/index.js';
+import { openConsole, shop, TABLE_BEFORE } from './support.js';
+
+/** `rowback sql` driven as a person would, in a real terminal, on each engine. */
+describe.each(['postgres', 'mysql', 'sqlite'] as EngineName[])('rowback sql on %s', (engine) => {
+  it('refuses whole-table statements, however they are dressed up, and runs nothing', async () => {
+    const { db, rows } = await shop(engine);
+    const terminal = await openConsole(db.targetUrl);
+    await terminal.waitFor('rowback=> ');
+    const tricks = [
+      'DELETE FROM t;',
+      'delete /* where id = 1 */ from t;',
+      'DELETE FROM t -- WHERE id = 1',
+      ';',
+      "SELECT 'x;'; DELETE FROM t WHERE 1=1;",
+      'UPDATE t SET name = NULL WHERE true;',
+      'TRUNCATE TABLE t;',
+      'DROP TABLE t;',
+    ];
+    let refusals = 0;
+    for (const line of tricks) {
+      await terminal.type(line);
+      if (line.endsWith(';')) await terminal.waitForNth('Refused: ', ++refusals);
+    }
+    const screen = await terminal.waitForNth('Refused: ', refusals);
+    expect(screen).toContain('Refused: DELETE without a WHERE would change every row of t; nothing was run.');
+    expect(screen).toContain('Refused: DELETE whose WHERE is always true would change every row of t');
+    expect(screen).toContain('Refused: TRUNCATE would change every row of t');
+    expect(screen).toContain('Refused: DROP TABLE would change every row of t');
+    expect(screen).toContain('\\i-mean-it DELETE FROM t;');
+    expect(screen).toContain('Nothing of this input ran.');
+    expect(screen).not.toContain('x\n(1 row)'); // the SELECT beside a refused DELETE did not run either
+    expect(await rows()).toEqual(TABLE_BEFORE);
+    await terminal.type('\\q');
+    expect(await terminal.exitCode()).toBe(0);
+    expect(await terminal.audit()).toEqual([]); // nothing ran, so no restore point either
+  });
+
+  it('runs a write with a WHERE in a transaction and commits only on y', async () => {
+    const { db, rows } = await shop(engine);
+    const terminal = await openConsole(db.targetUrl);
+    await terminal.waitFor('rowback=> ');
+    await terminal.type('DELETE FROM t WHERE id = 2;');
+    await terminal.waitFor('1 row changed in t. commit? [y/N] ');
+    await terminal.type('n');
+    await terminal.waitFor('Rolled back; nothing was changed.');
+    expect(await rows()).toEqual(TABLE_BEFORE);
+    await terminal.type("UPDATE t\n SET name = 'TWO'\n WHERE id >= 2;");
+    await terminal.waitFor('2 rows changed in t. commit? [y/N] ');
+    await terminal.type('y');
+    await terminal.waitFor('Committed.');
+    expect(await rows()).toEqual(['1 one', '2 TWO', '3 TWO']);
+    const marks = await terminal.audit();
+    expect(marks.map((m) => [m.command, m.statement])).toEqual([
+      ['mark', 'DELETE FROM t WHERE id = 2'],
+      ['mark', "UPDATE t\n SET name = 'TWO'\n WHERE id >= 2"],
+    ]);
+    await terminal.keys('C-d');
+    expect(await terminal.exitCode()).toBe(0);
+  });
+
+  it('asks at the COMMIT of a transaction the person began, and runs a refused statement typed on purpose', async () => {
+    const { db, rows } = await shop(engine);
+    const terminal = await openConsole(db.targetUrl);
+    await terminal.waitFor('rowback=> ');
+    await terminal.type('BEGIN;');
+    await terminal.waitFor('rowback*=> ');
+    await terminal.type('DELETE FROM t WHERE id = 1;');
+    await terminal.waitFor('1 row changed');
+    await terminal.type('COMMIT;');
+    await terminal.waitFor('This transaction changed rows in t. commit? [y/N] ');
+    await terminal.type('y');
+    await terminal.waitFor(/\nrowback=> $/m);
+    expect(await rows()).toEqual(['2 two', '3 three']);
+    await terminal.type('\\i-mean-it DELETE FROM t;');
+    await terminal.waitFor('2 rows changed in t. commit? [y/N] ');
+    await terminal.type('y');
+    await terminal.waitFor('Committed.');
+    expect(await rows()).toEqual([]);
+    await terminal.type('exit');
+    expect(await terminal.exitCode()).toBe(0);
+  });
+
+  it('keeps history across sessions', async () => {
+    const { db } = await shop(engine);
+    const first = await openConsole(db.targetUrl);
+    await first.waitFor('rowback=> ');
+    await first.type('SELECT name FROM t\n WHERE id = 3;');
+    await first.waitFor('(1 row)');
+    await first.type('\\q');
+    expect(await first.exitCode()).toBe(0);
+    const second = await openConsole(db.targetUrl, { state: first.state });
+    await second.waitFor('rowback=> ');
+    await second.keys('Up');
+    await second.waitFor('rowback=> SELECT name FROM t WHERE id = 3;');
+    await second.keys('Enter');
+    const screen = await second.waitFor('(1 row)');
+    expect(screen).toMatch(/ name\s*\n-+\n three\n\(1 row\)/);
+  });
+});
+
+describe('rowback sql on PostgreSQL', () => {
+  it('cancels a running statement with Ctrl-C and stays open', async () => {
+    const { db } = await shop('postgres');
+    const terminal = await openConsole(db.targetUrl);
+    await terminal.waitFor('rowback=> ');
+    await terminal.type('SELECT pg_sleep(30);');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const started = Date.now();
+    await terminal.keys('C-c');
+    await terminal.waitFor('Cancelled.', 10_000);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    await terminal.type('SELECT 41 + 1 AS answer;');
+    const screen = await terminal.waitFor('(1 row)');
+    expect(screen).toMatch(/ answer\s*\n-+\n 42\n/);
+    await terminal.type('\\q');
+    expect(await terminal.exitCode()).toBe(0);
+  });
+});

@@ -1,0 +1,65 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { type EngineName, runCli, tempDir } from '../harness/index.js';
+import { shop, TABLE_BEFORE } from './support.js';
+
+/** `rowback sql -c`, `-f` and stdin: the same guard, and nobody to ask, so no means no. */
+describe.each(['postgres', 'mysql', 'sqlite'] as EngineName[])('rowback sql scripts on %s', (engine) => {
+  const sql = async (url: string, args: string[], input?: string) => {
+    const state = await tempDir();
+    return runCli(['sql', url, '--state-dir', state, ...args], input === undefined ? {} : { input });
+  };
+
+  it('-c refuses a whole-table DELETE (exit 10) and leaves a write uncommitted without --yes (exit 10)', async () => {
+    const { db, rows } = await shop(engine);
+    const refused = await sql(db.targetUrl, ['-c', 'SELECT 1; delete from t -- where id = 1']);
+    expect(refused.code).toBe(10);
+    expect(refused.stderr).toContain(
+      'Refused: DELETE without a WHERE would change every row of t; nothing was run.',
+    );
+    expect(refused.stdout).toBe(''); // the SELECT beside it did not run
+    const unasked = await sql(db.targetUrl, ['-c', 'DELETE FROM t WHERE id = 1']);
+    expect(unasked.code).toBe(10);
+    expect(unasked.stdout).toBe('1 row changed\n');
+    expect(unasked.stderr).toContain(
+      'Not committed: there is no terminal to ask on; pass --yes to say yes in scripts.',
+    );
+    expect(await rows()).toEqual(TABLE_BEFORE);
+  });
+
+  it('-f runs a file statement by statement and commits with --yes (exit 0)', async () => {
+    const { db, rows } = await shop(engine);
+    const file = join(await tempDir(), 'fix.sql');
+    await writeFile(
+      file,
+      "UPDATE t SET name = 'uno'\n  WHERE id = 1;\n-- and then\nDELETE FROM t WHERE id = 3;\n",
+    );
+    const run = await sql(db.targetUrl, ['-f', file, '--yes']);
+    expect(run.stderr).toMatch(/Restore point m-\d{8}T\d{6}Z-[0-9a-f]{6} recorded/);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe('1 row changed\n1 row changed\n');
+    expect(await rows()).toEqual(['1 uno', '2 two']);
+  });
+
+  it('stops at a statement the grammar cannot read (exit 2) or the server rejects (exit 1)', async () => {
+    const { db, rows } = await shop(engine);
+    const unparseable = await sql(db.targetUrl, ['-c', 'DELETE FRM t WHERE id = 1']);
+    expect(unparseable.code).toBe(2);
+    expect(unparseable.stderr).toMatch(
+      /^ERROR: .*\(line 1, column \d+\); nothing was run\.\nLINE 1: DELETE FRM t/,
+    );
+    const failing = await sql(db.targetUrl, ['-c', 'SELECT no_such_column FROM t; SELECT 1']);
+    expect(failing.code).toBe(1);
+    expect(failing.stderr).toMatch(/^ERROR: .*no_such_column/m);
+    expect(failing.stdout).toBe('');
+    expect(await rows()).toEqual(TABLE_BEFORE);
+  });
+
+  it('reads statements from stdin and prints aligned tables', async () => {
+    const { db } = await shop(engine);
+    const run = await sql(db.targetUrl, [], 'SELECT id, name AS label\nFROM t ORDER BY id;\n');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe(' id | label\n----+-------\n 1  | one\n 2  | two\n 3  | three\n(3 rows)\n');
+  });
+});
