@@ -45,6 +45,14 @@ export function addSourceTargetOptions(command: Command): Command {
     )
     .option('--where <sql>', 'only rows matching this boolean SQL, on both sides (e.g. "account_id = 42")')
     .option(
+      '--columns <columns>',
+      'compare and write only these columns, comma-separated (the key still identifies rows; other columns keep their current values; missing rows are inserted whole)',
+    )
+    .option(
+      '--target-where <sql>',
+      "touch only rows whose CURRENT target row matches this boolean SQL (e.g. \"plan = 'free'\": the accident's mark is still there); others are kept and counted",
+    )
+    .option(
       '--key <columns>',
       'columns identifying a row, comma-separated (default: primary key, else a unique NOT NULL key)',
     )
@@ -66,6 +74,8 @@ export interface CommonFlags {
   to: string;
   fromTable?: string;
   where?: string;
+  columns?: string;
+  targetWhere?: string;
   key?: string;
   stateDir?: string;
   json?: boolean;
@@ -86,6 +96,8 @@ export function commonOptions(table: string, flags: CommonFlags): CommonOptions 
     },
     ...(flags.fromTable ? { fromTable: flags.fromTable } : {}),
     ...(flags.where !== undefined ? { where: flags.where } : {}),
+    ...(flags.columns !== undefined ? { columns: splitList(flags.columns) } : {}),
+    ...(flags.targetWhere !== undefined ? { targetWhere: flags.targetWhere } : {}),
     ...(flags.key
       ? {
           key: flags.key
@@ -99,10 +111,16 @@ export function commonOptions(table: string, flags: CommonFlags): CommonOptions 
 
 export const changedOption = new Option(
   '--changed <policy>',
-  'rows present on both sides with different values',
-)
-  .choices(['keep-current', 'take-source'])
-  .default('keep-current');
+  'rows present on both sides with different values (default: keep-current; take-source with --columns or --target-where)',
+).choices(['keep-current', 'take-source']);
+
+/** A comma-separated list of names, blanks dropped. */
+function splitList(text: string): string[] {
+  return text
+    .split(',')
+    .map((k) => k.trim())
+    .filter(Boolean);
+}
 
 export const extraOption = new Option(
   '--extra <policy>',

@@ -21,7 +21,7 @@ import { interruptSignal, note, peakRssBytes, printJson, runCommand, say } from 
 import { progressReporter } from './progress.js';
 
 interface RestoreFlags extends CommonFlags {
-  changed: ChangedPolicy;
+  changed?: ChangedPolicy;
   extra: ExtraPolicy;
   dryRun?: boolean;
   sqlOut?: string;
@@ -75,6 +75,15 @@ Policies:
   --changed keep-current (default) keeps the target's values, take-source overwrites them;
   --extra keep (default) keeps rows written since, delete removes them (an exact rewind).
 
+Repairing an UPDATE without WHERE (UPDATE accounts SET plan = 'free'):
+  --columns plan                 compare and write only plan; every other column keeps its current value,
+                                 so later edits of other columns stay; --changed defaults to take-source.
+                                 Missing rows are still inserted whole; --extra delete is refused with it.
+  --target-where "plan = 'free'" touch only rows whose current row still bears the accident's mark: rows
+                                 edited again since are kept (the preview counts them). A missing row has
+                                 no current row, so none is inserted. Checked again under the lock.
+  Undo puts back the whole rows as they were before the repair.
+
 Never more than shown: under the lock the plan is taken again; if it would write more rows of some kind
 than the preview showed (rows written meanwhile), nothing is written and the new plan is shown and asked
 about again — with --yes it is refused (exit 8) unless --max-changes allows it. Fewer rows is fine.
@@ -83,6 +92,7 @@ Examples:
   rowback restore billing --from postgres://ro@restored-host/app --to postgres://ops@prod-host/app
   rowback restore billing --from … --to … --where "account_id = 42" --dry-run
   rowback restore billing --from … --to … --sql-out restore-billing.sql
+  rowback restore accounts --from … --to … --columns plan --target-where "plan = 'free'"
   rowback restore billing --from rds:prod-db --as-of "2026-11-24 10:14:00+00" --to … --notify https://hooks.slack.com/services/…
 Undo with: rowback undo <restore-id> --to <target-url>`,
   );
@@ -94,7 +104,7 @@ Undo with: rowback undo <restore-id> --to <target-url>`,
       try {
         const report = await restore({
           ...commonOptions(table, flags),
-          changed: flags.changed,
+          ...(flags.changed ? { changed: flags.changed } : {}),
           extra: flags.extra,
           samples: flags.samples,
           ...(flags.dryRun ? { dryRun: true } : {}),

@@ -15,6 +15,7 @@ import { deletes, growth, shrinkage, totalWrites, writtenClasses } from './polic
 import { samplesOf } from './prepare.js';
 import { formatTable } from './table.js';
 import { noClock, type StepClock } from './timings.js';
+import { verifyPlan } from './verify-plan.js';
 import { type WriteProgress, writePlan } from './write.js';
 
 export interface ApplyOptions {
@@ -22,6 +23,10 @@ export interface ApplyOptions {
   where?: string;
   /** A `keys` source's absent keys: only these target keys may be extra (see ClassifyOptions). */
   absent?: Staged;
+  /** `--columns` (see ClassifyOptions.columns). */
+  columns?: string[];
+  /** `--target-where`: part of every classification, the one under the lock included. */
+  targetWhere?: string;
   /** The plan built for the preview: reused when the engine proves the target has not changed since. */
   preview?: Plan;
   /** The writes the user was shown: under the lock the apply never writes more of any kind. */
@@ -120,7 +125,7 @@ export async function applyStaged(
     const applied = await writePlan(target, plan, options.policy, options.undo, options.onProgress, clock);
     await clock.time('counters', () => counters.afterWrites());
     const result = await clock.time('verify', () =>
-      target.verify(checked, writtenClasses(options.policy), deletes(options.policy)),
+      verifyPlan(target, checked, writtenClasses(options.policy), deletes(options.policy)),
     );
     const judged = judgeVerification(schema, result, {
       written: totalWrites(applied),
@@ -153,10 +158,12 @@ export async function applyStaged(
   }
 }
 
-function whereOf(options: { where?: string; absent?: Staged }): ClassifyOptions {
+function whereOf(options: ApplyOptions): ClassifyOptions {
   return {
     ...(options.where === undefined ? {} : { where: options.where }),
     ...(options.absent === undefined ? {} : { absent: options.absent }),
+    ...(options.columns === undefined ? {} : { columns: options.columns }),
+    ...(options.targetWhere === undefined ? {} : { targetWhere: options.targetWhere }),
   };
 }
 

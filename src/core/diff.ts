@@ -81,11 +81,24 @@ async function choosePath(
   const ordered = source.ordersByKey === true && (source.coverage ?? 'table') === 'table';
   if (asked === 'merge' && !ordered)
     throw unordered(p, 'the merge diff (--path merge) reads both sides in key order');
+  if (asked === 'merge' && p.restriction.targetWhere !== undefined) throw noTargetWhere('--path merge');
   if (asked) return { path: asked, reason: `asked for with --path ${asked}` };
   const blocked = await p.sessions.target.stagingBlocked();
   if (!blocked) return { path: 'staged', reason: 'the target can stage rows' };
   if (!ordered) throw unordered(p, `the target cannot stage rows (${blocked})`);
+  if (p.restriction.targetWhere !== undefined) throw noTargetWhere(`this target (${blocked})`);
   return { path: 'merge', reason: `the target cannot stage rows: ${blocked}` };
+}
+
+/** The merge diff reads each side once, with one filter flag: no room for a second condition yet. */
+function noTargetWhere(where: string): RowbackError {
+  return new RowbackError(
+    'unsupported',
+    `--target-where needs a staged comparison, which ${where} cannot make.`,
+    {
+      hint: 'Compare on a target where rowback may create temporary tables, or leave --target-where out.',
+    },
+  );
 }
 
 function unordered(p: Prepared, why: string): RowbackError {
@@ -124,13 +137,16 @@ async function compareByMerge(
   progress: (e: ProgressEvent) => void,
 ): Promise<Classified> {
   const merge: MergeKey = await p.sessions.target.mergeKey(p.target);
+  // Under --columns only the key and those columns are compared: the rest is not even read.
+  const only = p.restriction.columns;
+  const columns = only ? p.columns.filter((c) => p.key.includes(c) || only.includes(c)) : p.columns;
   const total = (await sourceSize(p)).rows;
   const where = p.where === undefined ? {} : { where: p.where };
   const scope = p.where === undefined ? {} : { scope: p.where };
   const result = await mergePlan({
-    source: p.sessions.source.read(p.source, { columns: p.columns, merge, ...where }),
-    target: p.sessions.target.read(p.target, { columns: p.columns, merge, ...scope }),
-    columns: p.columns,
+    source: p.sessions.source.read(p.source, { columns, merge, ...where }),
+    target: p.sessions.target.read(p.target, { columns, merge, ...scope }),
+    columns,
     merge,
     scoped: p.where !== undefined,
     samples,

@@ -72,6 +72,20 @@ export interface CommonOptions {
   fromTable?: string;
   /** Boolean SQL limiting both sides to a subset of rows. */
   where?: string;
+  /**
+   * Compare and write only these columns (`--columns`): a row differing only in other columns is `same`,
+   * an update sets only these (every other column keeps the target's current value). The key always
+   * identifies the row and may not be named. Missing rows are still inserted whole from the source;
+   * deleting extra rows (`extra: 'delete'`) is refused with it.
+   */
+  columns?: string[];
+  /**
+   * Boolean SQL on the target's CURRENT row that must hold for the row to be touched (`--target-where`,
+   * e.g. `plan = 'free'`: the accident's mark is still there). Checked in the plan and again under the
+   * apply's lock; rows it excludes are counted per class in `plan.excluded` and never written. A missing
+   * row has no current row, so it is never inserted under a `targetWhere`.
+   */
+  targetWhere?: string;
   /** Key columns when the table has no primary / unique NOT NULL key (or to override it). */
   key?: string[];
   /** The moment whose state is wanted, for sources that travel in time (`2026-11-24 10:14:59+00`). */
@@ -119,6 +133,7 @@ export interface DiffOptions extends CommonOptions {
 export type DiffPath = 'staged' | 'merge';
 
 export interface RestoreOptions extends CommonOptions {
+  /** Default `keep-current`; `take-source` when `columns` or `targetWhere` is given (they say what to write). */
   changed?: ChangedPolicy;
   extra?: ExtraPolicy;
   /** Plan, apply and verify in a transaction, then roll back. */
@@ -194,6 +209,10 @@ export interface Preview {
   target: string;
   key: string[];
   columns: string[];
+  /** `--columns`: the only columns compared and written (besides the key). */
+  restrictedTo?: string[];
+  /** `--target-where`, as given. */
+  targetWhere?: string;
   policy: Policy;
   plan: PlanCounts;
   /** What the apply would write with this policy. */

@@ -18,7 +18,22 @@ export interface PlanCounts {
   changed: number;
   extra: number;
   same: number;
+  /**
+   * With `--target-where`: rows of each class the condition kept out of the plan (never written), not
+   * counted in the classes above. A missing row has no current row, so every one is kept.
+   */
+  excluded?: Excluded;
 }
+
+/** Rows per class that `--target-where` excluded. */
+export interface Excluded {
+  missing: number;
+  changed: number;
+  extra: number;
+}
+
+/** The classes a `--target-where` can exclude rows of. */
+export const EXCLUDABLE = ['missing', 'changed', 'extra'] as const;
 
 /** A row shown as an example of its class. Values are the engine's text; binary values are hex (`\x…`). */
 export interface SampleRow {
@@ -30,6 +45,8 @@ export interface SampleRow {
   target?: Record<string, string | null>;
   /** For changed rows: the columns whose text differs. */
   changedColumns?: string[];
+  /** The row is of `class`, but `--target-where` kept it: it is never written. */
+  kept?: boolean;
 }
 
 /** Source rows that reference a parent row the target does not have. */
@@ -57,7 +74,8 @@ export interface Verification {
 }
 
 export function planTotal(plan: PlanCounts): number {
-  return plan.missing + plan.changed + plan.extra + plan.same;
+  const kept = plan.excluded ? plan.excluded.missing + plan.excluded.changed + plan.excluded.extra : 0;
+  return plan.missing + plan.changed + plan.extra + plan.same + kept;
 }
 
 /** The counts an apply with this policy would write. */

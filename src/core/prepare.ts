@@ -4,6 +4,7 @@ import { matchColumns } from './columns.js';
 import { RowbackError } from './errors.js';
 import type { CommonOptions, Preview, ProgressEvent } from './options.js';
 import {
+  EXCLUDABLE,
   intendedWrites,
   type MissingParent,
   type PlanCounts,
@@ -12,6 +13,13 @@ import {
   type SampleRow,
 } from './plan.js';
 import { describeTable, requireKey } from './resolve.js';
+import {
+  checkColumns,
+  checkTargetWhere,
+  type Restriction,
+  restrictSamples,
+  targetWhereShape,
+} from './restrict.js';
 import { planSuspicions } from './reused-keys.js';
 import {
   cancelOnAbort,
@@ -35,6 +43,8 @@ export interface Prepared {
   key: string[];
   columns: string[];
   where: string | undefined;
+  /** `--columns` and `--target-where`, checked against both tables. */
+  restriction: Restriction;
   /** Rows carry the physical table they live in (PostgreSQL inheritance). */
   origin: boolean;
   /** How much of the table the source knows (see Coverage). */
@@ -50,6 +60,7 @@ export interface Prepared {
 export async function prepare(options: CommonOptions, opener: Opener): Promise<Prepared> {
   const progress = options.onProgress ?? (() => {});
   const where = options.where === undefined ? undefined : checkWhereShape(options.where);
+  const targetWhere = targetWhereShape(options.targetWhere);
   progress({ step: 'connect', message: 'connecting' });
   const sessions = await openSessions(
     opener,
@@ -74,6 +85,11 @@ export async function prepare(options: CommonOptions, opener: Opener): Promise<P
       await sessions.target.checkWhere(target, where);
       await sessions.source.checkWhere?.(source, where);
     }
+    const restriction: Restriction = {
+      columns: checkColumns(options.columns, target, columns, key),
+      targetWhere,
+    };
+    if (targetWhere !== undefined) await checkTargetWhere(sessions.target, target, targetWhere);
     const origin = target.partitioning === 'inheritance' && source.partitioning === 'inheritance';
     return {
       sessions,
@@ -82,6 +98,7 @@ export async function prepare(options: CommonOptions, opener: Opener): Promise<P
       key,
       columns,
       where,
+      restriction,
       origin,
       coverage,
       sourceFilters,
@@ -170,6 +187,8 @@ export function classifyOptions(p: Prepared, staged: StagedSource): ClassifyOpti
   return {
     ...(p.where === undefined ? {} : { where: p.where }),
     ...(staged.absent ? { absent: staged.absent } : {}),
+    ...(p.restriction.columns ? { columns: p.restriction.columns } : {}),
+    ...(p.restriction.targetWhere === undefined ? {} : { targetWhere: p.restriction.targetWhere }),
   };
 }
 
@@ -228,7 +247,13 @@ export async function samplesOf(
   for (const rowClass of CLASSES) {
     if (size > 0 && counts[rowClass] > 0) samples.push(...(await target.samples(plan, rowClass, size)));
   }
-  return samples;
+  for (const rowClass of EXCLUDABLE) {
+    if (size > 0 && (counts.excluded?.[rowClass] ?? 0) > 0) {
+      const kept = await target.samples(plan, rowClass, size, true);
+      samples.push(...kept.map((s) => ({ ...s, kept: true })));
+    }
+  }
+  return restrictSamples(plan, samples);
 }
 
 /**
@@ -269,6 +294,8 @@ export function previewOf(
     target: p.targetLabel,
     key: p.key,
     columns: p.columns,
+    ...(p.restriction.columns ? { restrictedTo: p.restriction.columns } : {}),
+    ...(p.restriction.targetWhere === undefined ? {} : { targetWhere: p.restriction.targetWhere }),
     policy,
     plan,
     intended: intendedWrites(plan, policy),

@@ -27,6 +27,7 @@ import {
   planGrewError,
   tooManyChangesError,
 } from './refusals.js';
+import { defaultChanged, refuseRestriction } from './restrict.js';
 import { refuseSameTable } from './same-table.js';
 import { writeScript } from './script.js';
 import { labelOf, type Opener, throwIfAborted } from './sessions.js';
@@ -49,13 +50,17 @@ export async function runRestore(given: RestoreOptions, opener: Opener): Promise
   const options = notices.wrap();
   notices.started();
   const stateDir = resolveStateDir(options.stateDir);
-  const policy: Policy = { changed: options.changed ?? 'keep-current', extra: options.extra ?? 'keep' };
+  const policy: Policy = {
+    changed: options.changed ?? defaultChanged(options),
+    extra: options.extra ?? 'keep',
+  };
   let report: RestoreReport | undefined;
   let failure: RowbackError | undefined;
   try {
     const notes = await ensurePrivateDir(stateDir);
     const engine = await opener.engine(options.to);
     refuseUnsupported(options, engine.name, engine.capabilities);
+    refuseRestriction(options, policy);
     const clock = new StepTimings();
     const connecting = process.hrtime.bigint();
     report = await withPrepared(options, opener, async (p) => {
@@ -65,7 +70,9 @@ export async function runRestore(given: RestoreOptions, opener: Opener): Promise
       if (notices.notifier.enabled) notices.ready(p.sourceLabel, (await sourceSize(p)).rows);
       const run = { p, options, id, stateDir, policy, started, clock };
       let done: RestoreReport | undefined;
-      if (directPathFits(p, options) && (p.where === undefined || p.sourceFilters)) {
+      const filtered = p.where !== undefined && !p.sourceFilters;
+      // An empty target has no current row for --target-where to hold on: the plan says so.
+      if (directPathFits(p, options) && !filtered && p.restriction.targetWhere === undefined) {
         done = await restoreDirect(run);
       }
       done ??= await restoreStaged(run);

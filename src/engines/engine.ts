@@ -242,6 +242,19 @@ export interface ClassifyOptions {
    * `where` whose key is not staged is extra.
    */
   absent?: Staged;
+  /**
+   * Compare and update only these staged columns (`--columns`); key columns always identify the row and
+   * are compared too. Rows of class `missing` are still inserted whole. Default: every staged column.
+   */
+  columns?: string[];
+  /**
+   * A user boolean filter (already checked by `checkWhere`) on the target's current row (`--target-where`):
+   * a row it does not hold for is never written. Such rows get their class's kept class (see KeptClass):
+   * `changed` and `extra` rows whose current row fails it, and every `missing` row (no current row).
+   * Evaluate it over the target table alone (a subquery matched by key), never beside the staged row,
+   * whose columns share the target's names.
+   */
+  targetWhere?: string;
 }
 
 /**
@@ -253,6 +266,9 @@ export interface Plan {
   readonly staged: Staged;
   readonly where: string | undefined;
   readonly absent: Staged | undefined;
+  /** `ClassifyOptions.columns`: the columns compared and updated; undefined for every staged column. */
+  readonly columns: string[] | undefined;
+  readonly targetWhere: string | undefined;
 }
 
 /** Key columns of the rows staged and of the target, checked where no unique index enforces the key. */
@@ -456,10 +472,13 @@ export interface Connection {
    * (outside it), so the plan still holds and need not be built again. When unsure, false.
    */
   unchanged(plan: Plan): Promise<boolean>;
-  /** Rows per class. */
+  /** Rows per class; `excluded` counts the kept classes when the plan has a `targetWhere`. */
   counts(plan: Plan): Promise<PlanCounts>;
-  /** Up to `limit` rows of one class in key byte order, with the columns that differ for changed rows. */
-  samples(plan: Plan, rowClass: RowClass, limit: number): Promise<SampleRow[]>;
+  /**
+   * Up to `limit` rows of one class in key byte order, with the columns that differ for changed rows.
+   * With `kept`, rows of that class's kept class instead (see ClassifyOptions.targetWhere).
+   */
+  samples(plan: Plan, rowClass: RowClass, limit: number, kept?: boolean): Promise<SampleRow[]>;
   /**
    * The `changed` rows whose exact text differs in at least `atLeast` of `columns` (every changed row
    * when `atLeast` is 0): how many, and up to `limit` of their keys. The core tells edits of a row from
@@ -499,15 +518,19 @@ export interface Connection {
   image(plan: Plan, classes: RowClass[]): RowStream;
   /** Inserts the staged rows of class `missing` (into their origin child where they carry one). */
   insertMissing(plan: Plan): Promise<number>;
-  /** Sets every staged column of the target rows of class `changed`; key columns too (their text may differ). */
+  /**
+   * Sets every staged column (only the plan's `columns` when it has them) of the target rows of class
+   * `changed`; key columns too (their text may differ).
+   */
   updateChanged(plan: Plan): Promise<number>;
   /** Deletes the target rows of class `extra`. */
   deleteExtra(plan: Plan): Promise<number>;
   /** The direct path: streams rows straight into the (empty, locked) target; returns rows written. */
   copyIn(target: TableSchema, rows: RowStream, options: StageOptions): Promise<number>;
   /**
-   * Re-reads what was written: the target rows of `written` classes must hold exactly the staged text;
-   * with `deleted`, no key of class `extra` may remain. Makes deferred constraints immediate first.
+   * Re-reads what was written: the target rows of `written` classes must hold exactly the staged text
+   * in `verifiedColumns(plan, written)` (src/core/restrict.ts); with `deleted`, no key of class `extra`
+   * may remain. Makes deferred constraints immediate first.
    */
   verify(plan: Plan, written: RowClass[], deleted: boolean): Promise<VerifyResult>;
   /**

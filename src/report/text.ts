@@ -16,6 +16,7 @@ export function renderPreview(p: Preview): string {
     `  changed  ${n(p.plan.changed).padStart(12)}  different values                    → ${p.policy.changed === 'take-source' ? 'take the source values' : 'keep current values'}`,
     `  extra    ${n(p.plan.extra).padStart(12)}  only in the target (written since)  → ${p.policy.extra === 'delete' ? 'delete' : 'keep'}`,
     `  same     ${n(p.plan.same).padStart(12)}  identical                           → nothing`,
+    ...renderRestriction(p),
   ];
   if (p.samples.length) lines.push('', ...renderSamples(p.samples));
   for (const m of p.missingParents) {
@@ -26,6 +27,32 @@ export function renderPreview(p: Preview): string {
   }
   for (const w of p.warnings) lines.push(`! ${w}`);
   return lines.join('\n');
+}
+
+/** `--columns` and what `--target-where` kept out of the plan, per class. */
+function renderRestriction(p: Preview): string[] {
+  const lines: string[] = [];
+  if (p.restrictedTo) {
+    lines.push(
+      `  only columns ${p.restrictedTo.join(', ')} compared and written; every other column keeps its current value`,
+    );
+  }
+  const kept = p.plan.excluded;
+  if (p.targetWhere === undefined || !kept) return lines;
+  const condition = `--target-where (${p.targetWhere})`;
+  if (kept.changed)
+    lines.push(
+      `  kept     ${n(kept.changed).padStart(12)}  changed rows that do not match ${condition} now → kept`,
+    );
+  if (kept.extra)
+    lines.push(
+      `  kept     ${n(kept.extra).padStart(12)}  extra rows that do not match ${condition} now → kept`,
+    );
+  if (kept.missing)
+    lines.push(
+      `  kept     ${n(kept.missing).padStart(12)}  missing rows: no current row for ${condition} to match → not inserted`,
+    );
+  return lines;
 }
 
 /** What the confirmation asks: where, and every write the policy makes, deletions first. */
@@ -45,7 +72,7 @@ function renderSamples(samples: SampleRow[]): string[] {
     const key = Object.entries(s.key)
       .map(([k, v]) => `${k}=${showKey(v)}`)
       .join(', ');
-    lines.push(`  ${s.class.padEnd(7)}  ${key}`);
+    lines.push(`  ${s.class.padEnd(7)}  ${key}${s.kept ? '  (kept: --target-where does not hold)' : ''}`);
     if (s.class === 'changed' && s.changedColumns) {
       // One line per column: a wide row on one line wraps into an unreadable block.
       for (const c of s.changedColumns) {

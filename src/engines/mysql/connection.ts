@@ -148,9 +148,9 @@ export class MysqlConnection implements Connection {
     return this.step('counting the plan', () => counts(this.session, asMysqlPlan(plan)));
   }
 
-  samples(plan: Plan, rowClass: RowClass, limit: number): Promise<SampleRow[]> {
+  samples(plan: Plan, rowClass: RowClass, limit: number, kept?: boolean): Promise<SampleRow[]> {
     return this.step(`reading example ${rowClass} rows of ${name(plan.staged.target)}`, () =>
-      samples(this.session, asMysqlPlan(plan), rowClass, limit),
+      samples(this.session, asMysqlPlan(plan), rowClass, limit, kept),
     );
   }
 

@@ -1,5 +1,6 @@
 import { RowbackError } from '../../core/errors.js';
 import type { PlanCounts, RowClass } from '../../core/plan.js';
+import { comparedColumns, keptClass, type Restricted, tally } from '../../core/restrict.js';
 import type { ClassifyOptions, KeyCheck, Plan, Staged } from '../engine.js';
 import type { Session } from './connect.js';
 import { errorCode } from './errors.js';
@@ -18,9 +19,13 @@ import { asMysqlStaged, indexPart, type MysqlStaged } from './stage.js';
 
 /** The plan table's class codes. */
 export const CLASS = { missing: 'm', changed: 'c', same: 's', extra: 'x' } as const;
+/** Kept classes (`--target-where` did not hold): codes apart from CLASS's under a case-blind collation. */
+export const KEPT = { missing: 'n', changed: 'k', extra: 'y', same: 's' } as const;
 
 /** A classification materialised on the server: one row per key with its class and its staged row. */
 export class MysqlPlan implements Plan {
+  readonly columns: string[] | undefined;
+  readonly targetWhere: string | undefined;
   constructor(
     readonly staged: MysqlStaged,
     readonly where: string | undefined,
@@ -28,7 +33,11 @@ export class MysqlPlan implements Plan {
     /** Unquoted temporary table name. */
     readonly table: string,
     readonly key: string[],
-  ) {}
+    restricted: Restricted = {},
+  ) {
+    this.columns = restricted.columns;
+    this.targetWhere = restricted.targetWhere;
+  }
 
   /** The plan table's and the staged table's helper columns (names no target column has). */
   get names(): WorkNames {
@@ -111,16 +120,38 @@ function uniqueKey(staged: MysqlStaged): boolean {
  * "Changed" compares every staged column's exact text as bytes, key columns included: their collation may
  * call different texts equal ('a' = 'A' under `_ci`), and the source's text must win.
  */
-function classOf(staged: MysqlStaged, key: string[], target: string): string {
-  const same = sameText(staged.target, staged.columns, 't', 's');
+function classOf(staged: MysqlStaged, key: string[], target: string, options: ClassifyOptions): string {
+  const same = sameText(staged.target, comparedColumns({ staged, columns: options.columns }), 't', 's');
+  const missing = classUnder('missing', staged, options, key, 's');
+  const changed = classUnder('changed', staged, options, key, 's');
   if (uniqueKey(staged)) {
-    return `CASE WHEN t.${quoteIdent(key[0]!)} IS NULL THEN '${CLASS.missing}'
-      WHEN ${same} THEN '${CLASS.same}' ELSE '${CLASS.changed}' END`;
+    return `CASE WHEN t.${quoteIdent(key[0]!)} IS NULL THEN ${missing}
+      WHEN ${same} THEN '${CLASS.same}' ELSE ${changed} END`;
   }
   return `CASE
-       WHEN NOT EXISTS (SELECT 1 FROM ${target} t WHERE ${keyEquals(key, 't', 's')}) THEN '${CLASS.missing}'
+       WHEN NOT EXISTS (SELECT 1 FROM ${target} t WHERE ${keyEquals(key, 't', 's')}) THEN ${missing}
        WHEN EXISTS (SELECT 1 FROM ${target} t WHERE ${keyEquals(key, 't', 's')} AND ${same}) THEN '${CLASS.same}'
-       ELSE '${CLASS.changed}' END`;
+       ELSE ${changed} END`;
+}
+
+/**
+ * The class code of a row of `rowClass`: its kept code when `--target-where` does not hold on the
+ * target's current row matching `alias`'s key (evaluated over the target alone: the staged row's columns
+ * share its names). A missing row has no current row: always kept under a `targetWhere`.
+ */
+function classUnder(
+  rowClass: 'missing' | 'changed' | 'extra',
+  staged: MysqlStaged,
+  options: ClassifyOptions,
+  key: string[],
+  alias: string,
+): string {
+  const { targetWhere } = options;
+  if (targetWhere === undefined) return `'${CLASS[rowClass]}'`;
+  if (rowClass === 'missing') return `'${KEPT.missing}'`;
+  const holds = `EXISTS (SELECT 1 FROM ${quoteTable(staged.target.ref)} rowback_now
+    WHERE ${keyEquals(key, 'rowback_now', alias)} AND ${userFilter(targetWhere)})`;
+  return `CASE WHEN ${holds} THEN '${CLASS[rowClass]}' ELSE '${KEPT[rowClass]}' END`;
 }
 
 /** The extra rows: target keys under `where` not staged; with `absent`, only keys listed there. */
@@ -128,16 +159,17 @@ function extraRows(staged: MysqlStaged, options: ClassifyOptions, key: string[])
   const target = quoteTable(staged.target.ref);
   const keys = key.map((k) => `t.${quoteIdent(k)}`).join(', ');
   const notStaged = `NOT EXISTS (SELECT 1 FROM ${stagedUnder(staged, options.where)} s WHERE ${keyEquals(key, 's', 't')})`;
+  const extra = classUnder('extra', staged, options, key, 't');
   if (options.absent) {
     // Driven from the listed keys: an undo touches a few keys of what may be a very large table. The
     // filter sits in a subquery over the target alone: the absent keys' columns share its names.
     const absent = asMysqlStaged(options.absent);
     const under = options.where ? `(SELECT * FROM ${target} WHERE ${userFilter(options.where)})` : target;
-    return `SELECT DISTINCT '${CLASS.extra}', ${keys}
+    return `SELECT DISTINCT ${extra}, ${keys}
             FROM ${quoteIdent(absent.table)} a JOIN ${under} t ON ${keyEquals(key, 't', 'a')}
             WHERE ${notStaged}`;
   }
-  return `SELECT '${CLASS.extra}', ${keys} FROM ${target} t WHERE ${userFilter(options.where)} AND ${notStaged}`;
+  return `SELECT ${extra}, ${keys} FROM ${target} t WHERE ${userFilter(options.where)} AND ${notStaged}`;
 }
 
 /**
@@ -189,7 +221,7 @@ async function createPlanTable(
     const keys = key.map(quoteIdent);
     await session.exec(
       `INSERT INTO ${plan} (${rowClass}, ${row}, ${keys.join(', ')})
-       SELECT ${classOf(own, key, target)}, s.${row}, ${keys.map((k) => `s.${k}`).join(', ')}
+       SELECT ${classOf(own, key, target, options)}, s.${row}, ${keys.map((k) => `s.${k}`).join(', ')}
        FROM ${stagedUnder(own, options.where)} s${uniqueKey(own) ? ` LEFT JOIN ${target} t ON ${keyEquals(key, 't', 's')}` : ''}`,
     );
     await session.exec(
@@ -200,7 +232,7 @@ async function createPlanTable(
     throw error;
   }
   const absent = options.absent === undefined ? undefined : asMysqlStaged(options.absent);
-  return new MysqlPlan(own, options.where, absent, name, key);
+  return new MysqlPlan(own, options.where, absent, name, key, options);
 }
 
 /** Counts per class of a plan table. */
@@ -212,7 +244,9 @@ export async function counts(session: Session, plan: MysqlPlan): Promise<PlanCou
   );
   for (const [code, n] of rows) {
     const name = (Object.keys(CLASS) as (keyof typeof CLASS)[]).find((k) => CLASS[k] === code);
-    if (name) result[name] = Number(n);
+    const kept = (Object.keys(KEPT) as (keyof typeof KEPT)[]).find((k) => KEPT[k] === code);
+    if (name) tally(result, name, Number(n));
+    else if (kept) tally(result, keptClass(kept), Number(n));
   }
   return result;
 }

@@ -1,4 +1,5 @@
 import type { RowClass } from '../../core/plan.js';
+import { verifiedColumns } from '../../core/restrict.js';
 import type { VerifyResult } from '../engine.js';
 import type { Session } from './connect.js';
 import { CLASS, inClasses, type MysqlPlan, planWithStaged } from './plan.js';
@@ -18,7 +19,7 @@ export async function verify(
   const { staged, key } = plan;
   const schema = staged.target;
   const target = quoteTable(schema.ref);
-  const columns = staged.columns;
+  const columns = verifiedColumns(plan, written);
   // A key is never NULL here: primary and unique keys are NOT NULL, and a user key was checked for NULLs.
   const present = `t.${quoteIdent(key[0]!)} IS NOT NULL`;
   const perColumn = columns.map(

@@ -1,5 +1,6 @@
 import { RowbackError } from '../../core/errors.js';
 import type { RowClass } from '../../core/plan.js';
+import { comparedColumns } from '../../core/restrict.js';
 import { imageColumns, isGenerated, type TableSchema } from '../../core/table.js';
 import type { RowStream, StageOptions } from '../engine.js';
 import { checkedRows, textGuard } from './charsets.js';
@@ -69,12 +70,12 @@ export function insertMissing(session: Session, plan: MysqlPlan): Promise<number
 }
 
 /**
- * Sets every staged column of the target rows of class `changed`, key columns too: the key's collation
+ * Sets every staged column (the plan's compared ones under `--columns`) of the target rows of class `changed`, key columns too: the key's collation
  * may match a different text ('a' = 'A'), and the source's text must win.
  */
 export function updateChanged(session: Session, plan: MysqlPlan): Promise<number> {
   const { staged } = plan;
-  const set = writtenColumns(staged.target, staged.columns)
+  const set = writtenColumns(staged.target, comparedColumns(plan))
     .map((c) => `t.${quoteIdent(c)} = s.${quoteIdent(c)}`)
     .join(', ');
   const row = quoteIdent(plan.names.row);

@@ -154,9 +154,9 @@ export class PgConnection implements Connection {
     return this.step('counting the plan', () => counts(this.session, asPgPlan(plan)));
   }
 
-  samples(plan: Plan, rowClass: RowClass, limit: number): Promise<SampleRow[]> {
+  samples(plan: Plan, rowClass: RowClass, limit: number, kept?: boolean): Promise<SampleRow[]> {
     return this.step(`reading example ${rowClass} rows of ${name(plan.staged.target)}`, () =>
-      samples(this.session, asPgPlan(plan), rowClass, limit),
+      samples(this.session, asPgPlan(plan), rowClass, limit, kept),
     );
   }
 

@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { RowbackError } from '../../core/errors.js';
 import type { PlanCounts, RowClass } from '../../core/plan.js';
+import { comparedColumns, keptClass, type Restricted, tally } from '../../core/restrict.js';
 import type { TableSchema } from '../../core/table.js';
 import type { ClassifyOptions, KeyCheck, Plan, Staged } from '../engine.js';
 import type { PgSession } from './connect.js';
@@ -32,6 +33,8 @@ export interface TargetFingerprint {
 
 /** A classification materialised on the server: one row per key with its class. */
 export class PgPlan implements Plan {
+  readonly columns: string[] | undefined;
+  readonly targetWhere: string | undefined;
   constructor(
     readonly staged: Staged,
     readonly where: string | undefined,
@@ -43,7 +46,11 @@ export class PgPlan implements Plan {
     readonly classColumn: string,
     /** For a plan built outside a transaction: what the target looked like then (see `unchanged`). */
     readonly fingerprint?: TargetFingerprint,
-  ) {}
+    restricted: Restricted = {},
+  ) {
+    this.columns = restricted.columns;
+    this.targetWhere = restricted.targetWhere;
+  }
 }
 
 export function asPgPlan(plan: Plan): PgPlan {
@@ -99,8 +106,23 @@ function stagedUnder(staged: Staged, where: string | undefined): string {
   return where ? `(SELECT * FROM ${table} WHERE ${userFilter(where)})` : table;
 }
 
+/**
+ * The class a row of `rowClass` gets: its kept class when `--target-where` does not hold on the target's
+ * current row of alias `t` (evaluated over the target alone, matched by key: the staged row's columns
+ * share its names). A missing row has no current row: always kept under a `targetWhere`.
+ */
+function classUnder(rowClass: RowClass, staged: Staged, options: ClassifyOptions, key: string[]): string {
+  const { targetWhere } = options;
+  if (targetWhere === undefined) return `'${rowClass}'`;
+  if (rowClass === 'missing') return `'${keptClass(rowClass)}'`;
+  const holds = `EXISTS (SELECT 1 FROM ${quoteTable(staged.target.ref)} AS rowback_now
+    WHERE ${keyEquals(key, 'rowback_now', 't')} AND ${userFilter(targetWhere)})`;
+  return `CASE WHEN ${holds} THEN '${rowClass}' ELSE '${keptClass(rowClass)}' END`;
+}
+
 /** The extra rows: target keys under `where` not staged; with `absent`, only keys listed there. */
 function extraRows(staged: Staged, options: ClassifyOptions, key: string[]): string {
+  const extra = classUnder('extra', staged, options, key);
   const source = stagedUnder(staged, options.where);
   const target = quoteTable(staged.target.ref);
   const notStaged = (alias: string) =>
@@ -109,11 +131,11 @@ function extraRows(staged: Staged, options: ClassifyOptions, key: string[]): str
     // Driven from the listed keys: an undo touches a few keys of what may be a very large table. The
     // filter sits in a subquery over the target alone: the absent keys' columns share its names.
     const under = options.where ? `(SELECT * FROM ${target} WHERE ${userFilter(options.where)})` : target;
-    return `SELECT DISTINCT 'extra', ${columnList(key, 't')}
+    return `SELECT DISTINCT ${extra}, ${columnList(key, 't')}
             FROM ${stagedTable(options.absent)} AS a JOIN ${under} AS t ON ${keyEquals(key, 't', 'a')}
             WHERE ${notStaged('t')}`;
   }
-  return `SELECT 'extra', ${columnList(key, 't')} FROM ${target} AS t
+  return `SELECT ${extra}, ${columnList(key, 't')} FROM ${target} AS t
           WHERE ${userFilter(options.where)} AND ${notStaged('t')}`;
 }
 
@@ -135,7 +157,9 @@ async function createPlanTable(
   await avoidNestedLoops(session.client);
   await session.client.query(
     `CREATE TEMP TABLE ${table.slice('pg_temp.'.length)} ${onCommitDrop ? 'ON COMMIT DROP' : ''} AS
-     SELECT CASE WHEN t.ctid IS NULL THEN 'missing' WHEN ${differentText(staged.columns, 's', 't')} THEN 'changed' ELSE 'same' END
+     SELECT CASE WHEN t.ctid IS NULL THEN ${classUnder('missing', staged, options, key)}
+                 WHEN ${differentText(comparedColumns({ staged, columns: options.columns }), 's', 't')}
+                 THEN ${classUnder('changed', staged, options, key)} ELSE 'same' END
               AS ${classColumn}, ${columnList(key, 's')}
      FROM ${stagedUnder(staged, options.where)} AS s LEFT JOIN ${quoteTable(staged.target.ref)} AS t ON ${keyEquals(key, 't', 's')}
      UNION ALL
@@ -154,7 +178,16 @@ export async function classify(session: PgSession, staged: Staged, options: Clas
   const where = options.where;
   if (session.inTransaction) {
     const built = await createPlanTable(session, staged, options, true);
-    return new PgPlan(staged, where, options.absent, built.table, built.key, built.classColumn);
+    return new PgPlan(
+      staged,
+      where,
+      options.absent,
+      built.table,
+      built.key,
+      built.classColumn,
+      undefined,
+      options,
+    );
   }
   const { client } = session;
   try {
@@ -162,7 +195,16 @@ export async function classify(session: PgSession, staged: Staged, options: Clas
     const fingerprint = await takeFingerprint(client, staged.target);
     const built = await createPlanTable(session, staged, options, false);
     await client.query('COMMIT');
-    return new PgPlan(staged, where, options.absent, built.table, built.key, built.classColumn, fingerprint);
+    return new PgPlan(
+      staged,
+      where,
+      options.absent,
+      built.table,
+      built.key,
+      built.classColumn,
+      fingerprint,
+      options,
+    );
   } catch (error) {
     await client.query('ROLLBACK').catch(() => {});
     throw mapError(error, `classifying the rows of ${staged.target.ref.schema}.${staged.target.ref.name}`, {
@@ -173,11 +215,11 @@ export async function classify(session: PgSession, staged: Staged, options: Clas
 
 /** Counts per class of a plan table. */
 export async function counts(session: PgSession, plan: PgPlan): Promise<PlanCounts> {
-  const found = await session.client.query<{ class: RowClass; n: string }>(
+  const found = await session.client.query<{ class: string; n: string }>(
     `SELECT ${plan.classColumn} AS class, count(*)::text AS n FROM ${plan.table} GROUP BY 1`,
   );
   const result: PlanCounts = { missing: 0, changed: 0, extra: 0, same: 0 };
-  for (const row of found.rows) result[row.class] = Number(row.n);
+  for (const row of found.rows) tally(result, row.class, Number(row.n));
   return result;
 }
 

@@ -1,4 +1,5 @@
 import type { RowClass, SampleRow } from '../../core/plan.js';
+import { keptClass } from '../../core/restrict.js';
 import type { Differing } from '../engine.js';
 import type { PgSession } from './connect.js';
 import type { PgPlan } from './plan.js';
@@ -18,6 +19,7 @@ export async function samples(
   plan: PgPlan,
   rowClass: RowClass,
   limit: number,
+  kept = false,
 ): Promise<SampleRow[]> {
   const { staged, key } = plan;
   const columns = staged.columns;
@@ -42,7 +44,7 @@ export async function samples(
     ORDER BY ${byteOrder(key, 'p', collatable)}`;
   const result = await session.client.query<Text[]>({
     text: sql,
-    values: [rowClass, limit],
+    values: [kept ? keptClass(rowClass) : rowClass, limit],
     rowMode: 'array',
   });
   const width = Math.max(columns.length, 1);

@@ -1,4 +1,5 @@
 import type { RowClass } from '../../core/plan.js';
+import { verifiedColumns } from '../../core/restrict.js';
 import type { VerifyResult } from '../engine.js';
 import type { PgSession } from './connect.js';
 import { type PgPlan, stagedOfClasses } from './plan.js';
@@ -20,7 +21,7 @@ export async function verify(
   const { staged, key } = plan;
   const target = quoteTable(staged.target.ref);
   await client.query('SET CONSTRAINTS ALL IMMEDIATE');
-  const columns = staged.columns;
+  const columns = verifiedColumns(plan, written);
   const perColumn = columns.map(
     (c) =>
       `count(*) FILTER (WHERE t.ctid IS NOT NULL AND ${textOf('s', c)} IS DISTINCT FROM ${textOf('t', c)})::text`,

@@ -3,6 +3,7 @@ import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { RowbackError } from '../../core/errors.js';
 import type { RowClass } from '../../core/plan.js';
+import { comparedColumns } from '../../core/restrict.js';
 import { imageColumns, isGenerated, type TableSchema } from '../../core/table.js';
 import type { RowStream, StageOptions } from '../engine.js';
 import type { PgSession } from './connect.js';
@@ -182,7 +183,7 @@ export function updateChanged(session: PgSession, plan: PgPlan): Promise<number>
     session.client,
     staged.target,
     plan.key,
-    staged.columns,
+    comparedColumns(plan),
     stagedOfClasses(plan, ['changed']),
   );
 }

@@ -151,9 +151,9 @@ export class SqliteConnection implements Connection {
     return this.step('counting the plan', () => counts(this.session, asSqlitePlan(plan)));
   }
 
-  samples(plan: Plan, rowClass: RowClass, limit: number): Promise<SampleRow[]> {
+  samples(plan: Plan, rowClass: RowClass, limit: number, kept?: boolean): Promise<SampleRow[]> {
     return this.step(`reading example ${rowClass} rows of ${name(plan.staged.target)}`, () =>
-      samples(this.session, asSqlitePlan(plan), rowClass, limit),
+      samples(this.session, asSqlitePlan(plan), rowClass, limit, kept),
     );
   }
 

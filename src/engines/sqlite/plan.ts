@@ -1,5 +1,6 @@
 import { RowbackError } from '../../core/errors.js';
 import type { PlanCounts, RowClass } from '../../core/plan.js';
+import { comparedColumns, keptClass, type Restricted, tally } from '../../core/restrict.js';
 import type { TableSchema } from '../../core/table.js';
 import type { ClassifyOptions, KeyCheck, Plan, Staged } from '../engine.js';
 import type { SqliteSession } from './connect.js';
@@ -18,6 +19,8 @@ import { stagedTable } from './stage.js';
 
 /** A classification materialised in the temp database: one row per key with its class. */
 export class SqlitePlan implements Plan {
+  readonly columns: string[] | undefined;
+  readonly targetWhere: string | undefined;
   constructor(
     readonly staged: Staged,
     readonly where: string | undefined,
@@ -31,7 +34,11 @@ export class SqlitePlan implements Plan {
     readonly classColumn: string,
     /** For a plan built outside a transaction: `PRAGMA data_version` as it read the target (see unchanged). */
     readonly dataVersion?: string,
-  ) {}
+    restricted: Restricted = {},
+  ) {
+    this.columns = restricted.columns;
+    this.targetWhere = restricted.targetWhere;
+  }
 }
 
 export function asSqlitePlan(plan: Plan): SqlitePlan {
@@ -80,19 +87,40 @@ function stagedUnder(staged: Staged, where: string | undefined): string {
   return where ? `(SELECT * FROM ${table} WHERE ${userFilter(where)})` : table;
 }
 
+/**
+ * The class a row of `rowClass` gets: its kept class when `--target-where` does not hold on the target's
+ * current row of alias `t` (evaluated over the target alone, matched by key: the staged row's columns
+ * share its names). A missing row has no current row: always kept under a `targetWhere`.
+ */
+function classUnder(
+  rowClass: RowClass,
+  staged: Staged,
+  options: ClassifyOptions,
+  key: string[],
+  collations: string[],
+): string {
+  const { targetWhere } = options;
+  if (targetWhere === undefined) return `'${rowClass}'`;
+  if (rowClass === 'missing') return `'${keptClass(rowClass)}'`;
+  const holds = `EXISTS (SELECT 1 FROM ${quoteTable(staged.target.ref)} AS rowback_now
+    WHERE ${keyEquals(key, 'rowback_now', 't', collations)} AND ${userFilter(targetWhere)})`;
+  return `CASE WHEN ${holds} THEN '${rowClass}' ELSE '${keptClass(rowClass)}' END`;
+}
+
 /** The extra rows: target keys under `where` not staged; with `absent`, only keys listed there. */
 function extraRows(staged: Staged, options: ClassifyOptions, key: string[], collations: string[]): string {
+  const extra = classUnder('extra', staged, options, key, collations);
   const source = stagedUnder(staged, options.where);
   const target = quoteTable(staged.target.ref);
   const notStaged = (alias: string) =>
     `NOT EXISTS (SELECT 1 FROM ${source} AS s WHERE ${keyEquals(key, alias, 's', collations)})`;
   if (options.absent) {
     const under = options.where ? `(SELECT * FROM ${target} WHERE ${userFilter(options.where)})` : target;
-    return `SELECT DISTINCT 'extra', ${columnList(key, 't')}
+    return `SELECT DISTINCT ${extra}, ${columnList(key, 't')}
             FROM ${stagedTable(options.absent)} AS a JOIN ${under} AS t ON ${keyEquals(key, 't', 'a', collations)}
             WHERE ${notStaged('t')}`;
   }
-  return `SELECT 'extra', ${columnList(key, 't')} FROM ${target} AS t
+  return `SELECT ${extra}, ${columnList(key, 't')} FROM ${target} AS t
           WHERE ${userFilter(options.where)} AND ${notStaged('t')}`;
 }
 
@@ -110,7 +138,9 @@ function createPlanTable(session: SqliteSession, staged: Staged, options: Classi
   const probe = `t.${quoteIdent(key[0]!)}`;
   session.db.exec(
     `CREATE TABLE ${table} AS
-     SELECT CASE WHEN ${probe} IS NULL THEN 'missing' WHEN ${differentText(staged.columns, 's', 't')} THEN 'changed' ELSE 'same' END
+     SELECT CASE WHEN ${probe} IS NULL THEN ${classUnder('missing', staged, options, key, collations)}
+                 WHEN ${differentText(comparedColumns({ staged, columns: options.columns }), 's', 't')}
+                 THEN ${classUnder('changed', staged, options, key, collations)} ELSE 'same' END
               AS ${classColumn}, ${columnList(key, 's')}
      FROM ${stagedUnder(staged, options.where)} AS s LEFT JOIN ${quoteTable(staged.target.ref)} AS t ON ${keyEquals(key, 't', 's', collations)}
      UNION ALL
@@ -142,6 +172,8 @@ export function classify(session: SqliteSession, staged: Staged, options: Classi
       built.key,
       built.collations,
       built.classColumn,
+      undefined,
+      options,
     );
   }
   db.exec('BEGIN');
@@ -158,6 +190,7 @@ export function classify(session: SqliteSession, staged: Staged, options: Classi
       built.collations,
       built.classColumn,
       version,
+      options,
     );
   } catch (error) {
     if (db.inTransaction) db.exec('ROLLBACK');
@@ -169,9 +202,9 @@ export function classify(session: SqliteSession, staged: Staged, options: Classi
 export function counts(session: SqliteSession, plan: SqlitePlan): PlanCounts {
   const found = session.db
     .prepare(`SELECT ${plan.classColumn} AS class, count(*) AS n FROM ${plan.table} GROUP BY 1`)
-    .all() as { class: RowClass; n: bigint }[];
+    .all() as { class: string; n: bigint }[];
   const result: PlanCounts = { missing: 0, changed: 0, extra: 0, same: 0 };
-  for (const row of found) result[row.class] = Number(row.n);
+  for (const row of found) tally(result, row.class, Number(row.n));
   return result;
 }
 

@@ -1,4 +1,5 @@
 import type { RowClass, SampleRow } from '../../core/plan.js';
+import { keptClass } from '../../core/restrict.js';
 import type { Differing } from '../engine.js';
 import type { SqliteSession } from './connect.js';
 import type { SqlitePlan } from './plan.js';
@@ -35,6 +36,7 @@ export function samples(
   plan: SqlitePlan,
   rowClass: RowClass,
   limit: number,
+  kept = false,
 ): SampleRow[] {
   const { staged, key } = plan;
   const columns = staged.columns;
@@ -50,7 +52,10 @@ export function samples(
     LEFT JOIN ${stagedTable(staged)} AS s ON ${keyEquals(key, 'p', 's', plan.collations)}
     LEFT JOIN ${quoteTable(staged.target.ref)} AS t ON ${keyEquals(key, 't', 'p', plan.collations)}
     ORDER BY ${byteOrder(key, 'p')}`;
-  const rows = session.db.prepare(sql).raw(true).all(rowClass, BigInt(limit)) as (Text | bigint)[][];
+  const rows = session.db
+    .prepare(sql)
+    .raw(true)
+    .all(kept ? keptClass(rowClass) : rowClass, BigInt(limit)) as (Text | bigint)[][];
   const width = Math.max(columns.length, 1);
   return rows.map((raw) => {
     const values = raw.map((v) => (v === null ? null : String(v)));

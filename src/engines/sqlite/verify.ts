@@ -1,4 +1,5 @@
 import type { RowClass } from '../../core/plan.js';
+import { verifiedColumns } from '../../core/restrict.js';
 import type { VerifyResult } from '../engine.js';
 import type { SqliteSession } from './connect.js';
 import { type SqlitePlan, stagedOfClasses } from './plan.js';
@@ -18,7 +19,7 @@ export function verify(
   const { db } = session;
   const { staged, key } = plan;
   const target = quoteTable(staged.target.ref);
-  const columns = staged.columns;
+  const columns = verifiedColumns(plan, written);
   const present = `t.${quoteIdent(key[0]!)} IS NOT NULL`;
   const from = `FROM ${stagedOfClasses(plan, written)} LEFT JOIN ${target} AS t ON ${keyEquals(key, 't', 's', plan.collations)}`;
   const found = db

@@ -1,4 +1,5 @@
 import type { RowClass } from '../../core/plan.js';
+import { comparedColumns } from '../../core/restrict.js';
 import { type TableSchema, writableColumns } from '../../core/table.js';
 import type { RowStream, StageOptions } from '../engine.js';
 import type { SqliteSession } from './connect.js';
@@ -38,12 +39,12 @@ export function insertMissing(session: SqliteSession, plan: SqlitePlan): number 
 }
 
 /**
- * Sets every staged column of the changed rows, key columns too: the key's equality may match a
+ * Sets every staged column (the plan's compared ones under `--columns`) of the changed rows, key columns too: the key's equality may match a
  * different value (integer 1 and real 1.0, 'A' and 'a' under NOCASE), and the source's must win.
  */
 export function updateChanged(session: SqliteSession, plan: SqlitePlan): number {
   const { staged } = plan;
-  const set = staged.columns.map((c) => `${quoteIdent(c)} = s.${quoteIdent(c)}`);
+  const set = comparedColumns(plan).map((c) => `${quoteIdent(c)} = s.${quoteIdent(c)}`);
   if (set.length === 0) return 0;
   const result = session.db
     .prepare(
