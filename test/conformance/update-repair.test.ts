@@ -123,6 +123,29 @@ describe.each(SCENARIO_ENGINES)('repairing an UPDATE without WHERE on %s', (engi
   );
 
   test(
+    '--where is a row subset of both sides: source rows and extra target rows outside it are left out',
+    async () => {
+      await withScratch(engine, async (s) => {
+        await accident(s);
+        const common = { table: 'accounts', from: s.sourceUrl, to: s.targetUrl, stateDir: await tempDir() };
+        const low = await diff({ ...common, where: 'id <= 4' });
+        expect(low.plan).toEqual({ missing: 0, changed: 4, extra: 0, same: 0 });
+        const high = await diff({ ...common, where: 'id >= 8' });
+        expect(high.plan).toEqual({ missing: 1, changed: 0, extra: 2, same: 0 });
+        const both = await diff({ ...common, where: 'id >= 4', columns: ['plan'], targetWhere: MARK });
+        expect(both.plan).toEqual({
+          missing: 0,
+          changed: 3,
+          extra: 1,
+          same: 0,
+          excluded: { missing: 1, changed: 1, extra: 1 },
+        });
+      });
+    },
+    TIMEOUT,
+  );
+
+  test(
     '--target-where is checked again under the lock: a row edited after the preview is kept',
     async () => {
       await withScratch(engine, async (s) => {
