@@ -40,7 +40,6 @@ export function drill(options: DrillOptions): Promise<DrillReport> {
 }
 
 export { loadHistory, saveHistory } from './console/history.js';
-export { listMarks, type Mark } from './console/marks.js';
 export {
   type ConsoleIo,
   type ConsoleOptions,
@@ -51,6 +50,7 @@ export {
 export { type AsOf, parseAsOf } from './core/as-of.js';
 export type { CounterMove } from './core/counters.js';
 export { type ErrorCode, EXIT_CODES, isRowbackError, RowbackError } from './core/errors.js';
+export { listMarks, type Mark } from './core/marks.js';
 export type * from './core/options.js';
 export type * from './core/plan.js';
 export { redactSecrets, redactUrl } from './core/redact.js';

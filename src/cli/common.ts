@@ -14,7 +14,7 @@ export function addSourceTargetOptions(command: Command): Command {
     )
     .option(
       '--as-of <time>',
-      'the moment wanted, for sources that travel in time: "2026-11-24 10:14:59+00" (a zone, or the machine\'s is assumed and said)',
+      'the moment wanted, for sources that travel in time: "2026-11-24 10:14:59+00" (a zone, or the machine\'s is assumed and said), or mark:<id>, a restore point of `rowback sql` (see `rowback marks`)',
     )
     .option(
       '--as-of-position <file:pos>',

@@ -8,6 +8,7 @@ import { diffCommand } from './diff.js';
 import { doctorCommand } from './doctor.js';
 import { drillCommand } from './drill.js';
 import { reportError } from './io.js';
+import { marksCommand } from './marks.js';
 import { isParseFailure, usageErrorOf } from './parse-errors.js';
 import { restoreCommand } from './restore.js';
 import { sqlCommand } from './sql.js';
@@ -36,6 +37,7 @@ table the restore wrote to, 13 source file truncated or corrupt, 20 / 21 doctor:
 recoverable, 22 drill failed (a step failed), 70 internal error (a bug: please report it), 130 interrupted.`,
   )
   .addCommand(sqlCommand())
+  .addCommand(marksCommand())
   .addCommand(diffCommand())
   .addCommand(restoreCommand())
   .addCommand(undoCommand())

@@ -1,10 +1,11 @@
 import { isRowbackError, RowbackError } from '../core/errors.js';
+import { recordMark } from '../core/marks.js';
 import { resolveStateDir } from '../core/state-dir.js';
 import type { Connection, QueryResult } from '../engines/engine.js';
 import { connect } from '../open.js';
 import { formatResult, plural } from './format.js';
 import { type Dialect, type GuardedStatement, guardStatements, type Unparseable } from './guard.js';
-import { readPosition, recordMark } from './marks.js';
+import { readPosition } from './position.js';
 import { isBlank, splitStatements } from './split.js';
 
 /** How the console talks to the person (or script) at it. */

@@ -2,6 +2,7 @@ import type { ClassifyOptions, Connection, Plan, Staged } from '../engines/engin
 import { checkPlan } from './checks.js';
 import { matchColumns } from './columns.js';
 import { RowbackError } from './errors.js';
+import { resolveMark } from './marks.js';
 import type { CommonOptions, Preview, ProgressEvent } from './options.js';
 import {
   EXCLUDABLE,
@@ -57,7 +58,8 @@ export interface Prepared {
   tableLabel: string;
 }
 
-export async function prepare(options: CommonOptions, opener: Opener): Promise<Prepared> {
+export async function prepare(given: CommonOptions, opener: Opener): Promise<Prepared> {
+  const options = await resolveMark(given);
   const progress = options.onProgress ?? (() => {});
   const where = options.where === undefined ? undefined : checkWhereShape(options.where);
   const targetWhere = targetWhereShape(options.targetWhere);

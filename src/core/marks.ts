@@ -1,10 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type AuditRecord, appendAudit, defaultOperator, type MarkPosition } from '../core/audit.js';
-import { RowbackError } from '../core/errors.js';
-import { newId } from '../core/ids.js';
-import type { Connection } from '../engines/engine.js';
-import type { Dialect } from './guard.js';
+import { type AuditRecord, appendAudit, defaultOperator, type MarkPosition } from './audit.js';
+import { RowbackError } from './errors.js';
+import { newId } from './ids.js';
+import type { CommonOptions } from './options.js';
+import { resolveStateDir } from './state-dir.js';
 
 /**
  * Restore points: before a destructive statement runs, the console writes where the database stands (the
@@ -21,29 +21,6 @@ export interface Mark {
   tables: string[];
   statement: string;
   position: MarkPosition;
-}
-
-/** Where the server stands now. A part the server cannot tell (no binary log, a standby) is left out. */
-export async function readPosition(connection: Connection, dialect: Dialect): Promise<MarkPosition> {
-  const first = async (sql: string) => (await connection.query(sql).catch(() => undefined))?.rows[0];
-  if (dialect === 'postgres') {
-    const lsn = (await first('SELECT pg_current_wal_lsn()::text'))?.[0];
-    return lsn ? { lsn } : {};
-  }
-  if (dialect === 'sqlite') return {};
-  // MySQL 8.4 renamed SHOW MASTER STATUS; MariaDB and older MySQL know only the old name.
-  const result =
-    (await connection.query('SHOW BINARY LOG STATUS').catch(() => undefined)) ??
-    (await connection.query('SHOW MASTER STATUS').catch(() => undefined));
-  const row = result?.rows[0];
-  const position: MarkPosition = {};
-  if (row?.[0] && row[1]) position.binlog = { file: row[0], position: row[1] };
-  const gtid =
-    dialect === 'mariadb'
-      ? (await first('SELECT @@gtid_binlog_pos'))?.[0]
-      : row?.[result!.columns.indexOf('Executed_Gtid_Set')];
-  if (gtid) position.gtid = gtid;
-  return position;
 }
 
 /** Writes a mark to the audit log and returns it. */
@@ -68,10 +45,10 @@ export async function recordMark(
 }
 
 /** Every mark in the audit log, oldest first. */
-export async function listMarks(stateDir: string): Promise<Mark[]> {
+export async function listMarks(stateDir?: string): Promise<Mark[]> {
   let text: string;
   try {
-    text = await readFile(join(stateDir, 'audit.jsonl'), 'utf8');
+    text = await readFile(join(resolveStateDir(stateDir), 'audit.jsonl'), 'utf8');
   } catch {
     return [];
   }
@@ -111,4 +88,25 @@ export async function findMark(stateDir: string, id: string): Promise<Mark> {
     );
   }
   return mark;
+}
+
+/**
+ * `--as-of mark:<id>`: the moment a restore point was taken. A binlog source goes back to the mark's
+ * binary log position (every transaction from there on is undone); any other source that travels in time
+ * to the mark's time, which is before the statement committed.
+ */
+export async function resolveMark<T extends CommonOptions>(options: T): Promise<T> {
+  const named = /^mark:(.+)$/i.exec(options.asOf?.trim() ?? '');
+  if (!named) return options;
+  const mark = await findMark(resolveStateDir(options.stateDir), named[1]!.trim());
+  const binlog = typeof options.from === 'string' && /^binlog(:|$)/i.test(options.from);
+  const before = `the restore point taken before: ${mark.statement.replace(/\s+/g, ' ')}`;
+  if (binlog && mark.position.binlog) {
+    const { asOf: _, ...rest } = options;
+    const at = `${mark.position.binlog.file}:${mark.position.binlog.position}`;
+    options.onNotice?.(`--as-of mark:${mark.id} is binlog position ${at}, ${before}`);
+    return { ...rest, sourceFlags: { ...rest.sourceFlags, asOfPosition: at } } as T;
+  }
+  options.onNotice?.(`--as-of mark:${mark.id} is ${mark.time}, ${before}`);
+  return { ...options, asOf: mark.time };
 }
