@@ -57,7 +57,7 @@ export async function copyDirect(
 ): Promise<Applied | Grown | undefined> {
   const counters = new CounterKeeper(target, schema, false);
   const clock = options.clock ?? noClock;
-  await clock.time('lock', () => target.begin(schema, beginOptions(options)));
+  await clock.time('lock', () => target.begin(schema, { ...beginOptions(options), copying: rows }));
   try {
     if (!(await clock.time('recheck', () => target.isEmpty(schema)))) {
       await target.rollback();

@@ -285,6 +285,12 @@ export interface BeginOptions {
   disableTriggers?: boolean;
   /** Only when `capabilities.skipForeignKeyChecks`. */
   skipForeignKeyChecks?: boolean;
+  /**
+   * The direct path: the stream copyIn is given in this transaction. An engine that can copy such a
+   * stream without reading it prepares here, before taking its lock (SQLite attaches the source file,
+   * which it cannot do inside a transaction); copyIn still reads the stream to its end.
+   */
+  copying?: RowStream;
 }
 
 /** Rows of another table (or this one) that reference target rows about to be deleted. */

@@ -34,6 +34,10 @@ export interface SqliteSession {
   multipleStatements: boolean;
   /** PRAGMA foreign_keys as pinned (on), to put back after a transaction that turned it off. */
   foreignKeys: boolean;
+  /** A source file attached for a native copy (see native.ts), detached once the transaction ends. */
+  attached?: string | undefined;
+  /** The attached table the direct path's copyIn copies from, for the open transaction. */
+  copyFrom?: { table: string; columns: string[] } | undefined;
 }
 
 /** The file path in `sqlite:PATH`, `sqlite://PATH` (`sqlite:///abs/path`) or a bare path. */

@@ -3,6 +3,7 @@ import type { TableSchema } from '../../core/table.js';
 import type { BeginOptions } from '../engine.js';
 import type { SqliteSession } from './connect.js';
 import { mapError } from './errors.js';
+import { attachNative, detachNative, type NativeRows, nativeRowsOf } from './native.js';
 
 /** Stops between steps once cancel() was called. */
 export function checkCancelled(session: SqliteSession): void {
@@ -19,7 +20,8 @@ function seconds(ms: number): string {
  * rather than at the first write, so the plan built under it is the one applied and no other writer
  * (an application, a sqlite3 shell, a second rowback) can slip in; readers go on. Waits the session's
  * busy timeout for a writer to finish, then fails as 'busy'. `skipForeignKeyChecks` turns the
- * connection's foreign key enforcement off first (a PRAGMA that does nothing inside a transaction).
+ * connection's foreign key enforcement off first (a PRAGMA that does nothing inside a transaction), and
+ * a source the direct path will copy natively is attached first (ATTACH is refused inside one).
  */
 export function begin(session: SqliteSession, target: TableSchema, options: BeginOptions): void {
   checkCancelled(session);
@@ -27,7 +29,7 @@ export function begin(session: SqliteSession, target: TableSchema, options: Begi
   const name = `${target.ref.schema}.${target.ref.name}`;
   try {
     if (options.skipForeignKeyChecks) db.pragma('foreign_keys = OFF');
-    db.exec('BEGIN IMMEDIATE');
+    beginWithSource(session, nativeRowsOf(session, options.copying));
     session.inTransaction = true;
   } catch (error) {
     restoreSettings(session);
@@ -44,6 +46,26 @@ export function begin(session: SqliteSession, target: TableSchema, options: Begi
     }
     throw mapError(error, `starting a transaction on ${name}`, { interrupted: session.cancelled });
   }
+}
+
+/**
+ * BEGIN IMMEDIATE with the source attached. It asks for the write lock of every attached file too: a
+ * source SQLite may not write (a read-only file or mount) refuses it, and is then left unattached.
+ */
+function beginWithSource(session: SqliteSession, native: NativeRows | undefined): void {
+  const { db } = session;
+  if (native) {
+    session.copyFrom = { table: attachNative(session, native), columns: native.columns };
+    try {
+      db.exec('BEGIN IMMEDIATE');
+      return;
+    } catch (error) {
+      if (!String((error as { code?: string })?.code).startsWith('SQLITE_READONLY')) throw error;
+      session.copyFrom = undefined;
+      detachNative(session);
+    }
+  }
+  db.exec('BEGIN IMMEDIATE');
 }
 
 export function commit(session: SqliteSession): void {
@@ -73,5 +95,7 @@ export function rollback(session: SqliteSession): void {
 /** Puts back what begin changed outside the transaction. */
 function restoreSettings(session: SqliteSession): void {
   if (session.closed || session.db.inTransaction) return;
+  session.copyFrom = undefined;
+  detachNative(session);
   session.db.pragma(`foreign_keys = ${session.foreignKeys ? 'ON' : 'OFF'}`);
 }

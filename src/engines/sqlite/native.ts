@@ -47,33 +47,62 @@ export function markNative(
 }
 
 /** What a marked stream reads, when this session can attach it; undefined for any other stream. */
-export function nativeRowsOf(session: SqliteSession, rows: RowStream): NativeRows | undefined {
-  const native = (rows as { [NATIVE]?: NativeRows })[NATIVE];
+export function nativeRowsOf(session: SqliteSession, rows: RowStream | undefined): NativeRows | undefined {
+  const native = (rows as { [NATIVE]?: NativeRows } | undefined)?.[NATIVE];
   if (!native || session.db.inTransaction) return undefined;
   const encoding = String(session.db.pragma('encoding', { simple: true }));
   return native.encoding === encoding ? native : undefined;
 }
 
+/** Attaches the file a marked stream reads, under a fresh name; returns the quoted source table. */
+export function attachNative(session: SqliteSession, native: NativeRows): string {
+  const alias = `rowback_source_${session.nextId++}`;
+  session.db.prepare(`ATTACH DATABASE ? AS ${quoteIdent(alias)}`).run(native.file);
+  session.attached = alias;
+  return quoteTable({ schema: alias, name: native.table.name });
+}
+
+/** Detaches what attachNative attached, once no transaction is open (DETACH is refused inside one). */
+export function detachNative(session: SqliteSession): void {
+  const alias = session.attached;
+  if (!alias || session.closed || session.db.inTransaction) return;
+  session.attached = undefined;
+  session.db.exec(`DETACH DATABASE ${quoteIdent(alias)}`);
+}
+
+/** INSERT … SELECT of the columns from an attached source table into `into`; the rows copied. */
+export function insertFrom(session: SqliteSession, source: string, into: string, columns: string[]): number {
+  const list = columnList(columns);
+  return session.db
+    .prepare(`INSERT INTO ${into} (${list}) SELECT ${columnList(columns, 't')} FROM ${source} AS t`)
+    .run().changes;
+}
+
 /**
- * Copies the marked table's rows into `into` (quoted) with INSERT … SELECT through an attachment, then
- * detaches; returns the rows copied. The attached file is only read: a file in WAL mode is attached
- * through its private copy, one in rollback mode is read under a shared lock and left as it was.
+ * Copies the marked table's rows into `into` (quoted) through an attachment, then detaches; returns the
+ * rows copied. The attached file is only read: a file in WAL mode is attached through its private copy,
+ * one in rollback mode is read under a shared lock and left as it was.
  */
-export function copyNative(
+export async function copyNative(
   session: SqliteSession,
   native: NativeRows,
   into: string,
   columns: string[],
   write: (run: () => number) => Promise<number>,
 ): Promise<number> {
-  const { db } = session;
-  const alias = `rowback_source_${session.nextId++}`;
-  db.prepare(`ATTACH DATABASE ? AS ${quoteIdent(alias)}`).run(native.file);
-  const source = quoteTable({ schema: alias, name: native.table.name });
-  const insert = db.prepare(
-    `INSERT INTO ${into} (${columnList(columns)}) SELECT ${columnList(columns, 't')} FROM ${source} AS t`,
-  );
-  return write(() => insert.run().changes).finally(() => {
-    if (!session.closed) db.exec(`DETACH DATABASE ${quoteIdent(alias)}`);
-  });
+  const source = attachNative(session, native);
+  try {
+    return await write(() => insertFrom(session, source, into, columns));
+  } finally {
+    detachNative(session);
+  }
+}
+
+/** Reads a stream to its end (its other reader, the undo file, gets every row) and counts its lines. */
+export async function drain(rows: RowStream): Promise<number> {
+  let lines = 0;
+  for await (const chunk of rows) {
+    for (let at = chunk.indexOf(0x0a); at !== -1; at = chunk.indexOf(0x0a, at + 1)) lines++;
+  }
+  return lines;
 }

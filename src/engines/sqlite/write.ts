@@ -4,6 +4,7 @@ import { type TableSchema, writableColumns } from '../../core/table.js';
 import type { RowStream, StageOptions } from '../engine.js';
 import type { SqliteSession } from './connect.js';
 import { type LinesQuery, readLines, rowidOf, valueField } from './lines.js';
+import { drain, insertFrom } from './native.js';
 import { type SqlitePlan, stagedOfClasses } from './plan.js';
 import { columnList, fieldOf, keyEquals, quoteIdent, quoteTable } from './sql.js';
 import { writeRows } from './stage.js';
@@ -65,12 +66,27 @@ export function deleteExtra(session: SqliteSession, plan: SqlitePlan): number {
   return result.changes;
 }
 
-/** The direct path: the rows straight into the (empty, locked) table, inside the open transaction. */
-export function copyIn(
+/**
+ * The direct path: the rows straight into the (empty, locked) table, inside the open transaction. A
+ * source attached by begin is copied by INSERT … SELECT, and the stream read to its end for the undo
+ * file; core checks both counts agree.
+ */
+export async function copyIn(
   session: SqliteSession,
   target: TableSchema,
   rows: RowStream,
   options: StageOptions,
 ): Promise<number> {
+  const from = session.copyFrom;
+  if (
+    from &&
+    from.columns.length === options.columns.length &&
+    from.columns.every((c, i) => c === options.columns[i])
+  ) {
+    const copied = insertFrom(session, from.table, quoteTable(target.ref), options.columns);
+    options.onProgress?.(copied);
+    await drain(rows);
+    return copied;
+  }
   return writeRows(session, quoteTable(target.ref), options.columns, rows, options.onProgress);
 }
