@@ -24,13 +24,15 @@ const program = new Command('rowback')
   .addHelpText(
     'after',
     `
-The story: someone ran DELETE FROM billing; without its WHERE. Your provider restored the instance to a
-minute before into a temporary instance. Then:
+The story starts at the prompt: \`rowback sql postgres://…production…\` refuses DELETE FROM billing; without
+its WHERE, asks commit? before any other write, and records a restore point first (\`rowback marks\`).
+When it was not used: someone ran DELETE FROM billing; without its WHERE. Your provider restored the instance
+to a minute before into a temporary instance. Then:
   rowback diff    billing --from postgres://…restored… --to postgres://…production…
   rowback restore billing --from postgres://…restored… --to postgres://…production…
   rowback undo    <restore-id> --to postgres://…production…
 
-Exit codes: 0 ok, 2 usage / bad --where / --from is the --to table, 3 table, key or restore id not found, 4 schema mismatch or
+Exit codes: 0 ok, 1 sql: a statement failed, 2 usage / bad --where / --from is the --to table, 3 table, key or restore id not found, 4 schema mismatch or
 unsupported, 5 connection, 6 privilege, 7 missing parent rows, 8 changed since (undo conflict, or the plan grew
 past what was confirmed), 9 verification failed, 10 declined, 11 target busy (locked), 12 not the database or
 table the restore wrote to, 13 source file truncated or corrupt, 20 / 21 doctor: recoverable with limits / not

@@ -32,7 +32,7 @@ interface SqlFlags {
 export function sqlCommand(): Command {
   return new Command('sql')
     .description(
-      'A SQL console (PostgreSQL, MySQL/MariaDB, SQLite) that refuses the accident: DELETE or UPDATE without a WHERE, TRUNCATE and DROP TABLE are not run; other writes run in a transaction and ask `commit?`; a restore point is recorded before each.',
+      'A SQL console that refuses the accident (DELETE without WHERE, TRUNCATE, DROP), asks commit? before other writes and records a restore point before each',
     )
     .argument('<url>', 'the database: postgres://…, mysql://…, mariadb://…, or a SQLite file')
     .option('-c, --command <sql>', 'run these statements, then exit')
