@@ -1,4 +1,4 @@
-import { type Change, readHistory } from './history.js';
+import { type HistoryRecord, historyRecords, Part } from './history.js';
 import { hashOf, KeySet } from './key-set.js';
 import { type EventRef, fileNumber, type Settled } from './scan.js';
 import { type SpillDir, SpillReader, SpillWriter } from './spill.js';
@@ -29,13 +29,18 @@ export interface HistoryFile {
 export const KEY_BUDGET = 48 << 20;
 const PARTITIONS = 16;
 
-/** One key's event, as the as-of image needs it. */
-interface KeyEvent {
-  key: Buffer;
-  /** The row as it was before this event; undefined: the key did not exist before it. */
-  before: Buffer | undefined;
-  absent: number[];
-  at: EventRef;
+/**
+ * One key's event, as the as-of image needs it, read in place: the key and the row before the event
+ * (length -1: the key did not exist before it) as offsets into `src`. Reused from event to event.
+ */
+class KeyEvent {
+  src: Buffer = Buffer.alloc(0);
+  keyAt = 0;
+  keyLength = 0;
+  beforeAt = 0;
+  beforeLength = -1;
+  absent: () => number[] = () => [];
+  at: () => EventRef = () => ({ file: '', position: 0 });
 }
 
 export function buildAsOf(history: HistoryFile, dir: SpillDir, keyBudget = KEY_BUDGET): AsOfImage {
@@ -48,37 +53,58 @@ export function buildAsOf(history: HistoryFile, dir: SpillDir, keyBudget = KEY_B
   };
   const rows = new SpillWriter(result.rowsPath);
   const absent = new SpillWriter(result.absentPath);
-  const newline = Buffer.from('\n');
   const partialSlots = new Set<number>();
   const visit = (seen: KeySet, event: KeyEvent): void => {
-    if (!seen.add(event.key)) return;
-    if (!event.before) {
-      absent.write(event.key);
-      absent.write(newline);
+    if (!seen.addBytes(event.src, event.keyAt, event.keyLength)) return;
+    if (event.beforeLength < 0) {
+      writeLine(absent, event.src, event.keyAt, event.keyLength);
       result.absent++;
-    } else if (event.absent.length > 0) {
+      return;
+    }
+    const missing = event.absent();
+    if (missing.length > 0) {
       result.partial.count++;
-      if (result.partial.examples.length < 5) result.partial.examples.push(event.at);
-      for (const slot of event.absent) partialSlots.add(slot);
+      if (result.partial.examples.length < 5) result.partial.examples.push(event.at());
+      for (const slot of missing) partialSlots.add(slot);
     } else {
-      rows.write(event.before);
-      rows.write(newline);
+      writeLine(rows, event.src, event.beforeAt, event.beforeLength);
       result.rows++;
     }
   };
   try {
     const seen = new KeySet();
     let partitions: SpillWriter[] | undefined;
-    for (const change of readHistory(history.path, history.transactions, history.files)) {
-      for (const event of keyEvents(change)) {
-        if (partitions) {
-          writeKeyEvent(partitions[hashOf(event.key) % PARTITIONS]!, event);
-        } else {
-          visit(seen, event);
-          // Too many keys for memory: the keys not seen yet go to partitions, each read back alone.
-          if (seen.bytes > keyBudget) partitions = openPartitions(dir);
-        }
+    const event = new KeyEvent();
+    let record: HistoryRecord | undefined;
+    const first = { absent: () => record!.absentBefore(), at: () => refOf(record!, history.files) };
+    const none = () => NO_SLOTS;
+    const handle = (): void => {
+      if (partitions) {
+        writeKeyEvent(partitions[hashOf(event.src, event.keyAt, event.keyLength) % PARTITIONS]!, event);
+        return;
       }
+      visit(seen, event);
+      // Too many keys for memory: the keys not seen yet go to partitions, each read back alone.
+      if (seen.bytes > keyBudget) partitions = openPartitions(dir);
+    };
+    for (const r of historyRecords(history.path, history.transactions)) {
+      record = r;
+      event.src = r.record;
+      event.at = first.at;
+      if (r.kind === 'write') {
+        setKey(event, r, Part.keyAfter, none);
+        handle();
+        continue;
+      }
+      // An update or delete: the key before it held the before image; an update that moves the row
+      // onto another key also tells that the new key did not exist before.
+      setKey(event, r, Part.keyBefore, first.absent);
+      event.beforeAt = r.at[Part.before]!;
+      event.beforeLength = r.length[Part.before]!;
+      handle();
+      if (r.kind === 'delete' || sameKey(r)) continue;
+      setKey(event, r, Part.keyAfter, none);
+      handle();
     }
     if (partitions) {
       for (const [i, partition] of partitions.entries()) {
@@ -86,9 +112,9 @@ export function buildAsOf(history: HistoryFile, dir: SpillDir, keyBudget = KEY_B
         // A partition only ever holds keys the in-memory pass had not finished with, so `seen` still
         // rules out the keys already decided.
         const local = new KeySet();
-        for (const event of readKeyEvents(dir.file(`keys-${i}`), history.files)) {
-          if (seen.has(event.key)) continue;
-          visit(local, event);
+        for (const stored of readKeyEvents(dir.file(`keys-${i}`), history.files)) {
+          if (seen.hasBytes(stored.src, stored.keyAt, stored.keyLength)) continue;
+          visit(local, stored);
         }
       }
     }
@@ -100,13 +126,35 @@ export function buildAsOf(history: HistoryFile, dir: SpillDir, keyBudget = KEY_B
   return result;
 }
 
-/** The per-key events of one change: an update that moves a row touches two keys. */
-function keyEvents(change: Change): KeyEvent[] {
-  const { keyBefore, keyAfter, at } = change;
-  if (change.kind === 'write') return [{ key: keyAfter!, before: undefined, absent: [], at }];
-  const first: KeyEvent = { key: keyBefore!, before: change.before, absent: change.absentBefore, at };
-  if (change.kind === 'delete' || keyAfter!.equals(keyBefore!)) return [first];
-  return [first, { key: keyAfter!, before: undefined, absent: [], at }];
+const NO_SLOTS: number[] = [];
+const NEWLINE = 0x0a;
+
+/** The key of the record's part; the event's row before is none until set. */
+function setKey(event: KeyEvent, r: HistoryRecord, part: Part, absent: () => number[]): void {
+  event.keyAt = r.at[part]!;
+  event.keyLength = r.length[part]!;
+  event.beforeLength = -1;
+  event.absent = absent;
+}
+
+function sameKey(r: HistoryRecord): boolean {
+  const length = r.length[Part.keyBefore]!;
+  if (length !== r.length[Part.keyAfter]) return false;
+  const a = r.at[Part.keyBefore]!;
+  const b = r.at[Part.keyAfter]!;
+  for (let i = 0; i < length; i++) if (r.record[a + i] !== r.record[b + i]) return false;
+  return true;
+}
+
+function refOf(r: HistoryRecord, files: Map<number, string>): EventRef {
+  return { file: files.get(r.file) ?? '', position: r.position };
+}
+
+function writeLine(out: SpillWriter, src: Buffer, at: number, length: number): void {
+  const { buf, at: p } = out.reserve(length + 1);
+  if (length >= 48) src.copy(buf, p, at, at + length);
+  else for (let i = 0; i < length; i++) buf[p + i] = src[at + i]!;
+  buf[p + length] = NEWLINE;
 }
 
 function openPartitions(dir: SpillDir): SpillWriter[] {
@@ -116,17 +164,20 @@ function openPartitions(dir: SpillDir): SpillWriter[] {
 const NONE = 0xffffffff;
 
 function writeKeyEvent(out: SpillWriter, event: KeyEvent): void {
-  const size = 4 + event.key.length + 4 + (event.before?.length ?? 0) + 2 + 2 * event.absent.length + 8;
-  const { buf, at } = out.reserve(4 + size);
-  let p = buf.writeUInt32LE(size, at);
-  p = buf.writeUInt32LE(event.key.length, p);
-  p += event.key.copy(buf, p);
-  p = buf.writeUInt32LE(event.before ? event.before.length : NONE, p);
-  if (event.before) p += event.before.copy(buf, p);
-  p = buf.writeUInt16LE(event.absent.length, p);
-  for (const slot of event.absent) p = buf.writeUInt16LE(slot, p);
-  p = buf.writeUInt32LE(fileNumber(event.at.file), p);
-  buf.writeUInt32LE(event.at.position, p);
+  const before = event.beforeLength;
+  const absent = event.absent();
+  const at = event.at();
+  const size = 4 + event.keyLength + 4 + Math.max(before, 0) + 2 + 2 * absent.length + 8;
+  const { buf, at: start } = out.reserve(4 + size);
+  let p = buf.writeUInt32LE(size, start);
+  p = buf.writeUInt32LE(event.keyLength, p);
+  p += event.src.copy(buf, p, event.keyAt, event.keyAt + event.keyLength);
+  p = buf.writeUInt32LE(before < 0 ? NONE : before, p);
+  if (before >= 0) p += event.src.copy(buf, p, event.beforeAt, event.beforeAt + before);
+  p = buf.writeUInt16LE(absent.length, p);
+  for (const slot of absent) p = buf.writeUInt16LE(slot, p);
+  p = buf.writeUInt32LE(fileNumber(at.file), p);
+  buf.writeUInt32LE(at.position, p);
 }
 
 function* readKeyEvents(path: string, files: Map<number, string>): Generator<KeyEvent> {
@@ -136,24 +187,25 @@ function* readKeyEvents(path: string, files: Map<number, string>): Generator<Key
       const size = reader.next(4);
       if (!size) return;
       const r = reader.next(size.readUInt32LE(0))!;
+      const event = new KeyEvent();
+      event.src = r;
       let p = 0;
-      const keyLength = r.readUInt32LE(p);
-      const key = r.subarray(p + 4, p + 4 + keyLength);
-      p += 4 + keyLength;
+      event.keyLength = r.readUInt32LE(p);
+      event.keyAt = p + 4;
+      p += 4 + event.keyLength;
       const beforeLength = r.readUInt32LE(p);
       p += 4;
-      const before = beforeLength === NONE ? undefined : r.subarray(p, p + beforeLength);
-      if (before) p += beforeLength;
+      event.beforeAt = p;
+      event.beforeLength = beforeLength === NONE ? -1 : beforeLength;
+      if (beforeLength !== NONE) p += beforeLength;
       const count = r.readUInt16LE(p);
       p += 2;
       const absent: number[] = [];
       for (let i = 0; i < count; i++, p += 2) absent.push(r.readUInt16LE(p));
-      yield {
-        key,
-        before,
-        absent,
-        at: { file: files.get(r.readUInt32LE(p)) ?? '', position: r.readUInt32LE(p + 4) },
-      };
+      const at = { file: files.get(r.readUInt32LE(p)) ?? '', position: r.readUInt32LE(p + 4) };
+      event.absent = () => absent;
+      event.at = () => at;
+      yield event;
     }
   } finally {
     reader.close();

@@ -145,14 +145,33 @@ function integer(width: number, facts: ColumnFacts): ColumnCodec {
   const read = facts.unsigned
     ? (src: Buffer, at: number) => src.readUIntLE(at, width)
     : (src: Buffer, at: number) => src.readIntLE(at, width);
-  return fixedWidth(width, (src, at) => zerofilled(String(read(src, at)), facts.zerofill));
+  if (facts.zerofill !== undefined) {
+    return fixedWidth(width, (src, at) => zerofilled(String(read(src, at)), facts.zerofill));
+  }
+  return {
+    write(src, at, out) {
+      out.integer(read(src, at));
+      return at + width;
+    },
+    skip: (_src, at) => at + width,
+  };
 }
 
 function bigInteger(facts: ColumnFacts): ColumnCodec {
-  return fixedWidth(8, (src, at) => {
-    const v = facts.unsigned ? src.readBigUInt64LE(at) : src.readBigInt64LE(at);
-    return zerofilled(v.toString(), facts.zerofill);
-  });
+  return {
+    write(src, at, out) {
+      // Most values fit in 2^53 and are written without a BigInt.
+      const high = facts.unsigned ? src.readUInt32LE(at + 4) : src.readInt32LE(at + 4);
+      if (facts.zerofill === undefined && high < 0x200000 && high >= -0x200000) {
+        out.integer(high * 0x100000000 + src.readUInt32LE(at));
+      } else {
+        const v = facts.unsigned ? src.readBigUInt64LE(at) : src.readBigInt64LE(at);
+        out.ascii(zerofilled(v.toString(), facts.zerofill));
+      }
+      return at + 8;
+    },
+    skip: (_src, at) => at + 8,
+  };
 }
 
 function classicTemporal(type: number, fsp: number): ColumnCodec {

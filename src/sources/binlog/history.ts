@@ -41,27 +41,38 @@ export class HistoryWriter {
     const after = change.after;
     const size =
       13 +
-      lengthOf(before?.key) +
-      lengthOf(after?.key) +
-      lengthOf(before?.line) +
-      lengthOf(after?.line) +
+      lengthOf(before?.keyLength) +
+      lengthOf(after?.keyLength) +
+      lengthOf(before?.lineLength) +
+      lengthOf(after?.lineLength) +
       4 +
       2 * ((before?.absent.length ?? 0) + (after?.absent.length ?? 0));
     const { buf, at: start } = this.out.reserve(4 + size);
     let p = buf.writeUInt32LE(size, start);
     p = buf.writeUInt32LE(txn, p);
-    p = buf.writeUInt8(KINDS.indexOf(change.kind), p);
-    const file = fileNumber(at.file);
-    this.files.set(file, at.file);
-    p = buf.writeUInt32LE(file, p);
+    buf[p++] = KINDS.indexOf(change.kind);
+    p = buf.writeUInt32LE(this.fileNumberOf(at.file), p);
     p = buf.writeUInt32LE(at.position, p);
-    p = putBytes(buf, p, before?.key);
-    p = putBytes(buf, p, after?.key);
-    p = putBytes(buf, p, before?.line);
-    p = putBytes(buf, p, after?.line);
+    p = putBytes(buf, p, before?.keyBytes, before?.keyLength);
+    p = putBytes(buf, p, after?.keyBytes, after?.keyLength);
+    p = putBytes(buf, p, before?.lineBytes, before?.lineLength);
+    p = putBytes(buf, p, after?.lineBytes, after?.lineLength);
     p = putSlots(buf, p, before);
     putSlots(buf, p, after);
     this.changes++;
+  }
+
+  private lastFile = '';
+  private lastNumber = 0;
+
+  /** The file's number, remembered for the run of events of one file. */
+  private fileNumberOf(file: string): number {
+    if (file !== this.lastFile) {
+      this.lastFile = file;
+      this.lastNumber = fileNumber(file);
+      this.files.set(this.lastNumber, file);
+    }
+    return this.lastNumber;
   }
 
   settle(settled: Settled): void {
@@ -73,14 +84,17 @@ export class HistoryWriter {
   }
 }
 
-function lengthOf(bytes: Buffer | undefined): number {
-  return 4 + (bytes?.length ?? 0);
+function lengthOf(length: number | undefined): number {
+  return 4 + (length ?? 0);
 }
 
-function putBytes(buf: Buffer, at: number, bytes: Buffer | undefined): number {
+/** A length (NONE for no bytes) and the bytes, copied byte by byte when short (cheaper than Buffer#copy). */
+function putBytes(buf: Buffer, at: number, bytes: Buffer | undefined, length = 0): number {
   if (!bytes) return buf.writeUInt32LE(NONE, at);
-  const p = buf.writeUInt32LE(bytes.length, at);
-  return p + bytes.copy(buf, p);
+  let p = buf.writeUInt32LE(length, at);
+  if (length >= 48) return p + bytes.copy(buf, p, 0, length);
+  for (let i = 0; i < length; i++) buf[p++] = bytes[i]!;
+  return p;
 }
 
 function putSlots(buf: Buffer, at: number, image: ImageView | undefined): number {
@@ -88,6 +102,101 @@ function putSlots(buf: Buffer, at: number, image: ImageView | undefined): number
   let p = buf.writeUInt16LE(slots.length, at);
   for (const slot of slots) p = buf.writeUInt16LE(slot, p);
   return p;
+}
+
+/**
+ * One record of the history read in place: offsets into the record, no copies and no views made. The
+ * same object is reused for every record; it is valid until the next record is asked for.
+ */
+export class HistoryRecord {
+  record: Buffer = Buffer.alloc(0);
+  txn = 0;
+  kind: RowsKind = 'write';
+  file = 0;
+  position = 0;
+  /** Start and length of each part (see Part); length -1: the change has no such part. */
+  readonly at = new Int32Array(4);
+  readonly length = new Int32Array(4);
+  absentBeforeAt = 0;
+  absentBeforeCount = 0;
+  absentAfterAt = 0;
+  absentAfterCount = 0;
+
+  load(record: Buffer): void {
+    this.record = record;
+    this.txn = record.readUInt32LE(0);
+    this.kind = KINDS[record[4]!]!;
+    this.file = record.readUInt32LE(5);
+    this.position = record.readUInt32LE(9);
+    let p = 13;
+    for (let i = 0; i < 4; i++) {
+      const length = record.readUInt32LE(p);
+      p += 4;
+      this.at[i] = p;
+      if (length === NONE) {
+        this.length[i] = -1;
+      } else {
+        this.length[i] = length;
+        p += length;
+      }
+    }
+    this.absentBeforeCount = record.readUInt16LE(p);
+    this.absentBeforeAt = p + 2;
+    p += 2 + 2 * this.absentBeforeCount;
+    this.absentAfterCount = record.readUInt16LE(p);
+    this.absentAfterAt = p + 2;
+  }
+
+  /** Whether the part is there. */
+  has(part: Part): boolean {
+    return this.length[part]! >= 0;
+  }
+
+  absentBefore(): number[] {
+    return slots(this.record, this.absentBeforeAt, this.absentBeforeCount);
+  }
+
+  absentAfter(): number[] {
+    return slots(this.record, this.absentAfterAt, this.absentAfterCount);
+  }
+}
+
+/** The parts of a record: the key before and after the change, the row before and after it. */
+export const Part = { keyBefore: 0, keyAfter: 1, before: 2, after: 3 } as const;
+export type Part = (typeof Part)[keyof typeof Part];
+
+const NO_SLOTS: number[] = [];
+
+function slots(record: Buffer, at: number, count: number): number[] {
+  if (count === 0) return NO_SLOTS;
+  const out: number[] = [];
+  for (let i = 0; i < count; i++) out.push(record.readUInt16LE(at + 2 * i));
+  return out;
+}
+
+/** The records of counted transactions, in binlog order, read in place (see HistoryRecord). */
+export function* historyRecords(path: string, transactions: Map<number, Settled>): Generator<HistoryRecord> {
+  const reader = new SpillReader(path);
+  const view = new HistoryRecord();
+  let lastTxn = -1;
+  let counted = false;
+  try {
+    for (;;) {
+      const size = reader.next(4);
+      if (!size) return;
+      const record = reader.next(size.readUInt32LE(0))!;
+      const txn = record.readUInt32LE(0);
+      if (txn !== lastTxn) {
+        lastTxn = txn;
+        counted = transactions.get(txn)?.outcome === 'counted';
+      }
+      if (!counted) continue;
+      view.load(record);
+      yield view;
+    }
+  } finally {
+    reader.close();
+  }
 }
 
 /**
@@ -100,46 +209,19 @@ export function* readHistory(
   transactions: Map<number, Settled>,
   files: Map<number, string>,
 ): Generator<Change> {
-  const reader = new SpillReader(path);
-  try {
-    for (;;) {
-      const size = reader.next(4);
-      if (!size) return;
-      const record = reader.next(size.readUInt32LE(0))!;
-      const txn = record.readUInt32LE(0);
-      if (transactions.get(txn)?.outcome !== 'counted') continue;
-      const at = { file: files.get(record.readUInt32LE(5)) ?? '', position: record.readUInt32LE(9) };
-      const cursor = { at: 13 };
-      yield {
-        txn,
-        kind: KINDS[record[4]!]!,
-        keyBefore: takeBytes(record, cursor),
-        keyAfter: takeBytes(record, cursor),
-        before: takeBytes(record, cursor),
-        after: takeBytes(record, cursor),
-        absentBefore: takeSlots(record, cursor),
-        absentAfter: takeSlots(record, cursor),
-        at,
-      };
-    }
-  } finally {
-    reader.close();
+  for (const r of historyRecords(path, transactions)) {
+    const bytes = (part: Part) =>
+      r.has(part) ? r.record.subarray(r.at[part], r.at[part]! + r.length[part]!) : undefined;
+    yield {
+      txn: r.txn,
+      kind: r.kind,
+      keyBefore: bytes(Part.keyBefore),
+      keyAfter: bytes(Part.keyAfter),
+      before: bytes(Part.before),
+      after: bytes(Part.after),
+      absentBefore: r.absentBefore(),
+      absentAfter: r.absentAfter(),
+      at: { file: files.get(r.file) ?? '', position: r.position },
+    };
   }
-}
-
-function takeBytes(record: Buffer, cursor: { at: number }): Buffer | undefined {
-  const length = record.readUInt32LE(cursor.at);
-  cursor.at += 4;
-  if (length === NONE) return undefined;
-  const bytes = record.subarray(cursor.at, cursor.at + length);
-  cursor.at += length;
-  return bytes;
-}
-
-function takeSlots(record: Buffer, cursor: { at: number }): number[] {
-  const count = record.readUInt16LE(cursor.at);
-  cursor.at += 2;
-  const slots: number[] = [];
-  for (let i = 0; i < count; i++, cursor.at += 2) slots.push(record.readUInt16LE(cursor.at));
-  return slots;
 }

@@ -12,16 +12,21 @@ export class KeySet {
 
   /** Adds the key; true when it was not there yet. */
   add(key: Buffer): boolean {
-    const hash = hashOf(key);
+    return this.addBytes(key, 0, key.length);
+  }
+
+  /** Adds the key held in `src` at `start`, `length` bytes long (no view made); true when it was new. */
+  addBytes(src: Buffer, start: number, length: number): boolean {
+    const hash = hashOf(src, start, length);
     let mask = this.hashes.length - 1;
     let i = hash & mask;
     for (;;) {
       const offset = this.offsets[i]!;
       if (offset === 0) break;
-      if (this.hashes[i] === hash && this.equals(offset - 1, key)) return false;
+      if (this.hashes[i] === hash && this.equals(offset - 1, src, start, length)) return false;
       i = (i + 1) & mask;
     }
-    const offset = this.store(key);
+    const offset = this.store(src, start, length);
     this.offsets[i] = offset + 1;
     this.hashes[i] = hash;
     this.size++;
@@ -33,12 +38,16 @@ export class KeySet {
   }
 
   has(key: Buffer): boolean {
-    const hash = hashOf(key);
+    return this.hasBytes(key, 0, key.length);
+  }
+
+  hasBytes(src: Buffer, start: number, length: number): boolean {
+    const hash = hashOf(src, start, length);
     const mask = this.hashes.length - 1;
     for (let i = hash & mask; ; i = (i + 1) & mask) {
       const offset = this.offsets[i]!;
       if (offset === 0) return false;
-      if (this.hashes[i] === hash && this.equals(offset - 1, key)) return true;
+      if (this.hashes[i] === hash && this.equals(offset - 1, src, start, length)) return true;
     }
   }
 
@@ -47,14 +56,16 @@ export class KeySet {
     return this.arena.length + this.hashes.byteLength + this.offsets.byteLength;
   }
 
-  private equals(offset: number, key: Buffer): boolean {
-    const length = this.arena.readUInt32LE(offset);
-    if (length !== key.length) return false;
-    return this.arena.compare(key, 0, key.length, offset + 4, offset + 4 + length) === 0;
+  private equals(offset: number, src: Buffer, start: number, length: number): boolean {
+    const arena = this.arena;
+    if (arena.readUInt32LE(offset) !== length) return false;
+    // Keys are short: a loop beats Buffer#compare's call overhead.
+    for (let i = 0, a = offset + 4; i < length; i++, a++) if (arena[a] !== src[start + i]) return false;
+    return true;
   }
 
-  private store(key: Buffer): number {
-    const need = this.used + 4 + key.length;
+  private store(src: Buffer, start: number, length: number): number {
+    const need = this.used + 4 + length;
     if (need > this.arena.length) {
       let size = this.arena.length * 2;
       while (size < need) size *= 2;
@@ -63,8 +74,9 @@ export class KeySet {
       this.arena = next;
     }
     const offset = this.used;
-    this.arena.writeUInt32LE(key.length, offset);
-    key.copy(this.arena, offset + 4);
+    const arena = this.arena;
+    arena.writeUInt32LE(length, offset);
+    for (let i = 0, a = offset + 4; i < length; i++, a++) arena[a] = src[start + i]!;
     this.used = need;
     return offset;
   }
@@ -87,9 +99,9 @@ export class KeySet {
 }
 
 /** FNV-1a, 32 bits. */
-export function hashOf(key: Buffer): number {
+export function hashOf(key: Buffer, start = 0, length = key.length): number {
   let h = 0x811c9dc5;
-  for (let i = 0; i < key.length; i++) {
+  for (let i = start; i < start + length; i++) {
     h ^= key[i]!;
     h = Math.imul(h, 0x01000193);
   }

@@ -10,10 +10,15 @@ import { TextOut } from './text-out.js';
  * not carry (binlog_row_image=MINIMAL or NOBLOB). Views into reused buffers: valid during the callback.
  */
 export interface ImageView {
-  line: Buffer;
-  key: Buffer;
+  readonly line: Buffer;
+  readonly key: Buffer;
   /** Slots (indexes of the asked-for columns) absent from the image; empty for a complete image. */
-  absent: number[];
+  readonly absent: number[];
+  /** The line's and the key's bytes as buffer and length, for callers that copy them (no view made). */
+  readonly lineBytes: Buffer;
+  readonly lineLength: number;
+  readonly keyBytes: Buffer;
+  readonly keyLength: number;
 }
 
 /** One row changed by a rows event: a write has an after image, a delete a before image, an update both. */
@@ -71,20 +76,16 @@ export class RowsDecoder {
     let rows = c;
     if (how.compressed) rows = new Cursor(uncompress(c.rest()));
     const [first, second] = this.images as [ImageBuilder, ImageBuilder];
+    // One change object for the whole event: like the views, it is valid during the callback only.
+    const change: RowChange = {
+      kind: how.kind,
+      before: how.kind === 'write' ? undefined : first,
+      after: how.kind === 'write' ? first : how.kind === 'update' ? second : undefined,
+    };
     while (rows.left > 0) {
-      if (how.kind === 'update') {
-        this.readImage(rows, present1, first);
-        this.readImage(rows, present2, second);
-        onChange({ kind: 'update', before: first.view(), after: second.view() });
-      } else {
-        this.readImage(rows, present1, first);
-        const view = first.view();
-        onChange({
-          kind: how.kind,
-          before: how.kind === 'delete' ? view : undefined,
-          after: how.kind === 'write' ? view : undefined,
-        });
-      }
+      this.readImage(rows, present1, first);
+      if (how.kind === 'update') this.readImage(rows, present2, second);
+      onChange(change);
     }
   }
 
@@ -95,14 +96,17 @@ export class RowsDecoder {
     image.reset(slotCount);
     let presentCount = 0;
     for (let i = 0; i < codecs.length; i++) if (present[i >> 3]! & (1 << (i & 7))) presentCount++;
-    const nulls = c.bytes((presentCount + 7) >> 3);
+    const nullsLength = (presentCount + 7) >> 3;
+    c.need(nullsLength);
+    const nulls = c.pos;
+    c.pos += nullsLength;
     const src = c.buf;
     let at = c.pos;
     let n = 0;
     for (let i = 0; i < codecs.length; i++) {
       if ((present[i >> 3]! & (1 << (i & 7))) === 0) continue;
       const slot = slots[i]!;
-      const isNull = (nulls[n >> 3]! & (1 << (n & 7))) !== 0;
+      const isNull = (src[nulls + (n >> 3)]! & (1 << (n & 7))) !== 0;
       n++;
       if (isNull) {
         if (slot >= 0) image.setNull(slot);
@@ -122,13 +126,15 @@ export class RowsDecoder {
   }
 }
 
-/** Gathers one image's slot values, then lays them out as the row's line and its key. */
-class ImageBuilder {
+const NONE_ABSENT: number[] = [];
+
+/** Gathers one image's slot values, then lays them out as the row's line and its key; it is its own view. */
+class ImageBuilder implements ImageView {
   private starts = new Int32Array(0);
   private ends = new Int32Array(0);
-  private readonly line = new TextOut(1 << 12);
-  private readonly key = new TextOut(256);
-  private absent: number[] = [];
+  private readonly lineOut = new TextOut(1 << 12);
+  private readonly keyOut = new TextOut(256);
+  absent: number[] = NONE_ABSENT;
 
   reset(slotCount: number): void {
     if (this.starts.length < slotCount) {
@@ -150,14 +156,14 @@ class ImageBuilder {
 
   assemble(scratch: Buffer, projection: Projection): void {
     const { slotCount, fixed, keySlots } = projection;
-    const line = this.line;
+    const line = this.lineOut;
     line.length = 0;
-    this.absent = [];
+    this.absent = NONE_ABSENT;
     for (let s = 0; s < slotCount; s++) {
       if (s > 0) line.byte(0x09);
       this.writeSlot(line, scratch, s, fixed[s]);
     }
-    const key = this.key;
+    const key = this.keyOut;
     key.length = 0;
     for (let k = 0; k < keySlots.length; k++) {
       if (k > 0) key.byte(0x09);
@@ -176,15 +182,31 @@ class ImageBuilder {
     if (start >= 0) out.copy(scratch, start, this.ends[slot]!);
     else if (start === -1) out.copy(NULL_TEXT, 0, 2);
     else if (fixed) out.copy(fixed, 0, fixed.length);
-    else if (track) this.absent.push(slot);
+    else if (track) this.absent = [...this.absent, slot];
   }
 
-  view(): ImageView {
-    return {
-      line: this.line.buf.subarray(0, this.line.length),
-      key: this.key.buf.subarray(0, this.key.length),
-      absent: this.absent,
-    };
+  get line(): Buffer {
+    return this.lineOut.buf.subarray(0, this.lineOut.length);
+  }
+
+  get key(): Buffer {
+    return this.keyOut.buf.subarray(0, this.keyOut.length);
+  }
+
+  get lineBytes(): Buffer {
+    return this.lineOut.buf;
+  }
+
+  get lineLength(): number {
+    return this.lineOut.length;
+  }
+
+  get keyBytes(): Buffer {
+    return this.keyOut.buf;
+  }
+
+  get keyLength(): number {
+    return this.keyOut.length;
   }
 }
 

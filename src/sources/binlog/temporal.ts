@@ -34,7 +34,7 @@ function readFraction(src: Buffer, at: number, fsp: number, signed: boolean): nu
 /** DATE: 3 little-endian bytes, day in 5 bits, month in 4, year above. */
 export function writeDate(src: Buffer, at: number, out: TextOut): number {
   const v = src.readUIntLE(at, 3);
-  out.ascii(`${pad(v >> 9, 4)}-${pad((v >> 5) & 15, 2)}-${pad(v & 31, 2)}`);
+  writeDay(v >> 9, (v >> 5) & 15, v & 31, out);
   return at + 3;
 }
 
@@ -52,10 +52,9 @@ export function writeDatetime2(src: Buffer, at: number, fsp: number, out: TextOu
   const day = Math.floor(packed / 2 ** 17) & 0x1f;
   const hms = packed % 2 ** 17;
   const micros = readFraction(src, at + 5, fsp, true);
-  out.ascii(
-    `${pad(Math.floor(ym / 13), 4)}-${pad(ym % 13, 2)}-${pad(day, 2)} ` +
-      `${pad(hms >> 12, 2)}:${pad((hms >> 6) & 0x3f, 2)}:${pad(hms & 0x3f, 2)}${fraction(micros, fsp)}`,
-  );
+  writeDay(Math.floor(ym / 13), ym % 13, day, out);
+  out.byte(0x20);
+  writeHms(hms >> 12, (hms >> 6) & 0x3f, hms & 0x3f, micros, fsp, out);
   return at + 5 + fractionBytes(fsp);
 }
 
@@ -76,10 +75,41 @@ export function writeEpoch(seconds: number, micros: number, fsp: number, out: Te
   const days = Math.floor(seconds / 86400);
   const rest = seconds - days * 86400;
   const { year, month, day } = civilFromDays(days);
-  out.ascii(
-    `${pad(year, 4)}-${pad(month, 2)}-${pad(day, 2)} ` +
-      `${pad(Math.floor(rest / 3600), 2)}:${pad(Math.floor(rest / 60) % 60, 2)}:${pad(rest % 60, 2)}${fraction(micros, fsp)}`,
-  );
+  writeDay(year, month, day, out);
+  out.byte(0x20);
+  writeHms(Math.floor(rest / 3600), Math.floor(rest / 60) % 60, rest % 60, micros, fsp, out);
+}
+
+/** `YYYY-MM-DD`, digits straight into the output. */
+function writeDay(year: number, month: number, day: number, out: TextOut): void {
+  out.digits(year, 4);
+  out.byte(0x2d);
+  out.digits(month, 2);
+  out.byte(0x2d);
+  out.digits(day, 2);
+}
+
+/** `hh:mm:ss[.f…]` of a time of day, digits straight into the output. */
+function writeHms(
+  hour: number,
+  minute: number,
+  second: number,
+  micros: number,
+  fsp: number,
+  out: TextOut,
+): void {
+  out.digits(hour, 2);
+  out.byte(0x3a);
+  out.digits(minute, 2);
+  out.byte(0x3a);
+  out.digits(second, 2);
+  if (fsp === 0) return;
+  if (micros < 0 || micros >= 1000000) {
+    out.ascii(fraction(micros, fsp));
+    return;
+  }
+  out.byte(0x2e);
+  out.digits(Math.floor(micros / 10 ** (6 - fsp)), fsp);
 }
 
 /** Days since 1970-01-01 → proleptic Gregorian date (Howard Hinnant's algorithm). */

@@ -1,4 +1,6 @@
 const BACKSLASH = 0x5c;
+/** Below this many bytes a loop copies faster than Buffer#copy. */
+const SHORT = 48;
 
 /**
  * A growing byte buffer that values are written into in the text row format (see RowStream): text and
@@ -38,6 +40,20 @@ export class TextOut {
     this.ensure((end - start) * 2);
     const out = this.buf;
     let at = this.length;
+    // Byte by byte: values are short, and Buffer#copy costs more than the loop below a few dozen bytes.
+    if (end - start < SHORT) {
+      for (let i = start; i < end; i++) {
+        const b = src[i]!;
+        if (b > BACKSLASH || (b !== BACKSLASH && b !== 0x09 && b !== 0x0a && b !== 0x0d)) {
+          out[at++] = b;
+          continue;
+        }
+        out[at++] = BACKSLASH;
+        out[at++] = b === BACKSLASH ? BACKSLASH : b === 0x09 ? 0x74 : b === 0x0a ? 0x6e : 0x72;
+      }
+      this.length = at;
+      return;
+    }
     let from = start;
     for (let i = start; i < end; i++) {
       const b = src[i]!;
@@ -54,7 +70,41 @@ export class TextOut {
   /** Copies bytes already in the row format. */
   copy(src: Buffer, start: number, end: number): void {
     this.ensure(end - start);
+    if (end - start < SHORT) {
+      const out = this.buf;
+      let at = this.length;
+      for (let i = start; i < end; i++) out[at++] = src[i]!;
+      this.length = at;
+      return;
+    }
     this.length += src.copy(this.buf, this.length, start, end);
+  }
+
+  /** A whole number of at most 2^53 in decimal, `-` first when negative. */
+  integer(value: number): void {
+    if (value < 0) {
+      this.byte(0x2d);
+      this.digits(-value, 1);
+    } else {
+      this.digits(value, 1);
+    }
+  }
+
+  /** A non-negative whole number (below 2^53) in decimal, left-padded with zeros to `width` digits. */
+  digits(value: number, width: number): void {
+    let count = 1;
+    for (let rest = value; rest >= 10; rest = Math.floor(rest / 10)) count++;
+    const size = Math.max(count, width);
+    this.ensure(size);
+    const out = this.buf;
+    let at = this.length + size - 1;
+    let rest = value;
+    for (let i = 0; i < size; i++) {
+      const next = Math.floor(rest / 10);
+      out[at--] = 0x30 + (rest - next * 10);
+      rest = next;
+    }
+    this.length += size;
   }
 
   /** The bytes written, copied out; the buffer is then emptied for reuse. */
