@@ -4,7 +4,7 @@ import { runCommand } from './io.js';
 export function demoCommand(): Command {
   return new Command('demo')
     .description(
-      'Play the story on throwaway servers rowback starts itself: an accidental DELETE, new writes, then diff, restore and undo.',
+      'Play the story on throwaway servers rowback starts itself: an accidental DELETE, new writes, then diff, restore and undo; then an UPDATE without WHERE, repaired with --columns and --target-where.',
     )
     .addOption(
       new Option('--engine <engine>', 'which database to play it on')

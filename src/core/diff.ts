@@ -4,7 +4,7 @@ import { RowbackError, wrapError } from './errors.js';
 import { newId } from './ids.js';
 import { mergePlan } from './merge.js';
 import type { DiffOptions, DiffPath, DiffReport, ProgressEvent } from './options.js';
-import { DEFAULT_POLICY } from './plan.js';
+import { DEFAULT_POLICY, type Policy } from './plan.js';
 import {
   type Classified,
   classify,
@@ -16,6 +16,7 @@ import {
   withPrepared,
 } from './prepare.js';
 import { sameTableNote } from './refusals.js';
+import { defaultChanged } from './restrict.js';
 import { sameTableAs } from './same-table.js';
 import { labelOf, type Opener, throwIfAborted } from './sessions.js';
 import { resolveStateDir } from './state-dir.js';
@@ -35,12 +36,14 @@ export async function runDiff(options: DiffOptions, opener: Opener): Promise<Dif
   try {
     report = await withPrepared(options, opener, async (p) => {
       const { path, reason } = await choosePath(p, options.path);
+      // What a restore with the same flags would do: naming columns or a condition takes the source's values.
+      const policy = { ...DEFAULT_POLICY, changed: defaultChanged(options) };
       const c =
         path === 'merge'
           ? await compareByMerge(p, samples, progress)
-          : await compareStaged(p, samples, progress);
+          : await compareStaged(p, policy, samples, progress);
       throwIfAborted(options.signal);
-      const preview = previewOf(p, id, DEFAULT_POLICY, c.plan, c);
+      const preview = previewOf(p, id, policy, c.plan, c);
       const same = await sameTableAs(p);
       if (same) preview.warnings.unshift(sameTableNote(same));
       return { ...preview, command: 'diff' as const, path, pathReason: reason };
@@ -114,12 +117,13 @@ function unordered(p: Prepared, why: string): RowbackError {
 /** Stages the source rows on the target and classifies them there with SQL. */
 async function compareStaged(
   p: Prepared,
+  policy: Policy,
   samples: number,
   progress: (e: ProgressEvent) => void,
 ): Promise<Classified> {
   const staged = await stageSource(p, progress);
   progress({ step: 'plan', message: 'classifying rows' });
-  const c = await classify(p, staged, DEFAULT_POLICY, samples);
+  const c = await classify(p, staged, policy, samples);
   const target = p.sessions.target;
   if (c.handle) await target.dropPlan(c.handle);
   await dropStaged(p, staged);

@@ -62,7 +62,9 @@ async function counterBehind(p: Prepared, target: Connection, plan: Plan): Promi
 
 /** Changed rows differing in most of their columns, or in a column that says when the row came to be. */
 async function lookalikes(p: Prepared, target: Connection, plan: Plan): Promise<Lookalikes | undefined> {
-  const others = p.columns.filter((c) => !p.key.includes(c));
+  // Under --columns those columns differ by design (the accident): the rest tell one row from another.
+  const repaired = p.restriction.columns ?? [];
+  const others = p.columns.filter((c) => !p.key.includes(c) && !repaired.includes(c));
   const created = others.filter((c) => CREATED.test(c));
   const tests = [
     ...(others.length >= 3

@@ -16,6 +16,7 @@ import {
 import { openSession, type SqlSession } from './db.js';
 import { formatRows, quoted, rows } from './print.js';
 import { type DemoServers, startDemoServers } from './servers.js';
+import { playUpdate } from './update-story.js';
 
 export interface DemoOptions {
   engine: 'postgres' | 'mysql';
@@ -131,7 +132,9 @@ async function play(
 
     write('8. And restore once more, for good:');
     const again = await restore({ ...common, confirm: async () => true });
-    write(`${quoted(renderRestore(again))}\n${await show(production)}`);
+    write(`${quoted(renderRestore(again))}\n${await show(production)}\n`);
+
+    await playUpdate({ production, snapshot, common, write }, 9);
   } finally {
     await Promise.allSettled([production.close(), snapshot.close()]);
   }

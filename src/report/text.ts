@@ -118,9 +118,11 @@ export function renderDiff(r: DiffReport): string {
     r.path === 'merge'
       ? `Compared by reading both tables in key order and merging them in rowback; ${r.pathReason}.`
       : `Compared in a temporary table on the target; ${r.pathReason}.`;
+  const flags = r.restrictedTo || r.targetWhere !== undefined ? 'these flags' : 'the default policy';
+  const updates = r.intended.updated ? ` and update ${n(r.intended.updated)}` : '';
   const outcome = writes
-    ? `A restore with the default policy would insert ${n(r.intended.inserted)} row(s).`
-    : 'Nothing to restore with the default policy.';
+    ? `A restore with ${flags} would insert ${n(r.intended.inserted)}${updates} row(s).`
+    : `Nothing to restore with ${flags}.`;
   return `${renderPreview(r)}\n\n${how}\n${outcome}`;
 }
 

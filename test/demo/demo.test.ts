@@ -30,6 +30,23 @@ const AFTER_UNDO = `
      7  Stark Industries  95.00   EUR       2026-11-14 13:13:13.131313+00  paid after discount
     13  Massive Dynamic   560.00  EUR       2026-11-25 09:20:00+00         written after the accident`;
 
+/**
+ * The accounts after the column repair: plan back where it still read 'free' (1, 3, 5, 6, 7, 8), Globex's
+ * upgrade since kept (2), the seats written since kept (3, 6), 4 free then as now, Tyrell new.
+ */
+const REPAIRED_ACCOUNTS = `
+    id  customer           plan        seats
+    --  -----------------  ----------  -----
+     1  Acme Corp          team        25
+     2  Globex             team        5
+     3  Initech            enterprise  420
+     4  Zürich Café AG     free        1
+     5  Umbrella Ltd       pro         12
+     6  Hooli              enterprise  950
+     7  Stark Industries   team        40
+     8  Wayne Enterprises  enterprise  1200
+     9  Tyrell             free        1`;
+
 function accepts(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect({ host: '127.0.0.1', port });
@@ -68,6 +85,14 @@ describe('rowback demo', () => {
     );
     expect(undone).toContain(`${AFTER_UNDO}\n`);
     expect(output).toContain('11 inserted, 0 updated, 0 deleted');
+    const update = output.slice(output.indexOf('11. rowback diff accounts'));
+    expect(update).toMatch(
+      /kept +1 {2}changed rows that do not match --target-where \(plan = 'free'\) now → kept/,
+    );
+    expect(update).toContain('changed  id=2  (kept: --target-where does not hold)');
+    const repaired = update.slice(update.indexOf('12. rowback restore accounts'));
+    expect(repaired).toContain('0 inserted, 6 updated, 0 deleted');
+    expect(repaired).toContain(`${REPAIRED_ACCOUNTS}\n`);
     expect(output.trimEnd().endsWith('Both servers are stopped and their files removed.')).toBe(true);
 
     for (const port of new Set(ports)) expect(await accepts(port)).toBe(false);
