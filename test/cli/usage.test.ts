@@ -15,7 +15,9 @@ describe('the command line, before any database is touched', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('--changed <policy>');
     expect(result.stdout).toMatch(/choices:\s+"keep-current",\s+"take-source"\)/);
-    expect(result.stdout).toMatch(/\(default: keep-current; take-source with\s+--columns or --target-where\)/);
+    expect(result.stdout).toMatch(
+      /\(default: keep-current; take-source with\s+--columns or --target-where\)/,
+    );
     expect(result.stdout).toContain('--columns plan                 compare and write only plan');
     expect(result.stdout).toContain('delete removes them (an exact rewind)');
   });
