@@ -40,13 +40,8 @@ export function drill(options: DrillOptions): Promise<DrillReport> {
 }
 
 export { loadHistory, saveHistory } from './console/history.js';
-export {
-  type ConsoleIo,
-  type ConsoleOptions,
-  DELIBERATE,
-  type RunOutcome,
-  SqlConsole,
-} from './console/session.js';
+export { DELIBERATE } from './console/messages.js';
+export { type ConsoleIo, type ConsoleOptions, type RunOutcome, SqlConsole } from './console/session.js';
 export { type AsOf, parseAsOf } from './core/as-of.js';
 export type { CounterMove } from './core/counters.js';
 export { type ErrorCode, EXIT_CODES, isRowbackError, RowbackError } from './core/errors.js';

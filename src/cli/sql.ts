@@ -12,6 +12,7 @@ import {
 } from '../index.js';
 import { STATE_DIR_HELP } from './common.js';
 import { runCommand } from './io.js';
+import { askPassword } from './password.js';
 
 /** Exit codes of `rowback sql` scripts (`-c`, `-f`, stdin): the first statement that did not run says it. */
 const OUTCOME_EXIT: Record<RunOutcome, number> = {
@@ -65,6 +66,7 @@ Scripts (-c, -f, or statements on stdin) stop at the first statement that does n
         const console = await SqlConsole.open({
           url,
           io: ioFor(prompts),
+          askPassword,
           ...(flags.yes ? { yes: true } : {}),
           ...(flags.stateDir ? { stateDir: flags.stateDir } : {}),
         });

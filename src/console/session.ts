@@ -1,10 +1,12 @@
 import { isRowbackError, RowbackError } from '../core/errors.js';
 import { recordMark } from '../core/marks.js';
 import { resolveStateDir } from '../core/state-dir.js';
-import type { Connection, QueryResult } from '../engines/engine.js';
+import type { AskPassword, Connection, QueryResult } from '../engines/engine.js';
 import { connect } from '../open.js';
+import { DESCRIBE, describeSql } from './describe.js';
 import { formatResult, plural } from './format.js';
-import { type Dialect, type GuardedStatement, guardStatements, type Unparseable } from './guard.js';
+import { type Dialect, type GuardedStatement, guardStatements } from './guard.js';
+import { commandTag, DELIBERATE, describeRefusal, describeUnparseable, serverMessage } from './messages.js';
 import { readPosition } from './position.js';
 import { isBlank, splitStatements } from './split.js';
 
@@ -20,6 +22,8 @@ export interface ConsoleIo {
 
 export interface ConsoleOptions {
   url: string;
+  /** Asked when the server wants a password the URL, environment and password files do not hold. */
+  askPassword?: AskPassword;
   io: ConsoleIo;
   /** Where restore points are written (audit.jsonl); default the per-user state dir. */
   stateDir?: string;
@@ -29,9 +33,6 @@ export interface ConsoleOptions {
 
 /** How one input ended: its statements all ran, or it stopped at the first that did not. */
 export type RunOutcome = 'ok' | 'failed' | 'refused' | 'declined' | 'unparseable';
-
-/** Typed before a refused statement to run it on purpose. */
-export const DELIBERATE = '\\i-mean-it';
 
 /**
  * The SQL console's engine room: every input is guarded before anything is sent (see guard.ts); writes
@@ -54,7 +55,7 @@ export class SqlConsole {
   }
 
   static async open(options: ConsoleOptions): Promise<SqlConsole> {
-    const connection = await connect(options.url);
+    const connection = await connect(options.url, connectOptions(options));
     const dialect = await dialectOf(connection);
     return new SqlConsole(options, connection, dialect);
   }
@@ -70,12 +71,18 @@ export class SqlConsole {
 
   /** True when `buffer` ends a statement with `;` (outside quotes and comments): time to run it. */
   isComplete(buffer: string): boolean {
+    if (DESCRIBE.test(buffer)) return true;
     const { complete, rest } = splitStatements(buffer, this.dialect);
     return complete.length > 0 && isBlank(rest.text, this.dialect);
   }
 
   /** Guards and runs one input (one or more statements ending in `;`). */
   async run(input: string): Promise<RunOutcome> {
+    const described = DESCRIBE.exec(input);
+    if (described) {
+      const sql = describeSql(this.dialect, described[1]);
+      return this.runOne({ text: sql, verdict: { kind: 'run' } });
+    }
     const deliberate = input.trimStart().startsWith(DELIBERATE);
     const sql = deliberate ? input.trimStart().slice(DELIBERATE.length) : input;
     const guarded = await guardStatements(sql, this.dialect);
@@ -104,6 +111,7 @@ export class SqlConsole {
   }
 
   async close(): Promise<void> {
+    if (this.userTransaction) this.options.io.say('The open transaction was rolled back.');
     await this.connection?.close();
     this.connection = undefined;
   }
@@ -214,7 +222,7 @@ export class SqlConsole {
   /** The pinned session, reopened when the last one was lost or cancelled. */
   private async session(): Promise<Connection> {
     if (this.connection) return this.connection;
-    this.connection = await connect(this.options.url);
+    this.connection = await connect(this.options.url, connectOptions(this.options));
     this.options.io.say(`Reconnected to ${this.connection.redactedUrl}.`);
     return this.connection;
   }
@@ -241,37 +249,14 @@ export class SqlConsole {
   }
 }
 
-/** The statement's first word, after any comments: `BEGIN`, `CREATE`, `SET`. */
-function commandTag(text: string): string {
-  const start = text.replace(/^(\s+|--[^\n]*|#[^\n]*|\/\*[\s\S]*?\*\/)*/, '');
-  return (/^[A-Za-z]+/.exec(start)?.[0] ?? 'OK').toUpperCase();
+function connectOptions(options: ConsoleOptions) {
+  return {
+    applicationName: 'rowback sql',
+    ...(options.askPassword ? { askPassword: options.askPassword } : {}),
+  };
 }
 
 async function dialectOf(connection: Connection): Promise<Dialect> {
   if (connection.engine.name !== 'mysql') return connection.engine.name;
   return /mariadb/i.test(await connection.serverVersion()) ? 'mariadb' : 'mysql';
-}
-
-/** The server's own words, without rowback's "Failed while running a query:" framing. */
-function serverMessage(error: RowbackError): string {
-  const cause = error.cause as { message?: string } | undefined;
-  return cause?.message ?? error.message;
-}
-
-function describeRefusal(statement: GuardedStatement): string {
-  if (statement.verdict.kind !== 'refuse') return '';
-  const { tables, reason } = statement.verdict;
-  return [
-    `Refused: ${reason} would change every row of ${tables.join(', ')}; nothing was run.`,
-    `  To run it on purpose, type it again after ${DELIBERATE}:  ${DELIBERATE} ${statement.text};`,
-  ].join('\n');
-}
-
-function describeUnparseable(sql: string, error: Unparseable): string {
-  const line = sql.split('\n')[error.line - 1] ?? '';
-  return [
-    `ERROR: ${error.message.replace(/\.$/, '')} (line ${error.line}, column ${error.column}); nothing was run.`,
-    `LINE ${error.line}: ${line}`,
-    `${' '.repeat(`LINE ${error.line}: `.length + error.column - 1)}^`,
-  ].join('\n');
 }

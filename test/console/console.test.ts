@@ -117,4 +117,24 @@ describe('rowback sql on PostgreSQL', () => {
     await terminal.type('\\q');
     expect(await terminal.exitCode()).toBe(0);
   });
+
+  it('reopens a lost connection on the next statement and says an open transaction was lost', async () => {
+    const { db, rows } = await shop('postgres');
+    const terminal = await openConsole(db.targetUrl);
+    await terminal.waitFor('rowback=> ');
+    await terminal.type('BEGIN;');
+    await terminal.type("UPDATE t SET name = 'gone' WHERE id = 1;");
+    await terminal.waitFor('1 row changed');
+    await db.target.exec(
+      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'rowback sql'",
+    );
+    await terminal.type('SELECT 1 AS one;');
+    await terminal.waitFor('The open transaction was lost (rolled back).');
+    await terminal.type('SELECT 2 AS two;');
+    const screen = await terminal.waitFor(/ two\s*\n-+\n 2\n/);
+    expect(screen).toMatch(/Reconnected to postgres:\/\/postgres@127\.0\.0\.1:\d+\//);
+    expect(await rows()).toEqual(TABLE_BEFORE);
+    await terminal.keys('C-d');
+    expect(await terminal.exitCode()).toBe(0);
+  });
 });

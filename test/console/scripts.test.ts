@@ -56,6 +56,17 @@ describe.each(['postgres', 'mysql', 'sqlite'] as EngineName[])('rowback sql scri
     expect(await rows()).toEqual(TABLE_BEFORE);
   });
 
+  it('lists tables with \\d and describes one with \\d name', async () => {
+    const { db } = await shop(engine);
+    const tables = await sql(db.targetUrl, ['-c', '\\d']);
+    expect(tables.code).toBe(0);
+    expect(tables.stdout).toMatch(/^ (public +\| )?t +\| /m);
+    const columns = await sql(db.targetUrl, [], '\\d t\n');
+    expect(columns.code).toBe(0);
+    expect(columns.stdout).toMatch(/^ id +\| int/im);
+    expect(columns.stdout).toMatch(/^ name +\| varchar\(20\)|^ name +\| character varying\(20\)/im);
+  });
+
   it('reads statements from stdin and prints aligned tables', async () => {
     const { db } = await shop(engine);
     const run = await sql(db.targetUrl, [], 'SELECT id, name AS label\nFROM t ORDER BY id;\n');
