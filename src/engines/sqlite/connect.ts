@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { RowbackError } from '../../core/errors.js';
 import type { ConnectOptions, SessionProfile } from '../engine.js';
+import type { ForeignKeyWatch } from './deferred.js';
 import { mapError } from './errors.js';
 import { type DatabaseFile, inspectFile, sidecars } from './file.js';
 
@@ -38,6 +39,8 @@ export interface SqliteSession {
   attached?: string | undefined;
   /** The attached table the direct path's copyIn copies from, for the open transaction. */
   copyFrom?: { table: string; columns: string[] } | undefined;
+  /** Foreign key violations counted as the open transaction began (see deferred.ts). */
+  foreignKeyWatch?: ForeignKeyWatch | undefined;
 }
 
 /** The file path in `sqlite:PATH`, `sqlite://PATH` (`sqlite:///abs/path`) or a bare path. */

@@ -1,5 +1,6 @@
 import type { MissingParent, PlanCounts, RowClass, SampleRow } from '../../core/plan.js';
-import type { TableRef, TableSchema } from '../../core/table.js';
+import { missingParentError } from '../../core/refusals.js';
+import { formatTable, type TableRef, type TableSchema } from '../../core/table.js';
 import type {
   BeginOptions,
   ClassifyOptions,
@@ -24,6 +25,7 @@ import type {
 } from '../engine.js';
 import { closeSession, profileOf, type SqliteSession } from './connect.js';
 import { counters, moveCounters } from './counters.js';
+import { brokenForeignKeys } from './deferred.js';
 import { describeTable, listTables } from './describe.js';
 import { mapError } from './errors.js';
 import { identity } from './identity.js';
@@ -222,9 +224,15 @@ export class SqliteConnection implements Connection {
   }
 
   verify(plan: Plan, written: RowClass[], deleted: boolean): Promise<VerifyResult> {
-    return this.step(`verifying ${name(plan.staged.target)}`, () =>
-      verify(this.session, asSqlitePlan(plan), written, deleted),
-    );
+    return this.step(`verifying ${name(plan.staged.target)}`, () => {
+      const result = verify(this.session, asSqlitePlan(plan), written, deleted);
+      // Deferred foreign keys would only fail at COMMIT (or never, on a dry run): refused here, rolled back.
+      const broken = brokenForeignKeys(this.session);
+      if (broken.length > 0) {
+        throw missingParentError(formatTable(plan.staged.target.ref), broken, this.engine.capabilities);
+      }
+      return result;
+    });
   }
 
   counters(target: TableSchema, options: { staged?: Staged } = {}): Promise<Counter[]> {

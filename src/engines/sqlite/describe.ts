@@ -127,7 +127,7 @@ export function keyCollations(db: Database.Database, table: TableSchema): string
   return key.columns.map((c) => text(parts.find((p) => p['name'] === c)?.['coll']) || 'BINARY');
 }
 
-function fkName(columns: string[], parent: string): string {
+export function fkName(columns: string[], parent: string): string {
   return `foreign key (${columns.join(', ')}) references ${parent}`;
 }
 

@@ -2,6 +2,7 @@ import { RowbackError } from '../../core/errors.js';
 import type { TableSchema } from '../../core/table.js';
 import type { BeginOptions } from '../engine.js';
 import type { SqliteSession } from './connect.js';
+import { watchForeignKeys } from './deferred.js';
 import { mapError } from './errors.js';
 import { attachNative, detachNative, type NativeRows, nativeRowsOf } from './native.js';
 
@@ -31,6 +32,7 @@ export function begin(session: SqliteSession, target: TableSchema, options: Begi
     if (options.skipForeignKeyChecks) db.pragma('foreign_keys = OFF');
     beginWithSource(session, nativeRowsOf(session, options.copying));
     session.inTransaction = true;
+    watchForeignKeys(session, target, options);
   } catch (error) {
     restoreSettings(session);
     const code = (error as { code?: string })?.code ?? '';
@@ -96,6 +98,7 @@ export function rollback(session: SqliteSession): void {
 function restoreSettings(session: SqliteSession): void {
   if (session.closed || session.db.inTransaction) return;
   session.copyFrom = undefined;
+  session.foreignKeyWatch = undefined;
   detachNative(session);
   session.db.pragma(`foreign_keys = ${session.foreignKeys ? 'ON' : 'OFF'}`);
 }

@@ -37,6 +37,51 @@ describe('SQLite foreign keys, triggers, STRICT tables', () => {
     expect(exactRows(files.target, 'orders', 'id')).toEqual(exactRows(files.source, 'orders', 'id'));
   });
 
+  it('refuses a write that breaks a deferred foreign key before COMMIT, on a dry run too (exit 7, rolled back)', async () => {
+    // The trigger moves each restored order to a customer that does not exist: a DEFERRABLE key lets
+    // the UPDATE through, and only COMMIT (which a dry run never reaches) would notice.
+    const files = await filePair(`
+      CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT NOT NULL);
+      CREATE TABLE orders (id INTEGER PRIMARY KEY,
+        customer_id INTEGER REFERENCES customers (id) DEFERRABLE INITIALLY DEFERRED, total TEXT);
+      INSERT INTO customers VALUES (1, 'ann'), (2, 'bob');
+      INSERT INTO orders VALUES (10, 1, '9.50'), (11, 2, '20.00'), (12, 2, '1.00');`);
+    run(
+      files.target,
+      `DELETE FROM orders WHERE id > 10;
+       CREATE TRIGGER orders_move AFTER INSERT ON orders BEGIN
+         UPDATE orders SET customer_id = customer_id + 100 WHERE id = NEW.id; END;`,
+    );
+    const before = exactRows(files.target, 'orders', 'id');
+    for (const dryRun of [true, false]) {
+      const refused = await restore({
+        table: 'orders',
+        from: files.source,
+        to: files.target,
+        stateDir: files.stateDir,
+        allowTriggerChanges: true,
+        dryRun,
+      }).catch((e: unknown) => e);
+      expect(isRowbackError(refused) && refused.code).toBe('missing-parent');
+      expect(isRowbackError(refused) && refused.message).toContain(
+        'Writing these rows into main.orders would break foreign keys: 2 row(s) reference main.customers (customer_id) through foreign key (customer_id) references customers, e.g. 102',
+      );
+      expect(exactRows(files.target, 'orders', 'id')).toEqual(before);
+    }
+    const cli = await runCli([
+      'restore',
+      'orders',
+      '--from',
+      files.source,
+      '--to',
+      files.target,
+      '--yes',
+      '--allow-trigger-changes',
+    ]);
+    expect(cli.code).toBe(7);
+    expect(exactRows(files.target, 'orders', 'id')).toEqual(before);
+  });
+
   it('lets triggers fire as they would for the application, and refuses --disable-triggers (exit 4)', async () => {
     const files = await filePair(SHOP);
     run(files.target, 'DELETE FROM orders WHERE id > 10');
