@@ -2,7 +2,7 @@ import type { RowStream } from '../engine.js';
 import type { SqliteSession } from './connect.js';
 import { checkCancelled } from './lock.js';
 import { rowChunks } from './rows.js';
-import { fieldOf, quoteIdent } from './sql.js';
+import { quoteIdent } from './sql.js';
 
 /**
  * Rows in the text row format built by SQLite itself, a whole line per row (or a thousand lines per
@@ -15,15 +15,25 @@ function escaped(bytes: string): string {
   return `replace(replace(replace(replace(${bytes}, x'5c', x'5c5c'), x'09', x'5c74'), x'0a', x'5c6e'), x'0d', x'5c72')`;
 }
 
+/** A GLOB that matches a text holding a byte to escape (GLOB stops at a NUL, so NULs are looked for apart). */
+const NEEDS_ESCAPES = `'*[\\'||char(9,10,13)||']*'`;
+
 /**
- * One value as an escaped field (see fieldOf): only a text can hold the bytes that need escaping; the
- * other classes are digits, a real's text or hex. NULL is `\N`.
+ * One value as an escaped field, the same bytes as fieldOf and RowWriter give it: an integer's digits, a
+ * real's text (SQLite's, as CAST gives it; `-0.0` and the infinities as fieldOf writes them), a text
+ * between single quotes with escapes only where it needs them, a blob as `x'…'`, NULL as `\N`.
  */
 export function valueField(x: string): string {
+  const bytes = `CAST(${x} AS BLOB)`;
   return `(CASE typeof(${x})
+    WHEN 'integer' THEN ${x}
+    WHEN 'text' THEN x'27' || CASE WHEN ${x} GLOB ${NEEDS_ESCAPES} OR instr(${bytes}, x'00') THEN ${escaped(bytes)} ELSE ${x} END || x'27'
     WHEN 'null' THEN x'5c4e'
-    WHEN 'text' THEN x'27' || ${escaped(`CAST(${x} AS BLOB)`)} || x'27'
-    ELSE ${fieldOf(x)} END)`;
+    WHEN 'real' THEN CASE WHEN ${x} = 0 AND atan2(${x}, -1) < 0 THEN '-0.0'
+                          WHEN ${x} > 1.7976931348623157e308 THEN '9.0e+999'
+                          WHEN ${x} < -1.7976931348623157e308 THEN '-9.0e+999'
+                          ELSE ${x} END
+    ELSE 'x''' || lower(hex(${x})) || '''' END)`;
 }
 
 /** Any field expression (a blob or NULL, see fieldOf), escaped as the row format wants. */
