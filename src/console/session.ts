@@ -43,6 +43,7 @@ export class SqlConsole {
   private connection: Connection | undefined;
   private userTransaction = false;
   private changedInTransaction: string[] = [];
+  private cancelled = false;
   private readonly stateDir: string;
 
   private constructor(
@@ -98,6 +99,7 @@ export class SqlConsole {
     }
     for (const statement of guarded.statements) {
       const outcome = await this.runOne(statement);
+      if (this.cancelled) return this.afterCancel(outcome);
       if (outcome !== 'ok') return outcome;
     }
     return 'ok';
@@ -107,7 +109,22 @@ export class SqlConsole {
   async cancel(): Promise<void> {
     const connection = this.connection;
     if (!connection) return;
+    this.cancelled = true;
     await connection.cancel().catch(() => undefined);
+  }
+
+  /**
+   * After Ctrl-C the session is reopened whatever the statement did: MySQL's SLEEP returns early without
+   * an error, and a session that was cancelled once reports every later error as an interruption.
+   */
+  private afterCancel(outcome: RunOutcome): RunOutcome {
+    this.cancelled = false;
+    if (outcome === 'ok') this.options.io.say('Cancelled.');
+    if (this.userTransaction) this.options.io.say('The open transaction was lost (rolled back).');
+    this.endTransaction();
+    void this.connection?.close().catch(() => undefined);
+    this.connection = undefined;
+    return outcome === 'ok' ? 'failed' : outcome;
   }
 
   async close(): Promise<void> {

@@ -100,12 +100,15 @@ describe.each(['postgres', 'mysql', 'sqlite'] as EngineName[])('rowback sql on %
   });
 });
 
-describe('rowback sql on PostgreSQL', () => {
+describe.each([
+  ['postgres', 'SELECT pg_sleep(30);'],
+  ['mysql', 'SELECT SLEEP(30);'],
+] as const)('rowback sql on %s', (engine, sleep) => {
   it('cancels a running statement with Ctrl-C and stays open', async () => {
-    const { db } = await shop('postgres');
+    const { db } = await shop(engine);
     const terminal = await openConsole(db.targetUrl);
     await terminal.waitFor('rowback=> ');
-    await terminal.type('SELECT pg_sleep(30);');
+    await terminal.type(sleep);
     await new Promise((resolve) => setTimeout(resolve, 500));
     const started = Date.now();
     await terminal.keys('C-c');
@@ -117,7 +120,9 @@ describe('rowback sql on PostgreSQL', () => {
     await terminal.type('\\q');
     expect(await terminal.exitCode()).toBe(0);
   });
+});
 
+describe('rowback sql on PostgreSQL', () => {
   it('reopens a lost connection on the next statement and says an open transaction was lost', async () => {
     const { db, rows } = await shop('postgres');
     const terminal = await openConsole(db.targetUrl);
