@@ -152,7 +152,7 @@ export function tally(counts: PlanCounts, name: string, n: number): void {
 }
 
 /** What `--columns` cannot be combined with, refused before any connection is opened. */
-export function refuseRestriction(options: { columns?: string[]; sqlOut?: string }, policy: Policy): void {
+export function refuseRestriction(options: { columns?: string[] }, policy: Policy): void {
   if (options.columns === undefined) return;
   if (policy.extra === 'delete') {
     throw new RowbackError(
@@ -162,10 +162,5 @@ export function refuseRestriction(options: { columns?: string[]; sqlOut?: string
         hint: 'Run without --extra delete (rows written since are kept), or without --columns for an exact rewind.',
       },
     );
-  }
-  if (options.sqlOut !== undefined) {
-    throw new RowbackError('unsupported', '--sql-out does not write column repairs (--columns) yet.', {
-      hint: 'Apply with rowback (previewed, verified, with an undo file), or try it first with --dry-run.',
-    });
   }
 }

@@ -52,15 +52,6 @@ const REFUSALS: [string, Refusal][] = [
     },
   ],
   [
-    '--columns with --sql-out',
-    {
-      flags: ['--columns', 'plan', '--sql-out', 'repair.sql'],
-      exit: 4,
-      code: 'unsupported',
-      message: /--sql-out does not write column repairs/,
-    },
-  ],
-  [
     'a --target-where naming no column of the table',
     {
       flags: ['--target-where', "plann = 'free'"],
@@ -97,12 +88,7 @@ describe.each(SCENARIO_ENGINES)('column repairs refused on %s, nothing written',
         if (refusal.tweak) await s.target.exec(refusal.tweak);
         const dir = await tempDir();
         const args = ['restore', 'accounts', '--from', s.sourceUrl, '--to', s.targetUrl, '--state-dir', dir];
-        const result = await cli([
-          ...args,
-          ...refusal.flags.map((f) => f.replace('repair.sql', `${dir}/repair.sql`)),
-          '--yes',
-          '--json',
-        ]);
+        const result = await cli([...args, ...refusal.flags, '--yes', '--json']);
         expect(result.code, describeRun(result)).toBe(refusal.exit);
         expect(EXIT_CODES[refusal.code as keyof typeof EXIT_CODES]).toBe(refusal.exit);
         expect((result.json?.error as { code?: string } | undefined)?.code ?? result.stderr).toContain(

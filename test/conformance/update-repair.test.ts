@@ -1,6 +1,8 @@
+import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { diff, restore, undo } from '../../src/index.js';
 import { type Scratch, tempDir } from '../harness/index.js';
+import { runClientScript } from './client-script.js';
 import {
   AFTER_ACCIDENT,
   COLUMNS_ONLY,
@@ -142,6 +144,34 @@ describe.each(SCENARIO_ENGINES)('repairing an UPDATE without WHERE on %s', (engi
           same: 0,
           excluded: { missing: 1, changed: 1, extra: 1 },
         });
+      });
+    },
+    TIMEOUT,
+  );
+
+  test(
+    '--sql-out writes the same repair: run with the database client, it leaves the repaired table',
+    async () => {
+      await withScratch(engine, async (s) => {
+        await accident(s);
+        const dir = await tempDir();
+        const file = join(dir, 'repair.sql');
+        const args = ['restore', 'accounts', '--from', s.sourceUrl, '--to', s.targetUrl, '--state-dir', dir];
+        const run = await cli([
+          ...args,
+          '--columns',
+          'plan',
+          '--target-where',
+          MARK,
+          '--sql-out',
+          file,
+          '--json',
+        ]);
+        expect(run.code, describeRun(run)).toBe(0);
+        expect(await dump(s)).toEqual(AFTER_ACCIDENT);
+        const ran = await runClientScript(engine, s.targetUrl, file);
+        expect(ran.code, ran.stderr).toBe(0);
+        expect(await dump(s)).toEqual(REPAIRED);
       });
     },
     TIMEOUT,

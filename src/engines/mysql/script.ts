@@ -1,4 +1,5 @@
 import type { RowClass } from '../../core/plan.js';
+import { comparedColumns } from '../../core/restrict.js';
 import { imageColumns, type TableSchema } from '../../core/table.js';
 import type { Plan, ScriptSteps } from '../engine.js';
 import { checkedRows, textGuard } from './charsets.js';
@@ -194,7 +195,7 @@ function asPreviewed(plan: MysqlPlan, rowClass: RowClass): string {
 function updateChanged(plan: MysqlPlan): string {
   const { staged } = plan;
   const target = staged.target;
-  const set = writtenColumns(target, staged.columns)
+  const set = writtenColumns(target, comparedColumns(plan))
     .map((c) => `t.${quoteIdent(c)} = s.${quoteIdent(c)}`)
     .join(', ');
   if (!set) return '';

@@ -1,4 +1,5 @@
 import type { RowClass } from '../../core/plan.js';
+import { comparedColumns } from '../../core/restrict.js';
 import { imageColumns, isGenerated, type TableSchema } from '../../core/table.js';
 import type { Plan, ScriptSteps } from '../engine.js';
 import { type PgSession, PINNED_SETTINGS } from './connect.js';
@@ -221,7 +222,9 @@ function updateChanged(plan: PgPlan): string {
     staged.target.columns.filter((c) => c.identity === 'always' || c.generated !== 'no').map((c) => c.name),
   );
   // Key columns too: the key's equality may match a different text (see updateChanged of write.ts).
-  const set = staged.columns.filter((c) => !fixed.has(c)).map((c) => `${quoteIdent(c)} = s.${quoteIdent(c)}`);
+  const set = comparedColumns(plan)
+    .filter((c) => !fixed.has(c))
+    .map((c) => `${quoteIdent(c)} = s.${quoteIdent(c)}`);
   if (set.length === 0) return '';
   return block(
     counted(

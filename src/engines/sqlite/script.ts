@@ -1,4 +1,5 @@
 import type { RowClass } from '../../core/plan.js';
+import { comparedColumns } from '../../core/restrict.js';
 import { type TableSchema, writableColumns } from '../../core/table.js';
 import type { Plan, ScriptSteps } from '../engine.js';
 import type { SqliteSession } from './connect.js';
@@ -137,7 +138,7 @@ function asPreviewed(plan: SqlitePlan, rowClass: RowClass): string {
 
 function updateChanged(plan: SqlitePlan): string {
   const { staged } = plan;
-  const set = staged.columns.map((c) => `${quoteIdent(c)} = s.${quoteIdent(c)}`);
+  const set = comparedColumns(plan).map((c) => `${quoteIdent(c)} = s.${quoteIdent(c)}`);
   if (set.length === 0) return '';
   return counted(
     'update',
