@@ -7,8 +7,8 @@ import { differentText, keyEquals, quoteIdent, quoteTable, sameValue } from './s
 
 /**
  * Re-reads what was written, inside the apply's transaction: each staged row of the `written` classes
- * against the target row of its key (exact bytes, column by column), and with `deleted` every extra key,
- * which must be gone. MySQL checks foreign keys as it writes (nothing is deferred to COMMIT).
+ * against the target row of its key (exact bytes of every column; which columns differ is counted in a
+ * second pass, only when some row differs), and with `deleted` every extra key, which must be gone. MySQL checks foreign keys as it writes (nothing is deferred to COMMIT).
  */
 export async function verify(
   session: Session,
@@ -22,16 +22,21 @@ export async function verify(
   const columns = verifiedColumns(plan, written);
   // A key is never NULL here: primary and unique keys are NOT NULL, and a user key was checked for NULLs.
   const present = `t.${quoteIdent(key[0]!)} IS NOT NULL`;
+  const rows = `${planWithStaged(plan)} LEFT JOIN ${target} t ON ${keyEquals(key, 't', 's')}
+     WHERE ${inClasses(plan, written)}`;
+  const [found] = await session.text(
+    `SELECT COUNT(*), COALESCE(SUM(NOT (${present})), 0), COALESCE(SUM(${present} AND ${differentText(schema, columns, 's', 't')}), 0)
+     FROM ${rows}`,
+  );
+  const [checked, absent, differing] = (found ?? []).map(Number);
+  // Which columns differ: a second pass, only when some row does (the common case compares once).
   const perColumn = columns.map(
     (c) => `COALESCE(SUM(${present} AND NOT (${sameValue(schema, c, 's', 't')})), 0)`,
   );
-  const [found] = await session.text(
-    `SELECT COUNT(*), COALESCE(SUM(NOT (${present})), 0), COALESCE(SUM(${present} AND ${differentText(schema, columns, 's', 't')}), 0)
-            ${perColumn.length ? `, ${perColumn.join(', ')}` : ''}
-     FROM ${planWithStaged(plan)} LEFT JOIN ${target} t ON ${keyEquals(key, 't', 's')}
-     WHERE ${inClasses(plan, written)}`,
-  );
-  const [checked, absent, differing, ...byColumn] = (found ?? []).map(Number);
+  const byColumn =
+    differing && perColumn.length
+      ? ((await session.text(`SELECT ${perColumn.join(', ')} FROM ${rows}`))[0] ?? []).map(Number)
+      : [];
   const result: VerifyResult = {
     checked: checked!,
     absent: absent!,
