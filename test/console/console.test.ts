@@ -1,3 +1,5 @@
+import { readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { EngineName } from '../harness/index.js';
 import { openConsole, shop, TABLE_BEFORE } from './support.js';
@@ -82,12 +84,14 @@ describe.each(['postgres', 'mysql', 'sqlite'] as EngineName[])('rowback sql on %
     expect(await terminal.exitCode()).toBe(0);
   });
 
-  it('keeps history across sessions', async () => {
+  it('keeps history across sessions, private and without passwords', async () => {
     const { db } = await shop(engine);
     const first = await openConsole(db.targetUrl);
     await first.waitFor('rowback=> ');
     await first.type('SELECT name FROM t\n WHERE id = 3;');
     await first.waitFor('(1 row)');
+    await first.type("SELECT 'password' AS secret;");
+    await first.waitForNth('(1 row)', 2);
     await first.type('\\q');
     expect(await first.exitCode()).toBe(0);
     const second = await openConsole(db.targetUrl, { state: first.state });
@@ -97,6 +101,10 @@ describe.each(['postgres', 'mysql', 'sqlite'] as EngineName[])('rowback sql on %
     await second.keys('Enter');
     const screen = await second.waitFor('(1 row)');
     expect(screen).toMatch(/ name\s*\n-+\n three\n\(1 row\)/);
+    const history = join(first.state, 'sql_history');
+    // The statement recalled and run again is kept again; the one naming a password never.
+    expect(await readFile(history, 'utf8')).toBe('SELECT name FROM t WHERE id = 3;\n'.repeat(2));
+    expect((await stat(history)).mode & 0o777).toBe(0o600);
   });
 });
 
