@@ -72,6 +72,10 @@ export {
   renderUndo,
   renderUndoPreview,
 } from './report/text.js';
+/** Throwaway local servers in a private directory (the demo's live database and its restored copy). */
+export { startMariaDb } from './servers/mariadb.js';
+export { startPostgres } from './servers/postgres.js';
+export type { RunningServer } from './servers/server.js';
 export {
   type CleanupReport,
   cleanupRuns,

@@ -1,6 +1,5 @@
 import { Command } from 'commander';
-import { RowbackError } from '../core/errors.js';
-import { type CleanupReport, cleanupRuns } from '../index.js';
+import { type CleanupReport, cleanupRuns, RowbackError } from '../index.js';
 import { note, printJson, runCommand, say } from './io.js';
 
 interface CleanupFlags {

@@ -1,7 +1,4 @@
-import { RowbackError } from '../core/errors.js';
-import { startMariaDb } from '../servers/mariadb.js';
-import { startPostgres } from '../servers/postgres.js';
-import type { RunningServer } from '../servers/server.js';
+import { RowbackError, type RunningServer, startMariaDb, startPostgres } from '../index.js';
 import { openSession, quoteName } from './db.js';
 
 /** The database the demo creates on each server. */

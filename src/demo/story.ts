@@ -1,8 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RowbackError } from '../core/errors.js';
-import { diff, renderPreview, renderRestore, renderUndo, restore, undo } from '../index.js';
+import { diff, RowbackError, renderPreview, renderRestore, renderUndo, restore, undo } from '../index.js';
 import {
   COLUMNS,
   createBilling,
