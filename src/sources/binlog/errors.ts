@@ -13,6 +13,8 @@ import { type EventRef, ScanRefused } from './scan.js';
 /** ER_MASTER_FATAL_ERROR_READING_BINLOG: the dump thread gave up (purged file, id clash, oversized event). */
 const FATAL_READING_BINLOG = 1236;
 const NO_BINARY_LOGGING = 1381;
+/** What a server says when a binlog file it listed is no longer there (purged, expired, removed). */
+const GONE = /purge|could not find|not find first log|not found|no such file|could not open log/i;
 
 /**
  * Turns whatever stopped the binlog reading into a RowbackError that says what happened, where in the
@@ -45,7 +47,8 @@ export function refusal(error: unknown, at: EventRef | undefined, server: string
       cause: error,
     });
   }
-  if (number === FATAL_READING_BINLOG && /same server.?(uuid|id)/i.test(text)) {
+  // MySQL ends the older dump with 1236, MariaDB with 4052 (ER_SLAVE_SAME_ID): the same words in both.
+  if (/same server.?(uuid|id)/i.test(text)) {
     return new RowbackError(
       'connection',
       `Another replica registered with rowback's server id on ${server}${where}: ${text}`,
@@ -55,11 +58,19 @@ export function refusal(error: unknown, at: EventRef | undefined, server: string
       },
     );
   }
+  if (error instanceof DumpFailed && GONE.test(text)) {
+    return new RowbackError(
+      'not-found',
+      `A binary log the server listed is gone${where}: it was purged (or removed) while rowback read the binlog of ${server}. ${text}`,
+      {
+        hint: 'Run again: rowback lists the binary logs anew. If the moment is no longer covered, restore from a dump or an instance backup; keep binlogs longer with binlog_expire_logs_seconds (see `rowback doctor`).',
+        cause: error,
+      },
+    );
+  }
   if (number === FATAL_READING_BINLOG) {
     return new RowbackError('connection', `The server stopped sending its binlog${where}: ${text}`, {
-      hint: /purge|could not find|not find first log/i.test(text)
-        ? 'Binary logs were purged while rowback read them. Run again with a later --as-of, or restore from a dump or an instance backup.'
-        : 'If an event is larger than max_allowed_packet, raise it on the server (SET GLOBAL max_allowed_packet = 1073741824) and run again.',
+      hint: 'If an event is larger than max_allowed_packet, raise it on the server (SET GLOBAL max_allowed_packet = 1073741824) and run again.',
       cause: error,
     });
   }

@@ -53,8 +53,14 @@ export async function readTableHistory(options: ReadOptions): Promise<TableHisto
     const asOf = await resolveAsOf(options.asOf, connection);
     const collations = await readCollations(connection);
     const serverId = await pickServerId(connection);
-    const probe = (file: string) => probeFile(options.url, file, serverId);
-    const { start, oldest } = await startFile(logs, asOf, probe);
+    const probe = (file: string) =>
+      probeFile(options.url, file, serverId).catch((error: unknown) => {
+        throw refusal(error, { file, position: 4 }, connection.redactedUrl);
+      });
+    // A file listed a moment ago may be purged before it is probed: say so, as for the dump itself.
+    const { start, oldest } = await startFile(logs, asOf, probe).catch((error: unknown) => {
+      throw refusal(error, undefined, connection.redactedUrl);
+    });
     const wanted: Wanted = { ...options.wanted, collations };
     const writer = new HistoryWriter(options.dir.file('history'));
     const statements: TableStatement[] = [];

@@ -107,11 +107,13 @@ export async function readBinlog(url: string, table: string, at: AsOfSpec | { ti
  */
 export async function privateBinlogServer(settings: Record<string, string> = {}): Promise<{
   url: string;
+  /** Where its binary log files are. */
+  dataDir: string;
   stop(): Promise<void>;
 }> {
   const { startMariaDb, BINLOG_SETTINGS } = await import('../../../src/servers/mariadb.js');
   const server = await startMariaDb({ settings: { ...BINLOG_SETTINGS, ...settings } });
-  return { url: server.url, stop: () => server.stop() };
+  return { url: server.url, dataDir: server.dataDir, stop: () => server.stop() };
 }
 
 /** A database on a server, with a pinned client. */
