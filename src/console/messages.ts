@@ -10,6 +10,12 @@ export function commandTag(text: string): string {
   return (/^[A-Za-z]+/.exec(start)?.[0] ?? 'OK').toUpperCase();
 }
 
+/** The statement's first two words: `ALTER TABLE`, `GRANT SELECT`. */
+export function commandWords(text: string): string {
+  const start = text.replace(/^(\s+|--[^\n]*|#[^\n]*|\/\*[\s\S]*?\*\/)*/, '');
+  return (/^[A-Za-z]+(\s+[A-Za-z]+)?/.exec(start)?.[0] ?? 'this statement').replace(/\s+/, ' ').toUpperCase();
+}
+
 /** The server's own words, without rowback's "Failed while running a query:" framing. */
 export function serverMessage(error: RowbackError): string {
   const cause = error.cause as { message?: string } | undefined;

@@ -6,7 +6,14 @@ import { connect } from '../open.js';
 import { DESCRIBE, describeSql } from './describe.js';
 import { formatResult, plural } from './format.js';
 import { type Dialect, type GuardedStatement, guardStatements } from './guard.js';
-import { commandTag, DELIBERATE, describeRefusal, describeUnparseable, serverMessage } from './messages.js';
+import {
+  commandTag,
+  commandWords,
+  DELIBERATE,
+  describeRefusal,
+  describeUnparseable,
+  serverMessage,
+} from './messages.js';
 import { readPosition } from './position.js';
 import { isBlank, splitStatements } from './split.js';
 
@@ -143,7 +150,7 @@ export class SqlConsole {
         case 'transaction':
           return await this.transaction(verdict.action, text);
         case 'unknown': {
-          const question = `The console cannot tell what ${verdict.what} does to rows. Run it?`;
+          const question = `The console cannot tell what ${commandWords(text)} does to rows. Run it?`;
           if (!(await this.confirm(question, 'Not run'))) return 'declined';
           await this.mark(statement, []);
           this.show(await this.send(text), commandTag(text));

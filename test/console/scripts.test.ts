@@ -56,6 +56,21 @@ describe.each(['postgres', 'mysql', 'sqlite'] as EngineName[])('rowback sql scri
     expect(await rows()).toEqual(TABLE_BEFORE);
   });
 
+  it('runs a statement of unknown effect only with --yes, after a restore point', async () => {
+    const { db } = await shop(engine);
+    const alter = ['-c', 'ALTER TABLE t ADD COLUMN note varchar(10)'];
+    const unasked = await sql(db.targetUrl, alter);
+    expect(unasked.code).toBe(10);
+    expect(unasked.stderr).toContain(
+      'Not run: there is no terminal to ask on; pass --yes to say yes in scripts.',
+    );
+    expect(await db.target.query('SELECT * FROM t WHERE id = 1')).toEqual([['1', 'one']]);
+    const said = await sql(db.targetUrl, [...alter, '--yes']);
+    expect(said.code).toBe(0);
+    expect(said.stderr).toMatch(/^Restore point m-\S+ recorded/m);
+    expect(await db.target.query('SELECT * FROM t WHERE id = 1')).toEqual([['1', 'one', null]]);
+  });
+
   it('lists tables with \\d and describes one with \\d name', async () => {
     const { db } = await shop(engine);
     const tables = await sql(db.targetUrl, ['-c', '\\d']);
