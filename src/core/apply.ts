@@ -13,6 +13,7 @@ import {
 } from './plan.js';
 import { deletes, growth, shrinkage, totalWrites, writtenClasses } from './policy.js';
 import { samplesOf } from './prepare.js';
+import { planCounts } from './restrict.js';
 import { formatTable } from './table.js';
 import { noClock, type StepClock } from './timings.js';
 import { verifyPlan } from './verify-plan.js';
@@ -100,7 +101,7 @@ export async function applyStaged(
     const { reused, current, counts } = await clock.time('recheck', async () => {
       const reused = options.preview !== undefined && (await target.unchanged(options.preview));
       const current = reused ? options.preview! : await target.classify(staged, whereOf(options));
-      return { reused, current, counts: await target.counts(current) };
+      return { reused, current, counts: await planCounts(target, current) };
     });
     plan = current;
     const intended = intendedWrites(counts, options.policy);

@@ -16,6 +16,9 @@ export interface AuditRecord {
   restoreId?: string;
   policy?: { changed: string; extra: string };
   where?: string;
+  /** `--columns` and `--target-where`, when given. */
+  columns?: string[];
+  targetWhere?: string;
   plan?: { missing: number; changed: number; extra: number; same: number };
   applied?: { inserted: number; updated: number; deleted: number };
   outcome: string;

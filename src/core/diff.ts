@@ -63,6 +63,8 @@ export async function runDiff(options: DiffOptions, opener: Opener): Promise<Dif
         target: labelOf(options.to),
         source: labelOf(options.from),
         ...(options.where === undefined ? {} : { where: options.where }),
+        ...(options.columns === undefined ? {} : { columns: options.columns }),
+        ...(options.targetWhere === undefined ? {} : { targetWhere: options.targetWhere }),
         ...(report ? { plan: report.plan } : {}),
       },
       started,

@@ -17,6 +17,7 @@ import { describeTable, requireKey } from './resolve.js';
 import {
   checkColumns,
   checkTargetWhere,
+  planCounts,
   type Restriction,
   restrictSamples,
   targetWhereShape,
@@ -228,7 +229,7 @@ export async function classify(
   const staged = stagedSource.rows;
   const { handle, plan } = await clock.time('classify', async () => {
     const handle = await target.classify(staged, classifyOptions(p, stagedSource));
-    return { handle, plan: await target.counts(handle) };
+    return { handle, plan: await planCounts(target, handle) };
   });
   const samples = await clock.time('samples', () => samplesOf(target, handle, plan, sampleSize));
   const missingParents = await clock.time('checks', () =>

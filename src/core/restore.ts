@@ -99,6 +99,8 @@ export async function runRestore(given: RestoreOptions, opener: Opener): Promise
         source: labelOf(options.from),
         policy,
         ...(options.where === undefined ? {} : { where: options.where }),
+        ...(options.columns === undefined ? {} : { columns: options.columns }),
+        ...(options.targetWhere === undefined ? {} : { targetWhere: options.targetWhere }),
         ...(report ? { plan: report.plan, applied: report.applied } : {}),
       },
       started,

@@ -164,3 +164,10 @@ export function refuseRestriction(options: { columns?: string[] }, policy: Polic
     );
   }
 }
+
+/** Rows per class; under a `targetWhere` the excluded counts are always there, zero or not. */
+export async function planCounts(target: Connection, plan: Plan): Promise<PlanCounts> {
+  const counts = await target.counts(plan);
+  if (plan.targetWhere !== undefined) counts.excluded ??= { missing: 0, changed: 0, extra: 0 };
+  return counts;
+}

@@ -40,6 +40,7 @@ function renderRestriction(p: Preview): string[] {
   const kept = p.plan.excluded;
   if (p.targetWhere === undefined || !kept) return lines;
   const condition = `--target-where (${p.targetWhere})`;
+  if (!kept.changed && !kept.extra && !kept.missing) lines.push(`  ${condition} kept no row out`);
   if (kept.changed)
     lines.push(
       `  kept     ${n(kept.changed).padStart(12)}  changed rows that do not match ${condition} now → kept`,
