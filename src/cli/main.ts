@@ -19,7 +19,7 @@ const { version } = createRequire(import.meta.url)('../../package.json') as { ve
 const program = new Command('rowback')
   .version(version)
   .description(
-    'Put one table — or just the rows that matter — back the way it was, merged with everything written since.\nPostgreSQL and MySQL/MariaDB.',
+    'Put one table — or just the rows that matter — back the way it was, merged with everything written since.\nPostgreSQL, MySQL/MariaDB and SQLite.',
   )
   .addHelpText(
     'after',
