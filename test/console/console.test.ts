@@ -53,10 +53,16 @@ describe.each(['postgres', 'mysql', 'sqlite'] as EngineName[])('rowback sql on %
     await terminal.type('y');
     await terminal.waitFor('Committed.');
     expect(await rows()).toEqual(['1 one', '2 TWO', '3 TWO']);
+    await terminal.type('INSERT INTO t VALUES (4, NULL);');
+    await terminal.waitForNth('1 row changed in t. commit? [y/N] ', 2);
+    await terminal.keys('C-c'); // no, as at any prompt
+    await terminal.waitForNth('Rolled back; nothing was changed.', 2);
+    expect(await rows()).toEqual(['1 one', '2 TWO', '3 TWO']);
     const marks = await terminal.audit();
     expect(marks.map((m) => [m.command, m.statement])).toEqual([
       ['mark', 'DELETE FROM t WHERE id = 2'],
       ['mark', "UPDATE t\n SET name = 'TWO'\n WHERE id >= 2"],
+      ['mark', 'INSERT INTO t VALUES (4, NULL)'],
     ]);
     await terminal.keys('C-d');
     expect(await terminal.exitCode()).toBe(0);
