@@ -26,7 +26,9 @@ SELECT. There it reads both tables in key order and compares them in rowback (--
 
 Example:
   rowback diff billing --from postgres://ro@restored-host/app --to postgres://ops@prod-host/app
-  rowback diff billing --from … --to … --where "account_id = 42" --json`,
+  rowback diff billing --from … --to … --where "account_id = 42" --json
+  rowback diff accounts --from … --to … --columns plan --target-where "plan = 'free'"
+    (an UPDATE without WHERE: compare only plan; rows whose plan is no longer 'free' are counted as kept)`,
   );
   return command.action(async (table: string, flags: CommonFlags & { samples: number; path?: DiffPath }) => {
     const json = flags.json === true;
