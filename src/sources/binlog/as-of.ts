@@ -21,6 +21,8 @@ export interface AsOfImage {
 
 export interface HistoryFile {
   path: string;
+  /** Changes in the file, counted or not: the most keys there can be (sizes the key set). */
+  changes?: number;
   transactions: Map<number, Settled>;
   files: Map<number, string>;
 }
@@ -72,7 +74,7 @@ export function buildAsOf(history: HistoryFile, dir: SpillDir, keyBudget = KEY_B
     }
   };
   try {
-    const seen = new KeySet();
+    const seen = new KeySet(history.changes ?? 0, keyBudget);
     let partitions: SpillWriter[] | undefined;
     const event = new KeyEvent();
     let record: HistoryRecord | undefined;

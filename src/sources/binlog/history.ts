@@ -105,10 +105,11 @@ function putSlots(buf: Buffer, at: number, image: ImageView | undefined): number
 }
 
 /**
- * One record of the history read in place: offsets into the record, no copies and no views made. The
- * same object is reused for every record; it is valid until the next record is asked for.
+ * One record of the history read in place: offsets into the read buffer, no copies and no views made.
+ * The same object is reused for every record; it is valid until the next record is asked for.
  */
 export class HistoryRecord {
+  /** The buffer the record lies in (the reader's); `at` offsets point into it. */
   record: Buffer = Buffer.alloc(0);
   txn = 0;
   kind: RowsKind = 'write';
@@ -122,13 +123,15 @@ export class HistoryRecord {
   absentAfterAt = 0;
   absentAfterCount = 0;
 
-  load(record: Buffer): void {
+  /** Reads the record starting at `base` in `buffer`; offsets are into `buffer` (the `record` field). */
+  load(buffer: Buffer, base: number): void {
+    const record = buffer;
     this.record = record;
-    this.txn = record.readUInt32LE(0);
-    this.kind = KINDS[record[4]!]!;
-    this.file = record.readUInt32LE(5);
-    this.position = record.readUInt32LE(9);
-    let p = 13;
+    this.txn = record.readUInt32LE(base);
+    this.kind = KINDS[record[base + 4]!]!;
+    this.file = record.readUInt32LE(base + 5);
+    this.position = record.readUInt32LE(base + 9);
+    let p = base + 13;
     for (let i = 0; i < 4; i++) {
       const length = record.readUInt32LE(p);
       p += 4;
@@ -182,16 +185,17 @@ export function* historyRecords(path: string, transactions: Map<number, Settled>
   let counted = false;
   try {
     for (;;) {
-      const size = reader.next(4);
-      if (!size) return;
-      const record = reader.next(size.readUInt32LE(0))!;
-      const txn = record.readUInt32LE(0);
+      const sizeAt = reader.take(4);
+      if (sizeAt < 0) return;
+      const at = reader.take(reader.buffer.readUInt32LE(sizeAt));
+      if (at < 0) return;
+      const txn = reader.buffer.readUInt32LE(at);
       if (txn !== lastTxn) {
         lastTxn = txn;
         counted = transactions.get(txn)?.outcome === 'counted';
       }
       if (!counted) continue;
-      view.load(record);
+      view.load(reader.buffer, at);
       yield view;
     }
   } finally {

@@ -77,7 +77,12 @@ export async function openBinlogSource(from: string, options: OpenSourceOptions)
           warnings.push(`Rows logged when ${schema.ref.name} had another shape: ${note}.`);
       }
       image = buildAsOf(
-        { path: history.path, transactions: history.writer.transactions, files: history.writer.files },
+        {
+          path: history.path,
+          changes: history.writer.changes,
+          transactions: history.writer.transactions,
+          files: history.writer.files,
+        },
         dir,
       );
       refusePartial(image, readColumns);

@@ -1,14 +1,25 @@
 /**
- * A set of keys (byte strings) in flat typed arrays: an open-addressing table of hashes and offsets into
- * one byte arena. About 12 bytes a key plus the key itself, against ~60 for a JavaScript Set of strings.
+ * A set of keys (byte strings) in flat typed arrays: an open-addressing table of (hash, offset) pairs,
+ * side by side so that a probe touches one cache line, and one byte arena holding the keys. About 12 bytes
+ * a key plus the key itself, against ~60 for a JavaScript Set of strings.
  */
 export class KeySet {
-  private arena = Buffer.allocUnsafe(1 << 16);
+  private arena: Buffer;
   private used = 0;
-  private hashes = new Uint32Array(1 << 12);
-  /** Offset + 1 of each key's length-prefixed bytes in the arena; 0 marks an empty slot. */
-  private offsets = new Uint32Array(1 << 12);
+  /** Per slot: the hash, then offset + 1 of the key's length-prefixed bytes in the arena (0: empty). */
+  private slots: Uint32Array;
   size = 0;
+
+  /**
+   * `expected`: about how many keys will come, so that the table need not grow on the way; `budget`:
+   * the bytes that sizing in advance may take (growing past it is the caller's call, see `bytes`).
+   */
+  constructor(expected = 0, budget = 0) {
+    let capacity = 1 << 12;
+    while (capacity < expected * 2 && capacity * 16 <= budget / 2) capacity *= 2;
+    this.slots = new Uint32Array(capacity * 2);
+    this.arena = Buffer.allocUnsafe(Math.max(1 << 16, Math.min(expected * 12, Math.floor(budget / 4))));
+  }
 
   /** Adds the key; true when it was not there yet. */
   add(key: Buffer): boolean {
@@ -18,22 +29,19 @@ export class KeySet {
   /** Adds the key held in `src` at `start`, `length` bytes long (no view made); true when it was new. */
   addBytes(src: Buffer, start: number, length: number): boolean {
     const hash = hashOf(src, start, length);
-    let mask = this.hashes.length - 1;
+    const slots = this.slots;
+    const mask = (slots.length >> 1) - 1;
     let i = hash & mask;
     for (;;) {
-      const offset = this.offsets[i]!;
+      const offset = slots[2 * i + 1]!;
       if (offset === 0) break;
-      if (this.hashes[i] === hash && this.equals(offset - 1, src, start, length)) return false;
+      if (slots[2 * i] === hash && this.equals(offset - 1, src, start, length)) return false;
       i = (i + 1) & mask;
     }
-    const offset = this.store(src, start, length);
-    this.offsets[i] = offset + 1;
-    this.hashes[i] = hash;
+    slots[2 * i] = hash;
+    slots[2 * i + 1] = this.store(src, start, length) + 1;
     this.size++;
-    if (this.size * 2 > this.hashes.length) {
-      this.grow();
-      mask = this.hashes.length - 1;
-    }
+    if (this.size * 4 > slots.length) this.grow();
     return true;
   }
 
@@ -43,17 +51,18 @@ export class KeySet {
 
   hasBytes(src: Buffer, start: number, length: number): boolean {
     const hash = hashOf(src, start, length);
-    const mask = this.hashes.length - 1;
+    const slots = this.slots;
+    const mask = (slots.length >> 1) - 1;
     for (let i = hash & mask; ; i = (i + 1) & mask) {
-      const offset = this.offsets[i]!;
+      const offset = slots[2 * i + 1]!;
       if (offset === 0) return false;
-      if (this.hashes[i] === hash && this.equals(offset - 1, src, start, length)) return true;
+      if (slots[2 * i] === hash && this.equals(offset - 1, src, start, length)) return true;
     }
   }
 
   /** Memory held, in bytes. */
   get bytes(): number {
-    return this.arena.length + this.hashes.byteLength + this.offsets.byteLength;
+    return this.arena.length + this.slots.byteLength;
   }
 
   private equals(offset: number, src: Buffer, start: number, length: number): boolean {
@@ -82,19 +91,18 @@ export class KeySet {
   }
 
   private grow(): void {
-    const hashes = new Uint32Array(this.hashes.length * 2);
-    const offsets = new Uint32Array(this.offsets.length * 2);
-    const mask = hashes.length - 1;
-    for (let j = 0; j < this.offsets.length; j++) {
-      const offset = this.offsets[j]!;
+    const old = this.slots;
+    const slots = new Uint32Array(old.length * 2);
+    const mask = (slots.length >> 1) - 1;
+    for (let j = 0; j < old.length; j += 2) {
+      const offset = old[j + 1]!;
       if (offset === 0) continue;
-      let i = this.hashes[j]! & mask;
-      while (offsets[i] !== 0) i = (i + 1) & mask;
-      offsets[i] = offset;
-      hashes[i] = this.hashes[j]!;
+      let i = old[j]! & mask;
+      while (slots[2 * i + 1] !== 0) i = (i + 1) & mask;
+      slots[2 * i] = old[j]!;
+      slots[2 * i + 1] = offset;
     }
-    this.hashes = hashes;
-    this.offsets = offsets;
+    this.slots = slots;
   }
 }
 

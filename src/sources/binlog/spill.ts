@@ -88,6 +88,23 @@ export class SpillReader {
     return out;
   }
 
+  /**
+   * Takes the next `n` bytes without making a view: their offset in `buffer` (valid until the next call),
+   * or -1 at the end of the file.
+   */
+  take(n: number): number {
+    if (this.end - this.start < n) this.fill(n);
+    if (this.end - this.start < n) return -1;
+    const at = this.start;
+    this.start += n;
+    return at;
+  }
+
+  /** The buffer `take` offsets point into. */
+  get buffer(): Buffer {
+    return this.buf;
+  }
+
   private fill(n: number): void {
     if (this.eof) return;
     const keep = this.end - this.start;
