@@ -57,13 +57,19 @@ export const REWRITTEN_INVOICE_ID = REWRITTEN_INVOICE[0];
 export async function createBilling(db: SqlSession): Promise<void> {
   // MySQL: an explicit default, or old servers make the first timestamp column ON UPDATE CURRENT_TIMESTAMP.
   const timestamp = db.engine === 'postgres' ? 'timestamptz(6)' : 'timestamp(6) DEFAULT CURRENT_TIMESTAMP(6)';
-  await db.run(`CREATE TABLE ${TABLE} (
+  // SQLite: an INTEGER PRIMARY KEY, and amounts and times as text (a NUMERIC column would store 1200.00 as 1200).
+  await db.run(
+    db.engine === 'sqlite'
+      ? `CREATE TABLE ${TABLE} (id INTEGER PRIMARY KEY, customer TEXT NOT NULL, amount TEXT NOT NULL,
+           currency TEXT NOT NULL, issued_at TEXT NOT NULL, note TEXT)`
+      : `CREATE TABLE ${TABLE} (
     id bigint PRIMARY KEY,
     customer varchar(100) NOT NULL,
     amount numeric(12,2) NOT NULL,
     currency char(3) NOT NULL,
     issued_at ${timestamp} NOT NULL,
-    note text)`);
+    note text)`,
+  );
   await insert(db, INVOICES);
 }
 

@@ -1,5 +1,6 @@
 import mysql from 'mysql2/promise';
 import pg from 'pg';
+import { connect } from '../index.js';
 
 /** A row as the server writes it: every value is the server's own text, NULL is null. */
 export type TextRow = Record<string, string | null>;
@@ -20,9 +21,25 @@ export interface SqlSession {
 
 const asText = (value: string) => value;
 
-/** Opens a session for a `postgres://` or `mysql://` URL. */
+/** Opens a session for a `postgres://` or `mysql://` URL, or a SQLite database file. */
 export async function openSession(url: string): Promise<SqlSession> {
-  return /^postgres(ql)?:/i.test(url) ? openPostgres(url) : openMysql(url);
+  if (/^postgres(ql)?:/i.test(url)) return openPostgres(url);
+  if (/^(mysql|mariadb):/i.test(url)) return openMysql(url);
+  return openSqlite(url);
+}
+
+/** A SQLite file through rowback's own pinned session: values come back as SQLite's text. */
+async function openSqlite(path: string): Promise<SqlSession> {
+  const db = await connect(path, { multipleStatements: true });
+  return {
+    engine: 'sqlite',
+    run: (sql) => db.exec(sql),
+    rows: async (sql) => {
+      const result = await db.query(sql);
+      return result.rows.map((row) => Object.fromEntries(result.columns.map((c, i) => [c, row[i] ?? null])));
+    },
+    close: () => db.close(),
+  };
 }
 
 async function openPostgres(url: string): Promise<SqlSession> {
@@ -58,7 +75,7 @@ async function openMysql(url: string): Promise<SqlSession> {
   };
 }
 
-/** Double-quotes (PostgreSQL) or backquotes (MySQL) an identifier. */
+/** Double-quotes (PostgreSQL, SQLite) or backquotes (MySQL) an identifier. */
 export function quoteName(engine: SqlSession['engine'], name: string): string {
-  return engine === 'postgres' ? `"${name.replaceAll('"', '""')}"` : `\`${name.replaceAll('`', '``')}\``;
+  return engine === 'mysql' ? `\`${name.replaceAll('`', '``')}\`` : `"${name.replaceAll('"', '""')}"`;
 }

@@ -4,10 +4,13 @@ import { openSession, quoteName } from './db.js';
 /** The database the demo creates on each server. */
 const DATABASE = 'shop';
 
-/** The demo's two servers: the live database and the instance restored to a moment before the accident. */
+/**
+ * The demo's two databases: the live one and the copy restored to a moment before the accident, each with
+ * where it is for the story (`127.0.0.1:PORT`, or a SQLite file's path).
+ */
 export interface DemoServers {
-  production: { url: string; port: number };
-  snapshot: { url: string; port: number };
+  production: { url: string; place: string };
+  snapshot: { url: string; place: string };
   /** Stops both servers and removes their files. Safe to call twice, and concurrently. */
   stop(): Promise<void>;
 }
@@ -27,8 +30,8 @@ export async function startDemoServers(engine: 'postgres' | 'mysql'): Promise<De
     for (const r of results) if (r.status === 'rejected') throw explain(r.reason, engine);
     const [production, snapshot] = started as [RunningServer, RunningServer];
     return {
-      production: { url: await createDatabase(production.url), port: production.port },
-      snapshot: { url: await createDatabase(snapshot.url), port: snapshot.port },
+      production: { url: await createDatabase(production.url), place: `127.0.0.1:${production.port}` },
+      snapshot: { url: await createDatabase(snapshot.url), place: `127.0.0.1:${snapshot.port}` },
       stop,
     };
   } catch (error) {

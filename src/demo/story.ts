@@ -13,19 +13,22 @@ import {
   writeAfterAccident,
 } from './data.js';
 import { openSession, type SqlSession } from './db.js';
+import { makeDemoFiles } from './files.js';
 import { formatRows, quoted, rows } from './print.js';
 import { type DemoServers, startDemoServers } from './servers.js';
 import { playUpdate } from './update-story.js';
 
 export interface DemoOptions {
-  engine: 'postgres' | 'mysql';
+  engine: DemoEngine;
   /** Receives the story, one block of text at a time. */
   write: (text: string) => void;
   /** Keep both servers running after the story until Ctrl-C / SIGTERM, to explore them. */
   keep?: boolean;
 }
 
-const ENGINE_NAMES = { postgres: 'PostgreSQL', mysql: 'MariaDB/MySQL' };
+export type DemoEngine = 'sqlite' | 'postgres' | 'mysql';
+
+const ENGINE_NAMES = { sqlite: 'SQLite', postgres: 'PostgreSQL', mysql: 'MariaDB/MySQL' };
 
 /**
  * Plays the accident and its repair on two throwaway servers it starts itself, printing what a user would
@@ -46,17 +49,21 @@ export async function runDemo(options: DemoOptions): Promise<void> {
   const stateDir = await mkdtemp(join(tmpdir(), 'rowback-demo-'));
   try {
     write(`rowback demo on ${ENGINE_NAMES[engine]}\n`);
-    write(`Starting two throwaway ${ENGINE_NAMES[engine]} servers…`);
-    servers = await startDemoServers(engine);
+    write(
+      engine === 'sqlite'
+        ? 'Making two SQLite database files in a private temp directory (nothing to start)…'
+        : `Starting two throwaway ${ENGINE_NAMES[engine]} servers…`,
+    );
+    servers = engine === 'sqlite' ? await makeDemoFiles() : await startDemoServers(engine);
     checkAborted(controller.signal);
     write(
-      `  production on 127.0.0.1:${servers.production.port}, and a point-in-time copy of it ("snapshot") ` +
-        `on 127.0.0.1:${servers.snapshot.port}.\n`,
+      `  production ${engine === 'sqlite' ? 'at' : 'on'} ${servers.production.place}, and a point-in-time copy ` +
+        `of it ("snapshot") ${engine === 'sqlite' ? 'at' : 'on'} ${servers.snapshot.place}.\n`,
     );
     await play(servers, stateDir, write, controller.signal);
     played = true;
     if (options.keep) {
-      write(`\nThe servers stay up until Ctrl-C:\n  production ${servers.production.url}`);
+      write(`\nThe databases stay until Ctrl-C:\n  production ${servers.production.url}`);
       write(`  snapshot   ${servers.snapshot.url}`);
       await new Promise((resolve) => controller.signal.addEventListener('abort', resolve, { once: true }));
     }
@@ -77,7 +84,11 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     await servers?.stop();
     await rm(stateDir, { recursive: true, force: true });
   }
-  write('\nBoth servers are stopped and their files removed.');
+  write(
+    engine === 'sqlite'
+      ? '\nBoth database files are removed.'
+      : '\nBoth servers are stopped and their files removed.',
+  );
 }
 
 async function play(
@@ -104,10 +115,13 @@ async function play(
         `wrote invoice ${REWRITTEN_INVOICE_ID} again with what the customer paid:\n${await show(production)}\n`,
     );
     await createBilling(snapshot);
+    const copied =
+      production.engine === 'sqlite'
+        ? 'you have copied the backup of the file taken at 09:14 (a Litestream restore, a copy of the file) to the "snapshot"'
+        : 'your cloud has restored the whole instance as of 09:14 into a new one, the "snapshot"';
     write(
-      '4. 09:40 — your cloud has restored the whole instance as of 09:14 into a new one, the "snapshot": ' +
-        `it holds the ${rows(INVOICE_COUNT, 'invoice')} as they were. Until now you would dump the table from it ` +
-        'and merge by hand.\n',
+      `4. 09:40 — ${copied}: it holds the ${rows(INVOICE_COUNT, 'invoice')} as they were. Until now you would ` +
+        'dump the table from it and merge by hand.\n',
     );
 
     const common = { table: TABLE, from: servers.snapshot.url, to: servers.production.url, stateDir, signal };

@@ -1,9 +1,11 @@
+import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runDemo } from '../../src/demo/story.js';
+import { runCli } from '../harness/index.js';
 
 /** The table as the story's last step prints it: invoices 1–12 back, 7 and 13 as written after the accident. */
 const FINAL_TABLE = `
@@ -69,7 +71,56 @@ async function ownServerDirs(): Promise<string[]> {
   return owned;
 }
 
+/** The same final table on SQLite, whose columns hold the amounts and times as the text written. */
+const FINAL_TABLE_SQLITE = `
+    id  customer           amount    currency  issued_at                   note
+    --  -----------------  --------  --------  --------------------------  --------------------------
+     1  Acme Corp          1200.00   EUR       2026-11-02 09:15:00.120000  annual plan
+     2  Globex             89.90     USD       2026-11-03 14:02:11.000000  NULL
+     3  Initech            15000.00  USD       2026-11-05 08:30:00.000000  enterprise, net 60
+     4  Zürich Café AG     42.50     CHF       2026-11-07 11:47:03.250000  paid by card
+     5  Umbrella Ltd       310.00    GBP       2026-11-09 16:20:45.999999  NULL
+     6  Hooli              2500.00   USD       2026-11-12 10:00:00.000000  O'Brien approved
+     7  Stark Industries   95.00     EUR       2026-11-14 13:13:13.131313  paid after discount
+     8  Wayne Enterprises  99999.99  USD       2026-11-16 23:59:59.500000  largest this month
+     9  Tyrell             0.01      EUR       2026-11-18 07:05:00.000001  test charge
+    10  Cyberdyne          640.00    EUR       2026-11-20 12:00:00.000000  NULL
+    11  Soylent            75.25     GBP       2026-11-22 18:30:30.300000  refund pending
+    12  Aperture           1999.00   USD       2026-11-24 09:00:00.000000  renewal
+    13  Massive Dynamic    560.00    EUR       2026-11-25 09:20:00.000000  written after the accident`;
+
+const AFTER_UNDO_SQLITE = `
+    id  customer          amount  currency  issued_at                   note
+    --  ----------------  ------  --------  --------------------------  --------------------------
+     7  Stark Industries  95.00   EUR       2026-11-14 13:13:13.131313  paid after discount
+    13  Massive Dynamic   560.00  EUR       2026-11-25 09:20:00.000000  written after the accident`;
+
 describe('rowback demo', () => {
+  it('plays on SQLite files by default (`rowback demo`, what `npm start` runs), with nothing to start, and removes its files', async () => {
+    const result = await runCli(['demo'], { timeoutMs: 120_000 });
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const output = result.stdout;
+    expect(output.startsWith('rowback demo on SQLite\n')).toBe(true);
+    const dir =
+      /production at (\S+)\/production\.db, and a point-in-time copy of it \("snapshot"\) at (\S+)\/snapshot\.db\./.exec(
+        output,
+      );
+    expect(dir?.[1]).toBe(dir?.[2]);
+    const undone = output.slice(
+      output.indexOf('7. rowback undo'),
+      output.indexOf('8. And restore once more'),
+    );
+    expect(undone).toContain(`${AFTER_UNDO_SQLITE}\n`);
+    expect(output.slice(output.indexOf('8. And restore once more'))).toContain(`${FINAL_TABLE_SQLITE}\n`);
+    expect(output).toContain('11 inserted, 0 updated, 0 deleted');
+    const repaired = output.slice(output.indexOf('12. rowback restore accounts'));
+    expect(repaired).toContain('0 inserted, 6 updated, 0 deleted');
+    expect(repaired).toContain(`${REPAIRED_ACCOUNTS}\n`);
+    expect(output.trimEnd().endsWith('Both database files are removed.')).toBe(true);
+    expect(existsSync(dir![1]!)).toBe(false);
+  }, 180_000);
+
   it('tells the story on PostgreSQL, ends with every invoice back and the later writes kept, and leaves nothing running', async () => {
     const blocks: string[] = [];
     await runDemo({ engine: 'postgres', write: (text) => blocks.push(text) });
