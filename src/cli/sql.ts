@@ -23,6 +23,9 @@ const OUTCOME_EXIT: Record<RunOutcome, number> = {
   declined: 10,
 };
 
+/** `\\q`, `exit` or `quit` on a line of its own ends the console (or a script) there. */
+const QUIT = /^\s*(\\q|exit|quit)\s*;?\s*$/i;
+
 interface SqlFlags {
   command?: string;
   file?: string;
@@ -106,6 +109,7 @@ async function readStdin(): Promise<string> {
 async function runScript(console: SqlConsole, script: string): Promise<RunOutcome> {
   let buffer = '';
   for (const line of `${script}\n`.split('\n')) {
+    if (!buffer.trim() && QUIT.test(line)) return 'ok';
     buffer += `${line}\n`;
     if (!console.isComplete(buffer)) continue;
     const outcome = await console.run(buffer);
@@ -161,7 +165,7 @@ class Prompts {
       if (this.answer) return this.reply(/^\s*y(es)?\s*$/i.test(line));
       queue = queue.then(async () => {
         if (ended) return;
-        if (!this.buffer && /^\s*(\\q|exit|quit)\s*;?\s*$/i.test(line)) {
+        if (!this.buffer && QUIT.test(line)) {
           ended = true;
           rl.close();
           return;

@@ -4,7 +4,7 @@ import type { Dialect } from './guard.js';
  * `\d` and `\d name`, as psql has them: the tables of the database, or one table's columns. Read from the
  * catalogs, so they run as any SELECT does; the name is passed as a string literal, never spliced as SQL.
  */
-export const DESCRIBE = /^\s*\\d(?:\s+(.+?))?\s*;?\s*$/;
+export const DESCRIBE = /^\s*\\dt?\+?(?:\s+(.+?))?\s*;?\s*$/;
 
 export function describeSql(dialect: Dialect, name: string | undefined): string {
   if (dialect === 'postgres') return name === undefined ? PG_TABLES : pgColumns(name);

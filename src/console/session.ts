@@ -79,7 +79,7 @@ export class SqlConsole {
 
   /** True when `buffer` ends a statement with `;` (outside quotes and comments): time to run it. */
   isComplete(buffer: string): boolean {
-    if (DESCRIBE.test(buffer)) return true;
+    if (isMetaCommand(buffer)) return true;
     const { complete, rest } = splitStatements(buffer, this.dialect);
     return complete.length > 0 && isBlank(rest.text, this.dialect);
   }
@@ -90,6 +90,12 @@ export class SqlConsole {
     if (described) {
       const sql = describeSql(this.dialect, described[1]);
       return this.runOne({ text: sql, verdict: { kind: 'run' } });
+    }
+    if (isMetaCommand(input)) {
+      this.options.io.say(
+        `Unknown command ${input.trim().replace(/;$/, '')}: the console knows \\d, \\d name, \\q, and ${DELIBERATE} before a refused statement.`,
+      );
+      return 'unparseable';
     }
     const deliberate = input.trimStart().startsWith(DELIBERATE);
     const sql = deliberate ? input.trimStart().slice(DELIBERATE.length) : input;
@@ -170,7 +176,7 @@ export class SqlConsole {
     await this.mark(statement, tables);
     const wholeTable = verdict.kind === 'refuse' && !/^(DELETE|UPDATE)/.test(verdict.reason);
     if (this.userTransaction || wholeTable) {
-      this.show(await this.send(text));
+      this.show(await this.send(text), wholeTable ? commandTag(text) : undefined);
       if (this.userTransaction) this.changedInTransaction.push(...tables);
       return 'ok';
     }
@@ -271,6 +277,12 @@ export class SqlConsole {
     const quiet = tag !== undefined && result.columns.length === 0;
     this.options.io.out(quiet ? tag : formatResult(result));
   }
+}
+
+/** A backslash command, complete at the end of its line as in psql (`\\i-mean-it` prefixes a statement). */
+function isMetaCommand(buffer: string): boolean {
+  const start = buffer.trimStart();
+  return start.startsWith('\\') && !start.startsWith(DELIBERATE);
 }
 
 function connectOptions(options: ConsoleOptions) {

@@ -71,7 +71,7 @@ describe.each(['postgres', 'mysql', 'sqlite'] as EngineName[])('rowback sql scri
     expect(await db.target.query('SELECT * FROM t WHERE id = 1')).toEqual([['1', 'one', null]]);
   });
 
-  it('lists tables with \\d and describes one with \\d name', async () => {
+  it('lists tables with \\d, describes one with \\d name, stops at \\q, and names an unknown command', async () => {
     const { db } = await shop(engine);
     const tables = await sql(db.targetUrl, ['-c', '\\d']);
     expect(tables.code).toBe(0);
@@ -80,6 +80,12 @@ describe.each(['postgres', 'mysql', 'sqlite'] as EngineName[])('rowback sql scri
     expect(columns.code).toBe(0);
     expect(columns.stdout).toMatch(/^ id +\| int/im);
     expect(columns.stdout).toMatch(/^ name +\| varchar\(20\)|^ name +\| character varying\(20\)/im);
+    const unknown = await sql(db.targetUrl, ['-c', '\\x']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('Unknown command \\x: the console knows \\d, \\d name, \\q');
+    const quit = await sql(db.targetUrl, [], 'SELECT 1 AS a;\n\\q\nDELETE FROM t WHERE id = 1;\n');
+    expect(quit.code).toBe(0);
+    expect(quit.stdout).toBe(' a\n---\n 1\n(1 row)\n');
   });
 
   it('reads statements from stdin and prints aligned tables', async () => {
