@@ -154,7 +154,7 @@ function refOf(r: HistoryRecord, files: Map<number, string>): EventRef {
 
 function writeLine(out: SpillWriter, src: Buffer, at: number, length: number): void {
   const { buf, at: p } = out.reserve(length + 1);
-  if (length >= 48) src.copy(buf, p, at, at + length);
+  if (length >= 128) src.copy(buf, p, at, at + length);
   else for (let i = 0; i < length; i++) buf[p + i] = src[at + i]!;
   buf[p + length] = NEWLINE;
 }

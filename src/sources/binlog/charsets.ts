@@ -41,8 +41,18 @@ export function writeText(charset: Charset, src: Buffer, start: number, end: num
     out.escaped(src, start, end);
     return;
   }
+  // 7-bit text is the same bytes in latin1, ascii and UTF-8: no conversion, no view.
+  if ((charset === 'latin1' || charset === 'ascii') && sevenBit(src, start, end)) {
+    out.escaped(src, start, end);
+    return;
+  }
   const utf8 = utf8Of(charset, src.subarray(start, end));
   out.escaped(utf8, 0, utf8.length);
+}
+
+function sevenBit(src: Buffer, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) if (src[i]! >= 0x80) return false;
+  return true;
 }
 
 /** The bytes of a value in `charset` as UTF-8 (binary stays as it is). */

@@ -92,7 +92,7 @@ function lengthOf(length: number | undefined): number {
 function putBytes(buf: Buffer, at: number, bytes: Buffer | undefined, length = 0): number {
   if (!bytes) return buf.writeUInt32LE(NONE, at);
   let p = buf.writeUInt32LE(length, at);
-  if (length >= 48) return p + bytes.copy(buf, p, 0, length);
+  if (length >= 128) return p + bytes.copy(buf, p, 0, length);
   for (let i = 0; i < length; i++) buf[p++] = bytes[i]!;
   return p;
 }

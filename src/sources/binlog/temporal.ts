@@ -66,6 +66,10 @@ export function writeTimestamp2(src: Buffer, at: number, fsp: number, out: TextO
   return at + 4 + fractionBytes(fsp);
 }
 
+/** The last day converted: rows written together mostly share their day. */
+let lastDays = Number.NaN;
+let lastDay = { year: 0, month: 0, day: 0 };
+
 /** Epoch seconds as a UTC datetime; 0 is `0000-00-00 00:00:00`, as the server shows the zero TIMESTAMP. */
 export function writeEpoch(seconds: number, micros: number, fsp: number, out: TextOut): void {
   if (seconds === 0 && micros === 0) {
@@ -74,8 +78,11 @@ export function writeEpoch(seconds: number, micros: number, fsp: number, out: Te
   }
   const days = Math.floor(seconds / 86400);
   const rest = seconds - days * 86400;
-  const { year, month, day } = civilFromDays(days);
-  writeDay(year, month, day, out);
+  if (days !== lastDays) {
+    lastDays = days;
+    lastDay = civilFromDays(days);
+  }
+  writeDay(lastDay.year, lastDay.month, lastDay.day, out);
   out.byte(0x20);
   writeHms(Math.floor(rest / 3600), Math.floor(rest / 60) % 60, rest % 60, micros, fsp, out);
 }

@@ -1,6 +1,6 @@
 const BACKSLASH = 0x5c;
 /** Below this many bytes a loop copies faster than Buffer#copy. */
-const SHORT = 48;
+const SHORT = 128;
 
 /**
  * A growing byte buffer that values are written into in the text row format (see RowStream): text and
