@@ -1,15 +1,32 @@
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { EXIT_CODES, restore } from '../../src/index.js';
 import { type EngineName, type Scratch, tempDir } from '../harness/index.js';
 import { ACCOUNTS } from './scenarios-policies.js';
-import { cli, describeRun, ENGINES, execAll, prepareScenario, TIMEOUT, withScratch } from './support.js';
+import {
+  cli,
+  describeRun,
+  execAll,
+  prepareScenario,
+  SCENARIO_ENGINES,
+  TIMEOUT,
+  withScratch,
+} from './support.js';
 import { sharedTable } from './text.js';
 
 /** The policy dataset, then a CLI run that must fail: exit code, message, and the target untouched. */
 async function expectFailure(
   engine: EngineName,
   args: (s: Scratch) => string[],
-  expected: { exit: number; code: string; stderr?: RegExp; absent?: string },
+  expected: {
+    exit: number;
+    code: string;
+    stderr?: RegExp;
+    absent?: string;
+    /** A file the run must not have created. */
+    noFile?: (s: Scratch) => string;
+  },
   tweak?: (s: Scratch) => Promise<void>,
 ): Promise<void> {
   await withScratch(engine, async (s) => {
@@ -25,7 +42,22 @@ async function expectFailure(
     // with --json a failure may print a JSON error object; if it does, it carries the stable code
     if (result.json) expect(JSON.stringify(result.json)).toContain(`"${expected.code}"`);
     expect(await s.dump('target', 'accounts', ['id'])).toEqual(before);
+    if (expected.noFile) expect(existsSync(expected.noFile(s))).toBe(false);
   });
+}
+
+/** How each engine changes a column's type since the source's moment (SQLite only by making the table again). */
+const RETYPE: Record<EngineName, string> = {
+  postgres: 'ALTER TABLE accounts ALTER COLUMN region TYPE varchar(2)',
+  mysql: 'ALTER TABLE accounts MODIFY region varchar(5)',
+  sqlite: `ALTER TABLE accounts RENAME TO accounts_before;
+    CREATE TABLE accounts (id int PRIMARY KEY, owner text NOT NULL, balance text, region int);
+    INSERT INTO accounts SELECT * FROM accounts_before; DROP TABLE accounts_before`,
+};
+
+/** A database file path beside `path` that does not exist. */
+function missingBeside(path: string): string {
+  return join(dirname(path), 'missing.db');
 }
 
 function restoreTo(table: string, where?: string): (s: Scratch) => string[] {
@@ -40,7 +72,7 @@ function restoreTo(table: string, where?: string): (s: Scratch) => string[] {
   ];
 }
 
-describe.each(ENGINES)(
+describe.each(SCENARIO_ENGINES)(
   'bad input is refused with a clear message and the target unchanged on %s',
   (engine) => {
     test(
@@ -61,12 +93,7 @@ describe.each(ENGINES)(
           engine,
           restoreTo('accounts'),
           { exit: EXIT_CODES['schema-mismatch'], code: 'schema-mismatch', stderr: /region/ },
-          (s) =>
-            s.target.exec(
-              engine === 'postgres'
-                ? 'ALTER TABLE accounts ALTER COLUMN region TYPE varchar(2)'
-                : 'ALTER TABLE accounts MODIFY region varchar(5)',
-            ),
+          (s) => s.target.exec(RETYPE[engine]),
         ),
       TIMEOUT,
     );
@@ -96,37 +123,68 @@ describe.each(ENGINES)(
       TIMEOUT,
     );
 
-    test(
-      'a wrong password exits 5 and the password appears nowhere in the output',
-      () =>
-        expectFailure(
-          engine,
-          (s) => {
-            const url = new URL(s.targetUrl);
-            url.username = 'rowback_nobody';
-            url.password = 'Sekr3t-pw-42';
-            return ['restore', 'accounts', '--from', s.sourceUrl, '--to', url.toString()];
-          },
-          { exit: 5, code: 'connection', absent: 'Sekr3t-pw-42' },
-        ),
-      TIMEOUT,
-    );
+    // A SQLite database is a file opened by its path: no password, no host. What stands in for them is a
+    // file that is not there, on either side.
+    if (engine === 'sqlite') {
+      test(
+        'SQLite has no password or host: a target file that is not there exits 5, and no file is created',
+        () =>
+          expectFailure(
+            engine,
+            (s) => ['restore', 'accounts', '--from', s.sourceUrl, '--to', missingBeside(s.targetUrl)],
+            {
+              exit: 5,
+              code: 'connection',
+              stderr: /There is no database file at .*missing\.db/,
+              noFile: (s) => missingBeside(s.targetUrl),
+            },
+          ),
+        TIMEOUT,
+      );
 
-    test(
-      'an unreachable host exits 5',
-      () =>
-        expectFailure(
-          engine,
-          (s) => {
-            const url = new URL(s.sourceUrl);
-            url.hostname = '127.0.0.1';
-            url.port = '1';
-            return ['restore', 'accounts', '--from', url.toString(), '--to', s.targetUrl];
-          },
-          { exit: 5, code: 'connection', stderr: /127\.0\.0\.1/ },
-        ),
-      TIMEOUT,
-    );
+      test(
+        'SQLite has no host to reach: a source file that is not there exits 2, neither a URL nor a file',
+        () =>
+          expectFailure(
+            engine,
+            (s) => ['restore', 'accounts', '--from', missingBeside(s.sourceUrl), '--to', s.targetUrl],
+            { exit: 2, code: 'usage', stderr: /missing\.db/ },
+          ),
+        TIMEOUT,
+      );
+    } else {
+      test(
+        'a wrong password exits 5 and the password appears nowhere in the output',
+        () =>
+          expectFailure(
+            engine,
+            (s) => {
+              const url = new URL(s.targetUrl);
+              url.username = 'rowback_nobody';
+              url.password = 'Sekr3t-pw-42';
+              return ['restore', 'accounts', '--from', s.sourceUrl, '--to', url.toString()];
+            },
+            { exit: 5, code: 'connection', absent: 'Sekr3t-pw-42' },
+          ),
+        TIMEOUT,
+      );
+
+      test(
+        'an unreachable host exits 5',
+        () =>
+          expectFailure(
+            engine,
+            (s) => {
+              const url = new URL(s.sourceUrl);
+              url.hostname = '127.0.0.1';
+              url.port = '1';
+              return ['restore', 'accounts', '--from', url.toString(), '--to', s.targetUrl];
+            },
+            { exit: 5, code: 'connection', stderr: /127\.0\.0\.1/ },
+          ),
+        TIMEOUT,
+      );
+    }
 
     test(
       'a table with no key exits 3 unless --key is given',
