@@ -1,26 +1,7 @@
-import type { TableRef } from '../../core/table.js';
+import { quoteIdent } from '../ansi-sql.js';
 import type { PgSession } from './connect.js';
 
-/** Quotes an identifier the PostgreSQL way: always, so case, spaces and keywords survive. */
-export function quoteIdent(name: string): string {
-  return '"' + name.replace(/"/g, '""') + '"';
-}
-
-/** `"schema"."name"` for a resolved table. */
-export function quoteTable(ref: Required<TableRef>): string {
-  return quoteIdent(ref.schema) + '.' + quoteIdent(ref.name);
-}
-
-/** A string literal, for the few places a parameter cannot go (DDL, COPY). */
-export function quoteString(text: string): string {
-  return "'" + text.replace(/'/g, "''") + "'";
-}
-
-/** `a."x", a."y"` (or without alias). */
-export function columnList(columns: string[], alias?: string): string {
-  const prefix = alias ? alias + '.' : '';
-  return columns.map((c) => prefix + quoteIdent(c)).join(', ');
-}
+export { columnList, quoteIdent, quoteString, quoteTable } from '../ansi-sql.js';
 
 /** `a."k1" = b."k1" AND …` (keyEquals): keys match with their own type's equality, as the unique index does. */
 export function keyEquals(key: string[], a: string, b: string): string {

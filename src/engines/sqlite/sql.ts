@@ -1,26 +1,7 @@
-import type { TableRef } from '../../core/table.js';
+import { quoteIdent } from '../ansi-sql.js';
 import type { SqliteSession } from './connect.js';
 
-/** Quotes an identifier the SQLite way: always, so case, spaces and keywords survive. */
-export function quoteIdent(name: string): string {
-  return '"' + name.replace(/"/g, '""') + '"';
-}
-
-/** `"schema"."name"` for a resolved table (`main` unless another database is named). */
-export function quoteTable(ref: Required<TableRef>): string {
-  return quoteIdent(ref.schema) + '.' + quoteIdent(ref.name);
-}
-
-/** A string literal, for names in catalog queries and messages built by SQL. */
-export function quoteString(text: string): string {
-  return "'" + text.replace(/'/g, "''") + "'";
-}
-
-/** `a."x", a."y"` (or without alias). */
-export function columnList(columns: string[], alias?: string): string {
-  const prefix = alias ? alias + '.' : '';
-  return columns.map((c) => prefix + quoteIdent(c)).join(', ');
-}
+export { columnList, quoteIdent, quoteString, quoteTable } from '../ansi-sql.js';
 
 /**
  * `a."k1" = b."k1" COLLATE "NOCASE" AND …`: keys match as the key's unique index matches them, under its
