@@ -66,6 +66,14 @@ export function checkColumns(
       { hint: 'Leave key columns out of --columns; to match rows by other columns, use --key.' },
     );
   }
+  const generated = target.columns.filter((c) => asked.includes(c.name) && c.generated !== 'no');
+  if (generated.length > 0) {
+    throw new RowbackError(
+      'usage',
+      `--columns names ${list(generated.map((c) => c.name))}, which ${table} computes itself (a generated column): it is never written.`,
+      { hint: 'Name the columns it is computed from instead.' },
+    );
+  }
   const lacking = asked.filter((c) => !carried.includes(c));
   if (lacking.length > 0) {
     throw new RowbackError(
