@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { restore } from '../../src/index.js';
 import { type EngineName, tempDir } from '../harness/index.js';
-import { cli, describeRun, ENGINES, prepareScenario, TIMEOUT, withScratch } from './support.js';
+import { cli, describeRun, prepareScenario, SCENARIO_ENGINES, TIMEOUT, withScratch } from './support.js';
 import { MYSQL_TABLE, row } from './text.js';
 
 /** Foreign keys and triggers: what the target's own rules do to a restore. */
@@ -42,12 +42,17 @@ const NOTES = {
       `CREATE TABLE notes_log (note_id int, op varchar(10)) ${MYSQL_TABLE}`,
       `CREATE TRIGGER notes_audit AFTER INSERT ON notes FOR EACH ROW INSERT INTO notes_log VALUES (NEW.id, 'insert')`,
     ],
+    sqlite: [
+      'CREATE TABLE notes (id int PRIMARY KEY, body text)',
+      'CREATE TABLE notes_log (note_id int, op text)',
+      `CREATE TRIGGER notes_audit AFTER INSERT ON notes BEGIN INSERT INTO notes_log VALUES (NEW.id, 'insert'); END`,
+    ],
   },
   seed: [`INSERT INTO notes VALUES (1, 'one'), (2, 'two'), (3, 'three')`],
   accident: ['DELETE FROM notes WHERE id IN (2, 3)'],
 };
 
-/** A BEFORE INSERT trigger that rewrites every row it sees: restored rows cannot keep the source's text. */
+/** A trigger that rewrites every row inserted: restored rows cannot keep the source's text. */
 const STAMPED = {
   ddl: {
     postgres: [
@@ -60,12 +65,18 @@ const STAMPED = {
       `CREATE TABLE stamped (id int PRIMARY KEY, body varchar(20), touched int NOT NULL) ${MYSQL_TABLE}`,
       'CREATE TRIGGER stamped_touch BEFORE INSERT ON stamped FOR EACH ROW SET NEW.touched = NEW.touched + 1',
     ],
+    // SQLite triggers cannot change NEW: the same rewrite, made by an UPDATE right after the insert
+    sqlite: [
+      'CREATE TABLE stamped (id int PRIMARY KEY, body text, touched int NOT NULL)',
+      `CREATE TRIGGER stamped_touch AFTER INSERT ON stamped BEGIN
+         UPDATE stamped SET touched = touched + 1 WHERE id = NEW.id; END`,
+    ],
   },
   seed: [`INSERT INTO stamped VALUES (1, 'one', 0), (2, 'two', 0)`],
   accident: ['DELETE FROM stamped WHERE id = 2'],
 };
 
-describe.each(ENGINES)('foreign keys and triggers on %s', (engine: EngineName) => {
+describe.each(SCENARIO_ENGINES)('foreign keys and triggers on %s', (engine: EngineName) => {
   test(
     'refuses to restore rows whose parent is missing, exits 7 and writes nothing',
     async () => {
