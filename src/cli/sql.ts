@@ -31,6 +31,7 @@ interface SqlFlags {
   file?: string;
   yes?: boolean;
   stateDir?: string;
+  notify: string[];
 }
 
 export function sqlCommand(): Command {
@@ -44,6 +45,12 @@ export function sqlCommand(): Command {
     .option(
       '--yes',
       'in scripts: commit writes and run statements of unknown effect without asking (never a refused one)',
+    )
+    .option(
+      '--notify <url>',
+      'post each restore point to this webhook (Slack incoming webhook or any JSON endpoint); repeatable; also ROWBACK_NOTIFY',
+      (url: string, urls: string[]) => [...urls, url],
+      [] as string[],
     )
     .option('--state-dir <dir>', STATE_DIR_HELP)
     .addHelpText(
@@ -71,6 +78,7 @@ Scripts (-c, -f, or statements on stdin) stop at the first statement that does n
           io: ioFor(prompts),
           askPassword,
           ...(flags.yes ? { yes: true } : {}),
+          ...(flags.notify.length ? { notify: flags.notify } : {}),
           ...(flags.stateDir ? { stateDir: flags.stateDir } : {}),
         });
         try {

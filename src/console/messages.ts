@@ -10,11 +10,17 @@ export function commandTag(text: string): string {
   return (/^[A-Za-z]+/.exec(start)?.[0] ?? 'OK').toUpperCase();
 }
 
-/** The statement's first two words: `ALTER TABLE`, `GRANT SELECT`. */
+/** What a statement is, in its first words: `UPDATE`, `ALTER TABLE`, `DROP INDEX`. */
 export function commandWords(text: string): string {
   const start = text.replace(/^(\s+|--[^\n]*|#[^\n]*|\/\*[\s\S]*?\*\/)*/, '');
-  return (/^[A-Za-z]+(\s+[A-Za-z]+)?/.exec(start)?.[0] ?? 'this statement').replace(/\s+/, ' ').toUpperCase();
+  const [first, second] = (/^([A-Za-z]+)(?:\s+([A-Za-z]+))?/.exec(start) ?? []).slice(1);
+  if (!first) return 'this statement';
+  const verb = first.toUpperCase();
+  return second && OBJECT_VERBS.has(verb) ? `${verb} ${second.toUpperCase()}` : verb;
 }
+
+/** Verbs whose object kind says what they do (ALTER TABLE, DROP INDEX). */
+const OBJECT_VERBS = new Set(['ALTER', 'CREATE', 'DROP', 'COMMENT', 'REFRESH', 'LOAD', 'REINDEX', 'LOCK']);
 
 /** The server's own words, without rowback's "Failed while running a query:" framing. */
 export function serverMessage(error: RowbackError): string {

@@ -1,6 +1,4 @@
 import { isRowbackError, RowbackError } from '../core/errors.js';
-import { recordMark } from '../core/marks.js';
-import { resolveStateDir } from '../core/state-dir.js';
 import type { AskPassword, Connection, QueryResult } from '../engines/engine.js';
 import { connect } from '../open.js';
 import { DESCRIBE, describeSql } from './describe.js';
@@ -14,7 +12,7 @@ import {
   describeUnparseable,
   serverMessage,
 } from './messages.js';
-import { readPosition } from './position.js';
+import { RestorePoints } from './restore-points.js';
 import { isBlank, splitStatements } from './split.js';
 
 /** How the console talks to the person (or script) at it. */
@@ -34,6 +32,8 @@ export interface ConsoleOptions {
   io: ConsoleIo;
   /** Where restore points are written (audit.jsonl); default the per-user state dir. */
   stateDir?: string;
+  /** Webhooks told of each restore point (`--notify`, also ROWBACK_NOTIFY). */
+  notify?: string[];
   /** Answers yes to `commit?` and to running statements of unknown effect (for scripts); never to a refusal. */
   yes?: boolean;
 }
@@ -51,7 +51,7 @@ export class SqlConsole {
   private userTransaction = false;
   private changedInTransaction: string[] = [];
   private cancelled = false;
-  private readonly stateDir: string;
+  private readonly points: RestorePoints;
 
   private constructor(
     private readonly options: ConsoleOptions,
@@ -59,7 +59,7 @@ export class SqlConsole {
     readonly dialect: Dialect,
   ) {
     this.connection = connection;
-    this.stateDir = resolveStateDir(options.stateDir);
+    this.points = new RestorePoints(options.stateDir, options.notify, (text) => options.io.say(text));
   }
 
   static async open(options: ConsoleOptions): Promise<SqlConsole> {
@@ -142,6 +142,7 @@ export class SqlConsole {
 
   async close(): Promise<void> {
     if (this.userTransaction) this.options.io.say('The open transaction was rolled back.');
+    await this.points.flush();
     await this.connection?.close();
     this.connection = undefined;
   }
@@ -234,15 +235,7 @@ export class SqlConsole {
   }
 
   private async mark(statement: GuardedStatement, tables: string[]): Promise<void> {
-    const connection = await this.session();
-    const position = await readPosition(connection, this.dialect);
-    const mark = await recordMark(this.stateDir, {
-      target: connection.redactedUrl,
-      tables,
-      statement: statement.text,
-      position,
-    });
-    this.options.io.say(`Restore point ${mark.id} recorded (rowback marks).`);
+    await this.points.take(await this.session(), this.dialect, statement.text, tables);
   }
 
   private async send(sql: string): Promise<QueryResult> {

@@ -8,7 +8,15 @@ import { redactSecrets, registerSecret } from './redact.js';
  * leaving, and a webhook URL (which is itself a secret) is named by its host only.
  */
 
-export type NotifyEvent = 'started' | 'ready' | 'planned' | 'applied' | 'failed' | 'cleaned' | 'drill';
+export type NotifyEvent =
+  | 'started'
+  | 'ready'
+  | 'planned'
+  | 'applied'
+  | 'failed'
+  | 'cleaned'
+  | 'drill'
+  | 'mark';
 
 export interface Notification {
   event: NotifyEvent;
@@ -128,6 +136,7 @@ const ICONS: Record<NotifyEvent, string> = {
   failed: ':x:',
   cleaned: ':broom:',
   drill: ':fire_engine:',
+  mark: ':round_pushpin:',
 };
 
 /** Slack's incoming-webhook body: the text, with mrkdwn. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { runCli, tempDir } from '../harness/index.js';
+import { Receiver } from '../notify/receiver.js';
 import { binlogDb } from '../sources/binlog/support.js';
 import { shop } from './support.js';
 
@@ -41,6 +42,33 @@ describe('restore points of rowback sql', () => {
     const text = await runCli(['marks', '--state-dir', state]);
     expect(text.stdout).toContain(`${mark?.id}  `);
     expect(text.stdout).toContain('  > DELETE FROM t WHERE id = 1');
+  });
+
+  it('posts each restore point to --notify, without the statement (it may hold values)', async () => {
+    const { db } = await shop('sqlite');
+    const hooks = await new Receiver().start();
+    try {
+      const state = await tempDir();
+      const args = ['sql', db.targetUrl, '--state-dir', state, '--yes', '--notify', `${hooks.url}/hook`];
+      const run = await runCli([...args, '-c', "UPDATE t SET name = 'secret-ish' WHERE id = 2"]);
+      expect(run.code).toBe(0);
+      const [mark] = await marks(state);
+      const [posted, ...more] = hooks.at('/hook');
+      expect(more).toEqual([]);
+      expect(posted).toMatchObject({
+        tool: 'rowback',
+        command: 'sql',
+        event: 'mark',
+        id: mark?.id,
+        tables: ['t'],
+      });
+      expect(posted?.text).toBe(
+        `rowback sql: restore point ${mark?.id} before UPDATE on t (${db.targetUrl}, by ${posted?.operator})`,
+      );
+      expect(JSON.stringify(posted)).not.toContain('secret-ish');
+    } finally {
+      await hooks.close();
+    }
   });
 
   it('puts a table back from the binlog to just before a deliberate mistake, keeping later writes', async () => {
