@@ -149,7 +149,11 @@ function interrupted(cause?: unknown): RowbackError {
 /** mysql2 writes one protocol packet per chunk; keep chunks well under the 16 MiB packet limit. */
 const MAX_CHUNK = 1 << 20;
 
-type Pacer = { writableNeedDrain?: boolean; once: (e: string, f: () => void) => unknown };
+type Pacer = {
+  writableNeedDrain?: boolean;
+  once: (e: string, f: () => void) => unknown;
+  removeListener: (e: string, f: () => void) => unknown;
+};
 
 function paced(data: AsyncIterable<Buffer>, socket: Pacer, stop: () => boolean): Readable {
   const iterator = data[Symbol.asyncIterator]();
@@ -158,9 +162,15 @@ function paced(data: AsyncIterable<Buffer>, socket: Pacer, stop: () => boolean):
     async read() {
       try {
         if (socket.writableNeedDrain) {
+          // Whichever comes first: the other listener goes too, or a long load piles them up on the socket.
           await new Promise<void>((r) => {
-            socket.once('drain', () => r());
-            socket.once('close', () => r());
+            const done = () => {
+              socket.removeListener('drain', done);
+              socket.removeListener('close', done);
+              r();
+            };
+            socket.once('drain', done);
+            socket.once('close', done);
           });
         }
         let next = await iterator.next();
