@@ -33,6 +33,8 @@ export class MysqlPlan implements Plan {
     /** Unquoted temporary table name. */
     readonly table: string,
     readonly key: string[],
+    /** Staged rows under the filter: those the plan table leaves out are `same`. */
+    readonly considered: number,
     restricted: Restricted = {},
   ) {
     this.columns = restricted.columns;
@@ -115,23 +117,35 @@ function uniqueKey(staged: MysqlStaged): boolean {
 }
 
 /**
- * The class of staged row `s`. With a unique key one LEFT JOIN probe of the target's key index decides it;
- * a user key may match several target rows (one staged row must stay one plan row), so it asks EXISTS.
- * "Changed" compares every staged column's exact text as bytes, key columns included: their collation may
- * call different texts equal ('a' = 'A' under `_ci`), and the source's text must win.
+ * The staged rows that are not `same`, each as (class, staged row number, key): `same` rows are only
+ * counted (see counts), since nothing reads them and after a partial loss they are most of the table.
+ * With a unique key one LEFT JOIN probe of the target's key index decides a row's class; a user key may
+ * match several target rows (one staged row must stay one plan row), so it asks EXISTS. "Changed"
+ * compares every staged column's exact text as bytes, key columns included: their collation may call
+ * different texts equal ('a' = 'A' under `_ci`), and the source's text must win.
  */
-function classOf(staged: MysqlStaged, key: string[], target: string, options: ClassifyOptions): string {
+function classifiedRows(
+  staged: MysqlStaged,
+  key: string[],
+  target: string,
+  options: ClassifyOptions,
+): string {
   const same = sameText(staged.target, comparedColumns({ staged, columns: options.columns }), 't', 's');
   const missing = classUnder('missing', staged, options, key, 's');
   const changed = classUnder('changed', staged, options, key, 's');
+  const fields = `s.${quoteIdent(staged.names.row)}, ${key.map((k) => `s.${quoteIdent(k)}`).join(', ')}`;
+  const from = stagedUnder(staged, options.where);
   if (uniqueKey(staged)) {
-    return `CASE WHEN t.${quoteIdent(key[0]!)} IS NULL THEN ${missing}
-      WHEN ${same} THEN '${CLASS.same}' ELSE ${changed} END`;
+    const absent = `t.${quoteIdent(key[0]!)} IS NULL`;
+    return `SELECT CASE WHEN ${absent} THEN ${missing} ELSE ${changed} END, ${fields}
+       FROM ${from} s LEFT JOIN ${target} t ON ${keyEquals(key, 't', 's')}
+       WHERE ${absent} OR NOT (${same})`;
   }
-  return `CASE
+  const code = quoteIdent(staged.names.rowClass);
+  return `SELECT * FROM (SELECT CASE
        WHEN NOT EXISTS (SELECT 1 FROM ${target} t WHERE ${keyEquals(key, 't', 's')}) THEN ${missing}
        WHEN EXISTS (SELECT 1 FROM ${target} t WHERE ${keyEquals(key, 't', 's')} AND ${same}) THEN '${CLASS.same}'
-       ELSE ${changed} END`;
+       ELSE ${changed} END AS ${code}, ${fields} FROM ${from} s) c WHERE c.${code} <> '${CLASS.same}'`;
 }
 
 /**
@@ -220,9 +234,7 @@ async function createPlanTable(
   try {
     const keys = key.map(quoteIdent);
     await session.exec(
-      `INSERT INTO ${plan} (${rowClass}, ${row}, ${keys.join(', ')})
-       SELECT ${classOf(own, key, target, options)}, s.${row}, ${keys.map((k) => `s.${k}`).join(', ')}
-       FROM ${stagedUnder(own, options.where)} s${uniqueKey(own) ? ` LEFT JOIN ${target} t ON ${keyEquals(key, 't', 's')}` : ''}`,
+      `INSERT INTO ${plan} (${rowClass}, ${row}, ${keys.join(', ')}) ${classifiedRows(own, key, target, options)}`,
     );
     await session.exec(
       `INSERT INTO ${plan} (${rowClass}, ${keys.join(', ')}) ${extraRows(own, options, key)}`,
@@ -232,7 +244,10 @@ async function createPlanTable(
     throw error;
   }
   const absent = options.absent === undefined ? undefined : asMysqlStaged(options.absent);
-  return new MysqlPlan(own, options.where, absent, name, key, options);
+  const considered = options.where
+    ? Number(await session.scalar(`SELECT COUNT(*) FROM ${stagedUnder(own, options.where)} s`))
+    : own.rows;
+  return new MysqlPlan(own, options.where, absent, name, key, considered, options);
 }
 
 /** Counts per class of a plan table. */
@@ -248,6 +263,8 @@ export async function counts(session: Session, plan: MysqlPlan): Promise<PlanCou
     if (name) tally(result, name, Number(n));
     else if (kept) tally(result, keptClass(kept), Number(n));
   }
+  const excluded = (result.excluded?.missing ?? 0) + (result.excluded?.changed ?? 0);
+  result.same = Math.max(0, plan.considered - result.missing - result.changed - excluded);
   return result;
 }
 

@@ -44,6 +44,8 @@ export class PgPlan implements Plan {
     readonly key: string[],
     /** The quoted column holding each key's class (a name no key column has). */
     readonly classColumn: string,
+    /** Staged rows under the filter: those the plan table leaves out are `same`. */
+    readonly considered: number,
     /** For a plan built outside a transaction: what the target looked like then (see `unchanged`). */
     readonly fingerprint?: TargetFingerprint,
     restricted: Restricted = {},
@@ -152,14 +154,15 @@ function extraRows(staged: Staged, options: ClassifyOptions, key: string[]): str
  * Classifies every staged key against the target into a new temporary plan table and ANALYZEs it.
  * missing: staged key absent from the target; changed: present with a different text in some staged
  * column (key columns included: their own equality may call different texts equal, 1.0 = 1.00, and the
- * source's text must win); same: no difference; extra: see extraRows.
+ * source's text must win); extra: see extraRows. `same` rows (no difference) are only counted: nothing
+ * reads them, and after a partial loss they are most of the table, which every later step would scan.
  */
 async function createPlanTable(
   session: PgSession,
   staged: Staged,
   options: ClassifyOptions,
   onCommitDrop: boolean,
-): Promise<{ table: string; key: string[]; classColumn: string }> {
+): Promise<{ table: string; key: string[]; classColumn: string; considered: number }> {
   const key = requireKey(staged.target);
   const table = tempName(session, 'plan');
   const classColumn = quoteIdent(freeName('rowback_class', key));
@@ -167,15 +170,24 @@ async function createPlanTable(
   await session.client.query(
     `CREATE TEMP TABLE ${table.slice('pg_temp.'.length)} ${onCommitDrop ? 'ON COMMIT DROP' : ''} AS
      SELECT CASE WHEN t.ctid IS NULL THEN ${classUnder('missing', staged, options, key)}
-                 WHEN ${differentText(comparedColumns({ staged, columns: options.columns }), 's', 't')}
-                 THEN ${classUnder('changed', staged, options, key)} ELSE 'same' END
+                 ELSE ${classUnder('changed', staged, options, key)} END
               AS ${classColumn}, ${columnList(key, 's')}
      FROM ${stagedUnder(staged, options.where)} AS s LEFT JOIN ${quoteTable(staged.target.ref)} AS t ON ${keyEquals(key, 't', 's')}
+     WHERE t.ctid IS NULL OR ${differentText(comparedColumns({ staged, columns: options.columns }), 's', 't')}
      UNION ALL
      ${extraRows(staged, options, key)}`,
   );
   await session.client.query(`ANALYZE ${table}`);
-  return { table, key, classColumn };
+  return { table, key, classColumn, considered: await stagedCount(session, staged, options.where) };
+}
+
+/** How many staged rows are under `where` (all of them without one). */
+async function stagedCount(session: PgSession, staged: Staged, where: string | undefined): Promise<number> {
+  if (where === undefined) return staged.rows;
+  const found = await session.client.query<{ n: string }>(
+    `SELECT count(*)::text AS n FROM ${stagedUnder(staged, where)} AS s`,
+  );
+  return Number(found.rows[0]!.n);
 }
 
 /**
@@ -194,6 +206,7 @@ export async function classify(session: PgSession, staged: Staged, options: Clas
       built.table,
       built.key,
       built.classColumn,
+      built.considered,
       undefined,
       options,
     );
@@ -211,6 +224,7 @@ export async function classify(session: PgSession, staged: Staged, options: Clas
       built.table,
       built.key,
       built.classColumn,
+      built.considered,
       fingerprint,
       options,
     );
@@ -229,6 +243,8 @@ export async function counts(session: PgSession, plan: PgPlan): Promise<PlanCoun
   );
   const result: PlanCounts = { missing: 0, changed: 0, extra: 0, same: 0 };
   for (const row of found.rows) tally(result, row.class, Number(row.n));
+  const excluded = (result.excluded?.missing ?? 0) + (result.excluded?.changed ?? 0);
+  result.same = Math.max(0, plan.considered - result.missing - result.changed - excluded);
   return result;
 }
 
