@@ -5,7 +5,14 @@ import { openSession, type SqlSession } from '../src/demo/db.js';
 import { client, generated, mysqlScenario } from './mysql.js';
 import { runCli, runPipeline } from './process.js';
 import { type BenchReport, type CaseResult, caseResult, type MethodResult, round } from './report.js';
-import { CASE_TITLES, type CaseName, type Command, type Fingerprint, NEW_WRITES } from './scenario.js';
+import {
+  CASE_TITLES,
+  type CaseName,
+  type Command,
+  EDIT_ROWS,
+  type Fingerprint,
+  NEW_WRITES,
+} from './scenario.js';
 
 /** The flashback pipe cannot replay a big transaction under the default 16 MiB: it gets the maximum. */
 const FLASHBACK_PACKET = '1073741824';
@@ -79,7 +86,11 @@ async function replayAccident(db: SqlSession, kase: CaseName, rows: number): Pro
   await db.run(`PURGE BINARY LOGS TO '${before!['File']}'`);
   await db.run(kase === 'A' ? 'DELETE FROM billing' : 'DELETE FROM billing WHERE id % 2 = 0');
   const [after] = await db.rows('SHOW MASTER STATUS');
-  if (kase === 'B') await db.run(`INSERT INTO billing ${generated(rows + 1, rows + NEW_WRITES, true)}`);
+  if (kase === 'B') {
+    // The writes made since, which every method must keep.
+    await db.run(`INSERT INTO billing ${generated(rows + 1, rows + NEW_WRITES, true)}`);
+    await db.run(EDIT_ROWS);
+  }
   return { file: before!['File']!, start: before!['Position']!, stop: after!['Position']! };
 }
 
