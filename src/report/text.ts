@@ -61,7 +61,11 @@ export function confirmQuestion(p: Preview): string {
   const { inserted, updated, deleted } = p.intended;
   const writes = [
     deleted ? `DELETE ${n(deleted)} row(s) written since` : '',
-    updated ? `overwrite ${n(updated)} changed row(s)` : '',
+    updated
+      ? p.restrictedTo
+        ? `set ${p.restrictedTo.join(', ')} on ${n(updated)} changed row(s)`
+        : `overwrite ${n(updated)} changed row(s)`
+      : '',
     inserted ? `insert ${n(inserted)} missing row(s)` : '',
   ].filter(Boolean);
   return `Apply to ${p.target}: ${writes.join(', ')} in ${p.table}?`;

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { diff, restore, undo } from '../../src/index.js';
+import { confirmQuestion, diff, restore, undo } from '../../src/index.js';
 import { type Scratch, tempDir } from '../harness/index.js';
 import { runClientScript } from './client-script.js';
 import {
@@ -191,6 +191,9 @@ describe.each(SCENARIO_ENGINES)('repairing an UPDATE without WHERE on %s', (engi
           targetWhere: MARK,
           confirm: async (preview) => {
             expect(preview.intended.updated).toBe(4);
+            expect(confirmQuestion(preview)).toMatch(
+              /^Apply to \S+: set plan on 4 changed row\(s\) in \S*accounts\?$/,
+            );
             await s.target.exec(`UPDATE accounts SET plan = 'team', seats = 7 WHERE id = 1`);
             return true;
           },
