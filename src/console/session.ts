@@ -14,6 +14,7 @@ import {
 } from './messages.js';
 import { RestorePoints } from './restore-points.js';
 import { isBlank, splitStatements } from './split.js';
+import { commitsImplicitly, UserTransaction } from './user-transaction.js';
 
 /** How the console talks to the person (or script) at it. */
 export interface ConsoleIo {
@@ -48,8 +49,7 @@ export type RunOutcome = 'ok' | 'failed' | 'refused' | 'declined' | 'unparseable
  */
 export class SqlConsole {
   private connection: Connection | undefined;
-  private userTransaction = false;
-  private changedInTransaction: string[] = [];
+  private readonly tx = new UserTransaction();
   private cancelled = false;
   private readonly points: RestorePoints;
 
@@ -74,7 +74,7 @@ export class SqlConsole {
 
   /** Inside a BEGIN the person typed. */
   get inTransaction(): boolean {
-    return this.userTransaction;
+    return this.tx.active;
   }
 
   /** True when `buffer` ends a statement with `;` (outside quotes and comments): time to run it. */
@@ -133,15 +133,15 @@ export class SqlConsole {
   private afterCancel(outcome: RunOutcome): RunOutcome {
     this.cancelled = false;
     if (outcome === 'ok') this.options.io.say('Cancelled.');
-    if (this.userTransaction) this.options.io.say('The open transaction was lost (rolled back).');
-    this.endTransaction();
+    if (this.tx.active) this.options.io.say('The open transaction was lost (rolled back).');
+    this.tx.end();
     void this.connection?.close().catch(() => undefined);
     this.connection = undefined;
     return outcome === 'ok' ? 'failed' : outcome;
   }
 
   async close(): Promise<void> {
-    if (this.userTransaction) this.options.io.say('The open transaction was rolled back.');
+    if (this.tx.active) this.options.io.say('The open transaction was rolled back.');
     await this.points.flush();
     await this.connection?.close();
     this.connection = undefined;
@@ -150,6 +150,14 @@ export class SqlConsole {
   private async runOne(statement: GuardedStatement): Promise<RunOutcome> {
     const { verdict, text } = statement;
     try {
+      const commitsFirst = this.tx.changedRows ? commitsImplicitly(this.dialect, statement) : undefined;
+      if (commitsFirst) {
+        const question = `MySQL commits the open transaction before ${commitsFirst}; it changed rows in ${this.tx.tables}. commit?`;
+        if (!(await this.askCommit(question, ` ${commitsFirst} was not run.`))) return 'declined';
+        await this.send('COMMIT');
+        this.tx.end();
+        this.options.io.say('Committed.');
+      }
       switch (verdict.kind) {
         case 'run':
           this.show(await this.send(text), commandTag(text));
@@ -176,9 +184,9 @@ export class SqlConsole {
     const { verdict, text } = statement;
     await this.mark(statement, tables);
     const wholeTable = verdict.kind === 'refuse' && !/^(DELETE|UPDATE)/.test(verdict.reason);
-    if (this.userTransaction || wholeTable) {
+    if (this.tx.active || wholeTable) {
       this.show(await this.send(text), wholeTable ? commandTag(text) : undefined);
-      if (this.userTransaction) this.changedInTransaction.push(...tables);
+      if (this.tx.active) this.tx.wrote(tables);
       return 'ok';
     }
     await this.send(this.dialect === 'mysql' || this.dialect === 'mariadb' ? 'START TRANSACTION' : 'BEGIN');
@@ -202,25 +210,23 @@ export class SqlConsole {
   }
 
   private async transaction(action: string, text: string): Promise<RunOutcome> {
-    if (action === 'commit' && this.userTransaction && this.changedInTransaction.length > 0) {
-      const tables = [...new Set(this.changedInTransaction)].join(', ');
-      const yes = await this.confirm(`This transaction changed rows in ${tables}. commit?`, 'Not committed');
-      this.endTransaction();
-      if (!yes) {
-        await this.send('ROLLBACK');
-        this.options.io.say('Rolled back; nothing was changed.');
-        return 'declined';
-      }
+    if (action === 'commit' && this.tx.changedRows) {
+      const question = `This transaction changed rows in ${this.tx.tables}. commit?`;
+      if (!(await this.askCommit(question, ''))) return 'declined';
     }
     this.show(await this.send(text), commandTag(text));
-    if (action === 'begin') this.userTransaction = true;
-    if (action === 'commit' || action === 'rollback') this.endTransaction();
+    if (action === 'begin') this.tx.begin();
+    if (action === 'commit' || action === 'rollback') this.tx.end();
     return 'ok';
   }
 
-  private endTransaction(): void {
-    this.userTransaction = false;
-    this.changedInTransaction = [];
+  /** Asks `commit?` of the person's transaction; on no it is rolled back, and `then` says what else was not run. */
+  private async askCommit(question: string, then: string): Promise<boolean> {
+    if (await this.confirm(question, 'Not committed')) return true;
+    this.tx.end();
+    await this.send('ROLLBACK');
+    this.options.io.say(`Rolled back; nothing was changed.${then}`);
+    return false;
   }
 
   /** Asks; without anyone to ask, only --yes says yes. */
@@ -257,8 +263,8 @@ export class SqlConsole {
       void this.connection?.close().catch(() => undefined);
       this.connection = undefined;
       this.options.io.say(e.code === 'interrupted' ? 'Cancelled.' : `ERROR: ${e.message}`);
-      if (this.userTransaction) this.options.io.say('The open transaction was lost (rolled back).');
-      this.endTransaction();
+      if (this.tx.active) this.options.io.say('The open transaction was lost (rolled back).');
+      this.tx.end();
       return 'failed';
     }
     this.options.io.say(`ERROR: ${serverMessage(e)}`);

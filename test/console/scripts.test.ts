@@ -95,3 +95,21 @@ describe.each(['postgres', 'mysql', 'sqlite'] as EngineName[])('rowback sql scri
     expect(run.stdout).toBe(' id | label\n----+-------\n 1  | one\n 2  | two\n 3  | three\n(3 rows)\n');
   });
 });
+
+describe('rowback sql on MySQL/MariaDB, inside a transaction the person began', () => {
+  it('asks commit? before a statement that would commit it silently, and runs neither on no', async () => {
+    const { db, rows } = await shop('mysql');
+    const state = await tempDir();
+    const script = 'BEGIN; DELETE FROM t WHERE id = 1; CREATE TABLE u (id int); COMMIT';
+    const run = await runCli(['sql', db.targetUrl, '--state-dir', state, '-c', script]);
+    expect(run.code).toBe(10);
+    expect(run.stderr).toContain('Not committed: there is no terminal to ask on');
+    expect(run.stderr).toContain('Rolled back; nothing was changed. CREATE TABLE was not run.');
+    expect(await rows()).toEqual(TABLE_BEFORE);
+    expect(await db.target.query("SHOW TABLES LIKE 'u'")).toEqual([]);
+    const said = await runCli(['sql', db.targetUrl, '--state-dir', state, '--yes', '-c', script]);
+    expect(said.code).toBe(0);
+    expect(await rows()).toEqual(['2 two', '3 three']);
+    expect(await db.target.query("SHOW TABLES LIKE 'u'")).toEqual([['u']]);
+  });
+});
