@@ -20,7 +20,7 @@ const GRAMMARS: Record<Exclude<Dialect, 'postgres'>, string[]> = {
 /** Statements whose first word says they change rows: never run unread. */
 const WRITING_WORDS = new Set(['DELETE', 'UPDATE', 'INSERT', 'REPLACE', 'WITH', 'TRUNCATE', 'DROP', 'MERGE']);
 /** Statements that only show things, for when no grammar reads them (`SHOW …`, `PRAGMA table_info(t)`). */
-const SHOWING_WORDS = new Set(['SHOW', 'DESCRIBE', 'DESC', 'EXPLAIN', 'HELP']);
+const SHOWING_WORDS = new Set(['SHOW', 'DESCRIBE', 'DESC', 'HELP']);
 
 let parser: Promise<Parser> | undefined;
 
@@ -56,6 +56,12 @@ export async function guardSqlParser(
     ?.toUpperCase();
   if (word && WRITING_WORDS.has(word)) return first!;
   if (word && SHOWING_WORDS.has(word)) return { kind: 'run' };
+  // EXPLAIN only plans, but EXPLAIN ANALYZE (and MariaDB's ANALYZE) runs the statement it explains.
+  if (word === 'EXPLAIN') {
+    return /^\s*explain\s+analy[sz]e\b/i.test(text)
+      ? { kind: 'unknown', what: 'EXPLAIN ANALYZE' }
+      : { kind: 'run' };
+  }
   if (word === 'PRAGMA' && !text.includes('=')) return { kind: 'run' };
   if (word === 'SAVEPOINT' || word === 'RELEASE') return { kind: 'transaction', action: 'other' };
   return { kind: 'unknown', what: word ?? 'statement' };

@@ -145,6 +145,9 @@ describe.each(['mysql', 'mariadb'] as const)('MySQL syntax on %s', (dialect) => 
     ['SELECT SLEEP(1)', ['run']],
     ['ALTER TABLE t DROP COLUMN a', ['unknown ALTER']],
     ['SAVEPOINT a', ['other']],
+    ['EXPLAIN DELETE FROM t', ['run']],
+    ['EXPLAIN ANALYZE DELETE FROM t', ['unknown EXPLAIN ANALYZE']],
+    ['ANALYZE DELETE FROM t', ['unknown ANALYZE']],
   ];
   it.each(cases)('%s', async (sql, expected) => {
     expect(await verdicts(sql, dialect)).toEqual(expected);
