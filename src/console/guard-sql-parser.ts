@@ -64,8 +64,14 @@ export async function guardSqlParser(
   }
   if (word === 'PRAGMA' && !text.includes('=')) return { kind: 'run' };
   if (word === 'SAVEPOINT' || word === 'RELEASE') return { kind: 'transaction', action: 'other' };
+  // SQLite's BEGIN DEFERRED / IMMEDIATE / EXCLUSIVE, which neither grammar reads.
+  if (word === 'BEGIN' && /^\s*begin(\s+(deferred|immediate|exclusive))?(\s+transaction)?\s*$/i.test(text)) {
+    return { kind: 'transaction', action: 'begin' };
+  }
   return { kind: 'unknown', what: word ?? 'statement' };
 }
+
+const MODIFIERS = /^(LOW_PRIORITY|QUICK|IGNORE)$/i;
 
 const HARMLESS = new Set(['select', 'show', 'desc', 'explain', 'use', 'set', 'create']);
 
@@ -88,7 +94,9 @@ function sortStatement(ast: Node): Verdict {
   }
   if (type === 'delete' || type === 'update') {
     const verb = type === 'delete' ? 'DELETE' : 'UPDATE';
-    const tables = tableNames(ast.table);
+    // `DELETE QUICK FROM t` is read as a multi-table DELETE of a table named QUICK: name the real one.
+    const named = tableNames(ast.table).filter((name) => !MODIFIERS.test(name));
+    const tables = named.length > 0 ? named : tableNames(ast.from);
     const reason = wholeTableReason(verb, ast.where ? conditionOf(ast.where as Node) : undefined);
     return reason ? { kind: 'refuse', tables, reason } : { kind: 'write', tables };
   }

@@ -146,6 +146,8 @@ describe.each(['mysql', 'mariadb'] as const)('MySQL syntax on %s', (dialect) => 
     ['ALTER TABLE t DROP COLUMN a', ['unknown ALTER']],
     ['SAVEPOINT a', ['other']],
     ['EXPLAIN DELETE FROM t', ['run']],
+    ['DELETE QUICK FROM t WHERE id = 1', ['write t']],
+    ['DELETE QUICK FROM t', ['refuse t: DELETE without a WHERE']],
     ['EXPLAIN ANALYZE DELETE FROM t', ['unknown EXPLAIN ANALYZE']],
     ['ANALYZE DELETE FROM t', ['unknown ANALYZE']],
   ];
@@ -167,6 +169,12 @@ describe('SQLite syntax', () => {
     ['PRAGMA table_info(t)', ['run']],
     ['PRAGMA foreign_keys = off', ['unknown PRAGMA']],
     ['SAVEPOINT a', ['other']],
+    ['BEGIN IMMEDIATE', ['begin']],
+    ['BEGIN EXCLUSIVE TRANSACTION', ['begin']],
+    ['END', ['commit']],
+    ["INSERT OR REPLACE INTO t VALUES (1, 'a')", ['write t']],
+    ["INSERT INTO t VALUES (1, 'a') ON CONFLICT (id) DO UPDATE SET name = excluded.name", ['write t']],
+    ["ATTACH DATABASE 'x.db' AS y", ['unknown ATTACH']],
   ];
   it.each(cases)('%s', async (sql, expected) => {
     expect(await verdicts(sql, 'sqlite')).toEqual(expected);
