@@ -108,7 +108,12 @@ const RUN: Record<'rowback' | 'flashback' | 'manual', (c: MethodContext) => Prom
     const position = `${moment.file}:${moment.start}`;
     const args = ['restore', 'billing', '--from', 'binlog', '--as-of-position', position];
     let peakRssBytes: number | undefined;
-    let report: { applied?: Record<string, number>; plan?: Record<string, number>; durationMs?: number } = {};
+    let report: {
+      applied?: Record<string, number>;
+      plan?: Record<string, number>;
+      durationMs?: number;
+      timings?: Record<string, number>;
+    } = {};
     const result = await timed('rowback', 'rowback restore --from binlog', rows, async () => {
       const run = await runCli(cli, [...args, '--to', url, '--yes', '--json']);
       peakRssBytes = run.peakRssBytes;
@@ -119,6 +124,8 @@ const RUN: Record<'rowback' | 'flashback' | 'manual', (c: MethodContext) => Prom
       ...(peakRssBytes === undefined ? {} : { peakRssBytes }),
       ...(report.applied ? { applied: report.applied } : {}),
       ...(report.plan ? { plan: report.plan } : {}),
+      // Its steps; `connect` includes reading the binlog and building the as-of image.
+      ...(report.timings ? { timings: report.timings } : {}),
       ...(report.durationMs === undefined ? {} : { reportedSeconds: round(report.durationMs / 1000, 3) }),
     };
   },
