@@ -4,7 +4,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, test } from 'vitest';
 import { restore } from '../../src/index.js';
 import { type EngineName, runCli, type Scratch, spawnCli, tempDir } from '../harness/index.js';
-import { dumpTable, ENGINES, prepareScenario, TIMEOUT, withScratch } from './support.js';
+import { startWriter, twoRestores, writeLockHeld } from './sqlite-sessions.js';
+import { dumpTable, prepareScenario, SCENARIO_ENGINES, TIMEOUT, withScratch } from './support.js';
 import { row, sharedTable } from './text.js';
 
 /** Other sessions and sudden death: a restore is one transaction whatever happens around it. */
@@ -14,14 +15,19 @@ function ledger(engine: EngineName, rows: number, accident = 'DELETE FROM ledger
   const seed =
     engine === 'postgres'
       ? [`INSERT INTO ledger SELECT i, i FROM generate_series(1, ${rows}) AS i`]
-      : [
-          // no generate_series in MySQL: a cross join of digits, cut to size
-          'CREATE TABLE digits (d int PRIMARY KEY)',
-          'INSERT INTO digits VALUES (0), (1), (2), (3), (4), (5), (6), (7), (8), (9)',
-          `INSERT INTO ledger SELECT n, n FROM (SELECT 1 + a.d + 10 * b.d + 100 * c.d + 1000 * e.d + 10000 * f.d
+      : engine === 'sqlite'
+        ? [
+            `WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < ${rows})
+               INSERT INTO ledger SELECT i, i FROM s`,
+          ]
+        : [
+            // no generate_series in MySQL: a cross join of digits, cut to size
+            'CREATE TABLE digits (d int PRIMARY KEY)',
+            'INSERT INTO digits VALUES (0), (1), (2), (3), (4), (5), (6), (7), (8), (9)',
+            `INSERT INTO ledger SELECT n, n FROM (SELECT 1 + a.d + 10 * b.d + 100 * c.d + 1000 * e.d + 10000 * f.d
              + 100000 * g.d AS n FROM digits a, digits b, digits c, digits e, digits f, digits g) AS t
              WHERE n <= ${rows}`,
-        ];
+          ];
   return {
     table: 'ledger',
     orderBy: ['id'],
@@ -45,6 +51,8 @@ async function countOthers(s: Scratch, postgres: string, mysql: string): Promise
 
 /** True while another session runs an INSERT into `ledger`: the apply is writing. */
 async function applyWriting(s: Scratch): Promise<boolean> {
+  // SQLite: the apply holds the file's write lock from BEGIN IMMEDIATE to its end; staging does not
+  if (s.engine === 'sqlite') return writeLockHeld(s.targetUrl);
   // the apply's INSERT … SELECT, or the direct path's COPY / LOAD DATA straight into the table
   const n = await countOthers(
     s,
@@ -56,6 +64,7 @@ async function applyWriting(s: Scratch): Promise<boolean> {
 
 /** True while another session has a transaction open on the target database. */
 async function transactionOpen(s: Scratch): Promise<boolean> {
+  if (s.engine === 'sqlite') return writeLockHeld(s.targetUrl);
   const n = await countOthers(
     s,
     'xact_start IS NOT NULL',
@@ -64,7 +73,46 @@ async function transactionOpen(s: Scratch): Promise<boolean> {
   return n > 0;
 }
 
-describe.each(ENGINES)('interference on %s', (engine) => {
+type Ledger = ReturnType<typeof ledger>;
+
+/** The ledger after a restore that ran while the application wrote: every row back, every write kept. */
+async function expectWritesKept(
+  s: Scratch,
+  scenario: Ledger,
+  rows: number,
+  report: Awaited<ReturnType<typeof restore>>,
+  writes: { inserted: number[]; bumped: Map<number, number>; updates: boolean },
+): Promise<void> {
+  const missing = writes.updates ? rows / 2 : rows;
+  expect(report.plan.missing).toBe(missing);
+  expect(report.applied).toEqual({ inserted: missing, updated: 0, deleted: 0 });
+  expect(writes.inserted.length).toBeGreaterThan(0);
+  const expected: string[] = [];
+  for (let id = 1; id <= rows; id++) {
+    expected.push(row(String(id), String(id + 1000 * (writes.bumped.get(id) ?? 0))));
+  }
+  for (const id of writes.inserted) expected.push(row(String(id), String(id - rows)));
+  expect(await dumpTable(s, scenario)).toEqual(expected);
+}
+
+/** The same on SQLite, the application writing from a process of its own (see sqlite-sessions.ts). */
+async function keepsWritesOnSqlite(s: Scratch, scenario: Ledger, rows: number, updates: boolean) {
+  const writer = startWriter(s.targetUrl, rows, updates);
+  const restoring = (async () => {
+    await writer.started;
+    return restore({ table: 'ledger', from: s.sourceUrl, to: s.targetUrl, stateDir: await tempDir() });
+  })();
+  const outcome = await restoring.then(
+    (report) => ({ report }),
+    (error: unknown) => ({ error }),
+  );
+  const writes = await writer.stop();
+  if ('error' in outcome) throw outcome.error;
+  const report = outcome.report;
+  await expectWritesKept(s, scenario, rows, report, { ...writes, updates });
+}
+
+describe.each(SCENARIO_ENGINES)('interference on %s', (engine) => {
   test.each([
     ['after some rows were deleted', 'DELETE FROM ledger WHERE id % 2 = 0', true],
     ['after DELETE without WHERE', 'DELETE FROM ledger', false],
@@ -75,6 +123,10 @@ describe.each(ENGINES)('interference on %s', (engine) => {
       await withScratch(engine, async (s) => {
         const scenario = ledger(engine, rows, accident);
         await prepareScenario(s, scenario);
+        if (engine === 'sqlite') {
+          await keepsWritesOnSqlite(s, scenario, rows, updates);
+          return;
+        }
         const inserted: number[] = [];
         const bumped = new Map<number, number>();
         let done = false;
@@ -102,17 +154,7 @@ describe.each(ENGINES)('interference on %s', (engine) => {
           done = true;
           await writer;
         }
-        const missing = updates ? rows / 2 : rows;
-        expect(report.plan.missing).toBe(missing);
-        expect(report.applied).toEqual({ inserted: missing, updated: 0, deleted: 0 });
-        expect(inserted.length).toBeGreaterThan(0);
-
-        const expected: string[] = [];
-        for (let id = 1; id <= rows; id++) {
-          expected.push(row(String(id), String(id + 1000 * (bumped.get(id) ?? 0))));
-        }
-        for (const id of inserted) expected.push(row(String(id), String(id - rows)));
-        expect(await dumpTable(s, scenario)).toEqual(expected);
+        await expectWritesKept(s, scenario, rows, report, { inserted, bumped, updates });
       });
     },
     TIMEOUT,
@@ -131,11 +173,21 @@ describe.each(ENGINES)('interference on %s', (engine) => {
         const options = { table: 'ledger', from: s.sourceUrl, to: s.targetUrl };
         // the second waits for the first's lock, then re-plans (or finds the table no longer empty) and
         // finds nothing missing
-        const reports = await Promise.all([
-          restore({ ...options, stateDir: await tempDir() }),
-          restore({ ...options, stateDir: await tempDir() }),
-        ]);
-        expect(reports.map((r) => r.applied.inserted).sort((a, b) => a - b)).toEqual([0, missing]);
+        const inserted =
+          engine === 'sqlite'
+            ? (
+                await twoRestores(
+                  ['restore', 'ledger', '--from', s.sourceUrl, '--to', s.targetUrl],
+                  [await tempDir(), await tempDir()],
+                )
+              ).map((r) => Number((r.json?.['applied'] as { inserted?: number } | undefined)?.inserted))
+            : (
+                await Promise.all([
+                  restore({ ...options, stateDir: await tempDir() }),
+                  restore({ ...options, stateDir: await tempDir() }),
+                ])
+              ).map((r) => r.applied.inserted);
+        expect(inserted.sort((a, b) => a - b)).toEqual([0, missing]);
         expect(await dumpTable(s, scenario)).toEqual(await dumpTable(s, scenario, 'source'));
       });
     },
