@@ -7,21 +7,13 @@ import {
   loadHistory,
   RowbackError,
   type RunOutcome,
+  SQL_SCRIPT_EXIT,
   SqlConsole,
   saveHistory,
 } from '../index.js';
 import { STATE_DIR_HELP } from './common.js';
 import { runCommand } from './io.js';
 import { askPassword } from './password.js';
-
-/** Exit codes of `rowback sql` scripts (`-c`, `-f`, stdin): the first statement that did not run says it. */
-const OUTCOME_EXIT: Record<RunOutcome, number> = {
-  ok: 0,
-  failed: 1,
-  unparseable: 2,
-  refused: 10,
-  declined: 10,
-};
 
 /** `\\q`, `exit` or `quit` on a line of its own ends the console (or a script) there. */
 const QUIT = /^\s*(\\q|exit|quit)\s*;?\s*$/i;
@@ -83,7 +75,7 @@ Scripts (-c, -f, or statements on stdin) stop at the first statement that does n
         });
         try {
           if (prompts) await prompts.loop(console, flags.stateDir);
-          else process.exitCode = OUTCOME_EXIT[await runScript(console, script ?? (await readStdin()))];
+          else process.exitCode = SQL_SCRIPT_EXIT[await runScript(console, script ?? (await readStdin()))];
         } finally {
           await console.close();
         }

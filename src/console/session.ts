@@ -42,6 +42,15 @@ export interface ConsoleOptions {
 /** How one input ended: its statements all ran, or it stopped at the first that did not. */
 export type RunOutcome = 'ok' | 'failed' | 'refused' | 'declined' | 'unparseable';
 
+/** Exit codes of `rowback sql` scripts (`-c`, `-f`, stdin): the first statement that did not run says it. */
+export const SQL_SCRIPT_EXIT: Record<RunOutcome, number> = {
+  ok: 0,
+  failed: 1,
+  unparseable: 2,
+  refused: 10,
+  declined: 10,
+};
+
 /**
  * The SQL console's engine room: every input is guarded before anything is sent (see guard.ts); writes
  * run in a transaction and are committed only when the person says so; a restore point is recorded

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DOCTOR_EXIT, DRILL_FAILED_EXIT, EXIT_CODES } from '../../src/index.js';
+import { DOCTOR_EXIT, DRILL_FAILED_EXIT, EXIT_CODES, SQL_SCRIPT_EXIT } from '../../src/index.js';
 import { REPO_ROOT } from '../harness/cli.js';
 import { runCli } from '../harness/index.js';
 
@@ -20,7 +20,13 @@ async function readmeTable(): Promise<Map<number, string[]>> {
 }
 
 const STATUSES = [
-  ...new Set([0, ...Object.values(EXIT_CODES), ...Object.values(DOCTOR_EXIT), DRILL_FAILED_EXIT]),
+  ...new Set([
+    0,
+    ...Object.values(EXIT_CODES),
+    ...Object.values(DOCTOR_EXIT),
+    DRILL_FAILED_EXIT,
+    ...Object.values(SQL_SCRIPT_EXIT),
+  ]),
 ].sort((a, b) => a - b);
 
 describe('exit codes, as documented', () => {
