@@ -103,9 +103,10 @@ export async function openSession(location: string, options: ConnectOptions = {}
     // Foreign keys are enforced only where a connection asks; rowback asks, as a careful application does.
     db.pragma('foreign_keys = ON');
     // Work tables live in the connection's temp database: a file SQLite deletes as it opens it, never
-    // beside the target. A larger cache keeps a million staged rows from spilling to it page by page.
+    // beside the target. 16 MB of cache: at 32 MB a million-row merge came within 2 MB of 200 MB of RSS
+    // for no measurable gain in CPU time (what spills goes to the OS's file cache).
     db.pragma('temp_store = FILE');
-    db.pragma('temp.cache_size = -32768');
+    db.pragma('temp.cache_size = -16384');
     // ANALYZE of a work table samples its index instead of reading a million rows: enough to plan joins.
     db.pragma('analysis_limit = 1000');
     if (options.readOnly) db.pragma('query_only = ON');
