@@ -41,13 +41,13 @@ export function drill(options: DrillOptions): Promise<DrillReport> {
 
 export { loadHistory, saveHistory } from './console/history.js';
 export { DELIBERATE } from './console/messages.js';
+export { SqlConsole } from './console/session.js';
 export {
   type ConsoleIo,
   type ConsoleOptions,
   type RunOutcome,
   SQL_SCRIPT_EXIT,
-  SqlConsole,
-} from './console/session.js';
+} from './console/types.js';
 export { type AsOf, parseAsOf } from './core/as-of.js';
 export type { CounterMove } from './core/counters.js';
 export { type ErrorCode, EXIT_CODES, isRowbackError, RowbackError } from './core/errors.js';
