@@ -90,6 +90,28 @@ describe.each(['postgres', 'mysql', 'sqlite'] as EngineName[])('rowback sql on %
     expect(await terminal.exitCode()).toBe(0);
   });
 
+  it('asks before a statement whose effect on rows it cannot tell, and runs it on y only', async () => {
+    const { db } = await shop(engine);
+    const terminal = await openConsole(db.targetUrl);
+    await terminal.waitFor('rowback=> ');
+    const question = 'The console cannot tell what ALTER TABLE does to rows. Run it? [y/N] ';
+    await terminal.type('ALTER TABLE t ADD COLUMN note varchar(10);');
+    await terminal.waitFor(question);
+    await terminal.type('n');
+    await terminal.waitFor(/\nrowback=> $/m);
+    expect(await db.target.query('SELECT * FROM t WHERE id = 1')).toEqual([['1', 'one']]);
+    await terminal.type('ALTER TABLE t ADD COLUMN note varchar(10);');
+    await terminal.waitForNth(question, 2);
+    await terminal.type('y');
+    await terminal.waitFor('ALTER\n');
+    expect(await db.target.query('SELECT * FROM t WHERE id = 1')).toEqual([['1', 'one', null]]);
+    expect((await terminal.audit()).map((m) => m.statement)).toEqual([
+      'ALTER TABLE t ADD COLUMN note varchar(10)',
+    ]);
+    await terminal.type('\\q');
+    expect(await terminal.exitCode()).toBe(0);
+  });
+
   it('keeps history across sessions, private and without passwords', async () => {
     const { db } = await shop(engine);
     const first = await openConsole(db.targetUrl);
