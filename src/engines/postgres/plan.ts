@@ -44,6 +44,11 @@ export class PgPlan implements Plan {
     readonly key: string[],
     /** The quoted column holding each key's class (a name no key column has). */
     readonly classColumn: string,
+    /**
+     * The quoted column holding where each missing or changed key's staged row is (its ctid; NULL for
+     * extra keys): a few rows are fetched by it directly, the staged table having no index.
+     */
+    readonly rowColumn: string,
     /** Staged rows under the filter: those the plan table leaves out are `same`. */
     readonly considered: number,
     /** For a plan built outside a transaction: what the target looked like then (see `unchanged`). */
@@ -142,11 +147,11 @@ function extraRows(staged: Staged, options: ClassifyOptions, key: string[]): str
     // Driven from the listed keys: an undo touches a few keys of what may be a very large table. The
     // filter sits in a subquery over the target alone: the absent keys' columns share its names.
     const under = options.where ? `(SELECT * FROM ${target} WHERE ${userFilter(options.where)})` : target;
-    return `SELECT DISTINCT ${extra}, ${columnList(key, 't')}
+    return `SELECT DISTINCT ${extra}, ${columnList(key, 't')}, NULL::tid
             FROM ${stagedTable(options.absent)} AS a JOIN ${under} AS t ON ${keyEquals(key, 't', 'a')}
             WHERE ${notStaged('t')}`;
   }
-  return `SELECT ${extra}, ${columnList(key, 't')} FROM ${target} AS t
+  return `SELECT ${extra}, ${columnList(key, 't')}, NULL::tid FROM ${target} AS t
           WHERE ${userFilter(options.where)} AND ${notStaged('t')}`;
 }
 
@@ -162,23 +167,31 @@ async function createPlanTable(
   staged: Staged,
   options: ClassifyOptions,
   onCommitDrop: boolean,
-): Promise<{ table: string; key: string[]; classColumn: string; considered: number }> {
+): Promise<{ table: string; key: string[]; classColumn: string; rowColumn: string; considered: number }> {
   const key = requireKey(staged.target);
   const table = tempName(session, 'plan');
   const classColumn = quoteIdent(freeName('rowback_class', key));
+  const rowColumn = quoteIdent(freeName('rowback_row', key));
+  // The staged row's ctid: under a filter the staged rows come through a subquery, which carries it along.
+  const stagedRow = freeName('rowback_row', staged.columns);
+  const from = options.where
+    ? `(SELECT x.*, x.ctid AS ${quoteIdent(stagedRow)} FROM ${stagedTable(staged)} AS x WHERE ${userFilter(options.where)})`
+    : stagedTable(staged);
   await avoidNestedLoops(session.client);
   await session.client.query(
     `CREATE TEMP TABLE ${table.slice('pg_temp.'.length)} ${onCommitDrop ? 'ON COMMIT DROP' : ''} AS
      SELECT CASE WHEN t.ctid IS NULL THEN ${classUnder('missing', staged, options, key)}
                  ELSE ${classUnder('changed', staged, options, key)} END
-              AS ${classColumn}, ${columnList(key, 's')}
-     FROM ${stagedUnder(staged, options.where)} AS s LEFT JOIN ${quoteTable(staged.target.ref)} AS t ON ${keyEquals(key, 't', 's')}
+              AS ${classColumn}, ${columnList(key, 's')},
+            ${options.where ? `s.${quoteIdent(stagedRow)}` : 's.ctid'} AS ${rowColumn}
+     FROM ${from} AS s LEFT JOIN ${quoteTable(staged.target.ref)} AS t ON ${keyEquals(key, 't', 's')}
      WHERE t.ctid IS NULL OR ${differentText(comparedColumns({ staged, columns: options.columns }), 's', 't')}
      UNION ALL
      ${extraRows(staged, options, key)}`,
   );
   await session.client.query(`ANALYZE ${table}`);
-  return { table, key, classColumn, considered: await stagedCount(session, staged, options.where) };
+  const considered = await stagedCount(session, staged, options.where);
+  return { table, key, classColumn, rowColumn, considered };
 }
 
 /** How many staged rows are under `where` (all of them without one). */
@@ -206,6 +219,7 @@ export async function classify(session: PgSession, staged: Staged, options: Clas
       built.table,
       built.key,
       built.classColumn,
+      built.rowColumn,
       built.considered,
       undefined,
       options,
@@ -224,6 +238,7 @@ export async function classify(session: PgSession, staged: Staged, options: Clas
       built.table,
       built.key,
       built.classColumn,
+      built.rowColumn,
       built.considered,
       fingerprint,
       options,

@@ -34,12 +34,12 @@ export async function samples(
       .join(', ') || 'NULL';
   const sql = `
     WITH picked AS (
-      SELECT ${columnList(key, 'p')} FROM ${plan.table} AS p
+      SELECT ${columnList(key, 'p')}, p.${plan.rowColumn} FROM ${plan.table} AS p
       WHERE p.${plan.classColumn} = $1
       ORDER BY ${byteOrder(key, 'p', collatable)} LIMIT $2)
     SELECT ${asText('p', key)}, ${asText('s', columns)}, ${asText('t', columns)}
     FROM picked AS p
-    LEFT JOIN ${stagedTable(staged)} AS s ON ${keyEquals(key, 's', 'p')}
+    LEFT JOIN ${stagedTable(staged)} AS s ON s.ctid = p.${plan.rowColumn}
     LEFT JOIN ${quoteTable(staged.target.ref)} AS t ON ${keyEquals(key, 't', 'p')}
     ORDER BY ${byteOrder(key, 'p', collatable)}`;
   const result = await session.client.query<Text[]>({
@@ -77,7 +77,7 @@ export async function differing(
     `WITH d AS (
        SELECT ${columnList(key, 'p')}, ${keyText(key, 'p')} AS rowback_key
        FROM ${plan.table} AS p
-       JOIN ${stagedTable(staged)} AS s ON ${keyEquals(key, 's', 'p')}
+       JOIN ${stagedTable(staged)} AS s ON s.ctid = p.${plan.rowColumn}
        JOIN ${quoteTable(staged.target.ref)} AS t ON ${keyEquals(key, 't', 'p')}
        WHERE p.${plan.classColumn} = 'changed' AND ${differences} >= $1)
      SELECT (SELECT count(*) FROM d)::text AS rows,
