@@ -212,6 +212,7 @@ export class SqlConsole {
       this.options.io.say(`${what}: there is no terminal to ask on; pass --yes to say yes in scripts.`);
       return false;
     }
+    if (!answer && what === 'Not run') this.options.io.say('Not run.'); // a declined commit says it rolled back
     return answer;
   }
 

@@ -98,7 +98,7 @@ describe.each(['postgres', 'mysql', 'sqlite'] as EngineName[])('rowback sql on %
     await terminal.type('ALTER TABLE t ADD COLUMN note varchar(10);');
     await terminal.waitFor(question);
     await terminal.type('n');
-    await terminal.waitFor(/\nrowback=> $/m);
+    await terminal.waitFor('Not run.\nrowback=> ');
     expect(await db.target.query('SELECT * FROM t WHERE id = 1')).toEqual([['1', 'one']]);
     await terminal.type('ALTER TABLE t ADD COLUMN note varchar(10);');
     await terminal.waitForNth(question, 2);
