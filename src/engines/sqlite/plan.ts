@@ -21,6 +21,8 @@ import { stagedTable } from './stage.js';
 export class SqlitePlan implements Plan {
   readonly columns: string[] | undefined;
   readonly targetWhere: string | undefined;
+  /** Rows per class, once counted: the plan table never changes after it is made. */
+  counted: PlanCounts | undefined;
   constructor(
     readonly staged: Staged,
     readonly where: string | undefined,
@@ -200,11 +202,14 @@ export function classify(session: SqliteSession, staged: Staged, options: Classi
 
 /** Rows per class. */
 export function counts(session: SqliteSession, plan: SqlitePlan): PlanCounts {
+  // The preview counts, then the apply that reuses its plan: one scan of a million rows is enough.
+  if (plan.counted) return structuredClone(plan.counted);
   const found = session.db
     .prepare(`SELECT ${plan.classColumn} AS class, count(*) AS n FROM ${plan.table} GROUP BY 1`)
     .all() as { class: string; n: bigint }[];
   const result: PlanCounts = { missing: 0, changed: 0, extra: 0, same: 0 };
   for (const row of found) tally(result, row.class, Number(row.n));
+  plan.counted = structuredClone(result);
   return result;
 }
 
