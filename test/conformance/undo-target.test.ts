@@ -1,5 +1,15 @@
+import { copyFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { type EngineName, extraDatabase, type Scratch, type SqlClient, tempDir } from '../harness/index.js';
+import {
+  type EngineName,
+  extraDatabase,
+  type Scratch,
+  type ServerEngine,
+  type SqlClient,
+  tempDir,
+} from '../harness/index.js';
+import { connectSqlite } from '../harness/sqlite.js';
 import { forEngine } from './scenarios.js';
 import { TAKE_SOURCE_DELETE } from './scenarios-policies.js';
 import {
@@ -69,7 +79,16 @@ async function copyOfRestored(engine: EngineName, client: SqlClient): Promise<st
   return rows;
 }
 
-describe.each(ENGINES)('undo refuses a target the restore did not write to on %s', (engine) => {
+/** A fresh database file of its own, in a directory of its own, as an extra database. */
+async function fileBeside(
+  name = 'other.db',
+): Promise<{ url: string; client: SqlClient; close(): Promise<void> }> {
+  const url = join(await tempDir(), name);
+  const client = connectSqlite(url);
+  return { url, client, close: () => client.close() };
+}
+
+describe.each(ENGINES)('undo refuses a target the restore did not write to on %s', (engine: ServerEngine) => {
   test(
     'a copy of the restored table in another database on the same server: exit 12, both unchanged, the real undo then succeeds',
     async () => {
@@ -122,6 +141,67 @@ describe.each(ENGINES)('undo refuses a target the restore did not write to on %s
   );
 });
 
+/*
+ * SQLite has no server holding several databases: a file is the whole instance, so another database file
+ * (or a copy of the restored file, `cp app.db elsewhere/app.db`) is what another database or another server
+ * is elsewhere, and the identity tells them apart by the file (its real path, device and inode).
+ */
+describe('undo refuses a target the restore did not write to on sqlite', () => {
+  test(
+    'a copy of the restored table in another database file (SQLite: no server with other databases): exit 12 naming the file, both unchanged, the real undo then succeeds',
+    async () => {
+      await withScratch('sqlite', async (s) => {
+        const r = await restored(s);
+        const copy = await fileBeside();
+        try {
+          const copied = await copyOfRestored('sqlite', copy.client);
+          expectWrongTarget(await undoTo(r, copy.url), /^server: /m);
+          expect(await queryLines(copy.client, 'SELECT * FROM accounts ORDER BY id')).toEqual(copied);
+          expect(await dumpTable(s, SCENARIO)).toEqual(RESTORED);
+
+          const real = await undoTo(r, s.targetUrl);
+          expect(real.code, describeRun(real)).toBe(0);
+          expect(real.json?.['applied']).toEqual({ inserted: 2, updated: 2, deleted: 2 });
+          expect(await dumpTable(s, SCENARIO)).toEqual(r.before);
+          expect(await queryLines(copy.client, 'SELECT * FROM accounts ORDER BY id')).toEqual(copied);
+        } finally {
+          await copy.close();
+        }
+      });
+    },
+    TIMEOUT,
+  );
+
+  test(
+    'a copy of the restored database file under the same name in another directory (SQLite: the copied file is the other server): exit 12 naming the file, both unchanged, the real undo then succeeds',
+    async () => {
+      await withScratch('sqlite', async (s) => {
+        const r = await restored(s);
+        const url = join(await tempDir(), basename(s.targetUrl));
+        await copyFile(s.targetUrl, url);
+        const copy = connectSqlite(url);
+        try {
+          const copied = await queryLines(copy, 'SELECT * FROM accounts ORDER BY id');
+          expect(copied).toEqual(RESTORED);
+          expectWrongTarget(await undoTo(r, url), /^server: /m);
+          expect(await queryLines(copy, 'SELECT * FROM accounts ORDER BY id')).toEqual(copied);
+          expect(await dumpTable(s, SCENARIO)).toEqual(RESTORED);
+
+          const real = await undoTo(r, s.targetUrl);
+          expect(real.code, describeRun(real)).toBe(0);
+          expect(await dumpTable(s, SCENARIO)).toEqual(r.before);
+          expect(await queryLines(copy, 'SELECT * FROM accounts ORDER BY id')).toEqual(copied);
+        } finally {
+          await copy.close();
+        }
+      });
+    },
+    TIMEOUT,
+  );
+});
+
+// Not on SQLite yet: a table dropped and created again there usually gets its old root page back, so its
+// identity (name and root page) does not tell the two apart.
 describe.each(ENGINES)('undo refuses a table created again under the same name on %s', (engine) => {
   test(
     'dropped and created again with the same rows: exit 12 naming the table, unchanged; --skip-identity-check then undoes',
