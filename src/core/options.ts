@@ -213,6 +213,8 @@ export interface Preview {
   restrictedTo?: string[];
   /** `--target-where`, as given. */
   targetWhere?: string;
+  /** `literal`: sample values are SQL literals that say their type (SQLite), shown as they are. */
+  values?: 'literal';
   policy: Policy;
   plan: PlanCounts;
   /** What the apply would write with this policy. */

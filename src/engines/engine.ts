@@ -56,6 +56,11 @@ export interface Capabilities {
    * statement finishes, then the transaction rolls back.
    */
   cancel: boolean;
+  /**
+   * Sample values are SQL literals that say their type (SQLite: `'text'`, `x'…'` blobs, bare numbers), so
+   * reports show them as they are rather than quoting them again as text. Default false.
+   */
+  literalValues: boolean;
 }
 
 /** The contract alone: an engine that offers none of the extras. */
@@ -66,6 +71,7 @@ export const DEFAULT_CAPABILITIES: Capabilities = {
   insertsMoveCounters: false,
   inheritance: false,
   cancel: false,
+  literalValues: false,
 };
 
 /** What a password prompt is told: where the connection goes (never a secret) and as whom. */

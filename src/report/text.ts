@@ -18,7 +18,7 @@ export function renderPreview(p: Preview): string {
     `  same     ${n(p.plan.same).padStart(12)}  identical                           → nothing`,
     ...renderRestriction(p),
   ];
-  if (p.samples.length) lines.push('', ...renderSamples(p.samples));
+  if (p.samples.length) lines.push('', ...renderSamples(p.samples, p.values === 'literal'));
   for (const m of p.missingParents) {
     lines.push(
       '',
@@ -71,17 +71,17 @@ export function confirmQuestion(p: Preview): string {
   return `Apply to ${p.target}: ${writes.join(', ')} in ${p.table}?`;
 }
 
-function renderSamples(samples: SampleRow[]): string[] {
+function renderSamples(samples: SampleRow[], literal: boolean): string[] {
   const lines = ['Examples:'];
   for (const s of samples) {
     const key = Object.entries(s.key)
-      .map(([k, v]) => `${k}=${showKey(v)}`)
+      .map(([k, v]) => `${k}=${literal ? showLiteral(v) : showKey(v)}`)
       .join(', ');
     lines.push(`  ${s.class.padEnd(7)}  ${key}${s.kept ? '  (kept: --target-where does not hold)' : ''}`);
     if (s.class === 'changed' && s.changedColumns) {
       // One line per column: a wide row on one line wraps into an unreadable block.
       for (const c of s.changedColumns) {
-        const [now, then] = showPair(s.target?.[c] ?? null, s.source?.[c] ?? null);
+        const [now, then] = showPair(s.target?.[c] ?? null, s.source?.[c] ?? null, literal);
         lines.push(`             ${c}: ${now} → source ${then}`);
       }
     }
@@ -102,19 +102,25 @@ const CONTEXT = 12;
  * Two values of one column, each cut to a readable width around where they first differ, so that two
  * long values sharing a prefix never look the same (`…text long te ` vs `…text long te`).
  */
-export function showPair(a: string | null, b: string | null): [string, string] {
-  if (a === null || b === null) return [show(a, 0), show(b, 0)];
+export function showPair(a: string | null, b: string | null, literal = false): [string, string] {
+  if (a === null || b === null) return [show(a, 0, literal), show(b, 0, literal)];
   let common = 0;
   while (common < a.length && common < b.length && a[common] === b[common]) common++;
   const from = common > WIDTH - CONTEXT ? common - CONTEXT : 0;
-  return [show(a, from), show(b, from)];
+  return [show(a, from, literal), show(b, from, literal)];
 }
 
-function show(value: string | null, from: number): string {
+function show(value: string | null, from: number, literal: boolean): string {
   if (value === null) return 'NULL';
   const end = from + WIDTH;
   const text = `${from > 0 ? '…' : ''}${value.slice(from, end)}${value.length > end ? '…' : ''}`;
-  return JSON.stringify(text);
+  return literal ? showLiteral(text) : JSON.stringify(text);
+}
+
+/** A literal that already says its type ('text', x'…', 1.5): as it is, control characters escaped. */
+function showLiteral(value: string | null): string {
+  if (value === null) return 'NULL';
+  return value.replace(/[\u0000-\u001f]/g, (c) => JSON.stringify(c).slice(1, -1));
 }
 
 export function renderDiff(r: DiffReport): string {

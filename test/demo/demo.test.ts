@@ -114,6 +114,9 @@ describe('rowback demo', () => {
     expect(undone).toContain(`${AFTER_UNDO_SQLITE}\n`);
     expect(output.slice(output.indexOf('8. And restore once more'))).toContain(`${FINAL_TABLE_SQLITE}\n`);
     expect(output).toContain('11 inserted, 0 updated, 0 deleted');
+    // SQLite values are shown as the literals that say their storage class, not quoted a second time
+    expect(output).toContain("plan: 'free' → source 'team'");
+    expect(output).not.toContain(`"'`);
     const repaired = output.slice(output.indexOf('12. rowback restore accounts'));
     expect(repaired).toContain('0 inserted, 6 updated, 0 deleted');
     expect(repaired).toContain(`${REPAIRED_ACCOUNTS}\n`);

@@ -11,6 +11,8 @@ export const sqliteEngine: Engine = {
     ...DEFAULT_CAPABILITIES,
     // PRAGMA foreign_keys = OFF before BEGIN IMMEDIATE, for that transaction
     skipForeignKeyChecks: true,
+    // samples carry each value's storage class: 'text', x'…', 1, 1.0
+    literalValues: true,
   },
   recognizes: isSqliteHeader,
   async connect(url: string, options?: ConnectOptions): Promise<Connection> {
