@@ -20,7 +20,9 @@ Each mark holds the time, the position where the server could tell it (PostgreSQ
 binary log file, position and GTIDs), the statement and who ran it. To put a table back as it was just
 before that statement:
   rowback restore orders --from binlog --to mysql://…/shop --as-of mark:<id>     (the binlog position)
-  rowback restore orders --from <backup> --to … --as-of mark:<id>                (the time)`,
+  rowback restore orders --from <base backup> --wal-archive <dir> --to postgres://… --as-of mark:<id>
+                                                                                 (just before the WAL LSN)
+  rowback restore orders --from <other source> --to … --as-of mark:<id>          (the time)`,
     )
     .action(async (flags: MarksFlags) => {
       const json = flags.json === true;

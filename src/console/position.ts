@@ -6,7 +6,9 @@ import type { Dialect } from './guard.js';
 export async function readPosition(connection: Connection, dialect: Dialect): Promise<MarkPosition> {
   const first = async (sql: string) => (await connection.query(sql).catch(() => undefined))?.rows[0];
   if (dialect === 'postgres') {
-    const lsn = (await first('SELECT pg_current_wal_lsn()::text'))?.[0];
+    // The insert position, not pg_current_wal_lsn() (what is written so far): with synchronous_commit off
+    // a commit already made can still lie past the written position, and recovery would stop before it.
+    const lsn = (await first('SELECT pg_current_wal_insert_lsn()::text'))?.[0];
     return lsn ? { lsn } : {};
   }
   if (dialect === 'sqlite') return {};

@@ -92,8 +92,9 @@ export async function findMark(stateDir: string, id: string): Promise<Mark> {
 
 /**
  * `--as-of mark:<id>`: the moment a restore point was taken. A binlog source goes back to the mark's
- * binary log position (every transaction from there on is undone); any other source that travels in time
- * to the mark's time, which is before the statement committed.
+ * binary log position (every transaction from there on is undone); a PostgreSQL base backup recovers to
+ * just before the mark's WAL LSN; any other source that travels in time to the mark's time, which is
+ * before the statement committed.
  */
 export async function resolveMark<T extends CommonOptions>(options: T): Promise<T> {
   const named = /^mark:(.+)$/i.exec(options.asOf?.trim() ?? '');
@@ -107,6 +108,9 @@ export async function resolveMark<T extends CommonOptions>(options: T): Promise<
     options.onNotice?.(`--as-of mark:${mark.id} is binlog position ${at}, ${before}`);
     return { ...rest, sourceFlags: { ...rest.sourceFlags, asOfPosition: at } } as T;
   }
-  options.onNotice?.(`--as-of mark:${mark.id} is ${mark.time}, ${before}`);
-  return { ...options, asOf: mark.time };
+  const lsn = mark.position.lsn;
+  const at = lsn ? `${mark.time} (WAL LSN ${lsn} for a PostgreSQL base backup)` : mark.time;
+  options.onNotice?.(`--as-of mark:${mark.id} is ${at}, ${before}`);
+  if (!lsn) return { ...options, asOf: mark.time };
+  return { ...options, asOf: mark.time, sourceFlags: { ...options.sourceFlags, asOfLsn: lsn } };
 }

@@ -55,6 +55,11 @@ export interface SourceFlags {
   binlogDir?: string;
   /** binlog source: the moment as a binlog position, `FILE:POSITION` (instead of --as-of). */
   asOfPosition?: string;
+  /**
+   * PostgreSQL base backup: stop recovery just before this WAL LSN (`--as-of mark:<id>` sets it from the
+   * mark's recorded position; `--as-of` keeps the mark's time for the checks and messages).
+   */
+  asOfLsn?: string;
   /** binlog source: the moment as the GTID of the first transaction to undo (instead of --as-of). */
   asOfGtid?: string;
   /** rds: make the restored instance publicly accessible (`--public`; default: not). */

@@ -47,6 +47,8 @@ export interface RecoverySettings {
   socketDir: string;
   restoreCommand: string;
   asOf: AsOf | undefined;
+  /** From `--as-of mark:<id>`: the WAL position the mark recorded, which wins over the time. */
+  asOfLsn?: string | undefined;
   control: ControlData;
 }
 
@@ -97,7 +99,11 @@ export function recoveryConf(settings: RecoverySettings): string {
     max_standby_streaming_delay: '-1',
   };
   for (const [name, value] of Object.entries(settings.control.minimums)) values[name] = String(value);
-  if (settings.asOf) {
+  if (settings.asOfLsn) {
+    // The mark was read just before the statement ran: every WAL record from there on is left out.
+    values['recovery_target_lsn'] = confString(settings.asOfLsn);
+    values['recovery_target_inclusive'] = 'off';
+  } else if (settings.asOf) {
     values['recovery_target_time'] = confString(settings.asOf.utc);
     values['recovery_target_inclusive'] = 'on';
   } else {

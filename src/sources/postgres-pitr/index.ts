@@ -107,7 +107,8 @@ async function create(plan: Plan, run: Run, context: CreateContext): Promise<Tem
     : undefined;
   const restoreCommand = archive?.command ?? flags.restoreCommand ?? 'false';
   const port = await freePort();
-  const conf = recoveryConf({ port, socketDir, restoreCommand, asOf: options.asOf, control });
+  const asOfLsn = options.asOf ? flags.asOfLsn : undefined;
+  const conf = recoveryConf({ port, socketDir, restoreCommand, asOf: options.asOf, asOfLsn, control });
   await writeRecoveryFiles(dataDir, conf, user);
 
   const recovery = await recover(
@@ -153,7 +154,7 @@ async function create(plan: Plan, run: Run, context: CreateContext): Promise<Tem
   }
   const until = recovery.replayedUntil ? `, last commit replayed ${recovery.replayedUntil}` : '';
   context.note(
-    `Recovered ${plan.path} ${options.asOf ? `to ${options.asOf.utc}` : 'to the end of the backup'}${until}.`,
+    `Recovered ${plan.path} ${options.asOf ? `to ${asOfLsn ? `just before WAL LSN ${asOfLsn} (${options.asOf.utc})` : options.asOf.utc}` : 'to the end of the backup'}${until}.`,
   );
   return {
     url: `postgres://${encodeURIComponent(recovery.superuser)}@${encodeURIComponent(socketDir)}:${port}/${encodeURIComponent(database)}`,
