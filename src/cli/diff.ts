@@ -19,7 +19,8 @@ export function diffCommand(): Command {
     'after',
     `
 Classes: missing (in the source, gone from the target), changed (values differ), extra (only in the
-target: written since), same.
+target: written since), same. With --where, a row matching it now whose key the source holds outside it
+is not extra: it is counted as kept (outside); to tell, the staged diff reads the whole source table.
 
 diff works on a target that cannot be written: a hot standby, a read-only database, a role that may only
 SELECT. There it reads both tables in key order and compares them in rowback (--path merge), and says so.

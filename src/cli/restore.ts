@@ -74,6 +74,9 @@ Policies:
   missing rows are always inserted;
   --changed keep-current (default) keeps the target's values, take-source overwrites them;
   --extra keep (default) keeps rows written since, delete removes them (an exact rewind).
+  With --where, extra means a key the source lacks altogether: a row matching --where now whose key the
+  source holds outside it (an UPDATE moved it in) is kept and counted. To see every source key,
+  --where with --extra delete reads the whole source table (a dump file is always read whole).
 
 Repairing an UPDATE without WHERE (UPDATE accounts SET plan = 'free'):
   --columns plan                 compare and write only plan; every other column keeps its current value,

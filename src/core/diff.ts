@@ -11,6 +11,7 @@ import {
   dropStaged,
   type Prepared,
   previewOf,
+  readingWhole,
   sourceSize,
   stageSource,
   withPrepared,
@@ -41,7 +42,7 @@ export async function runDiff(options: DiffOptions, opener: Opener): Promise<Dif
       const c =
         path === 'merge'
           ? await compareByMerge(p, samples, progress)
-          : await compareStaged(p, policy, samples, progress);
+          : await compareStaged(readingWhole(p), policy, samples, progress);
       throwIfAborted(options.signal);
       const preview = previewOf(p, id, policy, c.plan, c);
       const same = await sameTableAs(p);
@@ -134,8 +135,9 @@ async function compareStaged(
 
 /**
  * Reads both tables in key order, matched as the target's key matches (see MergeKey), and walks them side
- * by side: the source under the filter, the target whole with a flag saying which rows pass the filter
- * (a source row whose target row no longer passes it is changed, not missing, as in the staged plan).
+ * by side, both whole with a flag saying which rows pass the filter (a source row whose target row no
+ * longer passes it is changed, not missing; a target row passing it whose source row does not is
+ * outside, not extra: as in the staged plan).
  */
 async function compareByMerge(
   p: Prepared,
@@ -146,11 +148,11 @@ async function compareByMerge(
   // Under --columns only the key and those columns are compared: the rest is not even read.
   const only = p.restriction.columns;
   const columns = only ? p.columns.filter((c) => p.key.includes(c) || only.includes(c)) : p.columns;
-  const total = (await sourceSize(p)).rows;
-  const where = p.where === undefined ? {} : { where: p.where };
+  const total = (await sourceSize(readingWhole(p))).rows;
+  // Both sides whole, each row flagged: a source key outside the filter still keeps its target row from extra.
   const scope = p.where === undefined ? {} : { scope: p.where };
   const result = await mergePlan({
-    source: p.sessions.source.read(p.source, { columns, merge, ...where }),
+    source: p.sessions.source.read(p.source, { columns, merge, ...scope }),
     target: p.sessions.target.read(p.target, { columns, merge, ...scope }),
     columns,
     merge,

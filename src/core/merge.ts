@@ -7,13 +7,13 @@ import { formatTable } from './table.js';
 
 /** Two key-ordered streams of one table and how to read them (see ReadOptions.merge). */
 export interface MergeInput {
-  /** Source rows under the filter: the columns, then the match fields. */
+  /** Source rows: the columns, the match fields, then the scope field when `scoped` (every row then). */
   source: RowStream;
   /** Every target row: the columns, the match fields, then the scope field when `scoped`. */
   target: RowStream;
   columns: string[];
   merge: MergeKey;
-  /** The target rows carry a last field saying whether they pass the user filter (ReadOptions.scope). */
+  /** Both sides' rows carry a last field saying whether they pass the user filter (ReadOptions.scope). */
   scoped: boolean;
   /** Example rows kept per class. */
   samples: number;
@@ -36,13 +36,14 @@ interface Row {
 /**
  * Classifies two key-ordered streams by walking them side by side, holding one row of each: a source key
  * the target lacks is missing, a target key the source lacks is extra (when it passes the filter), a key
- * on both is same when the columns' text is byte for byte equal, else changed. Memory stays constant
+ * on both is same when the columns' text is byte for byte equal, else changed. Under a filter a source
+ * row that fails it is out of the plan, but its key still keeps a target row that passes it from extra. Memory stays constant
  * whatever the table size. A stream out of order, a key that repeats or a NULL in a key stops the merge
  * with an error rather than give a wrong plan.
  */
 export async function mergePlan(input: MergeInput): Promise<MergeResult> {
   const merge = new Merge(input);
-  const source = new Side('source', new RowCursor(input.source), input, false);
+  const source = new Side('source', new RowCursor(input.source), input, input.scoped);
   const target = new Side('target', new RowCursor(input.target), input, input.scoped);
   try {
     let s = source.next() ?? (await source.nextAsync());
@@ -50,13 +51,15 @@ export async function mergePlan(input: MergeInput): Promise<MergeResult> {
     while (s || t) {
       const order = !s ? 1 : !t ? -1 : compareKeys(s.key, t.key, input.merge);
       if (order < 0) {
-        merge.add('missing', s, undefined);
+        if (s!.inScope) merge.add('missing', s, undefined);
         s = source.next() ?? (await source.nextAsync());
       } else if (order > 0) {
         if (t!.inScope) merge.add('extra', undefined, t);
         t = target.next() ?? (await target.nextAsync());
       } else {
-        merge.add(s!.values.equals(t!.values) ? 'same' : 'changed', s, t);
+        // A key the source holds outside the filter is never extra (see PlanCounts.outside).
+        if (s!.inScope) merge.add(s!.values.equals(t!.values) ? 'same' : 'changed', s, t);
+        else if (t!.inScope) merge.addOutside(t!);
         s = source.next() ?? (await source.nextAsync());
         t = target.next() ?? (await target.nextAsync());
       }
@@ -72,6 +75,7 @@ export async function mergePlan(input: MergeInput): Promise<MergeResult> {
 class Merge {
   readonly plan: PlanCounts = { missing: 0, changed: 0, extra: 0, same: 0 };
   private readonly kept: Record<RowClass, SampleRow[]> = { missing: [], changed: [], extra: [], same: [] };
+  private readonly outside: SampleRow[] = [];
   private readonly binary: Set<string>;
   private readonly keyIndexes: number[];
 
@@ -87,8 +91,14 @@ class Merge {
     kept.push(this.sample(rowClass, s, t));
   }
 
+  addOutside(t: Row): void {
+    this.plan.outside = (this.plan.outside ?? 0) + 1;
+    if (this.outside.length < this.input.samples)
+      this.outside.push({ ...this.sample('extra', undefined, t), outside: true });
+  }
+
   examples(): SampleRow[] {
-    return [...this.kept.missing, ...this.kept.changed, ...this.kept.extra];
+    return [...this.kept.missing, ...this.kept.changed, ...this.kept.extra, ...this.outside];
   }
 
   private sample(rowClass: RowClass, s: Row | undefined, t: Row | undefined): SampleRow {

@@ -23,6 +23,12 @@ export interface PlanCounts {
    * counted in the classes above. A missing row has no current row, so every one is kept.
    */
   excluded?: Excluded;
+  /**
+   * With `--where`: target rows under it whose key the source holds outside it (an UPDATE since moved
+   * them into the subset). Not extra, so never deleted: kept, and counted apart from the classes above.
+   * Known when the source was read whole (a dump; a live source under `--extra delete`, and diff).
+   */
+  outside?: number;
 }
 
 /** Rows per class that `--target-where` excluded. */
@@ -47,6 +53,8 @@ export interface SampleRow {
   changedColumns?: string[];
   /** The row is of `class`, but `--target-where` kept it: it is never written. */
   kept?: boolean;
+  /** The target row matches `--where` now, but the source's row of its key does not: kept (see PlanCounts.outside). */
+  outside?: boolean;
 }
 
 /** Source rows that reference a parent row the target does not have. */
@@ -75,7 +83,7 @@ export interface Verification {
 
 export function planTotal(plan: PlanCounts): number {
   const kept = plan.excluded ? plan.excluded.missing + plan.excluded.changed + plan.excluded.extra : 0;
-  return plan.missing + plan.changed + plan.extra + plan.same + kept;
+  return plan.missing + plan.changed + plan.extra + plan.same + kept + (plan.outside ?? 0);
 }
 
 /** The counts an apply with this policy would write. */

@@ -132,6 +132,15 @@ export function readOptions(p: Prepared, onBytes?: (bytes: number) => void): Sou
   };
 }
 
+/**
+ * The same, reading the source whole: without every source key, a target row that matches `--where`
+ * now but whose source row does not would look extra. Asked for when extra rows are deleted (and by
+ * diff, which says what that would delete); `where` then applies to the staged rows on the target.
+ */
+export function readingWhole(p: Prepared): Prepared {
+  return p.where === undefined || !p.sourceFilters ? p : { ...p, sourceFilters: false };
+}
+
 /** The source's size, or nothing when it cannot tell (progress then counts without a total). */
 export async function sourceSize(p: Prepared): Promise<SourceSize> {
   const where = p.sourceFilters ? p.where : undefined;
@@ -255,6 +264,10 @@ export async function samplesOf(
       const kept = await target.samples(plan, rowClass, size, true);
       samples.push(...kept.map((s) => ({ ...s, kept: true })));
     }
+  }
+  if (size > 0 && (counts.outside ?? 0) > 0) {
+    const outside = await target.samples(plan, 'extra', size, 'outside');
+    samples.push(...outside.map((s) => ({ ...s, outside: true })));
   }
   return restrictSamples(plan, samples);
 }

@@ -15,6 +15,7 @@ import {
   classifyOptions,
   type Prepared,
   previewOf,
+  readingWhole,
   readOptions,
   sourceSize,
   stageSource,
@@ -63,7 +64,8 @@ export async function runRestore(given: RestoreOptions, opener: Opener): Promise
     refuseRestriction(options, policy);
     const clock = new StepTimings();
     const connecting = process.hrtime.bigint();
-    report = await withPrepared(options, opener, async (p) => {
+    report = await withPrepared(options, opener, async (prepared) => {
+      const p = policy.extra === 'delete' ? readingWhole(prepared) : prepared;
       clock.add('connect', process.hrtime.bigint() - connecting);
       await refuseSameTable(p);
       if (!p.target.transactional && !options.sqlOut) throw notTransactionalError(p.target);

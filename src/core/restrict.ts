@@ -149,9 +149,16 @@ export function keptClass(rowClass: RowClass): string {
   return `kept-${rowClass}`;
 }
 
+/**
+ * The plan-table class of a target row under `--where` whose key the source holds outside it: never
+ * extra, never written (see PlanCounts.outside). Engines that store class names as text use this name.
+ */
+export const OUTSIDE_CLASS = 'outside';
+
 /** Adds `n` rows of a plan table's class `name` (a row class or a kept one) to `counts`. */
 export function tally(counts: PlanCounts, name: string, n: number): void {
-  if (name.startsWith('kept-')) {
+  if (name === OUTSIDE_CLASS) counts.outside = (counts.outside ?? 0) + n;
+  else if (name.startsWith('kept-')) {
     const rowClass = name.slice('kept-'.length) as (typeof EXCLUDABLE)[number];
     if (!EXCLUDABLE.includes(rowClass)) return;
     counts.excluded ??= { missing: 0, changed: 0, extra: 0 };

@@ -235,6 +235,9 @@ export interface Staged {
   readonly rows: number;
 }
 
+/** Which rows of a class samples show: the class's own, its kept class, or the outside rows. */
+export type SampleKind = boolean | 'outside';
+
 export interface ClassifyOptions {
   /**
    * Limits the plan to the rows under this user filter, already checked by `checkWhere`, on both sides:
@@ -488,9 +491,10 @@ export interface Connection {
   counts(plan: Plan): Promise<PlanCounts>;
   /**
    * Up to `limit` rows of one class in key byte order, with the columns that differ for changed rows.
-   * With `kept`, rows of that class's kept class instead (see ClassifyOptions.targetWhere).
+   * With `kept`, rows of that class's kept class instead (see ClassifyOptions.targetWhere); with
+   * `'outside'`, the target rows under `where` whose key is staged outside it (asked with class extra).
    */
-  samples(plan: Plan, rowClass: RowClass, limit: number, kept?: boolean): Promise<SampleRow[]>;
+  samples(plan: Plan, rowClass: RowClass, limit: number, kept?: SampleKind): Promise<SampleRow[]>;
   /**
    * The `changed` rows whose exact text differs in at least `atLeast` of `columns` (every changed row
    * when `atLeast` is 0): how many, and up to `limit` of their keys. The core tells edits of a row from

@@ -37,6 +37,11 @@ function renderRestriction(p: Preview): string[] {
       `  only columns ${p.restrictedTo.join(', ')} compared and written; every other column keeps its current value`,
     );
   }
+  if (p.plan.outside) {
+    lines.push(
+      `  kept     ${n(p.plan.outside).padStart(12)}  row(s) match --where now but not in the source (their key is there) → kept`,
+    );
+  }
   const kept = p.plan.excluded;
   if (p.targetWhere === undefined || !kept) return lines;
   const condition = `--target-where (${p.targetWhere})`;
@@ -77,6 +82,10 @@ function renderSamples(samples: SampleRow[], literal: boolean): string[] {
     const key = Object.entries(s.key)
       .map(([k, v]) => `${k}=${literal ? showLiteral(v) : showKey(v)}`)
       .join(', ');
+    if (s.outside) {
+      lines.push(`  kept     ${key}  (matches --where now, not in the source: its key is there)`);
+      continue;
+    }
     lines.push(`  ${s.class.padEnd(7)}  ${key}${s.kept ? '  (kept: --target-where does not hold)' : ''}`);
     if (s.class === 'changed' && s.changedColumns) {
       // One line per column: a wide row on one line wraps into an unreadable block.

@@ -15,6 +15,7 @@ import type {
   ReadOptions,
   Referencing,
   RowStream,
+  SampleKind,
   ScriptSteps,
   SessionProfile,
   Staged,
@@ -148,7 +149,7 @@ export class MysqlConnection implements Connection {
     return this.step('counting the plan', () => counts(this.session, asMysqlPlan(plan)));
   }
 
-  samples(plan: Plan, rowClass: RowClass, limit: number, kept?: boolean): Promise<SampleRow[]> {
+  samples(plan: Plan, rowClass: RowClass, limit: number, kept?: SampleKind): Promise<SampleRow[]> {
     return this.step(`reading example ${rowClass} rows of ${name(plan.staged.target)}`, () =>
       samples(this.session, asMysqlPlan(plan), rowClass, limit, kept),
     );

@@ -1,6 +1,6 @@
 import { RowbackError } from '../../core/errors.js';
 import type { PlanCounts, RowClass } from '../../core/plan.js';
-import { comparedColumns, keptClass, type Restricted, tally } from '../../core/restrict.js';
+import { comparedColumns, keptClass, OUTSIDE_CLASS, type Restricted, tally } from '../../core/restrict.js';
 import type { ClassifyOptions, KeyCheck, Plan, Staged } from '../engine.js';
 import type { Session } from './connect.js';
 import { errorCode } from './errors.js';
@@ -21,6 +21,8 @@ import { asMysqlStaged, indexPart, type MysqlStaged } from './stage.js';
 export const CLASS = { missing: 'm', changed: 'c', same: 's', extra: 'x' } as const;
 /** Kept classes (`--target-where` did not hold): codes apart from CLASS's under a case-blind collation. */
 export const KEPT = { missing: 'n', changed: 'k', extra: 'y', same: 's' } as const;
+/** A target row under `where` whose key is staged outside it (see PlanCounts.outside): never written. */
+export const OUTSIDE = 'o';
 
 /** A classification materialised on the server: one row per key with its class and its staged row. */
 export class MysqlPlan implements Plan {
@@ -168,7 +170,12 @@ function classUnder(
   return `CASE WHEN ${holds} THEN '${CLASS[rowClass]}' ELSE '${KEPT[rowClass]}' END`;
 }
 
-/** The extra rows: target keys under `where` not staged; with `absent`, only keys listed there. */
+/**
+ * The extra rows: target keys under `where` not staged; with `absent`, only keys listed there. A key
+ * staged outside `where` (the source's row does not match it, the target's does now) is not extra: it
+ * gets OUTSIDE afterwards (see markOutside), so it is never deleted. The core stages the whole source
+ * when that must be known.
+ */
 function extraRows(staged: MysqlStaged, options: ClassifyOptions, key: string[]): string {
   const target = quoteTable(staged.target.ref);
   const keys = key.map((k) => `t.${quoteIdent(k)}`).join(', ');
@@ -239,6 +246,7 @@ async function createPlanTable(
     await session.exec(
       `INSERT INTO ${plan} (${rowClass}, ${keys.join(', ')}) ${extraRows(own, options, key)}`,
     );
+    if (options.where !== undefined) await markOutside(session, own, name, key);
   } catch (error) {
     await session.exec(`DROP TEMPORARY TABLE IF EXISTS ${plan}`).catch(() => {});
     throw error;
@@ -248,6 +256,19 @@ async function createPlanTable(
     ? Number(await session.scalar(`SELECT COUNT(*) FROM ${stagedUnder(own, options.where)} s`))
     : own.rows;
   return new MysqlPlan(own, options.where, absent, name, key, considered, options);
+}
+
+/**
+ * Re-classes the extra rows whose key is staged at all (outside `where`) as OUTSIDE. A statement of its
+ * own: MySQL cannot open one temporary table twice in a query, and the extra rows read the staged one.
+ */
+async function markOutside(session: Session, staged: MysqlStaged, plan: string, key: string[]) {
+  const rowClass = quoteIdent(staged.names.rowClass);
+  await session.exec(
+    `UPDATE ${quoteIdent(plan)} p SET p.${rowClass} = '${OUTSIDE}'
+     WHERE p.${rowClass} IN ('${CLASS.extra}', '${KEPT.extra}') AND p.${quoteIdent(staged.names.row)} IS NULL
+       AND EXISTS (SELECT 1 FROM ${quoteIdent(staged.table)} o WHERE ${keyEquals(key, 'o', 'p')})`,
+  );
 }
 
 /** Counts per class of a plan table. */
@@ -260,7 +281,8 @@ export async function counts(session: Session, plan: MysqlPlan): Promise<PlanCou
   for (const [code, n] of rows) {
     const name = (Object.keys(CLASS) as (keyof typeof CLASS)[]).find((k) => CLASS[k] === code);
     const kept = (Object.keys(KEPT) as (keyof typeof KEPT)[]).find((k) => KEPT[k] === code);
-    if (name) tally(result, name, Number(n));
+    if (code === OUTSIDE) tally(result, OUTSIDE_CLASS, Number(n));
+    else if (name) tally(result, name, Number(n));
     else if (kept) tally(result, keptClass(kept), Number(n));
   }
   const excluded = (result.excluded?.missing ?? 0) + (result.excluded?.changed ?? 0);

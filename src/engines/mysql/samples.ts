@@ -1,8 +1,8 @@
 import type { RowClass, SampleRow } from '../../core/plan.js';
 import type { TableSchema } from '../../core/table.js';
-import type { Differing } from '../engine.js';
+import type { Differing, SampleKind } from '../engine.js';
 import type { Session } from './connect.js';
-import { CLASS, KEPT, type MysqlPlan, planWithStaged } from './plan.js';
+import { CLASS, KEPT, type MysqlPlan, OUTSIDE, planWithStaged } from './plan.js';
 import {
   byteOrder,
   exactList,
@@ -20,7 +20,7 @@ export async function samples(
   plan: MysqlPlan,
   rowClass: RowClass,
   limit: number,
-  kept = false,
+  kept: SampleKind = false,
 ): Promise<SampleRow[]> {
   const { staged, key } = plan;
   const schema = staged.target;
@@ -36,7 +36,7 @@ export async function samples(
     `SELECT ${select} FROM ${quoteIdent(plan.table)} p` +
     (withSource ? ` JOIN ${quoteIdent(staged.table)} s ON s.${row} = p.${row}` : '') +
     (withTarget ? ` JOIN ${quoteTable(schema.ref)} t ON ${keyEquals(key, 't', 'p')}` : '') +
-    ` WHERE p.${quoteIdent(plan.names.rowClass)} = '${(kept ? KEPT : CLASS)[rowClass]}'` +
+    ` WHERE p.${quoteIdent(plan.names.rowClass)} = '${kept === 'outside' ? OUTSIDE : (kept ? KEPT : CLASS)[rowClass]}'` +
     ` ORDER BY ${byteOrder(schema, key, 'p')} LIMIT ${Math.max(0, Math.floor(limit))}`;
   const rows = await session.run(sql);
   return rows.map((values) => {

@@ -1,6 +1,6 @@
 import type { RowClass, SampleRow } from '../../core/plan.js';
-import { keptClass } from '../../core/restrict.js';
-import type { Differing } from '../engine.js';
+import { keptClass, OUTSIDE_CLASS } from '../../core/restrict.js';
+import type { Differing, SampleKind } from '../engine.js';
 import type { PgSession } from './connect.js';
 import type { PgPlan } from './plan.js';
 import { collatableColumns } from './read.js';
@@ -19,7 +19,7 @@ export async function samples(
   plan: PgPlan,
   rowClass: RowClass,
   limit: number,
-  kept = false,
+  kept: SampleKind = false,
 ): Promise<SampleRow[]> {
   const { staged, key } = plan;
   const columns = staged.columns;
@@ -44,7 +44,7 @@ export async function samples(
     ORDER BY ${byteOrder(key, 'p', collatable)}`;
   const result = await session.client.query<Text[]>({
     text: sql,
-    values: [kept ? keptClass(rowClass) : rowClass, limit],
+    values: [classOf(rowClass, kept), limit],
     rowMode: 'array',
   });
   const width = Math.max(columns.length, 1);
@@ -87,4 +87,10 @@ export async function differing(
   );
   const row = result.rows[0]!;
   return { rows: Number(row.rows), sample: row.sample ? (JSON.parse(row.sample) as string[]) : [] };
+}
+
+/** The plan-table class name of the sampled rows. */
+function classOf(rowClass: RowClass, kept: SampleKind): string {
+  if (kept === 'outside') return OUTSIDE_CLASS;
+  return kept ? keptClass(rowClass) : rowClass;
 }

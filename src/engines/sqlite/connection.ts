@@ -16,6 +16,7 @@ import type {
   ReadOptions,
   Referencing,
   RowStream,
+  SampleKind,
   ScriptSteps,
   SessionProfile,
   Staged,
@@ -153,7 +154,7 @@ export class SqliteConnection implements Connection {
     return this.step('counting the plan', () => counts(this.session, asSqlitePlan(plan)));
   }
 
-  samples(plan: Plan, rowClass: RowClass, limit: number, kept?: boolean): Promise<SampleRow[]> {
+  samples(plan: Plan, rowClass: RowClass, limit: number, kept?: SampleKind): Promise<SampleRow[]> {
     return this.step(`reading example ${rowClass} rows of ${name(plan.staged.target)}`, () =>
       samples(this.session, asSqlitePlan(plan), rowClass, limit, kept),
     );

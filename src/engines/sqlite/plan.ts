@@ -1,6 +1,6 @@
 import { RowbackError } from '../../core/errors.js';
 import type { PlanCounts, RowClass } from '../../core/plan.js';
-import { comparedColumns, keptClass, type Restricted, tally } from '../../core/restrict.js';
+import { comparedColumns, keptClass, OUTSIDE_CLASS, type Restricted, tally } from '../../core/restrict.js';
 import type { TableSchema } from '../../core/table.js';
 import type { ClassifyOptions, KeyCheck, Plan, Staged } from '../engine.js';
 import type { SqliteSession } from './connect.js';
@@ -109,9 +109,19 @@ function classUnder(
   return `CASE WHEN ${holds} THEN '${rowClass}' ELSE '${keptClass(rowClass)}' END`;
 }
 
-/** The extra rows: target keys under `where` not staged; with `absent`, only keys listed there. */
+/**
+ * The extra rows: target keys under `where` not staged; with `absent`, only keys listed there. A key
+ * staged outside `where` (the source's row does not match it, the target's does now) is not extra: it
+ * gets OUTSIDE_CLASS, so it is never deleted. The core stages the whole source when that must be known.
+ */
 function extraRows(staged: Staged, options: ClassifyOptions, key: string[], collations: string[]): string {
-  const extra = classUnder('extra', staged, options, key, collations);
+  const extra = outsideOr(
+    classUnder('extra', staged, options, key, collations),
+    staged,
+    options,
+    key,
+    collations,
+  );
   const source = stagedUnder(staged, options.where);
   const target = quoteTable(staged.target.ref);
   const notStaged = (alias: string) =>
@@ -124,6 +134,19 @@ function extraRows(staged: Staged, options: ClassifyOptions, key: string[], coll
   }
   return `SELECT ${extra}, ${columnList(key, 't')} FROM ${target} AS t
           WHERE ${userFilter(options.where)} AND ${notStaged('t')}`;
+}
+
+/** `extra`, unless the key of the target row `t` is staged at all (under `where` or not). */
+function outsideOr(
+  extra: string,
+  staged: Staged,
+  options: ClassifyOptions,
+  key: string[],
+  collations: string[],
+): string {
+  if (options.where === undefined) return extra;
+  const anywhere = `EXISTS (SELECT 1 FROM ${stagedTable(staged)} AS o WHERE ${keyEquals(key, 't', 'o', collations)})`;
+  return `CASE WHEN ${anywhere} THEN '${OUTSIDE_CLASS}' ELSE ${extra} END`;
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { RowClass, SampleRow } from '../../core/plan.js';
-import { keptClass } from '../../core/restrict.js';
-import type { Differing } from '../engine.js';
+import { keptClass, OUTSIDE_CLASS } from '../../core/restrict.js';
+import type { Differing, SampleKind } from '../engine.js';
 import type { SqliteSession } from './connect.js';
 import type { SqlitePlan } from './plan.js';
 import {
@@ -36,7 +36,7 @@ export function samples(
   plan: SqlitePlan,
   rowClass: RowClass,
   limit: number,
-  kept = false,
+  kept: SampleKind = false,
 ): SampleRow[] {
   const { staged, key } = plan;
   const columns = staged.columns;
@@ -52,10 +52,10 @@ export function samples(
     LEFT JOIN ${stagedTable(staged)} AS s ON ${keyEquals(key, 'p', 's', plan.collations)}
     LEFT JOIN ${quoteTable(staged.target.ref)} AS t ON ${keyEquals(key, 't', 'p', plan.collations)}
     ORDER BY ${byteOrder(key, 'p')}`;
-  const rows = session.db
-    .prepare(sql)
-    .raw(true)
-    .all(kept ? keptClass(rowClass) : rowClass, BigInt(limit)) as (Text | bigint)[][];
+  const rows = session.db.prepare(sql).raw(true).all(classOf(rowClass, kept), BigInt(limit)) as (
+    | Text
+    | bigint
+  )[][];
   const width = Math.max(columns.length, 1);
   return rows.map((raw) => {
     const values = raw.map((v) => (v === null ? null : String(v)));
@@ -94,4 +94,10 @@ export function differing(
     string | null,
   ];
   return { rows: Number(rows), sample: sample ? (JSON.parse(sample) as string[]) : [] };
+}
+
+/** The plan-table class name of the sampled rows. */
+function classOf(rowClass: RowClass, kept: SampleKind): string {
+  if (kept === 'outside') return OUTSIDE_CLASS;
+  return kept ? keptClass(rowClass) : rowClass;
 }
