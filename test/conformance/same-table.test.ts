@@ -1,19 +1,24 @@
+import { realpath, stat, symlink } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { type Preview, restore } from '../../src/index.js';
-import { type Scratch, type ServerEngine, tempDir } from '../harness/index.js';
-import { cli, describeRun, ENGINES, TIMEOUT, withScratch } from './support.js';
+import { type EngineName, type Scratch, type ServerEngine, tempDir } from '../harness/index.js';
+import { cli, describeRun, SCENARIO_ENGINES, TIMEOUT, withScratch } from './support.js';
 
 type PerEngine = Record<ServerEngine, string>;
 
-const INVOICE: PerEngine = {
+const INVOICE: Record<EngineName, string> = {
   postgres:
     'CREATE TABLE invoice (id serial PRIMARY KEY, customer text NOT NULL, amount numeric(10,2) NOT NULL)',
   mysql: `CREATE TABLE invoice (id int NOT NULL AUTO_INCREMENT PRIMARY KEY, customer varchar(100) NOT NULL,
     amount decimal(10,2) NOT NULL)`,
+  // SQLite: the amounts kept as the text written (a numeric column would store 41.00 as the integer 41)
+  sqlite:
+    'CREATE TABLE invoice (id integer PRIMARY KEY AUTOINCREMENT, customer text NOT NULL, amount text NOT NULL)',
 };
 const ROWS = (n: number) =>
   `INSERT INTO invoice (customer, amount) VALUES ${Array.from({ length: n }, (_, i) => i + 1)
-    .map((g) => `('customer ${g}', ${(g * 10.25).toFixed(2)})`)
+    .map((g) => `('customer ${g}', '${(g * 10.25).toFixed(2)}')`)
     .join(', ')}`;
 const SIX = ['1\tcustomer 1\t10.25', '2\tcustomer 2\t20.50', '3\tcustomer 3\t30.75'].concat([
   '4\tcustomer 4\t41.00',
@@ -30,6 +35,13 @@ function respell(url: string, change: (u: URL) => void): string {
 
 /** The identity of the target's invoice table as the refusal words it, read from the server itself. */
 async function identityText(s: Scratch): Promise<string> {
+  if (s.engine === 'sqlite') {
+    const [[root]] = (await s.target.query(
+      "SELECT rootpage FROM sqlite_schema WHERE type = 'table' AND name = 'invoice'",
+    )) as [string[]];
+    const file = await stat(s.targetUrl);
+    return `table main.invoice (root page ${root}) of database main on SQLite file ${await realpath(s.targetUrl)} (device ${file.dev}, inode ${file.ino})`;
+  }
   if (s.engine === 'postgres') {
     const [[system, timeline, db, dbOid, oid]] = (await s.target.query(
       `SELECT s.system_identifier::text, c.timeline_id::text, current_database(), d.oid::text, 'invoice'::regclass::oid::text
@@ -51,7 +63,58 @@ const READER: PerEngine = {
   mysql: `CREATE USER '${READER_NAME}'@'%' IDENTIFIED BY 'pw-reader'`,
 };
 
-describe.each(ENGINES)('--from and --to the same table, on %s', (engine) => {
+/** The same database file under other names: the sqlite: URL forms and a symlink (SQLite has no users or hosts). */
+async function fileSpellings(path: string): Promise<[string, string][]> {
+  const link = join(await tempDir(), 'link.db');
+  await symlink(path, link);
+  return [
+    ['the same path', path],
+    ['sqlite: for the bare path', `sqlite:${path}`],
+    ['sqlite:// for the bare path', `sqlite://${path}`],
+    ['a symlink to the file', link],
+  ];
+}
+
+/** The refused restore of invoice from `from` into the target, as exit 2 and its JSON error, for each spelling. */
+async function expectRefused(s: Scratch, spellings: [string, string][], schema: string): Promise<void> {
+  const identity = await identityText(s);
+  for (const [what, from] of spellings) {
+    // How rowback names each side, as a diff (which compares a table with itself, and says so) reports.
+    const seen = await cli(['diff', 'invoice', '--from', from, '--to', s.targetUrl, '--json']);
+    expect(seen.code, `${what}: ${describeRun(seen)}`).toBe(0);
+    const labels = seen.json as { source: string; target: string; warnings: string[] };
+    expect(labels.warnings[0], what).toBe(
+      `--from and --to are the same table (${identity}): every row is compared with itself. A restore from it would be refused.`,
+    );
+    const args = ['restore', 'invoice', '--from', from, '--to', s.targetUrl, '--yes', '--json'];
+    const result = await cli([...args, '--state-dir', await tempDir()]);
+    expect(result.code, `${what}: ${describeRun(result)}`).toBe(2);
+    expect(result.json?.['error'], what).toEqual({
+      code: 'same-table',
+      message: `--from and --to are the same table: ${identity}, reached as ${labels.source} and as ${labels.target}. A table cannot be restored from itself; no row was read or written.`,
+      hint: `Give --from a copy of ${schema}.invoice from before the accident: a point-in-time restore, a replica stopped before it, a dump, or another table of this database with --from-table.`,
+      details: { identity: expect.any(Object) },
+    });
+  }
+}
+
+describe('--from and --to the same table, on sqlite', () => {
+  test(
+    'refuses however the path spells it (sqlite: and sqlite:// URLs, a symlink; SQLite has no users or hosts), exit 2, touching nothing',
+    async () => {
+      await withScratch('sqlite', async (s) => {
+        await s.target.exec(INVOICE.sqlite);
+        await s.target.exec(ROWS(3));
+        const before = await s.dump('target', 'invoice', ['id']);
+        await expectRefused(s, await fileSpellings(s.targetUrl), 'main');
+        expect(await s.dump('target', 'invoice', ['id'])).toEqual(before);
+      });
+    },
+    TIMEOUT,
+  );
+});
+
+describe.each(['postgres', 'mysql'] as const)('--from and --to the same table, on %s', (engine) => {
   test(
     'refuses however the URL spells it (scheme, user; host alias and search_path on PostgreSQL), exit 2, touching nothing',
     async () => {
@@ -65,7 +128,6 @@ describe.each(ENGINES)('--from and --to the same table, on %s', (engine) => {
         }
         try {
           const before = await s.dump('target', 'invoice', ['id']);
-          const identity = await identityText(s);
           const reader = respell(s.targetUrl, (u) => {
             u.username = READER_NAME;
             u.password = engine === 'mysql' ? 'pw-reader' : '';
@@ -92,24 +154,7 @@ describe.each(ENGINES)('--from and --to the same table, on %s', (engine) => {
                   string,
                 ][])),
           ];
-          for (const [what, from] of spellings) {
-            // How rowback names each side, as a diff (which compares a table with itself, and says so) reports.
-            const seen = await cli(['diff', 'invoice', '--from', from, '--to', s.targetUrl, '--json']);
-            expect(seen.code, `${what}: ${describeRun(seen)}`).toBe(0);
-            const labels = seen.json as { source: string; target: string; warnings: string[] };
-            expect(labels.warnings[0], what).toBe(
-              `--from and --to are the same table (${identity}): every row is compared with itself. A restore from it would be refused.`,
-            );
-            const args = ['restore', 'invoice', '--from', from, '--to', s.targetUrl, '--yes', '--json'];
-            const result = await cli([...args, '--state-dir', await tempDir()]);
-            expect(result.code, `${what}: ${describeRun(result)}`).toBe(2);
-            expect(result.json?.['error'], what).toEqual({
-              code: 'same-table',
-              message: `--from and --to are the same table: ${identity}, reached as ${labels.source} and as ${labels.target}. A table cannot be restored from itself; no row was read or written.`,
-              hint: `Give --from a copy of ${engine === 'postgres' ? 'public' : db}.invoice from before the accident: a point-in-time restore, a replica stopped before it, a dump, or another table of this database with --from-table.`,
-              details: { identity: expect.any(Object) },
-            });
-          }
+          await expectRefused(s, spellings, engine === 'postgres' ? 'public' : db);
           expect(await s.dump('target', 'invoice', ['id'])).toEqual(before);
         } finally {
           const drop =
@@ -122,14 +167,22 @@ describe.each(ENGINES)('--from and --to the same table, on %s', (engine) => {
     },
     TIMEOUT,
   );
+});
 
+describe.each(SCENARIO_ENGINES)('--from and --to the same file or database, on %s', (engine) => {
   test(
     'restores from another table of the same database (--from-table) as usual',
     async () => {
       await withScratch(engine, async (s) => {
         await s.target.exec(INVOICE[engine]);
         await s.target.exec(ROWS(6));
-        await s.target.exec('CREATE TABLE invoice_archive AS SELECT * FROM invoice');
+        if (engine === 'sqlite') {
+          // SQLite's CREATE TABLE … AS keeps no key and types the id INT: the archive is made like the table.
+          await s.target.exec(INVOICE.sqlite.replace('invoice', 'invoice_archive'));
+          await s.target.exec('INSERT INTO invoice_archive SELECT * FROM invoice');
+        } else {
+          await s.target.exec('CREATE TABLE invoice_archive AS SELECT * FROM invoice');
+        }
         await s.target.exec('DELETE FROM invoice WHERE id > 3');
         const args = ['restore', 'invoice', '--from', s.targetUrl, '--from-table', 'invoice_archive'];
         const result = await cli([
@@ -149,18 +202,21 @@ describe.each(ENGINES)('--from and --to the same table, on %s', (engine) => {
   );
 });
 
-describe.each(ENGINES)('a source that looks newer than its target, on %s', (engine) => {
+describe.each(SCENARIO_ENGINES)('a source that looks newer than its target, on %s', (engine) => {
   // --from and --to swapped: the "source" is production, with invoices written since the copy was made.
   const SINCE = [
-    "INSERT INTO invoice (customer, amount) VALUES ('since 1', 1.00), ('since 2', 2.00)",
+    "INSERT INTO invoice (customer, amount) VALUES ('since 1', '1.00'), ('since 2', '2.00')",
     'DELETE FROM invoice WHERE id = 2',
   ];
   function newer(s: Scratch): string {
-    const db = new URL(s.targetUrl).pathname.slice(1);
+    const db = engine === 'sqlite' ? 'main' : new URL(s.targetUrl).pathname.slice(1);
+    // The counter: PostgreSQL's and SQLite's (sqlite_sequence) hold the last id handed out, MySQL's the next.
     const [table, counter, value, source] =
       engine === 'postgres'
         ? ['public.invoice', 'public.invoice_id_seq', '5', '7']
-        : [`${db}.invoice`, `${db}.invoice.id`, '6', '8'];
+        : engine === 'sqlite'
+          ? ['main.invoice', 'main.invoice.id', '5', '7']
+          : [`${db}.invoice`, `${db}.invoice.id`, '6', '8'];
     return `CAUTION: the source looks newer than the target ${table}: the counter ${counter} stands at ${value}, below the largest id of the source (7) and behind the source's own counter (${source}). --extra delete deletes the 1 target row(s) the source lacks; if --from and --to are the wrong way round, those are rows written since, not rows to rewind. Make sure --from is the copy from before the accident (if not, answer no and swap them).`;
   }
 

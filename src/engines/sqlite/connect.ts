@@ -85,7 +85,6 @@ async function openSource(file: DatabaseFile): Promise<{ db: Database.Database; 
 export async function openSession(location: string, options: ConnectOptions = {}): Promise<SqliteSession> {
   const file = await inspectFile(pathOf(location), location);
   const redactedUrl = pathOf(location);
-  refuseSameFile(file, options.profile, redactedUrl);
   let opened: { db: Database.Database; copyDir?: string };
   try {
     opened = options.readOnly
@@ -133,24 +132,11 @@ export async function openSession(location: string, options: ConnectOptions = {}
 
 /**
  * What a source must share with this target: the text encoding (a text's bytes are written back as they
- * are read) and the file itself, so that a source which is the target is refused before anything is read.
+ * are read). A source that is the target's own file may name another table (--from-table); the same
+ * table is refused by its identity, as on every engine.
  */
 export function profileOf(session: SqliteSession): SessionProfile {
-  return {
-    encoding: String(session.db.pragma('encoding', { simple: true })),
-    file: session.file.id,
-  };
-}
-
-function refuseSameFile(file: DatabaseFile, profile: SessionProfile | undefined, label: string): void {
-  if (profile?.['file'] !== file.id) return;
-  throw new RowbackError(
-    'usage',
-    `The source ${label} is the target's own file (${file.realPath}): a table cannot be restored from itself.`,
-    {
-      hint: 'Give --from a backup of the database (a copy made before the accident), not the database itself.',
-    },
-  );
+  return { encoding: String(session.db.pragma('encoding', { simple: true })) };
 }
 
 function checkProfile(db: Database.Database, profile: SessionProfile | undefined, label: string): void {
