@@ -140,30 +140,31 @@ function classUnder(rowClass: RowClass, staged: Staged, options: ClassifyOptions
  * The extra rows: target keys under `where` not staged; with `absent`, only keys listed there. A key
  * staged outside `where` (the source's row does not match it, the target's does now) is not extra: it
  * gets OUTSIDE_CLASS, so it is never deleted. The core stages the whole source when that must be known.
+ * Each test is a top-level [NOT] EXISTS, which the planner turns into a hash (anti-)join: the staged
+ * table has no index, and a correlated subquery inside a CASE would scan it once per target row.
  */
 function extraRows(staged: Staged, options: ClassifyOptions, key: string[]): string {
-  const extra = outsideOr(classUnder('extra', staged, options, key), staged, options, key);
-  const source = stagedUnder(staged, options.where);
+  const extra = classUnder('extra', staged, options, key);
   const target = quoteTable(staged.target.ref);
-  const notStaged = (alias: string) =>
-    `NOT EXISTS (SELECT 1 FROM ${source} AS s WHERE ${keyEquals(key, alias, 's')})`;
+  const notIn = (source: string) =>
+    `NOT EXISTS (SELECT 1 FROM ${source} AS s WHERE ${keyEquals(key, 't', 's')})`;
   if (options.absent) {
     // Driven from the listed keys: an undo touches a few keys of what may be a very large table. The
     // filter sits in a subquery over the target alone: the absent keys' columns share its names.
     const under = options.where ? `(SELECT * FROM ${target} WHERE ${userFilter(options.where)})` : target;
     return `SELECT DISTINCT ${extra}, ${columnList(key, 't')}, NULL::tid
             FROM ${stagedTable(options.absent)} AS a JOIN ${under} AS t ON ${keyEquals(key, 't', 'a')}
-            WHERE ${notStaged('t')}`;
+            WHERE ${notIn(stagedUnder(staged, options.where))}`;
   }
-  return `SELECT ${extra}, ${columnList(key, 't')}, NULL::tid FROM ${target} AS t
-          WHERE ${userFilter(options.where)} AND ${notStaged('t')}`;
-}
-
-/** `extra`, unless the key of the target row `t` is staged at all (under `where` or not). */
-function outsideOr(extra: string, staged: Staged, options: ClassifyOptions, key: string[]): string {
-  if (options.where === undefined) return extra;
-  const anywhere = `EXISTS (SELECT 1 FROM ${stagedTable(staged)} AS o WHERE ${keyEquals(key, 't', 'o')})`;
-  return `CASE WHEN ${anywhere} THEN '${OUTSIDE_CLASS}' ELSE ${extra} END`;
+  const whole = stagedTable(staged);
+  const extras = `SELECT ${extra}, ${columnList(key, 't')}, NULL::tid FROM ${target} AS t
+          WHERE ${userFilter(options.where)} AND ${notIn(whole)}`;
+  if (options.where === undefined) return extras;
+  return `${extras}
+     UNION ALL
+     SELECT '${OUTSIDE_CLASS}', ${columnList(key, 't')}, NULL::tid FROM ${target} AS t
+     WHERE ${userFilter(options.where)} AND ${notIn(stagedUnder(staged, options.where))}
+       AND EXISTS (SELECT 1 FROM ${whole} AS o WHERE ${keyEquals(key, 't', 'o')})`;
 }
 
 /**
