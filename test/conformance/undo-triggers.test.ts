@@ -5,10 +5,10 @@ import {
   cli,
   describeRun,
   dumpTable,
-  ENGINES,
   execAll,
   prepareScenario,
   restoreArgs,
+  SCENARIO_ENGINES,
   TIMEOUT,
   withScratch,
 } from './support.js';
@@ -36,6 +36,13 @@ const ACCOUNTS: Scenario = {
       `CREATE TABLE accounts (id int PRIMARY KEY, owner varchar(20) NOT NULL, balance DECIMAL(12,2),
          updated_at DATETIME(6) NOT NULL DEFAULT '2026-01-01 00:00:00') ${MYSQL_TABLE}`,
       'CREATE TRIGGER touch BEFORE UPDATE ON accounts FOR EACH ROW SET NEW.updated_at = NOW(6)',
+    ],
+    // A SQLite trigger cannot change NEW: the stamp is an AFTER UPDATE trigger updating the row it fired for
+    sqlite: [
+      `CREATE TABLE accounts (id int PRIMARY KEY, owner text NOT NULL, balance numeric(12,2),
+         updated_at text NOT NULL DEFAULT '2026-01-01 00:00:00.000')`,
+      `CREATE TRIGGER touch AFTER UPDATE ON accounts FOR EACH ROW
+         BEGIN UPDATE accounts SET updated_at = strftime('%Y-%m-%d %H:%M:%f', 'now') WHERE id = NEW.id; END`,
     ],
   },
   seed: [
@@ -75,11 +82,18 @@ async function restored(s: Scratch) {
 const unstamped = (lines: string[]) => lines.map((line) => line.split('\t').slice(0, 3).join('\t'));
 
 const table = (s: Scratch) =>
-  s.engine === 'postgres' ? 'public.accounts' : `${new URL(s.targetUrl).pathname.slice(1)}.accounts`;
+  s.engine === 'postgres'
+    ? 'public.accounts'
+    : s.engine === 'sqlite'
+      ? 'main.accounts'
+      : `${new URL(s.targetUrl).pathname.slice(1)}.accounts`;
 
-describe.each(ENGINES)('undo and triggers on %s', (engine) => {
+/** SQLite: the trigger is an AFTER trigger writing the row again (a SQLite trigger cannot change NEW). */
+const onSqlite = (engine: string, what: string) => (engine === 'sqlite' ? ` (SQLite: ${what})` : '');
+
+describe.each(SCENARIO_ENGINES)('undo and triggers on %s', (engine) => {
   test(
-    'a BEFORE UPDATE trigger stamping updated_at fails the verification (exit 9, rolled back, undo still available); --allow-trigger-changes keeps the stamps: exit 0, the rows named in the text and the JSON alike, every other value put back exactly',
+    `a BEFORE UPDATE trigger stamping updated_at fails the verification (exit 9, rolled back, undo still available); --allow-trigger-changes keeps the stamps: exit 0, the rows named in the text and the JSON alike, every other value put back exactly${onSqlite(engine, 'an AFTER UPDATE trigger updating the row')}`,
     async () => {
       await withScratch(engine, async (s) => {
         const { before, after, undo } = await restored(s);
@@ -124,7 +138,7 @@ describe.each(ENGINES)('undo and triggers on %s', (engine) => {
   );
 
   test(
-    'a verification triggers cannot explain (a row inserted again lands under another key) fails: exit 9, rolled back, the undo still available',
+    `a verification triggers cannot explain (a row inserted again lands under another key) fails: exit 9, rolled back, the undo still available${onSqlite(engine, 'an AFTER INSERT trigger moving the row')}`,
     async () => {
       await withScratch(engine, async (s) => {
         const { before, after, undo } = await restored(s);
@@ -135,6 +149,10 @@ describe.each(ENGINES)('undo and triggers on %s', (engine) => {
             'CREATE TRIGGER shift BEFORE INSERT ON accounts FOR EACH ROW EXECUTE FUNCTION shift()',
           ],
           mysql: ['CREATE TRIGGER shift BEFORE INSERT ON accounts FOR EACH ROW SET NEW.id = NEW.id + 100'],
+          sqlite: [
+            `CREATE TRIGGER shift AFTER INSERT ON accounts FOR EACH ROW
+               BEGIN UPDATE accounts SET id = NEW.id + 100 WHERE id = NEW.id; END`,
+          ],
         };
         await execAll(s.target, shift, engine);
         const run = await undo('--json');
@@ -156,7 +174,11 @@ describe.each(ENGINES)('undo and triggers on %s', (engine) => {
 
         await execAll(
           s.target,
-          { postgres: ['DROP TRIGGER shift ON accounts'], mysql: ['DROP TRIGGER shift'] },
+          {
+            postgres: ['DROP TRIGGER shift ON accounts'],
+            mysql: ['DROP TRIGGER shift'],
+            sqlite: ['DROP TRIGGER shift'],
+          },
           engine,
         );
         const again = await undo('--json', '--allow-trigger-changes');
