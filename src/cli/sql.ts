@@ -52,6 +52,7 @@ Statements end with ";" and may span lines. Each is parsed by the engine's gramm
   DELETE FROM orders;                 refused: no WHERE (also WHERE true, WHERE 1=1, TRUNCATE, DROP TABLE)
   ${DELIBERATE} DELETE FROM orders;     runs it on purpose (still in a transaction, still asks commit?)
   DELETE FROM orders WHERE id = 42;   runs in a transaction: "1 row changed in orders. commit? [y/N]"
+                                      (up to 10 changed rows are named by key first: "Key (id): 42.")
 Inside BEGIN … COMMIT the question comes at your COMMIT. Ctrl-C cancels the running statement; \\q, exit or
 Ctrl-D quit. History is kept in the state dir. Before each write a restore point is recorded:
   rowback marks                       lists them

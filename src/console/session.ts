@@ -1,6 +1,7 @@
 import { isRowbackError, RowbackError } from '../core/errors.js';
 import type { Connection, QueryResult } from '../engines/engine.js';
 import { connect } from '../open.js';
+import { describeKeys, keyedWrite } from './affected-keys.js';
 import { DESCRIBE, describeSql } from './describe.js';
 import { formatResult, plural } from './format.js';
 import { type Dialect, type GuardedStatement, guardStatements } from './guard.js';
@@ -164,10 +165,16 @@ export class SqlConsole {
       if (this.tx.active) this.tx.wrote(tables);
       return 'ok';
     }
+    // Read before BEGIN: a catalog query that fails must not abort the transaction the write runs in.
+    const keyed = await keyedWrite(await this.session(), this.dialect, text);
     await this.send(this.dialect === 'mysql' || this.dialect === 'mariadb' ? 'START TRANSACTION' : 'BEGIN');
     try {
-      const result = await this.send(text);
+      const sent = await this.send(keyed?.sql ?? text);
+      // The appended RETURNING is rowback's: the person sees the count, as for the statement typed.
+      const result = keyed ? { columns: [], rows: [], affected: sent.rows.length } : sent;
       this.show(result);
+      const keys = keyed && describeKeys(keyed, sent);
+      if (keys) this.options.io.say(keys);
       const count = result.affected ?? result.rows.length;
       const question = `${count} ${plural(count)} changed in ${tables.join(', ')}. commit?`;
       if (await this.confirm(question, 'Not committed')) {

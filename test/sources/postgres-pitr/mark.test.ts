@@ -47,7 +47,7 @@ describe('rowback restore --from <base backup> --wal-archive <dir> --as-of mark:
     const [wanted, accident, ...more] = (JSON.parse(listed.stdout) as Listed).marks;
     expect(more).toEqual([]);
     expect(console.stderr).toBe(
-      `Restore point ${wanted?.id} recorded (rowback marks).\nCommitted.\nRestore point ${accident?.id} recorded (rowback marks).\nCommitted.\n`,
+      `Restore point ${wanted?.id} recorded (rowback marks).\nKey (id): 11.\nCommitted.\nRestore point ${accident?.id} recorded (rowback marks).\nCommitted.\n`,
     );
     expect(wanted?.statement).toBe("UPDATE billing SET note = 'wanted' WHERE id = 11");
     expect(accident?.statement).toBe('DELETE FROM billing WHERE id <= 150');
