@@ -12,7 +12,7 @@ import {
   type Verification,
 } from './plan.js';
 import { deletes, growth, shrinkage, totalWrites, writtenClasses } from './policy.js';
-import { samplesOf } from './prepare.js';
+import { samplesOf } from './preview.js';
 import { planCounts } from './restrict.js';
 import { formatTable } from './table.js';
 import { noClock, type StepClock } from './timings.js';

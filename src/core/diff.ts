@@ -5,17 +5,8 @@ import { newId } from './ids.js';
 import { mergePlan } from './merge.js';
 import type { DiffOptions, DiffPath, DiffReport, ProgressEvent } from './options.js';
 import { DEFAULT_POLICY, type Policy } from './plan.js';
-import {
-  type Classified,
-  classify,
-  dropStaged,
-  type Prepared,
-  previewOf,
-  readingWhole,
-  sourceSize,
-  stageSource,
-  withPrepared,
-} from './prepare.js';
+import { type Prepared, readingWhole, sourceSize, withPrepared } from './prepare.js';
+import { type Classified, classify, dropStaged, previewOf, stageSource } from './preview.js';
 import { sameTableNote } from './refusals.js';
 import { defaultChanged } from './restrict.js';
 import { sameTableAs } from './same-table.js';

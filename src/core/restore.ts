@@ -1,33 +1,18 @@
-import type { Capabilities, Identity } from '../engines/engine.js';
-import { type Applied, applyStaged, type Grown, isGrown } from './apply.js';
+import type { Capabilities } from '../engines/engine.js';
+import { applyStaged } from './apply.js';
 import { defaultOperator, recordRun } from './audit.js';
-import { countByReading } from './count-rows.js';
-import { copyDirect, directPathFits } from './direct.js';
-import { RowbackError, wrapError } from './errors.js';
+import { directPathFits } from './direct.js';
+import { type RowbackError, wrapError } from './errors.js';
 import { newId } from './ids.js';
 import { RestoreNotices } from './notify-restore.js';
-import type { Preview, RestoreOptions, RestoreReport } from './options.js';
+import type { RestoreOptions, RestoreReport } from './options.js';
 import type { AppliedCounts, Policy } from './plan.js';
 import { totalWrites } from './policy.js';
-import {
-  type Classified,
-  classify,
-  classifyOptions,
-  type Prepared,
-  previewOf,
-  readingWhole,
-  readOptions,
-  sourceSize,
-  stageSource,
-  withPrepared,
-} from './prepare.js';
-import {
-  capabilityError,
-  missingParentError,
-  notTransactionalError,
-  planGrewError,
-  tooManyChangesError,
-} from './refusals.js';
+import { readingWhole, sourceSize, withPrepared } from './prepare.js';
+import { type Classified, classify, classifyOptions, previewOf, stageSource } from './preview.js';
+import { capabilityError, missingParentError, notTransactionalError } from './refusals.js';
+import { restoreDirect } from './restore-direct.js';
+import { applyConfirmed, confirmPreview, identityNow, type Run, report } from './restore-run.js';
 import { defaultChanged, refuseRestriction } from './restrict.js';
 import { refuseSameTable } from './same-table.js';
 import { writeScript } from './script.js';
@@ -37,8 +22,6 @@ import { StepTimings } from './timings.js';
 import { discardingUndo, openUndoFile } from './undo-file.js';
 
 const NOTHING: AppliedCounts = { inserted: 0, updated: 0, deleted: 0 };
-/** How many times a plan that grew under the lock is shown again before giving up. */
-const ROUNDS = 3;
 
 /**
  * Puts the source rows back into the target, merged with what was written since, in one transaction:
@@ -134,127 +117,6 @@ export function refuseUnsupported(
       'Restore the parent rows first, or narrow the restore with --where.',
     );
   }
-}
-
-interface Run {
-  p: Prepared;
-  options: RestoreOptions;
-  id: string;
-  stateDir: string;
-  policy: Policy;
-  started: number;
-  clock: StepTimings;
-}
-
-/** Asks (or, without anyone to ask, applies) the preview; refuses a plan beyond --max-changes. */
-async function confirmPreview(run: Run, preview: Preview): Promise<void> {
-  const { options } = run;
-  const writes = totalWrites(preview.intended);
-  if (options.maxChanges !== undefined && writes > options.maxChanges) {
-    throw tooManyChangesError(preview.table, writes, options.maxChanges);
-  }
-  options.onPreview?.(preview);
-  if (options.confirm && !(await options.confirm(preview))) {
-    throw new RowbackError('declined', 'Restore declined; nothing was written.');
-  }
-  throwIfAborted(options.signal);
-}
-
-/**
- * Applies, and when the plan under the lock would write more than was shown, shows it again and asks
- * (nobody to ask: refuses). Never writes more of any kind than the last preview confirmed.
- */
-async function applyConfirmed(
-  run: Run,
-  preview: Preview,
-  apply: (shown: AppliedCounts, round: number) => Promise<Applied | Grown | undefined>,
-): Promise<{ result: Applied | undefined; preview: Preview }> {
-  let shown = preview.intended;
-  for (let round = 0; ; round++) {
-    const result = await apply(shown, round);
-    if (!result || !isGrown(result)) return { result, preview };
-    if (!run.options.confirm || round + 1 >= ROUNDS) throw planGrewError(preview.table, result.grew, shown);
-    preview = {
-      ...preview,
-      plan: result.plan,
-      intended: result.intended,
-      samples: result.samples,
-      warnings: [
-        ...run.p.warnings,
-        `The table changed since the preview: the plan now would ${result.grew.join(', ')} rows. Nothing was written; here is the plan as it stands now.`,
-      ],
-    };
-    await confirmPreview(run, preview);
-    shown = result.intended;
-  }
-}
-
-/** The target is empty: stream the source straight in. Undefined, having written nothing, when it is not. */
-async function restoreDirect(run: Run): Promise<RestoreReport | undefined> {
-  const { p, options } = run;
-  const progress = options.onProgress ?? (() => {});
-  const target = p.sessions.target;
-  if (!(await target.isEmpty(p.target))) return undefined;
-  const size = await sourceSize(p);
-  // A source that cannot count without reading (a file) is read once to count: the preview says exactly.
-  const total = size.rows ?? (await countByReading(p, size.bytes, progress, options.signal));
-  if (total === 0) return undefined; // none: the staged path reports it
-  const first = previewOf(p, run.id, run.policy, { missing: total, changed: 0, extra: 0, same: 0 });
-  await confirmPreview(run, first);
-  const undo = await openUndoFile(run.stateDir, p, run.id);
-  const onProgress = (n: number) => progress({ step: 'apply', rows: n, total });
-  try {
-    const { result, preview } = await applyConfirmed(run, first, (shown) =>
-      copyDirect(target, p.target, p.sessions.source.read(p.source, readOptions(p)), {
-        columns: p.columns,
-        undo,
-        shown: shown.inserted,
-        ...(options.maxChanges === undefined ? {} : { maxChanges: options.maxChanges }),
-        ...(options.disableTriggers ? { disableTriggers: true } : {}),
-        ...(options.allowTriggerChanges ? { allowTriggerChanges: true } : {}),
-        onProgress,
-        clock: run.clock,
-      }),
-    );
-    if (!result) {
-      await undo.finish('rolled-back');
-      return undefined;
-    }
-    await undo.finish('committed', result.applied, await identityNow(p));
-    return report(run, preview, result, 'direct', 'applied', undo.dir);
-  } catch (error) {
-    await undo.finish('rolled-back');
-    throw error;
-  }
-}
-
-/** The target's identity after the restore committed, or nothing when it cannot be read now. */
-function identityNow(p: Prepared): Promise<Identity | undefined> {
-  return p.sessions.target.identity(p.target).catch(() => undefined);
-}
-
-function report(
-  run: Run,
-  preview: Preview,
-  result: Applied,
-  path: RestoreReport['path'],
-  outcome: RestoreReport['outcome'],
-  undoFile: string | undefined,
-): RestoreReport {
-  return {
-    ...preview,
-    command: 'restore',
-    path,
-    plan: result.plan,
-    warnings: [...preview.warnings, ...result.warnings],
-    outcome,
-    applied: result.applied,
-    verification: result.verification,
-    sequences: result.counters,
-    ...(undoFile ? { undoFile } : {}),
-    durationMs: Date.now() - run.started,
-    timings: run.clock.toJSON(),
-  };
 }
 
 /** Stage the source on the target, classify, preview, confirm, then apply (or write the script). */

@@ -1,7 +1,7 @@
 import type { Connection, Staged } from '../engines/engine.js';
 import { intendedWrites, type Policy } from './plan.js';
 import { deletes, overwrittenClasses, writtenClasses } from './policy.js';
-import type { Classified } from './prepare.js';
+import type { Classified } from './preview.js';
 import { writeScriptFile } from './script-file.js';
 import { formatTable } from './table.js';
 
