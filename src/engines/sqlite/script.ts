@@ -23,6 +23,7 @@ const SOURCE = '"temp"."rowback_source"';
 const EXPECTED = '"temp"."rowback_expected"';
 const RESULT = '"temp"."rowback_result"';
 const STOP = '"temp"."rowback_stop"';
+const REFERENCED = '"temp"."rowback_referenced"';
 
 function classList(classes: RowClass[]): string {
   return classes.length ? classes.map((c) => `'${c}'`).join(', ') : 'NULL';
@@ -147,11 +148,34 @@ function updateChanged(plan: SqlitePlan): string {
   );
 }
 
+/**
+ * Stops the script when a row it is about to delete is referenced by a row of another table (or of this
+ * one, not deleted with it), as the apply refuses: ON DELETE CASCADE or SET NULL would change rows nobody
+ * previewed, and the rows referencing them may have been written after the script was.
+ */
+function refuseReferenced(plan: SqlitePlan): string {
+  const target = plan.staged.target;
+  const ref = target.ref;
+  if (target.referencedBy.length === 0) return '';
+  const cls = classColumn(plan);
+  const columns = writableColumns(target).map((c) => c.name);
+  const checks = target.referencedBy.map((fk) => {
+    const child = { schema: fk.table.schema ?? ref.schema, name: fk.table.name };
+    const self = child.schema === ref.schema && child.name.toLowerCase() === ref.name.toLowerCase();
+    const why = `rowback: rows to delete from ${ref.schema}.${ref.name} are referenced by rows of ${child.schema}.${child.name} (${fk.name}); nothing was written`;
+    const stillDoomed = `EXISTS (SELECT 1 FROM ${EXPECTED} AS e2 WHERE e2.${cls} = 'extra' AND ${keyEquals(plan.key, 'x', 'e2', plan.collations)} AND ${sameText(columns, 'x', 'e2')})`;
+    return `INSERT INTO ${REFERENCED} SELECT ${quoteString(why)} WHERE EXISTS (SELECT 1 FROM ${quoteTable(child)} AS x
+  JOIN ${quoteTable(ref)} AS t ON ${pairs('t', fk.referencedColumns, 'x', fk.columns)}
+  JOIN ${EXPECTED} AS e ON ${asPreviewed(plan, 'extra')}${self ? `\n  WHERE NOT ${stillDoomed}` : ''});\n`;
+  });
+  return `CREATE TEMP TABLE rowback_referenced (why TEXT, CONSTRAINT "rowback: a row to delete is referenced by another row; nothing was written" CHECK (why IS NULL));\n${checks.join('')}`;
+}
+
 function deleteExtra(plan: SqlitePlan): string {
-  return counted(
+  return `${refuseReferenced(plan)}${counted(
     'delete',
     `DELETE FROM ${quoteTable(plan.staged.target.ref)} AS t WHERE EXISTS (SELECT 1 FROM ${EXPECTED} AS e WHERE ${asPreviewed(plan, 'extra')})`,
-  );
+  )}`;
 }
 
 /** Inserts move an AUTOINCREMENT counter already; this covers a counter row that is missing or behind. */
