@@ -1,48 +1,58 @@
 import { describe, expect, test } from 'vitest';
 import { type Preview, type RestoreOptions, restore } from '../../src/index.js';
-import { type Scratch, type ServerEngine, tempDir } from '../harness/index.js';
-import { cli, describeRun, ENGINES, TIMEOUT, withScratch } from './support.js';
+import { type EngineName, type Scratch, tempDir } from '../harness/index.js';
+import { cli, describeRun, SCENARIO_ENGINES, TIMEOUT, withScratch } from './support.js';
 
-type PerEngine = Record<ServerEngine, string>;
-
-const INVOICE: PerEngine = {
+const INVOICE: Record<EngineName, string> = {
   postgres: `CREATE TABLE invoice (id serial PRIMARY KEY, customer text NOT NULL, amount numeric(10,2) NOT NULL,
     created_at timestamptz NOT NULL)`,
   mysql: `CREATE TABLE invoice (id int NOT NULL AUTO_INCREMENT PRIMARY KEY, customer varchar(100) NOT NULL,
     amount decimal(10,2) NOT NULL, created_at datetime NOT NULL)`,
+  // SQLite: amounts and times kept as the text written; AUTOINCREMENT keeps its counter in sqlite_sequence
+  sqlite: `CREATE TABLE invoice (id integer PRIMARY KEY AUTOINCREMENT, customer text NOT NULL, amount text NOT NULL,
+    created_at text NOT NULL)`,
 };
 /** A time as each engine's column takes it (PostgreSQL's timestamptz with its zone: the servers differ). */
-const at = (engine: ServerEngine, time: string) => `'${time}${engine === 'postgres' ? '+00' : ''}'`;
+const at = (engine: EngineName, time: string) => `'${time}${engine === 'postgres' ? '+00' : ''}'`;
 const hour = (g: number) => `2026-01-01 ${String(9 + g).padStart(2, '0')}:00:00`;
 const minute = (g: number) => `2026-03-01 12:0${g}:00`;
 
 /** Invoices 1..10 of the past. */
-const seed = (engine: ServerEngine) =>
+const seed = (engine: EngineName) =>
   `INSERT INTO invoice (customer, amount, created_at) VALUES ${Array.from({ length: 10 }, (_, i) => i + 1)
-    .map((g) => `('customer ${g}', ${(g * 10.25).toFixed(2)}, ${at(engine, hour(g))})`)
+    .map((g) => `('customer ${g}', '${(g * 10.25).toFixed(2)}', ${at(engine, hour(g))})`)
     .join(', ')}`;
 
-/** The counter reset (TRUNCATE … RESTART IDENTITY; MySQL's TRUNCATE resets AUTO_INCREMENT), then four new invoices, which got the old invoices' ids 1..4. */
-const REUSED = (engine: ServerEngine) => [
-  engine === 'postgres' ? 'TRUNCATE invoice RESTART IDENTITY' : 'TRUNCATE TABLE invoice',
+/**
+ * The counter reset (TRUNCATE … RESTART IDENTITY; MySQL's TRUNCATE resets AUTO_INCREMENT; SQLite has no
+ * TRUNCATE: every row deleted and the sqlite_sequence counter set back to 0), then four new invoices, which
+ * got the old invoices' ids 1..4.
+ */
+const REUSED = (engine: EngineName) => [
+  ...(engine === 'postgres'
+    ? ['TRUNCATE invoice RESTART IDENTITY']
+    : engine === 'sqlite'
+      ? ['DELETE FROM invoice', "UPDATE sqlite_sequence SET seq = 0 WHERE name = 'invoice'"]
+      : ['TRUNCATE TABLE invoice']),
   `INSERT INTO invoice (customer, amount, created_at) VALUES ${[1, 2, 3, 4]
-    .map((g) => `('new customer ${g}', ${(g * 1.5).toFixed(2)}, ${at(engine, minute(g))})`)
+    .map((g) => `('new customer ${g}', '${(g * 1.5).toFixed(2)}', ${at(engine, minute(g))})`)
     .join(', ')}`,
 ];
 
 /** A dump line as each engine prints the row. */
-const line = (engine: ServerEngine, id: number, customer: string, amount: string, time: string) =>
+const line = (engine: EngineName, id: number, customer: string, amount: string, time: string) =>
   `${id}\t${customer}\t${amount}\t${time}${engine === 'postgres' ? '+00' : ''}`;
 
 /** Where the counter stands after the reset, in each engine's terms (last value given; next value to give). */
 const COUNTER = {
   postgres: { name: () => 'public.invoice_id_seq', value: '4', source: '10' },
   mysql: { name: (db: string) => `${db}.invoice.id`, value: '5', source: '11' },
+  sqlite: { name: () => 'main.invoice.id', value: '4', source: '10' },
 };
 
 function reusedWarning(s: Scratch, changed: 'keep-current' | 'take-source' = 'keep-current'): string {
-  const engine = s.engine as ServerEngine;
-  const db = new URL(s.targetUrl).pathname.slice(1);
+  const engine = s.engine;
+  const db = engine === 'sqlite' ? 'main' : new URL(s.targetUrl).pathname.slice(1);
   const table = engine === 'postgres' ? 'public.invoice' : `${db}.invoice`;
   const c = COUNTER[engine];
   const outcome =
@@ -53,7 +63,7 @@ function reusedWarning(s: Scratch, changed: 'keep-current' | 'take-source' = 'ke
 }
 
 async function scene(s: Scratch, accident: string[]): Promise<void> {
-  const engine = s.engine as ServerEngine;
+  const engine = s.engine;
   for (const side of [s.source, s.target]) {
     await side.exec(INVOICE[engine]);
     await side.exec(seed(engine));
@@ -79,9 +89,11 @@ async function declined(s: Scratch, options: Partial<RestoreOptions> = {}): Prom
   return asked;
 }
 
-describe.each(ENGINES)("keys reused since the source's moment, on %s", (engine) => {
+describe.each(SCENARIO_ENGINES)("keys reused since the source's moment, on %s", (engine) => {
+  // SQLite has no TRUNCATE: its counter reset is every row deleted and sqlite_sequence set back to 0.
+  const reset = engine === 'sqlite' ? ' (SQLite: the counter reset in sqlite_sequence)' : '';
   test(
-    'says so before asking, naming the keys, and writes nothing when the answer is no',
+    `says so before asking, naming the keys, and writes nothing when the answer is no${reset}`,
     async () => {
       await withScratch(engine, async (s) => {
         await scene(s, REUSED(engine));
@@ -96,7 +108,7 @@ describe.each(ENGINES)("keys reused since the source's moment, on %s", (engine) 
   );
 
   test(
-    'under --yes prints the warning with the preview and in --json, then restores only the keys still free',
+    `under --yes prints the warning with the preview and in --json, then restores only the keys still free${reset}`,
     async () => {
       await withScratch(engine, async (s) => {
         await scene(s, REUSED(engine));
@@ -123,7 +135,7 @@ describe.each(ENGINES)("keys reused since the source's moment, on %s", (engine) 
   );
 
   test(
-    'warns that take-source would overwrite the rows now under the reused keys',
+    `warns that take-source would overwrite the rows now under the reused keys${reset}`,
     async () => {
       await withScratch(engine, async (s) => {
         await scene(s, REUSED(engine));
@@ -138,7 +150,7 @@ describe.each(ENGINES)("keys reused since the source's moment, on %s", (engine) 
     'tells another row by its creation time alone where the table has no counter',
     async () => {
       await withScratch(engine, async (s) => {
-        const q = engine === 'postgres' ? '"' : '`';
+        const q = engine === 'mysql' ? '`' : '"';
         const table = [
           `CREATE TABLE ticket (no int PRIMARY KEY, title varchar(50), ${q}createdOn${q} date NOT NULL)`,
           `INSERT INTO ticket VALUES (1, 'printer', '2026-01-05'), (2, 'vpn', '2026-01-06'), (3, 'mail', '2026-01-07')`,
@@ -159,7 +171,11 @@ describe.each(ENGINES)("keys reused since the source's moment, on %s", (engine) 
         expect(report.outcome).toBe('nothing-to-do');
         expect(report.plan).toEqual({ missing: 0, changed: 2, extra: 0, same: 1 });
         const name =
-          engine === 'postgres' ? 'public.ticket' : `${new URL(s.targetUrl).pathname.slice(1)}.ticket`;
+          engine === 'postgres'
+            ? 'public.ticket'
+            : engine === 'sqlite'
+              ? 'main.ticket'
+              : `${new URL(s.targetUrl).pathname.slice(1)}.ticket`;
         expect(report.warnings).toEqual([
           `Keys of ${name} may have been reused since the source's moment (a counter reset, e.g. TRUNCATE … RESTART IDENTITY): of the 2 changed row(s), 1 differ in createdOn. Changed rows that may be other rows: keys 2. With --changed keep-current they stay as they are now, and the source’s rows under those keys are not restored. If they are other rows, answer no, compare them (rowback diff --samples 20), and put the source's rows back under new keys by hand.`,
         ]);
@@ -174,8 +190,8 @@ describe.each(ENGINES)("keys reused since the source's moment, on %s", (engine) 
       await withScratch(engine, async (s) => {
         await scene(s, [
           'DELETE FROM invoice WHERE id > 6',
-          'UPDATE invoice SET amount = 0 WHERE id = 2',
-          `INSERT INTO invoice (customer, amount, created_at) VALUES ('since', 1, ${at(engine, '2026-03-01 00:00:00')})`,
+          `UPDATE invoice SET amount = '0.00' WHERE id = 2`,
+          `INSERT INTO invoice (customer, amount, created_at) VALUES ('since', '1.00', ${at(engine, '2026-03-01 00:00:00')})`,
         ]);
         const report = await restore({
           table: 'invoice',
