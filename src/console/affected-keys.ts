@@ -30,14 +30,23 @@ export async function keyedWrite(
   text: string,
 ): Promise<KeyedWrite | undefined> {
   const plain = await plainWrite(text);
-  if (!plain || !returns(dialect, plain.verb)) return undefined;
+  if (!plain || !(await returns(connection, dialect, plain.verb))) return undefined;
   const schema = await connection.describe(plain.table).catch(() => undefined);
   // A rewrite rule may turn the statement into another one, where RETURNING means something else.
   if (!schema?.key || schema.rules.length > 0) return undefined;
   const quote = (name: string) =>
     dialect === 'mariadb' ? `\`${name.replace(/`/g, '``')}\`` : `"${name.replace(/"/g, '""')}"`;
+  const columns = schema.key.columns.map(quote).join(', ');
+  // RETURNING needs the right to read the key: without it the statement would fail where it would not
+  // have. Asked outside any transaction, so a refusal aborts nothing.
+  const table = `${quote(schema.ref.schema)}.${quote(schema.ref.name)}`;
+  const readable = await connection.query(`SELECT ${columns} FROM ${table} WHERE 1 = 0`).then(
+    () => true,
+    () => false,
+  );
+  if (!readable) return undefined;
   // On its own line: a trailing `-- comment` in the statement must not swallow it.
-  return { sql: `${text}\nRETURNING ${schema.key.columns.map(quote).join(', ')}`, key: schema.key.columns };
+  return { sql: `${text}\nRETURNING ${columns}`, key: schema.key.columns };
 }
 
 /** `Keys (id): 3, 4, 7.` or, for a composite key, `Keys (a, b): (1, x), (2, y).`; undefined past KEYS_SHOWN. */
@@ -51,10 +60,16 @@ export function describeKeys(keyed: KeyedWrite, result: QueryResult): string | u
   return `${one ? 'Key' : 'Keys'} (${keyed.key.join(', ')}): ${values.join(', ')}.`;
 }
 
-/** PostgreSQL and SQLite return from DELETE and UPDATE; MariaDB (10.5+) from DELETE only; MySQL never. */
-function returns(dialect: Dialect, verb: 'DELETE' | 'UPDATE'): boolean {
+/** PostgreSQL and SQLite return from DELETE and UPDATE; MariaDB from DELETE only, since 10.5; MySQL never. */
+async function returns(
+  connection: Connection,
+  dialect: Dialect,
+  verb: 'DELETE' | 'UPDATE',
+): Promise<boolean> {
   if (dialect === 'postgres' || dialect === 'sqlite') return true;
-  return dialect === 'mariadb' && verb === 'DELETE';
+  if (dialect !== 'mariadb' || verb !== 'DELETE') return false;
+  const version = /(\d+)\.(\d+)\.\d+-MariaDB/i.exec(await connection.serverVersion().catch(() => ''));
+  return version !== null && Number(version[1]) * 1000 + Number(version[2]) >= 10_005;
 }
 
 /**

@@ -1,5 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import type { EngineName } from '../harness/index.js';
+import { type EngineName, runCli, tempDir } from '../harness/index.js';
 import { openConsole, shop, TABLE_BEFORE } from './support.js';
 
 /** Before `commit?`, the console names the keys of the few rows a write changed (RETURNING, exact). */
@@ -50,3 +51,29 @@ describe.each(['postgres', 'mysql', 'sqlite'] as EngineName[])(
     });
   },
 );
+
+describe('rowback sql on postgres: changed keys the role may not read', () => {
+  it('runs the statement as typed and shows the count only', async () => {
+    const { db, rows } = await shop('postgres');
+    const role = `rb_nokey_${randomBytes(4).toString('hex')}`;
+    await db.target.exec(`CREATE ROLE ${role} LOGIN`);
+    await db.target.exec(`GRANT DELETE, SELECT (name) ON t TO ${role}`);
+    const url = new URL(db.targetUrl);
+    url.username = role;
+    url.password = '';
+    const run = await runCli([
+      'sql',
+      url.toString(),
+      '--state-dir',
+      await tempDir(),
+      '--yes',
+      '-c',
+      "DELETE FROM t WHERE name = 'two'",
+    ]);
+    expect(run.stderr).not.toContain('Key');
+    expect(run.stderr).toContain('Committed.');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe('1 row changed\n');
+    expect(await rows()).toEqual(['1 one', '3 three']);
+  });
+});
