@@ -188,7 +188,7 @@ export function renderRestore(
   for (const w of r.warnings.filter((w) => !shown.has(w))) lines.push(`! ${w}`);
   if (r.outcome === 'applied') {
     if (r.undoFile) lines.push(`Undo file: ${r.undoFile}`);
-    lines.push(`Restore id ${r.id}. To revert: rowback undo ${r.id} --to <target-url>`);
+    lines.push(`Restore id ${r.id}. To revert: rowback undo ${r.id} --to ${shellWord(r.target)}`);
   }
   if (options.timings && r.timings) lines.push(`Steps: ${formatTimings(r.timings)}.`);
   return lines.join('\n');
@@ -229,4 +229,9 @@ function renderCounters(moves: CounterMove[]): string[] {
       ? `Moved ${m.name}${from} to ${m.value}.`
       : `Would move ${m.name}${from} to ${m.value}; left where it was.`;
   });
+}
+
+/** A word a POSIX shell reads back as itself: as it is when plain, else in single quotes. */
+function shellWord(text: string): string {
+  return /^[\w@%+=:,./-]+$/u.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
 }
