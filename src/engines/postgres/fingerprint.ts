@@ -13,30 +13,48 @@ export interface TargetFingerprint {
    * subtransactions included (they take xids after their parent's).
    */
   xmin: string;
-  /** md5 of the (ctid, xmin) of every visible row version written at or past `xmin`, in ctid order. */
-  recent: string;
+  /**
+   * md5 of the (ctid, xmin) of every visible row version written at or past `xmin`, in ctid order; null
+   * when there are more than RECENT_LIMIT of them (then the target always counts as changed).
+   */
+  recent: string | null;
 }
+
+/** Recent row versions compared one by one at most: their digest is built in the server's memory. */
+const RECENT_LIMIT = 100_000;
 
 export async function takeFingerprint(client: pg.Client, target: TableSchema): Promise<TargetFingerprint> {
   const snapshot = await client.query<{ xmin: string }>(
     `SELECT (txid_snapshot_xmin(txid_current_snapshot()) % 4294967296)::text AS xmin`,
   );
   const xmin = snapshot.rows[0]!.xmin;
-  const found = await client.query<{ rows: string; recent: string }>(recentVersions(target), [xmin]);
-  const row = found.rows[0]!;
-  return { xmin, rows: row.rows, recent: row.recent };
+  return { xmin, ...(await recentVersions(client, target, xmin)) };
 }
 
 /**
- * The row count, and a digest of the row versions written by a transaction at or past `$1` (an xid): a
- * long transaction elsewhere on the server holds the snapshot's xmin back, so recent rows are compared by
- * identity rather than taken as a sign of change.
+ * The row count, and a digest of the row versions written by a transaction at or past `xmin`: a long
+ * transaction elsewhere on the server holds the snapshot's xmin back, so recent rows are compared by
+ * identity rather than taken as a sign of change. Two statements, in one snapshot or under the lock.
  */
-function recentVersions(target: TableSchema): string {
-  return `SELECT count(*)::text AS rows,
-            md5(coalesce(string_agg(t.ctid::text || ':' || t.xmin::text, ',' ORDER BY t.ctid)
-                         FILTER (WHERE age(t.xmin) <= age($1::text::xid)), '')) AS recent
-          FROM ${quoteTable(target.ref)} AS t`;
+async function recentVersions(
+  client: pg.Client,
+  target: TableSchema,
+  xmin: string,
+): Promise<{ rows: string; recent: string | null }> {
+  const table = quoteTable(target.ref);
+  const recentRow = 'age(t.xmin) <= age($1::text::xid)';
+  const counted = await client.query<{ rows: string; recent: string }>(
+    `SELECT count(*)::text AS rows, count(*) FILTER (WHERE ${recentRow})::text AS recent FROM ${table} AS t`,
+    [xmin],
+  );
+  const { rows, recent } = counted.rows[0]!;
+  if (Number(recent) > RECENT_LIMIT) return { rows, recent: null };
+  const digest = await client.query<{ recent: string }>(
+    `SELECT md5(coalesce(string_agg(t.ctid::text || ':' || t.xmin::text, ',' ORDER BY t.ctid), '')) AS recent
+     FROM ${table} AS t WHERE ${recentRow}`,
+    [xmin],
+  );
+  return { rows, recent: digest.rows[0]!.recent };
 }
 
 /**
@@ -46,16 +64,12 @@ function recentVersions(target: TableSchema): string {
  * savepoint of one in progress (a subtransaction's xid, which the snapshot's list of running transactions
  * leaves out). An insert or update since makes a new version there (a new ctid and xmin); a delete since
  * lowers the count unless an insert, which shows, made up for it. Anything doubtful (a version frozen or
- * moved by VACUUM since) counts as changed, which only costs a fresh classification. Call under the
- * apply's lock, so no writer can slip in after.
+ * moved by VACUUM since, or too many recent versions to compare) counts as changed, which only costs a
+ * fresh classification. Call under the apply's lock, so no writer can slip in after.
  */
 export async function unchanged(session: PgSession, plan: PgPlan): Promise<boolean> {
   const before = plan.fingerprint;
-  if (!before) return false;
-  const found = await session.client.query<{ rows: string; recent: string }>(
-    recentVersions(plan.staged.target),
-    [before.xmin],
-  );
-  const now = found.rows[0]!;
+  if (!before || before.recent === null) return false;
+  const now = await recentVersions(session.client, plan.staged.target, before.xmin);
   return now.rows === before.rows && now.recent === before.recent;
 }

@@ -103,6 +103,26 @@ describe('postgres apply safety', () => {
     }
   });
 
+  it('classifies again, writing the same, when too many recent row versions stand behind an old open transaction', async () => {
+    const idle = await scratchClient(target.url);
+    try {
+      await idle.query('BEGIN');
+      await idle.query('SELECT txid_current()');
+      const bulk = `INSERT INTO item SELECT 'bulk-' || g, 9, 1, g, 'bulk' FROM generate_series(1, 100001) g`;
+      for (const side of [source, target]) await side.client.query(bulk);
+      await target.client.query(`DELETE FROM item WHERE shop = 0`);
+      const staged = await stageItems();
+      const expected = await planOf(dst, staged);
+      const result = await applyOf(dst, staged, { policy: DEFAULT_POLICY, undo: memoryUndo(), expected });
+      expect(result.replanned).toBe(true);
+      expect(result.plan).toEqual(expected);
+      expect(await tableText(target.client, ALL)).toBe(await tableText(source.client, ALL));
+    } finally {
+      await idle.query('ROLLBACK');
+      await idle.end();
+    }
+  }, 60_000);
+
   it('classifies again when a transaction open at the preview committed a savepoint write before the apply', async () => {
     const writer = await scratchClient(target.url);
     try {
