@@ -13,6 +13,7 @@ import {
   type Fingerprint,
   NEW_WRITES,
 } from './scenario.js';
+import { timed } from './steps.js';
 
 /** The flashback pipe cannot replay a big transaction under the default 16 MiB: it gets the maximum. */
 const FLASHBACK_PACKET = '1073741824';
@@ -152,33 +153,6 @@ const RUN: Record<'rowback' | 'flashback' | 'manual', (c: MethodContext) => Prom
     );
   },
 };
-
-async function timed(
-  method: MethodResult['method'],
-  label: string,
-  rows: number,
-  run: () => Promise<void>,
-): Promise<MethodResult> {
-  const start = process.hrtime.bigint();
-  try {
-    await run();
-  } catch (error) {
-    return {
-      method,
-      label,
-      outcome: 'failed',
-      error: error instanceof Error ? error.message : String(error),
-    };
-  }
-  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-  return {
-    method,
-    label,
-    outcome: 'ok',
-    seconds: round(seconds, 3),
-    rowsPerSecond: Math.round(rows / seconds),
-  };
-}
 
 async function check(
   result: MethodResult,

@@ -98,7 +98,7 @@ async function timeRowback(context: CaseContext, expected: Fingerprint): Promise
 }
 
 /** Runs one method and times it; a failure is a result, not an exception. */
-async function timed(
+export async function timed(
   method: MethodResult['method'],
   label: string,
   rows: number,
