@@ -6,7 +6,7 @@ import type { Source, SourceContext } from './core/source.js';
 import type { Connection, ConnectOptions, Engine } from './engines/engine.js';
 import { engineForFile, engineForUrl, isDatabaseUrl } from './engines/index.js';
 import { describeHead, isWalHeader } from './engines/sqlite/file.js';
-import { openSource } from './sources/index.js';
+import { backoutRefused, openSource } from './sources/index.js';
 import { openLiveSource } from './sources/live.js';
 
 /**
@@ -96,6 +96,7 @@ export const opener: Opener = {
     const options = { ...context, profile: await target.profile(), targetEngine: target.engine.name };
     const engine = isDatabaseUrl(from) ? await engineForUrl(from) : await engineForFileAt(from);
     if (!engine) await refuseWalFile(from);
+    if (engine && options.flags?.backout !== undefined) throw backoutRefused(from, 'a live database');
     if (engine) refuseTimeTravel(from, options);
     const source = engine ? await openLiveSource(engine, from, options) : await openSource(from, options);
     return { value: source, close: () => source.close() };

@@ -25,6 +25,16 @@ export function addSourceTargetOptions(command: Command): Command {
       'with --from binlog: the GTID of the first transaction to undo (it and every later one)',
     )
     .option(
+      '--backout <range>',
+      'with --from binlog: back out one accident instead of rewinding: the transactions in FROM..TO (times, FILE:POS positions or GTIDs; see "Backing out" below) or one GTID',
+    )
+    .addOption(
+      new Option(
+        '--conflicts <policy>',
+        'with --backout: a column changed again since the accident is left as it is now (keep-current, default) or set back anyway (take-source)',
+      ).choices(['keep-current', 'take-source']),
+    )
+    .option(
       '--wal-archive <dir>',
       "with a PostgreSQL base backup: the WAL archive (archive_command's destination)",
     )
@@ -66,6 +76,8 @@ export interface CommonFlags {
   asOf?: string;
   asOfPosition?: string;
   asOfGtid?: string;
+  backout?: string;
+  conflicts?: 'keep-current' | 'take-source';
   fromDatabase?: string;
   walArchive?: string;
   restoreCommand?: string;
@@ -90,6 +102,8 @@ export function commonOptions(table: string, flags: CommonFlags): CommonOptions 
     ...(flags.stateDir ? { stateDir: flags.stateDir } : {}),
     askPassword,
     ...(flags.asOf !== undefined ? { asOf: flags.asOf } : {}),
+    ...(flags.backout !== undefined ? { backout: flags.backout } : {}),
+    ...(flags.conflicts !== undefined ? { conflicts: flags.conflicts } : {}),
     ...sourceFlags(flags),
     onNotice: (text: string) => {
       if (text) process.stderr.write(`${text}\n`);
@@ -113,6 +127,24 @@ export const changedOption = new Option(
   '--changed <policy>',
   'rows present on both sides with different values (default: keep-current; take-source with --columns or --target-where)',
 ).choices(['keep-current', 'take-source']);
+
+/** `--help`: how an accident is named for --backout, and what is done with it. */
+export const BACKOUT_HELP = `
+Backing out an accident (--from binlog): instead of rewinding the table to a moment, revert exactly what
+one statement or transaction changed, row by row and column by column, and keep everything written since.
+  --backout 0-1-4711                      one transaction, by GTID (MySQL: 3E11FA47-…-C80AA9429562:23)
+  --backout 0-1-4711..0-1-4720            GTIDs, both included
+  --backout binlog.000042:1337..binlog.000042:2210
+                                          transactions starting at or after the first position and before
+                                          the second (SHOW BINLOG EVENTS: Pos .. End_log_pos)
+  --backout "2026-11-24 10:14:59+00..2026-11-24 10:14:59+00"
+                                          transactions committed in those seconds, both included
+  A column the accident changed is set back where it still holds the accident's value; changed again
+  since, it is a conflict, shown with its three values (before / accident / now) and left alone unless
+  --conflicts take-source. A row it deleted is inserted again if its key is free; a row it inserted is
+  deleted if still as inserted. Columns it did not change and rows it did not touch are never written
+  (--columns limits it further); --changed and --extra do not apply.
+`;
 
 /** A comma-separated list of names, blanks dropped. */
 function splitList(text: string): string[] {

@@ -1,6 +1,12 @@
 import { Command, Option } from 'commander';
 import { type DiffPath, diff, renderDiff } from '../index.js';
-import { addSourceTargetOptions, type CommonFlags, commonOptions, samplesOption } from './common.js';
+import {
+  addSourceTargetOptions,
+  BACKOUT_HELP,
+  type CommonFlags,
+  commonOptions,
+  samplesOption,
+} from './common.js';
 import { interruptSignal, peakRssBytes, printJson, runCommand, say } from './io.js';
 import { progressReporter } from './progress.js';
 
@@ -24,12 +30,14 @@ is not extra: it is counted as kept (outside); to tell, the staged diff reads th
 
 diff works on a target that cannot be written: a hot standby, a read-only database, a role that may only
 SELECT. There it reads both tables in key order and compares them in rowback (--path merge), and says so.
-
+${BACKOUT_HELP}
 Example:
   rowback diff billing --from postgres://ro@restored-host/app --to postgres://ops@prod-host/app
   rowback diff billing --from … --to … --where "account_id = 42" --json
   rowback diff accounts --from … --to … --columns plan --target-where "plan = 'free'"
-    (an UPDATE without WHERE: compare only plan; rows whose plan is no longer 'free' are counted as kept)`,
+    (an UPDATE without WHERE: compare only plan; rows whose plan is no longer 'free' are counted as kept)
+  rowback diff accounts --from binlog --to mysql://ops@prod-host/app --backout 0-1-4711
+    (what backing out that transaction would set back, and its conflicts)`,
   );
   return command.action(async (table: string, flags: CommonFlags & { samples: number; path?: DiffPath }) => {
     const json = flags.json === true;

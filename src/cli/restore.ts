@@ -9,6 +9,7 @@ import {
 } from '../index.js';
 import {
   addSourceTargetOptions,
+  BACKOUT_HELP,
   type CommonFlags,
   changedOption,
   commonOptions,
@@ -87,6 +88,7 @@ Repairing an UPDATE without WHERE (UPDATE accounts SET plan = 'free'):
                                  no current row, so none is inserted. Checked again under the lock.
   Undo puts back the whole rows as they were before the repair.
 
+${BACKOUT_HELP}
 Never more than shown: under the lock the plan is taken again; if it would write more rows of some kind
 than the preview showed (rows written meanwhile), nothing is written and the new plan is shown and asked
 about again — with --yes it is refused (exit 8) unless --max-changes allows it. Fewer rows is fine.
@@ -96,6 +98,7 @@ Examples:
   rowback restore billing --from … --to … --where "account_id = 42" --dry-run
   rowback restore billing --from … --to … --sql-out restore-billing.sql
   rowback restore accounts --from … --to … --columns plan --target-where "plan = 'free'"
+  rowback restore accounts --from binlog --to mysql://ops@prod-host/app --backout 0-1-4711
   rowback restore billing --from rds:prod-db --as-of "2026-11-24 10:14:00+00" --to … --notify https://hooks.slack.com/services/…
 Undo with: rowback undo <restore-id> --to <target-url>`,
   );

@@ -8,7 +8,7 @@ import { DEFAULT_POLICY, type Policy } from './plan.js';
 import { type Prepared, readingWhole, sourceSize, withPrepared } from './prepare.js';
 import { type Classified, classify, dropStaged, previewOf, stageSource } from './preview.js';
 import { sameTableNote } from './refusals.js';
-import { defaultChanged } from './restrict.js';
+import { BACKOUT_POLICY, defaultChanged } from './restrict.js';
 import { sameTableAs } from './same-table.js';
 import { labelOf, type Opener, throwIfAborted } from './sessions.js';
 import { resolveStateDir } from './state-dir.js';
@@ -29,7 +29,10 @@ export async function runDiff(options: DiffOptions, opener: Opener): Promise<Dif
     report = await withPrepared(options, opener, async (p) => {
       const { path, reason } = await choosePath(p, options.path);
       // What a restore with the same flags would do: naming columns or a condition takes the source's values.
-      const policy = { ...DEFAULT_POLICY, changed: defaultChanged(options) };
+      const policy =
+        options.backout !== undefined
+          ? BACKOUT_POLICY
+          : { ...DEFAULT_POLICY, changed: defaultChanged(options) };
       const c =
         path === 'merge'
           ? await compareByMerge(p, samples, progress)

@@ -1,4 +1,5 @@
 import type { AskPassword, Connection } from '../engines/engine.js';
+import type { BackoutSummary } from './backout-source.js';
 
 export type { AskPassword, PasswordRequest } from '../engines/engine.js';
 
@@ -62,6 +63,8 @@ export interface SourceFlags {
   asOfLsn?: string;
   /** binlog source: the moment as the GTID of the first transaction to undo (instead of --as-of). */
   asOfGtid?: string;
+  /** A source with history: the accident to back out (`--backout`, see CommonOptions.backout). */
+  backout?: string;
   /** rds: make the restored instance publicly accessible (`--public`; default: not). */
   publiclyAccessible?: boolean;
 }
@@ -91,6 +94,15 @@ export interface CommonOptions {
    * row has no current row, so it is never inserted under a `targetWhere`.
    */
   targetWhere?: string;
+  /**
+   * Back out one accident (`--backout`), with a source that has history (a binlog): the transactions
+   * between two moments (`FROM..TO`: times, binlog positions `FILE:POS`, GTIDs) or one GTID. Each column
+   * the accident changed is set back where it still holds the accident's value; a column changed again
+   * since is a conflict (see `conflicts`). Rows and columns it did not change are never touched.
+   */
+  backout?: string;
+  /** `--backout`: a column changed again since the accident is left alone (default) or set back anyway. */
+  conflicts?: 'keep-current' | 'take-source';
   /** Key columns when the table has no primary / unique NOT NULL key (or to override it). */
   key?: string[];
   /** The moment whose state is wanted, for sources that travel in time (`2026-11-24 10:14:59+00`). */
@@ -218,6 +230,8 @@ export interface Preview {
   restrictedTo?: string[];
   /** `--target-where`, as given. */
   targetWhere?: string;
+  /** `--backout`: the accident's range, what it changed and what stands in the way (conflicts). */
+  backout?: BackoutSummary;
   /** `literal`: sample values are SQL literals that say their type (SQLite), shown as they are. */
   values?: 'literal';
   policy: Policy;

@@ -1,3 +1,4 @@
+import { type BackoutSummary, prepareBackout } from './backout-source.js';
 import { matchColumns } from './columns.js';
 import { resolveMark } from './marks.js';
 import type { CommonOptions } from './options.js';
@@ -26,6 +27,8 @@ export interface Prepared {
   where: string | undefined;
   /** `--columns` and `--target-where`, checked against both tables. */
   restriction: Restriction;
+  /** `--backout`: the source is then the rows the backout writes, and this says what it found. */
+  backout?: BackoutSummary;
   /** Rows carry the physical table they live in (PostgreSQL inheritance). */
   origin: boolean;
   /** How much of the table the source knows (see Coverage). */
@@ -60,9 +63,6 @@ export async function prepare(given: CommonOptions, opener: Opener): Promise<Pre
     const source = await sessions.source.describe(sourceRef, key, target);
     const match = matchColumns(source, target, key, { generatedKeys: generatedKeys(sessions) });
     const { columns } = match;
-    const warnings = [...(sessions.source.warnings ?? []), ...match.warnings];
-    const coverage = sessions.source.coverage ?? 'table';
-    const sourceFilters = sessions.source.checkWhere !== undefined;
     if (where !== undefined) {
       await sessions.target.checkWhere(target, where);
       await sessions.source.checkWhere?.(source, where);
@@ -71,6 +71,26 @@ export async function prepare(given: CommonOptions, opener: Opener): Promise<Pre
       columns: checkColumns(options.columns, target, columns, key),
       targetWhere,
     };
+    let backout: BackoutSummary | undefined;
+    if (options.backout !== undefined) {
+      progress({ step: 'source', message: 'backing out' });
+      const b = await prepareBackout(
+        sessions.source,
+        sessions.target,
+        { target, source, key, columns },
+        {
+          range: options.backout,
+          conflicts: options.conflicts ?? 'keep-current',
+          ...(restriction.columns ? { only: restriction.columns } : {}),
+        },
+      );
+      sessions.source = b.source;
+      backout = b.summary;
+      restriction.columns = b.columns ?? restriction.columns;
+    }
+    const warnings = [...(sessions.source.warnings ?? []), ...match.warnings];
+    const coverage = sessions.source.coverage ?? 'table';
+    const sourceFilters = sessions.source.checkWhere !== undefined;
     if (targetWhere !== undefined) await checkTargetWhere(sessions.target, target, targetWhere);
     const origin = target.partitioning === 'inheritance' && source.partitioning === 'inheritance';
     return {
@@ -81,6 +101,7 @@ export async function prepare(given: CommonOptions, opener: Opener): Promise<Pre
       columns,
       where,
       restriction,
+      ...(backout ? { backout } : {}),
       origin,
       coverage,
       sourceFilters,

@@ -161,6 +161,7 @@ export function previewOf(
     columns: p.columns,
     ...(p.restriction.columns ? { restrictedTo: p.restriction.columns } : {}),
     ...(p.restriction.targetWhere === undefined ? {} : { targetWhere: p.restriction.targetWhere }),
+    ...(p.backout ? { backout: p.backout } : {}),
     ...(p.sessions.target.engine.capabilities.literalValues ? { values: 'literal' as const } : {}),
     policy,
     plan,

@@ -13,7 +13,7 @@ import { type Classified, classify, classifyOptions, previewOf, stageSource } fr
 import { capabilityError, missingParentError, notTransactionalError } from './refusals.js';
 import { restoreDirect } from './restore-direct.js';
 import { applyConfirmed, confirmPreview, identityNow, type Run, report } from './restore-run.js';
-import { defaultChanged, refuseRestriction } from './restrict.js';
+import { BACKOUT_POLICY, defaultChanged, refuseRestriction } from './restrict.js';
 import { refuseSameTable } from './same-table.js';
 import { writeScript } from './script.js';
 import { labelOf, type Opener, throwIfAborted } from './sessions.js';
@@ -34,10 +34,10 @@ export async function runRestore(given: RestoreOptions, opener: Opener): Promise
   const options = notices.wrap();
   notices.started();
   const stateDir = resolveStateDir(options.stateDir);
-  const policy: Policy = {
-    changed: options.changed ?? defaultChanged(options),
-    extra: options.extra ?? 'keep',
-  };
+  const policy: Policy =
+    options.backout !== undefined
+      ? BACKOUT_POLICY
+      : { changed: options.changed ?? defaultChanged(options), extra: options.extra ?? 'keep' };
   let report: RestoreReport | undefined;
   let failure: RowbackError | undefined;
   try {

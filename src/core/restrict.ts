@@ -139,6 +139,12 @@ export async function checkTargetWhere(
   }
 }
 
+/**
+ * `--backout` decides per row and column what to write (see core/backout.ts), so its rows are always
+ * taken: set back, inserted again, and the accident's own inserts deleted.
+ */
+export const BACKOUT_POLICY: Policy = { changed: 'take-source', extra: 'delete' };
+
 /** The default `--changed` policy: naming columns or a target condition says what to write. */
 export function defaultChanged(options: { columns?: string[]; targetWhere?: string }): ChangedPolicy {
   return options.columns !== undefined || options.targetWhere !== undefined ? 'take-source' : 'keep-current';
@@ -167,8 +173,9 @@ export function tally(counts: PlanCounts, name: string, n: number): void {
 }
 
 /** What `--columns` cannot be combined with, refused before any connection is opened. */
-export function refuseRestriction(options: { columns?: string[] }, policy: Policy): void {
-  if (options.columns === undefined) return;
+export function refuseRestriction(options: { columns?: string[]; backout?: string }, policy: Policy): void {
+  // A backout deletes only rows the accident inserted, still as inserted: --columns limits what it sets back.
+  if (options.columns === undefined || options.backout !== undefined) return;
   if (policy.extra === 'delete') {
     throw new RowbackError(
       'usage',

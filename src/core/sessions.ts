@@ -79,7 +79,14 @@ export function sourceContext(options: CommonOptions): SourceContext {
     stateDir: resolveStateDir(options.stateDir),
     ...(asOf ? { asOf } : {}),
     ...(typeof options.to === 'string' ? { targetUrl: options.to } : {}),
-    ...(options.sourceFlags ? { flags: options.sourceFlags } : {}),
+    ...(options.sourceFlags || options.backout !== undefined
+      ? {
+          flags: {
+            ...options.sourceFlags,
+            ...(options.backout === undefined ? {} : { backout: options.backout }),
+          },
+        }
+      : {}),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     ...(options.onNotice ? { onNotice: options.onNotice } : {}),
     ...(options.onCleanup ? { onCleanup: options.onCleanup } : {}),

@@ -83,9 +83,33 @@ export interface Source {
   identity?(schema: TableSchema): Promise<Identity>;
   /** A live source: the table's counters (see `Connection.counters`), to tell a source newer than the target. */
   counters?(schema: TableSchema): Promise<Counter[]>;
+  /**
+   * A source with history (a binlog): the images of the accident named by `--backout`, for every key it
+   * changed (see core/backout.ts). Called after describe; a source without it cannot back anything out.
+   */
+  backout?(schema: TableSchema): Promise<AccidentImages>;
   /** Stops whatever runs now (Ctrl-C). */
   cancel(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** One key the accident changed: the row before its first change and after its last, each in `columns`. */
+export interface AccidentRow {
+  /** The key columns' values in key order, as a line of the text row format (no newline). */
+  key: Buffer;
+  /** The row before the accident (absent: the accident inserted the key). */
+  before?: Buffer;
+  /** The row the accident left (absent: the accident deleted it). */
+  after?: Buffer;
+}
+
+/** What an accident did to a table, key by key (see Source.backout). */
+export interface AccidentImages {
+  /** The columns of the `before` and `after` lines, in order. */
+  columns: string[];
+  rows: AccidentRow[];
+  /** Transactions in the range that changed the table. */
+  transactions: number;
 }
 
 export interface OpenSourceOptions extends SourceContext {

@@ -2,6 +2,7 @@ import type { CounterMove } from '../core/counters.js';
 import type { DiffReport, Preview, RestoreReport, UndoPreview, UndoReport } from '../core/options.js';
 import type { SampleRow } from '../core/plan.js';
 import { formatTimings } from '../core/timings.js';
+import { renderBackout } from './backout.js';
 
 const n = (value: number) => value.toLocaleString('en-US');
 
@@ -17,6 +18,7 @@ export function renderPreview(p: Preview): string {
     `  extra    ${n(p.plan.extra).padStart(12)}  only in the target (written since)  → ${p.policy.extra === 'delete' ? 'delete' : 'keep'}`,
     `  same     ${n(p.plan.same).padStart(12)}  identical                           → nothing`,
     ...renderRestriction(p),
+    ...(p.backout ? renderBackout(p.backout, 5) : []),
   ];
   if (p.samples.length) lines.push('', ...renderSamples(p.samples, p.values === 'literal'));
   for (const m of p.missingParents) {

@@ -16,6 +16,7 @@ type TakenOption =
   | '--as-of'
   | '--as-of-position'
   | '--as-of-gtid'
+  | '--backout'
   | '--wal-archive'
   | '--restore-command'
   | '--binlog-dir'
@@ -29,7 +30,7 @@ type TakenOption =
 export const SOURCE_KINDS: readonly SourceKind[] = [
   {
     name: 'binlog',
-    takes: ['--as-of', '--as-of-position', '--as-of-gtid'],
+    takes: ['--as-of', '--as-of-position', '--as-of-gtid', '--backout'],
     recognise: async (from) => /^binlog(:|$)/i.test(from),
     open: async (from, options) => (await import('./binlog/index.js')).openBinlogSource(from, options),
   },
@@ -88,9 +89,23 @@ export async function openSource(from: string, options: OpenSourceOptions): Prom
 
 export type { Source } from '../core/source.js';
 
+/** `--backout` needs a source that knows every change since (a log), not one moment of the table. */
+export function backoutRefused(from: string, kind: string): RowbackError {
+  const can = SOURCE_KINDS.filter((k) => k.takes?.includes('--backout')).map((k) => k.name);
+  return new RowbackError(
+    'usage',
+    `--backout needs a source with history, and ${redactUrl(from)} (read as ${kind}) holds one moment of the table, not the changes made to it.`,
+    {
+      hint: `Sources that can back out an accident: ${can.map((n) => `--from ${n}`).join(', ')} (the MySQL/MariaDB target's own binary log; binlog:mysql://… another server's). Without --backout, --columns and --target-where repair an UPDATE from any source.`,
+    },
+  );
+}
+
 /** Options meant for another kind of source are a mistake worth saying, not ignoring. */
 function refuseOptions(kind: SourceKind, from: string, options: OpenSourceOptions): void {
   const flags = options.flags ?? {};
+  if (flags.backout !== undefined && !kind.takes?.includes('--backout'))
+    throw backoutRefused(from, kind.name);
   const given: [TakenOption, unknown][] = [
     ['--as-of', options.asOf],
     ['--wal-archive', flags.walArchive],

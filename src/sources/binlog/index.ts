@@ -9,8 +9,10 @@ import type { Connection, RowStream } from '../../engines/engine.js';
 type Describer = Pick<Connection, 'describe' | 'cancel' | 'close'>;
 
 import { mysqlEngine } from '../../engines/mysql/index.js';
-import { type AsOfImage, buildAsOf } from './as-of.js';
+import { type AsOfImage, buildAsOf, type HistoryFile } from './as-of.js';
 import type { AsOfSpec } from './as-of-spec.js';
+import { accidentImages } from './backout.js';
+import { type BackoutRange, parseBackout, pastEnd } from './backout-spec.js';
 import { checkHistory } from './checks.js';
 import { columnDefaults } from './defaults.js';
 import { readTableHistory } from './read.js';
@@ -34,7 +36,8 @@ export async function openBinlogSource(from: string, options: OpenSourceOptions)
       },
     );
   }
-  const spec = asOfSpec(options);
+  const range = options.flags?.backout === undefined ? undefined : backoutRange(options);
+  const spec = range ? range.from : asOfSpec(options);
   const label = `binlog of ${redactUrl(url)}`;
   const connection: Describer = await mysqlEngine.connect(url, {
     profile: options.profile,
@@ -44,6 +47,7 @@ export async function openBinlogSource(from: string, options: OpenSourceOptions)
   const warnings: string[] = [];
   const abort = new AbortController();
   let image: AsOfImage | undefined;
+  let file: HistoryFile | undefined;
   let readColumns: string[] = [];
   const source: Source = {
     label,
@@ -66,6 +70,7 @@ export async function openBinlogSource(from: string, options: OpenSourceOptions)
           onMapped: (note) => mapped.add(note),
         },
         dir,
+        ...(range ? { stopAfter: (settled) => pastEnd(settled, range.to) } : {}),
         signal: abort.signal,
         onProgress: (bytes, total) =>
           options.onProgress?.({ step: 'source', bytes, totalBytes: total, message: 'reading the binlog' }),
@@ -76,18 +81,26 @@ export async function openBinlogSource(from: string, options: OpenSourceOptions)
         for (const note of mapped)
           warnings.push(`Rows logged when ${schema.ref.name} had another shape: ${note}.`);
       }
-      image = buildAsOf(
-        {
-          path: history.path,
-          changes: history.writer.changes,
-          transactions: history.writer.transactions,
-          files: history.writer.files,
-        },
-        dir,
-      );
+      file = {
+        path: history.path,
+        changes: history.writer.changes,
+        transactions: history.writer.transactions,
+        files: history.writer.files,
+      };
+      // Backing out reads the accident's own images (see backout()); the as-of image is not needed.
+      if (range) return schema;
+      image = buildAsOf(file, dir);
       refusePartial(image, readColumns);
       return schema;
     },
+    ...(range
+      ? {
+          async backout(schema: TableSchema) {
+            if (!file) throw new RowbackError('internal', 'the binlog source was read before describe');
+            return accidentImages(file, range, readColumns, `${schema.ref.schema}.${schema.ref.name}`);
+          },
+        }
+      : {}),
     async size(): Promise<SourceSize> {
       return { rows: described(image).rows };
     },
@@ -125,6 +138,26 @@ function serverUrl(from: string, options: OpenSourceOptions): string {
     );
   }
   return options.targetUrl;
+}
+
+/** `--backout`: its start is the moment the history is read from; --as-of and its siblings cannot join it. */
+function backoutRange(options: OpenSourceOptions): BackoutRange {
+  const flags = options.flags ?? {};
+  const also = [
+    ...(options.asOf ? ['--as-of'] : []),
+    ...(flags.asOfPosition !== undefined ? ['--as-of-position'] : []),
+    ...(flags.asOfGtid !== undefined ? ['--as-of-gtid'] : []),
+  ];
+  if (also.length > 0) {
+    throw new RowbackError(
+      'usage',
+      `--backout names its own range; ${also.join(', ')} cannot be given with it.`,
+      {
+        hint: 'Write the accident as --backout FROM..TO (times, FILE:POS positions or GTIDs) or --backout GTID.',
+      },
+    );
+  }
+  return parseBackout(flags.backout!);
 }
 
 function asOfSpec(options: OpenSourceOptions): AsOfSpec {

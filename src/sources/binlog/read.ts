@@ -6,7 +6,7 @@ import { type FileStart, gtidBefore, type LogFile, lastFileWhere, listLogs, prob
 import { projectionFor, type Wanted } from './projection.js';
 import { pickServerId, ReplicaConnection } from './replica.js';
 import { RowsDecoder } from './rows.js';
-import { type EventRef, fileNumber, Scanner, type TableStatement } from './scan.js';
+import { type EventRef, fileNumber, Scanner, type Settled, type TableStatement } from './scan.js';
 import type { SpillDir } from './spill.js';
 import type { MetadataLevel, TableMap } from './table-map.js';
 
@@ -36,6 +36,8 @@ export interface ReadOptions {
   wanted: Omit<Wanted, 'collations'>;
   dir: SpillDir;
   onProgress?: (bytes: number, total: number) => void;
+  /** Stops reading once a transaction settles for which this is true (the end of a range was passed). */
+  stopAfter?: (settled: Settled) => boolean;
   /** Aborting closes the replication session; the read then fails as interrupted. */
   signal?: AbortSignal;
 }
@@ -65,6 +67,7 @@ export async function readTableHistory(options: ReadOptions): Promise<TableHisto
     const writer = new HistoryWriter(options.dir.file('history'));
     const statements: TableStatement[] = [];
     const metadata = new Set<MetadataLevel>();
+    let stopped = false;
     const scanner = new Scanner(
       start,
       options.table,
@@ -75,7 +78,10 @@ export async function readTableHistory(options: ReadOptions): Promise<TableHisto
       },
       {
         change: (txn, change, at) => writer.add(txn, change, at),
-        settle: (settled) => writer.settle(settled),
+        settle: (settled) => {
+          writer.settle(settled);
+          if (options.stopAfter?.(settled)) stopped = true;
+        },
         statement: (statement) => statements.push(statement),
       },
     );
@@ -86,6 +92,7 @@ export async function readTableHistory(options: ReadOptions): Promise<TableHisto
       for await (const raw of connection.dump({ file: start, position: 4, serverId, stopAtEnd: true })) {
         scanner.push(raw);
         bytes += raw.length;
+        if (stopped) break;
         if (options.onProgress && bytes - lastReport > 4 << 20) {
           lastReport = bytes;
           options.onProgress(bytes, total);
