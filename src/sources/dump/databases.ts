@@ -1,5 +1,5 @@
 import { RowbackError } from '../../core/errors.js';
-import type { Look } from './reader.js';
+import type { DumpEngine, Look } from './reader.js';
 import type { WantedTable } from './table-data.js';
 
 /**
@@ -28,12 +28,17 @@ export function pickDatabase(path: string, look: Look, wanted: WantedTable, targ
   );
 }
 
-/** `--from-database` picks a database in a dump of several; a pg_dump holds one database only. */
-export function refuseDatabaseFlag(path: string, engine: 'postgres' | 'mysql', database?: string): void {
+/** `--from-database` picks a database in a dump of several; a pg_dump or a sqlite3 .dump holds one. */
+export function refuseDatabaseFlag(path: string, engine: DumpEngine, database?: string): void {
   if (database === undefined || engine === 'mysql') return;
   throw new RowbackError(
     'usage',
-    `--from-database does not apply to ${path}: a pg_dump holds one database.`,
-    { hint: 'Name the schema with the table instead (--from-table schema.table).' },
+    `--from-database does not apply to ${path}: a ${engine === 'postgres' ? 'pg_dump' : 'sqlite3 .dump'} holds one database.`,
+    {
+      hint:
+        engine === 'postgres'
+          ? 'Name the schema with the table instead (--from-table schema.table).'
+          : 'Leave --from-database out.',
+    },
   );
 }

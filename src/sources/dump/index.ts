@@ -11,14 +11,21 @@ import { badDump, DumpError } from './errors.js';
 import { openContent } from './input.js';
 import { lossyColumns } from './lossy.js';
 import { NewerArchive } from './pg-archive.js';
-import type { DumpReader, Look } from './reader.js';
+import type { DumpEngine, DumpReader, Look } from './reader.js';
+import { sqliteCreateColumns } from './sqlite-create.js';
 import type { WantedTable } from './table-data.js';
 import { textReader } from './text-reader.js';
 import { refuseZeroDates } from './zero-dates.js';
 
+const ENGINE_NAMES: Record<DumpEngine, string> = {
+  postgres: 'PostgreSQL',
+  mysql: 'MySQL/MariaDB',
+  sqlite: 'SQLite',
+};
+
 /**
- * A dump file as a source: plain, custom, tar or directory pg_dump output, or mysqldump / mariadb-dump
- * SQL, gzip- or zstd-compressed or not, recognised by its first bytes. It holds one moment (when the dump
+ * A dump file as a source: plain, custom, tar or directory pg_dump output, mysqldump / mariadb-dump SQL,
+ * or `sqlite3 .dump` output, gzip- or zstd-compressed or not, recognised by its first bytes. It holds one moment (when the dump
  * was taken) and every row of each table it holds: coverage `table`. The file is read, never written.
  */
 export async function openDumpSource(path: string, options: OpenSourceOptions): Promise<Source> {
@@ -27,7 +34,7 @@ export async function openDumpSource(path: string, options: OpenSourceOptions): 
   if (reader.engine !== options.targetEngine) {
     throw new RowbackError(
       'unsupported',
-      `${path} is a ${reader.engine === 'postgres' ? 'PostgreSQL' : 'MySQL/MariaDB'} dump (${reader.format}) and the target is ${options.targetEngine === 'postgres' ? 'PostgreSQL' : 'MySQL/MariaDB'}.`,
+      `${path} is a ${ENGINE_NAMES[reader.engine]} dump (${reader.format}) and the target is ${ENGINE_NAMES[options.targetEngine as DumpEngine] ?? options.targetEngine}.`,
       { hint: 'Restore from a dump of the same engine as the target.' },
     );
   }
@@ -46,7 +53,11 @@ export async function openDumpSource(path: string, options: OpenSourceOptions): 
     engine: reader.engine,
     warnings,
     async describe(table: TableRef, key: string[], target?: TableSchema): Promise<TableSchema> {
-      const schema = table.schema ?? (reader.engine === 'postgres' ? target?.ref.schema : database);
+      // A SQLite dump holds one database's tables, unqualified.
+      const schema =
+        reader.engine === 'sqlite'
+          ? undefined
+          : (table.schema ?? (reader.engine === 'postgres' ? target?.ref.schema : database));
       wanted = { name: table.name, ...(schema ? { schema } : {}) };
       const look = await reader.look(wanted).catch(fail);
       if (!look.found)
@@ -138,7 +149,7 @@ async function openReader(path: string): Promise<DumpReader> {
     const engine = textEngine(content.head);
     if (!engine) {
       throw new RowbackError('usage', `${path} does not look like a dump rowback can read.`, {
-        hint: 'rowback reads pg_dump output (plain, -Fc, -Fd, -Ft) and mysqldump / mariadb-dump output, gzip or zstd compressed or not.',
+        hint: 'rowback reads pg_dump output (plain, -Fc, -Fd, -Ft), mysqldump / mariadb-dump output and sqlite3 .dump output, gzip or zstd compressed or not.',
       });
     }
     return textReader(content, engine, info.size);
@@ -157,9 +168,12 @@ async function openReader(path: string): Promise<DumpReader> {
   }
 }
 
-/** Tells pg_dump SQL from mysqldump SQL by their first lines. */
-function textEngine(head: Buffer): 'postgres' | 'mysql' | undefined {
+/** Tells pg_dump SQL, mysqldump SQL and `sqlite3 .dump` SQL apart by their first lines. */
+function textEngine(head: Buffer): DumpEngine | undefined {
   const text = head.toString('latin1');
+  // sqlite3 .dump: `PRAGMA foreign_keys=OFF;` (3.7.x on), then `BEGIN TRANSACTION;`; --data-only: INSERTs only
+  if (/^(PRAGMA foreign_keys=OFF;\r?\n)?BEGIN TRANSACTION;\r?\n/.test(text)) return 'sqlite';
+  if (/^INSERT INTO ("(?:[^"]|"")+"|[A-Za-z_][\w$]*)(\([^)]*\))? VALUES\(/.test(text)) return 'sqlite';
   if (/^--\s*\n--\s*PostgreSQL database (cluster )?dump/m.test(text) || /^\\restrict\s/m.test(text))
     return 'postgres';
   if (/^(\/\*M!999999\\- enable the sandbox mode \*\/|-- (MySQL|MariaDB) dump)/m.test(text)) return 'mysql';
@@ -188,10 +202,17 @@ function describeFrom(
   look: Look,
   wanted: WantedTable,
   target: TableSchema | undefined,
-  engine: 'postgres' | 'mysql',
+  engine: DumpEngine,
 ): { schema: TableSchema; dumpColumns: string[]; warnings: string[] } {
   const warnings: string[] = [];
-  let columns: Column[] | undefined = look.create ? createTableColumns(look.create, engine) : undefined;
+  const fromSqlite =
+    engine === 'sqlite' && look.create ? sqliteCreateColumns(look.create, wanted.name) : undefined;
+  let columns: Column[] | undefined =
+    engine === 'sqlite'
+      ? fromSqlite?.columns
+      : look.create
+        ? createTableColumns(look.create, engine)
+        : undefined;
   const name = formatTable(wanted);
   if (!columns) {
     if (!target)
@@ -226,6 +247,7 @@ function describeFrom(
     children: [],
     partitioning: 'none',
     transactional: true,
+    ...(fromSqlite?.strict ? { storage: 'STRICT' } : {}),
   };
   return { schema, dumpColumns, warnings };
 }

@@ -1,5 +1,8 @@
 import type { DumpTable, ShapeRows, WantedTable } from './table-data.js';
 
+/** The engine whose client loads a dump. */
+export type DumpEngine = 'postgres' | 'mysql' | 'sqlite';
+
 /** What a look through a dump found about the wanted table. */
 export interface Look {
   tables: DumpTable[];
@@ -15,7 +18,7 @@ export interface Look {
 
 /** One dump format, read for one table. */
 export interface DumpReader {
-  readonly engine: 'postgres' | 'mysql';
+  readonly engine: DumpEngine;
   /** e.g. `pg_dump custom archive (zlib)`, for messages. */
   readonly format: string;
   /** Bytes of the file (or directory files) the reader goes through, for progress. */

@@ -11,7 +11,7 @@ export interface Dialect {
   /** PostgreSQL: $tag$…$tag$ and nested /* … *\/. */
   dollarQuotes: boolean;
   /** psql meta-commands (`\connect`, `\restrict`) or mysql client `DELIMITER` lines, skipped whole. */
-  clientLines: 'psql' | 'mysql';
+  clientLines: 'psql' | 'mysql' | 'none';
 }
 
 type Lex = 'code' | 'squote' | 'dquote' | 'backtick' | 'dollar' | 'line' | 'block';
@@ -189,6 +189,7 @@ export abstract class StatementScanner {
   /** A psql meta-command (`\…`) or a mysql `DELIMITER` line starts here; undefined: need more bytes. */
   private clientLine(): boolean | undefined {
     const b = this.buf[this.i]!;
+    if (this.dialect.clientLines === 'none') return false;
     if (this.dialect.clientLines === 'psql') return b === 0x5c;
     if (b !== 0x44 && b !== 0x64) return false;
     if (this.needs(10)) return undefined;

@@ -1,18 +1,32 @@
 import type { Content } from './input.js';
 import { MysqlDumpParser } from './mysql-dump.js';
 import { PgPlainParser } from './pg-plain.js';
-import { type DumpReader, drive, type Look } from './reader.js';
+import { type DumpEngine, type DumpReader, drive, type Look } from './reader.js';
 import { RowBuilder } from './row-builder.js';
+import { SqliteDumpParser } from './sqlite-dump.js';
 import type { OpenRows, TableData, WantedTable } from './table-data.js';
 
-/** A dump written as SQL text: plain pg_dump or mysqldump / mariadb-dump, possibly gzip- or zstd-wrapped. */
-export function textReader(content: Content, engine: 'postgres' | 'mysql', size: number): DumpReader {
+const FORMATS: Record<DumpEngine, string> = {
+  postgres: 'plain pg_dump SQL',
+  mysql: 'mysqldump SQL',
+  sqlite: 'sqlite3 .dump SQL',
+};
+
+/**
+ * A dump written as SQL text: plain pg_dump, mysqldump / mariadb-dump or `sqlite3 .dump`, possibly gzip-
+ * or zstd-wrapped.
+ */
+export function textReader(content: Content, engine: DumpEngine, size: number): DumpReader {
   const make = (wanted: WantedTable, open?: OpenRows): TableData =>
-    engine === 'postgres' ? new PgPlainParser(wanted, open) : new MysqlDumpParser(wanted, open);
+    engine === 'postgres'
+      ? new PgPlainParser(wanted, open)
+      : engine === 'mysql'
+        ? new MysqlDumpParser(wanted, open)
+        : new SqliteDumpParser(wanted, open);
   const wrap = content.wrapper ? `, ${content.wrapper}` : '';
   return {
     engine,
-    format: engine === 'postgres' ? `plain pg_dump SQL${wrap}` : `mysqldump SQL${wrap}`,
+    format: `${FORMATS[engine]}${wrap}`,
     size,
     // Read from the start up to the table's data, which ends where it ends: the file is the measure.
     bytes: async () => size,

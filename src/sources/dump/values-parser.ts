@@ -69,11 +69,16 @@ export abstract class ValuesParser {
       i = this.run(buf, i, end, base);
       this.slice = SLICE;
       if (this.state === ENDED) {
-        this.builder.flush();
+        this.ended();
         return { at: i, ended: true, needMore: false };
       }
     }
     return { at: i, ended: false, needMore: true };
+  }
+
+  /** At the statement's `;`: its rows are handed on. */
+  protected ended(): void {
+    this.builder.flush();
   }
 
   /**
