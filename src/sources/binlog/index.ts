@@ -11,6 +11,7 @@ type Describer = Pick<Connection, 'describe' | 'cancel' | 'close'>;
 import { mysqlEngine } from '../../engines/mysql/index.js';
 import { type AsOfImage, buildAsOf, type HistoryFile } from './as-of.js';
 import type { AsOfSpec } from './as-of-spec.js';
+import { AsOfStream } from './as-of-stream.js';
 import { accidentImages } from './backout.js';
 import { type BackoutRange, parseBackout, pastEnd } from './backout-spec.js';
 import { checkHistory } from './checks.js';
@@ -58,6 +59,9 @@ export async function openBinlogSource(from: string, options: OpenSourceOptions)
       const schema = await describeToday(connection, table, key);
       readColumns = writableColumns(schema).map((c) => c.name);
       const mapped = new Set<string>();
+      // The as-of image is built while reading (a backout reads the accident's own images instead).
+      const stream = range ? undefined : new AsOfStream(dir);
+      let built: AsOfImage | undefined;
       const history = await readTableHistory({
         url,
         table: schema.ref,
@@ -71,9 +75,12 @@ export async function openBinlogSource(from: string, options: OpenSourceOptions)
         },
         dir,
         ...(range ? { stopAfter: (settled) => pastEnd(settled, range.to) } : {}),
+        ...(stream ? { image: stream } : {}),
         signal: abort.signal,
         onProgress: (bytes, total) =>
           options.onProgress?.({ step: 'source', bytes, totalBytes: total, message: 'reading the binlog' }),
+      }).finally(() => {
+        built = stream?.finish();
       });
       warnings.push(...checkHistory(history, schema));
       // Maps of transactions before the moment are decoded too (their rows are skipped): say only what counted.
@@ -89,7 +96,8 @@ export async function openBinlogSource(from: string, options: OpenSourceOptions)
       };
       // Backing out reads the accident's own images (see backout()); the as-of image is not needed.
       if (range) return schema;
-      image = buildAsOf(file, dir);
+      // Unless a transaction read did not count or the keys outgrew memory: then from the history.
+      image = built ?? buildAsOf(file, dir);
       refusePartial(image, readColumns);
       return schema;
     },

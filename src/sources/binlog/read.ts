@@ -1,5 +1,6 @@
 import { RowbackError } from '../../core/errors.js';
 import { type AsOfSpec, type ResolvedAsOf, resolveAsOf, utcText } from './as-of-spec.js';
+import type { AsOfStream } from './as-of-stream.js';
 import { refusal } from './errors.js';
 import { HistoryWriter } from './history.js';
 import { type FileStart, gtidBefore, type LogFile, lastFileWhere, listLogs, probeFile } from './logs.js';
@@ -35,6 +36,8 @@ export interface ReadOptions {
   asOf: AsOfSpec;
   wanted: Omit<Wanted, 'collations'>;
   dir: SpillDir;
+  /** Fed every change and settled transaction as they are read: the as-of image built on the way. */
+  image?: AsOfStream;
   onProgress?: (bytes: number, total: number) => void;
   /** Stops reading once a transaction settles for which this is true (the end of a range was passed). */
   stopAfter?: (settled: Settled) => boolean;
@@ -77,9 +80,13 @@ export async function readTableHistory(options: ReadOptions): Promise<TableHisto
         return new RowsDecoder(projectionFor(map, wanted));
       },
       {
-        change: (txn, change, at) => writer.add(txn, change, at),
+        change: (txn, change, at) => {
+          writer.add(txn, change, at);
+          options.image?.change(change, at);
+        },
         settle: (settled) => {
           writer.settle(settled);
+          options.image?.settle(settled);
           if (options.stopAfter?.(settled)) stopped = true;
         },
         statement: (statement) => statements.push(statement),

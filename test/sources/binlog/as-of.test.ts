@@ -42,6 +42,11 @@ describe('the as-of image of the keys the binlog saw change', () => {
       expect((await lines(split.rowsPath)).sort()).toEqual((await lines(read.asOf.rowsPath)).sort());
       expect((await lines(split.absentPath)).sort()).toEqual((await lines(read.asOf.absentPath)).sort());
       expect(split).toMatchObject({ rows: read.asOf.rows, absent: read.asOf.absent });
+      // Built while reading (every transaction counted): the same files, byte for byte, as from the history.
+      expect(read.streamed).toBe(true);
+      expect(await readFile(read.asOf.rowsPath)).toEqual(await readFile(read.fromHistory.rowsPath));
+      expect(await readFile(read.asOf.absentPath)).toEqual(await readFile(read.fromHistory.absentPath));
+      expect(read.asOf).toMatchObject({ rows: read.fromHistory.rows, absent: read.fromHistory.absent });
 
       // Today's rows of keys never touched, the as-of rows, no absent key: the table at the moment.
       const rows = await lines(split.rowsPath);

@@ -6,6 +6,7 @@ import { mysqlEngine } from '../../../src/engines/mysql/index.js';
 import { encodeRows } from '../../../src/engines/mysql/read.js';
 import { type AsOfImage, buildAsOf } from '../../../src/sources/binlog/as-of.js';
 import type { AsOfSpec } from '../../../src/sources/binlog/as-of-spec.js';
+import { AsOfStream } from '../../../src/sources/binlog/as-of-stream.js';
 import { readHistory } from '../../../src/sources/binlog/history.js';
 import { readTableHistory, type TableHistory } from '../../../src/sources/binlog/read.js';
 import { SpillDir } from '../../../src/sources/binlog/spill.js';
@@ -69,7 +70,12 @@ export async function nextSecond(sql: SqlClient): Promise<string> {
 
 export interface Read {
   history: TableHistory;
+  /** The as-of image as the source gets it: built while reading, else from the history. */
   asOf: AsOfImage;
+  /** Whether it was built while reading (every transaction read counted). */
+  streamed: boolean;
+  /** The as-of image built from the history afterwards, always. */
+  fromHistory: AsOfImage;
   /** Counted changes in binlog order, images as text. */
   changes: { kind: string; before?: string; after?: string }[];
   dir: SpillDir;
@@ -85,20 +91,31 @@ export async function readBinlog(url: string, table: string, at: AsOfSpec | { ti
   const schema = await connection.describe({ name: table });
   await connection.close();
   const dir = await SpillDir.create();
+  const image = new AsOfStream(dir);
   const history = await readTableHistory({
     url,
     table: schema.ref,
     asOf,
     wanted: { table: schema, columns: writableColumns(schema).map((c) => c.name), key: schema.key!.columns },
     dir,
+    image,
   });
+  const streamed = image.finish();
   const file = { path: history.path, transactions: history.writer.transactions, files: history.writer.files };
   const changes = [...readHistory(file.path, file.transactions, file.files)].map((c) => ({
     kind: c.kind,
     ...(c.before ? { before: c.before.toString('utf8') } : {}),
     ...(c.after ? { after: c.after.toString('utf8') } : {}),
   }));
-  return { history, asOf: buildAsOf(file, dir), changes, dir };
+  const fromHistory = buildAsOf(file, dir);
+  return {
+    history,
+    asOf: streamed ?? fromHistory,
+    streamed: streamed !== undefined,
+    fromHistory,
+    changes,
+    dir,
+  };
 }
 
 /**

@@ -1,0 +1,115 @@
+import type { AsOfImage } from './as-of.js';
+import { KEY_BUDGET } from './as-of.js';
+import { KeySet } from './key-set.js';
+import type { RowChange } from './rows.js';
+import type { EventRef, Settled } from './scan.js';
+import type { SpillDir } from './spill.js';
+import { SpillWriter } from './spill.js';
+
+/**
+ * The as-of image built while the binlog is read, instead of in a second pass over the history: each key's
+ * image is decided at its first event and only the keys seen are remembered. The rows of a transaction
+ * are used before the transaction ends, so this is exact only while every transaction with rows of the
+ * table ends counted (committed from the moment on), and while the keys fit the memory budget; otherwise
+ * it gives up and `finish` returns nothing (the caller builds the image from the history, as before).
+ * Same output, same order, as `buildAsOf` over the same history.
+ */
+export class AsOfStream {
+  private readonly image: AsOfImage;
+  private readonly rows: SpillWriter;
+  private readonly absent: SpillWriter;
+  private readonly seen = new KeySet();
+  private readonly partialSlots = new Set<number>();
+  private gaveUp = false;
+  private closed = false;
+
+  constructor(
+    dir: SpillDir,
+    private readonly keyBudget = KEY_BUDGET,
+  ) {
+    this.image = {
+      rowsPath: dir.file('as-of-rows-read'),
+      rows: 0,
+      absentPath: dir.file('as-of-absent-read'),
+      absent: 0,
+      partial: { count: 0, examples: [], slots: [] },
+    };
+    this.rows = new SpillWriter(this.image.rowsPath);
+    this.absent = new SpillWriter(this.image.absentPath);
+  }
+
+  /** One change of the table, in binlog order (see ScanSink.change). */
+  change(change: RowChange, at: EventRef): void {
+    if (this.gaveUp) return;
+    const { before, after } = change;
+    if (change.kind === 'write') {
+      this.visitAbsent(after!.keyBytes, after!.keyLength);
+    } else {
+      // An update or delete: the row before it is the key's image; an update that moves the row onto
+      // another key also tells that the new key did not exist before.
+      const b = before!;
+      if (this.seen.addBytes(b.keyBytes, 0, b.keyLength)) {
+        if (b.absent.length > 0) {
+          this.image.partial.count++;
+          if (this.image.partial.examples.length < 5) this.image.partial.examples.push({ ...at });
+          for (const slot of b.absent) this.partialSlots.add(slot);
+        } else {
+          writeLine(this.rows, b.lineBytes, b.lineLength);
+          this.image.rows++;
+        }
+      }
+      if (
+        change.kind === 'update' &&
+        !sameBytes(b.keyBytes, b.keyLength, after!.keyBytes, after!.keyLength)
+      ) {
+        this.visitAbsent(after!.keyBytes, after!.keyLength);
+      }
+    }
+    // Past the budget the history's partitioned pass takes over (it spills keys to disk).
+    if (this.seen.bytes > this.keyBudget) this.giveUp();
+  }
+
+  /** A transaction with rows of the table ended: any outcome but counted means its rows were used wrongly. */
+  settle(settled: Settled): void {
+    if (settled.outcome !== 'counted') this.giveUp();
+  }
+
+  /** The image, or undefined when it gave up. */
+  finish(): AsOfImage | undefined {
+    this.close();
+    if (this.gaveUp) return undefined;
+    this.image.partial.slots = [...this.partialSlots].sort((a, b) => a - b);
+    return this.image;
+  }
+
+  private visitAbsent(key: Buffer, length: number): void {
+    if (!this.seen.addBytes(key, 0, length)) return;
+    writeLine(this.absent, key, length);
+    this.image.absent++;
+  }
+
+  private giveUp(): void {
+    this.gaveUp = true;
+    this.close();
+  }
+
+  private close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.rows.close();
+    this.absent.close();
+  }
+}
+
+function sameBytes(a: Buffer, aLength: number, b: Buffer, bLength: number): boolean {
+  if (aLength !== bLength) return false;
+  for (let i = 0; i < aLength; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function writeLine(out: SpillWriter, src: Buffer, length: number): void {
+  const { buf, at } = out.reserve(length + 1);
+  if (length >= 128) src.copy(buf, at, 0, length);
+  else for (let i = 0; i < length; i++) buf[at + i] = src[i]!;
+  buf[at + length] = 0x0a;
+}
