@@ -47,6 +47,13 @@ export interface ApplyOptions {
   samples?: number;
   /** Measures each step. */
   clock?: StepClock;
+  /**
+   * Nobody confirms: the plan is built once, under the lock, and handed here before anything is written,
+   * to be shown and refused (by throwing: the transaction rolls back, nothing written). It must run the
+   * plan's checks (`checkPlan`), which the apply then skips. False: nothing to write, roll back.
+   * Replaces `preview` and `shown`.
+   */
+  decide?: (plan: Plan, counts: PlanCounts) => Promise<boolean>;
 }
 
 export interface Applied {
@@ -91,22 +98,27 @@ export async function applyStaged(
   target: Connection,
   staged: Staged,
   options: ApplyOptions,
-): Promise<Applied | Grown> {
+): Promise<Applied | Grown | undefined> {
   const schema = staged.target;
   const counters = new CounterKeeper(target, schema, options.dryRun === true);
   const clock = options.clock ?? noClock;
   let plan: Plan | undefined;
   await clock.time('lock', () => target.begin(schema, beginOptions(options)));
   try {
-    const { reused, current, counts } = await clock.time('recheck', async () => {
+    const decide = options.decide;
+    const { reused, current, counts } = await clock.time(decide ? 'classify' : 'recheck', async () => {
       const reused = options.preview !== undefined && (await target.unchanged(options.preview));
       const current = reused ? options.preview! : await target.classify(staged, whereOf(options));
       return { reused, current, counts: await planCounts(target, current) };
     });
     plan = current;
+    if (decide && !(await decide(current, counts))) {
+      await target.rollback();
+      return undefined;
+    }
     const intended = intendedWrites(counts, options.policy);
     const warnings: string[] = [];
-    if (options.shown) {
+    if (options.shown && !decide) {
       const grew = growth(intended, options.shown);
       const allowed = options.maxChanges !== undefined && totalWrites(intended) <= options.maxChanges;
       if (grew.length > 0 && !allowed) {
@@ -117,11 +129,13 @@ export async function applyStaged(
       warnings.push(...drift(formatTable(schema.ref), intended, options.shown, grew));
     }
     const checked = plan;
-    await clock.time('checks', () =>
-      checkPlan(target, checked, options.policy, {
-        ...(options.skipForeignKeyChecks ? { skipForeignKeyChecks: true } : {}),
-      }),
-    );
+    if (!decide) {
+      await clock.time('checks', () =>
+        checkPlan(target, checked, options.policy, {
+          ...(options.skipForeignKeyChecks ? { skipForeignKeyChecks: true } : {}),
+        }),
+      );
+    }
     await clock.time('counters', () => counters.start());
     const applied = await writePlan(target, plan, options.policy, options.undo, options.onProgress, clock);
     await clock.time('counters', () => counters.afterWrites());
@@ -148,7 +162,7 @@ export async function applyStaged(
       verification: judged.verification,
       counters: counters.moves(),
       warnings: [...warnings, ...judged.warnings, ...counters.warnings],
-      replanned: !reused,
+      replanned: !reused && !decide,
     };
   } catch (error) {
     await target.rollback();

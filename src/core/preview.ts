@@ -112,6 +112,19 @@ export async function classify(
     const handle = await target.classify(staged, classifyOptions(p, stagedSource));
     return { handle, plan: await planCounts(target, handle) };
   });
+  return inspect(p, handle, plan, policy, sampleSize, clock);
+}
+
+/** Samples, checks and suspicions of a plan already built (before the lock, or under it). */
+export async function inspect(
+  p: Prepared,
+  handle: Plan,
+  plan: PlanCounts,
+  policy: Policy,
+  sampleSize: number,
+  clock: StepClock = noClock,
+): Promise<Classified> {
+  const target = p.sessions.target;
   const samples = await clock.time('samples', () => samplesOf(target, handle, plan, sampleSize));
   const missingParents = await clock.time('checks', () =>
     checkPlan(target, handle, policy, { collectParents: true }),

@@ -1,5 +1,5 @@
 import type { Identity } from '../engines/engine.js';
-import { type Applied, type Grown, isGrown } from './apply.js';
+import { type Applied, type ApplyOptions, type Grown, isGrown } from './apply.js';
 import { RowbackError } from './errors.js';
 import type { Preview, RestoreOptions, RestoreReport } from './options.js';
 import type { AppliedCounts, Policy } from './plan.js';
@@ -67,9 +67,40 @@ export async function applyConfirmed(
   }
 }
 
+/** The apply's flags, as the user gave them. */
+export function applyFlags(options: RestoreOptions): Partial<ApplyOptions> {
+  return {
+    ...(options.maxChanges === undefined ? {} : { maxChanges: options.maxChanges }),
+    ...(options.disableTriggers ? { disableTriggers: true } : {}),
+    ...(options.allowTriggerChanges ? { allowTriggerChanges: true } : {}),
+    ...(options.skipForeignKeyChecks ? { skipForeignKeyChecks: true } : {}),
+    ...(options.dryRun ? { dryRun: true } : {}),
+  };
+}
+
 /** The target's identity after the restore committed, or nothing when it cannot be read now. */
 export function identityNow(p: Prepared): Promise<Identity | undefined> {
   return p.sessions.target.identity(p.target).catch(() => undefined);
+}
+
+/** The report of a restore that wrote nothing: a script, or a plan with nothing to write. */
+export function unapplied(
+  run: Run,
+  preview: Preview,
+  outcome: RestoreReport['outcome'],
+  extra: Partial<RestoreReport> = {},
+): RestoreReport {
+  return {
+    ...preview,
+    command: 'restore',
+    path: 'staged',
+    sequences: [],
+    outcome,
+    applied: { inserted: 0, updated: 0, deleted: 0 },
+    ...extra,
+    durationMs: Date.now() - run.started,
+    timings: run.clock.toJSON(),
+  };
 }
 
 export function report(

@@ -6,13 +6,22 @@ import { type RowbackError, wrapError } from './errors.js';
 import { newId } from './ids.js';
 import { RestoreNotices } from './notify-restore.js';
 import type { RestoreOptions, RestoreReport } from './options.js';
-import type { AppliedCounts, Policy } from './plan.js';
+import type { Policy } from './plan.js';
 import { totalWrites } from './policy.js';
 import { readingWhole, sourceSize, withPrepared } from './prepare.js';
 import { type Classified, classify, classifyOptions, previewOf, stageSource } from './preview.js';
 import { capabilityError, missingParentError, notTransactionalError } from './refusals.js';
 import { restoreDirect } from './restore-direct.js';
-import { applyConfirmed, confirmPreview, identityNow, type Run, report } from './restore-run.js';
+import { restoreOnce } from './restore-once.js';
+import {
+  applyConfirmed,
+  applyFlags,
+  confirmPreview,
+  identityNow,
+  type Run,
+  report,
+  unapplied,
+} from './restore-run.js';
 import { BACKOUT_POLICY, defaultChanged, refuseRestriction } from './restrict.js';
 import { refuseSameTable } from './same-table.js';
 import { writeScript } from './script.js';
@@ -20,8 +29,6 @@ import { labelOf, type Opener, throwIfAborted } from './sessions.js';
 import { ensurePrivateDir, resolveStateDir } from './state-dir.js';
 import { StepTimings } from './timings.js';
 import { discardingUndo, openUndoFile } from './undo-file.js';
-
-const NOTHING: AppliedCounts = { inserted: 0, updated: 0, deleted: 0 };
 
 /**
  * Puts the source rows back into the target, merged with what was written since, in one transaction:
@@ -127,19 +134,14 @@ async function restoreStaged(run: Run): Promise<RestoreReport> {
   const staged = await stageSource(p, progress, run.clock);
   throwIfAborted(options.signal);
   progress({ step: 'plan', message: 'classifying rows' });
+  // Nobody to confirm, and a plan built before the lock would be built again under it: build it once.
+  if (!options.confirm && !options.sqlOut && !target.engine.capabilities.provesUnchanged) {
+    return restoreOnce(run, staged);
+  }
   const c: Classified = await classify(p, staged, policy, options.samples ?? 5, run.clock);
   const first = previewOf(p, run.id, policy, c.plan, c);
-  const done = (outcome: RestoreReport['outcome'], extra: Partial<RestoreReport> = {}): RestoreReport => ({
-    ...first,
-    command: 'restore',
-    path: 'staged',
-    sequences: [],
-    outcome,
-    applied: NOTHING,
-    ...extra,
-    durationMs: Date.now() - run.started,
-    timings: run.clock.toJSON(),
-  });
+  const done = (outcome: RestoreReport['outcome'], extra: Partial<RestoreReport> = {}) =>
+    unapplied(run, first, outcome, extra);
   if (options.sqlOut) {
     progress({ step: 'script', message: `writing ${options.sqlOut}` });
     await writeScript(target, staged.rows, c, {
@@ -163,11 +165,7 @@ async function restoreStaged(run: Run): Promise<RestoreReport> {
         ...classifyOptions(p, staged),
         ...(round === 0 && c.handle ? { preview: c.handle } : {}),
         ...(options.dryRun ? {} : { shown }),
-        ...(options.maxChanges === undefined ? {} : { maxChanges: options.maxChanges }),
-        ...(options.disableTriggers ? { disableTriggers: true } : {}),
-        ...(options.allowTriggerChanges ? { allowTriggerChanges: true } : {}),
-        ...(options.skipForeignKeyChecks ? { skipForeignKeyChecks: true } : {}),
-        ...(options.dryRun ? { dryRun: true } : {}),
+        ...applyFlags(options),
         undo: undo ?? discardingUndo,
         onProgress,
         clock: run.clock,

@@ -39,6 +39,13 @@ export interface Capabilities {
    * reports show them as they are rather than quoting them again as text. Default false.
    */
   literalValues: boolean;
+  /**
+   * `unchanged(plan)` usually proves, cheaply, that a plan built before the lock still holds (PostgreSQL:
+   * row versions; SQLite: the data version). With nobody to confirm, core then previews before the lock
+   * and keeps the lock short. Default false: core takes the lock first and classifies once under it, as
+   * a plan built before the lock would be classified again anyway.
+   */
+  provesUnchanged: boolean;
 }
 
 /** The contract alone: an engine that offers none of the extras. */
@@ -50,4 +57,5 @@ export const DEFAULT_CAPABILITIES: Capabilities = {
   inheritance: false,
   cancel: false,
   literalValues: false,
+  provesUnchanged: false,
 };

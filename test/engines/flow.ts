@@ -89,6 +89,7 @@ export async function applyOf(dst: Connection, staged: Staged, options: ApplyCal
     previews.delete(staged);
     await dst.dropPlan(usable);
   }
+  if (!result) throw new Error('nothing was applied');
   if (isGrown(result)) throw new Error(`the plan grew: ${result.grew.join(', ')}`);
   return result;
 }

@@ -14,6 +14,8 @@ export const postgresEngine: Engine = {
     inheritance: true,
     // pg_cancel_backend from a second connection
     cancel: true,
+    // the row versions written since the preview (xmin), compared under the lock
+    provesUnchanged: true,
   },
   async connect(url: string, options?: ConnectOptions): Promise<Connection> {
     return new PgConnection(postgresEngine, await openSession(url, options));

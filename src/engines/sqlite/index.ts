@@ -13,6 +13,8 @@ export const sqliteEngine: Engine = {
     skipForeignKeyChecks: true,
     // samples carry each value's storage class: 'text', x'…', 1, 1.0
     literalValues: true,
+    // PRAGMA data_version tells whether another connection wrote since the preview
+    provesUnchanged: true,
   },
   recognizes: isSqliteHeader,
   async connect(url: string, options?: ConnectOptions): Promise<Connection> {
