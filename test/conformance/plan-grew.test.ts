@@ -4,6 +4,7 @@ import { cliCommand, runInTerminal } from '../harness/tmux.js';
 import { ACCOUNTS, TAKE_SOURCE_DELETE } from './scenarios-policies.js';
 import {
   type CliResult,
+  classifiesUnderLock,
   describeRun,
   dumpTable,
   prepareScenario,
@@ -81,7 +82,12 @@ function restoreCli(s: Scratch, stateDir: string, ...extraArgs: string[]): strin
   return [...restoreArgs(s, SCENARIO), '--yes', '--json', '--state-dir', stateDir, ...extraArgs];
 }
 
-describe.each(SCENARIO_ENGINES)('a plan that grows after it was shown, on %s', (engine) => {
+/** Engines that, under --yes, show the plan before the lock and prove it still holds under it. */
+const PREVIEW_FIRST = SCENARIO_ENGINES.filter((e) => !classifiesUnderLock(e));
+/** The others classify once, under the lock: what is shown is what is applied. */
+const ONCE = SCENARIO_ENGINES.filter(classifiesUnderLock);
+
+describe.each(PREVIEW_FIRST)('a plan that grows after it was shown, on %s', (engine) => {
   test(
     'under --yes is refused with exit 8 (plan-grew), naming what grew; nothing is written',
     async () => {
@@ -148,6 +154,89 @@ describe.each(SCENARIO_ENGINES)('a plan that grows after it was shown, on %s', (
         expect(run.json?.['warnings']).toContain(warning);
         expect(run.stderr).toContain(`! ${warning}`);
         expect(await dumpTable(s, SCENARIO)).toEqual(REWOUND);
+      });
+    },
+    TIMEOUT,
+  );
+});
+
+/**
+ * Runs the CLI while another session holds an insert and a delete uncommitted, and commits them once the
+ * run waits for its lock: what used to be the moment between the preview and the apply.
+ */
+async function writeWhileLocking(
+  s: Scratch,
+  args: string[],
+): Promise<CliResult & { json: Record<string, unknown> | undefined }> {
+  await s.target.exec('BEGIN');
+  await s.target.exec(SIGN_UP);
+  await s.target.exec(GONE);
+  const child = spawnCli(args);
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const exited = new Promise<CliResult>((resolve) =>
+    child.once('close', (code, signal) => resolve({ code, signal, stdout, stderr })),
+  );
+  let ended = false;
+  void exited.then(() => {
+    ended = true;
+  });
+  const until = Date.now() + 60_000;
+  let waiting = false;
+  while (!ended && !waiting && Date.now() < until) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    // the apply's locking read, blocked by the uncommitted writes
+    const [[n]] = (await s.target.query(
+      "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE ID <> CONNECTION_ID() AND INFO LIKE '%FOR UPDATE'",
+    )) as [[string]];
+    waiting = Number(n) > 0;
+  }
+  // Nothing was shown while the other session's writes were pending: the plan is taken under the lock.
+  const early = stderr;
+  await s.target.exec('COMMIT');
+  const result = await exited;
+  expect(waiting, `the run never waited for the other session\n${describeRun(result)}`).toBe(true);
+  expect(early).not.toMatch(/^ {2}same /m);
+  const json = result.stdout.trim() ? (JSON.parse(result.stdout) as Record<string, unknown>) : undefined;
+  return { ...result, json };
+}
+
+describe.each(ONCE)('writes made while --yes waits for its lock, on %s', (engine) => {
+  test(
+    'are classified with everything else, shown, and applied exactly: the source rows, whoever wrote what',
+    async () => {
+      await withScratch(engine, async (s) => {
+        await prepareScenario(s, SCENARIO);
+        const run = await writeWhileLocking(s, restoreCli(s, await tempDir()));
+        expect(run.code, describeRun(run)).toBe(0);
+        expect(run.json?.['plan']).toEqual({ missing: 3, changed: 2, extra: 3, same: 1 });
+        expect(run.json?.['applied']).toEqual({ inserted: 3, updated: 2, deleted: 3 });
+        expect(run.json?.['warnings']).toEqual([]);
+        expect(run.stderr).toMatch(/^ {2}missing +3 /m);
+        expect(await dumpTable(s, SCENARIO)).toEqual(REWOUND);
+      });
+    },
+    TIMEOUT,
+  );
+
+  test(
+    'are counted against --max-changes: a plan beyond it is refused under the lock, nothing written',
+    async () => {
+      await withScratch(engine, async (s) => {
+        await prepareScenario(s, SCENARIO);
+        const run = await writeWhileLocking(s, restoreCli(s, await tempDir(), '--max-changes', '7'));
+        expect(run.code, describeRun(run)).toBe(8);
+        expect(run.json?.['error']).toMatchObject({
+          code: 'plan-grew',
+          message: `Restoring ${tableOf(s)} would write 8 row(s), more than --max-changes 7. Nothing was written.`,
+        });
+        expect(await dumpTable(s, SCENARIO)).toEqual(MEANWHILE);
       });
     },
     TIMEOUT,

@@ -1,4 +1,8 @@
 import { encodeField } from '../../src/core/rows.js';
+import type { Capabilities } from '../../src/engines/engine.js';
+import { mysqlEngine } from '../../src/engines/mysql/index.js';
+import { postgresEngine } from '../../src/engines/postgres/index.js';
+import { sqliteEngine } from '../../src/engines/sqlite/index.js';
 import { type RestoreOptions, type RestoreReport, restore } from '../../src/index.js';
 import {
   type EngineName,
@@ -19,6 +23,20 @@ export const ENGINES: ServerEngine[] = ['postgres', 'mysql'];
  * SQLite stays on ENGINES and says why beside it.
  */
 export const SCENARIO_ENGINES: EngineName[] = [...ENGINES, 'sqlite'];
+
+const CAPABILITIES: Record<EngineName, Capabilities> = {
+  postgres: postgresEngine.capabilities,
+  mysql: mysqlEngine.capabilities,
+  sqlite: sqliteEngine.capabilities,
+};
+
+/**
+ * With nobody to confirm, the engine's restore takes its lock first and classifies once under it (it cannot
+ * prove a plan built before the lock still holds): the plan shown is taken under the lock.
+ */
+export function classifiesUnderLock(engine: EngineName): boolean {
+  return !CAPABILITIES[engine].provesUnchanged;
+}
 
 /** Generous: the harness may be starting servers, and the machine is small. */
 export const TIMEOUT = 120_000;
