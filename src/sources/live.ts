@@ -4,6 +4,7 @@ import { describeTable } from '../core/resolve.js';
 import type { OpenSourceOptions, Source } from '../core/source.js';
 import type { TableSchema } from '../core/table.js';
 import type { Engine } from '../engines/engine.js';
+import { refuseZeroDates } from './zero-dates.js';
 
 /**
  * The live source: a connection to an instance that holds the past state (a point-in-time restore, a
@@ -34,7 +35,12 @@ export async function openLiveSource(
     describe: (table, key) => describeTable(connection, table, 'source', key),
     checkWhere: (schema, where) => connection.checkWhere(schema, where),
     size: async (schema, where) => ({ rows: await connection.count(schema, where) }),
-    read: (schema, readOptions) => connection.read(schema, readOptions),
+    read: (schema, readOptions) => {
+      const rows = connection.read(schema, readOptions);
+      // Rows on their way into the target (staged or direct), not a read-only merge, meet its sql_mode.
+      if (engine.name !== 'mysql' || readOptions.merge) return rows;
+      return refuseZeroDates(rows, schema, readOptions.columns, options.profile, 'source');
+    },
     ordersByKey: true,
     readsGenerated: true,
     identity: (schema: TableSchema) => connection.identity(schema),

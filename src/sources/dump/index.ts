@@ -4,6 +4,7 @@ import type { OpenSourceOptions, Source, SourceReadOptions, SourceSize } from '.
 import { closeNames } from '../../core/suggest.js';
 import { type Column, formatTable, type TableRef, type TableSchema } from '../../core/table.js';
 import type { RowStream } from '../../engines/engine.js';
+import { refuseZeroDates } from '../zero-dates.js';
 import { archiveReader } from './archive-reader.js';
 import { createTableColumns } from './create-table.js';
 import { pickDatabase, refuseDatabaseFlag } from './databases.js';
@@ -15,7 +16,6 @@ import type { DumpEngine, DumpReader, Look } from './reader.js';
 import { sqliteCreateColumns } from './sqlite-create.js';
 import type { WantedTable } from './table-data.js';
 import { textReader } from './text-reader.js';
-import { refuseZeroDates } from './zero-dates.js';
 
 const ENGINE_NAMES: Record<DumpEngine, string> = {
   postgres: 'PostgreSQL',

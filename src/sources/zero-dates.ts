@@ -1,19 +1,24 @@
-import { RowbackError } from '../../core/errors.js';
-import type { TableSchema } from '../../core/table.js';
-import type { RowStream, SessionProfile } from '../../engines/engine.js';
+import { RowbackError } from '../core/errors.js';
+import type { TableSchema } from '../core/table.js';
+import type { RowStream, SessionProfile } from '../engines/engine.js';
+
+/** What holds the rows, for the refusal: a dump file or a live server. */
+export type ZeroDateOrigin = 'dump' | 'source';
 
 /**
- * MySQL's zero dates (`0000-00-00`, `2024-00-10`) in a dump, against a target whose sql_mode refuses them
- * (NO_ZERO_DATE, NO_ZERO_IN_DATE: MySQL 8's default). The server would refuse (strict) or change them with
- * a warning, in the middle of staging and naming a staging row number; rowback checks the rows instead,
- * stops passing them on at the first refused value, reads on to count them all, and refuses naming each
- * column and key. A target that accepts them gets them exactly.
+ * MySQL's zero dates (`0000-00-00`, `2024-00-10`) in a source (a dump, or a live server whose sql_mode let
+ * them be written), against a target whose sql_mode refuses them (NO_ZERO_DATE, NO_ZERO_IN_DATE: MySQL 8's
+ * default). The server would refuse (strict) or change them with a warning, in the middle of staging and
+ * naming a staging row number; rowback checks the rows instead, stops passing them on at the first refused
+ * value, reads on to count them all, and refuses naming each column and key. A target that accepts them
+ * gets them exactly.
  */
 export function refuseZeroDates(
   rows: RowStream,
   schema: TableSchema,
   columns: string[],
   profile: SessionProfile,
+  origin: ZeroDateOrigin = 'dump',
 ): RowStream {
   const modes = (profile.sql_mode ?? '').toUpperCase().split(',');
   const refuses = { zero: modes.includes('NO_ZERO_DATE'), zeroIn: modes.includes('NO_ZERO_IN_DATE') };
@@ -24,7 +29,14 @@ export function refuseZeroDates(
     .filter(({ name }) => /^(date|datetime|timestamp)\b/i.test(types.get(name) ?? ''));
   if (dates.length === 0) return rows;
   const key = (schema.key?.columns ?? []).map((name) => ({ name, field: columns.indexOf(name) }));
-  return checked(rows, { dates, key, refuses, sqlMode: profile.sql_mode ?? '', table: schema.ref.name });
+  return checked(rows, {
+    dates,
+    key,
+    refuses,
+    sqlMode: profile.sql_mode ?? '',
+    table: schema.ref.name,
+    origin,
+  });
 }
 
 interface Field {
@@ -38,6 +50,7 @@ interface Check {
   refuses: { zero: boolean; zeroIn: boolean };
   sqlMode: string;
   table: string;
+  origin: ZeroDateOrigin;
 }
 
 /** Examples named in the refusal; the rest are counted. */
@@ -93,9 +106,9 @@ function zeroDateError(check: Check, found: string[], count: number): RowbackErr
   const more = count > found.length ? `, and ${count - found.length} more` : '';
   return new RowbackError(
     'schema-mismatch',
-    `The dump holds ${count === 1 ? 'a date' : `${count} dates`} of ${check.table} that the target's sql_mode (${flags.join(', ')}) refuses: ${found.join('; ')}${more}. Nothing was written.`,
+    `The ${check.origin} holds ${count === 1 ? 'a date' : `${count} dates`} of ${check.table} that the target's sql_mode (${flags.join(', ')}) refuses: ${found.join('; ')}${more}. Nothing was written.`,
     {
-      hint: `rowback writes values exactly, and the target refuses these zero dates (its application cannot write them either). To restore them as they were, let the target take them for the restore (SET GLOBAL sql_mode = '${kept}'), or change them in a copy of the dump.`,
+      hint: `rowback writes values exactly, and the target refuses these zero dates (its application cannot write them either). To restore them as they were, let the target take them for the restore (SET GLOBAL sql_mode = '${kept}'), or ${check.origin === 'dump' ? 'change them in a copy of the dump' : 'change them on the source first (it holds a copy of the past, not the live data)'}.`,
       details: { count, sqlMode: check.sqlMode },
     },
   );
