@@ -28,6 +28,8 @@ export interface ApplyOptions {
   columns?: string[];
   /** `--target-where`: part of every classification, the one under the lock included. */
   targetWhere?: string;
+  /** Rows a backout decided from (see ClassifyOptions.unchangedSince): checked again under the lock. */
+  unchangedSince?: Staged;
   /** The plan built for the preview: reused when the engine proves the target has not changed since. */
   preview?: Plan;
   /** The writes the user was shown: under the lock the apply never writes more of any kind. */
@@ -179,6 +181,7 @@ function whereOf(options: ApplyOptions): ClassifyOptions {
     ...(options.absent === undefined ? {} : { absent: options.absent }),
     ...(options.columns === undefined ? {} : { columns: options.columns }),
     ...(options.targetWhere === undefined ? {} : { targetWhere: options.targetWhere }),
+    ...(options.unchangedSince === undefined ? {} : { unchangedSince: options.unchangedSince }),
   };
 }
 

@@ -22,6 +22,14 @@ export interface BackoutPrepared {
   summary: BackoutSummary;
   /** Columns an update writes (the plan compares and writes only these); undefined: none. */
   columns: string[] | undefined;
+  /** The target's rows the decisions were made from: the apply writes only rows still as they were. */
+  read: ReadRows;
+}
+
+/** Rows read from the target, as lines of `columns`. */
+export interface ReadRows {
+  columns: string[];
+  rows: () => RowStream;
 }
 
 export interface BackoutRequest {
@@ -45,6 +53,11 @@ export async function prepareBackout(
   schema: { target: TableSchema; source: TableSchema; key: string[]; columns: string[] },
   request: BackoutRequest,
 ): Promise<BackoutPrepared> {
+  if (!target.engine.capabilities.unchangedSince) {
+    throw new RowbackError('unsupported', `--backout cannot write to a ${target.engine.name} target.`, {
+      hint: 'Backing out reads a MySQL/MariaDB binlog and writes to that server.',
+    });
+  }
   if (!history.backout) {
     throw new RowbackError(
       'usage',
@@ -87,6 +100,10 @@ export async function prepareBackout(
       conflicts: outcome.conflicts,
     },
     columns: outcome.written.length > 0 ? outcome.written : undefined,
+    read: {
+      columns: accident.columns,
+      rows: () => lines([...now.values()].map(joinFields), accident.columns, accident.columns),
+    },
   };
 }
 
@@ -174,6 +191,10 @@ async function* lines(rows: Buffer[], from: string[], to: string[]): RowStream {
 }
 
 const TAB = Buffer.from('\t');
+
+function joinFields(fields: Buffer[]): Buffer {
+  return Buffer.concat(fields.flatMap((f, i) => (i > 0 ? [TAB, f] : [f])));
+}
 const NEWLINE = Buffer.from('\n');
 const NULL = Buffer.from('\\N');
 

@@ -1,4 +1,4 @@
-import { type BackoutSummary, prepareBackout } from './backout-source.js';
+import { type BackoutSummary, prepareBackout, type ReadRows } from './backout-source.js';
 import { matchColumns } from './columns.js';
 import { resolveMark } from './marks.js';
 import type { CommonOptions } from './options.js';
@@ -29,6 +29,8 @@ export interface Prepared {
   restriction: Restriction;
   /** `--backout`: the source is then the rows the backout writes, and this says what it found. */
   backout?: BackoutSummary;
+  /** Target rows the writes were decided from (a backout's): only rows still as read are written. */
+  readRows?: ReadRows;
   /** Rows carry the physical table they live in (PostgreSQL inheritance). */
   origin: boolean;
   /** How much of the table the source knows (see Coverage). */
@@ -72,6 +74,7 @@ export async function prepare(given: CommonOptions, opener: Opener): Promise<Pre
       targetWhere,
     };
     let backout: BackoutSummary | undefined;
+    let readRows: ReadRows | undefined;
     if (options.backout !== undefined) {
       progress({ step: 'source', message: 'backing out' });
       const b = await prepareBackout(
@@ -86,6 +89,7 @@ export async function prepare(given: CommonOptions, opener: Opener): Promise<Pre
       );
       sessions.source = b.source;
       backout = b.summary;
+      readRows = b.read;
       restriction.columns = b.columns ?? restriction.columns;
     }
     const warnings = [...(sessions.source.warnings ?? []), ...match.warnings];
@@ -102,6 +106,7 @@ export async function prepare(given: CommonOptions, opener: Opener): Promise<Pre
       where,
       restriction,
       ...(backout ? { backout } : {}),
+      ...(readRows ? { readRows } : {}),
       origin,
       coverage,
       sourceFilters,

@@ -23,6 +23,8 @@ import { noClock, type StepClock } from './timings.js';
 export interface StagedSource {
   rows: Staged;
   absent?: Staged;
+  /** Prepared.readRows, staged: see ClassifyOptions.unchangedSince. */
+  read?: Staged;
 }
 
 /**
@@ -56,14 +58,17 @@ export async function stageSource(
     }),
   );
   report(rows.rows);
-  if (p.coverage !== 'keys') return { rows };
+  const read = p.readRows
+    ? await target.stage(p.target, p.readRows.rows(), { columns: p.readRows.columns, clock })
+    : undefined;
+  if (p.coverage !== 'keys') return { rows, ...(read ? { read } : {}) };
   if (!source.absentKeys) {
     throw new RowbackError('internal', `${source.label} has keys coverage but gives no absent keys`);
   }
   const absent = await clock.time('stage', () =>
     target.stage(p.target, source.absentKeys!(p.source, p.key), { columns: p.key, clock }),
   );
-  return { rows, absent };
+  return { rows, absent, ...(read ? { read } : {}) };
 }
 
 /** What classify is told: the filter, and for a `keys` source which target keys may be extra. */
@@ -73,6 +78,7 @@ export function classifyOptions(p: Prepared, staged: StagedSource): ClassifyOpti
     ...(staged.absent ? { absent: staged.absent } : {}),
     ...(p.restriction.columns ? { columns: p.restriction.columns } : {}),
     ...(p.restriction.targetWhere === undefined ? {} : { targetWhere: p.restriction.targetWhere }),
+    ...(staged.read ? { unchangedSince: staged.read } : {}),
   };
 }
 
@@ -80,6 +86,7 @@ export function classifyOptions(p: Prepared, staged: StagedSource): ClassifyOpti
 export async function dropStaged(p: Prepared, staged: StagedSource): Promise<void> {
   await p.sessions.target.dropStaged(staged.rows);
   if (staged.absent) await p.sessions.target.dropStaged(staged.absent);
+  if (staged.read) await p.sessions.target.dropStaged(staged.read);
 }
 
 export interface Classified {

@@ -46,6 +46,11 @@ export interface Capabilities {
    * a plan built before the lock would be classified again anyway.
    */
   provesUnchanged: boolean;
+  /**
+   * `classify` honours `ClassifyOptions.unchangedSince` (rows must still be as read when the plan was
+   * made), which `--backout` needs. Default false.
+   */
+  unchangedSince: boolean;
 }
 
 /** The contract alone: an engine that offers none of the extras. */
@@ -58,4 +63,5 @@ export const DEFAULT_CAPABILITIES: Capabilities = {
   cancel: false,
   literalValues: false,
   provesUnchanged: false,
+  unchangedSince: false,
 };

@@ -106,6 +106,13 @@ export interface ClassifyOptions {
    * whose columns share the target's names.
    */
   targetWhere?: string;
+  /**
+   * Target rows as they were read when the writes were decided (a backout decides from the current row):
+   * a `changed` or `extra` row whose current row differs from its row here in any staged column, or that
+   * has none here, and a `missing` row whose key has one here (deleted since), get their kept class.
+   * Only engines with the `unchangedSince` capability take it.
+   */
+  unchangedSince?: Staged;
 }
 
 /**

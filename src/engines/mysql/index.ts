@@ -16,6 +16,8 @@ export const mysqlEngine: Engine = {
     insertsMoveCounters: true,
     // KILL QUERY from a second connection
     cancel: true,
+    // the plan re-checks rows against those a backout read (see unchanged-since.ts)
+    unchangedSince: true,
   },
   async connect(url: string, options: ConnectOptions = {}): Promise<Connection> {
     const { session, profile } = await openSession(url, options);

@@ -16,6 +16,7 @@ import {
   type WorkNames,
 } from './sql.js';
 import { asMysqlStaged, indexPart, type MysqlStaged } from './stage.js';
+import { keepChangedSince } from './unchanged-since.js';
 
 /** The plan table's class codes. */
 export const CLASS = { missing: 'm', changed: 'c', same: 's', extra: 'x' } as const;
@@ -247,6 +248,9 @@ async function createPlanTable(
       `INSERT INTO ${plan} (${rowClass}, ${keys.join(', ')}) ${extraRows(own, options, key)}`,
     );
     if (options.where !== undefined) await markOutside(session, own, name, key);
+    if (options.unchangedSince) {
+      await keepChangedSince(session, name, own, asMysqlStaged(options.unchangedSince), key);
+    }
   } catch (error) {
     await session.exec(`DROP TEMPORARY TABLE IF EXISTS ${plan}`).catch(() => {});
     throw error;

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { restore, undo } from '../../../src/index.js';
 import { tempDir } from '../../harness/index.js';
 import { byId, described, dump, rowback, TIMEOUT } from './cli-support.js';
 import { type BinlogDb, binlogDb } from './support.js';
@@ -180,6 +181,67 @@ describe('rowback restore --backout: an UPDATE without WHERE backed out from the
       ]);
       expect(undone.code, described(undone)).toBe(0);
       expect(await dump(db, 'accounts')).toEqual(now);
+    },
+    TIMEOUT,
+  );
+});
+
+describe('rowback restore --backout: rows edited between the preview and the apply', () => {
+  let db: BinlogDb;
+  let stateDir: string;
+  let before: string[];
+  let gtid: string;
+
+  beforeAll(async () => {
+    db = await binlogDb('rows');
+    stateDir = await tempDir();
+    await db.sql.exec(ACCOUNTS);
+    await db.sql.exec(
+      `INSERT INTO accounts VALUES ${Array.from({ length: 12 }, (_, i) => account(i + 1)).join(', ')}`,
+    );
+    before = await dump(db, 'accounts');
+    await db.sql.exec("UPDATE accounts SET plan = 'free'");
+    [[gtid]] = (await db.sql.query('SELECT @@last_gtid')) as [[string]];
+  }, TIMEOUT);
+
+  afterAll(async () => {
+    await db?.close();
+  });
+
+  test(
+    'are left as edited: the rows a backout decided from are checked again under the lock',
+    async () => {
+      const now = await dump(db, 'accounts');
+      let edited: string[] = [];
+      let shown = 0;
+      const report = await restore({
+        table: 'accounts',
+        from: 'binlog',
+        to: db.url,
+        backout: gtid,
+        stateDir,
+        onPreview: (preview) => {
+          shown = preview.plan.changed;
+        },
+        confirm: async () => {
+          // After the preview: the same column of one row, another column of another.
+          await db.sql.exec("UPDATE accounts SET plan = 'gold' WHERE id = 5");
+          await db.sql.exec('UPDATE accounts SET seats = 7 WHERE id = 9');
+          edited = await dump(db, 'accounts');
+          return true;
+        },
+      });
+      // 9 rows changed by the accident (3 were free already); 5 and 9 are kept.
+      expect(shown).toBe(9);
+      expect(report.plan).toMatchObject({ changed: 7, excluded: { changed: 2 } });
+      expect(report.applied).toEqual({ inserted: 0, updated: 7, deleted: 0 });
+      const expected = byId(expectedAfterUpdate(before, edited, false));
+      expected.set('9', byId(edited).get('9')!);
+      expect(await dump(db, 'accounts')).toEqual([...expected.values()]);
+
+      await undo({ id: report.id, to: db.url, stateDir });
+      expect(await dump(db, 'accounts')).toEqual(edited);
+      expect(edited).not.toEqual(now);
     },
     TIMEOUT,
   );
