@@ -26,17 +26,26 @@ const NONE = 0xffffffff;
 const KINDS: RowsKind[] = ['write', 'update', 'delete'];
 
 export class HistoryWriter {
-  private readonly out: SpillWriter;
+  private readonly out: SpillWriter | undefined;
   readonly transactions = new Map<number, Settled>();
   /** Binlog file names by their number, to name events in messages. */
   readonly files = new Map<number, string>();
   changes = 0;
 
-  constructor(readonly path: string) {
-    this.out = new SpillWriter(path);
+  /** `keep` false: changes are counted, transactions and files noted, but no record is written. */
+  constructor(
+    readonly path: string,
+    keep = true,
+  ) {
+    this.out = keep ? new SpillWriter(path) : undefined;
   }
 
   add(txn: number, change: RowChange, at: EventRef): void {
+    if (!this.out) {
+      this.fileNumberOf(at.file);
+      this.changes++;
+      return;
+    }
     const before = change.before;
     const after = change.after;
     const size =
@@ -80,7 +89,7 @@ export class HistoryWriter {
   }
 
   close(): void {
-    this.out.close();
+    this.out?.close();
   }
 }
 

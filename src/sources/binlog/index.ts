@@ -59,29 +59,35 @@ export async function openBinlogSource(from: string, options: OpenSourceOptions)
       const schema = await describeToday(connection, table, key);
       readColumns = writableColumns(schema).map((c) => c.name);
       const mapped = new Set<string>();
+      const defaults = await columnDefaults(url, options.profile, schema);
+      const read = (stream: AsOfStream | undefined) =>
+        readTableHistory({
+          url,
+          table: schema.ref,
+          asOf: spec,
+          wanted: {
+            table: schema,
+            columns: readColumns,
+            key,
+            defaults,
+            onMapped: (note) => mapped.add(note),
+          },
+          dir,
+          ...(range ? { stopAfter: (settled) => pastEnd(settled, range.to) } : {}),
+          // Built on the way, the image needs no record of the history kept.
+          ...(stream ? { image: stream, keepHistory: false } : {}),
+          signal: abort.signal,
+          onProgress: (bytes, total) =>
+            options.onProgress?.({ step: 'source', bytes, totalBytes: total, message: 'reading the binlog' }),
+        }).finally(() => {
+          built = stream?.finish();
+        });
       // The as-of image is built while reading (a backout reads the accident's own images instead).
-      const stream = range ? undefined : new AsOfStream(dir);
       let built: AsOfImage | undefined;
-      const history = await readTableHistory({
-        url,
-        table: schema.ref,
-        asOf: spec,
-        wanted: {
-          table: schema,
-          columns: readColumns,
-          key,
-          defaults: await columnDefaults(url, options.profile, schema),
-          onMapped: (note) => mapped.add(note),
-        },
-        dir,
-        ...(range ? { stopAfter: (settled) => pastEnd(settled, range.to) } : {}),
-        ...(stream ? { image: stream } : {}),
-        signal: abort.signal,
-        onProgress: (bytes, total) =>
-          options.onProgress?.({ step: 'source', bytes, totalBytes: total, message: 'reading the binlog' }),
-      }).finally(() => {
-        built = stream?.finish();
-      });
+      let history = await read(range ? undefined : new AsOfStream(dir));
+      // A transaction read did not count, or the keys outgrew memory: read again, keeping the history,
+      // and build the image from it.
+      if (!range && !built) history = await read(undefined);
       warnings.push(...checkHistory(history, schema));
       // Maps of transactions before the moment are decoded too (their rows are skipped): say only what counted.
       if (history.statements.some((s) => s.kind === 'alter')) {
@@ -96,7 +102,6 @@ export async function openBinlogSource(from: string, options: OpenSourceOptions)
       };
       // Backing out reads the accident's own images (see backout()); the as-of image is not needed.
       if (range) return schema;
-      // Unless a transaction read did not count or the keys outgrew memory: then from the history.
       image = built ?? buildAsOf(file, dir);
       refusePartial(image, readColumns);
       return schema;

@@ -38,6 +38,8 @@ export interface ReadOptions {
   dir: SpillDir;
   /** Fed every change and settled transaction as they are read: the as-of image built on the way. */
   image?: AsOfStream;
+  /** False: the history's records are not written (the image is built on the way); counts are kept. */
+  keepHistory?: boolean;
   onProgress?: (bytes: number, total: number) => void;
   /** Stops reading once a transaction settles for which this is true (the end of a range was passed). */
   stopAfter?: (settled: Settled) => boolean;
@@ -67,7 +69,7 @@ export async function readTableHistory(options: ReadOptions): Promise<TableHisto
       throw refusal(error, undefined, connection.redactedUrl);
     });
     const wanted: Wanted = { ...options.wanted, collations };
-    const writer = new HistoryWriter(options.dir.file('history'));
+    const writer = new HistoryWriter(options.dir.file('history'), options.keepHistory !== false);
     const statements: TableStatement[] = [];
     const metadata = new Set<MetadataLevel>();
     let stopped = false;
