@@ -2,12 +2,13 @@ import type { Connection, Plan, Staged } from '../engines/engine.js';
 import { beginOptions } from './apply.js';
 import { checkPlan } from './checks.js';
 import { CounterKeeper, type CounterMove } from './counters.js';
+import { RowbackError } from './errors.js';
 import type { UndoBundle } from './images.js';
 import { judgeVerification } from './judge.js';
 import type { AppliedCounts, Policy, RowClass, SampleRow, Verification } from './plan.js';
 import { totalWrites } from './policy.js';
 import { conflictError } from './refusals.js';
-import { formatTable, type TableSchema } from './table.js';
+import { formatTable, imageColumns, type TableSchema } from './table.js';
 import { writePlan } from './write.js';
 
 /** Undo is an exact rewind of the keys the restore touched: take the pre-image, delete what it added. */
@@ -22,8 +23,8 @@ export interface Reverted {
 
 /**
  * Reverts a restore from its images, as a restore of the pre-image whose coverage is the keys the restore
- * touched. In ONE transaction: lock; the post-image classified against the target must be all `same`
- * (every row the restore wrote still as it left it, every row it deleted still gone), else
+ * touched. In ONE transaction: lock; every row the restore wrote must still be as it left it (its digest
+ * unchanged; in files from before digests, every column's text) and every row it deleted still gone, else
  * RowbackError('conflict') having written nothing; then the pre-image is restored with `take-source` and
  * `delete` limited to the post-image's keys; verify; COMMIT (ROLLBACK on a dry run).
  */
@@ -33,20 +34,29 @@ export async function revertRestore(
   bundle: UndoBundle,
   options: { dryRun?: boolean; disableTriggers?: boolean; allowTriggerChanges?: boolean },
 ): Promise<Reverted> {
-  const stageOptions = { columns: bundle.columns, origin: bundle.origin };
+  // A restore that only inserted kept no pre-image: an empty one in the table's columns stands in.
+  const columns = bundle.columns.length ? bundle.columns : imageColumns(schema).map((c) => c.name);
+  const stageOptions = { columns, origin: bundle.origin };
   const staged: Staged[] = [];
   const plans: Plan[] = [];
   const counters = new CounterKeeper(target, schema, options.dryRun === true);
   try {
     const before = await target.stage(schema, bundle.before(), stageOptions);
     staged.push(before);
-    const after = await target.stage(schema, bundle.after(), stageOptions);
+    const digest = bundle.digest;
+    if (digest) refuseForeignDigest(target, digest.digest);
+    const after = digest
+      ? await target.stageDigests(schema, bundle.after())
+      : await target.stage(schema, bundle.after(), stageOptions);
     staged.push(after);
     await target.begin(schema, beginOptions(options));
     try {
-      const now = await target.classify(after, { absent: before });
-      plans.push(now);
-      await refuseConflicts(target, now, schema);
+      if (digest) await refuseDrift(target, after, before, schema);
+      else {
+        const now = await target.classify(after, { absent: before });
+        plans.push(now);
+        await refuseConflicts(target, now, schema);
+      }
       const plan = await target.classify(before, { absent: after });
       plans.push(plan);
       const table = formatTable(schema.ref);
@@ -91,6 +101,37 @@ export async function revertRestore(
 
 const CHANGES: RowClass[] = ['changed', 'missing', 'extra'];
 
+/** A digest this engine does not compute (a file from another rowback) would call every row changed. */
+function refuseForeignDigest(target: Connection, digest: string): void {
+  if (digest === target.engine.digest) return;
+  throw new RowbackError(
+    'unsupported',
+    `The undo file's post-image was digested as ${digest || 'nothing'}, which this rowback does not compute (it computes ${target.engine.digest}). Nothing was changed.`,
+    { hint: 'Run the undo with the rowback version that made the restore.' },
+  );
+}
+
+/**
+ * The post-image's digests against the target: a key gone, a row whose digest differs, or a key the
+ * restore deleted present again is a later write the undo would overwrite.
+ */
+async function refuseDrift(
+  target: Connection,
+  after: Staged,
+  before: Staged,
+  schema: TableSchema,
+): Promise<void> {
+  const drift = await target.drift(after, before, 5);
+  if (drift.rows === 0) return;
+  throw conflictError(formatTable(schema.ref), drift.rows, drift.sample.map(keyLabel));
+}
+
+function keyLabel(sample: SampleRow): string {
+  return Object.entries(sample.key)
+    .map(([k, v]) => `${k}=${v ?? 'NULL'}`)
+    .join(', ');
+}
+
 /** The post-image against the target: anything but `same` is a later write the undo would overwrite. */
 async function refuseConflicts(target: Connection, now: Plan, schema: TableSchema): Promise<void> {
   const counts = await target.counts(now);
@@ -100,10 +141,6 @@ async function refuseConflicts(target: Connection, now: Plan, schema: TableSchem
   for (const rowClass of CHANGES) {
     if (counts[rowClass] > 0 && samples.length < 5) samples.push(...(await target.samples(now, rowClass, 5)));
   }
-  const shown = samples.slice(0, 5).map((s) =>
-    Object.entries(s.key)
-      .map(([k, v]) => `${k}=${v ?? 'NULL'}`)
-      .join(', '),
-  );
+  const shown = samples.slice(0, 5).map(keyLabel);
   throw conflictError(formatTable(schema.ref), rows, shown);
 }

@@ -6,7 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import { z } from 'zod';
 import type { Identity, RowStream } from '../engines/engine.js';
 import { RowbackError } from './errors.js';
-import type { UndoBundle, UndoSink } from './images.js';
+import type { DigestForm, UndoBundle, UndoSink } from './images.js';
 import type { AppliedCounts } from './plan.js';
 import type { Prepared } from './prepare.js';
 import { countingRows } from './rows.js';
@@ -15,18 +15,23 @@ import type { TableRef } from './table.js';
 
 /**
  * An undo file is a directory `<state-dir>/undo/<restore-id>/` holding the pre-image of every row a restore
- * updated or deleted (`before.rows`), the post-image of every row it inserted or updated (`after.rows`),
- * both in the text row format, and `meta.json`. The images are fsynced before the restore commits.
+ * updated or deleted (`before.rows`: whole rows), the post-image of every row it inserted or updated
+ * (`after.rows`: each row's key and digest, see DigestForm), both in the text row format, and `meta.json`.
+ * The images are fsynced before the restore commits. Version 1 files, written before digests, hold whole
+ * rows in `after.rows` too; undo still reads them.
  */
 export interface UndoMeta {
-  version: 1;
+  version: 1 | 2;
   id: string;
   engine: string;
   table: Required<TableRef>;
   target: string;
   key: string[];
   beforeColumns: string[];
+  /** Version 2: the key columns the post-image's rows start with; version 1: the post-image's columns. */
   afterColumns: string[];
+  /** Version 2: the engine's digest of the post-image's rows (`Engine.digest`). */
+  digest?: string;
   origin: boolean;
   createdAt: string;
   /**
@@ -51,11 +56,11 @@ export class UndoFileWriter implements UndoSink {
 
   constructor(
     stateDir: string,
-    meta: Omit<UndoMeta, 'version' | 'status' | 'rows' | 'beforeColumns' | 'afterColumns'>,
+    meta: Omit<UndoMeta, 'version' | 'status' | 'rows' | 'beforeColumns' | 'afterColumns' | 'digest'>,
   ) {
     this.dir = undoDir(stateDir, meta.id);
     this.meta = {
-      version: 1,
+      version: 2,
       ...meta,
       beforeColumns: [],
       afterColumns: [],
@@ -79,9 +84,9 @@ export class UndoFileWriter implements UndoSink {
     return this.meta.rows.before;
   }
 
-  async writeAfter(columns: string[], origin: boolean, rows: RowStream): Promise<number> {
-    this.meta.afterColumns = columns;
-    this.meta.origin = origin;
+  async writeAfter(form: DigestForm, rows: RowStream): Promise<number> {
+    this.meta.afterColumns = form.key;
+    this.meta.digest = form.digest;
     this.meta.rows.after = await this.writeFile('after.rows', rows);
     await this.saveMeta();
     return this.meta.rows.after;
@@ -143,7 +148,7 @@ export const discardingUndo: UndoSink = {
     for await (const chunk of countingRows(rows, (t) => (n = t))) void chunk;
     return n;
   },
-  async writeAfter(_c, _o, rows) {
+  async writeAfter(_form, rows) {
     let n = 0;
     for await (const chunk of countingRows(rows, (t) => (n = t))) void chunk;
     return n;
@@ -154,7 +159,7 @@ const counts = z.object({ inserted: z.number(), updated: z.number(), deleted: z.
 
 /** meta.json is a file on disk a person may have edited: check its shape before trusting it. */
 const undoMetaSchema = z.object({
-  version: z.literal(1),
+  version: z.union([z.literal(1), z.literal(2)]),
   id: z.string(),
   engine: z.string(),
   table: z.object({ schema: z.string(), name: z.string() }),
@@ -162,6 +167,7 @@ const undoMetaSchema = z.object({
   key: z.array(z.string()).min(1),
   beforeColumns: z.array(z.string()),
   afterColumns: z.array(z.string()),
+  digest: z.string().optional(),
   origin: z.boolean(),
   identity: z
     .object({ server: z.string(), database: z.string(), table: z.string(), tableId: z.string().optional() })
@@ -222,16 +228,26 @@ function parseUndoMeta(text: string, path: string): UndoMeta {
       `The undo file ${path} is damaged: ${parsed.error.issues[0]?.message ?? 'bad shape'}.`,
     );
   }
-  return parsed.data as UndoMeta;
+  const meta = parsed.data as UndoMeta;
+  if (meta.version === 2 && meta.afterColumns.length > 0 && meta.digest === undefined) {
+    throw new RowbackError('usage', `The undo file ${path} is damaged: its post-image names no digest.`);
+  }
+  return meta;
 }
 
 export function undoBundle(dir: string, meta: UndoMeta): UndoBundle {
-  return {
-    columns: meta.beforeColumns.length ? meta.beforeColumns : meta.afterColumns,
-    origin: meta.origin,
+  const files = {
     before: () => createReadStream(join(dir, 'before.rows')),
     after: () => createReadStream(join(dir, 'after.rows')),
   };
+  if (meta.version === 1) {
+    // Whole rows on both sides, in the same columns.
+    const columns = meta.beforeColumns.length ? meta.beforeColumns : meta.afterColumns;
+    return { columns, origin: meta.origin, ...files };
+  }
+  const digest = { key: meta.afterColumns, digest: meta.digest ?? '' };
+  // No pre-image columns when the restore only inserted: nothing is put back, only keys deleted.
+  return { columns: meta.beforeColumns, origin: meta.origin, ...files, digest };
 }
 
 export async function markUndone(dir: string, meta: UndoMeta): Promise<void> {

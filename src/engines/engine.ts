@@ -6,6 +6,7 @@ import type {
   ClassifyOptions,
   Counter,
   Differing,
+  Drift,
   KeyCheck,
   MergeKey,
   Plan,
@@ -84,6 +85,11 @@ export interface Engine {
   /** URL schemes this engine accepts, without the colon (`postgres`, `postgresql`; `mysql`, `mariadb`). */
   readonly schemes: readonly string[];
   readonly capabilities: Capabilities;
+  /**
+   * The name of how `Connection.digests` digests a row, kept in undo files: a new way gets a new name, so
+   * an undo never compares digests made two different ways.
+   */
+  readonly digest: string;
   /**
    * For engines whose databases are files: true when these first bytes of a file (up to 100) are one of
    * this engine's databases. `--to ./app.db` then opens with `connect('./app.db')`.
@@ -283,6 +289,27 @@ export interface Connection {
    * the origin when the plan's staged rows carry one. What the undo file keeps.
    */
   image(plan: Plan, classes: RowClass[]): RowStream;
+  /**
+   * The key columns of the target's current rows, then one field: a digest of the row (every image
+   * column's exact value, byte for byte: text that a collation calls equal, trailing spaces, a float's last
+   * bit, NULL against empty, all differ). Of the plan's rows of `classes`, or of every row of the table.
+   * The same row on the same server always gets the same digest, whichever session asks; computed by the
+   * server, or where it lives (SQLite), never from values in JavaScript numbers. What the undo file's
+   * post-image keeps.
+   */
+  digests(target: TableSchema, of?: { plan: Plan; classes: RowClass[] }): RowStream;
+  /**
+   * Stages a stream `digests` made (key columns, then the digest) into a temporary table: a Staged of the
+   * key columns, usable as `ClassifyOptions.absent`, and by `drift`.
+   */
+  stageDigests(target: TableSchema, rows: RowStream): Promise<Staged>;
+  /**
+   * Inside `begin`'s transaction: the rows that differ from staged digests (see `stageDigests`): a key no
+   * longer in the target (`missing`), a row whose digest differs now (`changed`), and a key of `absent`
+   * not among the digests that is in the target (`extra`). How many, and up to `limit` of them, changed
+   * first, then missing, then extra, in key byte order, with the target's current row where there is one.
+   */
+  drift(digests: Staged, absent: Staged, limit: number): Promise<Drift>;
   /** Inserts the staged rows of class `missing` (into their origin child where they carry one). */
   insertMissing(plan: Plan): Promise<number>;
   /**

@@ -1,3 +1,4 @@
+import type { SampleRow } from '../core/plan.js';
 import type { TableSchema } from '../core/table.js';
 import type { StepClock } from '../core/timings.js';
 import type { RowStream } from './engine.js';
@@ -209,6 +210,12 @@ export interface Counter {
    * `last_value` and `is_called`): compared for equality and handed back to `resetCounters`.
    */
   state?: string;
+}
+
+/** Rows that differ from the digests an apply kept (see `Connection.drift`). */
+export interface Drift {
+  rows: number;
+  sample: SampleRow[];
 }
 
 /** Changed rows that pass a `differing` test: how many, and a few of their keys. */

@@ -1,4 +1,4 @@
-import type { UndoBundle, UndoSink } from '../../src/core/images.js';
+import type { DigestForm, UndoBundle, UndoSink } from '../../src/core/images.js';
 import { countRows } from '../../src/core/rows.js';
 import type { RowStream } from '../../src/engines/engine.js';
 
@@ -20,15 +20,15 @@ export function memoryUndo(): UndoSink & { bundle(): UndoBundle; before: Buffer;
     after: Buffer.alloc(0) as Buffer,
     columns: [] as string[],
     origin: false,
+    form: undefined as DigestForm | undefined,
     async writeBefore(columns: string[], origin: boolean, rows: RowStream): Promise<number> {
       state.columns = columns;
       state.origin = origin;
       state.before = await collect(rows);
       return countRows(state.before);
     },
-    async writeAfter(columns: string[], origin: boolean, rows: RowStream): Promise<number> {
-      state.columns = columns;
-      state.origin = origin;
+    async writeAfter(form: DigestForm, rows: RowStream): Promise<number> {
+      state.form = form;
       state.after = await collect(rows);
       return countRows(state.after);
     },
@@ -38,6 +38,7 @@ export function memoryUndo(): UndoSink & { bundle(): UndoBundle; before: Buffer;
         origin: state.origin,
         before: () => streamOf(state.before),
         after: () => streamOf(state.after),
+        ...(state.form ? { digest: state.form } : {}),
       };
     },
   };

@@ -1,6 +1,7 @@
 import { type Connection, type ConnectOptions, DEFAULT_CAPABILITIES, type Engine } from '../engine.js';
 import { openSession } from './connect.js';
 import { MysqlConnection } from './connection.js';
+import { MYSQL_DIGEST } from './digest.js';
 
 /** MySQL and MariaDB through mysql2. `mariadb://` URLs are read as `mysql://`. */
 export const mysqlEngine: Engine = {
@@ -19,6 +20,7 @@ export const mysqlEngine: Engine = {
     // the plan re-checks rows against those a backout read (see unchanged-since.ts)
     unchangedSince: true,
   },
+  digest: MYSQL_DIGEST,
   async connect(url: string, options: ConnectOptions = {}): Promise<Connection> {
     const { session, profile } = await openSession(url, options);
     return new MysqlConnection(mysqlEngine, session, profile);

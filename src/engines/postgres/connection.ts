@@ -6,6 +6,7 @@ import type {
   Connection,
   Counter,
   Differing,
+  Drift,
   Engine,
   Identity,
   KeyCheck,
@@ -26,6 +27,7 @@ import type {
 import { cancelBackend, type PgSession } from './connect.js';
 import { counters, moveCounters, resetCounters } from './counters.js';
 import { describeTable, listTables } from './describe.js';
+import { digests, drift, stageDigests } from './digest.js';
 import { mapError } from './errors.js';
 import { unchanged } from './fingerprint.js';
 import { identity } from './identity.js';
@@ -204,6 +206,22 @@ export class PgConnection implements Connection {
 
   image(plan: Plan, classes: RowClass[]): RowStream {
     return image(this.session, asPgPlan(plan), classes);
+  }
+
+  digests(target: TableSchema, of?: { plan: Plan; classes: RowClass[] }): RowStream {
+    return digests(this.session, target, of);
+  }
+
+  stageDigests(target: TableSchema, rows: RowStream): Promise<Staged> {
+    return this.step(`staging the post-image of ${name(target)}`, () =>
+      stageDigests(this.session, target, rows),
+    );
+  }
+
+  drift(staged: Staged, absent: Staged, limit: number): Promise<Drift> {
+    return this.step(`comparing ${name(staged.target)} with the restore's post-image`, () =>
+      drift(this.session, staged, absent, limit),
+    );
   }
 
   insertMissing(plan: Plan): Promise<number> {

@@ -1,6 +1,7 @@
 import { type Connection, type ConnectOptions, DEFAULT_CAPABILITIES, type Engine } from '../engine.js';
 import { openSession } from './connect.js';
 import { PgConnection } from './connection.js';
+import { PG_DIGEST } from './digest.js';
 
 /** The PostgreSQL engine: pg for statements, pg-copy-streams for rows in and out (text COPY). */
 export const postgresEngine: Engine = {
@@ -17,6 +18,7 @@ export const postgresEngine: Engine = {
     // the row versions written since the preview (xmin), compared under the lock
     provesUnchanged: true,
   },
+  digest: PG_DIGEST,
   async connect(url: string, options?: ConnectOptions): Promise<Connection> {
     return new PgConnection(postgresEngine, await openSession(url, options));
   },

@@ -28,6 +28,11 @@ export function stagedTable(staged: Staged): string {
 }
 stagedTable.lookup = (staged: Staged): string | undefined => stagedTables.get(staged);
 
+/** Records where a Staged built by another step (see digest.ts) lives. */
+export function keepStaged(staged: Staged, table: string): void {
+  stagedTables.set(staged, table);
+}
+
 export function forgetStaged(staged: Staged): void {
   stagedTables.delete(staged);
 }

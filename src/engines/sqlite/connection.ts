@@ -7,6 +7,7 @@ import type {
   Connection,
   Counter,
   Differing,
+  Drift,
   Engine,
   Identity,
   KeyCheck,
@@ -28,6 +29,7 @@ import { closeSession, profileOf, type SqliteSession } from './connect.js';
 import { counters, moveCounters } from './counters.js';
 import { brokenForeignKeys } from './deferred.js';
 import { describeTable, listTables } from './describe.js';
+import { digests, drift, stageDigests } from './digest.js';
 import { mapError } from './errors.js';
 import { identity } from './identity.js';
 import { begin, checkCancelled, commit, rollback } from './lock.js';
@@ -200,6 +202,22 @@ export class SqliteConnection implements Connection {
 
   image(plan: Plan, classes: RowClass[]): RowStream {
     return image(this.session, asSqlitePlan(plan), classes);
+  }
+
+  digests(target: TableSchema, of?: { plan: Plan; classes: RowClass[] }): RowStream {
+    return digests(this.session, target, of);
+  }
+
+  stageDigests(target: TableSchema, rows: RowStream): Promise<Staged> {
+    return this.step(`staging the post-image of ${name(target)}`, () =>
+      stageDigests(this.session, target, rows),
+    );
+  }
+
+  drift(staged: Staged, absent: Staged, limit: number): Promise<Drift> {
+    return this.step(`comparing ${name(staged.target)} with the restore's post-image`, () =>
+      drift(this.session, staged, absent, limit),
+    );
   }
 
   insertMissing(plan: Plan): Promise<number> {

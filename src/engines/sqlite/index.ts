@@ -1,6 +1,7 @@
 import { type Connection, type ConnectOptions, DEFAULT_CAPABILITIES, type Engine } from '../engine.js';
 import { openSession } from './connect.js';
 import { SqliteConnection } from './connection.js';
+import { SQLITE_DIGEST } from './digest.js';
 import { isSqliteHeader } from './file.js';
 
 /** The SQLite engine: better-sqlite3 on the database file itself (a source on a private copy when needed). */
@@ -16,6 +17,7 @@ export const sqliteEngine: Engine = {
     // PRAGMA data_version tells whether another connection wrote since the preview
     provesUnchanged: true,
   },
+  digest: SQLITE_DIGEST,
   recognizes: isSqliteHeader,
   async connect(url: string, options?: ConnectOptions): Promise<Connection> {
     return new SqliteConnection(sqliteEngine, await openSession(url, options));

@@ -22,6 +22,11 @@ export function stagedTable(staged: Staged): string {
   return name;
 }
 
+/** Records where a Staged built by another step (see digest.ts) lives. */
+export function keepStaged(staged: Staged, table: string): void {
+  stagedTables.set(staged, table);
+}
+
 /** Checks the staged columns exist in the target and are writable. */
 function checkColumns(target: TableSchema, columns: string[]): void {
   const byName = new Map(target.columns.map((c) => [c.name, c]));

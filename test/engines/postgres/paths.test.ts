@@ -1,4 +1,5 @@
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import type { DigestForm } from '../../../src/core/images.js';
 import { writableColumns } from '../../../src/core/table.js';
 import type { Connection } from '../../../src/engines/engine.js';
 import { postgresEngine } from '../../../src/engines/postgres/index.js';
@@ -125,7 +126,7 @@ describe('postgres direct path and script', () => {
     const { schema, columns, rows } = await sourceRows();
     const failing = {
       ...memoryUndo(),
-      async writeAfter(_columns: string[], _origin: boolean, stream: AsyncIterable<Buffer>): Promise<number> {
+      async writeAfter(_form: DigestForm, stream: AsyncIterable<Buffer>): Promise<number> {
         for await (const _chunk of stream) throw new Error('disk full');
         return 0;
       },
