@@ -17,7 +17,8 @@ const run = promisify(execFile);
  * `npm run bench -- --source dump`: a custom-format pg_dump whose `billing` (`rows` rows) is stored after
  * `a_early` (a quarter as many), restored into an empty target by rowback and by `pg_restore --data-only
  * -t`, each checked (row count and checksum) before its time counts; then how fast the dump readers parse
- * a plain pg_dump file and a mariadb-dump file (MB of file read per second, rows yielded).
+ * a plain pg_dump file, a mariadb-dump file and a `sqlite3 .dump` file (MB of file read per second, rows
+ * yielded).
  */
 export async function benchDump(rows: number, log: (line: string) => void): Promise<DumpBenchReport> {
   const dir = await mkdtemp(join(tmpdir(), 'rowback-bench-dump-'));
@@ -80,6 +81,7 @@ export async function benchDump(rows: number, log: (line: string) => void): Prom
     for (const s of sessions.splice(0)) await s.close();
     await servers.stop();
     parses.push(await mariadbParse(rows, dir, log));
+    parses.push(await sqliteParse(rows, dir, log));
     return { rows, early, customBytes: (await stat(custom)).size, restores, parses };
   } finally {
     for (const s of sessions) await s.close().catch(() => {});
@@ -117,8 +119,35 @@ async function mariadbParse(rows: number, dir: string, log: (line: string) => vo
   }
 }
 
+/**
+ * A `sqlite3 .dump` of a billing-like table (integers, a NUMERIC amount, texts with a newline in one row
+ * of ten, an 8-byte blob, a real), then parsed: one INSERT per row, reals in 20 digits.
+ */
+async function sqliteParse(rows: number, dir: string, log: (line: string) => void): Promise<ParseTiming> {
+  const db = join(dir, 'billing.db');
+  const file = join(dir, 'billing-sqlite.sql');
+  log(`generating billing (${rows.toLocaleString('en-US')} rows) in SQLite, and sqlite3 .dump…`);
+  const sql = `CREATE TABLE billing (id INTEGER PRIMARY KEY, account_id INTEGER NOT NULL, amount NUMERIC,
+      currency TEXT, note TEXT, created_at TEXT, payload BLOB, ratio REAL);
+    WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${rows})
+    INSERT INTO billing SELECT i, i % 5000, (i * 7 % 100000) / 100.0, 'EUR',
+      'note for ' || i || CASE WHEN i % 10 = 0 THEN char(10) || 'second line' ELSE '' END,
+      '2026-11-' || (10 + i % 20) || ' 12:34:56.123456', randomblob(8), i / 7.0 FROM n;`;
+  await run('sqlite3', [db, sql]);
+  await run('bash', ['-c', `sqlite3 ${db} .dump > ${file}`]);
+  try {
+    return await parse(file, 'sqlite', 'sqlite3 .dump');
+  } finally {
+    await rm(db, { force: true });
+  }
+}
+
 /** Reads billing's rows out of a dump file as rowback does, counting the file bytes read. */
-async function parse(file: string, engine: 'postgres' | 'mysql', label: string): Promise<ParseTiming> {
+async function parse(
+  file: string,
+  engine: 'postgres' | 'mysql' | 'sqlite',
+  label: string,
+): Promise<ParseTiming> {
   const source = await openDumpSource(file, { profile: {}, targetEngine: engine });
   const schema = await source.describe({ name: 'billing' }, ['id']);
   let bytes = 0;

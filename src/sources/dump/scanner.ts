@@ -68,6 +68,14 @@ export abstract class StatementScanner {
   protected abstract data(): boolean;
   /** True while `data` is in charge. */
   protected abstract inData(): boolean;
+  /**
+   * At the first byte of a statement: a subclass that recognises it from its bytes alone (the next of a
+   * run of one-row INSERTs) may put itself in charge of its data (`inData`) and return true, sparing the
+   * lexing and classifying of its head.
+   */
+  protected resumeData(): boolean {
+    return false;
+  }
 
   push(chunk: Buffer): void {
     if (this.done) return;
@@ -163,6 +171,7 @@ export abstract class StatementScanner {
         this.i++; // an empty statement
         continue;
       }
+      if (this.resumeData()) return true;
       this.inStatement = true;
       this.statementOffset = this.at();
       this.head = [];

@@ -18,6 +18,8 @@ export class SqliteDumpParser extends StatementScanner implements TableData {
   foundData = false;
 
   private values: SqliteValues | undefined;
+  /** The bytes of the wanted table's first INSERT up to its `(`: the later ones are known by them. */
+  private prefix: Buffer | undefined;
   private inValues = false;
   private takingInserts = false;
   private sawCreate = false;
@@ -96,6 +98,21 @@ export class SqliteDumpParser extends StatementScanner implements TableData {
     }
     this.values ??= new SqliteValues(this.open(columns, this.statementOffset));
     this.values.restart();
+    this.inValues = true;
+    this.prefix ??= Buffer.from(head, 'latin1');
+    return true;
+  }
+
+  /** The next INSERT of the wanted table, known by the same bytes up to its `(` as the first one. */
+  protected override resumeData(): boolean {
+    const prefix = this.prefix;
+    if (!prefix || !this.takingInserts || this.done) return false;
+    const end = this.i + prefix.length;
+    if (end >= this.buf.length || this.buf[end] !== 0x28) return false; // not sure yet: the slow way
+    if (this.buf.compare(prefix, 0, prefix.length, this.i, end) !== 0) return false;
+    this.statementOffset = this.at();
+    this.i = end;
+    this.values!.restart();
     this.inValues = true;
     return true;
   }
