@@ -81,6 +81,13 @@ if (values.source === 'dump') {
 } else if (values.source !== 'live') {
   fail('--source must be live, dump, pitr or binlog');
 }
+/** Ten times case B's writes: fewer and they are most of the table. */
+const MIN_MERGE_ROWS = 100_000;
+if (rows < MIN_MERGE_ROWS) {
+  fail(
+    `--rows must be at least ${MIN_MERGE_ROWS.toLocaleString('en-US')}: case B deletes half the rows, then writes ${NEW_WRITES.toLocaleString('en-US')} new rows and edits ${EDITS.toLocaleString('en-US')}; with fewer rows those writes are most of the table and the figures say nothing about a merge`,
+  );
+}
 
 let servers: BenchServers | undefined;
 const sessions: SqlSession[] = [];
