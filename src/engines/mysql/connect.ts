@@ -92,6 +92,47 @@ export class Session {
   }
 
   /**
+   * Streams a result set as batches of the rows already parsed (up to 2,000), so the consumer awaits once
+   * per batch rather than once per row. Backpressure and an early stop as in `stream`.
+   */
+  async *batches(sql: string): AsyncIterable<RawRow[]> {
+    if (this.cancelled) throw interrupted();
+    const rows = this.raw.query({ sql, rowsAsArray: true, typeCast: false }).stream({ highWaterMark: 2000 });
+    let ended = false;
+    let failure: unknown;
+    let wake = () => {};
+    const finished = new Promise<void>((resolve) => {
+      const end = (error?: unknown) => {
+        ended = true;
+        failure ??= error;
+        wake();
+        resolve();
+      };
+      rows.once('end', () => end());
+      rows.once('close', () => end());
+      rows.once('error', end);
+    });
+    rows.on('readable', () => wake());
+    try {
+      for (;;) {
+        const batch: RawRow[] = [];
+        for (let row = rows.read(); row !== null; row = rows.read()) batch.push(row as RawRow);
+        if (batch.length > 0) yield batch;
+        else if (failure) throw failure;
+        else if (ended) return;
+        else await new Promise<void>((resolve) => (wake = resolve));
+      }
+    } finally {
+      if (!ended) {
+        rows.removeAllListeners('readable');
+        rows.on('data', () => {});
+        rows.resume();
+      }
+      await finished;
+    }
+  }
+
+  /**
    * `LOAD DATA LOCAL INFILE` fed from a row stream. mysql2 sends each chunk as it comes; the stream given to it
    * pulls the next chunk only while the socket can take more, so memory stays bounded.
    */
