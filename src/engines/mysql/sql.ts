@@ -40,9 +40,21 @@ export function differentText(schema: TableSchema, columns: string[], a: string,
   return `NOT (${sameText(schema, columns, a, b)})`;
 }
 
-/** One column of `a` and `b` holds the same exact text (NULL matching NULL). */
+/**
+ * One column of `a` and `b` holds the same exact text (NULL matching NULL); both sides have the column's
+ * type. An integer type has one text per value and no collation, so `<=>` says the same without making
+ * text of every value (casts to text are most of what comparing a million rows costs).
+ */
 export function sameValue(schema: TableSchema, column: string, a: string, b: string): string {
+  if (isIntegerType(findColumn(schema, column)?.type ?? '')) {
+    return `${a}.${quoteIdent(column)} <=> ${b}.${quoteIdent(column)}`;
+  }
   return `${asBytes(exactValue(schema, column, a))} <=> ${asBytes(exactValue(schema, column, b))}`;
+}
+
+/** TINYINT … BIGINT, signed or not (BOOL is TINYINT(1)). */
+function isIntegerType(type: string): boolean {
+  return /^(tiny|small|medium|big)?int(eger)?\b/i.test(type);
 }
 
 /** FLOAT and DOUBLE columns (FLOAT(p), REAL and DOUBLE PRECISION are one of the two). */
