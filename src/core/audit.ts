@@ -19,6 +19,8 @@ export interface AuditRecord {
   /** `--columns` and `--target-where`, when given. */
   columns?: string[];
   targetWhere?: string;
+  /** `--backout`: the accident's range, and how many conflicts it had. */
+  backout?: { range: string; conflicts: number; conflictPolicy: string };
   plan?: { missing: number; changed: number; extra: number; same: number };
   applied?: { inserted: number; updated: number; deleted: number };
   outcome: string;

@@ -60,6 +60,15 @@ export async function runDiff(options: DiffOptions, opener: Opener): Promise<Dif
         ...(options.where === undefined ? {} : { where: options.where }),
         ...(options.columns === undefined ? {} : { columns: options.columns }),
         ...(options.targetWhere === undefined ? {} : { targetWhere: options.targetWhere }),
+        ...(report?.backout
+          ? {
+              backout: {
+                range: report.backout.range,
+                conflicts: report.backout.counts.conflicts,
+                conflictPolicy: report.backout.conflictPolicy,
+              },
+            }
+          : {}),
         ...(report ? { plan: report.plan } : {}),
       },
       started,

@@ -63,8 +63,9 @@ export async function runRestore(given: RestoreOptions, opener: Opener): Promise
       const run = { p, options, id, stateDir, policy, started, clock };
       let done: RestoreReport | undefined;
       const filtered = p.where !== undefined && !p.sourceFilters;
-      // An empty target has no current row for --target-where to hold on: the plan says so.
-      if (directPathFits(p, options) && !filtered && p.restriction.targetWhere === undefined) {
+      // An empty target has no current row for --target-where, or a backout's re-check, to hold on.
+      const guarded = p.restriction.targetWhere !== undefined || p.readRows !== undefined;
+      if (directPathFits(p, options) && !filtered && !guarded) {
         done = await restoreDirect(run);
       }
       done ??= await restoreStaged(run);
@@ -93,6 +94,15 @@ export async function runRestore(given: RestoreOptions, opener: Opener): Promise
         ...(options.where === undefined ? {} : { where: options.where }),
         ...(options.columns === undefined ? {} : { columns: options.columns }),
         ...(options.targetWhere === undefined ? {} : { targetWhere: options.targetWhere }),
+        ...(report?.backout
+          ? {
+              backout: {
+                range: report.backout.range,
+                conflicts: report.backout.counts.conflicts,
+                conflictPolicy: report.backout.conflictPolicy,
+              },
+            }
+          : {}),
         ...(report ? { plan: report.plan, applied: report.applied } : {}),
       },
       started,

@@ -29,7 +29,7 @@ export function renderBackout(b: BackoutSummary, shown: number): string[] {
   );
   for (const conflict of b.conflicts.slice(0, Math.max(shown, 0))) {
     const key = Object.entries(conflict.key)
-      .map(([k, v]) => `${k}=${v === null ? 'NULL' : JSON.stringify(v)}`)
+      .map(([k, v]) => `${k}=${v === null ? 'NULL' : /^[\w.:+-]+$/u.test(v) ? v : JSON.stringify(v)}`)
       .join(', ');
     lines.push(`    ${key}  (${SINCE[conflict.kind]})`);
     for (const col of conflict.columns) {

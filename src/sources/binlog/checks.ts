@@ -8,7 +8,7 @@ import type { TableStatement } from './scan.js';
  * changed by statements rather than logged as rows, a TRUNCATE or DROP that logs no rows, a rename or a
  * re-creation, an ALTER the events cannot be matched across) and returns what the user should know.
  */
-export function checkHistory(history: TableHistory, table: TableSchema): string[] {
+export function checkHistory(history: TableHistory, table: TableSchema, backout?: string): string[] {
   const name = `${table.ref.schema}.${table.ref.name}`;
   const byKind = (kind: TableStatement['kind']) => history.statements.filter((s) => s.kind === kind);
   const where = (list: TableStatement[]) =>
@@ -43,7 +43,7 @@ export function checkHistory(history: TableHistory, table: TableSchema): string[
     );
   }
   const notes = [
-    `Read the binlog from ${history.from.file} to ${history.to ? `${history.to.file}:${history.to.position}` : 'its end'}: ${history.writer.changes} change(s) of ${name}; as of ${history.asOf.described}.`,
+    `Read the binlog from ${history.from.file} to ${history.to ? `${history.to.file}:${history.to.position}` : 'its end'}: ${history.writer.changes} change(s) of ${name}; ${backout === undefined ? `as of ${history.asOf.described}` : `backing out ${backout}`}.`,
   ];
   const altered = byKind('alter');
   if (altered.length > 0) {

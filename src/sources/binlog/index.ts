@@ -88,7 +88,7 @@ export async function openBinlogSource(from: string, options: OpenSourceOptions)
       // A transaction read did not count, or the keys outgrew memory: read again, keeping the history,
       // and build the image from it.
       if (!range && !built) history = await read(undefined);
-      warnings.push(...checkHistory(history, schema));
+      warnings.push(...checkHistory(history, schema, range?.text));
       // Maps of transactions before the moment are decoded too (their rows are skipped): say only what counted.
       if (history.statements.some((s) => s.kind === 'alter')) {
         for (const note of mapped)

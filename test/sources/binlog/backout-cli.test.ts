@@ -1,8 +1,10 @@
+import { writeFile } from 'node:fs/promises';
+import { join as joinPath } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { restore, undo } from '../../../src/index.js';
 import { tempDir } from '../../harness/index.js';
 import { byId, described, dump, rowback, TIMEOUT } from './cli-support.js';
-import { type BinlogDb, binlogDb } from './support.js';
+import { type BinlogDb, binlogDb, nextSecond, serverNow } from './support.js';
 
 const ACCOUNTS = `CREATE TABLE accounts (
   id int PRIMARY KEY,
@@ -310,6 +312,8 @@ describe('rowback restore --backout: a DELETE backed out by binlog positions, la
   test(
     'bad input: exit 2 with what to write, or where backing out is possible',
     async () => {
+      const dumpFile = joinPath(stateDir, 'accounts.sql');
+      await writeFile(dumpFile, 'CREATE TABLE accounts (id int PRIMARY KEY);\n');
       const args = ['diff', 'accounts', '--to', db.url, '--state-dir', stateDir];
       const cases: [string[], RegExp][] = [
         [['--from', 'binlog', '--backout', 'yesterday'], /not a time, a binlog position/],
@@ -319,6 +323,7 @@ describe('rowback restore --backout: a DELETE backed out by binlog positions, la
           /cannot be given with it/,
         ],
         [['--from', db.url, '--backout', range], /needs a source with history[\s\S]*--from binlog/],
+        [['--from', dumpFile, '--backout', range], /read as dump[\s\S]*--from binlog/],
       ];
       for (const [flags, message] of cases) {
         const run = await rowback([...args, ...flags]);
@@ -327,6 +332,85 @@ describe('rowback restore --backout: a DELETE backed out by binlog positions, la
       }
       const unknown = await rowback([...args, '--from', 'binlog', '--backout', '0-1-999999']);
       expect(unknown.code, described(unknown)).toBe(3);
+      expect(await dump(db, 'accounts')).toEqual(now);
+    },
+    TIMEOUT,
+  );
+});
+
+describe('rowback restore --backout: a transaction that inserted rows and zeroed a column, named by its times', () => {
+  let db: BinlogDb;
+  let stateDir: string;
+  let now: string[];
+  let range: string;
+
+  beforeAll(async () => {
+    db = await binlogDb('rows');
+    stateDir = await tempDir();
+    await db.sql.exec(ACCOUNTS);
+    await db.sql.exec(
+      `INSERT INTO accounts VALUES ${Array.from({ length: 10 }, (_, i) => account(i + 1)).join(', ')}`,
+    );
+    const from = await nextSecond(db.sql);
+    await db.sql.exec('BEGIN');
+    await db.sql.exec(
+      `INSERT INTO accounts VALUES ${Array.from({ length: 10 }, (_, i) => account(i + 11)).join(', ')}`,
+    );
+    await db.sql.exec('UPDATE accounts SET seats = 0 WHERE id <= 3');
+    await db.sql.exec('COMMIT');
+    range = `${from}..${await serverNow(db.sql)}`;
+    await nextSecond(db.sql);
+    // Since: an inserted row edited, a zeroed column edited again, a new row.
+    await db.sql.exec("UPDATE accounts SET name = 'kept' WHERE id = 12");
+    await db.sql.exec('UPDATE accounts SET seats = 5 WHERE id = 2');
+    await db.sql.exec("INSERT INTO accounts VALUES (21, 'new', 'team', 1, NULL)");
+    now = await dump(db, 'accounts');
+  }, TIMEOUT);
+
+  afterAll(async () => {
+    await db?.close();
+  });
+
+  test(
+    'deletes the inserted rows still as inserted, sets the column back where untouched since; undo',
+    async () => {
+      const args = ['restore', 'accounts', '--from', 'binlog', '--to', db.url, '--state-dir', stateDir];
+      const run = await rowback([...args, '--backout', range, '--yes', '--json']);
+      expect(run.code, described(run)).toBe(0);
+      expect(run.json?.['applied']).toEqual({ inserted: 0, updated: 2, deleted: 9 });
+      const backout = run.json?.['backout'] as { conflicts: unknown[] };
+      // In the order the accident first touched the keys: its inserts came first.
+      expect(backout.conflicts).toEqual([
+        {
+          kind: 'edited-insert',
+          key: { id: '12' },
+          columns: [{ column: 'name', before: null, accident: 'acct 12', now: 'kept' }],
+        },
+        {
+          kind: 'edited',
+          key: { id: '2' },
+          columns: [{ column: 'seats', before: '6', accident: '0', now: '5' }],
+        },
+      ]);
+      const expected = byId(now);
+      for (let id = 11; id <= 20; id++) if (id !== 12) expected.delete(String(id));
+      for (const id of ['1', '3']) {
+        const f = fields(expected.get(id)!);
+        f[3] = String(Number(id) * 3);
+        expected.set(id, join(f));
+      }
+      expect(await dump(db, 'accounts')).toEqual([...expected.values()]);
+
+      const undone = await rowback([
+        'undo',
+        String(run.json?.['id']),
+        '--to',
+        db.url,
+        '--yes',
+        '--state-dir',
+        stateDir,
+      ]);
+      expect(undone.code, described(undone)).toBe(0);
       expect(await dump(db, 'accounts')).toEqual(now);
     },
     TIMEOUT,
