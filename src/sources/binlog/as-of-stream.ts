@@ -1,5 +1,5 @@
-import type { AsOfImage } from './as-of.js';
-import { KEY_BUDGET } from './as-of.js';
+import { closeSync, openSync, readSync, writeSync } from 'node:fs';
+import { type AsOfImage, buildAsOf, type HistoryFile, KEY_BUDGET } from './as-of.js';
 import { KeySet } from './key-set.js';
 import type { RowChange } from './rows.js';
 import type { EventRef, Settled } from './scan.js';
@@ -10,9 +10,10 @@ import { SpillWriter } from './spill.js';
  * The as-of image built while the binlog is read, instead of in a second pass over the history: each key's
  * image is decided at its first event and only the keys seen are remembered. The rows of a transaction
  * are used before the transaction ends, so this is exact only while every transaction with rows of the
- * table ends counted (committed from the moment on), and while the keys fit the memory budget; otherwise
- * it gives up and `finish` returns nothing (the caller builds the image from the history, as before).
- * Same output, same order, as `buildAsOf` over the same history.
+ * table ends counted (committed from the moment on); otherwise it gives up and `finish` returns nothing
+ * (the caller builds the image from the history). Past the memory budget it hands over: the history is
+ * written from then on and `complete` builds the rest of the image from it, skipping the keys decided.
+ * Same output, same order, as `buildAsOf` over the same history (while within the budget).
  */
 export class AsOfStream {
   private readonly image: AsOfImage;
@@ -22,9 +23,11 @@ export class AsOfStream {
   private readonly partialSlots = new Set<number>();
   private gaveUp = false;
   private closed = false;
+  /** Past the budget: keys not decided yet are left to the history, written from then on. */
+  handedOver = false;
 
   constructor(
-    dir: SpillDir,
+    private readonly dir: SpillDir,
     private readonly keyBudget = KEY_BUDGET,
   ) {
     this.image = {
@@ -40,7 +43,7 @@ export class AsOfStream {
 
   /** One change of the table, in binlog order (see ScanSink.change). */
   change(change: RowChange, at: EventRef): void {
-    if (this.gaveUp) return;
+    if (this.gaveUp || this.handedOver) return;
     const { before, after } = change;
     if (change.kind === 'write') {
       this.visitAbsent(after!.keyBytes, after!.keyLength);
@@ -66,7 +69,7 @@ export class AsOfStream {
       }
     }
     // Past the budget the history's partitioned pass takes over (it spills keys to disk).
-    if (this.seen.bytes > this.keyBudget) this.giveUp();
+    if (this.seen.bytes > this.keyBudget) this.handedOver = true;
   }
 
   /** A transaction with rows of the table ended: any outcome but counted means its rows were used wrongly. */
@@ -80,6 +83,25 @@ export class AsOfStream {
     if (this.gaveUp) return undefined;
     this.image.partial.slots = [...this.partialSlots].sort((a, b) => a - b);
     return this.image;
+  }
+
+  /** The whole image: after a hand-over, the rest built from the history and appended. */
+  complete(image: AsOfImage, history: HistoryFile): AsOfImage {
+    if (!this.handedOver) return image;
+    const rest = buildAsOf(history, this.dir, this.keyBudget, this.seen);
+    appendFile(rest.rowsPath, image.rowsPath);
+    appendFile(rest.absentPath, image.absentPath);
+    const partial = image.partial;
+    return {
+      ...image,
+      rows: image.rows + rest.rows,
+      absent: image.absent + rest.absent,
+      partial: {
+        count: partial.count + rest.partial.count,
+        examples: [...partial.examples, ...rest.partial.examples].slice(0, 5),
+        slots: [...new Set([...partial.slots, ...rest.partial.slots])].sort((a, b) => a - b),
+      },
+    };
   }
 
   private visitAbsent(key: Buffer, length: number): void {
@@ -112,4 +134,18 @@ function writeLine(out: SpillWriter, src: Buffer, length: number): void {
   if (length >= 128) src.copy(buf, at, 0, length);
   else for (let i = 0; i < length; i++) buf[at + i] = src[i]!;
   buf[at + length] = 0x0a;
+}
+
+function appendFile(from: string, to: string): void {
+  const input = openSync(from, 'r');
+  const output = openSync(to, 'a');
+  try {
+    const buf = Buffer.allocUnsafe(1 << 20);
+    for (let got = readSync(input, buf); got > 0; got = readSync(input, buf)) {
+      for (let done = 0; done < got; ) done += writeSync(output, buf, done, got - done);
+    }
+  } finally {
+    closeSync(input);
+    closeSync(output);
+  }
 }

@@ -45,7 +45,16 @@ class KeyEvent {
   at: () => EventRef = () => ({ file: '', position: 0 });
 }
 
-export function buildAsOf(history: HistoryFile, dir: SpillDir, keyBudget = KEY_BUDGET): AsOfImage {
+/**
+ * `decided`: keys already decided (by the image built while reading, up to its memory budget): their
+ * events are skipped. Beyond the budget, keys not yet decided are split into partitions on disk.
+ */
+export function buildAsOf(
+  history: HistoryFile,
+  dir: SpillDir,
+  keyBudget = KEY_BUDGET,
+  decided?: KeySet,
+): AsOfImage {
   const result: AsOfImage = {
     rowsPath: dir.file('as-of-rows'),
     rows: 0,
@@ -74,8 +83,8 @@ export function buildAsOf(history: HistoryFile, dir: SpillDir, keyBudget = KEY_B
     }
   };
   try {
-    const seen = new KeySet(history.changes ?? 0, keyBudget);
-    let partitions: SpillWriter[] | undefined;
+    const seen = decided ?? new KeySet(history.changes ?? 0, keyBudget);
+    let partitions = seen.bytes > keyBudget ? openPartitions(dir) : undefined;
     const event = new KeyEvent();
     let record: HistoryRecord | undefined;
     const first = { absent: () => record!.absentBefore(), at: () => refOf(record!, history.files) };

@@ -26,7 +26,7 @@ const NONE = 0xffffffff;
 const KINDS: RowsKind[] = ['write', 'update', 'delete'];
 
 export class HistoryWriter {
-  private readonly out: SpillWriter | undefined;
+  private out: SpillWriter | undefined;
   readonly transactions = new Map<number, Settled>();
   /** Binlog file names by their number, to name events in messages. */
   readonly files = new Map<number, string>();
@@ -38,6 +38,11 @@ export class HistoryWriter {
     keep = true,
   ) {
     this.out = keep ? new SpillWriter(path) : undefined;
+  }
+
+  /** Writes the records of the changes from now on (the image built while reading handed over). */
+  keep(): void {
+    this.out ??= new SpillWriter(this.path);
   }
 
   add(txn: number, change: RowChange, at: EventRef): void {

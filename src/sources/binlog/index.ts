@@ -84,9 +84,9 @@ export async function openBinlogSource(from: string, options: OpenSourceOptions)
         });
       // The as-of image is built while reading (a backout reads the accident's own images instead).
       let built: AsOfImage | undefined;
-      let history = await read(range ? undefined : new AsOfStream(dir));
-      // A transaction read did not count, or the keys outgrew memory: read again, keeping the history,
-      // and build the image from it.
+      const stream = range ? undefined : new AsOfStream(dir);
+      let history = await read(stream);
+      // A transaction read did not count: read again, keeping the history, and build the image from it.
       if (!range && !built) history = await read(undefined);
       warnings.push(...checkHistory(history, schema, range?.text));
       // Maps of transactions before the moment are decoded too (their rows are skipped): say only what counted.
@@ -102,7 +102,7 @@ export async function openBinlogSource(from: string, options: OpenSourceOptions)
       };
       // Backing out reads the accident's own images (see backout()); the as-of image is not needed.
       if (range) return schema;
-      image = built ?? buildAsOf(file, dir);
+      image = built && stream ? stream.complete(built, file) : buildAsOf(file, dir);
       refusePartial(image, readColumns);
       return schema;
     },

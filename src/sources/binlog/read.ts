@@ -69,7 +69,9 @@ export async function readTableHistory(options: ReadOptions): Promise<TableHisto
       throw refusal(error, undefined, connection.redactedUrl);
     });
     const wanted: Wanted = { ...options.wanted, collations };
-    const writer = new HistoryWriter(options.dir.file('history'), options.keepHistory !== false);
+    // Read again after an image built on the way gave up, the history may already be there in part.
+    const name = options.keepHistory === false ? 'history-from-hand-over' : 'history';
+    const writer = new HistoryWriter(options.dir.file(name), options.keepHistory !== false);
     const statements: TableStatement[] = [];
     const metadata = new Set<MetadataLevel>();
     let stopped = false;
@@ -83,6 +85,7 @@ export async function readTableHistory(options: ReadOptions): Promise<TableHisto
       },
       {
         change: (txn, change, at) => {
+          if (options.image?.handedOver) writer.keep();
           writer.add(txn, change, at);
           options.image?.change(change, at);
         },

@@ -48,6 +48,20 @@ describe('the as-of image of the keys the binlog saw change', () => {
       expect(await readFile(read.asOf.absentPath)).toEqual(await readFile(read.fromHistory.absentPath));
       expect(read.asOf).toMatchObject({ rows: read.fromHistory.rows, absent: read.fromHistory.absent });
 
+      // Built while reading with a budget of one byte: the first key decided on the way, the rest handed
+      // over to the history written from then on.
+      const over = await readBinlog(db.url, 'k', { time: moment }, 1);
+      try {
+        expect(over.streamed).toBe(true);
+        expect((await lines(over.asOf.rowsPath)).sort()).toEqual((await lines(read.asOf.rowsPath)).sort());
+        expect((await lines(over.asOf.absentPath)).sort()).toEqual(
+          (await lines(read.asOf.absentPath)).sort(),
+        );
+        expect(over.asOf).toMatchObject({ rows: read.asOf.rows, absent: read.asOf.absent });
+      } finally {
+        await over.dir.remove();
+      }
+
       // Today's rows of keys never touched, the as-of rows, no absent key: the table at the moment.
       const rows = await lines(split.rowsPath);
       const touched = new Set([...rows, ...(await lines(split.absentPath))].map((l) => l.split('\t')[0]));

@@ -82,7 +82,13 @@ export interface Read {
 }
 
 /** Reads the table's binlog history from `asOf` on, and its as-of image. */
-export async function readBinlog(url: string, table: string, at: AsOfSpec | { time: string }): Promise<Read> {
+export async function readBinlog(
+  url: string,
+  table: string,
+  at: AsOfSpec | { time: string },
+  /** The memory budget of the image built while reading (past it, the history builds the rest). */
+  streamBudget?: number,
+): Promise<Read> {
   const asOf: AsOfSpec =
     'time' in at && typeof at.time === 'string'
       ? { time: parseAsOf(at.time), text: at.time }
@@ -91,7 +97,7 @@ export async function readBinlog(url: string, table: string, at: AsOfSpec | { ti
   const schema = await connection.describe({ name: table });
   await connection.close();
   const dir = await SpillDir.create();
-  const image = new AsOfStream(dir);
+  const image = new AsOfStream(dir, streamBudget);
   const history = await readTableHistory({
     url,
     table: schema.ref,
@@ -99,6 +105,8 @@ export async function readBinlog(url: string, table: string, at: AsOfSpec | { ti
     wanted: { table: schema, columns: writableColumns(schema).map((c) => c.name), key: schema.key!.columns },
     dir,
     image,
+    // With a budget, as the source reads: the history kept only from the hand-over on.
+    ...(streamBudget === undefined ? {} : { keepHistory: false }),
   });
   const streamed = image.finish();
   const file = { path: history.path, transactions: history.writer.transactions, files: history.writer.files };
@@ -107,10 +115,12 @@ export async function readBinlog(url: string, table: string, at: AsOfSpec | { ti
     ...(c.before ? { before: c.before.toString('utf8') } : {}),
     ...(c.after ? { after: c.after.toString('utf8') } : {}),
   }));
-  const fromHistory = buildAsOf(file, dir);
+  // In files of its own: after a hand-over the image built while reading wrote the usual names.
+  const apart = { file: (name: string) => dir.file(`from-history-${name}`) } as SpillDir;
+  const fromHistory = buildAsOf(file, apart);
   return {
     history,
-    asOf: streamed ?? fromHistory,
+    asOf: streamed ? image.complete(streamed, file) : fromHistory,
     streamed: streamed !== undefined,
     fromHistory,
     changes,
