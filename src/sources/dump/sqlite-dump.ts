@@ -156,7 +156,7 @@ export class SqliteDumpParser extends StatementScanner implements TableData {
   /** Adds a table to `tables`; false for SQLite's own tables (`sqlite_…`), which are not the dump's. */
   private note(name: string): boolean {
     if (/^sqlite_/i.test(name)) return false;
-    if (!this.tables.some((t) => t.name === name)) this.tables.push({ name });
+    if (!this.tables.some((t) => sameName(t.name, name))) this.tables.push({ name });
     return true;
   }
 }
