@@ -44,3 +44,20 @@ describe('--backout ranges', () => {
     expect((error as RowbackError).hint).toMatch(/--backout 0-1-4711/);
   });
 });
+
+describe('--help teaches --backout', () => {
+  test.each(['restore', 'diff'])(
+    'rowback %s --help: the flag, the range forms and the conflicts',
+    async (command) => {
+      const { runCli } = await import('../../harness/cli.js');
+      const run = await runCli([command, '--help'], { timeoutMs: 30_000 });
+      expect(run.code).toBe(0);
+      expect(run.stdout).toMatch(/--backout <range>/);
+      expect(run.stdout).toMatch(/--conflicts <policy>/);
+      expect(run.stdout).toMatch(/--backout 0-1-4711\.\.0-1-4720/);
+      expect(run.stdout).toMatch(/--backout binlog\.000042:1337\.\.binlog\.000042:2210/);
+      expect(run.stdout).toMatch(/before \/ accident \/ now/);
+    },
+    60_000,
+  );
+});
