@@ -7,6 +7,7 @@ import type { RestoreOptions } from './options.js';
 import type { Prepared } from './prepare.js';
 import { countingRows } from './rows.js';
 import { isGenerated, type TableSchema } from './table.js';
+import { tee } from './tee.js';
 import { noClock, type StepClock } from './timings.js';
 
 /**
@@ -45,9 +46,8 @@ export interface DirectOptions {
 
 /**
  * In ONE transaction: lock, make sure the target is still empty (undefined, having written nothing, when
- * it is not: the caller merges through the staging table), stream the rows in, write the undo file's
- * post-image (every row's key and digest: the table held nothing else), move counters, check every row
- * streamed landed, COMMIT.
+ * it is not: the caller merges through the staging table), stream the rows in while the same bytes go to
+ * the undo file's post-image, move counters, check every row streamed landed, COMMIT.
  */
 export async function copyDirect(
   target: Connection,
@@ -69,9 +69,7 @@ export async function copyDirect(
       streamed = n;
       options.onProgress?.(n);
     });
-    const inserted = await clock.time('copy', () =>
-      target.copyIn(schema, counted, { columns: options.columns }),
-    );
+    const inserted = await clock.time('copy', () => copyAndImage(target, schema, counted, options));
     const intended = { inserted, updated: 0, deleted: 0 };
     const allowed = options.maxChanges !== undefined && inserted <= options.maxChanges;
     if (inserted > options.shown && !allowed) {
@@ -80,8 +78,6 @@ export async function copyDirect(
       const plan = { missing: inserted, changed: 0, extra: 0, same: 0 };
       return { grown: true, plan, intended, grew: [`insert ${options.shown} → ${inserted}`], samples: [] };
     }
-    const form = { key: schema.key?.columns ?? [], digest: target.engine.digest };
-    await clock.time('post-image', () => options.undo.writeAfter(form, target.digests(schema)));
     await clock.time('counters', () => counters.afterWrites());
     const present = await clock.time('verify', () => target.count(schema));
     // Every row sent must have landed: none skipped as a duplicate, none added by anyone else.
@@ -112,4 +108,27 @@ export async function copyDirect(
     await counters.afterEnd(false);
     throw error;
   }
+}
+
+/** Streams rows into the target and, at the same pace, into the undo file; either failing stops both. */
+async function copyAndImage(
+  target: Connection,
+  schema: TableSchema,
+  rows: RowStream,
+  options: DirectOptions,
+): Promise<number> {
+  const { a, b, pumped } = tee(rows);
+  const copying = target.copyIn(schema, a, { columns: options.columns }).catch((error: unknown) => {
+    b.destroy(error instanceof Error ? error : new Error(String(error)));
+    throw error;
+  });
+  const imaging = options.undo
+    .writeAfter({ columns: options.columns, origin: false }, b)
+    .catch((error: unknown) => {
+      a.destroy(error instanceof Error ? error : new Error(String(error)));
+      throw error;
+    });
+  const [copied, imaged, pump] = await Promise.allSettled([copying, imaging, pumped]);
+  for (const outcome of [copied, imaged, pump]) if (outcome.status === 'rejected') throw outcome.reason;
+  return (copied as PromiseFulfilledResult<number>).value;
 }

@@ -13,6 +13,23 @@ export interface DigestForm {
 }
 
 /**
+ * A post-image of whole rows: every image column (then the origin field with `origin`), compared column by
+ * column at undo. The direct path keeps the very bytes it streams in, at no cost of its own, where a digest
+ * would take another pass over the table.
+ */
+export interface WholeRows {
+  columns: string[];
+  origin: boolean;
+}
+
+/** How a post-image keeps its rows. */
+export type PostImage = DigestForm | WholeRows;
+
+export function isDigest(form: PostImage): form is DigestForm {
+  return 'digest' in form;
+}
+
+/**
  * Where an apply writes what `rowback undo` needs, inside the apply transaction and before COMMIT.
  * Sections are row streams in the text row format.
  */
@@ -22,8 +39,8 @@ export interface UndoSink {
    * row's origin field. What undo puts back.
    */
   writeBefore(columns: string[], origin: boolean, rows: RowStream): Promise<number>;
-  /** Post-image of every row the apply inserted or updated: its key and digest (see DigestForm). */
-  writeAfter(form: DigestForm, rows: RowStream): Promise<number>;
+  /** Post-image of every row the apply inserted or updated: its key and digest, or the whole row. */
+  writeAfter(form: PostImage, rows: RowStream): Promise<number>;
 }
 
 /** What an undo reads back: the sections an UndoSink received. */
@@ -34,8 +51,8 @@ export interface UndoBundle {
   before(): RowStream;
   after(): RowStream;
   /**
-   * The post-image's form. Absent for undo files written before digests: their post-image holds whole
-   * rows in `columns` (with the origin field when `origin`), compared column by column.
+   * The post-image's digest form. Absent when it holds whole rows in `columns` (with the origin field
+   * when `origin`), compared column by column: the direct path's, and every undo file written before digests.
    */
   digest?: DigestForm;
 }

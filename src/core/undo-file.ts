@@ -6,7 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import { z } from 'zod';
 import type { Identity, RowStream } from '../engines/engine.js';
 import { RowbackError } from './errors.js';
-import type { DigestForm, UndoBundle, UndoSink } from './images.js';
+import { isDigest, type PostImage, type UndoBundle, type UndoSink } from './images.js';
 import type { AppliedCounts } from './plan.js';
 import type { Prepared } from './prepare.js';
 import { countingRows } from './rows.js';
@@ -16,9 +16,9 @@ import type { TableRef } from './table.js';
 /**
  * An undo file is a directory `<state-dir>/undo/<restore-id>/` holding the pre-image of every row a restore
  * updated or deleted (`before.rows`: whole rows), the post-image of every row it inserted or updated
- * (`after.rows`: each row's key and digest, see DigestForm), both in the text row format, and `meta.json`.
- * The images are fsynced before the restore commits. Version 1 files, written before digests, hold whole
- * rows in `after.rows` too; undo still reads them.
+ * (`after.rows`: each row's key and digest, see DigestForm, or whole rows as the direct path keeps them),
+ * both in the text row format, and `meta.json`. The images are fsynced before the restore commits.
+ * Version 1 files, written before digests, hold whole rows in `after.rows` too; undo still reads them.
  */
 export interface UndoMeta {
   version: 1 | 2;
@@ -28,9 +28,9 @@ export interface UndoMeta {
   target: string;
   key: string[];
   beforeColumns: string[];
-  /** Version 2: the key columns the post-image's rows start with; version 1: the post-image's columns. */
+  /** With `digest`, the key columns the post-image's rows start with; else the post-image's columns. */
   afterColumns: string[];
-  /** Version 2: the engine's digest of the post-image's rows (`Engine.digest`). */
+  /** The engine's digest of the post-image's rows (`Engine.digest`); absent when it holds whole rows. */
   digest?: string;
   origin: boolean;
   createdAt: string;
@@ -84,9 +84,14 @@ export class UndoFileWriter implements UndoSink {
     return this.meta.rows.before;
   }
 
-  async writeAfter(form: DigestForm, rows: RowStream): Promise<number> {
-    this.meta.afterColumns = form.key;
-    this.meta.digest = form.digest;
+  async writeAfter(form: PostImage, rows: RowStream): Promise<number> {
+    if (isDigest(form)) {
+      this.meta.afterColumns = form.key;
+      this.meta.digest = form.digest;
+    } else {
+      this.meta.afterColumns = form.columns;
+      this.meta.origin = form.origin;
+    }
     this.meta.rows.after = await this.writeFile('after.rows', rows);
     await this.saveMeta();
     return this.meta.rows.after;
@@ -228,11 +233,7 @@ function parseUndoMeta(text: string, path: string): UndoMeta {
       `The undo file ${path} is damaged: ${parsed.error.issues[0]?.message ?? 'bad shape'}.`,
     );
   }
-  const meta = parsed.data as UndoMeta;
-  if (meta.version === 2 && meta.afterColumns.length > 0 && meta.digest === undefined) {
-    throw new RowbackError('usage', `The undo file ${path} is damaged: its post-image names no digest.`);
-  }
-  return meta;
+  return parsed.data as UndoMeta;
 }
 
 export function undoBundle(dir: string, meta: UndoMeta): UndoBundle {
@@ -240,12 +241,12 @@ export function undoBundle(dir: string, meta: UndoMeta): UndoBundle {
     before: () => createReadStream(join(dir, 'before.rows')),
     after: () => createReadStream(join(dir, 'after.rows')),
   };
-  if (meta.version === 1) {
+  if (meta.digest === undefined) {
     // Whole rows on both sides, in the same columns.
     const columns = meta.beforeColumns.length ? meta.beforeColumns : meta.afterColumns;
     return { columns, origin: meta.origin, ...files };
   }
-  const digest = { key: meta.afterColumns, digest: meta.digest ?? '' };
+  const digest = { key: meta.afterColumns, digest: meta.digest };
   // No pre-image columns when the restore only inserted: nothing is put back, only keys deleted.
   return { columns: meta.beforeColumns, origin: meta.origin, ...files, digest };
 }

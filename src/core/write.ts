@@ -10,8 +10,8 @@ export type WriteProgress = (step: string, rows: number) => void;
 
 /**
  * Carries out a checked plan inside the open transaction: the pre-image of every row it will overwrite
- * or delete, the inserts, updates and deletes the policy asks for, then the post-image (key and digest)
- * of every row it wrote. Both images reach the undo sink (when there is one) before the caller commits.
+ * or delete, the inserts, updates and deletes the policy asks for, then the post-image (key and digest,
+ * or whole rows: see Capabilities.digestPostImage) of every row it wrote. Both images reach the undo sink (when there is one) before the caller commits.
  */
 export async function writePlan(
   target: Connection,

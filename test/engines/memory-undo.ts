@@ -1,4 +1,10 @@
-import type { DigestForm, UndoBundle, UndoSink } from '../../src/core/images.js';
+import {
+  type DigestForm,
+  isDigest,
+  type PostImage,
+  type UndoBundle,
+  type UndoSink,
+} from '../../src/core/images.js';
 import { countRows } from '../../src/core/rows.js';
 import type { RowStream } from '../../src/engines/engine.js';
 
@@ -27,8 +33,12 @@ export function memoryUndo(): UndoSink & { bundle(): UndoBundle; before: Buffer;
       state.before = await collect(rows);
       return countRows(state.before);
     },
-    async writeAfter(form: DigestForm, rows: RowStream): Promise<number> {
-      state.form = form;
+    async writeAfter(form: PostImage, rows: RowStream): Promise<number> {
+      if (isDigest(form)) state.form = form;
+      else {
+        state.columns = form.columns;
+        state.origin = form.origin;
+      }
       state.after = await collect(rows);
       return countRows(state.after);
     },

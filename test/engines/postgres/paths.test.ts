@@ -1,5 +1,5 @@
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import type { DigestForm } from '../../../src/core/images.js';
+import type { PostImage } from '../../../src/core/images.js';
 import { writableColumns } from '../../../src/core/table.js';
 import type { Connection } from '../../../src/engines/engine.js';
 import { postgresEngine } from '../../../src/engines/postgres/index.js';
@@ -51,7 +51,7 @@ async function sourceRows() {
 }
 
 describe('postgres direct path and script', () => {
-  it('copies straight into an emptied table, keeps each row as its key and digest for undo, and moves the identity', async () => {
+  it('copies straight into an emptied table, tees the rows to the undo file and moves the identity', async () => {
     await target.client.query('TRUNCATE billing RESTART IDENTITY');
     const { schema, columns, rows } = await sourceRows();
     const undo = memoryUndo();
@@ -62,10 +62,9 @@ describe('postgres direct path and script', () => {
       { name: 'public.billing_id_seq', from: '1', value: '500', moved: true },
     ]);
     expect(await tableText(target.client, ALL)).toBe(await tableText(source.client, ALL));
-    // The digest: md5 of the row's record text, which the source's rows give alike.
-    const digests = `SELECT id, md5(ROW(${columns.join(', ')})::text) FROM billing`;
-    const lines = (text: string) => text.split('\n').filter(Boolean).sort();
-    expect(lines(undo.after.toString())).toEqual(lines(await tableText(source.client, digests)));
+    expect(undo.after.toString()).toBe(
+      await tableText(source.client, `SELECT ${columns.join(', ')} FROM billing`),
+    );
     const next = await target.client.query<{ id: string }>(
       `INSERT INTO billing (account) VALUES ('new') RETURNING id::text`,
     );
@@ -127,7 +126,7 @@ describe('postgres direct path and script', () => {
     const { schema, columns, rows } = await sourceRows();
     const failing = {
       ...memoryUndo(),
-      async writeAfter(_form: DigestForm, stream: AsyncIterable<Buffer>): Promise<number> {
+      async writeAfter(_form: PostImage, stream: AsyncIterable<Buffer>): Promise<number> {
         for await (const _chunk of stream) throw new Error('disk full');
         return 0;
       },
