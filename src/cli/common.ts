@@ -1,5 +1,5 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import type { CommonOptions } from '../index.js';
+import { type CommonOptions, RowbackError } from '../index.js';
 import { askPassword } from './password.js';
 
 export const STATE_DIR_HELP =
@@ -143,7 +143,7 @@ one statement or transaction changed, row by row and column by column, and keep 
   since, it is a conflict, shown with its three values (before / accident / now) and left alone unless
   --conflicts take-source. A row it deleted is inserted again if its key is free; a row it inserted is
   deleted if still as inserted. Columns it did not change and rows it did not touch are never written
-  (--columns limits it further); --changed and --extra do not apply.
+  (--columns limits it further); --changed and --extra are refused with it.
 `;
 
 /** A comma-separated list of names, blanks dropped. */
@@ -152,6 +152,20 @@ function splitList(text: string): string[] {
     .split(',')
     .map((k) => k.trim())
     .filter(Boolean);
+}
+
+/** --backout decides each row three-way itself: a policy for changed or extra rows given with it is refused, not ignored. */
+export function refusePoliciesWithBackout(flags: { backout?: string }, command: Command): void {
+  if (flags.backout === undefined) return;
+  const given = ['changed', 'extra'].filter((name) => command.getOptionValueSource(name) === 'cli');
+  if (given.length === 0) return;
+  throw new RowbackError(
+    'usage',
+    `${given.map((name) => `--${name}`).join(' and ')} cannot be used with --backout: a backout sets back only what the accident changed.`,
+    {
+      hint: 'A column changed again since the accident is a conflict: --conflicts take-source sets it back anyway.',
+    },
+  );
 }
 
 export const extraOption = new Option(

@@ -15,6 +15,7 @@ import {
   commonOptions,
   extraOption,
   lockTimeoutOption,
+  refusePoliciesWithBackout,
   samplesOption,
 } from './common.js';
 import { askYes } from './confirm.js';
@@ -102,9 +103,10 @@ Examples:
   rowback restore billing --from rds:prod-db --as-of "2026-11-24 10:14:00+00" --to … --notify https://hooks.slack.com/services/…
 Undo with: rowback undo <restore-id> --to <target-url>`,
   );
-  return command.action(async (table: string, flags: RestoreFlags) => {
+  return command.action(async (table: string, flags: RestoreFlags, self: Command) => {
     const json = flags.json === true;
     await runCommand(json, async () => {
+      refusePoliciesWithBackout(flags, self);
       const progress = progressReporter(flags.progress);
       const shown = new Set<string>();
       try {

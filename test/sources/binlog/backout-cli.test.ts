@@ -330,6 +330,16 @@ describe('rowback restore --backout: a DELETE backed out by binlog positions, la
         expect(run.code, described(run)).toBe(2);
         expect(run.stderr).toMatch(message);
       }
+      const restoreArgs = ['restore', 'accounts', '--to', db.url, '--state-dir', stateDir, '--yes'];
+      for (const policy of [
+        ['--extra', 'delete'],
+        ['--changed', 'take-source'],
+        ['--extra', 'keep'],
+      ]) {
+        const run = await rowback([...restoreArgs, '--from', 'binlog', '--backout', range, ...policy]);
+        expect(run.code, described(run)).toBe(2);
+        expect(run.stderr).toContain(`${policy[0]} cannot be used with --backout`);
+      }
       const unknown = await rowback([...args, '--from', 'binlog', '--backout', '0-1-999999']);
       expect(unknown.code, described(unknown)).toBe(3);
       expect(await dump(db, 'accounts')).toEqual(now);
