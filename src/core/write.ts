@@ -11,7 +11,8 @@ export type WriteProgress = (step: string, rows: number) => void;
 /**
  * Carries out a checked plan inside the open transaction: the pre-image of every row it will overwrite
  * or delete, the inserts, updates and deletes the policy asks for, then the post-image (key and digest,
- * or whole rows: see Capabilities.digestPostImage) of every row it wrote. Both images reach the undo sink (when there is one) before the caller commits.
+ * or whole rows: see Capabilities.digestPostImage) of every row it wrote. Both images reach the undo
+ * sink (when there is one) before the caller commits.
  */
 export async function writePlan(
   target: Connection,
@@ -38,9 +39,14 @@ export async function writePlan(
   onProgress('delete', deleted);
   if (undo) {
     const after = writtenClasses(policy);
-    const form = { key: plan.staged.target.key?.columns ?? [], digest: target.engine.digest };
+    // Key and digest where that is no slower than the whole row (see Capabilities.digestPostImage).
     await clock.time('post-image', () =>
-      undo.writeAfter(form, target.digests(schema, { plan, classes: after })),
+      target.engine.capabilities.digestPostImage
+        ? undo.writeAfter(
+            { key: schema.key?.columns ?? [], digest: target.engine.digest },
+            target.digests(schema, { plan, classes: after }),
+          )
+        : undo.writeAfter({ columns, origin }, target.image(plan, after)),
     );
   }
   return { inserted, updated, deleted };
