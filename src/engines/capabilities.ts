@@ -58,6 +58,15 @@ export interface Capabilities {
    * takes about three times as long as COPY of the whole row). Undo reads either.
    */
   digestPostImage: boolean;
+  /**
+   * With nobody to confirm, a restore may merge under the lock (src/core/restore-ordered.ts): inside
+   * `begin`'s transaction, `read({ merge })` of the target streams its rows as they stand under the lock;
+   * `copyIn` writes into a table that already holds rows and fails the statement on a row whose key the
+   * table holds (it never skips one: the count it returns is every row sent); `stage`, `classify`,
+   * `image`, `updateChanged` and `verify` run inside that transaction. Only used with a `mergeKey` that
+   * says `exact`. Default false: the staged path.
+   */
+  orderedMerge: boolean;
 }
 
 /** The contract alone: an engine that offers none of the extras. */
@@ -72,4 +81,5 @@ export const DEFAULT_CAPABILITIES: Capabilities = {
   provesUnchanged: false,
   unchangedSince: false,
   digestPostImage: false,
+  orderedMerge: false,
 };

@@ -319,7 +319,11 @@ export interface Connection {
   updateChanged(plan: Plan): Promise<number>;
   /** Deletes the target rows of class `extra`. */
   deleteExtra(plan: Plan): Promise<number>;
-  /** The direct path: streams rows straight into the (empty, locked) target; returns rows written. */
+  /**
+   * Streams rows straight into the locked target; returns rows written. The direct path copies into an
+   * empty table; the ordered merge (Capabilities.orderedMerge) copies the rows it found missing into a
+   * table that holds others, and needs a row whose key is present to fail the statement, never be skipped.
+   */
   copyIn(target: TableSchema, rows: RowStream, options: StageOptions): Promise<number>;
   /**
    * Re-reads what was written: the target rows of `written` classes must hold exactly the staged text

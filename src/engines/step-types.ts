@@ -52,6 +52,14 @@ export interface MergeKey {
   forms: string[];
   /** Columns whose values are raw bytes, shown as `\x…` hex in samples. */
   binary: string[];
+  /**
+   * Every match field is the key value's own text, equal exactly when the keys are equal under the
+   * target's equality and ordered exactly as `order` compares (integers; text, uuid under a byte order):
+   * a restore may then insert the rows a merge finds missing without the server matching them again
+   * (see Capabilities.orderedMerge). Absent or false where a form only approximates (numeric, floats,
+   * citext, other types' text): a diff may still merge, a restore stages.
+   */
+  exact?: boolean;
 }
 
 export interface StageOptions {
