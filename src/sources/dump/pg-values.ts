@@ -16,7 +16,9 @@ import {
 
 export type { Step } from './values-parser.js';
 
-const WORDS = ['null', 'true', 'false'] as const;
+/** DEFAULT stands for a generated column's value in `--inserts` without column names: it is no field. */
+const WORDS = ['null', 'true', 'false', 'default'] as const;
+const DEFAULT = 3;
 
 /** In a string: 0 a byte copied as it is, 1 a byte the row format escapes, 2 backslash, 3 the quote. */
 const IN_STRING = new Uint8Array(256);
@@ -152,7 +154,7 @@ export class PgValues extends ValuesParser {
               out[used++] = c;
               state = NUMBER;
             } else if (wordByte[c]) {
-              this.words = matchWord(0b111, WORDS, 0, c);
+              this.words = matchWord(0b1111, WORDS, 0, c);
               state = WORD;
             } else throw found(buf, i, base, 'a value');
           }
@@ -170,6 +172,10 @@ export class PgValues extends ValuesParser {
           const word = !string && bareEnd[d] ? wholeWord(this.words, WORDS, this.length) : -1;
           if (!string && word === -1) {
             throw badToken(buf, i, base, this.tokenOffset, 'a number, NULL, true, false or a quoted value');
+          }
+          if (word === DEFAULT) {
+            state = AFTER_VALUE;
+            continue;
           }
           if (field > 0) out[used++] = TAB;
           if (field < recorded) starts[field] = used;

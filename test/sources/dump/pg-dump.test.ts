@@ -19,10 +19,13 @@ const DDL = [
   'CREATE SCHEMA other',
   'CREATE TABLE other.vals (id int PRIMARY KEY, txt text)',
   'CREATE TABLE zz_after (id int PRIMARY KEY, txt text)',
+  // pg_dump --inserts writes DEFAULT for a generated column; COPY and --column-inserts leave it out
+  'CREATE TABLE gen (id int PRIMARY KEY, twice int GENERATED ALWAYS AS (id * 2) STORED, txt text)',
 ];
 const SEED = [
   ...PG_SEED,
   "INSERT INTO other.vals VALUES (1, 'from the other schema'), (99, 'x')",
+  "INSERT INTO gen (id, txt) VALUES (1, 'one'), (2, NULL)",
   "INSERT INTO zz_after SELECT i, repeat('after ', 20) FROM generate_series(1, 30000) AS i",
 ];
 
@@ -81,6 +84,21 @@ describe('restoring from a pg_dump file', () => {
       expect(await s.dump('target', 'public.vals', ['id'])).toEqual(expected);
     });
   }
+
+  it('puts back a table with a generated column from every layout (DEFAULT in --inserts is no value)', async () => {
+    const want = await s.dump('source', 'public.gen', ['id']);
+    for (const name of Object.keys(DUMPS)) {
+      await s.target.exec('TRUNCATE gen');
+      const report = await restore({
+        table: 'gen',
+        from: join(dir, slug(name)),
+        to: s.targetUrl,
+        stateDir: dir,
+      });
+      expect([name, report.plan.missing]).toEqual([name, 2]);
+      expect([name, await s.dump('target', 'public.gen', ['id'])]).toEqual([name, want]);
+    }
+  });
 
   it('streams a dump straight into an emptied table, says so in --json, and the table is exact', async () => {
     await s.target.exec('TRUNCATE vals');
@@ -177,7 +195,7 @@ describe('restoring from a pg_dump file', () => {
       }).catch((e: unknown) => e);
       expect(error).toMatchObject({ code: 'table-not-found' });
       expect((error as { hint: string }).hint).toBe(
-        'Did you mean vals? The dump holds: other.vals, public.vals, public.zz_after.',
+        'Did you mean vals? The dump holds: other.vals, public.gen, public.vals, public.zz_after.',
       );
     }
   });
