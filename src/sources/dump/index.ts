@@ -63,6 +63,9 @@ export async function openDumpSource(path: string, options: OpenSourceOptions): 
       if (!look.found)
         throw notFound(path, database && !table.schema ? { ...table, schema: database } : table, look);
       wanted = pickDatabase(path, look, wanted, target?.ref.schema);
+      if (reader.engine === 'postgres' && look.create && /\)\s*PARTITION\s+BY\s/i.test(look.create)) {
+        throw partitioned(path, formatTable(wanted));
+      }
       const described = describeFrom(look, wanted, target, reader.engine);
       dumpColumns = described.dumpColumns;
       warnings.push(...described.warnings);
@@ -180,6 +183,18 @@ function textEngine(head: Buffer): DumpEngine | undefined {
   if (/^(COPY|SET search_path|SELECT pg_catalog\.set_config)\b/m.test(text)) return 'postgres';
   if (/^(\/\*!\d+|LOCK TABLES `|INSERT INTO `)/m.test(text)) return 'mysql';
   return undefined;
+}
+
+/** pg_dump writes a partitioned table's rows under each partition; the parent has no data of its own. */
+function partitioned(path: string, table: string): RowbackError {
+  return new RowbackError(
+    'unsupported',
+    `${table} is a partitioned table: ${path} holds its rows under its partitions, not under ${table} itself.`,
+    {
+      hint: 'Restore each partition by its own name (rowback restore <partition> --from … --to …); the dump lists them as tables.',
+      details: { side: 'source', table },
+    },
+  );
 }
 
 function notFound(path: string, table: TableRef, look: Look): RowbackError {

@@ -21,11 +21,15 @@ const DDL = [
   'CREATE TABLE zz_after (id int PRIMARY KEY, txt text)',
   // pg_dump --inserts writes DEFAULT for a generated column; COPY and --column-inserts leave it out
   'CREATE TABLE gen (id int PRIMARY KEY, twice int GENERATED ALWAYS AS (id * 2) STORED, txt text)',
+  // pg_dump writes a partitioned table's rows under its partitions only
+  'CREATE TABLE parted (id int PRIMARY KEY) PARTITION BY RANGE (id)',
+  'CREATE TABLE parted_low PARTITION OF parted FOR VALUES FROM (0) TO (100)',
 ];
 const SEED = [
   ...PG_SEED,
   "INSERT INTO other.vals VALUES (1, 'from the other schema'), (99, 'x')",
   "INSERT INTO gen (id, txt) VALUES (1, 'one'), (2, NULL)",
+  'INSERT INTO parted VALUES (1), (2)',
   "INSERT INTO zz_after SELECT i, repeat('after ', 20) FROM generate_series(1, 30000) AS i",
 ];
 
@@ -98,6 +102,42 @@ describe('restoring from a pg_dump file', () => {
       expect([name, report.plan.missing]).toEqual([name, 2]);
       expect([name, await s.dump('target', 'public.gen', ['id'])]).toEqual([name, want]);
     }
+  });
+
+  it('refuses a partitioned table, whose rows a dump holds under its partitions, and restores a partition', async () => {
+    await s.target.exec('TRUNCATE parted');
+    // a data-only dump has no CREATE TABLE for it nor data: not in the dump (the partition is suggested)
+    const dataOnly = await restore({
+      table: 'parted',
+      from: join(dir, slug('plain, data only')),
+      to: s.targetUrl,
+      stateDir: dir,
+    }).catch((e: unknown) => e);
+    expect(dataOnly).toMatchObject({
+      code: 'table-not-found',
+      hint: expect.stringContaining('Did you mean parted_low?'),
+    });
+    for (const name of Object.keys(DUMPS).filter((n) => n !== 'plain, data only')) {
+      const from = join(dir, slug(name));
+      const error = await restore({ table: 'parted', from, to: s.targetUrl, stateDir: dir }).catch(
+        (e: unknown) => e,
+      );
+      expect([name, error]).toMatchObject([
+        name,
+        {
+          code: 'unsupported',
+          message: `public.parted is a partitioned table: ${from} holds its rows under its partitions, not under public.parted itself.`,
+        },
+      ]);
+    }
+    const report = await restore({
+      table: 'parted_low',
+      from: join(dir, 'custom'),
+      to: s.targetUrl,
+      stateDir: dir,
+    });
+    expect(report.plan.missing).toBe(2);
+    expect(await s.dump('target', 'public.parted', ['id'])).toEqual(['1', '2']);
   });
 
   it('streams a dump straight into an emptied table, says so in --json, and the table is exact', async () => {
@@ -195,7 +235,7 @@ describe('restoring from a pg_dump file', () => {
       }).catch((e: unknown) => e);
       expect(error).toMatchObject({ code: 'table-not-found' });
       expect((error as { hint: string }).hint).toBe(
-        'Did you mean vals? The dump holds: other.vals, public.gen, public.vals, public.zz_after.',
+        'Did you mean vals? The dump holds: other.vals, public.gen, public.parted, public.parted_low, public.vals, public.zz_after.',
       );
     }
   });
