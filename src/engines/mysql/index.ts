@@ -21,6 +21,8 @@ export const mysqlEngine: Engine = {
     digestPostImage: true,
     // the plan re-checks rows against those a backout read (see unchanged-since.ts)
     unchangedSince: true,
+    // LOAD DATA into a table holding rows: a present key warns, and any warning or row not taken fails it
+    orderedMerge: true,
   },
   digest: MYSQL_DIGEST,
   async connect(url: string, options: ConnectOptions = {}): Promise<Connection> {

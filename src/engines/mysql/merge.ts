@@ -39,6 +39,9 @@ export async function mergeKeyOf(session: Session, target: TableSchema): Promise
   return {
     target,
     forms,
+    // An integer prints one way and orders as one: equal fields are equal keys. Collated text (weights,
+    // PAD SPACE), floats and other types' bytes only approximate the server's equality.
+    exact: forms.length > 0 && forms.every((f) => f === 'integer'),
     order: forms.map((f): MatchOrder => (f === 'integer' ? 'integer' : 'bytes')),
     binary: target.columns.filter((c) => isBinaryType(c.type)).map((c) => c.name),
   };

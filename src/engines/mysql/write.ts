@@ -1,6 +1,7 @@
 import { RowbackError } from '../../core/errors.js';
 import type { RowClass } from '../../core/plan.js';
 import { comparedColumns } from '../../core/restrict.js';
+import { countingRows } from '../../core/rows.js';
 import { imageColumns, isGenerated, type TableSchema } from '../../core/table.js';
 import type { RowStream, StageOptions } from '../engine.js';
 import { checkedRows, textGuard } from './charsets.js';
@@ -101,7 +102,12 @@ export function deleteExtra(session: Session, plan: MysqlPlan): Promise<number> 
   });
 }
 
-/** The direct path: LOAD DATA straight into the (empty, locked) table. */
+/**
+ * LOAD DATA (INSERTs where LOCAL is off) straight into the locked table: empty on the direct path, holding
+ * rows on the ordered merge. LOCAL skips a row whose key the table holds and only warns; any warning fails
+ * the load (see loadRows), and the rows the server took must be every row sent, so a skipped row is an
+ * error (the transaction rolls back, nothing written) and never a silent gap.
+ */
 export async function copyIn(
   session: Session,
   target: TableSchema,
@@ -111,14 +117,26 @@ export async function copyIn(
   // An origin field is read into nothing: a MySQL partitioned table is one table to reads and writes.
   const fields = options.origin ? [...options.columns, SKIPPED] : options.columns;
   const name = `${target.ref.schema}.${target.ref.name}`;
+  let sent = 0;
   const outcome = await loadRows(
     session,
     quoteTable(target.ref),
     fields,
-    rows,
+    countingRows(rows, (total) => {
+      sent = total;
+    }),
     name,
     columnTypes(target, fields),
   );
+  if (outcome.affectedRows !== sent) {
+    throw new RowbackError(
+      'internal',
+      `${name} took ${outcome.affectedRows} of the ${sent} rows sent to it (${outcome.info}); nothing was written.`,
+      {
+        hint: 'A row to insert found its key already there: run the restore again, and report this as a bug if it recurs.',
+      },
+    );
+  }
   return outcome.affectedRows;
 }
 
