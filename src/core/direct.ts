@@ -40,6 +40,13 @@ export interface DirectOptions {
   allowTriggerChanges?: boolean;
   skipForeignKeyChecks?: boolean;
   onProgress?: (rows: number) => void;
+  /** More rows than `rows` stop the copy with `error()` (rolled back, nothing written): --max-changes. */
+  stopAbove?: { rows: number; error: () => Error };
+  /**
+   * Nobody confirmed before the copy: called under the lock with the rows copied, before anything is
+   * verified or committed, to show the plan and refuse what must be refused (throw). False rolls back.
+   */
+  decide?: (inserted: number) => Promise<boolean>;
   /** Measures each step. */
   clock?: StepClock;
 }
@@ -47,7 +54,8 @@ export interface DirectOptions {
 /**
  * In ONE transaction: lock, make sure the target is still empty (undefined, having written nothing, when
  * it is not: the caller merges through the staging table), stream the rows in while the same bytes go to
- * the undo file's post-image, move counters, check every row streamed landed, COMMIT.
+ * the undo file's post-image, let `decide` see what was copied (when nobody confirmed before), move
+ * counters, check every row streamed landed, COMMIT.
  */
 export async function copyDirect(
   target: Connection,
@@ -65,11 +73,19 @@ export async function copyDirect(
     }
     await clock.time('counters', () => counters.start());
     let streamed = 0;
+    const { stopAbove } = options;
     const counted = countingRows(rows, (n) => {
+      // Thrown inside the source stream: the copy stops at once and everything rolls back.
+      if (stopAbove && n > stopAbove.rows) throw stopAbove.error();
       streamed = n;
       options.onProgress?.(n);
     });
     const inserted = await clock.time('copy', () => copyAndImage(target, schema, counted, options));
+    if (options.decide && !(await options.decide(inserted))) {
+      await target.rollback();
+      await counters.afterEnd(false);
+      return undefined;
+    }
     const intended = { inserted, updated: 0, deleted: 0 };
     const allowed = options.maxChanges !== undefined && inserted <= options.maxChanges;
     if (inserted > options.shown && !allowed) {
@@ -129,6 +145,7 @@ async function copyAndImage(
       throw error;
     });
   const [copied, imaged, pump] = await Promise.allSettled([copying, imaging, pumped]);
-  for (const outcome of [copied, imaged, pump]) if (outcome.status === 'rejected') throw outcome.reason;
+  // The source's own error first (a truncated file, --max-changes passed): the others only echo it.
+  for (const outcome of [pump, copied, imaged]) if (outcome.status === 'rejected') throw outcome.reason;
   return (copied as PromiseFulfilledResult<number>).value;
 }

@@ -263,6 +263,11 @@ export interface RestoreReport extends Preview {
   /** Where the undo images are, an absolute path (applied restores only). */
   undoFile?: string;
   sqlOut?: string;
+  /**
+   * Bytes of a file source read, every pass together: the table's data once when it streamed straight in
+   * with nobody to ask; twice when it was counted first for a prompt. Absent for a live server.
+   */
+  sourceBytesRead?: number;
   durationMs: number;
   /** Wall time per step in milliseconds, in the order the steps first ran (see Step). */
   timings?: Timings;

@@ -41,6 +41,8 @@ export interface Prepared {
   sourceLabel: string;
   targetLabel: string;
   tableLabel: string;
+  /** Bytes of the source read so far, every read together (a file source; live servers say nothing). */
+  reads: { bytes: number };
 }
 
 export async function prepare(given: CommonOptions, opener: Opener): Promise<Prepared> {
@@ -114,6 +116,7 @@ export async function prepare(given: CommonOptions, opener: Opener): Promise<Pre
       sourceLabel: sessions.source.label,
       targetLabel: sessions.target.redactedUrl,
       tableLabel: formatTable(target.ref),
+      reads: { bytes: 0 },
     };
   } catch (error) {
     await sessions.close();
@@ -129,11 +132,15 @@ function generatedKeys(sessions: Sessions): true | string {
 }
 
 export function readOptions(p: Prepared, onBytes?: (bytes: number) => void): SourceReadOptions {
+  const before = p.reads.bytes;
   return {
     columns: p.columns,
     origin: p.origin,
     ...(p.where === undefined || !p.sourceFilters ? {} : { where: p.where }),
-    ...(onBytes ? { onBytes } : {}),
+    onBytes: (n) => {
+      p.reads.bytes = before + n;
+      onBytes?.(n);
+    },
   };
 }
 

@@ -135,6 +135,18 @@ export function tooManyChangesError(table: string, writes: number, max: number):
   );
 }
 
+/** The source streamed into an empty table yields more rows than `--max-changes` allows: stopped there. */
+export function tooManyRowsError(table: string, max: number): RowbackError {
+  return new RowbackError(
+    'plan-grew',
+    `Restoring ${table} would write more than --max-changes ${max.toLocaleString('en-US')} row(s): the source yielded row ${(max + 1).toLocaleString('en-US')}, so the copy stopped there. Nothing was written.`,
+    {
+      hint: 'Review the plan with `rowback diff`, narrow it with --where, or raise --max-changes.',
+      details: { maxChanges: max },
+    },
+  );
+}
+
 const PARTS = ['server', 'database', 'table'] as const;
 
 /**

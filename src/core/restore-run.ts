@@ -98,6 +98,7 @@ export function unapplied(
     outcome,
     applied: { inserted: 0, updated: 0, deleted: 0 },
     ...extra,
+    ...bytesRead(run),
     durationMs: Date.now() - run.started,
     timings: run.clock.toJSON(),
   };
@@ -122,7 +123,12 @@ export function report(
     verification: result.verification,
     sequences: result.counters,
     ...(undoFile ? { undoFile } : {}),
+    ...bytesRead(run),
     durationMs: Date.now() - run.started,
     timings: run.clock.toJSON(),
   };
+}
+
+function bytesRead(run: Run): Pick<RestoreReport, 'sourceBytesRead'> {
+  return run.p.reads.bytes > 0 ? { sourceBytesRead: run.p.reads.bytes } : {};
 }

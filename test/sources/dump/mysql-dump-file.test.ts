@@ -65,7 +65,7 @@ describe('restoring from a mariadb-dump file', () => {
         stateDir: dir,
       });
       expect(report.outcome).toBe('applied');
-      expect(report.path).toBe('direct'); // counted by a first read, then streamed into the empty table
+      expect(report.path).toBe('direct'); // nobody to ask: streamed into the empty table, counted as it went
       expect(report.plan.missing).toBe(4);
       expect(report.warnings).toContain(
         'Column fl is FLOAT: mysqldump writes FLOAT values with 6 significant digits, so the restored values are approximations of the stored ones (DOUBLE columns are exact).',
@@ -73,6 +73,20 @@ describe('restoring from a mariadb-dump file', () => {
       expect(await s.dump('target', 'vals', ['id'])).toEqual(expected);
     });
   }
+
+  it('stops the load as soon as --max-changes is passed, having written nothing', async () => {
+    await s.target.exec('DELETE FROM vals');
+    const error = await restore({
+      table: 'vals',
+      from: join(dir, slug('default, one table')),
+      to: s.targetUrl,
+      stateDir: dir,
+      maxChanges: 3,
+    }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'plan-grew' });
+    expect((error as Error).message).toContain('the source yielded row 4, so the copy stopped there');
+    expect(await s.dump('target', 'vals', ['id'])).toEqual([]);
+  });
 
   it('says where a truncated dump ends, having written nothing', async () => {
     await s.target.exec('DELETE FROM vals');

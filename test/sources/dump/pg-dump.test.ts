@@ -82,7 +82,7 @@ describe('restoring from a pg_dump file', () => {
         stateDir: dir,
       });
       expect(report.outcome).toBe('applied');
-      // The target is empty: the dump is read once to count, then streamed straight in.
+      // The target is empty and nobody is asked: the dump is streamed straight in, counted as it goes.
       expect(report.path).toBe('direct');
       expect(report.plan.missing).toBe(4);
       expect(await s.dump('target', 'public.vals', ['id'])).toEqual(expected);
@@ -158,6 +158,72 @@ describe('restoring from a pg_dump file', () => {
     const staged = await runCli(['restore', 'vals', '--from', from, ...common]);
     expect(staged.code).toBe(0);
     expect(JSON.parse(staged.stdout)).toMatchObject({ path: 'staged', applied: { inserted: 3 } });
+    expect(await s.dump('target', 'public.vals', ['id'])).toEqual(expected);
+  });
+
+  it('with --yes reads the dump once: the rows are counted as they stream in, not by a first read', async () => {
+    const from = join(dir, slug('custom, uncompressed'));
+    // Someone to ask: the question must say how many rows, so the data block is read to count, then again.
+    await s.target.exec('TRUNCATE vals');
+    const events: ProgressEvent[] = [];
+    const asked: number[] = [];
+    const confirmed = await restore({
+      table: 'vals',
+      from,
+      to: s.targetUrl,
+      stateDir: dir,
+      onProgress: (e) => events.push(e),
+      confirm: async (preview) => asked.push(preview.plan.missing) > 0,
+    });
+    expect(asked).toEqual([4]);
+    const block = events.find((e) => e.step === 'source' && e.totalBytes !== undefined)!.totalBytes!;
+    expect(block).toBeLessThan((await stat(from)).size);
+    expect(confirmed).toMatchObject({ path: 'direct', sourceBytesRead: 2 * block });
+    // Nobody to ask: one read, and the plan in --json is what was streamed.
+    await s.target.exec('TRUNCATE vals');
+    const common = ['--to', s.targetUrl, '--yes', '--json', '--no-progress', '--state-dir', dir];
+    const yes = await runCli(['restore', 'vals', '--from', from, ...common]);
+    expect(yes.code, yes.stderr).toBe(0);
+    expect(JSON.parse(yes.stdout)).toMatchObject({
+      path: 'direct',
+      outcome: 'applied',
+      plan: { missing: 4, changed: 0, extra: 0, same: 0 },
+      sourceBytesRead: block,
+    });
+    expect(yes.stderr).toMatch(/^ {2}missing +4 /m);
+    expect(await s.dump('target', 'public.vals', ['id'])).toEqual(expected);
+  });
+
+  it('with --yes stops streaming as soon as --max-changes is passed: exit 8, the table still empty', async () => {
+    await s.target.exec('TRUNCATE vals');
+    const common = ['--to', s.targetUrl, '--yes', '--json', '--no-progress', '--state-dir', dir];
+    const refused = await runCli([
+      'restore',
+      'vals',
+      '--from',
+      join(dir, 'custom'),
+      '--max-changes',
+      '3',
+      ...common,
+    ]);
+    expect(refused.code, refused.stderr).toBe(8);
+    expect(JSON.parse(refused.stdout).error).toMatchObject({
+      code: 'plan-grew',
+      message:
+        'Restoring public.vals would write more than --max-changes 3 row(s): the source yielded row 4, so the copy stopped there. Nothing was written.',
+    });
+    expect(await s.dump('target', 'public.vals', ['id'])).toEqual([]);
+    // Exactly the rows allowed: applied.
+    const allowed = await runCli([
+      'restore',
+      'vals',
+      '--from',
+      join(dir, 'custom'),
+      '--max-changes',
+      '4',
+      ...common,
+    ]);
+    expect(allowed.code, allowed.stderr).toBe(0);
     expect(await s.dump('target', 'public.vals', ['id'])).toEqual(expected);
   });
 
@@ -271,8 +337,10 @@ describe('restoring from a pg_dump file', () => {
     const from = join(dir, slug('custom, uncompressed'));
     const events: ProgressEvent[] = [];
     await restore({ table: 'vals', from, to: s.targetUrl, stateDir: dir, onProgress: (e) => events.push(e) });
-    // The target is empty: the rows are counted by reading the dump once, then streamed in.
-    const counted = events.filter((e) => e.step === 'source' && e.bytes !== undefined);
+    // The target is empty and nobody confirms: the dump is read once, streamed straight in, and progress
+    // is bytes read of the table's data block (the rows are not known before the end).
+    expect(events.some((e) => e.step === 'source')).toBe(false);
+    const counted = events.filter((e) => e.step === 'apply' && e.bytes !== undefined);
     expect(counted.length).toBeGreaterThan(0);
     const size = (await stat(from)).size;
     const block = counted[0]!.totalBytes!;
@@ -281,12 +349,7 @@ describe('restoring from a pg_dump file', () => {
     expect(block).toBeLessThan(size);
     for (const e of counted) expect(e.bytes).toBeLessThanOrEqual(block);
     expect(counted.at(-1)).toMatchObject({ rows: 4, bytes: block, totalBytes: block });
-    expect(counted.some((e) => e.total !== undefined)).toBe(false);
-    // Streamed in measured against the count.
-    expect(events.filter((e) => e.step === 'apply' && e.total !== undefined).at(-1)).toMatchObject({
-      rows: 4,
-      total: 4,
-    });
+    expect(events.some((e) => e.total !== undefined)).toBe(false);
     // A plain dump is read from its start up to the end of the table's COPY block, and no further.
     events.length = 0;
     await s.target.exec('TRUNCATE vals');
@@ -298,7 +361,7 @@ describe('restoring from a pg_dump file', () => {
       stateDir: dir,
       onProgress: (e) => events.push(e),
     });
-    const read = events.filter((e) => e.step === 'source' && e.bytes !== undefined);
+    const read = events.filter((e) => e.step === 'apply' && e.bytes !== undefined);
     expect(read.at(-1)?.totalBytes).toBe((await stat(plain)).size);
     // Read in chunks of 1 MiB: at most one chunk past the end of the table's data, of a 3.6 MB file.
     const after = (await readFile(plain)).indexOf('COPY public.zz_after');
