@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { CopyLines } from './copy-lines.js';
 import { CustomBlocks } from './custom-blocks.js';
 import { decompress, sniff } from './decompress.js';
-import { DumpError, truncated } from './errors.js';
+import { counting, DumpError, truncated } from './errors.js';
 import { type Content, firstBytes, readFileChunks } from './input.js';
 import { readNameList } from './names.js';
 import { type Archive, NeedMore, readArchive, type TocEntry } from './pg-archive.js';
@@ -60,12 +60,12 @@ export async function archiveReader(
       const emitted: Buffer[] = [];
       const lines = new CopyLines(new RowBuilder(s.fields, s.order, (c) => emitted.push(c)), true);
       const payload = compressedPayload(layout, path, content, archive, entry, size, onBytes);
-      const text = decompress(
-        payload,
-        codec(compression, layout),
-        `the data of ${entry.namespace}.${entry.tag}`,
-      );
-      return drive(text, copyParser(lines), emitted);
+      const what = `the data of ${entry.namespace}.${entry.tag}`;
+      const kind = codec(compression, layout);
+      const text = decompress(payload, kind, what);
+      // The COPY text's offsets count from the start of the table's data, not the file's.
+      const within = kind === 'text' ? what : `${what}, uncompressed`;
+      return drive(text, copyParser(lines, within), emitted);
     },
   };
 }
@@ -93,7 +93,7 @@ function copyColumns(copyStmt: string): string[] | undefined {
 }
 
 /** A CopyLines fed chunks of a payload, keeping a partial last line for the next chunk. */
-function copyParser(lines: CopyLines) {
+function copyParser(lines: CopyLines, within: string) {
   let pending: Buffer = Buffer.alloc(0);
   let base = 0;
   return {
@@ -102,14 +102,21 @@ function copyParser(lines: CopyLines) {
     },
     push(chunk: Buffer) {
       const buf = pending.length ? Buffer.concat([pending, chunk]) : chunk;
-      const next = lines.step(buf, 0, base);
+      let next: number;
+      try {
+        next = lines.step(buf, 0, base);
+      } catch (error) {
+        counting(error, within);
+      }
       const at = next < 0 ? buf.length + next + 1 : next;
       lines.builder?.flush();
       base += at;
       pending = buf.subarray(at);
     },
     end() {
-      if (!lines.ended) throw truncated(base + pending.length, 'the end of the table data (a line "\\.")');
+      if (!lines.ended) {
+        counting(truncated(base + pending.length, 'the end of the table data (a line "\\.")'), within);
+      }
     },
   };
 }

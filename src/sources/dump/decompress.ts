@@ -37,7 +37,7 @@ export async function* coalesce(input: AsyncIterable<Buffer>, size = MIB): Async
 
 /**
  * Decompresses a stream: gzip or zlib (node:zlib, told apart by their headers), zstd (fzstd). LZ4 has no
- * decoder here. `what` names the stream in messages; offsets in errors count compressed bytes.
+ * decoder here. `what` names the stream in messages; offsets in errors count uncompressed bytes (and say so).
  */
 export function decompress(
   input: AsyncIterable<Buffer>,
@@ -68,12 +68,14 @@ async function* unzip(input: AsyncIterable<Buffer>, what: string): AsyncIterable
   } catch (error) {
     if (error instanceof DumpError || error instanceof RowbackError) throw error;
     const code = (error as { code?: string }).code;
+    const within = `${what}, uncompressed`;
     if (code === 'Z_BUF_ERROR')
-      throw new DumpError(produced, `the rest of the compressed ${what}`, 'the end of the file');
+      throw new DumpError(produced, `the rest of the compressed ${what}`, 'the end of the file', within);
     throw new DumpError(
       produced,
       `compressed data (${what})`,
       `data zlib cannot read (${(error as Error).message})`,
+      within,
     );
   } finally {
     source.destroy();
@@ -101,12 +103,21 @@ async function* unzstd(input: AsyncIterable<Buffer>, what: string): AsyncIterabl
     ended = true;
   } catch (error) {
     if (error instanceof DumpError || error instanceof RowbackError) throw error;
+    if (/unexpected EOF/i.test((error as Error).message)) {
+      // fzstd's word for a frame cut short
+      const within = `${what}, uncompressed`;
+      throw new DumpError(produced, `the rest of the compressed ${what}`, 'the end of the file', within);
+    }
     throw new DumpError(
       produced,
       `zstd data (${what})`,
       `data the decoder cannot read (${(error as Error).message})`,
+      `${what}, uncompressed`,
     );
   }
   for (const piece of out) yield piece;
-  if (!ended) throw new DumpError(produced, `the rest of the compressed ${what}`, 'the end of the file');
+  if (!ended) {
+    const within = `${what}, uncompressed`;
+    throw new DumpError(produced, `the rest of the compressed ${what}`, 'the end of the file', within);
+  }
 }

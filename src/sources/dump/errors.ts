@@ -1,18 +1,35 @@
 import { RowbackError } from '../../core/errors.js';
 
 /**
- * A dump that does not read as its format says: where (byte offset in the dump's own bytes, after any
- * decompression of the whole file) and what the reader expected there. Parsers throw it; the source
- * turns it into a RowbackError naming the file.
+ * A dump that does not read as its format says: where (a byte offset) and what the reader expected
+ * there. Parsers throw it; the source turns it into a RowbackError naming the file. The offset counts
+ * the file's own bytes unless `within` names what it counts instead (the uncompressed text of a gzip
+ * file, a table's data block): an offset past the file's size would send the reader looking in vain.
  */
 export class DumpError extends Error {
   constructor(
     readonly offset: number,
     readonly expected: string,
     readonly found: string,
+    public within?: string,
   ) {
-    super(`at byte ${offset}: expected ${expected}, found ${found}`);
+    super(`at byte ${offset}${within ? ` of ${within}` : ''}: expected ${expected}, found ${found}`);
     this.name = 'DumpError';
+  }
+}
+
+/** Says what a parser's offsets count, on an error that does not say yet; rethrows anything else. */
+export function counting(error: unknown, within: string): never {
+  if (error instanceof DumpError && error.within === undefined) error.within = within;
+  throw error;
+}
+
+/** The stream, its dump errors' offsets said to count in `within`. */
+export async function* countingIn(stream: AsyncIterable<Buffer>, within: string): AsyncIterable<Buffer> {
+  try {
+    yield* stream;
+  } catch (error) {
+    counting(error, within);
   }
 }
 
@@ -34,12 +51,17 @@ export function badDump(label: string, error: DumpError): RowbackError {
   const ended = error.found === 'the end of the file';
   return new RowbackError(
     'bad-source',
-    `${label} is ${ended ? 'truncated' : 'corrupt'} at byte ${error.offset}: expected ${error.expected}, found ${error.found}. Nothing was written.`,
+    `${label} is ${ended ? 'truncated' : 'corrupt'} at byte ${error.offset}${error.within ? ` of ${error.within}` : ''}: expected ${error.expected}, found ${error.found}. Nothing was written.`,
     {
       hint: ended
         ? 'The file ends early: was the dump interrupted or the copy cut short? Take the dump again or copy it again.'
         : 'The file was changed after the dump was written, or it is not what its first bytes say. Take the dump again.',
-      details: { offset: error.offset, expected: error.expected, found: error.found },
+      details: {
+        offset: error.offset,
+        ...(error.within ? { within: error.within } : {}),
+        expected: error.expected,
+        found: error.found,
+      },
       cause: error,
     },
   );

@@ -59,6 +59,8 @@ export interface Content {
   wrapper: 'gzip' | 'zstd' | undefined;
   /** What the (decompressed) content is. */
   kind: Kind;
+  /** The file, for messages. */
+  label: string;
   /** Its first bytes (decompressed). */
   head: Buffer;
   /** The content from its start; `onBytes` gets the file bytes read so far. */
@@ -70,12 +72,18 @@ export async function openContent(path: string, label: string): Promise<Content>
   const first = await firstBytes(path);
   const kind = sniff(first);
   if (kind !== 'gzip' && kind !== 'zstd') {
-    return { wrapper: undefined, kind, head: first, chunks: (onBytes) => readFileChunks(path, 0, onBytes) };
+    return {
+      wrapper: undefined,
+      kind,
+      label,
+      head: first,
+      chunks: (onBytes) => readFileChunks(path, 0, onBytes),
+    };
   }
   const chunks = (onBytes?: (bytes: number) => void) =>
     decompress(readFileChunks(path, 0, onBytes), kind, label);
   const head = await headOf(chunks(), 4096);
-  return { wrapper: kind, kind: sniff(head), head, chunks };
+  return { wrapper: kind, kind: sniff(head), label, head, chunks };
 }
 
 async function headOf(stream: AsyncIterable<Buffer>, n: number): Promise<Buffer> {

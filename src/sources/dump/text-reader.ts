@@ -1,3 +1,4 @@
+import { countingIn } from './errors.js';
 import type { Content } from './input.js';
 import { MysqlDumpParser } from './mysql-dump.js';
 import { PgPlainParser } from './pg-plain.js';
@@ -23,6 +24,9 @@ export function textReader(content: Content, engine: DumpEngine, size: number): 
       : engine === 'mysql'
         ? new MysqlDumpParser(wanted, open)
         : new SqliteDumpParser(wanted, open);
+  // In a gzip or zstd file, the parsers' offsets count the uncompressed SQL.
+  const counted = (stream: AsyncIterable<Buffer>): AsyncIterable<Buffer> =>
+    content.wrapper ? countingIn(stream, `${content.label}, uncompressed`) : stream;
   const wrap = content.wrapper ? `, ${content.wrapper}` : '';
   return {
     engine,
@@ -32,7 +36,7 @@ export function textReader(content: Content, engine: DumpEngine, size: number): 
     bytes: async () => size,
     async look(wanted): Promise<Look> {
       const parser = make(wanted);
-      for await (const _ of drive(content.chunks(), parser, [])) {
+      for await (const _ of counted(drive(content.chunks(), parser, []))) {
         // looking only: the parser emits nothing
       }
       const notes =
@@ -53,7 +57,7 @@ export function textReader(content: Content, engine: DumpEngine, size: number): 
         const s = shape(columns, offset);
         return new RowBuilder(s.fields, s.order, (chunk) => emitted.push(chunk));
       });
-      return drive(content.chunks(onBytes), parser, emitted);
+      return counted(drive(content.chunks(onBytes), parser, emitted));
     },
   };
 }
