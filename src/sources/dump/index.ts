@@ -229,11 +229,14 @@ function describeFrom(
         ? createTableColumns(look.create, engine)
         : undefined;
   const name = formatTable(wanted);
+  // Without a column list, mariadb-dump writes every column, generated ones too (the server ignores
+  // their values); pg_dump, sqlite3 and MySQL's mysqldump (which then names the columns) leave them out.
+  const written = (c: Column) => engine === 'mysql' || c.generated === 'no';
   if (!columns) {
     if (!target)
       throw new RowbackError('internal', `no CREATE TABLE for ${name} and no target to take types from`);
     const byName = new Map(target.columns.map((c) => [c.name, c]));
-    const listed = look.dataColumns ?? target.columns.filter((c) => c.generated === 'no').map((c) => c.name);
+    const listed = look.dataColumns ?? target.columns.filter(written).map((c) => c.name);
     columns = listed.map(
       (c) =>
         byName.get(c) ?? {
@@ -249,7 +252,7 @@ function describeFrom(
       `The dump has no CREATE TABLE for ${name}: its columns are taken to have the target's types.`,
     );
   }
-  const dumpColumns = look.dataColumns ?? columns.filter((c) => c.generated === 'no').map((c) => c.name);
+  const dumpColumns = look.dataColumns ?? columns.filter(written).map((c) => c.name);
   const schema: TableSchema = {
     ref: { schema: wanted.schema ?? target?.ref.schema ?? '', name: wanted.name },
     columns,
