@@ -27,6 +27,8 @@ export class Session {
   heldLock: string | undefined;
   /** Foreign key checks are off for a moment inside the transaction; ending it turns them back on. */
   checksSuspended = false;
+  /** What openSession pinned (sql_mode, lock wait in seconds): a session opened beside it pins the same. */
+  pinned = { sqlMode: '', lockWaitSeconds: 0 };
 
   constructor(
     readonly raw: mysql.Connection,
@@ -270,15 +272,43 @@ export async function openSession(
   const session = new Session(raw, config, params.label);
   try {
     const own = (await session.scalar('SELECT @@SESSION.sql_mode')) ?? '';
-    await pinSession(session, options.profile?.sql_mode ?? own);
     const seconds = Math.max(1, Math.ceil((options.lockTimeoutMs ?? LOCK_WAIT_MS) / 1000));
-    await session.exec(
-      `SET SESSION innodb_lock_wait_timeout = ${seconds}, SESSION lock_wait_timeout = ${seconds}`,
-    );
+    await pin(session, { sqlMode: options.profile?.sql_mode ?? own, lockWaitSeconds: seconds });
     return { session, profile: { sql_mode: own } };
   } catch (error) {
     raw.destroy();
     throw session.wrap(error, 'while setting up the session');
+  }
+}
+
+async function pin(session: Session, pinned: Session['pinned']): Promise<void> {
+  session.pinned = pinned;
+  await pinSession(session, pinned.sqlMode);
+  const seconds = pinned.lockWaitSeconds;
+  await session.exec(
+    `SET SESSION innodb_lock_wait_timeout = ${seconds}, SESSION lock_wait_timeout = ${seconds}`,
+  );
+}
+
+/**
+ * One more session to the same server as `session`, pinned the same, asking nobody (the password is
+ * already in its options): reads the target while `session` writes (see Connection.readBeside).
+ */
+export async function openBeside(session: Session): Promise<Session> {
+  const raw = mysql.createConnection({
+    ...session.options,
+    connectAttributes: { program_name: 'rowback-read' },
+  });
+  // A session that goes away between statements emits 'error'; the next statement reports it.
+  raw.on('error', () => {});
+  const beside = new Session(raw, session.options, session.redactedUrl);
+  try {
+    await beside.run('SELECT 1');
+    await pin(beside, session.pinned);
+    return beside;
+  } catch (error) {
+    raw.destroy();
+    throw beside.wrap(error, 'while opening a second session to read the target');
   }
 }
 

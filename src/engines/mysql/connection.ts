@@ -34,7 +34,7 @@ import { mergeKeyOf, stagingBlocked } from './merge.js';
 import { missingParents, referencing, unwritable } from './parents.js';
 import { asMysqlPlan, checkKey, classify, counts, dropPlan, unchanged } from './plan.js';
 import { exec, query } from './query.js';
-import { checkWhere, count, isEmpty, readRows } from './read.js';
+import { checkWhere, count, isEmpty, readBeside, readRows } from './read.js';
 import { differing, samples } from './samples.js';
 import { scriptSteps } from './script.js';
 import { asMysqlStaged, dropStaged, stageRows } from './stage.js';
@@ -112,6 +112,10 @@ export class MysqlConnection implements Connection {
 
   read(table: TableSchema, options: ReadOptions): RowStream {
     return readRows(this.session, table, options);
+  }
+
+  readBeside(table: TableSchema, options: ReadOptions): RowStream {
+    return readBeside(this.session, table, options);
   }
 
   stagingBlocked(): Promise<string | undefined> {

@@ -4,7 +4,7 @@ import type { TableSchema } from '../../core/table.js';
 import { checkWhereShape } from '../../core/where.js';
 import type { ReadOptions, RowStream } from '../engine.js';
 import { checkBatch, type TextGuard, textGuard } from './charsets.js';
-import type { RawRow, Session } from './connect.js';
+import { openBeside, type RawRow, type Session } from './connect.js';
 import { liftSortLimit, mergeTerms } from './merge.js';
 import { byteOrder, exactList, quoteTable } from './sql.js';
 
@@ -72,6 +72,21 @@ export function readRows(session: Session, table: TableSchema, options: ReadOpti
     `while reading ${table.ref.schema}.${table.ref.name}`,
     order !== undefined,
   );
+}
+
+/**
+ * readRows through a second session opened for it, so `session` may write (copyIn) while the rows come
+ * (see Connection.readBeside). The read is one statement in its own transaction: it sees the rows committed
+ * when it starts, never the rows `session`'s open transaction writes meanwhile, and `session`'s lock keeps
+ * every other writer out. Closed when the stream ends or is dropped.
+ */
+export async function* readBeside(session: Session, table: TableSchema, options: ReadOptions): RowStream {
+  const beside = await openBeside(session);
+  try {
+    yield* readRows(beside, table, options);
+  } finally {
+    await beside.close();
+  }
 }
 
 /** A query's rows in the text row format, a batch at a time (the guard field, if any, checked and left out). */
