@@ -94,7 +94,8 @@ export async function prepare(given: CommonOptions, opener: Opener): Promise<Pre
       readRows = b.read;
       restriction.columns = b.columns ?? restriction.columns;
     }
-    const warnings = [...(sessions.source.warnings ?? []), ...match.warnings];
+    // A source that reads while it streams (a binlog) says what it found once read: read them late.
+    const sourceWarnings = sessions.source.warnings ?? [];
     const coverage = sessions.source.coverage ?? 'table';
     const sourceFilters = sessions.source.checkWhere !== undefined;
     if (targetWhere !== undefined) await checkTargetWhere(sessions.target, target, targetWhere);
@@ -112,7 +113,9 @@ export async function prepare(given: CommonOptions, opener: Opener): Promise<Pre
       origin,
       coverage,
       sourceFilters,
-      warnings,
+      get warnings() {
+        return [...sourceWarnings, ...match.warnings];
+      },
       sourceLabel: sessions.source.label,
       targetLabel: sessions.target.redactedUrl,
       tableLabel: formatTable(target.ref),

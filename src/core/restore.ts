@@ -26,6 +26,7 @@ import { BACKOUT_POLICY, defaultChanged, refuseRestriction } from './restrict.js
 import { refuseSameTable } from './same-table.js';
 import { writeScript } from './script.js';
 import { labelOf, type Opener, throwIfAborted } from './sessions.js';
+import { isSourceRestart } from './source.js';
 import { ensurePrivateDir, resolveStateDir } from './state-dir.js';
 import { StepTimings } from './timings.js';
 import { discardingUndo, openUndoFile } from './undo-file.js';
@@ -61,14 +62,20 @@ export async function runRestore(given: RestoreOptions, opener: Opener): Promise
       if (!p.target.transactional && !options.sqlOut) throw notTransactionalError(p.target);
       if (notices.notifier.enabled) notices.ready(p.sourceLabel, (await sourceSize(p)).rows);
       const run = { p, options, id, stateDir, policy, started, clock };
-      let done: RestoreReport | undefined;
       const filtered = p.where !== undefined && !p.sourceFilters;
       // An empty target has no current row for --target-where, or a backout's re-check, to hold on.
       const guarded = p.restriction.targetWhere !== undefined || p.readRows !== undefined;
-      if (directPathFits(p, options) && !filtered && !guarded) {
-        done = await restoreDirect(run);
-      }
-      done ??= await restoreStaged(run);
+      const once = async () => {
+        let done: RestoreReport | undefined;
+        if (directPathFits(p, options) && !filtered && !guarded) done = await restoreDirect(run);
+        return done ?? (await restoreStaged(run));
+      };
+      // Rows a source streamed turned out not to count: the apply rolled back; its next read is exact.
+      const done = await once().catch((error: unknown) => {
+        if (!isSourceRestart(error)) throw error;
+        options.onProgress?.({ step: 'source', message: 'reading the source again' });
+        return once();
+      });
       // Said before the source is closed: removing a cloud instance may take minutes.
       notices.applied(done);
       return done;

@@ -49,7 +49,11 @@ export interface Source {
    * the types from it, and says so in `warnings`.
    */
   describe(table: TableRef, key: string[], target?: TableSchema): Promise<TableSchema>;
-  /** What the user should know about this source before applying (lossy values, assumed types), after describe. */
+  /**
+   * What the user should know about this source before applying (lossy values, assumed types), after
+   * describe. A source that streams rows while it reads may add to it until its rows are read; the core
+   * reads it when it builds a preview, which is after the rows are read.
+   */
   readonly warnings?: string[];
   /**
    * Only for a source that evaluates SQL (a live server): throws RowbackError('bad-where') unless `where`
@@ -141,4 +145,21 @@ export interface SourceContext {
   signal?: AbortSignal;
   /** Asks for the source's password when its server wants one and none was given. */
   askPassword?: AskPassword;
+}
+
+/**
+ * Thrown by a source's row stream when rows it already yielded must not be used: a source that streams
+ * rows before it knows they count (a binlog transaction not yet known committed) found they do not. The
+ * apply that took them rolls back, and the run starts again once; the source's next read is exact.
+ */
+export class SourceRestart extends Error {
+  override readonly name = 'SourceRestart';
+}
+
+/** Whether `error` is, or was caused by, a SourceRestart (an engine may wrap the stream's error). */
+export function isSourceRestart(error: unknown): boolean {
+  for (let e = error, depth = 0; e instanceof Error && depth < 8; e = e.cause, depth++) {
+    if (e instanceof SourceRestart) return true;
+  }
+  return false;
 }

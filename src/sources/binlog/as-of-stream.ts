@@ -26,9 +26,14 @@ export class AsOfStream {
   /** Past the budget: keys not decided yet are left to the history, written from then on. */
   handedOver = false;
 
+  /**
+   * `onRows` is told how many bytes of the rows file are written as it grows, and `onGiveUp` when the
+   * rows so far turn out unusable, so rows can be read while the binlog still is.
+   */
   constructor(
     private readonly dir: SpillDir,
     private readonly keyBudget = KEY_BUDGET,
+    private readonly watch: { onRows?: (written: number) => void; onGiveUp?: () => void } = {},
   ) {
     this.image = {
       rowsPath: dir.file('as-of-rows-read'),
@@ -37,7 +42,7 @@ export class AsOfStream {
       absent: 0,
       partial: { count: 0, examples: [], slots: [] },
     };
-    this.rows = new SpillWriter(this.image.rowsPath);
+    this.rows = new SpillWriter(this.image.rowsPath, watch.onRows);
     this.absent = new SpillWriter(this.image.absentPath);
   }
 
@@ -111,8 +116,10 @@ export class AsOfStream {
   }
 
   private giveUp(): void {
+    if (this.gaveUp) return;
     this.gaveUp = true;
     this.close();
+    this.watch.onGiveUp?.();
   }
 
   private close(): void {

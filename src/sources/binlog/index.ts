@@ -1,4 +1,4 @@
-import { createReadStream } from 'node:fs';
+import { createReadStream, statSync } from 'node:fs';
 import { RowbackError } from '../../core/errors.js';
 import { redactUrl, registerUrlSecrets } from '../../core/redact.js';
 import type { OpenSourceOptions, Source, SourceReadOptions, SourceSize } from '../../core/source.js';
@@ -9,14 +9,15 @@ import type { Connection, RowStream } from '../../engines/engine.js';
 type Describer = Pick<Connection, 'describe' | 'cancel' | 'close'>;
 
 import { mysqlEngine } from '../../engines/mysql/index.js';
-import { type AsOfImage, buildAsOf, type HistoryFile } from './as-of.js';
+import { type AsOfImage, buildAsOf, type HistoryFile, KEY_BUDGET } from './as-of.js';
 import type { AsOfSpec } from './as-of-spec.js';
 import { AsOfStream } from './as-of-stream.js';
 import { accidentImages } from './backout.js';
 import { type BackoutRange, parseBackout, pastEnd } from './backout-spec.js';
 import { checkHistory } from './checks.js';
 import { columnDefaults } from './defaults.js';
-import { readTableHistory } from './read.js';
+import { GrowingFile } from './growing-file.js';
+import { readTableHistory, type TableHistory } from './read.js';
 import { SpillDir } from './spill.js';
 
 /**
@@ -49,6 +50,9 @@ export async function openBinlogSource(from: string, options: OpenSourceOptions)
   const abort = new AbortController();
   let image: AsOfImage | undefined;
   let file: HistoryFile | undefined;
+  /** The read running on after describe, and the as-of rows it writes as it goes. */
+  let reading: Promise<void> | undefined;
+  let growing: GrowingFile | undefined;
   let readColumns: string[] = [];
   const source: Source = {
     label,
@@ -60,7 +64,7 @@ export async function openBinlogSource(from: string, options: OpenSourceOptions)
       readColumns = writableColumns(schema).map((c) => c.name);
       const mapped = new Set<string>();
       const defaults = await columnDefaults(url, options.profile, schema);
-      const read = (stream: AsOfStream | undefined) =>
+      const read = (stream: AsOfStream | undefined, onStarted?: () => void) =>
         readTableHistory({
           url,
           table: schema.ref,
@@ -76,34 +80,56 @@ export async function openBinlogSource(from: string, options: OpenSourceOptions)
           ...(range ? { stopAfter: (settled) => pastEnd(settled, range.to) } : {}),
           // Built on the way, the image needs no record of the history kept.
           ...(stream ? { image: stream, keepHistory: false } : {}),
+          ...(onStarted ? { onStarted } : {}),
           signal: abort.signal,
           onProgress: (bytes, total) =>
             options.onProgress?.({ step: 'source', bytes, totalBytes: total, message: 'reading the binlog' }),
-        }).finally(() => {
-          built = stream?.finish();
         });
-      // The as-of image is built while reading (a backout reads the accident's own images instead).
-      let built: AsOfImage | undefined;
-      const stream = range ? undefined : new AsOfStream(dir);
-      let history = await read(stream);
-      // A transaction read did not count: read again, keeping the history, and build the image from it.
-      if (!range && !built) history = await read(undefined);
-      warnings.push(...checkHistory(history, schema, range?.text));
-      // Maps of transactions before the moment are decoded too (their rows are skipped): say only what counted.
-      if (history.statements.some((s) => s.kind === 'alter')) {
-        for (const note of mapped)
-          warnings.push(`Rows logged when ${schema.ref.name} had another shape: ${note}.`);
-      }
-      file = {
-        path: history.path,
-        changes: history.writer.changes,
-        transactions: history.writer.transactions,
-        files: history.writer.files,
+      const settle = (history: TableHistory): HistoryFile => {
+        warnings.push(...checkHistory(history, schema, range?.text));
+        // Maps of transactions before the moment are decoded too (their rows are skipped): say only what counted.
+        if (history.statements.some((s) => s.kind === 'alter')) {
+          for (const note of mapped)
+            warnings.push(`Rows logged when ${schema.ref.name} had another shape: ${note}.`);
+        }
+        return {
+          path: history.path,
+          changes: history.writer.changes,
+          transactions: history.writer.transactions,
+          files: history.writer.files,
+        };
       };
       // Backing out reads the accident's own images (see backout()); the as-of image is not needed.
-      if (range) return schema;
-      image = built && stream ? stream.complete(built, file) : buildAsOf(file, dir);
-      refusePartial(image, readColumns);
+      if (range) {
+        file = settle(await read(undefined));
+        return schema;
+      }
+      // The as-of image is built while reading, and its rows can be read (and sent) as they are decided:
+      // describe returns once the moment is found, the rest of the read runs on.
+      const rows = new GrowingFile(dir.file('as-of-rows-read'));
+      const stream = new AsOfStream(dir, KEY_BUDGET, {
+        onRows: (written) => rows.grew(written),
+        onGiveUp: () => rows.abandon(),
+      });
+      let started!: () => void;
+      const begun = new Promise<void>((resolve) => {
+        started = resolve;
+      });
+      reading = (async () => {
+        let history = await read(stream, started).finally(() => stream.finish());
+        const built = stream.finish();
+        // A transaction read did not count: read again, keeping the history, and build the image from it.
+        if (!built) history = await read(undefined);
+        file = settle(history);
+        const whole = built ? stream.complete(built, file) : buildAsOf(file, dir);
+        refusePartial(whole, readColumns);
+        image = whole;
+        if (built) rows.done(statSync(whole.rowsPath).size);
+        else rows.replace(whole.rowsPath, statSync(whole.rowsPath).size);
+      })();
+      reading.catch((error: unknown) => rows.fail(error));
+      await Promise.race([begun, reading]);
+      growing = rows;
       return schema;
     },
     ...(range
@@ -115,14 +141,17 @@ export async function openBinlogSource(from: string, options: OpenSourceOptions)
         }
       : {}),
     async size(): Promise<SourceSize> {
-      return { rows: described(image).rows };
+      // Known once the binlog is read; until then the rows are counted as they are sent.
+      return image ? { rows: image.rows } : {};
     },
     read(_schema: TableSchema, read: SourceReadOptions): RowStream {
-      const rows = fileStream(described(image).rowsPath);
+      if (!growing) throw new RowbackError('internal', 'the binlog source was read before describe');
+      const rows = growing.tail();
       return sameColumns(read.columns, readColumns) ? rows : project(rows, readColumns, read.columns);
     },
-    absentKeys(): RowStream {
-      return fileStream(described(image).absentPath);
+    async *absentKeys(): RowStream {
+      await reading;
+      yield* fileStream(described(image).absentPath);
     },
     async cancel() {
       abort.abort();
@@ -130,6 +159,7 @@ export async function openBinlogSource(from: string, options: OpenSourceOptions)
     },
     async close() {
       abort.abort();
+      await reading?.catch(() => {});
       await connection.close();
       await dir.remove();
     },

@@ -43,6 +43,8 @@ export interface ReadOptions {
   onProgress?: (bytes: number, total: number) => void;
   /** Stops reading once a transaction settles for which this is true (the end of a range was passed). */
   stopAfter?: (settled: Settled) => boolean;
+  /** Called once the moment is resolved and the first file found, as the events start to be read. */
+  onStarted?: () => void;
   /** Aborting closes the replication session; the read then fails as interrupted. */
   signal?: AbortSignal;
 }
@@ -100,6 +102,7 @@ export async function readTableHistory(options: ReadOptions): Promise<TableHisto
     const total = logs.slice(logs.findIndex((l) => l.name === start)).reduce((n, l) => n + l.size, 0);
     let bytes = 0;
     let lastReport = 0;
+    options.onStarted?.();
     try {
       for await (const raw of connection.dump({ file: start, position: 4, serverId, stopAtEnd: true })) {
         scanner.push(raw);

@@ -34,7 +34,11 @@ export class SpillWriter {
   /** Bytes written so far (buffered included). */
   size = 0;
 
-  constructor(readonly path: string) {
+  /** `onFlush` is told how many bytes are in the file after each write to it (a tail reads up to there). */
+  constructor(
+    readonly path: string,
+    private readonly onFlush?: (written: number) => void,
+  ) {
     this.fd = openSync(path, 'wx', 0o600);
   }
 
@@ -59,6 +63,7 @@ export class SpillWriter {
     let done = 0;
     while (done < this.used) done += writeSync(this.fd, this.buf, done, this.used - done);
     this.used = 0;
+    this.onFlush?.(this.size);
   }
 
   close(): void {

@@ -20,7 +20,12 @@ async function describeAsOf(
     flags,
   });
   try {
-    await source.describe({ name: table }, ['id']);
+    // What is found before the moment's first event is refused by describe; what the read finds later
+    // (rows go out while the binlog is still read) by the row stream, before its end.
+    const schema = await source.describe({ name: table }, ['id']);
+    for await (const _ of source.read(schema, { columns: schema.columns.map((c) => c.name) })) {
+      // drained
+    }
     return source;
   } catch (error) {
     await source.close();
