@@ -26,7 +26,7 @@ import { BACKOUT_POLICY, defaultChanged, refuseRestriction } from './restrict.js
 import { refuseSameTable } from './same-table.js';
 import { writeScript } from './script.js';
 import { labelOf, type Opener, throwIfAborted } from './sessions.js';
-import { isSourceRestart } from './source.js';
+import { sourceRestartOf } from './source.js';
 import { ensurePrivateDir, resolveStateDir } from './state-dir.js';
 import { StepTimings } from './timings.js';
 import { discardingUndo, openUndoFile } from './undo-file.js';
@@ -71,10 +71,13 @@ export async function runRestore(given: RestoreOptions, opener: Opener): Promise
         return done ?? (await restoreStaged(run));
       };
       // Rows a source streamed turned out not to count: the apply rolled back; its next read is exact.
-      const done = await once().catch((error: unknown) => {
-        if (!isSourceRestart(error)) throw error;
+      const done = await once().catch(async (error: unknown) => {
+        const restart = sourceRestartOf(error);
+        if (!restart) throw error;
         options.onProgress?.({ step: 'source', message: 'reading the source again' });
-        return once();
+        const again = await once();
+        again.warnings.push(`Applied on a second try. ${restart.message}`);
+        return again;
       });
       // Said before the source is closed: removing a cloud instance may take minutes.
       notices.applied(done);

@@ -156,10 +156,14 @@ export class SourceRestart extends Error {
   override readonly name = 'SourceRestart';
 }
 
-/** Whether `error` is, or was caused by, a SourceRestart (an engine may wrap the stream's error). */
-export function isSourceRestart(error: unknown): boolean {
+/** The SourceRestart that `error` is or was caused by (an engine may wrap the stream's error). */
+export function sourceRestartOf(error: unknown): SourceRestart | undefined {
   for (let e = error, depth = 0; e instanceof Error && depth < 8; e = e.cause, depth++) {
-    if (e instanceof SourceRestart) return true;
+    if (e instanceof SourceRestart) return e;
   }
-  return false;
+  return undefined;
+}
+
+export function isSourceRestart(error: unknown): boolean {
+  return sourceRestartOf(error) !== undefined;
 }

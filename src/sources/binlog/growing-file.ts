@@ -73,7 +73,7 @@ export class GrowingFile {
           // Rows already sent came from a file abandoned since: whoever took them must start again.
           if (yielded) {
             throw new SourceRestart(
-              'A transaction read from the binlog did not end committed after its rows were sent; the apply is rolled back and runs again from the history.',
+              'A transaction read from the binlog did not end committed after rows read with it were sent: that apply was rolled back, and the rows were read again from the history of committed transactions.',
             );
           }
           if (fd !== undefined) closeSync(fd);

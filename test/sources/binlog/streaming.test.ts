@@ -15,17 +15,18 @@ async function collect(stream: AsyncIterable<Buffer>): Promise<string[]> {
 const byId = (a: string, b: string) => Number(a.split('\t')[0]) - Number(b.split('\t')[0]);
 
 /**
- * 20,000 rows of ~200 bytes (4 MB of as-of rows, several spill flushes) deleted in one transaction, then
+ * Rows of ~200 bytes (20,000: 4 MB of as-of rows, several spill flushes) deleted in one transaction, then
  * an XA transaction that inserts key 30000 and is rolled back: the rows reach a reader while the binlog
  * is read, before the rollback is seen, and the rolled-back insert must never make 30000 "did not exist".
  */
 async function accident(
   db: BinlogDb,
   table: string,
+  rows = 20_000,
 ): Promise<{ moment: string; atMoment: string[]; dumped: string[] }> {
   await db.sql.exec(`CREATE TABLE ${table} (id int PRIMARY KEY, v varchar(300)) ENGINE=InnoDB`);
   await db.sql.exec(
-    `INSERT INTO ${table} SELECT seq, CONCAT(seq, ' ', REPEAT('v', 200)) FROM seq_1_to_20000`,
+    `INSERT INTO ${table} SELECT seq, CONCAT(seq, ' ', REPEAT('v', 200)) FROM seq_1_to_${rows}`,
   );
   const moment = await nextSecond(db.sql);
   const atMoment = await tableLines(db.url, table);
@@ -88,7 +89,7 @@ describe('the as-of rows reach the reader while the binlog is still read', () =>
   test(
     'a restore through the command line after such a rollback puts back exactly the rows of the moment',
     async () => {
-      const { moment, dumped } = await accident(db, 'restored');
+      const { moment, dumped } = await accident(db, 'restored', 200_000);
       const stateDir = await tempDir();
       const run = await rowback([
         'restore',
@@ -102,9 +103,12 @@ describe('the as-of rows reach the reader while the binlog is still read', () =>
         '--state-dir',
         stateDir,
         '--yes',
+        '--json',
       ]);
       expect(run.code, described(run)).toBe(0);
       expect(await dump(db, 'restored')).toEqual(dumped);
+      // 200,000 rows (40 MB) are still being read as the copy starts: the copy usually takes rows before
+      // the rollback is read, and the restore then runs twice (the report says so); exact either way.
     },
     TIMEOUT,
   );
