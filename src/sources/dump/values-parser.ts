@@ -1,4 +1,4 @@
-import { DumpError } from './errors.js';
+import { DumpError, describeBytes } from './errors.js';
 import { type RowBuilder, SLACK, SLICE } from './row-builder.js';
 
 export interface Step {
@@ -89,7 +89,8 @@ export abstract class ValuesParser {
 }
 
 export function found(buf: Buffer, i: number, base: number, expected: string): DumpError {
-  return new DumpError(base + i, expected, JSON.stringify(buf.toString('latin1', i, i + 16)));
+  // as bytes in hex unless printable ASCII: a control byte prints as nothing, UTF-8 as latin1 would mislead
+  return new DumpError(base + i, expected, describeBytes(buf.subarray(i, i + 16)));
 }
 
 /** The error for a bad token that started at dump offset `offset` (maybe in an earlier chunk). */

@@ -96,6 +96,19 @@ describe('the mysqldump reader', () => {
     ).toThrow(`at byte ${dump.indexOf('(2')}: expected a row of 3 values, found a row of 2 values`);
   });
 
+  it('shows the bytes found after a stray quote in hex when they are not printable ASCII', () => {
+    const dump = bytes("INSERT INTO `t` VALUES (1,'a'", [0x90, 0x91, 0xc3, 0xa9], "',NULL);\n");
+    expect(() =>
+      parseIn(
+        [dump],
+        (open) => new MysqlDumpParser({ name: 't' }, open),
+        () => ({ fields: 3 }),
+      ),
+    ).toThrow(
+      `at byte ${dump.indexOf('a') + 2}: expected "," or ")" after a value, found bytes 90 91 c3 a9 27 2c 4e 55 4c 4c 29 3b 0a`,
+    );
+  });
+
   it('stops with the byte offset when the dump is cut inside a row', () => {
     const cut = DUMP.subarray(0, DUMP.indexOf('(2,NULL') + 4);
     expect(() =>
