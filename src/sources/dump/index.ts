@@ -222,9 +222,11 @@ function describeFrom(
   const warnings: string[] = [];
   const fromSqlite =
     engine === 'sqlite' && look.create ? sqliteCreateColumns(look.create, wanted.name) : undefined;
+  const refused = fromSqlite && 'refused' in fromSqlite ? fromSqlite.refused : undefined;
+  const sqlite = fromSqlite && 'columns' in fromSqlite ? fromSqlite : undefined;
   let columns: Column[] | undefined =
     engine === 'sqlite'
-      ? fromSqlite?.columns
+      ? sqlite?.columns
       : look.create
         ? createTableColumns(look.create, engine)
         : undefined;
@@ -249,7 +251,9 @@ function describeFrom(
         },
     );
     warnings.push(
-      `The dump has no CREATE TABLE for ${name}: its columns are taken to have the target's types.`,
+      refused
+        ? `SQLite cannot read the dump's CREATE TABLE for ${name} on its own (${refused}): its columns are taken to have the target's types.`
+        : `The dump has no CREATE TABLE for ${name}: its columns are taken to have the target's types.`,
     );
   }
   const dumpColumns = look.dataColumns ?? columns.filter(written).map((c) => c.name);
@@ -265,7 +269,7 @@ function describeFrom(
     children: [],
     partitioning: 'none',
     transactional: true,
-    ...(fromSqlite?.strict ? { storage: 'STRICT' } : {}),
+    ...(sqlite?.strict ? { storage: 'STRICT' } : {}),
   };
   return { schema, dumpColumns, warnings };
 }

@@ -1,4 +1,4 @@
-import { DumpError, truncated } from './errors.js';
+import { DumpError, describeBytes, truncated } from './errors.js';
 
 /** How a dialect writes strings, names and comments. */
 export interface Dialect {
@@ -6,6 +6,8 @@ export interface Dialect {
   backslashStrings: boolean;
   /** MySQL: `name`. */
   backticks: boolean;
+  /** SQLite: [name], which ends at the first ] (a quote or ; inside it is part of the name). */
+  brackets?: boolean;
   /** MySQL: # comments. */
   hashComments: boolean;
   /** PostgreSQL: $tag$…$tag$ and nested /* … *\/. */
@@ -14,7 +16,7 @@ export interface Dialect {
   clientLines: 'psql' | 'mysql' | 'none';
 }
 
-type Lex = 'code' | 'squote' | 'dquote' | 'backtick' | 'dollar' | 'line' | 'block';
+type Lex = 'code' | 'squote' | 'dquote' | 'backtick' | 'bracket' | 'dollar' | 'line' | 'block';
 
 const HEAD_CAP = 256 * 1024;
 
@@ -111,6 +113,7 @@ export abstract class StatementScanner {
       squote: "a '…' string",
       dquote: 'a "…" name',
       backtick: 'a `…` name',
+      bracket: 'a […] name',
       dollar: `a $${this.dollarTag}$ quoted body`,
       block: 'a /* */ comment',
       code: '',
@@ -278,6 +281,17 @@ export abstract class StatementScanner {
           this.prev = quote;
           continue;
         }
+        case 'bracket': {
+          const q = buf.indexOf(0x5d, this.i);
+          if (q === -1) {
+            this.i = buf.length;
+            return false;
+          }
+          this.i = q + 1;
+          this.lex = 'code';
+          this.prev = 0x5d;
+          continue;
+        }
         case 'dollar': {
           const close = Buffer.from(`$${this.dollarTag}$`, 'latin1');
           const at = buf.indexOf(close, this.i);
@@ -351,6 +365,13 @@ export abstract class StatementScanner {
       case 0x60: // `
         if (d.backticks) {
           this.lex = 'backtick';
+          this.i++;
+          return undefined;
+        }
+        break;
+      case 0x5b: // [
+        if (d.brackets) {
+          this.lex = 'bracket';
           this.i++;
           return undefined;
         }
@@ -444,7 +465,7 @@ export abstract class StatementScanner {
 
   protected unexpected(expected: string): DumpError {
     const found = this.buf.subarray(this.i, this.i + 16);
-    return new DumpError(this.at(), expected, JSON.stringify(found.toString('latin1')));
+    return new DumpError(this.at(), expected, describeBytes(found));
   }
 }
 
@@ -465,7 +486,7 @@ function quoteOrBackslash(buf: Buffer, i: number, quote: number, backslash: bool
 
 /** Bytes that neither open a quote or comment nor count for parentheses or the end of a statement. */
 const PLAIN_CODE = new Uint8Array(256).fill(1);
-for (const b of Buffer.from(`'"\`#-/$();`, 'latin1')) PLAIN_CODE[b] = 0;
+for (const b of Buffer.from(`'"\`#-/$();[`, 'latin1')) PLAIN_CODE[b] = 0;
 
 function isIdentByte(b: number): boolean {
   return (

@@ -5,20 +5,20 @@ import { describeTable } from '../../engines/sqlite/describe.js';
 /**
  * The columns of a `sqlite3 .dump` CREATE TABLE (latin1 text of its bytes), as the SQLite engine describes
  * them: SQLite itself reads the statement, in a database of its own in memory, so any SQL it accepts is
- * understood exactly as it would be on loading the dump. `strict` tells a STRICT table. Undefined when
- * SQLite refuses the statement.
+ * understood exactly as it would be on loading the dump. `strict` tells a STRICT table. When SQLite
+ * refuses the statement alone (a collation the application registers, say), `refused` says why.
  */
 export function sqliteCreateColumns(
   statement: string,
   name: string,
-): { columns: Column[]; strict: boolean } | undefined {
+): { columns: Column[]; strict: boolean } | { refused: string } {
   const db = new Database(':memory:');
   try {
     db.exec(Buffer.from(statement, 'latin1').toString('utf8'));
     const schema = describeTable(db, { schema: 'main', name }, { location: 'the dump' });
     return { columns: schema.columns, strict: /STRICT/.test(schema.storage ?? '') };
-  } catch {
-    return undefined;
+  } catch (error) {
+    return { refused: (error as Error).message };
   } finally {
     db.close();
   }

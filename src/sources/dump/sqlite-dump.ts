@@ -33,6 +33,7 @@ export class SqliteDumpParser extends StatementScanner implements TableData {
     super({
       backslashStrings: false,
       backticks: true,
+      brackets: true,
       hashComments: false,
       dollarQuotes: false,
       clientLines: 'none',

@@ -35,10 +35,10 @@ export function exactRows(path: string, table: string, orderBy = 'rowid'): strin
     db.defaultSafeIntegers(true);
     const columns = (
       db.prepare(`SELECT name FROM pragma_table_info(?)`).all(table) as { name: string }[]
-    ).map((c) => `"${c.name}"`);
+    ).map((c) => `"${c.name.replaceAll('"', '""')}"`);
     const select = columns.map((c) => `typeof(${c}), CAST(${c} AS BLOB), ${c}`).join(', ');
     const rows = db
-      .prepare(`SELECT ${select} FROM "${table}" ORDER BY ${orderBy}`)
+      .prepare(`SELECT ${select} FROM "${table.replaceAll('"', '""')}" ORDER BY ${orderBy}`)
       .raw(true)
       .all() as unknown[][];
     return rows.map((row) => {

@@ -277,6 +277,40 @@ describe('sqlite3 .dump as a source', () => {
     expect(exactRows(target, 'film_text', 'film_id')).toEqual(before);
   });
 
+  it('reads [bracketed] names holding a quote or a semicolon, and says why a CREATE TABLE could not be read', async () => {
+    const dir = await tempDir();
+    const source = join(dir, 'source.db');
+    const tables = `CREATE TABLE [it's; here] ([a"b] INTEGER PRIMARY KEY, [c;d] TEXT);
+      CREATE TABLE coll (id INTEGER PRIMARY KEY, v TEXT);`;
+    // coll as an application that registers its own collation would have it (the shell has no such collation)
+    await shell(
+      source,
+      [],
+      `${tables}
+      INSERT INTO [it's; here] VALUES (1, 'one'), (2, 'it''s');
+      INSERT INTO coll VALUES (1, 'c');
+      PRAGMA writable_schema = ON;
+      UPDATE sqlite_schema SET sql = replace(sql, 'v TEXT', 'v TEXT COLLATE app_order') WHERE name = 'coll';`,
+    );
+    const dump = join(dir, 'nightly.sql');
+    await writeFile(dump, await shell(source, ['.dump']), 'latin1');
+    expect(await readFile(dump, 'latin1')).toContain(
+      `CREATE TABLE [it's; here] ([a"b] INTEGER PRIMARY KEY, [c;d] TEXT);`,
+    );
+    const target = join(dir, 'app.db');
+    run(target, tables);
+    const state = join(dir, 'state');
+    const quoted = await restore({ table: `"it's; here"`, from: dump, to: target, stateDir: state });
+    expect(quoted.plan.missing).toBe(2);
+    expect(quoted.warnings.filter((w) => w.includes('CREATE TABLE'))).toEqual([]);
+    expect(exactRows(target, "it's; here")).toEqual(exactRows(source, "it's; here"));
+    const collated = await restore({ table: 'coll', from: dump, to: target, stateDir: state });
+    expect(collated.plan.missing).toBe(1);
+    expect(collated.warnings).toContain(
+      "SQLite cannot read the dump's CREATE TABLE for coll on its own (no such collation sequence: app_order): its columns are taken to have the target's types.",
+    );
+  });
+
   it('names the tables a dump holds when the wanted one is not in it', async () => {
     const { dir, dump } = await matrixDump();
     const target = join(dir, 'app.db');
