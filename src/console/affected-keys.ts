@@ -1,7 +1,7 @@
-import { loadModule, parseSync } from 'libpg-query';
 import type { TableRef } from '../core/table.js';
 import type { Connection, QueryResult } from '../engines/engine.js';
 import type { Dialect } from './guard.js';
+import { pgParser } from './pg-parser.js';
 
 /**
  * Which rows a write changed, by key, for the `commit?` question: the statement is sent as typed with
@@ -14,8 +14,6 @@ import type { Dialect } from './guard.js';
 export const KEYS_SHOWN = 10;
 
 type Node = Record<string, unknown>;
-
-let loaded: Promise<void> | undefined;
 
 export interface KeyedWrite {
   /** The statement with `RETURNING <key>` appended. */
@@ -77,8 +75,7 @@ async function returns(
  * statement it cannot read (backticks, LIMIT, multi-table forms) is not plain, and shows the count only.
  */
 async function plainWrite(text: string): Promise<{ verb: 'DELETE' | 'UPDATE'; table: TableRef } | undefined> {
-  loaded ??= loadModule();
-  await loaded;
+  const { parseSync } = await pgParser();
   let tree: { stmts?: { stmt: Node }[] };
   try {
     tree = parseSync(text) as unknown as typeof tree;

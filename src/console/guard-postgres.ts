@@ -1,5 +1,5 @@
-import { hasSqlDetails, loadModule, parseSync } from 'libpg-query';
 import { type Condition, type PieceResult, type Verdict, wholeTableReason } from './guard.js';
+import { pgParser } from './pg-parser.js';
 
 /**
  * PostgreSQL statements read by PostgreSQL's own grammar (libpg-query, its parser compiled to WASM). A
@@ -8,12 +8,9 @@ import { type Condition, type PieceResult, type Verdict, wholeTableReason } from
 
 type Node = Record<string, unknown>;
 
-let loaded: Promise<void> | undefined;
-
 /** Parses one statement's text with PostgreSQL's grammar and sorts it (also used for SQLite's extras). */
 export async function guardPostgres(text: string): Promise<PieceResult> {
-  loaded ??= loadModule();
-  await loaded;
+  const { hasSqlDetails, parseSync } = await pgParser();
   let tree: { stmts?: { stmt: Node }[] };
   try {
     tree = parseSync(text) as unknown as typeof tree;

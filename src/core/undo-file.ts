@@ -3,7 +3,6 @@ import { mkdir, open, readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { z } from 'zod';
 import type { Identity, RowStream } from '../engines/engine.js';
 import { RowbackError } from './errors.js';
 import { isDigest, type PostImage, type UndoBundle, type UndoSink } from './images.js';
@@ -160,29 +159,6 @@ export const discardingUndo: UndoSink = {
   },
 };
 
-const counts = z.object({ inserted: z.number(), updated: z.number(), deleted: z.number() });
-
-/** meta.json is a file on disk a person may have edited: check its shape before trusting it. */
-const undoMetaSchema = z.object({
-  version: z.union([z.literal(1), z.literal(2)]),
-  id: z.string(),
-  engine: z.string(),
-  table: z.object({ schema: z.string(), name: z.string() }),
-  target: z.string(),
-  key: z.array(z.string()).min(1),
-  beforeColumns: z.array(z.string()),
-  afterColumns: z.array(z.string()),
-  digest: z.string().optional(),
-  origin: z.boolean(),
-  identity: z
-    .object({ server: z.string(), database: z.string(), table: z.string(), tableId: z.string().optional() })
-    .optional(),
-  createdAt: z.string(),
-  status: z.enum(['pending', 'committed', 'undone', 'rolled-back']),
-  applied: counts.optional(),
-  rows: z.object({ before: z.number(), after: z.number() }),
-});
-
 /** An undo file found on disk: where it is and what its meta.json says. */
 export interface FoundUndo {
   /** The undo file's directory (absolute). */
@@ -202,7 +178,7 @@ export async function findUndoFile(stateDir: string, id: string): Promise<FoundU
     const dir = undoDir(place, id);
     const text = await readFile(join(dir, 'meta.json'), 'utf8').catch(() => undefined);
     if (text === undefined) continue;
-    const meta = parseUndoMeta(text, join(dir, 'meta.json'));
+    const meta = await parseUndoMeta(text, join(dir, 'meta.json'));
     if (place === stateDir) return { dir, meta, warnings: [] };
     // Written world-readable by rowback 0.1: make it private now that it is found.
     const tightened = [...(await tighten(place, PRIVATE_DIR)), ...(await tighten(dir, PRIVATE_DIR))];
@@ -220,7 +196,9 @@ export async function findUndoFile(stateDir: string, id: string): Promise<FoundU
   });
 }
 
-function parseUndoMeta(text: string, path: string): UndoMeta {
+async function parseUndoMeta(text: string, path: string): Promise<UndoMeta> {
+  // Loaded here, not at start-up: only undo reads a meta.json, and the schema library is slow to load.
+  const { undoMetaSchema } = await import('./undo-meta-schema.js');
   let parsed: ReturnType<typeof undoMetaSchema.safeParse>;
   try {
     parsed = undoMetaSchema.safeParse(JSON.parse(text));

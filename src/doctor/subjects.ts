@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { RowbackError } from '../core/errors.js';
 import { redactUrl, registerUrlSecrets } from '../core/redact.js';
 import { connect } from '../open.js';
-import { ReplicaConnection } from '../sources/binlog/replica.js';
+import type { ReplicaConnection } from '../sources/binlog/replica.js';
 import type { DoctorContext } from './types.js';
 
 /** What `runDoctor` is given besides what to check. */
@@ -67,6 +67,8 @@ function baseContext(url: string | undefined, options: SubjectOptions): DoctorCo
 }
 
 async function openMysql(url: string, base: DoctorContext): Promise<Subject> {
+  // Loaded here: the binlog replica client pulls in the MySQL driver, which other commands never need.
+  const { ReplicaConnection } = await import('../sources/binlog/replica.js');
   const connection = await ReplicaConnection.open(url);
   try {
     const variables = new Map<string, string>();

@@ -1,5 +1,4 @@
 import { connect } from '../open.js';
-import { ReplicaConnection } from '../sources/binlog/replica.js';
 
 /** Statements the drill runs on its scratch database: creating, marking and dropping its table. */
 export interface DdlSession {
@@ -15,6 +14,8 @@ export interface DdlSession {
  */
 export async function openDdlSession(url: string, engine: string): Promise<DdlSession> {
   if (engine === 'mysql') {
+    // Loaded here: it pulls in the MySQL driver, which a PostgreSQL drill (or any other command) never needs.
+    const { ReplicaConnection } = await import('../sources/binlog/replica.js');
     const session = await ReplicaConnection.open(url);
     return {
       exec: async (sql) => {

@@ -1,5 +1,4 @@
 import { join } from 'node:path';
-import mysql from 'mysql2/promise';
 import { RowbackError } from '../core/errors.js';
 import { type ServerProcess, startProcess, stopProcess, waitUntilReady } from './child.js';
 import { makeServerDir, recordServerPid, removeServerDir } from './cleanup.js';
@@ -158,6 +157,8 @@ async function launch(
 }
 
 async function probe(port: number): Promise<void> {
+  // Loaded when first needed: the library's entry exports this module, and every command would pay for it.
+  const { default: mysql } = await import('mysql2/promise');
   const connection = await mysql.createConnection({
     host: '127.0.0.1',
     port,

@@ -1,6 +1,5 @@
 import { chown, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import pg from 'pg';
 import { type ServerProcess, startProcess, stopProcess, waitUntilReady } from './child.js';
 import { makeServerDir, recordServerPid, removeServerDir } from './cleanup.js';
 import { freePort } from './free-port.js';
@@ -157,6 +156,8 @@ async function launch(
 }
 
 async function probe(port: number): Promise<void> {
+  // Loaded when first needed: the library's entry exports this module, and every command would pay for it.
+  const { default: pg } = await import('pg');
   const client = new pg.Client({
     host: '127.0.0.1',
     port,

@@ -1,5 +1,4 @@
 import { listLogs, probeFile } from '../../sources/binlog/logs.js';
-import { pickServerId, ReplicaConnection } from '../../sources/binlog/replica.js';
 import type { Check } from '../types.js';
 
 /**
@@ -13,6 +12,8 @@ export const privileges: Check = {
   async run(c) {
     const grant = c.mariadb ? 'REPLICATION SLAVE, BINLOG MONITOR' : 'REPLICATION SLAVE, REPLICATION CLIENT';
     const fix = `GRANT ${grant} ON *.* TO <the user>;`;
+    // Loaded here: it pulls in the MySQL driver, which every other command would pay for at start-up.
+    const { pickServerId, ReplicaConnection } = await import('../../sources/binlog/replica.js');
     const connection = await ReplicaConnection.open(c.url);
     let first: string;
     let serverId: number;

@@ -1,4 +1,4 @@
-import mysql from 'mysql2';
+import type mysql from 'mysql2';
 import { RowbackError } from '../../core/errors.js';
 import { registerSecret, registerUrlSecrets } from '../../core/redact.js';
 import type { AskPassword } from '../engine.js';
@@ -32,6 +32,9 @@ export async function connectClient(
   askPassword?: AskPassword,
 ): Promise<MysqlClient> {
   registerUrlSecrets(url);
+  // The driver loads with the first connection: the CLI's entry reaches this module through doctor and
+  // the binlog source, and a PostgreSQL run (or --version) should not pay for it.
+  const { default: driver } = await import('mysql2');
   const params = await resolveParams(url);
   registerSecret(params.password);
   const attempts = tlsAttempts(params);
@@ -49,7 +52,7 @@ export async function connectClient(
       // last: the caller may leave the database out (`database: undefined`)
       ...base,
     };
-    const raw = mysql.createConnection(config);
+    const raw = driver.createConnection(config);
     // A session that goes away between statements emits 'error'; the next statement reports it.
     raw.on('error', () => {});
     try {

@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import mysql from 'mysql2';
+import type mysql from 'mysql2';
 import { RowbackError } from '../../core/errors.js';
 import type { ConnectOptions, SessionProfile } from '../engine.js';
 import { type BaseOptions, connectClient } from './client.js';
@@ -314,7 +314,8 @@ export async function openBeside(session: Session): Promise<Session> {
 
 /** A short-lived second session that cancels the statement running on `target` (Ctrl-C). */
 export async function killQuery(target: Session): Promise<void> {
-  const raw = mysql.createConnection({
+  const { default: driver } = await import('mysql2');
+  const raw = driver.createConnection({
     ...target.options,
     connectAttributes: { program_name: 'rowback-cancel' },
   });

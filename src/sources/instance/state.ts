@@ -3,59 +3,15 @@ import { readFileSync } from 'node:fs';
 import { chmod, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { z } from 'zod';
+import type { RunState } from './state-schema.js';
+
+export type { Resource, ResourceType, RunState } from './state-schema.js';
 
 /**
  * The state file of one run that creates temporary things (a throwaway server, a cloud instance, an
  * ingress rule): `<state-dir>/runs/<run-id>.json`, private (0600 in a 0700 dir). Each thing is written
  * down *before* it is created, so a run killed at any moment leaves enough for `rowback cleanup`.
  */
-
-const Resource = z.discriminatedUnion('type', [
-  z.object({
-    type: z.literal('process'),
-    label: z.string(),
-    pid: z.number().int(),
-    /** /proc start time, so a reused pid is never signalled. */
-    start: z.string(),
-    signal: z.string(),
-  }),
-  z.object({ type: z.literal('dir'), label: z.string(), path: z.string() }),
-  z.object({
-    type: z.literal('rds-instance'),
-    label: z.string(),
-    id: z.string(),
-    region: z.string(),
-  }),
-  z.object({
-    type: z.literal('rds-cluster'),
-    label: z.string(),
-    id: z.string(),
-    region: z.string(),
-  }),
-  z.object({
-    type: z.literal('ingress'),
-    label: z.string(),
-    groupId: z.string(),
-    region: z.string(),
-    cidr: z.string(),
-    port: z.number().int(),
-  }),
-]);
-export type Resource = z.infer<typeof Resource>;
-export type ResourceType = Resource['type'];
-
-const RunState = z.object({
-  version: z.literal(1),
-  id: z.string(),
-  pid: z.number().int(),
-  pidStart: z.string(),
-  host: z.string(),
-  started: z.string(),
-  what: z.string(),
-  resources: z.array(Resource),
-});
-export type RunState = z.infer<typeof RunState>;
 
 export function runsDir(stateDir: string): string {
   return join(stateDir, 'runs');
@@ -135,6 +91,8 @@ export async function listRunStates(stateDir: string): Promise<{ states: RunStat
   }
   const states: RunState[] = [];
   const unreadable: string[] = [];
+  // Loaded here, not at start-up: only cleanup reads state files, and the schema library is slow to load.
+  const { RunState } = await import('./state-schema.js');
   for (const name of names) {
     try {
       states.push(RunState.parse(JSON.parse(await readFile(join(dir, name), 'utf8'))));
