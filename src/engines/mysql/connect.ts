@@ -295,7 +295,8 @@ async function pin(session: Session, pinned: Session['pinned']): Promise<void> {
  * already in its options): reads the target while `session` writes (see Connection.readBeside).
  */
 export async function openBeside(session: Session): Promise<Session> {
-  const raw = mysql.createConnection({
+  const { default: driver } = await import('mysql2');
+  const raw = driver.createConnection({
     ...session.options,
     connectAttributes: { program_name: 'rowback-read' },
   });
