@@ -1,6 +1,6 @@
 import type { Capabilities, Identity, KeyCheck, Referencing, UnwritableColumn } from '../engines/engine.js';
 import { RowbackError } from './errors.js';
-import type { AppliedCounts, MissingParent } from './plan.js';
+import type { AppliedCounts, MissingParent, SampleRow } from './plan.js';
 import { formatTable, type TableSchema } from './table.js';
 
 /*
@@ -180,15 +180,62 @@ export function wrongTargetError(what: string, target: string, differences: stri
 }
 
 /** Rows an undo would revert were changed since the restore: it would overwrite someone's later write. */
-export function conflictError(table: string, rows: number, sample: string[]): RowbackError {
+export function conflictError(
+  table: string,
+  rows: number,
+  samples: SampleRow[],
+  literal: boolean,
+): RowbackError {
+  const shown = samples.map((s) => conflictLine(s, literal));
+  if (rows > samples.length) shown.push(`… and ${rows - samples.length} more`);
   return new RowbackError(
     'conflict',
-    `${rows} row(s) of ${table} changed since the restore (e.g. ${sample.join('; ')}); the undo would overwrite those writes, so nothing was undone.`,
+    `${rows} row(s) of ${table} changed since the restore; the undo would overwrite those writes, so nothing was undone:\n${shown.map((l) => `  ${l}`).join('\n')}`,
     {
       hint: 'Undo reverts only rows still exactly as the restore left them. Repair these rows by hand, or restore again from the source.',
-      details: { rows, sample },
+      details: {
+        rows,
+        sample: samples.map((s) => keyText(s.key)),
+        now: samples.map((s) => ({ key: s.key, class: s.class, ...(s.target ? { row: s.target } : {}) })),
+      },
     },
   );
+}
+
+/**
+ * One row the undo would overwrite, with its values now: a row changed since shows the columns that
+ * differ from what the restore left, when the undo file has the row (else every column); a row deleted
+ * since has none; a row the restore deleted that is back shows what it holds.
+ */
+function conflictLine(sample: SampleRow, literal: boolean): string {
+  const key = keyText(sample.key);
+  if (sample.class === 'missing') return `${key}: deleted since`;
+  const now = sample.target ?? {};
+  const columns = (sample.changedColumns ?? Object.keys(now)).filter((c) => !(c in sample.key));
+  const values = columns.map((c) => {
+    const left =
+      sample.changedColumns && sample.source
+        ? ` (the restore left ${cut(sample.source[c] ?? null, literal)})`
+        : '';
+    return `${c} ${cut(now[c] ?? null, literal)}${left}`;
+  });
+  const back = sample.class === 'extra' ? ' (the restore deleted it; it is back)' : '';
+  return `${key}${back}: now ${values.join(', ') || 'the same columns, other bytes'}`;
+}
+
+function keyText(key: Record<string, string | null>): string {
+  return Object.entries(key)
+    .map(([k, v]) => `${k}=${v ?? 'NULL'}`)
+    .join(', ');
+}
+
+/** A value cut to a readable width: quoted text, or an SQL literal as it is (SQLite's say their type). */
+function cut(value: string | null, literal: boolean): string {
+  if (value === null) return 'NULL';
+  const short = value.length > 40 ? `${value.slice(0, 40)}…` : value;
+  return literal
+    ? short.replace(/[\u0000-\u001f]/g, (c) => JSON.stringify(c).slice(1, -1))
+    : JSON.stringify(short);
 }
 
 /** `--from` and `--to` reach the same table (another host alias, URL scheme, user or search_path). */

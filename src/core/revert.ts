@@ -123,13 +123,7 @@ async function refuseDrift(
 ): Promise<void> {
   const drift = await target.drift(after, before, 5);
   if (drift.rows === 0) return;
-  throw conflictError(formatTable(schema.ref), drift.rows, drift.sample.map(keyLabel));
-}
-
-function keyLabel(sample: SampleRow): string {
-  return Object.entries(sample.key)
-    .map(([k, v]) => `${k}=${v ?? 'NULL'}`)
-    .join(', ');
+  throw conflictError(formatTable(schema.ref), drift.rows, drift.sample, literal(target));
 }
 
 /** The post-image against the target: anything but `same` is a later write the undo would overwrite. */
@@ -141,6 +135,10 @@ async function refuseConflicts(target: Connection, now: Plan, schema: TableSchem
   for (const rowClass of CHANGES) {
     if (counts[rowClass] > 0 && samples.length < 5) samples.push(...(await target.samples(now, rowClass, 5)));
   }
-  const shown = samples.slice(0, 5).map(keyLabel);
-  throw conflictError(formatTable(schema.ref), rows, shown);
+  throw conflictError(formatTable(schema.ref), rows, samples.slice(0, 5), literal(target));
+}
+
+/** SQLite's sample values are SQL literals ('a', 1.0, x'00'), which say their type. */
+function literal(target: Connection): boolean {
+  return target.engine.capabilities.literalValues;
 }
