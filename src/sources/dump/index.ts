@@ -225,11 +225,7 @@ function describeFrom(
   const refused = fromSqlite && 'refused' in fromSqlite ? fromSqlite.refused : undefined;
   const sqlite = fromSqlite && 'columns' in fromSqlite ? fromSqlite : undefined;
   let columns: Column[] | undefined =
-    engine === 'sqlite'
-      ? sqlite?.columns
-      : look.create
-        ? createTableColumns(look.create, engine)
-        : undefined;
+    engine === 'sqlite' ? sqlite?.columns : look.create ? createTableColumns(look.create, engine) : undefined;
   const name = formatTable(wanted);
   // Without a column list, mariadb-dump writes every column, generated ones too (the server ignores
   // their values); pg_dump, sqlite3 and MySQL's mysqldump (which then names the columns) leave them out.
