@@ -29,8 +29,8 @@ interface Moment {
  * `npm run bench -- --engine mysql --source binlog`: the accident undone from the server's own binlog, on
  * one MariaDB with binary logging in ROW format at its default settings, by rowback (`--from binlog
  * --as-of-position`), by `mariadb-binlog --flashback | mariadb` (the accident's events reversed; the
- * packet limit raised for it alone, else it restores nothing) and by reloading a mariadb-dump taken
- * before the accident. Every result is checked (row count and checksum) before its time counts.
+ * packet limit raised for it alone, else it restores nothing), by reloading a mariadb-dump taken
+ * before the accident, and, as the floor, by the server loading exactly the removed rows from a file. Every result is checked (row count and checksum) before its time counts.
  */
 export async function benchBinlog(
   rows: number,
@@ -60,10 +60,10 @@ export async function benchBinlog(
       log(`case ${kase} (${CASE_TITLES[kase]})`);
       const expected = await scenario.expected(db, kase, rows);
       const results: MethodResult[] = [];
-      for (const method of ['rowback', 'flashback', 'manual'] as const) {
+      for (const method of ['rowback', 'flashback', 'manual', 'floor'] as const) {
         log(`  replaying the accident, then ${method}…`);
         const moment = await replayAccident(db, kase, rows);
-        const result = await RUN[method]({ rows, cli, url, moment, dump, db });
+        const result = await RUN[method]({ rows, cli, url, moment, dump, db, kase });
         if (result.outcome === 'ok') await check(result, db, expected, scenario.fingerprint);
         log(`  ${result.label}: ${result.seconds === undefined ? result.outcome : `${result.seconds} s`}`);
         results.push(result);
@@ -102,57 +102,72 @@ interface MethodContext {
   moment: Moment;
   dump: string;
   db: SqlSession;
+  kase: CaseName;
 }
 
-const RUN: Record<'rowback' | 'flashback' | 'manual', (c: MethodContext) => Promise<MethodResult>> = {
-  async rowback({ rows, cli, url, moment }) {
-    const position = `${moment.file}:${moment.start}`;
-    const args = ['restore', 'billing', '--from', 'binlog', '--as-of-position', position];
-    let peakRssBytes: number | undefined;
-    let report: {
-      applied?: Record<string, number>;
-      plan?: Record<string, number>;
-      durationMs?: number;
-      timings?: Record<string, number>;
-    } = {};
-    const result = await timed('rowback', 'rowback restore --from binlog', rows, async () => {
-      const run = await runCli(cli, [...args, '--to', url, '--yes', '--json']);
-      peakRssBytes = run.peakRssBytes;
-      report = JSON.parse(run.stdout) as typeof report;
-    });
-    return {
-      ...result,
-      ...(peakRssBytes === undefined ? {} : { peakRssBytes }),
-      ...(report.applied ? { applied: report.applied } : {}),
-      ...(report.plan ? { plan: report.plan } : {}),
-      // Its steps; `connect` includes reading the binlog and building the as-of image.
-      ...(report.timings ? { timings: report.timings } : {}),
-      ...(report.durationMs === undefined ? {} : { reportedSeconds: round(report.durationMs / 1000, 3) }),
-    };
-  },
-  async flashback({ rows, url, moment, db }) {
-    await db.run(`SET GLOBAL max_allowed_packet = ${FLASHBACK_PACKET}`);
-    try {
-      const range = [`--start-position=${moment.start}`, `--stop-position=${moment.stop}`];
-      // The binlog file as the server wrote it: read over the network, mariadb-binlog 10.11's flashback
-      // of a multi-event transaction replays nothing (an empty format description), so it reads the file.
-      const [where] = await db.rows('SELECT @@log_bin_basename AS base');
-      const file = join(dirname(where!['base']!), moment.file);
-      const producer: Command = { program: 'mariadb-binlog', args: ['--flashback', ...range, file] };
-      const consumer = client('mariadb', url, [`--max-allowed-packet=${FLASHBACK_PACKET}`]);
-      return await timed('flashback', 'mariadb-binlog --flashback | mariadb', rows, () =>
-        runPipeline(producer, consumer),
+const RUN: Record<'rowback' | 'flashback' | 'manual' | 'floor', (c: MethodContext) => Promise<MethodResult>> =
+  {
+    async rowback({ rows, cli, url, moment }) {
+      const position = `${moment.file}:${moment.start}`;
+      const args = ['restore', 'billing', '--from', 'binlog', '--as-of-position', position];
+      let peakRssBytes: number | undefined;
+      let report: {
+        applied?: Record<string, number>;
+        plan?: Record<string, number>;
+        durationMs?: number;
+        timings?: Record<string, number>;
+      } = {};
+      const result = await timed('rowback', 'rowback restore --from binlog', rows, async () => {
+        const run = await runCli(cli, [...args, '--to', url, '--yes', '--json']);
+        peakRssBytes = run.peakRssBytes;
+        report = JSON.parse(run.stdout) as typeof report;
+      });
+      return {
+        ...result,
+        ...(peakRssBytes === undefined ? {} : { peakRssBytes }),
+        ...(report.applied ? { applied: report.applied } : {}),
+        ...(report.plan ? { plan: report.plan } : {}),
+        // Its steps; `connect` includes reading the binlog and building the as-of image.
+        ...(report.timings ? { timings: report.timings } : {}),
+        ...(report.durationMs === undefined ? {} : { reportedSeconds: round(report.durationMs / 1000, 3) }),
+      };
+    },
+    async flashback({ rows, url, moment, db }) {
+      await db.run(`SET GLOBAL max_allowed_packet = ${FLASHBACK_PACKET}`);
+      try {
+        const range = [`--start-position=${moment.start}`, `--stop-position=${moment.stop}`];
+        // The binlog file as the server wrote it: read over the network, mariadb-binlog 10.11's flashback
+        // of a multi-event transaction replays nothing (an empty format description), so it reads the file.
+        const [where] = await db.rows('SELECT @@log_bin_basename AS base');
+        const file = join(dirname(where!['base']!), moment.file);
+        const producer: Command = { program: 'mariadb-binlog', args: ['--flashback', ...range, file] };
+        const consumer = client('mariadb', url, [`--max-allowed-packet=${FLASHBACK_PACKET}`]);
+        return await timed('flashback', 'mariadb-binlog --flashback | mariadb', rows, () =>
+          runPipeline(producer, consumer),
+        );
+      } finally {
+        await db.run('SET GLOBAL max_allowed_packet = DEFAULT');
+      }
+    },
+    /**
+     * The server's own insert of exactly the rows the accident removed, from a file on its disk (written
+     * before, not timed): what any method must at least pay to put them back into this table.
+     */
+    async floor({ rows, db, kase }) {
+      // A bare name is the database's own directory on the server, for both statements (the server
+      // cannot write the bench's private temp dir); it goes with the bench server.
+      const file = `rowback-bench-removed-${kase}.tsv`;
+      await db.run(`${generated(1, rows)}${kase === 'B' ? ' AND n % 2 = 0' : ''} INTO OUTFILE '${file}'`);
+      return timed('floor', 'LOAD DATA INFILE of the removed rows (server floor)', rows, () =>
+        db.run(`LOAD DATA INFILE '${file}' INTO TABLE billing`),
       );
-    } finally {
-      await db.run('SET GLOBAL max_allowed_packet = DEFAULT');
-    }
-  },
-  async manual({ rows, url, dump }) {
-    return timed('manual', 'mariadb < dump taken before', rows, () =>
-      runPipeline({ program: 'cat', args: [dump] }, client('mariadb', url, [])),
-    );
-  },
-};
+    },
+    async manual({ rows, url, dump }) {
+      return timed('manual', 'mariadb < dump taken before', rows, () =>
+        runPipeline({ program: 'cat', args: [dump] }, client('mariadb', url, [])),
+      );
+    },
+  };
 
 async function check(
   result: MethodResult,
