@@ -14,6 +14,12 @@ import { restoreCommand } from './restore.js';
 import { sqlCommand } from './sql.js';
 import { undoCommand } from './undo.js';
 
+// A reader that stops early (`rowback restore --help | head`) closes the pipe: what is left to print is
+// not wanted, and no crash trace should follow it.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+});
+
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
 
 const program = new Command('rowback')

@@ -1,5 +1,10 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { CLI_PATH } from '../harness/cli.js';
 import { runCli } from '../harness/index.js';
+
+const run = promisify(execFile);
 
 describe('the command line, before any database is touched', () => {
   it('teaches with --help: the story, the commands and the exit codes', async () => {
@@ -20,6 +25,15 @@ describe('the command line, before any database is touched', () => {
     );
     expect(result.stdout).toContain('--columns plan                 compare and write only plan');
     expect(result.stdout).toContain('delete removes them (an exact rewind)');
+  });
+
+  it('prints --help into a pipe closed early (| head) without a crash', async () => {
+    // `true` exits before node has started: every write meets a closed pipe (EPIPE); pipefail keeps node's code
+    const closed = await run('bash', ['-o', 'pipefail', '-c', `node ${CLI_PATH} restore --help | true`]);
+    expect(closed.stderr).toBe('');
+    const head = await run('bash', ['-o', 'pipefail', '-c', `node ${CLI_PATH} restore --help | head -1`]);
+    expect(head.stdout).toBe('Usage: rowback restore [options] <table>\n');
+    expect(head.stderr).toBe('');
   });
 
   it('exits 2 with a message when a required flag is missing', async () => {
