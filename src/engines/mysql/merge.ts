@@ -1,5 +1,6 @@
-import type { TableSchema } from '../../core/table.js';
+import { imageColumns, type TableSchema } from '../../core/table.js';
 import type { MatchOrder, MergeKey } from '../engine.js';
+import { textGuard } from './charsets.js';
 import type { Session } from './connect.js';
 import { errorCode } from './errors.js';
 import { findColumn, isBinaryType, isTextType, quoteIdent, tempName } from './sql.js';
@@ -40,8 +41,16 @@ export async function mergeKeyOf(session: Session, target: TableSchema): Promise
     target,
     forms,
     // An integer prints one way and orders as one: equal fields are equal keys. Collated text (weights,
-    // PAD SPACE), floats and other types' bytes only approximate the server's equality.
-    exact: forms.length > 0 && forms.every((f) => f === 'integer'),
+    // PAD SPACE), floats and other types' bytes only approximate the server's equality. A column whose
+    // text may not survive the trip to UTF-8 (see textGuard) takes the staged path too, which reads only
+    // the rows it writes: an ordered merge reads every row, and would stop at one it does not write.
+    exact:
+      forms.length > 0 &&
+      forms.every((f) => f === 'integer') &&
+      textGuard(
+        target,
+        imageColumns(target).map((c) => c.name),
+      ) === undefined,
     order: forms.map((f): MatchOrder => (f === 'integer' ? 'integer' : 'bytes')),
     binary: target.columns.filter((c) => isBinaryType(c.type)).map((c) => c.name),
   };

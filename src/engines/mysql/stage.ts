@@ -4,6 +4,7 @@ import type { TableSchema } from '../../core/table.js';
 import type { RowStream, Staged, StageOptions } from '../engine.js';
 import type { Outcome, Session } from './connect.js';
 import { errorCode } from './errors.js';
+import { inTransaction } from './lock.js';
 import {
   findColumn,
   literalFor,
@@ -224,6 +225,9 @@ export async function stageRows(
     columnTypes(target, fields),
   );
   const analyze = async () => {
+    // ANALYZE TABLE commits the open transaction (the ordered merge stages under its lock): its few rows
+    // need no statistics.
+    if (inTransaction(session)) return;
     try {
       await session.run(`ANALYZE TABLE ${quoteIdent(table)}`);
     } catch {

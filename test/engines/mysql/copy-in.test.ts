@@ -49,4 +49,14 @@ describe('MySQL copyIn into a table holding rows', () => {
     expect(await exact('u')).toBe(true);
     expect(await exact('c')).toBe(false);
   });
+
+  it('stages rows inside the transaction without committing it: a rollback takes back what was copied before', async () => {
+    const schema = await sides.target.describe({ name: 't' });
+    await sides.target.begin(schema, {});
+    expect(await sides.target.copyIn(schema, streamOf('1\tone\n'), { columns: ['id', 'v'] })).toBe(1);
+    const staged = await sides.target.stage(schema, streamOf('2\tother\n'), { columns: ['id', 'v'] });
+    expect(staged.rows).toBe(1);
+    await sides.target.rollback();
+    expect(await sides.db.dump('target', 't', ['id'])).toEqual(['2\tkept', '4\t\\N']);
+  });
 });
