@@ -5,6 +5,10 @@ import type { ConnectOptions, SessionProfile } from '../engine.js';
 import { type BaseOptions, connectClient } from './client.js';
 import { wrapServerError } from './errors.js';
 import { pinSession } from './pin.js';
+import { type RowPacket, TextRowEncoder } from './text-rows.js';
+
+/** Chunks of a result set ready and not yet taken before the socket pauses. */
+const WAITING_CHUNKS = 4;
 
 /** One row as the server sent it: each value the raw bytes of the text protocol, or null. */
 export type RawRow = (Buffer | null)[];
@@ -94,15 +98,44 @@ export class Session {
   }
 
   /**
-   * Streams a result set as batches of the rows already parsed (up to 2,000), so the consumer awaits once
-   * per batch rather than once per row. Backpressure and an early stop as in `stream`.
+   * Streams a result set in the text row format, written from the packets as they arrive (see
+   * TextRowEncoder) without the last `drop` fields; `check` sees the last field of each row first and
+   * may refuse the row (the stream then fails). The socket pauses while a few chunks wait. A consumer that
+   * stops early leaves the rest to be drained, so the session stays usable.
    */
-  async *batches(sql: string): AsyncIterable<RawRow[]> {
+  async *textRows(
+    sql: string,
+    drop = 0,
+    check?: (flag: Buffer | null) => Error | undefined,
+  ): AsyncIterable<Buffer> {
     if (this.cancelled) throw interrupted();
-    const rows = this.raw.query({ sql, rowsAsArray: true, typeCast: false }).stream({ highWaterMark: 2000 });
+    const raw = this.raw;
+    const encoder = new TextRowEncoder(drop, check);
+    const query = raw.query({ sql, rowsAsArray: true, typeCast: false });
+    let width = 0;
+    let paused = false;
+    let draining = false;
     let ended = false;
+    let flushed = false;
     let failure: unknown;
     let wake = () => {};
+    // mysql2 asks this for each row packet (in place of its own parser, which makes a Buffer per field).
+    const parser = {
+      next: (packet: RowPacket) => {
+        if (draining) return null;
+        encoder.row(packet, width);
+        if (encoder.ready > 0 || encoder.failure) wake();
+        if (encoder.ready >= WAITING_CHUNKS && !paused) {
+          paused = true;
+          raw.pause();
+        }
+        return null;
+      },
+    };
+    query.on('fields', (fields: unknown[]) => {
+      width = fields.length;
+    });
+    Object.defineProperty(query, '_rowParser', { configurable: true, get: () => parser, set: () => {} });
     const finished = new Promise<void>((resolve) => {
       const end = (error?: unknown) => {
         ended = true;
@@ -110,25 +143,38 @@ export class Session {
         wake();
         resolve();
       };
-      rows.once('end', () => end());
-      rows.once('close', () => end());
-      rows.once('error', end);
+      query.once('end', () => end());
+      query.once('error', end);
     });
-    rows.on('readable', () => wake());
     try {
       for (;;) {
-        const batch: RawRow[] = [];
-        for (let row = rows.read(); row !== null; row = rows.read()) batch.push(row as RawRow);
-        if (batch.length > 0) yield batch;
-        else if (failure) throw failure;
-        else if (ended) return;
-        else await new Promise<void>((resolve) => (wake = resolve));
+        const chunk = encoder.take();
+        if (chunk) {
+          yield chunk;
+          continue;
+        }
+        if (encoder.failure) throw encoder.failure;
+        if (failure) throw failure;
+        if (ended) {
+          if (flushed) return;
+          flushed = true;
+          encoder.flush();
+          continue;
+        }
+        if (paused) {
+          paused = false;
+          raw.resume();
+          continue;
+        }
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+        });
+        wake = () => {};
       }
     } finally {
       if (!ended) {
-        rows.removeAllListeners('readable');
-        rows.on('data', () => {});
-        rows.resume();
+        draining = true;
+        if (paused) raw.resume();
       }
       await finished;
     }

@@ -10,8 +10,6 @@ import { byteOrder, exactList, quoteTable } from './sql.js';
 
 const TAB = 0x09;
 const NEWLINE = 0x0a;
-const RETURN = 0x0d;
-const BACKSLASH = 0x5c;
 /** Rows are gathered into chunks of about this size before they are handed on. */
 const CHUNK = 64 * 1024;
 
@@ -89,62 +87,25 @@ export async function* readBeside(session: Session, table: TableSchema, options:
   }
 }
 
-/** A query's rows in the text row format, a batch at a time (the guard field, if any, checked and left out). */
-async function* textRows(
+/** A query's rows in the text row format (the guard field, if any, checked and left out). */
+function textRows(
   session: Session,
   sql: string,
   guard: TextGuard | undefined,
   table: TableSchema,
 ): RowStream {
-  for await (const batch of session.batches(sql)) {
-    if (guard) checkBatch(batch, guard, table);
-    yield encodeBatch(batch, guard ? 1 : 0);
-  }
-}
-
-/**
- * Rows → one Buffer in the text row format, leaving out the last `drop` fields of each row. Written straight
- * into one buffer sized for the worst case (every byte escaped): no Buffer per field, no concatenation.
- */
-export function encodeBatch(rows: RawRow[], drop = 0): Buffer {
-  let most = 0;
-  for (const row of rows) {
-    for (let i = 0; i < row.length - drop; i++) most += 2 * (row[i]?.length ?? 1) + 1;
-  }
-  const out = Buffer.allocUnsafe(most);
-  let j = 0;
-  for (const row of rows) {
-    const width = row.length - drop;
-    for (let i = 0; i < width; i++) {
-      const v = row[i];
-      if (v === null || v === undefined) {
-        out[j++] = BACKSLASH;
-        out[j++] = 0x4e; // N
-      } else j = escapeInto(v, out, j);
-      out[j++] = i === width - 1 ? NEWLINE : TAB;
+  if (!guard) return session.textRows(sql);
+  const check = (flag: Buffer | null): Error | undefined => {
+    // '0' for nearly every row: tell it apart without making text of it
+    if (flag && flag.length === 1 && flag[0] === 0x30) return undefined;
+    try {
+      checkBatch([[flag]], guard, table);
+      return undefined;
+    } catch (error) {
+      return error as Error;
     }
-  }
-  return out.subarray(0, j);
-}
-
-/** Writes a value's bytes at `j` with `\\`, `\t`, `\n`, `\r` escaped; returns where it ended. */
-function escapeInto(v: Buffer, out: Buffer, j: number): number {
-  let k = 0;
-  while (k < v.length) {
-    const b = v[k]!;
-    if (b === BACKSLASH || b === TAB || b === NEWLINE || b === RETURN) break;
-    k++;
-  }
-  if (k === v.length) return j + v.copy(out, j);
-  j += v.copy(out, j, 0, k);
-  for (; k < v.length; k++) {
-    const b = v[k]!;
-    if (b === BACKSLASH || b === TAB || b === NEWLINE || b === RETURN) {
-      out[j++] = BACKSLASH;
-      out[j++] = b === BACKSLASH ? BACKSLASH : b === TAB ? 0x74 : b === NEWLINE ? 0x6e : 0x72;
-    } else out[j++] = b;
-  }
-  return j;
+  };
+  return session.textRows(sql, 1, check);
 }
 
 /** Passes a stream on, turning a driver error into a RowbackError that says what was being read. */
