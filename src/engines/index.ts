@@ -1,5 +1,6 @@
 import { RowbackError } from '../core/errors.js';
 import type { Engine } from './engine.js';
+import { isSqliteHeader } from './sqlite/file.js';
 
 /** URL scheme → engine module. Engines load lazily so a PostgreSQL run never loads mysql2, and back. */
 const ENGINES: Record<string, () => Promise<Engine>> = {
@@ -10,9 +11,12 @@ const ENGINES: Record<string, () => Promise<Engine>> = {
   sqlite: async () => (await import('./sqlite/index.js')).sqliteEngine,
 };
 
-/** Engines whose databases are files, asked in turn whether a file's first bytes are theirs. */
-const FILE_ENGINES: (() => Promise<Engine>)[] = [
-  async () => (await import('./sqlite/index.js')).sqliteEngine,
+/**
+ * Engines whose databases are files: how each knows its files by their first bytes, without loading the
+ * engine (and its driver) for a file that is not one of them, such as a dump given to --from.
+ */
+const FILE_ENGINES: { recognizes: (head: Buffer) => boolean; load: () => Promise<Engine> }[] = [
+  { recognizes: isSqliteHeader, load: async () => (await import('./sqlite/index.js')).sqliteEngine },
 ];
 
 function schemeOf(text: string): string | undefined {
@@ -38,10 +42,7 @@ export async function engineForUrl(url: string): Promise<Engine> {
 
 /** The engine whose files start with these bytes, if any. */
 export async function engineForFile(head: Buffer): Promise<Engine | undefined> {
-  for (const load of FILE_ENGINES) {
-    const engine = await load();
-    if ('recognizes' in engine && engine.recognizes?.(head)) return engine;
-  }
+  for (const { recognizes, load } of FILE_ENGINES) if (recognizes(head)) return load();
   return undefined;
 }
 

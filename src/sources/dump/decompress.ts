@@ -1,6 +1,5 @@
 import { Readable } from 'node:stream';
 import { createUnzip } from 'node:zlib';
-import { Decompress } from 'fzstd';
 import { RowbackError } from '../../core/errors.js';
 import { DumpError } from './errors.js';
 
@@ -86,6 +85,8 @@ async function* unzip(input: AsyncIterable<Buffer>, what: string): AsyncIterable
 async function* unzstd(input: AsyncIterable<Buffer>, what: string): AsyncIterable<Buffer> {
   let out: Buffer[] = [];
   let produced = 0;
+  // Loaded with the first zstd input: most dumps are zlib or plain.
+  const { Decompress } = await import('fzstd');
   const stream = new Decompress((chunk: Uint8Array) => {
     out.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
   });

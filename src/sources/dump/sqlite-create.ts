@@ -1,4 +1,5 @@
-import Database from 'better-sqlite3';
+import { createRequire } from 'node:module';
+import type BetterSqlite3 from 'better-sqlite3';
 import type { Column } from '../../core/table.js';
 import { describeTable } from '../../engines/sqlite/describe.js';
 
@@ -12,6 +13,8 @@ export function sqliteCreateColumns(
   statement: string,
   name: string,
 ): { columns: Column[]; strict: boolean } | { refused: string } {
+  // Required here, not imported at the top: a PostgreSQL or MySQL dump never needs SQLite's native module.
+  const Database = createRequire(import.meta.url)('better-sqlite3') as typeof BetterSqlite3;
   const db = new Database(':memory:');
   try {
     db.exec(Buffer.from(statement, 'latin1').toString('utf8'));
