@@ -200,6 +200,15 @@ async function startFile(
         },
       );
     }
+    const file = logs.find((l) => l.name === b.file)!;
+    if (b.position > file.size) {
+      // like an --as-of in the future: nothing was written there yet, so there would be nothing to undo
+      throw new RowbackError(
+        'usage',
+        `--as-of-position ${b.file}:${b.position} is past the end of ${b.file}, which holds ${file.size} bytes so far.`,
+        { hint: 'Take the position from SHOW BINLOG EVENTS (Pos, or End_log_pos of the event before).' },
+      );
+    }
     return { start: b.file, oldest: first.startedAt };
   }
   if (b.kind === 'gtid') {

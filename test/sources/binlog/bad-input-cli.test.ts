@@ -48,6 +48,17 @@ describe('bad moments through the command line', () => {
     expect(run.code, described(run)).toBe(2);
     expect(run.stderr).toMatch(/rowback: .*is in the future: the server's clock reads \d{4}-/);
   });
+
+  test('a position past the end of its binlog file: exit 2, with the size written so far, nothing written', async () => {
+    const [[file]] = (await db.sql.query('SHOW MASTER STATUS')) as [string][];
+    const run = await rowback(await restoreArgs(db, ['--as-of-position', `${file}:999999999`]));
+    expect(run.code, described(run)).toBe(2);
+    expect(run.stderr).toMatch(
+      new RegExp(
+        `rowback: --as-of-position ${file}:999999999 is past the end of ${file}, which holds \\d+ bytes so far\\.`,
+      ),
+    );
+  });
 });
 
 describe('the binlog changing under rowback while it reads', () => {
