@@ -50,7 +50,7 @@ describe('bad moments through the command line', () => {
   });
 
   test('a position past the end of its binlog file: exit 2, with the size written so far, nothing written', async () => {
-    const [[file]] = (await db.sql.query('SHOW MASTER STATUS')) as [string][];
+    const file = ((await db.sql.query('SHOW MASTER STATUS')) as string[][])[0]![0]!;
     const run = await rowback(await restoreArgs(db, ['--as-of-position', `${file}:999999999`]));
     expect(run.code, described(run)).toBe(2);
     expect(run.stderr).toMatch(
