@@ -32,15 +32,18 @@ const MEANWHILE = [current[3], current[4], source[6], extra[7], extra[8], row('9
 const REWOUND = Object.values(source);
 
 /**
- * Runs the CLI while another session has inserted account 9 and deleted account 5 without committing; it
- * commits once the preview is on stderr, so the plan shown never saw those writes and the plan under the
- * lock does. `opening` starts that session's transaction.
+ * Runs the CLI while another session holds the sign-up and the deletion uncommitted (its transaction
+ * opened by `opening`), and commits them once `reached` (polled every `every` ms on what the run has
+ * printed on stderr so far) says the run is where the test wants the writes to land. `early` is stderr
+ * as it was then.
  */
-async function growBehindPreview(
+async function runWhileHolding(
   s: Scratch,
   args: string[],
-  opening: string[] = ['BEGIN'],
-): Promise<CliResult & { json: Record<string, unknown> | undefined }> {
+  opening: string[],
+  every: number,
+  reached: (stderr: string) => boolean | Promise<boolean>,
+): Promise<CliResult & { json: Record<string, unknown> | undefined; reached: boolean; early: string }> {
   for (const sql of opening) await s.target.exec(sql);
   await s.target.exec(SIGN_UP);
   await s.target.exec(GONE);
@@ -61,15 +64,34 @@ async function growBehindPreview(
     ended = true;
   });
   const until = Date.now() + 60_000;
-  while (!ended && !/^ {2}same /m.test(stderr) && Date.now() < until) {
-    await new Promise((resolve) => setTimeout(resolve, 20));
+  let there = await reached(stderr);
+  while (!ended && !there && Date.now() < until) {
+    await new Promise((resolve) => setTimeout(resolve, every));
+    there = await reached(stderr);
   }
-  const shown = /^ {2}same /m.test(stderr);
+  const early = stderr;
   await s.target.exec('COMMIT');
   const result = await exited;
-  expect(shown, `the preview never showed before the run ended\n${describeRun(result)}`).toBe(true);
   const json = result.stdout.trim() ? (JSON.parse(result.stdout) as Record<string, unknown>) : undefined;
-  return { ...result, json };
+  return { ...result, json, reached: there, early };
+}
+
+const PREVIEW_SHOWN = /^ {2}same /m;
+
+/**
+ * Runs the CLI while another session has inserted account 9 and deleted account 5 without committing; it
+ * commits once the preview is on stderr, so the plan shown never saw those writes and the plan under the
+ * lock does. `opening` starts that session's transaction.
+ */
+async function growBehindPreview(
+  s: Scratch,
+  args: string[],
+  opening: string[] = ['BEGIN'],
+): Promise<CliResult & { json: Record<string, unknown> | undefined }> {
+  const run = await runWhileHolding(s, args, opening, 20, (stderr) => PREVIEW_SHOWN.test(stderr));
+  const shown = run.reached || PREVIEW_SHOWN.test(run.stderr);
+  expect(shown, `the preview never showed before the run ended\n${describeRun(run)}`).toBe(true);
+  return run;
 }
 
 /** The table as rowback names it: `public.accounts`, `main.accounts`, or the MySQL database and the table. */
@@ -168,43 +190,17 @@ async function writeWhileLocking(
   s: Scratch,
   args: string[],
 ): Promise<CliResult & { json: Record<string, unknown> | undefined }> {
-  await s.target.exec('BEGIN');
-  await s.target.exec(SIGN_UP);
-  await s.target.exec(GONE);
-  const child = spawnCli(args);
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString();
-  });
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  const exited = new Promise<CliResult>((resolve) =>
-    child.once('close', (code, signal) => resolve({ code, signal, stdout, stderr })),
-  );
-  let ended = false;
-  void exited.then(() => {
-    ended = true;
-  });
-  const until = Date.now() + 60_000;
-  let waiting = false;
-  while (!ended && !waiting && Date.now() < until) {
-    await new Promise((resolve) => setTimeout(resolve, 50));
+  const run = await runWhileHolding(s, args, ['BEGIN'], 50, async () => {
     // the apply's locking read, blocked by the uncommitted writes
     const [[n]] = (await s.target.query(
       "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE ID <> CONNECTION_ID() AND INFO LIKE '%FOR UPDATE'",
     )) as [[string]];
-    waiting = Number(n) > 0;
-  }
+    return Number(n) > 0;
+  });
+  expect(run.reached, `the run never waited for the other session\n${describeRun(run)}`).toBe(true);
   // Nothing was shown while the other session's writes were pending: the plan is taken under the lock.
-  const early = stderr;
-  await s.target.exec('COMMIT');
-  const result = await exited;
-  expect(waiting, `the run never waited for the other session\n${describeRun(result)}`).toBe(true);
-  expect(early).not.toMatch(/^ {2}same /m);
-  const json = result.stdout.trim() ? (JSON.parse(result.stdout) as Record<string, unknown>) : undefined;
-  return { ...result, json };
+  expect(run.early).not.toMatch(PREVIEW_SHOWN);
+  return run;
 }
 
 describe.each(ONCE)('writes made while --yes waits for its lock, on %s', (engine) => {
