@@ -3,7 +3,7 @@ import { join as joinPath } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { restore, undo } from '../../../src/index.js';
 import { tempDir } from '../../harness/index.js';
-import { byId, described, dump, rowback, TIMEOUT } from './cli-support.js';
+import { byId, described, dump, merged, rowback, TIMEOUT, undoRun } from './cli-support.js';
 import { type BinlogDb, binlogDb, nextSecond, serverNow } from './support.js';
 
 const ACCOUNTS = `CREATE TABLE accounts (
@@ -139,17 +139,7 @@ describe('rowback restore --backout: an UPDATE without WHERE backed out from the
       expect(run.json?.['verification']).toMatchObject({ mismatched: 0 });
       expect(await dump(db, 'accounts')).toEqual(expectedAfterUpdate(before, now, false));
 
-      const undone = await rowback([
-        'undo',
-        String(run.json?.['id']),
-        '--to',
-        db.url,
-        '--yes',
-        '--json',
-        '--state-dir',
-        stateDir,
-      ]);
-      expect(undone.code, described(undone)).toBe(0);
+      await undoRun(db, run, stateDir);
       expect(await dump(db, 'accounts')).toEqual(now);
     },
     TIMEOUT,
@@ -172,16 +162,7 @@ describe('rowback restore --backout: an UPDATE without WHERE backed out from the
       expect(run.json?.['applied']).toEqual({ inserted: 1, updated: 28, deleted: 0 });
       expect(await dump(db, 'accounts')).toEqual(expectedAfterUpdate(before, now, true));
 
-      const undone = await rowback([
-        'undo',
-        String(run.json?.['id']),
-        '--to',
-        db.url,
-        '--yes',
-        '--state-dir',
-        stateDir,
-      ]);
-      expect(undone.code, described(undone)).toBe(0);
+      await undoRun(db, run, stateDir);
       expect(await dump(db, 'accounts')).toEqual(now);
     },
     TIMEOUT,
@@ -289,21 +270,9 @@ describe('rowback restore --backout: a DELETE backed out by binlog positions, la
       expect(run.json?.['applied']).toEqual({ inserted: 14, updated: 0, deleted: 0 });
       const backout = run.json?.['backout'] as { conflicts: { kind: string; key: unknown }[] };
       expect(backout.conflicts.map((c) => [c.kind, c.key])).toEqual([['written-again', { id: '8' }]]);
-      const expected = byId(now);
-      for (const [id, line] of byId(before)) if (!expected.has(id)) expected.set(id, line);
-      const sorted = [...expected.entries()].sort((a, b) => Number(a[0]) - Number(b[0])).map(([, l]) => l);
-      expect(await dump(db, 'accounts')).toEqual(sorted);
+      expect(await dump(db, 'accounts')).toEqual(merged(before, now));
 
-      const undone = await rowback([
-        'undo',
-        String(run.json?.['id']),
-        '--to',
-        db.url,
-        '--yes',
-        '--state-dir',
-        stateDir,
-      ]);
-      expect(undone.code, described(undone)).toBe(0);
+      await undoRun(db, run, stateDir);
       expect(await dump(db, 'accounts')).toEqual(now);
     },
     TIMEOUT,
@@ -411,16 +380,7 @@ describe('rowback restore --backout: a transaction that inserted rows and zeroed
       }
       expect(await dump(db, 'accounts')).toEqual([...expected.values()]);
 
-      const undone = await rowback([
-        'undo',
-        String(run.json?.['id']),
-        '--to',
-        db.url,
-        '--yes',
-        '--state-dir',
-        stateDir,
-      ]);
-      expect(undone.code, described(undone)).toBe(0);
+      await undoRun(db, run, stateDir);
       expect(await dump(db, 'accounts')).toEqual(now);
     },
     TIMEOUT,

@@ -1,3 +1,4 @@
+import { expect } from 'vitest';
 import { type CliResult, runCli } from '../../harness/cli.js';
 import { dumpTable } from '../../harness/scratch.js';
 import type { BinlogDb } from './support.js';
@@ -16,6 +17,23 @@ export async function rowback(args: string[]): Promise<Run> {
       ? (JSON.parse(result.stdout) as Record<string, unknown>)
       : undefined;
   return { ...result, json };
+}
+
+/** Undoes what a CLI run restored (`rowback undo <its id> --to … --yes --json`); the undo must succeed. */
+export async function undoRun(db: BinlogDb, restored: Run, stateDir: string): Promise<Run> {
+  const args = [
+    'undo',
+    String(restored.json?.['id']),
+    '--to',
+    db.url,
+    '--yes',
+    '--json',
+    '--state-dir',
+    stateDir,
+  ];
+  const undone = await rowback(args);
+  expect(undone.code, described(undone)).toBe(0);
+  return undone;
 }
 
 export function described(run: CliResult): string {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { restore, undo } from '../../../src/index.js';
 import { tempDir } from '../../harness/index.js';
-import { described, dump, merged, rowback, TIMEOUT } from './cli-support.js';
+import { described, dump, merged, rowback, TIMEOUT, undoRun } from './cli-support.js';
 import { type BinlogDb, binlogDb, nextSecond } from './support.js';
 
 /** A row of billing, every column's SQL literal: text with tabs, newlines, backslashes and emoji; bytes. */
@@ -88,17 +88,7 @@ describe('rowback restore billing --from binlog on MariaDB, through the command 
       expect(restored.json?.['verification']).toMatchObject({ mismatched: 0 });
       expect(await dump(db, 'billing')).toEqual(merged(atMoment, now));
 
-      const undone = await rowback([
-        'undo',
-        String(restored.json?.['id']),
-        '--to',
-        db.url,
-        '--yes',
-        '--json',
-        '--state-dir',
-        stateDir,
-      ]);
-      expect(undone.code, described(undone)).toBe(0);
+      await undoRun(db, restored, stateDir);
       expect(await dump(db, 'billing')).toEqual(now);
     },
     TIMEOUT,
@@ -125,17 +115,7 @@ describe('rowback restore billing --from binlog on MariaDB, through the command 
       expect(restored.code, described(restored)).toBe(0);
       expect(restored.json?.['applied']).toEqual({ inserted: 299, updated: 1, deleted: 10 });
       expect(await dump(db, 'billing')).toEqual(atMoment);
-      const undone = await rowback([
-        'undo',
-        String(restored.json?.['id']),
-        '--to',
-        db.url,
-        '--yes',
-        '--json',
-        '--state-dir',
-        stateDir,
-      ]);
-      expect(undone.code, described(undone)).toBe(0);
+      await undoRun(db, restored, stateDir);
       expect(await dump(db, 'billing')).toEqual(now);
     },
     TIMEOUT,

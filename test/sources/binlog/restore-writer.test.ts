@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { connectClient } from '../../harness/clients.js';
 import { tempDir } from '../../harness/index.js';
-import { byId, described, dump, rowback, TIMEOUT } from './cli-support.js';
+import { byId, described, dump, rowback, TIMEOUT, undoRun } from './cli-support.js';
 import { type BinlogDb, binlogDb, nextSecond } from './support.js';
 
 /**
@@ -99,17 +99,7 @@ describe('a restore from the binlog while the application keeps writing', () => 
       expect(await dump(db, 'orders')).toEqual([...atMoment, ...written]);
 
       // The undo takes out the 3000 rows it put back; the writer's rows stay.
-      const undone = await rowback([
-        'undo',
-        String(restored.json?.['id']),
-        '--to',
-        db.url,
-        '--yes',
-        '--json',
-        '--state-dir',
-        stateDir,
-      ]);
-      expect(undone.code, described(undone)).toBe(0);
+      await undoRun(db, restored, stateDir);
       expect(await dump(db, 'orders')).toEqual(written);
       expect(byId(written).size).toBe(writer.rows.size);
     },
