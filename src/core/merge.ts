@@ -27,7 +27,7 @@ export interface MergeResult {
 }
 
 /** One row as the merge sees it: the columns' bytes as sent (compared whole), the key's match fields. */
-interface Row {
+export interface Row {
   values: Buffer;
   key: Buffer[];
   inScope: boolean;
@@ -72,7 +72,7 @@ export async function mergePlan(input: MergeInput): Promise<MergeResult> {
 }
 
 /** Counts and examples, as the merge finds them. */
-class Merge {
+export class Merge {
   readonly plan: PlanCounts = { missing: 0, changed: 0, extra: 0, same: 0 };
   private readonly kept: Record<RowClass, SampleRow[]> = { missing: [], changed: [], extra: [], same: [] };
   private readonly outside: SampleRow[] = [];
@@ -129,7 +129,7 @@ class Merge {
 }
 
 /** One stream of the merge: parses its rows and checks that they come in strictly ascending key order. */
-class Side {
+export class Side {
   rows = 0;
   private previous: Row | undefined;
   private readonly width: number;

@@ -253,8 +253,12 @@ export interface DiffReport extends Preview {
 export interface RestoreReport extends Preview {
   command: 'restore';
   outcome: 'applied' | 'dry-run' | 'script' | 'nothing-to-do';
-  /** `direct`: the target was empty and the source streamed straight in; `staged`: merged via a staging table. */
-  path: 'direct' | 'staged';
+  /**
+   * `direct`: the target was empty and the source streamed straight in; `merge`: both sides read in key
+   * order and merged in rowback under the lock, the missing rows copied straight in; `staged`: merged via
+   * a staging table.
+   */
+  path: 'direct' | 'merge' | 'staged';
   /** What was written (zero for script / nothing-to-do; what would have been for dry-run). */
   applied: AppliedCounts;
   verification?: Verification;

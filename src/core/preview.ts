@@ -13,7 +13,7 @@ import {
 } from './plan.js';
 import { type Prepared, readOptions, sourceSize } from './prepare.js';
 import { planCounts, restrictSamples } from './restrict.js';
-import { planSuspicions } from './reused-keys.js';
+import { type KnownSource, planSuspicions } from './reused-keys.js';
 import { noClock, type StepClock } from './timings.js';
 /**
  * The source staged on the target, classified, sampled and checked: the plan as the preview shows it.
@@ -130,13 +130,14 @@ export async function inspect(
   policy: Policy,
   sampleSize: number,
   clock: StepClock = noClock,
+  known: KnownSource = {},
 ): Promise<Classified> {
   const target = p.sessions.target;
   const samples = await clock.time('samples', () => samplesOf(target, handle, plan, sampleSize));
   const missingParents = await clock.time('checks', () =>
     checkPlan(target, handle, policy, { collectParents: true }),
   );
-  const warnings = await clock.time('checks', () => planSuspicions(p, target, handle, plan, policy));
+  const warnings = await clock.time('checks', () => planSuspicions(p, target, handle, plan, policy, known));
   return { plan, samples, missingParents, warnings, handle };
 }
 

@@ -13,6 +13,7 @@ import { type Classified, classify, classifyOptions, previewOf, stageSource } fr
 import { capabilityError, missingParentError, notTransactionalError } from './refusals.js';
 import { restoreDirect } from './restore-direct.js';
 import { restoreOnce } from './restore-once.js';
+import { orderedMergeFits, restoreOrdered } from './restore-ordered.js';
 import {
   applyConfirmed,
   applyFlags,
@@ -68,6 +69,7 @@ export async function runRestore(given: RestoreOptions, opener: Opener): Promise
       const once = async () => {
         let done: RestoreReport | undefined;
         if (directPathFits(p, options) && !filtered && !guarded) done = await restoreDirect(run);
+        if (!done && orderedMergeFits(run)) done = await restoreOrdered(run);
         return done ?? (await restoreStaged(run));
       };
       // Rows a source streamed turned out not to count: the apply rolled back; its next read is exact.

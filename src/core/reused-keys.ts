@@ -18,6 +18,17 @@ const SAMPLE = 5;
 const CREATED =
   /^(created|creation|inserted|registered|signed_?up)_?(at|on|date|time|ts|timestamp|dt|utc)?$|^(date|time|ts)_?(created|added|inserted|registered)$/i;
 
+/**
+ * What is known of the source beyond the staged rows: the ordered merge stages only the rows whose text
+ * differs, so the largest key of the source, which it saw go by, is handed over (by key column), with
+ * the counters as they stood before it wrote.
+ */
+export interface KnownSource {
+  largest?: Record<string, string>;
+  /** The target's counters as they stood before the merge wrote the missing rows (read under the lock). */
+  counters?: Counter[];
+}
+
 /** A key counter of the target standing behind the past: its own value and what it stands behind. */
 interface Behind {
   counter: Counter;
@@ -43,15 +54,22 @@ function below(a: string | null | undefined, b: string | null | undefined): bool
  * A counter of a key column that stands below the source's largest key, or behind the source's own
  * counter. A counter already behind the target's own rows (explicit keys past it) says nothing.
  */
-async function counterBehind(p: Prepared, target: Connection, plan: Plan): Promise<Behind | undefined> {
+async function counterBehind(
+  p: Prepared,
+  target: Connection,
+  plan: Plan,
+  known: KnownSource,
+): Promise<Behind | undefined> {
   if (!p.target.sequences.some((s) => p.key.includes(s.column))) return undefined;
-  const mine = await target.counters(p.target, { staged: plan.staged }).catch(() => [] as Counter[]);
+  const mine =
+    known.counters ?? (await target.counters(p.target, { staged: plan.staged }).catch(() => [] as Counter[]));
   const theirs = (await p.sessions.source.counters?.(p.source).catch(() => undefined)) ?? [];
   for (const counter of mine) {
     if (!p.key.includes(counter.column) || counter.next !== undefined) continue;
     // By column: a MySQL counter is named after its database, which the source may name otherwise.
     const source = theirs.find((c) => c.column === counter.column);
-    const largest = below(counter.value, counter.staged) ? counter.staged! : undefined;
+    const staged = known.largest?.[counter.column] ?? counter.staged;
+    const largest = below(counter.value, staged) ? staged! : undefined;
     const sourceValue = below(counter.value, source?.value) ? source!.value! : undefined;
     if (largest || sourceValue) {
       return { counter, ...(largest ? { largest } : {}), ...(sourceValue ? { sourceValue } : {}) };
@@ -107,9 +125,10 @@ export async function planSuspicions(
   plan: Plan,
   counts: PlanCounts,
   policy: Policy,
+  known: KnownSource = {},
 ): Promise<string[]> {
   const table = formatTable(p.target.ref);
-  const behind = await counterBehind(p, target, plan);
+  const behind = await counterBehind(p, target, plan, known);
   const warnings: string[] = [];
   if (behind && policy.extra === 'delete' && counts.extra > 0) {
     warnings.push(

@@ -1,6 +1,7 @@
 /**
  * The steps of a restore whose wall time is measured. Preview: `connect` (connect and describe), `stage`
- * (read the source and load it into the staging table: one pipe, so one step), `analyze`, `classify`,
+ * (read the source and load it into the staging table: one pipe, so one step), `analyze`, `merge` (the ordered merge: read the source and the target in key order and compare them
+ * in rowback, under the lock), `classify`,
  * `samples`, `checks` (refusals and warnings). Apply: `lock` (the wait for the lock and the transaction's
  * start), `recheck` (is the plan still the target's, else classify again), `pre-image` / `post-image`
  * (what the undo file keeps), `insert` / `update` / `delete`, `copy` (the direct path: read, write and
@@ -10,6 +11,7 @@ export const STEPS = [
   'connect',
   'stage',
   'analyze',
+  'merge',
   'classify',
   'samples',
   'checks',

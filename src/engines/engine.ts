@@ -214,6 +214,14 @@ export interface Connection {
   /** Streams the table out in the text row format. */
   read(table: TableSchema, options: ReadOptions): RowStream;
   /**
+   * Optional, for the ordered merge (Capabilities.orderedMerge): inside `begin`'s transaction, streams the
+   * target as `read` does through a second session of the engine's own, so this one is free to write
+   * (copyIn) while the rows come. The rows are the table as it stood under the lock, none of this
+   * transaction's own writes: the lock keeps other writers out and its writes are not committed. Without
+   * it the merge reads through this session and writes once the read is done.
+   */
+  readBeside?(table: TableSchema, options: ReadOptions): RowStream;
+  /**
    * Why this session cannot stage rows into a temporary table (a hot standby, a read-only database or
    * role, no right to create temporary tables), as a phrase for messages; undefined when it can. Writes
    * nothing that outlives the call.

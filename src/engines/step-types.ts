@@ -20,7 +20,7 @@ export interface ReadOptions {
   /**
    * Order the rows for a merge-join with another stream read with the same `MergeKey`: after the columns
    * (and the origin field), append one match field per key column, and send the rows in ascending order of
-   * those fields (NULL first), each compared as `MergeKey.order` says.
+   * those fields, each compared as `MergeKey.order` says (a NULL key, which a merge refuses, anywhere).
    */
   merge?: MergeKey;
   /**

@@ -38,6 +38,11 @@ export function classifiesUnderLock(engine: EngineName): boolean {
   return !CAPABILITIES[engine].provesUnchanged;
 }
 
+/** Whether the engine offers a capability (see Capabilities). */
+export function engineCan(engine: EngineName, capability: keyof Capabilities): boolean {
+  return CAPABILITIES[engine][capability] === true;
+}
+
 /** Generous: the harness may be starting servers, and the machine is small. */
 export const TIMEOUT = 120_000;
 

@@ -63,6 +63,8 @@ export interface PgSession {
   redactedUrl: string;
   /** The session's lock_timeout, as PostgreSQL writes it (`10s`, `2500ms`). */
   lockTimeout: string;
+  /** The settings pinned on it, pinned the same on a session opened beside it. */
+  settings: Record<string, string>;
   applicationName: string;
   backendPid: number;
   /** Set by cancel(): the next failure is reported as 'interrupted'. */
@@ -80,17 +82,51 @@ export interface PgSession {
 export async function openSession(url: string, options: ConnectOptions = {}): Promise<PgSession> {
   const applicationName = options.applicationName ?? 'rowback';
   const { client, recipe } = await openClient(url, applicationName, options.askPassword);
-  const redactedUrl = recipe.params.label;
   const lockTimeout = pgDuration(options.lockTimeoutMs ?? LOCK_WAIT_MS);
+  const settings: Record<string, string> = {
+    ...(options.profile ?? {}),
+    ...PINNED_SETTINGS,
+    ...SESSION_SAFETY,
+    lock_timeout: lockTimeout,
+    // A source is only ever read: the server refuses a write, should one be attempted.
+    ...(options.readOnly ? { default_transaction_read_only: 'on' } : {}),
+  };
+  return pinSession(client, recipe, {
+    applicationName,
+    lockTimeout,
+    settings,
+    multipleStatements: options.multipleStatements === true,
+  });
+}
+
+/**
+ * One more session to the same place with the same settings, asking nobody (the password already
+ * given): reads the target while `session` writes (see Connection.readBeside).
+ */
+export async function openBeside(session: PgSession): Promise<PgSession> {
+  const applicationName = `${session.applicationName} (read)`;
+  const client = await connectWith(session.recipe, applicationName);
+  return pinSession(client, session.recipe, {
+    applicationName,
+    lockTimeout: session.lockTimeout,
+    settings: session.settings,
+    multipleStatements: false,
+  });
+}
+
+async function pinSession(
+  client: pg.Client,
+  recipe: ClientRecipe,
+  pin: {
+    applicationName: string;
+    lockTimeout: string;
+    settings: Record<string, string>;
+    multipleStatements: boolean;
+  },
+): Promise<PgSession> {
+  const redactedUrl = recipe.params.label;
   try {
-    const settings: Record<string, string> = {
-      ...(options.profile ?? {}),
-      ...PINNED_SETTINGS,
-      ...SESSION_SAFETY,
-      lock_timeout: lockTimeout,
-      // A source is only ever read: the server refuses a write, should one be attempted.
-      ...(options.readOnly ? { default_transaction_read_only: 'on' } : {}),
-    };
+    const { settings } = pin;
     const names = Object.keys(settings);
     const values = names.map((n) => settings[n]!);
     // First on its own: a role's tiny statement_timeout could otherwise cancel the pinning itself.
@@ -106,14 +142,15 @@ export async function openSession(url: string, options: ConnectOptions = {}): Pr
       client,
       recipe,
       redactedUrl,
-      lockTimeout,
-      applicationName,
+      lockTimeout: pin.lockTimeout,
+      settings,
+      applicationName: pin.applicationName,
       backendPid: Number(result.rows[0]!.pid),
       cancelled: false,
       closed: false,
       nextId: 1,
       inTransaction: false,
-      multipleStatements: options.multipleStatements === true,
+      multipleStatements: pin.multipleStatements,
     };
     client.on('end', () => {
       session.closed = true;

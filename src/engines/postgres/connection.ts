@@ -36,7 +36,7 @@ import { mergeKeyOf, stagingBlocked } from './merge.js';
 import { missingParents, referencing, unwritable } from './parents.js';
 import { asPgPlan, checkKey, classify, counts, dropPlan } from './plan.js';
 import { exec, query } from './query.js';
-import { checkWhere, count, isEmpty, readRows } from './read.js';
+import { checkWhere, count, isEmpty, readBeside, readRows } from './read.js';
 import { differing, samples } from './samples.js';
 import { scriptSteps } from './script.js';
 import { dropStagedTable, stageRows } from './stage.js';
@@ -116,6 +116,10 @@ export class PgConnection implements Connection {
 
   read(table: TableSchema, options: ReadOptions): RowStream {
     return readRows(this.session, table, options);
+  }
+
+  readBeside(table: TableSchema, options: ReadOptions): RowStream {
+    return readBeside(this.session, table, options);
   }
 
   stagingBlocked(): Promise<string | undefined> {

@@ -17,6 +17,8 @@ export const postgresEngine: Engine = {
     cancel: true,
     // the row versions written since the preview (xmin), compared under the lock
     provesUnchanged: true,
+    // COPY into a table with rows fails on a present key (unique index); reads see the locked table
+    orderedMerge: true,
   },
   digest: PG_DIGEST,
   async connect(url: string, options?: ConnectOptions): Promise<Connection> {

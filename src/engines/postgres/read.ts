@@ -5,7 +5,7 @@ import { RowbackError } from '../../core/errors.js';
 import type { TableSchema } from '../../core/table.js';
 import { checkWhereShape } from '../../core/where.js';
 import type { ReadOptions, RowStream } from '../engine.js';
-import { cancelBackend, type PgSession } from './connect.js';
+import { cancelBackend, openBeside, type PgSession } from './connect.js';
 import { mapError } from './errors.js';
 import { mergeTerms } from './merge.js';
 import { byteOrder, quoteIdent, quoteString, quoteTable, userFilter } from './sql.js';
@@ -74,6 +74,25 @@ export async function* readRows(session: PgSession, table: TableSchema, options:
     throw mapError(error, `preparing to read ${table.ref.schema}.${table.ref.name}`);
   }
   yield* copyOut(session, sql, `reading ${table.ref.schema}.${table.ref.name}`);
+}
+
+/**
+ * Reads the table through a session of its own opened beside `session` (see Connection.readBeside): it
+ * runs in its own transaction, so it sees the table as committed when its COPY starts, without the rows
+ * `session`'s open transaction writes meanwhile. Closed when the stream ends or is dropped.
+ */
+export async function* readBeside(session: PgSession, table: TableSchema, options: ReadOptions): RowStream {
+  let beside: PgSession;
+  try {
+    beside = await openBeside(session);
+  } catch (error) {
+    throw mapError(error, `opening a second session to read ${table.ref.schema}.${table.ref.name}`);
+  }
+  try {
+    yield* readRows(beside, table, options);
+  } finally {
+    await beside.client.end().catch(() => {});
+  }
 }
 
 /**
