@@ -31,6 +31,11 @@ export class Session {
   heldLock: string | undefined;
   /** Foreign key checks are off for a moment inside the transaction; ending it turns them back on. */
   checksSuspended = false;
+  /**
+   * A session that only reads and is closed after: a read stopped early drops the connection instead of
+   * reading the rest of the result set off the socket (an error or Ctrl-C would otherwise wait for it).
+   */
+  readOnlyOnce = false;
   /** What openSession pinned (sql_mode, lock wait in seconds): a session opened beside it pins the same. */
   pinned = { sqlMode: '', lockWaitSeconds: 0 };
 
@@ -174,9 +179,14 @@ export class Session {
     } finally {
       if (!ended) {
         draining = true;
-        if (paused) raw.resume();
+        if (this.readOnlyOnce) {
+          raw.destroy();
+          (raw as unknown as { stream: { destroy(): void } }).stream.destroy();
+        } else {
+          if (paused) raw.resume();
+          await finished;
+        }
       }
-      await finished;
     }
   }
 
@@ -349,6 +359,7 @@ export async function openBeside(session: Session): Promise<Session> {
   // A session that goes away between statements emits 'error'; the next statement reports it.
   raw.on('error', () => {});
   const beside = new Session(raw, session.options, session.redactedUrl);
+  beside.readOnlyOnce = true;
   try {
     await beside.run('SELECT 1');
     await pin(beside, session.pinned);

@@ -40,4 +40,26 @@ describe('MySQL readBeside', () => {
     for (let i = 0; i < 50 && (await sessions()) !== before; i++) await sleep(100);
     expect(await sessions()).toBe(before);
   });
+
+  it('a reader that stops early leaves no second session behind, and the first one untouched', async () => {
+    const target = sides.target as MysqlConnection;
+    await sides.db.target.exec(
+      "CREATE TABLE big (id bigint PRIMARY KEY, v varchar(100)) SELECT seq AS id, REPEAT('x', 90) AS v FROM seq_1_to_100000",
+    );
+    const schema = await target.describe({ name: 'big' });
+    const sessions = async () =>
+      (await sides.db.target.query('SELECT COUNT(*) FROM information_schema.PROCESSLIST'))[0]?.[0];
+    const before = await sessions();
+    let read = 0;
+    for await (const chunk of target.readBeside(schema, { columns: ['id', 'v'] })) {
+      read += chunk.length;
+      break;
+    }
+    expect(read).toBeGreaterThan(0);
+    expect(read).toBeLessThan(100_000 * 90);
+    for (let i = 0; i < 50 && (await sessions()) !== before; i++) await sleep(100);
+    expect(await sessions()).toBe(before);
+    // The first session is untouched.
+    expect(await target.count(schema)).toBe(100_000);
+  });
 });
