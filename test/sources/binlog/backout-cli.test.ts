@@ -52,6 +52,16 @@ function expectedAfterUpdate(before: string[], now: string[], take: boolean): st
   return [...out.entries()].sort((a, b) => Number(a[0]) - Number(b[0])).map(([, l]) => l);
 }
 
+/** A database of its own with accounts 1 to `n` (binlog in ROW format), and a state dir for the runs. */
+async function accountsDb(n: number): Promise<{ db: BinlogDb; stateDir: string }> {
+  const db = await binlogDb('rows');
+  await db.sql.exec(ACCOUNTS);
+  await db.sql.exec(
+    `INSERT INTO accounts VALUES ${Array.from({ length: n }, (_, i) => account(i + 1)).join(', ')}`,
+  );
+  return { db, stateDir: await tempDir() };
+}
+
 describe('rowback restore --backout: an UPDATE without WHERE backed out from the binlog', () => {
   let db: BinlogDb;
   let stateDir: string;
@@ -60,12 +70,7 @@ describe('rowback restore --backout: an UPDATE without WHERE backed out from the
   let gtid: string;
 
   beforeAll(async () => {
-    db = await binlogDb('rows');
-    stateDir = await tempDir();
-    await db.sql.exec(ACCOUNTS);
-    await db.sql.exec(
-      `INSERT INTO accounts VALUES ${Array.from({ length: 40 }, (_, i) => account(i + 1)).join(', ')}`,
-    );
+    ({ db, stateDir } = await accountsDb(40));
     before = await dump(db, 'accounts');
     await db.sql.exec("UPDATE accounts SET plan = 'free'");
     [[gtid]] = (await db.sql.query('SELECT @@last_gtid')) as [[string]];
@@ -176,12 +181,7 @@ describe('rowback restore --backout: rows edited between the preview and the app
   let gtid: string;
 
   beforeAll(async () => {
-    db = await binlogDb('rows');
-    stateDir = await tempDir();
-    await db.sql.exec(ACCOUNTS);
-    await db.sql.exec(
-      `INSERT INTO accounts VALUES ${Array.from({ length: 12 }, (_, i) => account(i + 1)).join(', ')}`,
-    );
+    ({ db, stateDir } = await accountsDb(12));
     before = await dump(db, 'accounts');
     await db.sql.exec("UPDATE accounts SET plan = 'free'");
     [[gtid]] = (await db.sql.query('SELECT @@last_gtid')) as [[string]];
@@ -238,12 +238,7 @@ describe('rowback restore --backout: a DELETE backed out by binlog positions, la
   let range: string;
 
   beforeAll(async () => {
-    db = await binlogDb('rows');
-    stateDir = await tempDir();
-    await db.sql.exec(ACCOUNTS);
-    await db.sql.exec(
-      `INSERT INTO accounts VALUES ${Array.from({ length: 20 }, (_, i) => account(i + 1)).join(', ')}`,
-    );
+    ({ db, stateDir } = await accountsDb(20));
     before = await dump(db, 'accounts');
     const [[file, from]] = (await db.sql.query('SHOW MASTER STATUS')) as [[string, string]];
     await db.sql.exec('DELETE FROM accounts WHERE id > 5');
@@ -324,12 +319,7 @@ describe('rowback restore --backout: a transaction that inserted rows and zeroed
   let range: string;
 
   beforeAll(async () => {
-    db = await binlogDb('rows');
-    stateDir = await tempDir();
-    await db.sql.exec(ACCOUNTS);
-    await db.sql.exec(
-      `INSERT INTO accounts VALUES ${Array.from({ length: 10 }, (_, i) => account(i + 1)).join(', ')}`,
-    );
+    ({ db, stateDir } = await accountsDb(10));
     const from = await nextSecond(db.sql);
     await db.sql.exec('BEGIN');
     await db.sql.exec(
