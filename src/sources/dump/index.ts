@@ -61,7 +61,12 @@ export async function openDumpSource(path: string, options: OpenSourceOptions): 
       wanted = { name: table.name, ...(schema ? { schema } : {}) };
       const look = await reader.look(wanted).catch(fail);
       if (!look.found)
-        throw notFound(path, database && !table.schema ? { ...table, schema: database } : table, look);
+        throw notFound(
+          path,
+          database && !table.schema ? { ...table, schema: database } : table,
+          look,
+          reader.engine,
+        );
       wanted = pickDatabase(path, look, wanted, target?.ref.schema);
       if (reader.engine === 'postgres' && look.create && /\)\s*PARTITION\s+BY\s/i.test(look.create)) {
         throw partitioned(path, formatTable(wanted));
@@ -197,17 +202,26 @@ function partitioned(path: string, table: string): RowbackError {
   );
 }
 
-function notFound(path: string, table: TableRef, look: Look): RowbackError {
+function notFound(path: string, table: TableRef, look: Look, engine: DumpEngine): RowbackError {
   const qualified = look.tables.map((t) => (t.schema ? `${t.schema}.${t.name}` : t.name));
   const close = table.schema
     ? closeNames(formatTable(table), qualified)
     : closeNames(table.name, [...new Set(look.tables.map((t) => t.name))]);
+  // Named as the table argument takes them: a dot, a quote or a space inside a name is quoted.
+  const quote = engine === 'mysql' ? '`' : '"';
+  const part = (name: string) =>
+    /^[\p{L}\p{N}_$]+$/u.test(name) ? name : `${quote}${name.replaceAll(quote, quote + quote)}${quote}`;
+  const pasteable = look.tables.map((t) => (t.schema ? `${part(t.schema)}.${part(t.name)}` : part(t.name)));
+  const suggested = close.map((c) => {
+    const t = look.tables.find((t) => (table.schema ? `${t.schema}.${t.name}` : t.name) === c);
+    return t ? (table.schema && t.schema ? `${part(t.schema)}.${part(t.name)}` : part(t.name)) : c;
+  });
   const listed =
-    qualified.length > 12
-      ? `${qualified.slice(0, 12).join(', ')} and ${qualified.length - 12} more`
-      : qualified.join(', ');
+    pasteable.length > 12
+      ? `${pasteable.slice(0, 12).join(', ')} and ${pasteable.length - 12} more`
+      : pasteable.join(', ');
   return new RowbackError('table-not-found', `There is no table ${formatTable(table)} in ${path}.`, {
-    hint: `${close.length ? `Did you mean ${close.join(', ')}? ` : ''}${qualified.length ? `The dump holds: ${listed}.` : 'The dump holds no table.'}`,
+    hint: `${close.length ? `Did you mean ${suggested.join(', ')}? ` : ''}${qualified.length ? `The dump holds: ${listed}.` : 'The dump holds no table.'}`,
     details: { side: 'source', table: formatTable(table), suggestions: close, tables: qualified },
   });
 }

@@ -318,6 +318,10 @@ describe('sqlite3 .dump as a source', () => {
     const error = await diff({ table: 'afterr', from: dump, to: target }).catch((e: unknown) => e);
     expect(isRowbackError(error) && error.code).toBe('table-not-found');
     expect((error as Error).message).toContain('There is no table afterr in');
-    expect(isRowbackError(error) && error.hint).toBe('Did you mean after? The dump holds: v x, after.');
+    expect(isRowbackError(error) && error.hint).toBe('Did you mean after? The dump holds: "v x", after.');
+    // names are shown as the table argument takes them: a space (or dot, or quote) inside one is quoted
+    run(target, 'CREATE TABLE "v y" (id INTEGER PRIMARY KEY)');
+    const spaced = await diff({ table: '"v y"', from: dump, to: target }).catch((e: unknown) => e);
+    expect(isRowbackError(spaced) && spaced.hint).toBe('Did you mean "v x"? The dump holds: "v x", after.');
   });
 });
