@@ -140,6 +140,20 @@ export class Session {
     query.on('fields', (fields: unknown[]) => {
       width = fields.length;
     });
+    // Our parser returns null for every row: a row here means mysql2 no longer asks it, and the rows
+    // would be lost without a word.
+    query.on('result', (row: unknown) => {
+      if (row === null || failure) return;
+      failure = new RowbackError(
+        'internal',
+        'The MySQL driver did not hand its rows to the reader rowback gave it.',
+        {
+          hint: 'The installed mysql2 differs from the one rowback was built with; reinstall rowback.',
+        },
+      );
+      draining = true;
+      wake();
+    });
     Object.defineProperty(query, '_rowParser', { configurable: true, get: () => parser, set: () => {} });
     const finished = new Promise<void>((resolve) => {
       const end = (error?: unknown) => {
