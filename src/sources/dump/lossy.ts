@@ -20,7 +20,7 @@ export function lossyColumns(engine: DumpEngine, schema: TableSchema, look: Look
   const stamps = schema.columns.filter((c) => /^timestamp\b/i.test(c.type)).map((c) => c.name);
   if (stamps.length && !look.notes.utc) {
     warnings.push(
-      `The dump does not set TIME_ZONE='+00:00' (it was taken with --skip-tz-utc): TIMESTAMP ${stamps.join(', ')} ${stamps.length === 1 ? 'is' : 'are'} read as UTC but were written in the dumping session's time zone.`,
+      `The dump does not set TIME_ZONE='+00:00' (it was taken with --skip-tz-utc): TIMESTAMP ${stamps.join(', ')} ${stamps.length === 1 ? 'is read as UTC but was' : 'are read as UTC but were'} written in the dumping session's time zone.`,
     );
   }
   return warnings;

@@ -114,6 +114,25 @@ describe('restoring from a mariadb-dump file', () => {
     }
   });
 
+  it('warns before applying that TIMESTAMPs of a --skip-tz-utc dump were written in the session time zone', async () => {
+    const db = new URL(s.sourceUrl).pathname.slice(1);
+    const stamps = 'CREATE TABLE stamps (id int PRIMARY KEY, ts TIMESTAMP(6) NULL)';
+    await s.source.exec(`${stamps}; INSERT INTO stamps VALUES (1, '2026-11-24 10:14:59.5')`);
+    await s.target.exec(stamps);
+    const file = join(dir, 'local-time.sql');
+    await run('bash', ['-c', `mariadb-dump ${flags(s.sourceUrl)} --skip-tz-utc ${db} stamps > ${file}`]);
+    const report = await restore({
+      table: 'stamps',
+      from: file,
+      to: s.targetUrl,
+      stateDir: dir,
+      dryRun: true,
+    });
+    expect(report.warnings).toContain(
+      "The dump does not set TIME_ZONE='+00:00' (it was taken with --skip-tz-utc): TIMESTAMP ts is read as UTC but was written in the dumping session's time zone.",
+    );
+  });
+
   it('says where a truncated dump ends, having written nothing', async () => {
     await s.target.exec('DELETE FROM vals');
     const whole = await readFile(join(dir, slug('default, one table')));
