@@ -127,7 +127,8 @@ const RUN: Record<'rowback' | 'flashback' | 'manual' | 'floor', (c: MethodContex
         ...(peakRssBytes === undefined ? {} : { peakRssBytes }),
         ...(report.applied ? { applied: report.applied } : {}),
         ...(report.plan ? { plan: report.plan } : {}),
-        // Its steps; `connect` includes reading the binlog and building the as-of image.
+        // Its steps; the binlog is read (and the as-of image built) alongside them: the copy (case A) or
+        // the stage (case B) takes the rows as they are decided.
         ...(report.timings ? { timings: report.timings } : {}),
         ...(report.durationMs === undefined ? {} : { reportedSeconds: round(report.durationMs / 1000, 3) }),
       };
