@@ -11,9 +11,6 @@ import { type EventRef, fileNumber, Scanner, type Settled, type TableStatement }
 import type { SpillDir } from './spill.js';
 import type { MetadataLevel, TableMap } from './table-map.js';
 
-/** The read gives the event loop a turn at least this often (milliseconds). */
-const TURN_MS = 5;
-
 /** Files started this many seconds before as-of are read too: commit stamps are not strictly in file order. */
 const START_MARGIN = 60;
 
@@ -105,7 +102,6 @@ export async function readTableHistory(options: ReadOptions): Promise<TableHisto
     const total = logs.slice(logs.findIndex((l) => l.name === start)).reduce((n, l) => n + l.size, 0);
     let bytes = 0;
     let lastReport = 0;
-    let turn = performance.now();
     options.onStarted?.();
     try {
       for await (const raw of connection.dump({ file: start, position: 4, serverId, stopAtEnd: true })) {
@@ -115,12 +111,6 @@ export async function readTableHistory(options: ReadOptions): Promise<TableHisto
         if (options.onProgress && bytes - lastReport > 4 << 20) {
           lastReport = bytes;
           options.onProgress(bytes, total);
-        }
-        // Events already buffered resolve without giving I/O a turn: let the rest of the run (the copy
-        // taking the rows, the target's queries) go on while the binlog is read.
-        if (performance.now() - turn > TURN_MS) {
-          await new Promise<void>((resolve) => setImmediate(resolve));
-          turn = performance.now();
         }
       }
     } catch (error) {
