@@ -88,7 +88,7 @@ export async function restoreOrdered(run: Run): Promise<RestoreReport | undefine
     const read = { columns: p.columns, merge };
     const total = (await sourceSize(p)).rows;
     const input = {
-      source: p.sessions.source.read(p.source, read),
+      source: p.sessions.source.read(p.source, { ...read, intoTarget: true }),
       columns: p.columns,
       merge,
       samples: options.samples ?? 5,

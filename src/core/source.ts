@@ -29,6 +29,11 @@ export interface SourceSize {
 export interface SourceReadOptions extends ReadOptions {
   /** Called now and then with the bytes read so far, measured against `SourceSize.bytes`. */
   onBytes?: (bytes: number) => void;
+  /**
+   * The rows go into the target (a restore's ordered merge), not only compared with it (a diff): a
+   * `merge` read that is written must meet the same checks as a staged or direct one.
+   */
+  intoTarget?: boolean;
 }
 
 /**

@@ -37,8 +37,9 @@ export async function openLiveSource(
     size: async (schema, where) => ({ rows: await connection.count(schema, where) }),
     read: (schema, readOptions) => {
       const rows = connection.read(schema, readOptions);
-      // Rows on their way into the target (staged or direct), not a read-only merge, meet its sql_mode.
-      if (engine.name !== 'mysql' || readOptions.merge) return rows;
+      // Rows on their way into the target (staged, direct or merged), not a diff's read, meet its sql_mode.
+      // A merge read's match fields follow the columns, so the columns' fields are where the check looks.
+      if (engine.name !== 'mysql' || (readOptions.merge && !readOptions.intoTarget)) return rows;
       return refuseZeroDates(rows, schema, readOptions.columns, options.profile, 'source');
     },
     ordersByKey: true,

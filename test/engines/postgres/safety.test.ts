@@ -247,7 +247,18 @@ describe('postgres apply safety', () => {
     const after = await tableText(target.client, ALL);
     const error = await failure(undoOf(dst, await dst.describe({ name: 'item' }), undo.bundle(), {}));
     expect(error.code).toBe('conflict');
-    expect(error.details).toEqual({ rows: 1, sample: ['sku=sku-12, shop=0'] });
+    expect(error.details).toEqual({
+      rows: 1,
+      sample: ['sku=sku-12, shop=0'],
+      // the row as it is now, beside what the restore left (price was restored, then set to 0)
+      now: [
+        {
+          class: 'changed',
+          key: { sku: 'sku-12', shop: '0' },
+          row: { sku: 'sku-12', shop: '0', price: '0', account_id: '3', note: 'note 12' },
+        },
+      ],
+    });
     expect(await tableText(target.client, ALL)).toBe(after);
   });
 
