@@ -191,9 +191,9 @@ async function writeWhileLocking(
   args: string[],
 ): Promise<CliResult & { json: Record<string, unknown> | undefined }> {
   const run = await runWhileHolding(s, args, ['BEGIN'], 50, async () => {
-    // the apply's locking read, blocked by the uncommitted writes
+    // the apply's locking read, blocked by the uncommitted writes (in this test's database: the server is shared)
     const [[n]] = (await s.target.query(
-      "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE ID <> CONNECTION_ID() AND INFO LIKE '%FOR UPDATE'",
+      "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE DB = DATABASE() AND ID <> CONNECTION_ID() AND INFO LIKE '%FOR UPDATE'",
     )) as [[string]];
     return Number(n) > 0;
   });

@@ -3,6 +3,17 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { MysqlConnection } from '../../../src/engines/mysql/connection.js';
 import { openSides, type Sides, streamOf } from './support.js';
 
+/**
+ * Sessions connected to this test's own scratch database: other test files share the server and open
+ * and close sessions of their own meanwhile.
+ */
+async function sessionsOn(sides: Sides): Promise<string | null | undefined> {
+  const rows = await sides.db.target.query(
+    'SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE DB = DATABASE()',
+  );
+  return rows[0]?.[0];
+}
+
 /** readBeside: the target read through a second session while the first writes (the ordered merge). */
 describe('MySQL readBeside', () => {
   let sides: Sides;
@@ -18,8 +29,7 @@ describe('MySQL readBeside', () => {
     const target = sides.target as MysqlConnection;
     const schema = await target.describe({ name: 't' });
     const merge = await target.mergeKey(schema);
-    const sessions = async () =>
-      (await sides.db.target.query('SELECT COUNT(*) FROM information_schema.PROCESSLIST'))[0]?.[0];
+    const sessions = () => sessionsOn(sides);
     const before = await sessions();
     await target.begin(schema, {});
     const read = target.readBeside(schema, { columns: ['id', 'v'], merge })[Symbol.asyncIterator]();
@@ -47,8 +57,7 @@ describe('MySQL readBeside', () => {
       "CREATE TABLE big (id bigint PRIMARY KEY, v varchar(100)) SELECT seq AS id, REPEAT('x', 90) AS v FROM seq_1_to_100000",
     );
     const schema = await target.describe({ name: 'big' });
-    const sessions = async () =>
-      (await sides.db.target.query('SELECT COUNT(*) FROM information_schema.PROCESSLIST'))[0]?.[0];
+    const sessions = () => sessionsOn(sides);
     const before = await sessions();
     let read = 0;
     for await (const chunk of target.readBeside(schema, { columns: ['id', 'v'] })) {
