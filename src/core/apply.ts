@@ -2,7 +2,7 @@ import type { BeginOptions, ClassifyOptions, Connection, Plan, Staged } from '..
 import { checkPlan } from './checks.js';
 import { CounterKeeper, type CounterMove } from './counters.js';
 import type { UndoSink } from './images.js';
-import { judgeVerification } from './judge.js';
+import { judgeContext, judgeVerification } from './judge.js';
 import {
   type AppliedCounts,
   intendedWrites,
@@ -144,13 +144,11 @@ export async function applyStaged(
     const result = await clock.time('verify', () =>
       verifyPlan(target, checked, writtenClasses(options.policy), deletes(options.policy)),
     );
-    const judged = judgeVerification(schema, result, {
-      written: totalWrites(applied),
-      triggersDisabled: options.disableTriggers === true,
-      triggersAllowed: options.allowTriggerChanges === true,
-      expected: 'the source',
-      canDisableTriggers: target.engine.capabilities.disableTriggers,
-    });
+    const judged = judgeVerification(
+      schema,
+      result,
+      judgeContext(target, options, totalWrites(applied), 'the source'),
+    );
     await clock.time('commit', async () => {
       if (options.dryRun) {
         await counters.beforeRollback();

@@ -2,7 +2,7 @@ import type { Connection, RowStream } from '../engines/engine.js';
 import { type Applied, beginOptions, type Grown } from './apply.js';
 import { CounterKeeper } from './counters.js';
 import type { UndoSink } from './images.js';
-import { judgeVerification } from './judge.js';
+import { judgeContext, judgeVerification } from './judge.js';
 import type { RestoreOptions } from './options.js';
 import type { Prepared } from './prepare.js';
 import { countingRows } from './rows.js';
@@ -101,13 +101,7 @@ export async function copyDirect(
     const judged = judgeVerification(
       schema,
       { checked: inserted, mismatched, absent: mismatched, present: 0, columns: {} },
-      {
-        written: inserted,
-        triggersDisabled: options.disableTriggers === true,
-        triggersAllowed: options.allowTriggerChanges === true,
-        expected: 'the source',
-        canDisableTriggers: target.engine.capabilities.disableTriggers,
-      },
+      judgeContext(target, options, inserted, 'the source'),
     );
     await clock.time('commit', () => target.commit());
     await clock.time('counters', () => counters.afterEnd(true));

@@ -28,6 +28,22 @@ export interface JudgeContext {
   canDisableTriggers: boolean;
 }
 
+/** The context of a write by `target` under the user's trigger flags: every apply path judges with it. */
+export function judgeContext(
+  target: { engine: { capabilities: { disableTriggers: boolean } } },
+  flags: { disableTriggers?: boolean; allowTriggerChanges?: boolean },
+  written: number,
+  expected: Expected,
+): JudgeContext {
+  return {
+    written,
+    triggersDisabled: flags.disableTriggers === true,
+    triggersAllowed: flags.allowTriggerChanges === true,
+    expected,
+    canDisableTriggers: target.engine.capabilities.disableTriggers,
+  };
+}
+
 /**
  * Judges a verification. A mismatch fails (RowbackError('verify-failed'): the caller rolls back) unless
  * the user asked to keep what triggers write and the mismatch is exactly what triggers can do to rows

@@ -4,7 +4,7 @@ import { beginOptions } from './apply.js';
 import { CounterKeeper } from './counters.js';
 import { directPathFits } from './direct.js';
 import { RowbackError } from './errors.js';
-import { judgeVerification } from './judge.js';
+import { judgeContext, judgeVerification } from './judge.js';
 import type { Preview, RestoreReport } from './options.js';
 import { mergeOrdered, type OrderedInput, type OrderedResult } from './ordered-merge.js';
 import type { PlanCounts } from './plan.js';
@@ -174,13 +174,11 @@ export async function restoreOrdered(run: Run): Promise<RestoreReport | undefine
       }),
     );
     const applied = { inserted, updated, deleted: 0 };
-    const judged = judgeVerification(schema, result, {
-      written: inserted + updated,
-      triggersDisabled: options.disableTriggers === true,
-      triggersAllowed: options.allowTriggerChanges === true,
-      expected: 'the source',
-      canDisableTriggers: target.engine.capabilities.disableTriggers,
-    });
+    const judged = judgeVerification(
+      schema,
+      result,
+      judgeContext(target, options, inserted + updated, 'the source'),
+    );
     await clock.time('commit', () => target.commit());
     await clock.time('counters', () => counters.afterEnd(true));
     await Promise.all([missing.remove(), differing.remove()]);

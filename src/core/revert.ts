@@ -4,7 +4,7 @@ import { checkPlan } from './checks.js';
 import { CounterKeeper, type CounterMove } from './counters.js';
 import { RowbackError } from './errors.js';
 import type { UndoBundle } from './images.js';
-import { judgeVerification } from './judge.js';
+import { judgeContext, judgeVerification } from './judge.js';
 import type { AppliedCounts, Policy, RowClass, SampleRow, Verification } from './plan.js';
 import { totalWrites } from './policy.js';
 import { conflictError } from './refusals.js';
@@ -70,13 +70,11 @@ export async function revertRestore(
       const applied = await writePlan(target, plan, REWIND, undefined);
       await counters.afterWrites();
       const result = await target.verify(plan, ['missing', 'changed'], true);
-      const judged = judgeVerification(schema, result, {
-        written: totalWrites(applied),
-        triggersDisabled: options.disableTriggers === true,
-        triggersAllowed: options.allowTriggerChanges === true,
-        expected: 'the pre-image',
-        canDisableTriggers: target.engine.capabilities.disableTriggers,
-      });
+      const judged = judgeVerification(
+        schema,
+        result,
+        judgeContext(target, options, totalWrites(applied), 'the pre-image'),
+      );
       if (options.dryRun) {
         await counters.beforeRollback();
         await target.rollback();

@@ -12,6 +12,30 @@ export interface RowSink {
 const BATCH = 1 << 18;
 const NEWLINE = Buffer.from('\n');
 
+/** Rows gathered into one write of about BATCH bytes, for the sinks below and RowSpill. */
+export class RowBatch {
+  rows = 0;
+  private parts: Buffer[] = [];
+  private size = 0;
+
+  /** Adds one row (its fields, without the newline); true once the batch is worth writing. */
+  add(line: Buffer): boolean {
+    this.rows++;
+    this.parts.push(line, NEWLINE);
+    this.size += line.length + 1;
+    return this.size >= BATCH;
+  }
+
+  /** The rows gathered since the last take, as one Buffer; undefined when there are none. */
+  take(): Buffer | undefined {
+    if (this.size === 0) return undefined;
+    const bytes = Buffer.concat(this.parts, this.size);
+    this.parts = [];
+    this.size = 0;
+    return bytes;
+  }
+}
+
 /**
  * Rows handed to a reader as a stream (a COPY into the target) while they are found, with backpressure:
  * memory is one batch and the stream's buffer. A reader that fails ends the pipe (`fail`), and the next
@@ -19,20 +43,19 @@ const NEWLINE = Buffer.from('\n');
  */
 export class RowPipe implements RowSink {
   readonly stream = new PassThrough({ highWaterMark: 1 << 20 });
-  rows = 0;
-  private batch: Buffer[] = [];
-  private size = 0;
+  private readonly batch = new RowBatch();
 
   constructor() {
     // Errors reach the reader through its own reads; without a listener one would crash the process.
     this.stream.on('error', () => {});
   }
 
+  get rows(): number {
+    return this.batch.rows;
+  }
+
   add(line: Buffer): Promise<void> | undefined {
-    this.rows++;
-    this.batch.push(line, NEWLINE);
-    this.size += line.length + 1;
-    return this.size >= BATCH ? this.flush() : undefined;
+    return this.batch.add(line) ? this.flush() : undefined;
   }
 
   async end(): Promise<void> {
@@ -45,10 +68,8 @@ export class RowPipe implements RowSink {
   }
 
   private async flush(): Promise<void> {
-    if (this.size === 0) return;
-    const bytes = Buffer.concat(this.batch, this.size);
-    this.batch = [];
-    this.size = 0;
+    const bytes = this.batch.take();
+    if (!bytes) return;
     if (this.stream.destroyed) throw new Error('the rows could not be written (the writer stopped)');
     if (this.stream.write(bytes)) return;
     await new Promise<void>((resolve) => {

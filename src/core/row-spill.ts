@@ -1,12 +1,8 @@
 import { createReadStream, type WriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import type { RowStream } from '../engines/engine.js';
-import type { RowSink } from './row-pipe.js';
+import { RowBatch, type RowSink } from './row-pipe.js';
 import { openPrivate } from './state-dir.js';
-
-/** Bytes gathered before one write to the file: a write per row would cost more than the row. */
-const BATCH = 1 << 18;
-const NEWLINE = Buffer.from('\n');
 
 /**
  * Rows put aside in a private file (0600, in the run's private folder) while the target's session is busy
@@ -14,9 +10,7 @@ const NEWLINE = Buffer.from('\n');
  * missing while the target is read are written after. Memory: one batch, whatever the row count.
  */
 export class RowSpill implements RowSink {
-  rows = 0;
-  private batch: Buffer[] = [];
-  private size = 0;
+  private readonly batch = new RowBatch();
 
   private constructor(
     readonly path: string,
@@ -29,11 +23,13 @@ export class RowSpill implements RowSink {
   }
 
   /** Adds one row (its fields, without the newline). Resolves at once unless the file is behind. */
+  /** Rows added so far. */
+  get rows(): number {
+    return this.batch.rows;
+  }
+
   add(line: Buffer): Promise<void> | undefined {
-    this.rows++;
-    this.batch.push(line, NEWLINE);
-    this.size += line.length + 1;
-    return this.size >= BATCH ? this.flush() : undefined;
+    return this.batch.add(line) ? this.flush() : undefined;
   }
 
   /** Writes what is gathered and closes the file. */
@@ -56,10 +52,8 @@ export class RowSpill implements RowSink {
   }
 
   private async flush(): Promise<void> {
-    if (this.size === 0) return;
-    const bytes = Buffer.concat(this.batch, this.size);
-    this.batch = [];
-    this.size = 0;
+    const bytes = this.batch.take();
+    if (!bytes) return;
     if (!this.out.write(bytes)) {
       await new Promise<void>((resolve, reject) => {
         const done = (error?: Error) => {
