@@ -1,5 +1,5 @@
 import { SingleBar } from 'cli-progress';
-import type { ProgressEvent } from '../index.js';
+import { countText, type ProgressEvent } from '../index.js';
 
 const MB = 1_000_000;
 
@@ -19,10 +19,11 @@ function measure(e: ProgressEvent): { value: number; total: number; unit: string
  * source), a counter otherwise. Silent when stderr is not a terminal, so logs and CI output stay clean.
  */
 export function progressReporter(enabled: boolean): {
-  onProgress: (e: ProgressEvent) => void;
+  /** Absent when nothing is shown: the library then skips work done only for progress (counting a source). */
+  onProgress?: (e: ProgressEvent) => void;
   stop: () => void;
 } {
-  if (!enabled || !process.stderr.isTTY) return { onProgress: () => {}, stop: () => {} };
+  if (!enabled || !process.stderr.isTTY) return { stop: () => {} };
   let bar: SingleBar | undefined;
   let step = '';
   const stop = () => {
@@ -35,8 +36,7 @@ export function progressReporter(enabled: boolean): {
       // No total to measure against: a line per step (apply reports each phase once it is done).
       stop();
       const what = e.message ?? e.step;
-      if (e.rows !== undefined)
-        process.stderr.write(`… ${e.step} ${what}: ${e.rows.toLocaleString('en-US')} rows\n`);
+      if (e.rows !== undefined) process.stderr.write(`… ${e.step} ${what}: ${countText(e.rows)} rows\n`);
       else if (e.step !== step) process.stderr.write(`… ${what}\n`);
       step = e.step;
       return;
@@ -60,7 +60,7 @@ export function progressReporter(enabled: boolean): {
     bar.update(m.value, {
       read: (m.value / MB).toFixed(1),
       size: (m.total / MB).toFixed(1),
-      rows: (e.rows ?? 0).toLocaleString('en-US'),
+      rows: countText(e.rows ?? 0),
     });
   };
   return { onProgress, stop };

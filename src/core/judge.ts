@@ -1,4 +1,5 @@
 import type { VerifyResult } from '../engines/engine.js';
+import { countText } from './count-text.js';
 import { RowbackError } from './errors.js';
 import type { Verification } from './plan.js';
 import { formatTable, type TableSchema } from './table.js';
@@ -13,7 +14,7 @@ export type Expected = 'the source' | 'the pre-image';
 
 function columnsText(columns: Record<string, number>): string {
   return Object.entries(columns)
-    .map(([column, rows]) => `${column} in ${rows.toLocaleString('en-US')} row(s)`)
+    .map(([column, rows]) => `${column} in ${countText(rows)} row(s)`)
     .join(', ');
 }
 

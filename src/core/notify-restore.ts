@@ -1,10 +1,11 @@
 import { defaultOperator } from './audit.js';
+import { countText } from './count-text.js';
 import type { RowbackError } from './errors.js';
 import { Notifier, notifyUrls, runFacts } from './notify.js';
 import type { Preview, RestoreOptions, RestoreReport } from './options.js';
 import { labelOf } from './sessions.js';
 
-const n = (value: number) => value.toLocaleString('en-US');
+const n = countText;
 
 /**
  * The notifications of one restore: started, ready (the source is open, with its size), planned,

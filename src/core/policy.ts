@@ -1,3 +1,4 @@
+import { countText } from './count-text.js';
 import type { AppliedCounts, Policy, RowClass } from './plan.js';
 
 /** The classes whose source rows a policy writes: missing rows always, changed rows under take-source. */
@@ -30,14 +31,14 @@ const WRITES = [
  */
 export function growth(now: AppliedCounts, shown: AppliedCounts): string[] {
   return WRITES.filter(([k]) => now[k] > shown[k]).map(
-    ([k, verb]) => `${verb} ${shown[k].toLocaleString('en-US')} → ${now[k].toLocaleString('en-US')}`,
+    ([k, verb]) => `${verb} ${countText(shown[k])} → ${countText(now[k])}`,
   );
 }
 
 /** How the writes shrank since shown ("insert 500 → 450"), for the user to hear about. */
 export function shrinkage(now: AppliedCounts, shown: AppliedCounts): string[] {
   return WRITES.filter(([k]) => now[k] < shown[k]).map(
-    ([k, verb]) => `${verb} ${shown[k].toLocaleString('en-US')} → ${now[k].toLocaleString('en-US')}`,
+    ([k, verb]) => `${verb} ${countText(shown[k])} → ${countText(now[k])}`,
   );
 }
 

@@ -1,4 +1,5 @@
 import type { Capabilities, Identity, KeyCheck, Referencing, UnwritableColumn } from '../engines/engine.js';
+import { countText } from './count-text.js';
 import { RowbackError } from './errors.js';
 import type { AppliedCounts, MissingParent, SampleRow } from './plan.js';
 import { formatTable, type TableSchema } from './table.js';
@@ -127,7 +128,7 @@ export function planGrewError(table: string, grew: string[], shown: AppliedCount
 export function tooManyChangesError(table: string, writes: number, max: number): RowbackError {
   return new RowbackError(
     'plan-grew',
-    `Restoring ${table} would write ${writes.toLocaleString('en-US')} row(s), more than --max-changes ${max.toLocaleString('en-US')}. Nothing was written.`,
+    `Restoring ${table} would write ${countText(writes)} row(s), more than --max-changes ${countText(max)}. Nothing was written.`,
     {
       hint: 'Review the plan with `rowback diff`, narrow it with --where, or raise --max-changes.',
       details: { writes, maxChanges: max },
@@ -139,7 +140,7 @@ export function tooManyChangesError(table: string, writes: number, max: number):
 export function tooManyRowsError(table: string, max: number): RowbackError {
   return new RowbackError(
     'plan-grew',
-    `Restoring ${table} would write more than --max-changes ${max.toLocaleString('en-US')} row(s): the source yielded row ${(max + 1).toLocaleString('en-US')}, so the copy stopped there. Nothing was written.`,
+    `Restoring ${table} would write more than --max-changes ${countText(max)} row(s): the source yielded row ${countText(max + 1)}, so the copy stopped there. Nothing was written.`,
     {
       hint: 'Review the plan with `rowback diff`, narrow it with --where, or raise --max-changes.',
       details: { maxChanges: max },

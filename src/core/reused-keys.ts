@@ -1,4 +1,5 @@
 import type { Connection, Counter, Differing, Plan } from '../engines/engine.js';
+import { countText } from './count-text.js';
 import type { PlanCounts, Policy } from './plan.js';
 import type { Prepared } from './prepare.js';
 import { formatTable } from './table.js';
@@ -95,7 +96,7 @@ async function lookalikes(p: Prepared, target: Connection, plan: Plan): Promise<
   for (const test of tests) {
     const found = await target.differing(plan, test, SAMPLE);
     if (found.rows === 0) continue;
-    why.push(`${found.rows.toLocaleString('en-US')} differ ${test.why}`);
+    why.push(`${countText(found.rows)} differ ${test.why}`);
     if (!best || found.rows > best.rows) best = found;
   }
   return best ? { found: best, why } : undefined;
@@ -112,7 +113,7 @@ function counterFact(b: Behind): string {
 
 function keys(found: Differing, total: number): string {
   const more = total - found.sample.length;
-  return `${found.sample.join(', ')}${more > 0 ? ` (and ${more.toLocaleString('en-US')} more)` : ''}`;
+  return `${found.sample.join(', ')}${more > 0 ? ` (and ${countText(more)} more)` : ''}`;
 }
 
 /**
@@ -132,7 +133,7 @@ export async function planSuspicions(
   const warnings: string[] = [];
   if (behind && policy.extra === 'delete' && counts.extra > 0) {
     warnings.push(
-      `CAUTION: the source looks newer than the target ${table}: ${counterFact(behind)}. --extra delete deletes the ${counts.extra.toLocaleString('en-US')} target row(s) the source lacks; if --from and --to are the wrong way round, those are rows written since, not rows to rewind. Make sure --from is the copy from before the accident (if not, answer no and swap them).`,
+      `CAUTION: the source looks newer than the target ${table}: ${counterFact(behind)}. --extra delete deletes the ${countText(counts.extra)} target row(s) the source lacks; if --from and --to are the wrong way round, those are rows written since, not rows to rewind. Make sure --from is the copy from before the accident (if not, answer no and swap them).`,
     );
   }
   if (counts.changed === 0) return warnings;
@@ -141,9 +142,7 @@ export async function planSuspicions(
   const changed = alike?.found ?? (await target.differing(plan, { columns: [], atLeast: 0 }, SAMPLE));
   const facts = [
     ...(behind ? [counterFact(behind)] : []),
-    ...(alike
-      ? [`of the ${counts.changed.toLocaleString('en-US')} changed row(s), ${alike.why.join(' and ')}`]
-      : []),
+    ...(alike ? [`of the ${countText(counts.changed)} changed row(s), ${alike.why.join(' and ')}`] : []),
   ];
   const outcome =
     policy.changed === 'take-source'

@@ -1,3 +1,4 @@
+import { countText } from '../index.js';
 import type { TextRow } from './db.js';
 
 /** Rows as an aligned text table, indented; NULL shows as `NULL`. An empty table says so. */
@@ -25,5 +26,5 @@ export function quoted(block: string): string {
 
 /** `1 row` / `12 rows`. */
 export function rows(count: number, noun = 'row'): string {
-  return `${count.toLocaleString('en-US')} ${noun}${count === 1 ? '' : 's'}`;
+  return `${countText(count)} ${noun}${count === 1 ? '' : 's'}`;
 }

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { assumedZoneWarning, parseAsOf } from '../core/as-of.js';
 import { defaultOperator } from '../core/audit.js';
+import { countText } from '../core/count-text.js';
 import { RowbackError } from '../core/errors.js';
 import { Notifier, notifyUrls, runFacts } from '../core/notify.js';
 import { redactUrl, registerUrlSecrets } from '../core/redact.js';
@@ -23,7 +24,7 @@ import type { DrillOptions, DrillReport, TableChecksum } from './types.js';
 export type * from './types.js';
 export { DRILL_FAILED_EXIT } from './types.js';
 
-const n = (value: number) => value.toLocaleString('en-US');
+const n = countText;
 
 /**
  * Rehearses a restore end to end into a scratch table: opens the scratch (refusing a table with rows no

@@ -1,8 +1,9 @@
+import { countText } from '../core/count-text.js';
 import type { Notification } from '../core/notify.js';
 import { formatDuration } from '../sources/instance/lifecycle.js';
 import type { DrillReport } from './types.js';
 
-const n = (value: number) => value.toLocaleString('en-US');
+const n = countText;
 
 /** The one message a drill posts when it ends: passed or failed, where, and how long recovery took. */
 export function drillNotification(report: DrillReport): Notification {

@@ -1,7 +1,8 @@
 import type { BackoutConflict } from '../core/backout.js';
 import type { BackoutSummary } from '../core/backout-source.js';
+import { countText } from '../core/count-text.js';
 
-const n = (value: number) => value.toLocaleString('en-US');
+const n = countText;
 
 const SINCE: Record<BackoutConflict['kind'], string> = {
   edited: 'changed again since',

@@ -1,10 +1,11 @@
+import { countText } from '../core/count-text.js';
 import type { CounterMove } from '../core/counters.js';
 import type { DiffReport, Preview, RestoreReport, UndoPreview, UndoReport } from '../core/options.js';
 import type { SampleRow } from '../core/plan.js';
 import { formatTimings } from '../core/timings.js';
 import { renderBackout } from './backout.js';
 
-const n = (value: number) => value.toLocaleString('en-US');
+const n = countText;
 
 /** The plan as a person reads it: counts per class, what the policy does with each, examples. */
 export function renderPreview(p: Preview): string {
