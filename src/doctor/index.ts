@@ -23,8 +23,7 @@ export interface DoctorOptions {
   walArchive?: string;
 }
 
-/** Exit codes of `rowback doctor`, for cron: everything recoverable, recoverable with limits, not recoverable. */
-export const DOCTOR_EXIT = { ok: 0, warn: 20, fail: 21 } as const;
+export { DOCTOR_EXIT } from './exit-codes.js';
 
 /**
  * Runs every check that applies, in order; one failing to run is reported, not thrown. `url` is a
