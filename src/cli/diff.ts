@@ -48,7 +48,7 @@ Example:
           ...commonOptions(table, flags),
           samples: flags.samples,
           ...(flags.path ? { path: flags.path } : {}),
-          onProgress: progress.onProgress,
+          ...(progress.onProgress ? { onProgress: progress.onProgress } : {}),
           signal: interruptSignal(),
         });
         progress.stop();

@@ -117,7 +117,7 @@ line it cannot run, 130 interrupted (everything it made was removed).
             ...(flags.stateDir ? { stateDir: flags.stateDir } : {}),
             ...(flags.notify.length ? { notify: flags.notify } : {}),
             askPassword,
-            onProgress: progress.onProgress,
+            ...(progress.onProgress ? { onProgress: progress.onProgress } : {}),
             onNotice: (text) => {
               if (!text) return;
               progress.stop();

@@ -123,7 +123,7 @@ Undo with: rowback undo <restore-id> --to <target-url>`,
           ...(flags.maxChanges === undefined ? {} : { maxChanges: flags.maxChanges }),
           ...(flags.notify.length ? { notify: flags.notify } : {}),
           ...(flags.lockTimeout === undefined ? {} : { lockTimeoutMs: flags.lockTimeout }),
-          onProgress: progress.onProgress,
+          ...(progress.onProgress ? { onProgress: progress.onProgress } : {}),
           signal: interruptSignal(),
           onPreview: (preview) => {
             progress.stop();

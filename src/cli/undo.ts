@@ -57,7 +57,7 @@ export function undoCommand(): Command {
             ...(flags.skipIdentityCheck ? { skipIdentityCheck: true } : {}),
             ...(flags.lockTimeout === undefined ? {} : { lockTimeoutMs: flags.lockTimeout }),
             askPassword,
-            onProgress: progress.onProgress,
+            ...(progress.onProgress ? { onProgress: progress.onProgress } : {}),
             signal: interruptSignal(),
             onPreview: (preview) => {
               note(renderUndoPreview(preview));

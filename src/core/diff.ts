@@ -5,7 +5,7 @@ import { newId } from './ids.js';
 import { mergePlan } from './merge.js';
 import type { DiffOptions, DiffPath, DiffReport, ProgressEvent } from './options.js';
 import { DEFAULT_POLICY, type Policy } from './plan.js';
-import { type Prepared, readingWhole, sourceSize, withPrepared } from './prepare.js';
+import { type Prepared, progressSize, readingWhole, withPrepared } from './prepare.js';
 import { type Classified, classify, dropStaged, previewOf, stageSource } from './preview.js';
 import { sameTableNote } from './refusals.js';
 import { BACKOUT_POLICY, defaultChanged } from './restrict.js';
@@ -151,7 +151,7 @@ async function compareByMerge(
   // Under --columns only the key and those columns are compared: the rest is not even read.
   const only = p.restriction.columns;
   const columns = only ? p.columns.filter((c) => p.key.includes(c) || only.includes(c)) : p.columns;
-  const total = (await sourceSize(readingWhole(p))).rows;
+  const total = (await progressSize(readingWhole(p))).rows;
   // Both sides whole, each row flagged: a source key outside the filter still keeps its target row from extra.
   const scope = p.where === undefined ? {} : { scope: p.where };
   const result = await mergePlan({

@@ -43,6 +43,8 @@ export interface Prepared {
   tableLabel: string;
   /** Bytes of the source read so far, every read together (a file source; live servers say nothing). */
   reads: { bytes: number };
+  /** Somebody listens for progress (options.onProgress): only then is a live source counted for a total. */
+  watched: boolean;
 }
 
 export async function prepare(given: CommonOptions, opener: Opener): Promise<Prepared> {
@@ -120,6 +122,7 @@ export async function prepare(given: CommonOptions, opener: Opener): Promise<Pre
       targetLabel: sessions.target.redactedUrl,
       tableLabel: formatTable(target.ref),
       reads: { bytes: 0 },
+      watched: options.onProgress !== undefined,
     };
   } catch (error) {
     await sessions.close();
@@ -160,6 +163,14 @@ export function readingWhole(p: Prepared): Prepared {
 export async function sourceSize(p: Prepared): Promise<SourceSize> {
   const where = p.sourceFilters ? p.where : undefined;
   return p.sessions.source.size(p.source, where).catch(() => ({}));
+}
+
+/**
+ * The source's size as a total for progress: nothing when nobody listens, since a live source is sized by
+ * counting its rows (a scan of the whole table, 0.4 s at 10,000,000 rows) before the first row moves.
+ */
+export async function progressSize(p: Prepared): Promise<SourceSize> {
+  return p.watched ? sourceSize(p) : {};
 }
 
 /**

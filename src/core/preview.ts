@@ -11,7 +11,7 @@ import {
   type RowClass,
   type SampleRow,
 } from './plan.js';
-import { type Prepared, readOptions, sourceSize } from './prepare.js';
+import { type Prepared, progressSize, readOptions } from './prepare.js';
 import { planCounts, restrictSamples } from './restrict.js';
 import { type KnownSource, planSuspicions } from './reused-keys.js';
 import { noClock, type StepClock } from './timings.js';
@@ -36,7 +36,7 @@ export async function stageSource(
   onProgress: (e: ProgressEvent) => void,
   clock: StepClock = noClock,
 ): Promise<StagedSource> {
-  const size = await sourceSize(p);
+  const size = await progressSize(p);
   const totals = {
     ...(size.rows === undefined ? {} : { total: size.rows }),
     ...(size.bytes === undefined ? {} : { totalBytes: size.bytes }),

@@ -3,7 +3,7 @@ import { countByReading } from './count-rows.js';
 import { copyDirect, type DirectOptions } from './direct.js';
 import { RowbackError } from './errors.js';
 import type { Preview, RestoreReport } from './options.js';
-import { readOptions, sourceSize } from './prepare.js';
+import { progressSize, readOptions, sourceSize } from './prepare.js';
 import { previewOf } from './preview.js';
 import { tooManyRowsError } from './refusals.js';
 import { applyConfirmed, confirmPreview, identityNow, type Run, report } from './restore-run.js';
@@ -17,10 +17,11 @@ import { openUndoFile } from './undo-file.js';
 export async function restoreDirect(run: Run): Promise<RestoreReport | undefined> {
   const { p } = run;
   if (!(await p.sessions.target.isEmpty(p.target))) return undefined;
-  const size = await sourceSize(p);
   // Someone to ask: the question must say exactly how many rows, so a file is read once to count them.
   // Nobody to ask: the rows are counted as they stream in, and the plan is shown before COMMIT.
-  return run.options.confirm ? confirmThenCopy(run, size) : copyThenShow(run, size);
+  return run.options.confirm
+    ? confirmThenCopy(run, await sourceSize(p))
+    : copyThenShow(run, await progressSize(p));
 }
 
 async function confirmThenCopy(run: Run, size: SourceSize): Promise<RestoreReport | undefined> {

@@ -9,7 +9,7 @@ import type { Preview, RestoreReport } from './options.js';
 import { mergeOrdered, type OrderedInput, type OrderedResult } from './ordered-merge.js';
 import type { PlanCounts } from './plan.js';
 import { totalWrites } from './policy.js';
-import { type Prepared, sourceSize } from './prepare.js';
+import { type Prepared, progressSize } from './prepare.js';
 import { inspect, previewOf } from './preview.js';
 import { confirmPreview, identityNow, type Run, report, unapplied } from './restore-run.js';
 import { planCounts } from './restrict.js';
@@ -86,7 +86,7 @@ export async function restoreOrdered(run: Run): Promise<RestoreReport | undefine
     await clock.time('counters', () => counters.start());
     const before = schema.sequences.length > 0 ? await target.counters(schema) : [];
     const read = { columns: p.columns, merge };
-    const total = (await sourceSize(p)).rows;
+    const total = (await progressSize(p)).rows;
     const input = {
       source: p.sessions.source.read(p.source, { ...read, intoTarget: true }),
       columns: p.columns,
