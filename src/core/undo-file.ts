@@ -68,11 +68,15 @@ export class UndoFileWriter implements UndoSink {
     };
   }
 
+  /**
+   * Nothing here is synced: until an image is written nothing can commit, and every image, with the meta
+   * that describes it, is synced before the restore commits (three syncs saved on every restore).
+   */
   async open(): Promise<void> {
     await mkdir(this.dir, { recursive: true, mode: PRIVATE_DIR });
-    await this.writeFile('before.rows', Readable.from([]));
-    await this.writeFile('after.rows', Readable.from([]));
-    await this.saveMeta();
+    await this.writeFile('before.rows', Readable.from([]), false);
+    await this.writeFile('after.rows', Readable.from([]), false);
+    await writeMeta(this.dir, this.meta, false);
   }
 
   async writeBefore(columns: string[], origin: boolean, rows: RowStream): Promise<number> {
@@ -114,12 +118,13 @@ export class UndoFileWriter implements UndoSink {
     await this.saveMeta();
   }
 
-  private async writeFile(name: string, rows: RowStream): Promise<number> {
+  private async writeFile(name: string, rows: RowStream, sync = true): Promise<number> {
     let count = 0;
     const path = join(this.dir, name);
     // The stream closes the file when done; it is opened again to sync.
     const out = (await openPrivate(path, 'w')).createWriteStream();
     await pipeline(Readable.from(countingRows(rows, (n) => (count = n))), out);
+    if (!sync) return count;
     const file = await open(path, 'r');
     try {
       await file.sync(); // the images must be on disk before the restore commits
@@ -134,12 +139,12 @@ export class UndoFileWriter implements UndoSink {
   }
 }
 
-/** Writes meta.json (0600) and syncs it. */
-async function writeMeta(dir: string, meta: UndoMeta): Promise<void> {
+/** Writes meta.json (0600) and syncs it (unless told not to). */
+async function writeMeta(dir: string, meta: UndoMeta, sync = true): Promise<void> {
   const file = await openPrivate(join(dir, 'meta.json'), 'w');
   try {
     await file.writeFile(`${JSON.stringify(meta, null, 2)}\n`, 'utf8');
-    await file.sync();
+    if (sync) await file.sync();
   } finally {
     await file.close();
   }
