@@ -162,8 +162,9 @@ export async function restoreOrdered(run: Run): Promise<RestoreReport | undefine
       target.copyIn(schema, missing.read(), { columns: p.columns }),
     );
     progress({ step: 'apply', rows: inserted, message: 'insert' });
+    // The spill of the inserted rows becomes the post-image, the updated rows (as read back) appended.
     await clock.time('post-image', () =>
-      undo.writeAfter({ columns, origin: false }, postImage(target, plan, update, missing.read())),
+      undo.adoptAfter(columns, missing.path, missing.rows, updatedImage(target, plan, update)),
     );
     await clock.time('counters', () => counters.afterWrites());
     const result = await clock.time('verify', () =>
@@ -242,14 +243,12 @@ async function rolledBack(undo: UndoFileWriter): Promise<void> {
 }
 
 /** The updated rows as the target holds them now, then the inserted rows as they were sent. */
-async function* postImage(
+async function* updatedImage(
   target: Connection,
   plan: Parameters<Connection['image']>[0],
   update: boolean,
-  inserted: RowStream,
 ): RowStream {
   if (update) yield* target.image(plan, ['changed']);
-  yield* inserted;
 }
 
 /**

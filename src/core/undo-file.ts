@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { mkdir, open, readFile, rm } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -101,6 +101,28 @@ export class UndoFileWriter implements UndoSink {
   }
 
   /**
+   * The post-image of whole rows from a file already in the undo file's folder (the ordered merge's spill
+   * of the rows it inserted, `rows` of them), with `more` appended: the file becomes the post-image instead
+   * of being copied into one. Renamed first, then synced, so the sync also makes the new name durable.
+   */
+  async adoptAfter(columns: string[], file: string, rows: number, more: RowStream): Promise<number> {
+    if (resolve(file, '..') !== resolve(this.dir)) {
+      throw new RowbackError('internal', `${file} is not in the undo file's folder ${this.dir}`);
+    }
+    const path = join(this.dir, 'after.rows');
+    await rename(file, path);
+    let appended = 0;
+    const out = (await openPrivate(path, 'a')).createWriteStream();
+    await pipeline(Readable.from(countingRows(more, (n) => (appended = n))), out);
+    await syncFile(path);
+    this.meta.afterColumns = columns;
+    this.meta.origin = false;
+    this.meta.rows.after = rows + appended;
+    await this.saveMeta();
+    return this.meta.rows.after;
+  }
+
+  /**
    * `identity`, read again after COMMIT, replaces the one read before the apply: moving counters may
    * change it (MariaDB's CREATE_TIME changes with `ALTER TABLE … AUTO_INCREMENT`).
    */
@@ -124,18 +146,22 @@ export class UndoFileWriter implements UndoSink {
     // The stream closes the file when done; it is opened again to sync.
     const out = (await openPrivate(path, 'w')).createWriteStream();
     await pipeline(Readable.from(countingRows(rows, (n) => (count = n))), out);
-    if (!sync) return count;
-    const file = await open(path, 'r');
-    try {
-      await file.sync(); // the images must be on disk before the restore commits
-    } finally {
-      await file.close();
-    }
+    if (sync) await syncFile(path);
     return count;
   }
 
   private saveMeta(): Promise<void> {
     return writeMeta(this.dir, this.meta);
+  }
+}
+
+/** The images must be on disk before the restore commits. */
+async function syncFile(path: string): Promise<void> {
+  const file = await open(path, 'r');
+  try {
+    await file.sync();
+  } finally {
+    await file.close();
   }
 }
 
