@@ -80,7 +80,9 @@ export async function copyDirect(
       streamed = n;
       options.onProgress?.(n);
     });
-    const inserted = await clock.time('copy', () => copyAndImage(target, schema, counted, options));
+    const { inserted, imaged } = await clock.time('copy', () =>
+      copyAndImage(target, schema, counted, options),
+    );
     if (options.decide && !(await options.decide(inserted))) {
       await target.rollback();
       await counters.afterEnd(false);
@@ -96,6 +98,8 @@ export async function copyDirect(
     }
     await clock.time('counters', () => counters.afterWrites());
     const present = await clock.time('verify', () => target.count(schema));
+    // The post-image's sync ran while the server counted; it must be on disk before COMMIT.
+    await clock.time('post-image', () => imaged);
     // Every row sent must have landed: none skipped as a duplicate, none added by anyone else.
     const mismatched = Math.abs(present - inserted) + Math.abs(streamed - inserted);
     const judged = judgeVerification(
@@ -120,13 +124,17 @@ export async function copyDirect(
   }
 }
 
-/** Streams rows into the target and, at the same pace, into the undo file; either failing stops both. */
+/**
+ * Streams rows into the target and, at the same pace, into the undo file; either failing stops both.
+ * Returns once the copy is done; `imaged` settles once the post-image is synced, which may be later (the
+ * caller awaits it before COMMIT, letting the disk sync while the server verifies).
+ */
 async function copyAndImage(
   target: Connection,
   schema: TableSchema,
   rows: RowStream,
   options: DirectOptions,
-): Promise<number> {
+): Promise<{ inserted: number; imaged: Promise<number> }> {
   const { a, b, pumped } = tee(rows);
   const copying = target.copyIn(schema, a, { columns: options.columns }).catch((error: unknown) => {
     b.destroy(error instanceof Error ? error : new Error(String(error)));
@@ -138,8 +146,15 @@ async function copyAndImage(
       a.destroy(error instanceof Error ? error : new Error(String(error)));
       throw error;
     });
-  const [copied, imaged, pump] = await Promise.allSettled([copying, imaging, pumped]);
+  // Handled where it is awaited; a rollback that never awaits it must not surface it as unhandled.
+  imaging.catch(() => {});
+  const [pump, copied] = await Promise.allSettled([pumped, copying]);
   // The source's own error first (a truncated file, --max-changes passed): the others only echo it.
-  for (const outcome of [pump, copied, imaged]) if (outcome.status === 'rejected') throw outcome.reason;
-  return (copied as PromiseFulfilledResult<number>).value;
+  for (const outcome of [pump, copied]) {
+    if (outcome.status === 'rejected') {
+      await imaging.catch(() => {});
+      throw outcome.reason;
+    }
+  }
+  return { inserted: (copied as PromiseFulfilledResult<number>).value, imaged: imaging };
 }
