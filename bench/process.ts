@@ -47,9 +47,13 @@ export interface CliRun {
   cpuSeconds?: number;
 }
 
-/** Runs `node <cli> args…` in a fresh temp dir (its state dir lands there and is removed after). */
-export async function runCli(cli: string, args: string[]): Promise<CliRun> {
+/**
+ * Runs `node <cli> args…` in a fresh temp dir, with its state dir (undo files, audit log) there unless the
+ * args name one: removed after, so benches leave no undo files of their rows behind.
+ */
+export async function runCli(cli: string, given: string[]): Promise<CliRun> {
   const dir = await mkdtemp(join(tmpdir(), 'rowback-bench-'));
+  const args = given.includes('--state-dir') ? given : [...given, '--state-dir', join(dir, 'state')];
   try {
     const timeFile = join(dir, 'time.txt');
     const timed = existsSync('/usr/bin/time');
