@@ -91,8 +91,16 @@ export function isGenerated(schema: TableSchema, column: string): boolean {
   return schema.columns.some((c) => c.name === column && c.generated !== 'no');
 }
 
+/**
+ * `schema.name` as the table argument takes it back (parseTableRef): a part holding anything but letters,
+ * digits, `_` and `$` (a dot, a quote, a space) is double-quoted, so `"a.b"` is never read as a.b.
+ */
 export function formatTable(ref: TableRef): string {
-  return ref.schema ? `${ref.schema}.${ref.name}` : ref.name;
+  return ref.schema ? `${namePart(ref.schema)}.${namePart(ref.name)}` : namePart(ref.name);
+}
+
+function namePart(name: string): string {
+  return /^[\p{L}\p{N}_$]+$/u.test(name) ? name : `"${name.replaceAll('"', '""')}"`;
 }
 
 /** Parses `name` or `schema.name`; a quoted part ("a.b", `x``y`) keeps its dot and doubled quotes. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseTableRef } from '../../src/core/table.js';
+import { formatTable, parseTableRef } from '../../src/core/table.js';
 
 describe('parseTableRef', () => {
   it('reads name and schema.name, with quoted parts keeping dots and doubled quotes', () => {
@@ -12,5 +12,27 @@ describe('parseTableRef', () => {
 
   it('refuses more than two parts', () => {
     expect(() => parseTableRef('a.b.c')).toThrow('invalid table name: a.b.c');
+  });
+});
+
+describe('formatTable', () => {
+  it('writes names as the table argument takes them back, quoting a part with a dot, a quote or a space', () => {
+    const refs = [
+      { name: 'billing' },
+      { schema: 'app', name: 'billing' },
+      { schema: 'My Schema', name: 'a.b' },
+      { name: 'we`ird' },
+      { name: 'say "hi"' },
+      { schema: 'ünï', name: 'çødé_$1' },
+    ];
+    expect(refs.map(formatTable)).toEqual([
+      'billing',
+      'app.billing',
+      '"My Schema"."a.b"',
+      '"we`ird"',
+      '"say ""hi"""',
+      'ünï.çødé_$1',
+    ]);
+    for (const ref of refs) expect(parseTableRef(formatTable(ref))).toEqual(ref);
   });
 });

@@ -205,7 +205,7 @@ function partitioned(path: string, table: string): RowbackError {
 function notFound(path: string, table: TableRef, look: Look, engine: DumpEngine): RowbackError {
   const qualified = look.tables.map((t) => (t.schema ? `${t.schema}.${t.name}` : t.name));
   const close = table.schema
-    ? closeNames(formatTable(table), qualified)
+    ? closeNames(`${table.schema}.${table.name}`, qualified)
     : closeNames(table.name, [...new Set(look.tables.map((t) => t.name))]);
   // Named as the table argument takes them: a dot, a quote or a space inside a name is quoted.
   const quote = engine === 'mysql' ? '`' : '"';

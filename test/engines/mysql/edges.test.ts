@@ -295,7 +295,8 @@ describe('MySQL restores of unusual tables', () => {
     const { readFile } = await import('node:fs/promises');
     const script = await readFile(`${dir}/out.sql`, 'utf8');
     expect(script.split('\n').slice(0, 4)).toEqual([
-      expect.stringMatching(/^-- rowback restore of .*\.a DROP TABLE victim;: 1 missing/),
+      // Quoted as the table argument takes it back; the line break is flattened to a space.
+      expect.stringMatching(/^-- rowback restore of .*\."a DROP TABLE victim;": 1 missing/),
       expect.stringMatching(/^-- policy: /),
       expect.stringMatching(/^-- Rows changed since /),
       'SET NAMES utf8mb4;',
