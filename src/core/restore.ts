@@ -2,7 +2,7 @@ import type { Capabilities } from '../engines/engine.js';
 import { applyStaged } from './apply.js';
 import { defaultOperator, recordRun } from './audit.js';
 import { directPathFits } from './direct.js';
-import { type RowbackError, wrapError } from './errors.js';
+import { isRowbackError, RowbackError, wrapError } from './errors.js';
 import { newId } from './ids.js';
 import { RestoreNotices } from './notify-restore.js';
 import type { RestoreOptions, RestoreReport } from './options.js';
@@ -75,7 +75,7 @@ export async function runRestore(given: RestoreOptions, opener: Opener): Promise
       // Rows a source streamed turned out not to count: the apply rolled back; its next read is exact.
       const done = await once().catch(async (error: unknown) => {
         const restart = sourceRestartOf(error);
-        if (!restart) throw error;
+        if (!restart) throw withSourceWarnings(error, p.warnings);
         options.onProgress?.({ step: 'source', message: 'reading the source again' });
         const again = await once();
         again.warnings.push(`Applied on a second try. ${restart.message}`);
@@ -122,6 +122,21 @@ export async function runRestore(given: RestoreOptions, opener: Opener): Promise
       failure,
     );
   }
+}
+
+/**
+ * A value the target refused (exit 4) may be one the source warned about, a warning the preview would
+ * have shown had the apply got that far: a --skip-tz-utc dump's TIMESTAMP past 2038 once read as UTC, say.
+ * The warnings go with the error, in its hint and its details.
+ */
+function withSourceWarnings(error: unknown, warnings: string[]): unknown {
+  if (!warnings.length || !isRowbackError(error)) return error;
+  if (error.code !== 'schema-mismatch' && error.code !== 'unsupported') return error;
+  return new RowbackError(error.code, error.message, {
+    cause: error.cause ?? error,
+    hint: [error.hint, `The source warned: ${warnings.join(' ')}`].filter(Boolean).join(' '),
+    details: { ...error.details, warnings },
+  });
 }
 
 /** Flags the target's engine cannot honour, refused before any connection is opened. */

@@ -133,6 +133,33 @@ describe('restoring from a mariadb-dump file', () => {
     );
   });
 
+  it('says the time-zone warning with the error when a --skip-tz-utc TIMESTAMP read as UTC does not fit, writing nothing', async () => {
+    // Written in a session at +08:00 without TIME_ZONE='+00:00': 11:00 there is 03:00 UTC, inside TIMESTAMP's
+    // range, but read as UTC it is past 2038-01-19 03:14:07.
+    await s.target.exec('CREATE TABLE late (id int PRIMARY KEY, ts TIMESTAMP(6) NULL)');
+    const file = join(dir, 'late.sql');
+    await writeFile(
+      file,
+      [
+        'CREATE TABLE `late` (',
+        '  `id` int(11) NOT NULL,',
+        '  `ts` timestamp(6) NULL DEFAULT NULL,',
+        '  PRIMARY KEY (`id`)',
+        ') ENGINE=InnoDB;',
+        "INSERT INTO `late` VALUES (1,'2026-01-01 00:00:00.000000'),(2,'2038-01-19 11:00:00.000000');",
+        '',
+      ].join('\n'),
+    );
+    const error = await restore({ table: 'late', from: file, to: s.targetUrl, stateDir: dir }).catch(
+      (e: unknown) => e,
+    );
+    const warning =
+      "The dump does not set TIME_ZONE='+00:00' (it was taken with --skip-tz-utc): TIMESTAMP ts is read as UTC but was written in the dumping session's time zone.";
+    expect(error).toMatchObject({ code: 'schema-mismatch', details: { warnings: [warning] } });
+    expect((error as { hint: string }).hint).toContain(`The source warned: ${warning}`);
+    expect(await s.dump('target', 'late', ['id'])).toEqual([]);
+  });
+
   it('says where a truncated dump ends, having written nothing', async () => {
     await s.target.exec('DELETE FROM vals');
     const whole = await readFile(join(dir, slug('default, one table')));
