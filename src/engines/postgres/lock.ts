@@ -40,6 +40,13 @@ async function lockHolders(client: pg.Client, target: TableSchema): Promise<stri
 async function lockTarget(session: PgSession, target: TableSchema): Promise<void> {
   const { client } = session;
   await client.query(`SET LOCAL lock_timeout = ${quoteString(session.lockTimeout)}`);
+  // After a mass DELETE, autovacuum is soon at work on the table. The server cancels it for a session
+  // waiting on its lock only after that session's deadlock_timeout (1 s by default); where rowback may set
+  // it (a superuser), it waits a tenth of that. Only lowered, for this transaction.
+  await client.query(
+    `SELECT set_config('deadlock_timeout', '100ms', true) FROM pg_roles
+     WHERE rolname = current_user AND rolsuper AND current_setting('deadlock_timeout')::interval > interval '100ms'`,
+  );
   await client.query('SAVEPOINT rowback_lock');
   try {
     await client.query(`LOCK TABLE ${quoteTable(target.ref)} IN SHARE ROW EXCLUSIVE MODE`);
