@@ -16,7 +16,7 @@ const run = promisify(execFile);
 /**
  * `npm run bench -- --source dump`: a custom-format pg_dump whose `billing` (`rows` rows) is stored after
  * `a_early` (a quarter as many), restored into an empty target by rowback and by `pg_restore --data-only
- * -t`, each checked (row count and checksum) before its time counts; then how fast the dump readers parse
+ * -t` in turn, three times each, each checked (row count and checksum) before its time counts; then how fast the dump readers parse
  * a plain pg_dump file, a mariadb-dump file and a `sqlite3 .dump` file (MB of file read per second, rows
  * yielded).
  */
@@ -48,34 +48,37 @@ export async function benchDump(rows: number, log: (line: string) => void): Prom
     await run(pgDump, ['-f', plain, `--dbname=${servers.source}`]);
 
     const restores: RestoreTiming[] = [];
-    for (const method of ['rowback', 'pg_restore'] as const) {
-      await target.run('TRUNCATE billing');
-      await target.run('VACUUM ANALYZE billing');
-      log(`${method}: restoring billing into the empty target…`);
-      const started = process.hrtime.bigint();
-      let peakRssBytes: number | undefined;
-      let path: string | undefined;
-      if (method === 'rowback') {
-        const cli = new URL('../dist/cli/main.js', import.meta.url).pathname;
-        const args = ['restore', 'billing', '--from', custom, '--to', servers.target, '--yes', '--json'];
-        const done = await runCli(cli, args);
-        peakRssBytes = done.peakRssBytes;
-        path = (JSON.parse(done.stdout) as { path?: string }).path;
-      } else {
-        const pgRestore = tool('pg_restore', servers.binDir);
-        await run(pgRestore, ['--data-only', '-t', 'billing', `--dbname=${servers.target}`, custom]);
+    // Alternating rounds: on a shared machine one pair of runs can differ by more than the methods do.
+    for (let round = 1; round <= ROUNDS; round++)
+      for (const method of ['rowback', 'pg_restore'] as const) {
+        await target.run('TRUNCATE billing');
+        await target.run('VACUUM ANALYZE billing');
+        log(`${method} (round ${round} of ${ROUNDS}): restoring billing into the empty target…`);
+        const started = process.hrtime.bigint();
+        let peakRssBytes: number | undefined;
+        let path: string | undefined;
+        if (method === 'rowback') {
+          const cli = new URL('../dist/cli/main.js', import.meta.url).pathname;
+          const args = ['restore', 'billing', '--from', custom, '--to', servers.target, '--yes', '--json'];
+          const done = await runCli(cli, args);
+          peakRssBytes = done.peakRssBytes;
+          path = (JSON.parse(done.stdout) as { path?: string }).path;
+        } else {
+          const pgRestore = tool('pg_restore', servers.binDir);
+          await run(pgRestore, ['--data-only', '-t', 'billing', `--dbname=${servers.target}`, custom]);
+        }
+        const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+        const have = fingerprintOf((await target.rows(`SELECT ${CHECKSUM} FROM billing`))[0]);
+        const right = have.rows === want.rows && have.checksum === want.checksum;
+        restores.push({
+          method,
+          round,
+          seconds,
+          right,
+          ...(peakRssBytes ? { peakRssBytes } : {}),
+          ...(path ? { path } : {}),
+        });
       }
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      const have = fingerprintOf((await target.rows(`SELECT ${CHECKSUM} FROM billing`))[0]);
-      const right = have.rows === want.rows && have.checksum === want.checksum;
-      restores.push({
-        method,
-        seconds,
-        right,
-        ...(peakRssBytes ? { peakRssBytes } : {}),
-        ...(path ? { path } : {}),
-      });
-    }
 
     const parses: ParseTiming[] = [await parse(plain, 'postgres', 'plain pg_dump')];
     for (const s of sessions.splice(0)) await s.close();
@@ -164,8 +167,12 @@ async function parse(
   return { label, fileBytes: (await stat(file)).size, bytesRead: bytes, rows: lines, seconds, cpuSeconds };
 }
 
+/** Each method restores the table this many times, the two taking turns. */
+const ROUNDS = 3;
+
 export interface RestoreTiming {
   method: 'rowback' | 'pg_restore';
+  round: number;
   seconds: number;
   right: boolean;
   peakRssBytes?: number;
@@ -193,16 +200,28 @@ export interface DumpBenchReport {
 
 const MB = 1_000_000;
 
+function medianOf(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
 export function formatDumpReport(r: DumpBenchReport): string {
   const lines = [
     `billing: ${r.rows.toLocaleString('en-US')} rows stored after a_early (${r.early.toLocaleString('en-US')} rows) in a custom-format dump of ${(r.customBytes / MB).toFixed(1)} MB, restored into an empty target:`,
   ];
-  for (const t of r.restores) {
-    const rss = `${t.path ? `, ${t.path} path` : ''}${t.peakRssBytes ? `, peak RSS ${(t.peakRssBytes / MB).toFixed(0)} MB` : ''}`;
-    lines.push(
-      `  ${t.method.padEnd(11)} ${t.seconds.toFixed(1).padStart(7)} s${rss}${t.right ? '' : '  WRONG RESULT'}`,
-    );
+  const medians: number[] = [];
+  for (const method of ['rowback', 'pg_restore'] as const) {
+    const runs = r.restores.filter((t) => t.method === method);
+    const median = medianOf(runs.map((t) => t.seconds));
+    medians.push(median);
+    const peak = Math.max(...runs.map((t) => t.peakRssBytes ?? 0));
+    const path = runs.find((t) => t.path)?.path;
+    const rss = `${path ? `, ${path} path` : ''}${peak ? `, peak RSS ${(peak / MB).toFixed(0)} MB` : ''}`;
+    const times = runs.map((t) => `${t.seconds.toFixed(2)}${t.right ? '' : ' WRONG RESULT'}`).join(', ');
+    lines.push(`  ${method.padEnd(11)} median ${median.toFixed(2)} s (runs: ${times} s)${rss}`);
   }
+  lines.push(`  rowback/pg_restore ${(medians[0]! / medians[1]!).toFixed(2)}x (medians)`);
   lines.push('parse throughput (billing read out of the file, rows in the text row format):');
   for (const p of r.parses) {
     lines.push(

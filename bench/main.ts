@@ -15,7 +15,14 @@ import { mysqlScenario } from './mysql.js';
 import { benchPitr, formatPitrReport } from './pitr.js';
 import { postgresScenario } from './postgres.js';
 import { running } from './process.js';
-import { type BenchReport, type CaseResult, caseResult, formatReport } from './report.js';
+import {
+  type BenchReport,
+  type CaseResult,
+  caseResult,
+  formatMedianRatios,
+  formatReport,
+  medianRatios,
+} from './report.js';
 import { type CaseName, EDITS, NEW_WRITES } from './scenario.js';
 import { type BenchServers, openBinlogServer, openServers } from './servers.js';
 import { openSqlite, sqliteScenario } from './sqlite.js';
@@ -28,13 +35,16 @@ const { values } = parseArgs({
     json: { type: 'boolean', default: false },
     source: { type: 'string', default: 'live' },
     diff: { type: 'boolean', default: false },
+    rounds: { type: 'string', default: '1' },
   },
 });
 const engine = values.engine;
 const rows = Number.parseInt((values.rows ?? '1000000').replaceAll(/[_,]/g, ''), 10);
+const rounds = Number.parseInt(values.rounds, 10);
 if (engine !== 'postgres' && engine !== 'mysql' && engine !== 'sqlite')
   fail('--engine must be postgres, mysql or sqlite');
 if (!Number.isSafeInteger(rows) || rows < 2) fail('--rows must be a whole number of at least 2');
+if (!(rounds >= 1 && rounds <= 20)) fail('--rounds must be a whole number from 1 to 20');
 const cli = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
 if (!existsSync(cli)) fail('dist/cli/main.js is missing: run `npm run build` first');
 
@@ -143,27 +153,44 @@ try {
     process.exit(exitCode);
   }
 
-  const cases: CaseResult[] = [];
-  for (const kase of ['A', 'B'] as CaseName[]) {
-    const results = await runCase({ kase, rows, scenario, source, target, servers, cli, log });
-    cases.push(caseResult(kase, results));
-    // A wrong result anywhere, or a failed rowback, fails the run.
-    if (results.some((r) => r.outcome === 'wrong' || (r.method === 'rowback' && r.outcome === 'failed'))) {
-      exitCode = 1;
+  // --rounds N: the whole set again, N times; on a shared machine one run can differ by more than the
+  // methods do, so each round's ratios are printed and their medians after.
+  const reports: BenchReport[] = [];
+  for (let round = 1; round <= rounds; round++) {
+    if (rounds > 1) log(`round ${round} of ${rounds}`);
+    const cases: CaseResult[] = [];
+    for (const kase of ['A', 'B'] as CaseName[]) {
+      const results = await runCase({ kase, rows, scenario, source, target, servers, cli, log });
+      cases.push(caseResult(kase, results));
+      // A wrong result anywhere, or a failed rowback, fails the run.
+      if (results.some((r) => r.outcome === 'wrong' || (r.method === 'rowback' && r.outcome === 'failed'))) {
+        exitCode = 1;
+      }
     }
+    reports.push({
+      engine,
+      rows,
+      source: redactUrl(servers.source),
+      target: redactUrl(servers.target),
+      cases,
+    });
   }
   log('dropping the bench tables…');
   await scenario.cleanup(source);
   await scenario.cleanup(target);
 
-  const report: BenchReport = {
-    engine,
-    rows,
-    source: redactUrl(servers.source),
-    target: redactUrl(servers.target),
-    cases,
-  };
-  process.stdout.write(`${values.json ? JSON.stringify(report) : formatReport(report)}\n`);
+  if (values.json) {
+    const report = rounds === 1 ? reports[0] : { rounds: reports, medians: medianRatios(reports) };
+    process.stdout.write(`${JSON.stringify(report)}\n`);
+  } else {
+    process.stdout.write(
+      reports
+        .map((r, i) => `${rounds > 1 ? `round ${i + 1} of ${rounds}: ` : ''}${formatReport(r)}`)
+        .join('\n\n'),
+    );
+    process.stdout.write('\n');
+    if (rounds > 1) process.stdout.write(`\n${formatMedianRatios(medianRatios(reports))}\n`);
+  }
   if (!values.json) {
     process.stdout.write(
       `\ncase B: every other row deleted, then ${NEW_WRITES.toLocaleString('en-US')} new rows written and ` +

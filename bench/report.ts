@@ -157,3 +157,39 @@ export function round(value: number, digits: number): number {
   const scale = 10 ** digits;
   return Math.round(value * scale) / scale;
 }
+
+/** Each case's ratios, the median over the rounds (a ratio missing in a round is left out of it). */
+export function medianRatios(reports: BenchReport[]): Record<string, Record<string, number>> {
+  const out: Record<string, Record<string, number>> = {};
+  for (const kase of reports[0]?.cases ?? []) {
+    const ratios: Record<string, number> = {};
+    for (const key of Object.keys(kase.ratios) as (keyof CaseResult['ratios'])[]) {
+      const values = reports
+        .map((r) => r.cases.find((c) => c.case === kase.case)?.ratios[key])
+        .filter((v): v is number => v !== undefined)
+        .sort((a, b) => a - b);
+      const mid = values.length >> 1;
+      if (values.length)
+        ratios[key] = values.length % 2 ? values[mid]! : (values[mid - 1]! + values[mid]!) / 2;
+    }
+    out[kase.case] = ratios;
+  }
+  return out;
+}
+
+export function formatMedianRatios(medians: Record<string, Record<string, number>>): string {
+  const names: Record<string, string> = {
+    rowbackToManual: 'rowback/manual',
+    rowbackToHand: 'rowback/hand merge',
+    rowbackToFloor: 'rowback/floor',
+    rowbackToFlashback: 'rowback/flashback',
+  };
+  const lines = ['medians over the rounds:'];
+  for (const [kase, ratios] of Object.entries(medians))
+    lines.push(
+      `  case ${kase}: ${Object.entries(ratios)
+        .map(([k, v]) => `${names[k] ?? k} ${ratioText(v)}`)
+        .join(', ')}`,
+    );
+  return lines.join('\n');
+}

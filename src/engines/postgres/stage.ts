@@ -1,10 +1,9 @@
-import { pipeline } from 'node:stream/promises';
-import { from as copyFrom } from 'pg-copy-streams';
 import { RowbackError } from '../../core/errors.js';
 import { countingRows } from '../../core/rows.js';
 import type { TableSchema } from '../../core/table.js';
 import type { RowStream, Staged, StageOptions } from '../engine.js';
 import type { PgSession } from './connect.js';
+import { copyRows, typesOf } from './copy-rows.js';
 import { mapError } from './errors.js';
 import { columnList, freeName, quoteIdent, quoteTable, tempName } from './sql.js';
 
@@ -77,10 +76,9 @@ export async function stageRows(
     );
     const copied = [...options.columns, ...(options.origin ? [origin] : [])];
     if (options.origin) await client.query(`ALTER TABLE ${table} ADD COLUMN ${quoteIdent(origin)} text`);
-    const sink = client.query(copyFrom(`COPY ${table} (${columnList(copied)}) FROM STDIN`));
     const counted = options.onProgress ? countingRows(rows, options.onProgress) : rows;
-    await pipeline(counted, sink);
-    count = sink.rowCount;
+    const types = [...typesOf(target, options.columns), ...(options.origin ? ['text'] : [])];
+    count = await copyRows(session, table, copied, types, counted);
     const analyze = () => client.query(`ANALYZE ${table}`);
     await (options.clock ? options.clock.time('analyze', analyze) : analyze());
   } catch (error) {

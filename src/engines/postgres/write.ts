@@ -1,14 +1,11 @@
-import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
-import { from as copyFrom } from 'pg-copy-streams';
 import { RowbackError } from '../../core/errors.js';
 import type { RowClass } from '../../core/plan.js';
 import { comparedColumns } from '../../core/restrict.js';
 import { imageColumns, isGenerated, type TableSchema } from '../../core/table.js';
 import type { RowStream, StageOptions } from '../engine.js';
-import { TextToBinary } from './binary-copy.js';
-import { type Encoder, encoderFor } from './binary-values.js';
 import type { PgSession } from './connect.js';
+import { copyRows, typesOf } from './copy-rows.js';
 import { type PgPlan, stagedOfClasses } from './plan.js';
 import { copyOut, originExpression } from './read.js';
 import { copyRowsInto, tablesWithInsertRules } from './rules.js';
@@ -199,61 +196,15 @@ export async function deleteExtra(session: PgSession, plan: PgPlan): Promise<num
 }
 
 /**
- * COPY the rows straight into the table (the direct path's empty, locked table; the ordered merge's
- * missing rows). When every column's type has a binary encoder, the text rows go as binary COPY, which
- * the server loads much faster; see TextToBinary for how a row that cannot be converted exactly is left
- * to the server's text input.
+ * COPY the rows straight into the table: the direct path's empty, locked table, the ordered merge's
+ * missing rows (as binary COPY where the types allow, see copyRows).
  */
-export async function copyIn(
+export function copyIn(
   session: PgSession,
   target: TableSchema,
   rows: RowStream,
   options: StageOptions,
 ): Promise<number> {
-  const copy = (format: string) =>
-    session.client.query(
-      copyFrom(`COPY ${quoteTable(target.ref)} (${columnList(options.columns)}) FROM STDIN${format}`),
-    );
-  const encoders = await binaryEncoders(session, target, options.columns);
-  if (!encoders) {
-    const sink = copy('');
-    await pipeline(rows, sink);
-    return sink.rowCount;
-  }
-  const source = rows[Symbol.asyncIterator]();
-  try {
-    const binary = new TextToBinary(encoders);
-    const sink = copy(' (FORMAT binary)');
-    await pipeline(binary.encode(source), sink);
-    if (!binary.rest) return sink.rowCount;
-    const text = copy('');
-    await pipeline(binary.rest, text);
-    return sink.rowCount + text.rowCount;
-  } catch (error) {
-    // Stop the source too (a stream is destroyed), as piping it would have.
-    await source.return?.();
-    throw error;
-  }
-}
-
-/**
- * One encoder per column, or undefined when a column's type has none. Only on a UTF8 database (the
- * session's client encoding): no conversion, so both formats check a value's bytes the same way.
- */
-async function binaryEncoders(
-  session: PgSession,
-  target: TableSchema,
-  columns: string[],
-): Promise<Encoder[] | undefined> {
-  const encoders: Encoder[] = [];
-  for (const name of columns) {
-    const column = target.columns.find((c) => c.name === name);
-    const encoder = column && encoderFor(column.type);
-    if (!encoder) return undefined;
-    encoders.push(encoder);
-  }
-  const found = await session.client.query<{ encoding: string }>(
-    `SELECT current_setting('server_encoding') AS encoding`,
-  );
-  return found.rows[0]?.encoding === 'UTF8' ? encoders : undefined;
+  const { columns } = options;
+  return copyRows(session, quoteTable(target.ref), columns, typesOf(target, columns), rows);
 }
