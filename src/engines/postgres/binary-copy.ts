@@ -26,20 +26,21 @@ export class TextToBinary {
 
   async *encode(rows: AsyncIterator<Buffer>): AsyncGenerator<Buffer> {
     yield HEADER;
-    let carry: Buffer | undefined;
+    // The pieces of a line begun in an earlier chunk: joined once, when its newline comes (a value of
+    // hundreds of MB arrives in thousands of chunks).
+    let carry: Buffer[] = [];
     for (;;) {
       const next = await rows.next();
       if (next.done) break;
       let chunk = next.value;
-      if (carry) {
-        // The line begun in the last chunk, completed from this one.
+      if (carry.length > 0) {
         const nl = chunk.indexOf(NEWLINE);
         if (nl === -1) {
-          carry = Buffer.concat([carry, chunk]);
+          carry.push(chunk);
           continue;
         }
-        const line = Buffer.concat([carry, chunk.subarray(0, nl + 1)]);
-        carry = undefined;
+        const line = Buffer.concat([...carry, chunk.subarray(0, nl + 1)]);
+        carry = [];
         chunk = chunk.subarray(nl + 1);
         if (this.lines(line, 0) < line.length) {
           this.rest = resume([line, chunk], rows);
@@ -53,11 +54,11 @@ export class TextToBinary {
         this.rest = resume([chunk.subarray(stop)], rows);
         break;
       }
-      if (stop < chunk.length) carry = chunk.subarray(stop);
+      if (stop < chunk.length) carry = [chunk.subarray(stop)];
     }
     if (this.out.pending > 0) yield this.out.take();
     // A last line without its newline: COPY takes it; rare enough to leave to the server as text.
-    if (carry && !this.rest) this.rest = resume([carry], rows);
+    if (carry.length > 0 && !this.rest) this.rest = resume(carry, rows);
     yield TRAILER;
   }
 
