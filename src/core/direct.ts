@@ -81,7 +81,7 @@ export async function copyDirect(
       options.onProgress?.(n);
     });
     const { inserted, imaged } = await clock.time('copy', () =>
-      copyAndImage(target, schema, counted, options),
+      copyAndImage(target, schema, counted, () => streamed, options),
     );
     if (options.decide && !(await options.decide(inserted))) {
       await target.rollback();
@@ -126,6 +126,7 @@ export async function copyDirect(
 
 /**
  * Streams rows into the target and, at the same pace, into the undo file; either failing stops both.
+ * `counted()`: the rows streamed so far (the post-image is not counted twice).
  * Returns once the copy is done; `imaged` settles once the post-image is synced, which may be later (the
  * caller awaits it before COMMIT, letting the disk sync while the server verifies).
  */
@@ -133,6 +134,7 @@ async function copyAndImage(
   target: Connection,
   schema: TableSchema,
   rows: RowStream,
+  counted: () => number,
   options: DirectOptions,
 ): Promise<{ inserted: number; imaged: Promise<number> }> {
   const { a, b, pumped } = tee(rows);
@@ -141,7 +143,7 @@ async function copyAndImage(
     throw error;
   });
   const imaging = options.undo
-    .writeAfter({ columns: options.columns, origin: false }, b)
+    .writeAfter({ columns: options.columns, origin: false }, b, counted)
     .catch((error: unknown) => {
       a.destroy(error instanceof Error ? error : new Error(String(error)));
       throw error;

@@ -39,8 +39,11 @@ export interface UndoSink {
    * row's origin field. What undo puts back.
    */
   writeBefore(columns: string[], origin: boolean, rows: RowStream): Promise<number>;
-  /** Post-image of every row the apply inserted or updated: its key and digest, or the whole row. */
-  writeAfter(form: PostImage, rows: RowStream): Promise<number>;
+  /**
+   * Post-image of every row the apply inserted or updated: its key and digest, or the whole row. Returns
+   * the rows written: `counted()` once the stream has ended, when the caller counts them anyway.
+   */
+  writeAfter(form: PostImage, rows: RowStream, counted?: () => number): Promise<number>;
 }
 
 /** What an undo reads back: the sections an UndoSink received. */

@@ -87,7 +87,7 @@ export class UndoFileWriter implements UndoSink {
     return this.meta.rows.before;
   }
 
-  async writeAfter(form: PostImage, rows: RowStream): Promise<number> {
+  async writeAfter(form: PostImage, rows: RowStream, counted?: () => number): Promise<number> {
     if (isDigest(form)) {
       this.meta.afterColumns = form.key;
       this.meta.digest = form.digest;
@@ -95,7 +95,7 @@ export class UndoFileWriter implements UndoSink {
       this.meta.afterColumns = form.columns;
       this.meta.origin = form.origin;
     }
-    this.meta.rows.after = await this.writeFile('after.rows', rows);
+    this.meta.rows.after = await this.writeFile('after.rows', rows, true, counted);
     await this.saveMeta();
     return this.meta.rows.after;
   }
@@ -140,14 +140,20 @@ export class UndoFileWriter implements UndoSink {
     await this.saveMeta();
   }
 
-  private async writeFile(name: string, rows: RowStream, sync = true): Promise<number> {
+  /** `counted`: the rows, once the stream has ended, from a caller that counts them anyway. */
+  private async writeFile(
+    name: string,
+    rows: RowStream,
+    sync = true,
+    counted?: () => number,
+  ): Promise<number> {
     let count = 0;
     const path = join(this.dir, name);
     // The stream closes the file when done; it is opened again to sync.
     const out = (await openPrivate(path, 'w')).createWriteStream();
-    await pipeline(Readable.from(countingRows(rows, (n) => (count = n))), out);
+    await pipeline(counted ? rows : Readable.from(countingRows(rows, (n) => (count = n))), out);
     if (sync) await syncFile(path);
-    return count;
+    return counted ? counted() : count;
   }
 
   private saveMeta(): Promise<void> {
@@ -183,7 +189,11 @@ export const discardingUndo: UndoSink = {
     for await (const chunk of countingRows(rows, (t) => (n = t))) void chunk;
     return n;
   },
-  async writeAfter(_form, rows) {
+  async writeAfter(_form, rows, counted) {
+    if (counted) {
+      for await (const chunk of rows) void chunk;
+      return counted();
+    }
     let n = 0;
     for await (const chunk of countingRows(rows, (t) => (n = t))) void chunk;
     return n;

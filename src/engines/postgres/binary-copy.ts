@@ -47,6 +47,8 @@ export class TextToBinary {
           break;
         }
       }
+      // Room for the chunk's rows up front: growing the buffer half-way would copy what is pending.
+      this.out.ensure(chunk.length + (chunk.length >> 2));
       const stop = this.lines(chunk, 0);
       // Handed on in pieces of 256 kB or more: fewer messages and socket writes.
       if (this.out.pending >= 1 << 18 || this.failed) yield this.out.take();
