@@ -5,7 +5,8 @@ import type { BinaryOut } from './binary-out.js';
  * binary COPY field: the length, then the value as the type's receive function reads it. Returns the
  * delimiter's index, or -1 when the text is not in the one plain form the server itself prints for the
  * type: that row then goes as text, so the server's own input function decides (and words any error)
- * exactly as it would have. Every field ends at a newline before the buffer does (the caller passes
+ * exactly as it would have. An encoder may have written part of a field before it returns -1: the caller
+ * drops the whole row's bytes (TextToBinary resets `out.pos` to the row's start). Every field ends at a newline before the buffer does (the caller passes
  * whole lines only).
  *
  * Integers are computed in JS numbers only below 2^53, where every integer is exact; larger ones go
@@ -260,6 +261,9 @@ function timestamp(withZone: boolean): Encoder {
   };
 }
 
+const timestamptz = timestamp(true);
+const timestampNoZone = timestamp(false);
+
 const boolean: Encoder = (src, start, out) => {
   const c = src[start];
   if ((c !== 0x74 && c !== 0x66) || !END[src[start + 1]!]) return -1;
@@ -405,24 +409,26 @@ const uuid: Encoder = (src, start, out) => {
  */
 export function encoderFor(type: string): Encoder | undefined {
   const bare = type.replace(/ COLLATE .*$/, '');
-  const plain: Record<string, Encoder> = {
-    smallint: integer(2),
-    integer: integer(4),
-    bigint: integer(8),
-    numeric,
-    date,
-    boolean,
-    uuid,
-    bytea,
-    text,
-    bpchar: text,
-    json: text,
-    jsonb,
-  };
-  if (Object.hasOwn(plain, bare)) return plain[bare];
+  if (Object.hasOwn(PLAIN, bare)) return PLAIN[bare];
   if (/^numeric\(\d+(,-?\d+)?\)$/.test(bare)) return numeric;
   if (/^(character varying|character)(\(\d+\))?$/.test(bare)) return text;
   const ts = /^timestamp(\(\d\))? with(out)? time zone$/.exec(bare);
-  if (ts) return timestamp(ts[2] === undefined);
+  if (ts) return ts[2] === undefined ? timestamptz : timestampNoZone;
   return undefined;
 }
+
+/** Types whose format_type name is one word. */
+const PLAIN: Record<string, Encoder> = {
+  smallint: integer(2),
+  integer: integer(4),
+  bigint: integer(8),
+  numeric,
+  date,
+  boolean,
+  uuid,
+  bytea,
+  text,
+  bpchar: text,
+  json: text,
+  jsonb,
+};

@@ -76,6 +76,8 @@ export interface PgSession {
   inTransaction: boolean;
   /** exec() may run several statements at once (scenes for tests, the demo, the bench). */
   multipleStatements: boolean;
+  /** The database's encoding, once asked (it cannot change while the session lasts). */
+  serverEncoding?: string;
 }
 
 /** Opens a session: connect, pin settings, apply the target's profile. */

@@ -57,10 +57,13 @@ async function binaryEncoders(
     if (!encoder) return undefined;
     encoders.push(encoder);
   }
-  const found = await session.client.query<{ encoding: string }>(
-    `SELECT current_setting('server_encoding') AS encoding`,
-  );
-  return found.rows[0]?.encoding === 'UTF8' ? encoders : undefined;
+  if (session.serverEncoding === undefined) {
+    const found = await session.client.query<{ encoding: string }>(
+      `SELECT current_setting('server_encoding') AS encoding`,
+    );
+    session.serverEncoding = found.rows[0]?.encoding ?? '';
+  }
+  return session.serverEncoding === 'UTF8' ? encoders : undefined;
 }
 
 /** The declared types of `columns` in `table` (undefined for a name it lacks). */
