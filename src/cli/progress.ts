@@ -1,5 +1,10 @@
-import { SingleBar } from 'cli-progress';
+import { createRequire } from 'node:module';
+import type { SingleBar } from 'cli-progress';
 import { countText, type ProgressEvent } from '../index.js';
+
+// Loaded only when a bar is drawn (stderr is a terminal): a restore run from a script or with --json
+// does not pay for loading it.
+const load = createRequire(import.meta.url);
 
 const MB = 1_000_000;
 
@@ -12,6 +17,15 @@ function measure(e: ProgressEvent): { value: number; total: number; unit: string
     return { value: Math.min(e.bytes, e.totalBytes), total: e.totalBytes, unit: 'MB' };
   }
   return undefined;
+}
+
+/** The bar's amounts in MB, and the rows so far. */
+function payloadOf(m: { value: number; total: number }, e: ProgressEvent) {
+  return {
+    read: (m.value / MB).toFixed(1),
+    size: (m.total / MB).toFixed(1),
+    rows: countText(e.rows ?? 0),
+  };
 }
 
 /**
@@ -47,21 +61,19 @@ export function progressReporter(enabled: boolean): {
       step = key;
       const eta = e.step === 'source' ? '  ~{eta_formatted} left' : '';
       const amounts = m.unit === 'MB' ? '{read}/{size} MB read, {rows} rows' : `{value}/{total} ${m.unit}`;
-      bar = new SingleBar({
+      const { SingleBar: Bar } = load('cli-progress') as typeof import('cli-progress');
+      bar = new Bar({
         stream: process.stderr,
         format: `${e.step.padEnd(6)} [{bar}] ${amounts}  {duration_formatted}${eta}`,
         hideCursor: true,
         clearOnComplete: true,
         fps: 5,
       });
-      bar.start(m.total, 0);
+      // With the payload: the first frame is drawn at once and would show the bare {placeholders}.
+      bar.start(m.total, 0, payloadOf(m, e));
     }
     bar.setTotal(m.total);
-    bar.update(m.value, {
-      read: (m.value / MB).toFixed(1),
-      size: (m.total / MB).toFixed(1),
-      rows: countText(e.rows ?? 0),
-    });
+    bar.update(m.value, payloadOf(m, e));
   };
   return { onProgress, stop };
 }
