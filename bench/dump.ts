@@ -18,7 +18,7 @@ const run = promisify(execFile);
  * `a_early` (a quarter as many), restored into an empty target by rowback and by `pg_restore --data-only
  * -t` in turn, three times each, each checked (row count and checksum) before its time counts; then how fast the dump readers parse
  * a plain pg_dump file, a mariadb-dump file and a `sqlite3 .dump` file (MB of file read per second, rows
- * yielded).
+ * yielded; three runs each, once every server has stopped).
  */
 export async function benchDump(rows: number, log: (line: string) => void): Promise<DumpBenchReport> {
   const dir = await mkdtemp(join(tmpdir(), 'rowback-bench-dump-'));
@@ -80,9 +80,11 @@ export async function benchDump(rows: number, log: (line: string) => void): Prom
         });
       }
 
-    const parses: ParseTiming[] = [await parse(plain, 'postgres', 'plain pg_dump')];
+    // Parsed with no server running: a server that has just loaded millions of rows is still busy
+    // (autovacuum, InnoDB purge and page flushing) and would take the CPU the parse is timed on.
     for (const s of sessions.splice(0)) await s.close();
     await servers.stop();
+    const parses: ParseTiming[] = [await parseRuns(plain, 'postgres', 'plain pg_dump')];
     parses.push(await mariadbParse(rows, dir, log));
     parses.push(await sqliteParse(rows, dir, log));
     return { rows, early, customBytes: (await stat(custom)).size, restores, parses };
@@ -93,8 +95,9 @@ export async function benchDump(rows: number, log: (line: string) => void): Prom
   }
 }
 
-/** A mariadb-dump of billing from a throwaway MariaDB server, then parsed. */
+/** A mariadb-dump of billing from a throwaway MariaDB server, parsed once the server has stopped. */
 async function mariadbParse(rows: number, dir: string, log: (line: string) => void): Promise<ParseTiming> {
+  const file = join(dir, 'billing-mariadb.sql');
   const servers = await openServers('mysql', log);
   try {
     const db = await openSession(servers.source);
@@ -104,7 +107,6 @@ async function mariadbParse(rows: number, dir: string, log: (line: string) => vo
     } finally {
       await db.close();
     }
-    const file = join(dir, 'billing-mariadb.sql');
     const url = new URL(servers.source);
     const password = decodeURIComponent(url.password);
     log('mariadb-dump…');
@@ -116,10 +118,10 @@ async function mariadbParse(rows: number, dir: string, log: (line: string) => vo
       ],
       { env: { ...process.env, ...(password ? { MYSQL_PWD: password } : {}) } },
     );
-    return await parse(file, 'mysql', 'mariadb-dump');
   } finally {
     await servers.stop();
   }
+  return await parseRuns(file, 'mysql', 'mariadb-dump');
 }
 
 /**
@@ -139,10 +141,22 @@ async function sqliteParse(rows: number, dir: string, log: (line: string) => voi
   await run('sqlite3', [db, sql]);
   await run('bash', ['-c', `sqlite3 ${db} .dump > ${file}`]);
   try {
-    return await parse(file, 'sqlite', 'sqlite3 .dump');
+    return await parseRuns(file, 'sqlite', 'sqlite3 .dump');
   } finally {
     await rm(db, { force: true });
   }
+}
+
+/** PARSE_RUNS parses of the file, the first one warming the JIT: the run of median time, with every run's MB/s. */
+async function parseRuns(
+  file: string,
+  engine: 'postgres' | 'mysql' | 'sqlite',
+  label: string,
+): Promise<ParseTiming> {
+  const runs: ParseTiming[] = [];
+  for (let run = 0; run < PARSE_RUNS; run++) runs.push(await parse(file, engine, label));
+  const median = [...runs].sort((a, b) => a.seconds - b.seconds)[runs.length >> 1]!;
+  return { ...median, mbPerSecond: runs.map((r) => r.bytesRead / MB / r.seconds) };
 }
 
 /** Reads billing's rows out of a dump file as rowback does, counting the file bytes read. */
@@ -169,6 +183,8 @@ async function parse(
 
 /** Each method restores the table this many times, the two taking turns. */
 const ROUNDS = 3;
+/** Each dump file is parsed this many times. */
+const PARSE_RUNS = 3;
 
 export interface RestoreTiming {
   method: 'rowback' | 'pg_restore';
@@ -188,6 +204,8 @@ export interface ParseTiming {
   seconds: number;
   /** CPU time of the bench process while parsing: on a shared machine, steadier than `seconds`. */
   cpuSeconds: number;
+  /** Of each run, in the order run, when the file was parsed more than once (this timing is the median run). */
+  mbPerSecond?: number[];
 }
 
 export interface DumpBenchReport {
@@ -222,10 +240,13 @@ export function formatDumpReport(r: DumpBenchReport): string {
     lines.push(`  ${method.padEnd(11)} median ${median.toFixed(2)} s (runs: ${times} s)${rss}`);
   }
   lines.push(`  rowback/pg_restore ${(medians[0]! / medians[1]!).toFixed(2)}x (medians)`);
-  lines.push('parse throughput (billing read out of the file, rows in the text row format):');
+  lines.push(
+    `parse throughput (billing read out of the file, rows in the text row format; the median of ${PARSE_RUNS} runs, no server running):`,
+  );
   for (const p of r.parses) {
+    const runs = p.mbPerSecond ? `; runs: ${p.mbPerSecond.map((v) => v.toFixed(0)).join(', ')} MB/s` : '';
     lines.push(
-      `  ${p.label.padEnd(14)} ${(p.bytesRead / MB / p.seconds).toFixed(0).padStart(5)} MB/s, ${(p.bytesRead / MB / p.cpuSeconds).toFixed(0).padStart(5)} MB per CPU second  (${(p.bytesRead / MB).toFixed(0)} MB read of ${(p.fileBytes / MB).toFixed(0)} MB, ${p.rows.toLocaleString('en-US')} rows, ${p.seconds.toFixed(1)} s, ${p.cpuSeconds.toFixed(1)} s CPU)`,
+      `  ${p.label.padEnd(14)} ${(p.bytesRead / MB / p.seconds).toFixed(0).padStart(5)} MB/s, ${(p.bytesRead / MB / p.cpuSeconds).toFixed(0).padStart(5)} MB per CPU second  (${(p.bytesRead / MB).toFixed(0)} MB read of ${(p.fileBytes / MB).toFixed(0)} MB, ${p.rows.toLocaleString('en-US')} rows, ${p.seconds.toFixed(1)} s, ${p.cpuSeconds.toFixed(1)} s CPU${runs})`,
     );
   }
   return lines.join('\n');
