@@ -6,8 +6,8 @@ import type { BinaryOut } from './binary-out.js';
  * delimiter's index, or -1 when the text is not in the one plain form the server itself prints for the
  * type: that row then goes as text, so the server's own input function decides (and words any error)
  * exactly as it would have. An encoder may have written part of a field before it returns -1: the caller
- * drops the whole row's bytes (TextToBinary resets `out.pos` to the row's start). Every field ends at a newline before the buffer does (the caller passes
- * whole lines only).
+ * drops the whole row's bytes (TextToBinary resets `out.pos` to the row's start). Every field ends at a
+ * newline before the buffer does (the caller passes whole lines only).
  *
  * Integers are computed in JS numbers only below 2^53, where every integer is exact; larger ones go
  * through BigInt.
