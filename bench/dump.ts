@@ -9,6 +9,7 @@ import { mysqlScenario } from './mysql.js';
 import { CHECKSUM, generated, postgresScenario, tool } from './postgres.js';
 import { runCli } from './process.js';
 import { fingerprintOf } from './scenario.js';
+import { serverCpuSeconds } from './server-cpu.js';
 import { openServers } from './servers.js';
 
 const run = promisify(execFile);
@@ -16,7 +17,8 @@ const run = promisify(execFile);
 /**
  * `npm run bench -- --source dump`: a custom-format pg_dump whose `billing` (`rows` rows) is stored after
  * `a_early` (a quarter as many), restored into an empty target by rowback and by `pg_restore --data-only
- * -t` in turn, three times each, each checked (row count and checksum) before its time counts; then how fast the dump readers parse
+ * -t` in turn, five times each, each checked (row count and checksum) before its time counts, with the
+ * target server's CPU time for each; then how fast the dump readers parse
  * a plain pg_dump file, a mariadb-dump file and a `sqlite3 .dump` file (MB of file read per second, rows
  * yielded; three runs each, once every server has stopped).
  */
@@ -54,6 +56,7 @@ export async function benchDump(rows: number, log: (line: string) => void): Prom
         await target.run('TRUNCATE billing');
         await target.run('VACUUM ANALYZE billing');
         log(`${method} (round ${round} of ${ROUNDS}): restoring billing into the empty target…`);
+        const cpuBefore = await settledCpu(target, servers.targetDataDir);
         const started = process.hrtime.bigint();
         let peakRssBytes: number | undefined;
         let path: string | undefined;
@@ -68,6 +71,7 @@ export async function benchDump(rows: number, log: (line: string) => void): Prom
           await run(pgRestore, ['--data-only', '-t', 'billing', `--dbname=${servers.target}`, custom]);
         }
         const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+        const cpuAfter = await settledCpu(target, servers.targetDataDir);
         const have = fingerprintOf((await target.rows(`SELECT ${CHECKSUM} FROM billing`))[0]);
         const right = have.rows === want.rows && have.checksum === want.checksum;
         restores.push({
@@ -75,6 +79,9 @@ export async function benchDump(rows: number, log: (line: string) => void): Prom
           round,
           seconds,
           right,
+          ...(cpuBefore !== undefined && cpuAfter !== undefined
+            ? { serverCpuSeconds: cpuAfter - cpuBefore }
+            : {}),
           ...(peakRssBytes ? { peakRssBytes } : {}),
           ...(path ? { path } : {}),
         });
@@ -181,8 +188,27 @@ async function parse(
   return { label, fileBytes: (await stat(file)).size, bytesRead: bytes, rows: lines, seconds, cpuSeconds };
 }
 
-/** Each method restores the table this many times, the two taking turns. */
-const ROUNDS = 3;
+/**
+ * The target server's CPU seconds so far, once the backends of the last restore (and their parallel
+ * workers) have ended and been reaped; undefined when the bench did not start the server.
+ */
+async function settledCpu(target: SqlSession, dataDir: string | undefined): Promise<number | undefined> {
+  if (!dataDir) return undefined;
+  for (let waited = 0; waited < 10_000; waited += 50) {
+    const [row] = await target.rows(
+      `SELECT count(*)::int AS n FROM pg_stat_activity
+        WHERE pid <> pg_backend_pid() AND backend_type IN ('client backend', 'parallel worker')`,
+    );
+    if (Number(row?.['n']) === 0) break;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  // The postmaster adds an ended backend's CPU to its own when it reaps it, at once on SIGCHLD.
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  return serverCpuSeconds(dataDir);
+}
+
+/** Each method restores the table this many times, the two taking turns (five: the noise of one shared machine). */
+const ROUNDS = 5;
 /** Each dump file is parsed this many times. */
 const PARSE_RUNS = 3;
 
@@ -194,6 +220,8 @@ export interface RestoreTiming {
   peakRssBytes?: number;
   /** rowback's path: `direct` (the empty target streamed into) or `staged`. */
   path?: string;
+  /** CPU seconds the target server spent on this restore (its every process), when they can be read. */
+  serverCpuSeconds?: number;
 }
 
 export interface ParseTiming {
@@ -229,6 +257,7 @@ export function formatDumpReport(r: DumpBenchReport): string {
     `billing: ${r.rows.toLocaleString('en-US')} rows stored after a_early (${r.early.toLocaleString('en-US')} rows) in a custom-format dump of ${(r.customBytes / MB).toFixed(1)} MB, restored into an empty target:`,
   ];
   const medians: number[] = [];
+  const serverMedians: number[] = [];
   for (const method of ['rowback', 'pg_restore'] as const) {
     const runs = r.restores.filter((t) => t.method === method);
     const median = medianOf(runs.map((t) => t.seconds));
@@ -238,8 +267,16 @@ export function formatDumpReport(r: DumpBenchReport): string {
     const rss = `${path ? `, ${path} path` : ''}${peak ? `, peak RSS ${(peak / MB).toFixed(0)} MB` : ''}`;
     const times = runs.map((t) => `${t.seconds.toFixed(2)}${t.right ? '' : ' WRONG RESULT'}`).join(', ');
     lines.push(`  ${method.padEnd(11)} median ${median.toFixed(2)} s (runs: ${times} s)${rss}`);
+    const cpu = runs.flatMap((t) => (t.serverCpuSeconds === undefined ? [] : [t.serverCpuSeconds]));
+    if (cpu.length === runs.length) serverMedians.push(medianOf(cpu));
   }
   lines.push(`  rowback/pg_restore ${(medians[0]! / medians[1]!).toFixed(2)}x (medians)`);
+  if (serverMedians.length === 2) {
+    const [ours, theirs] = serverMedians as [number, number];
+    lines.push(
+      `  the target server's CPU time per restore (median): rowback ${ours.toFixed(2)} s, pg_restore ${theirs.toFixed(2)} s (${(ours / theirs).toFixed(2)}x)`,
+    );
+  }
   lines.push(
     `parse throughput (billing read out of the file, rows in the text row format; the median of ${PARSE_RUNS} runs, no server running):`,
   );

@@ -4,6 +4,7 @@ import { openSession } from '../src/demo/db.js';
 interface Server {
   url: string;
   binDir?: string;
+  dataDir?: string;
   stop(): Promise<void>;
 }
 
@@ -13,6 +14,8 @@ export interface BenchServers {
   target: string;
   /** The PostgreSQL server's client programs, when the starter knows them. */
   binDir?: string;
+  /** The target's data directory, when the bench started it (its CPU time can then be read). */
+  targetDataDir?: string;
   stop(): Promise<void>;
 }
 
@@ -46,7 +49,10 @@ export async function openServers(
       started.push(await startServer(engine));
     }
     const [first, second] = started as [Server, Server];
-    if (engine === 'postgres') return { source: first.url, target: second.url, binDir: first.binDir, stop };
+    if (engine === 'postgres') {
+      const { binDir } = first;
+      return { source: first.url, target: second.url, binDir, targetDataDir: second.dataDir, stop };
+    }
     return { source: await withDatabase(first.url), target: await withDatabase(second.url), stop };
   } catch (error) {
     await stop();
