@@ -8,11 +8,15 @@ export type Kind = 'gzip' | 'zstd' | 'lz4' | 'pg-archive' | 'tar' | 'text';
 
 const MIB = 1 << 20;
 
-/** Tells a file's kind by its first bytes (at least 512 of them for tar, when the file has that many). */
+/**
+ * Tells a file's kind by its first bytes (at least 512 of them for tar, when the file has that many).
+ * A file too short for a magic number is text (an empty one too): the caller says what it holds.
+ */
 export function sniff(first: Buffer): Kind {
   if (first[0] === 0x1f && first[1] === 0x8b) return 'gzip';
-  if (first.readUInt32LE(0) === 0xfd2fb528) return 'zstd';
-  if (first.readUInt32LE(0) === 0x184d2204) return 'lz4';
+  const magic = first.length >= 4 ? first.readUInt32LE(0) : undefined;
+  if (magic === 0xfd2fb528) return 'zstd';
+  if (magic === 0x184d2204) return 'lz4';
   if (first.toString('latin1', 0, 5) === 'PGDMP') return 'pg-archive';
   if (first.length >= 262 && first.toString('latin1', 257, 262) === 'ustar') return 'tar';
   return 'text';

@@ -152,6 +152,7 @@ async function openReader(path: string): Promise<DumpReader> {
       return await archiveReader('directory', path, undefined, info.size);
     }
     const content = await openContent(path, path);
+    if (content.head.length === 0) throw empty(path, content.wrapper);
     if (content.kind === 'pg-archive') return await archiveReader('custom', path, content, info.size);
     if (content.kind === 'tar') return await archiveReader('tar', path, content, info.size);
     const engine = textEngine(content.head);
@@ -174,6 +175,14 @@ async function openReader(path: string): Promise<DumpReader> {
     if (error instanceof DumpError) throw badDump(path, error);
     throw error;
   }
+}
+
+/** An empty file, or a compressed one holding nothing (`gzip </dev/null`): a dump that was never written. */
+function empty(path: string, wrapper: 'gzip' | 'zstd' | undefined): RowbackError {
+  const holding = wrapper ? `: it is a ${wrapper} file holding nothing` : '';
+  return new RowbackError('usage', `${path} is empty${holding}; it is not a dump.`, {
+    hint: 'The dump was never written: did pg_dump / mysqldump / sqlite3 fail (see its error output), or the disk fill up? Take the dump again.',
+  });
 }
 
 /** Tells pg_dump SQL, mysqldump SQL and `sqlite3 .dump` SQL apart by their first lines. */
