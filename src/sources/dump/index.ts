@@ -1,3 +1,4 @@
+import type { Stats } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { RowbackError } from '../../core/errors.js';
 import type { OpenSourceOptions, Source, SourceReadOptions, SourceSize } from '../../core/source.js';
@@ -137,6 +138,7 @@ async function openReader(path: string): Promise<DumpReader> {
       hint: 'Give the path of a dump file (pg_dump, mysqldump), or a connection URL.',
     });
   }
+  if (!info.isFile() && !info.isDirectory()) throw notAFile(path, info);
   try {
     if (info.isDirectory()) {
       const toc = await stat(`${path}/toc.dat`).catch(() => undefined);
@@ -175,6 +177,18 @@ async function openReader(path: string): Promise<DumpReader> {
     if (error instanceof DumpError) throw badDump(path, error);
     throw error;
   }
+}
+
+/** A pipe (`/dev/stdin`, `<(zcat x.sql.gz)`), a device or a socket: it can be read only once. */
+function notAFile(path: string, info: Stats): RowbackError {
+  const what = info.isFIFO() ? 'a pipe' : info.isSocket() ? 'a socket' : 'a device';
+  return new RowbackError(
+    'usage',
+    `${path} is ${what}, not a regular file: rowback reads a dump more than once (to find the table, then its rows), so it cannot read one from a pipe.`,
+    {
+      hint: 'Save it to a file first (e.g. `zcat x.sql.gz > x.sql`; rowback reads .gz and .zst files itself) and give that path, or a pg_dump -Fd directory.',
+    },
+  );
 }
 
 /** An empty file, or a compressed one holding nothing (`gzip </dev/null`): a dump that was never written. */

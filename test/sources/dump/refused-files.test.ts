@@ -1,11 +1,15 @@
+import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../harness/cli.js';
+import { CLI_PATH, runCli } from '../../harness/cli.js';
 import { type Scratch, scratch, tempDir } from '../../harness/index.js';
 
 /** Files given to --from that are not dumps rowback can read: each refused by name, the target untouched. */
+
+const run = promisify(execFile);
 
 let s: Scratch;
 let dir: string;
@@ -23,12 +27,9 @@ afterAll(async () => {
 });
 
 /** Runs `rowback <command> account --from <from> --to <target>` with --json; its exit code and error. */
-async function run(command: 'restore' | 'diff', from: string, input?: string) {
+async function rowback(command: 'restore' | 'diff', from: string) {
   const args = [command, 'account', '--from', from, '--to', s.targetUrl, '--json', '--no-progress'];
-  const result = await runCli(
-    [...args, ...(command === 'restore' ? ['--yes', '--state-dir', dir] : [])],
-    input === undefined ? {} : { input },
-  );
+  const result = await runCli([...args, ...(command === 'restore' ? ['--yes', '--state-dir', dir] : [])]);
   const error = result.stdout
     ? (JSON.parse(result.stdout) as { error?: Record<string, string> }).error
     : undefined;
@@ -47,10 +48,50 @@ describe('a --from file that holds nothing to read', () => {
     ] as const;
     for (const command of ['restore', 'diff'] as const) {
       for (const [file, message] of cases) {
-        const result = await run(command, join(dir, file));
+        const result = await rowback(command, join(dir, file));
         expect(result.code, `${command} ${file}: ${result.stderr}`).toBe(2);
         expect(result.error?.code).toBe('usage');
         expect(result.error?.message).toMatch(message);
+      }
+    }
+    expect(await s.dump('target', 'account', ['id'])).toEqual(['1\tone']);
+  });
+});
+
+/** Runs the CLI from bash, whose pipes are real ones (`cat x.sql | rowback … --from /dev/stdin`); its exit code and error. */
+async function inBash(command: 'restore' | 'diff', pipeline: string) {
+  const cli = `'${process.execPath}' '${CLI_PATH}' ${command} account --to '${s.targetUrl}' --json --no-progress`;
+  const extra = command === 'restore' ? ` --yes --state-dir '${dir}'` : '';
+  const script = pipeline.replace('ROWBACK', cli + extra);
+  const result = await run('bash', ['-c', script], { cwd: dir }).then(
+    (done) => ({ code: 0, ...done }),
+    (error: { code: number; stdout: string; stderr: string }) => error,
+  );
+  const error = result.stdout
+    ? (JSON.parse(result.stdout) as { error?: Record<string, string> }).error
+    : undefined;
+  return { code: result.code, error, stderr: result.stderr };
+}
+
+describe('a --from that is a pipe', () => {
+  it('is refused by name as not a regular file (exit 2), not a crash on seeking it', async () => {
+    await writeFile(
+      join(dir, 'dump.sql'),
+      '--\n-- PostgreSQL database dump\n--\nCOPY public.account (id, name) FROM stdin;\n2\ttwo\n\\.\n',
+    );
+    for (const command of ['restore', 'diff'] as const) {
+      for (const [pipeline, name] of [
+        ['cat dump.sql | ROWBACK --from /dev/stdin', '/dev/stdin'],
+        ['ROWBACK --from <(cat dump.sql)', '/dev/fd/'],
+      ] as const) {
+        const result = await inBash(command, pipeline);
+        expect(result.code, result.stderr).toBe(2);
+        expect(result.error?.code).toBe('usage');
+        expect(result.error?.message).toContain(
+          ' is a pipe, not a regular file: rowback reads a dump more than once (to find the table, then its rows), so it cannot read one from a pipe.',
+        );
+        expect(result.error?.message?.startsWith(name)).toBe(true);
+        expect(result.error?.hint).toMatch(/^Save it to a file first/);
       }
     }
     expect(await s.dump('target', 'account', ['id'])).toEqual(['1\tone']);
