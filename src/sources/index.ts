@@ -67,6 +67,19 @@ export const SOURCE_KINDS: readonly SourceKind[] = [
   },
 ];
 
+/**
+ * A --from no kind recognised that is meant as a file (a path, or a dump's usual ending): it is missing,
+ * which is worth saying as such. A bare word may be a typo of anything, and keeps the general message.
+ */
+function looksLikePath(from: string): boolean {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(from)) return false;
+  return (
+    /[/\\]/.test(from) ||
+    from.startsWith('.') ||
+    /\.(sql|dump|gz|zst|zstd|lz4|xz|bz2|tar|tgz|backup|bak|pgdump|db|db3|sqlite3?)$/i.test(from)
+  );
+}
+
 async function exists(path: string): Promise<boolean> {
   return (await stat(path).catch(() => undefined)) !== undefined;
 }
@@ -77,6 +90,12 @@ export async function openSource(from: string, options: OpenSourceOptions): Prom
     if (!(await kind.recognise(from))) continue;
     refuseOptions(kind, from, options);
     return kind.open(from, options);
+  }
+  if (looksLikePath(from)) {
+    // as the dump source says it (src/sources/dump/index.ts), for a file that went missing in between
+    throw new RowbackError('not-found', `There is no file ${redactUrl(from)}.`, {
+      hint: 'Give the path of a dump file (pg_dump, mysqldump), or a connection URL.',
+    });
   }
   throw new RowbackError(
     'usage',

@@ -97,3 +97,22 @@ describe('a --from that is a pipe', () => {
     expect(await s.dump('target', 'account', ['id'])).toEqual(['1\tone']);
   });
 });
+
+describe('a --from file that does not exist', () => {
+  it('is not-found (exit 3) naming the file when it looks like a path, and a bare word keeps the general message', async () => {
+    for (const command of ['restore', 'diff'] as const) {
+      for (const from of ['./backup-typo.sql', 'backup-typo.sql.gz', 'dumps/nightly', '.\\nightly']) {
+        const result = await rowback(command, from);
+        expect(result.code, `${command} ${from}: ${result.stderr}`).toBe(3);
+        expect(result.error).toMatchObject({ code: 'not-found', message: `There is no file ${from}.` });
+      }
+      const bare = await rowback(command, 'nightly');
+      expect(bare.code).toBe(2);
+      expect(bare.error).toMatchObject({
+        code: 'usage',
+        message: 'rowback cannot read "nightly" as a source: it is neither a connection URL nor a file.',
+      });
+    }
+    expect(await s.dump('target', 'account', ['id'])).toEqual(['1\tone']);
+  });
+});
