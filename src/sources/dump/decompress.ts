@@ -49,12 +49,15 @@ export function decompress(
 ): AsyncIterable<Buffer> {
   if (kind === 'gzip' || kind === 'zlib') return unzip(input, what);
   if (kind === 'zstd') return unzstd(input, what);
-  if (kind === 'lz4') {
-    throw new RowbackError('unsupported', `${what} is compressed with LZ4, which rowback cannot read yet.`, {
-      hint: 'Decompress it first (`lz4 -d`), or write the dump again with -Z gzip or -Z zstd.',
-    });
-  }
+  if (kind === 'lz4') throw lz4Refused(what);
   return input;
+}
+
+/** LZ4 (a whole file, or an archive's data block): there is no decoder here. */
+export function lz4Refused(what: string): RowbackError {
+  return new RowbackError('unsupported', `${what} is compressed with LZ4, which rowback cannot read yet.`, {
+    hint: 'Decompress it first (`lz4 -d`), or write the dump again with -Z gzip or -Z zstd.',
+  });
 }
 
 async function* unzip(input: AsyncIterable<Buffer>, what: string): AsyncIterable<Buffer> {

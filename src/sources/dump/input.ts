@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { decompress, type Kind, sniff } from './decompress.js';
+import { decompress, type Kind, lz4Refused, sniff } from './decompress.js';
 
 const MIB = 1 << 20;
 
@@ -71,6 +71,8 @@ export interface Content {
 export async function openContent(path: string, label: string): Promise<Content> {
   const first = await firstBytes(path);
   const kind = sniff(first);
+  // An LZ4 frame keeps short texts as they are: read as text, the dump's own first lines would show through.
+  if (kind === 'lz4') throw lz4Refused(label);
   if (kind !== 'gzip' && kind !== 'zstd') {
     return {
       wrapper: undefined,

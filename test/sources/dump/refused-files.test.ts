@@ -116,3 +116,24 @@ describe('a --from file that does not exist', () => {
     expect(await s.dump('target', 'account', ['id'])).toEqual(['1\tone']);
   });
 });
+
+describe('a --from file compressed with LZ4', () => {
+  it('is refused as unsupported (exit 4) saying what to do, not read as a dump holding no table', async () => {
+    // An LZ4 frame's magic, then the dump's first lines as an LZ4 frame keeps short literals
+    const frame = Buffer.concat([
+      Buffer.from([0x04, 0x22, 0x4d, 0x18, 0x64, 0x40, 0xa7, 0x6f, 0x00, 0x00, 0x80]),
+      Buffer.from('--\n-- PostgreSQL database dump\n--\n\nSET statement_timeout = 0;\n'),
+    ]);
+    await writeFile(join(dir, 'dump.sql.lz4'), frame);
+    for (const command of ['restore', 'diff'] as const) {
+      const result = await rowback(command, join(dir, 'dump.sql.lz4'));
+      expect(result.code, result.stderr).toBe(4);
+      expect(result.error).toMatchObject({
+        code: 'unsupported',
+        message: `${join(dir, 'dump.sql.lz4')} is compressed with LZ4, which rowback cannot read yet.`,
+        hint: 'Decompress it first (`lz4 -d`), or write the dump again with -Z gzip or -Z zstd.',
+      });
+    }
+    expect(await s.dump('target', 'account', ['id'])).toEqual(['1\tone']);
+  });
+});
