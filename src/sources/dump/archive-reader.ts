@@ -1,9 +1,10 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { formatTable } from '../../core/table.js';
 import { CopyLines } from './copy-lines.js';
 import { CustomBlocks } from './custom-blocks.js';
 import { decompress, sniff } from './decompress.js';
-import { counting, DumpError, truncated } from './errors.js';
+import { counting, DumpError, NoTableData, truncated } from './errors.js';
 import { type Content, firstBytes, readFileChunks } from './input.js';
 import { readNameList } from './names.js';
 import { type Archive, NeedMore, readArchive, type TocEntry } from './pg-archive.js';
@@ -55,7 +56,8 @@ export async function archiveReader(
     },
     rows(wanted, shape, onBytes) {
       const entry = entryFor(archive, wanted, 'TABLE DATA');
-      if (!entry) return (async function* () {})();
+      // No TABLE DATA entry: a schema-only archive, or --exclude-table-data. Never an empty table.
+      if (!entry) return noData(wanted);
       const s = shape(copyColumns(entry.copyStmt), 0);
       const emitted: Buffer[] = [];
       const lines = new CopyLines(new RowBuilder(s.fields, s.order, (c) => emitted.push(c)), true);
@@ -68,6 +70,10 @@ export async function archiveReader(
       return drive(text, copyParser(lines, within), emitted);
     },
   };
+}
+
+async function* noData(wanted: WantedTable): AsyncIterable<Buffer> {
+  throw new NoTableData(formatTable(wanted), 'pg_dump --schema-only or --exclude-table-data');
 }
 
 function codec(compression: string, layout: Layout): 'zlib' | 'zstd' | 'lz4' | 'text' {

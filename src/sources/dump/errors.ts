@@ -66,3 +66,30 @@ export function badDump(label: string, error: DumpError): RowbackError {
     },
   );
 }
+
+/**
+ * The dump has the table but no data for it: taken without data (`pg_dump -s`, `--exclude-table-data`,
+ * `mysqldump --no-data`), or its data left out some other way. Read as an empty table it would make
+ * every target row `extra`, and `--extra delete` would delete them all.
+ */
+export class NoTableData extends Error {
+  constructor(
+    readonly table: string,
+    /** The dump tool's options that leave data out. */
+    readonly options: string,
+  ) {
+    super(`no data for ${table}`);
+    this.name = 'NoTableData';
+  }
+}
+
+export function noTableData(label: string, error: NoTableData): RowbackError {
+  return new RowbackError(
+    'table-not-found',
+    `${label} holds ${error.table} but no data for it: the dump was taken without the table's rows (${error.options}), or it does not say that the table had none. Nothing was written.`,
+    {
+      hint: "Restore from a dump taken with the table's data. If the table was empty when the dump was taken, there is nothing to restore from this dump.",
+      cause: error,
+    },
+  );
+}

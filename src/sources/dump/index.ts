@@ -9,7 +9,7 @@ import { refuseZeroDates } from '../zero-dates.js';
 import { archiveReader } from './archive-reader.js';
 import { createTableColumns } from './create-table.js';
 import { pickDatabase, refuseDatabaseFlag } from './databases.js';
-import { badDump, DumpError } from './errors.js';
+import { badDump, DumpError, NoTableData, noTableData } from './errors.js';
 import { openContent } from './input.js';
 import { lossyColumns } from './lossy.js';
 import { NewerArchive } from './pg-archive.js';
@@ -47,6 +47,7 @@ export async function openDumpSource(path: string, options: OpenSourceOptions): 
   let dumpColumns: string[] = [];
   const fail = (error: unknown): never => {
     if (error instanceof DumpError) throw badDump(label, error);
+    if (error instanceof NoTableData) throw noTableData(label, error);
     throw error;
   };
   const source: Source = {
@@ -85,6 +86,7 @@ export async function openDumpSource(path: string, options: OpenSourceOptions): 
         );
       }
       warnings.push(...lossyColumns(reader.engine, described.schema, look));
+      if (look.notes.where) warnings.push(partialDump(look.notes.where));
       return { ...described.schema, key: { columns: key, origin: 'user' } };
     },
     // No checkWhere: a file cannot evaluate SQL, so the core filters the staged rows on the target.
@@ -117,6 +119,11 @@ export async function openDumpSource(path: string, options: OpenSourceOptions): 
     async close() {},
   };
   return source;
+}
+
+/** A dump taken with mysqldump --where holds only the rows that matched. */
+function partialDump(where: string): string {
+  return `The dump was taken with --where "${where}": it holds only the rows that matched, so every other row of the target is classed extra. Keep them (--extra keep, the default), or restore only that part with --where "${where}"; --extra delete without it would delete every row outside the condition.`;
 }
 
 function sameOrder(map: number[], fields: number): number[] | undefined {

@@ -32,6 +32,13 @@ export class MysqlDumpParser extends StatementScanner implements TableData {
   private sawCreate = false;
   /** The database of the first table found under the wanted name, when the dump names one. */
   private matched: DumpTable | undefined;
+  /** The dump starts as mysqldump starts one (`-- MySQL dump …`), and so must end as it ends one. */
+  private sawHeader = false;
+  private sawTrailer = false;
+  /** A look that found the wanted CREATE reads on to its data's first sign, for the comments before it. */
+  private created: DumpTable | undefined;
+  /** mysqldump --where: the condition every table's rows were dumped under (its `-- WHERE:` comment). */
+  where: string | undefined;
 
   constructor(
     private readonly wanted: WantedTable,
@@ -91,6 +98,7 @@ export class MysqlDumpParser extends StatementScanner implements TableData {
     this.foundData = true;
     this.dataColumns ??= columns;
     if (!this.open) {
+      this.created = undefined;
       this.found(table);
       return false;
     }
@@ -98,9 +106,44 @@ export class MysqlDumpParser extends StatementScanner implements TableData {
     return true;
   }
 
+  /** mysqldump's first comment line and its last (`-- Dump completed`), unless --skip-comments. */
+  protected override comment(text: string): void {
+    if (/^ (MySQL|MariaDB) dump /.test(text)) this.sawHeader = true;
+    else if (/^ Dump completed/.test(text)) this.sawTrailer = true;
+    else if (/^ WHERE: /.test(text)) this.where = text.slice(8).trim();
+    else if (this.sawCreate) {
+      // The wanted table's data section, rows or none (without --add-locks, its one sign).
+      const data = /^ Dumping data for table /.exec(text);
+      const name = data && readName(text, data[0].length, '`');
+      if (name && sameTable(this.note(name.parts), this.wanted)) this.foundData = true;
+    }
+  }
+
+  protected override missingEnd(): string | undefined {
+    return this.sawHeader && !this.sawTrailer
+      ? 'the rest of the dump, up to its line "-- Dump completed"'
+      : undefined;
+  }
+
   protected statement(head: string): void {
     if (this.takingInserts) {
       this.done = true;
+      return;
+    }
+    // mariadb-dump's first line, `/*M!999999\- enable the sandbox mode */`, has no `;`: the header
+    // comment after it is read as part of the first statement.
+    if (this.statementOffset === 0 && /^[^\n]*\n-- (MySQL|MariaDB) dump /.test(head.slice(0, 300))) {
+      this.sawHeader = true;
+    }
+    // LOCK TABLES `t` WRITE opens a table's data (mysqldump's default --add-locks): a table with no
+    // row has it too, unlike a dump taken without data (--no-data).
+    const lock = /^LOCK\s+TABLES\s/i.exec(head);
+    if (lock) {
+      const name = readName(head, lock[0].length, '`');
+      if (name && sameTable(this.note(name.parts), this.wanted)) {
+        this.foundData = true;
+        this.lookFound();
+      }
       return;
     }
     const use = /^USE\s/i.exec(head);
@@ -108,6 +151,7 @@ export class MysqlDumpParser extends StatementScanner implements TableData {
       const name = readName(head, use[0].length, '`');
       if (name?.parts.length === 1) this.database = name.parts[0];
       if (this.sawCreate && this.open) this.done = true;
+      this.lookFound();
       return;
     }
     const create = /^CREATE\s+(?:TEMPORARY\s+)?TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?/i.exec(head);
@@ -118,15 +162,23 @@ export class MysqlDumpParser extends StatementScanner implements TableData {
       if (sameTable(table, this.wanted) && !this.create && !this.headCut()) {
         this.create = head;
         this.sawCreate = true;
-        if (!this.open) this.found(table);
+        if (!this.open) this.created = table;
       } else if (this.sawCreate && this.open) {
         this.done = true; // the wanted table's section ended without data: it has no rows
-      }
+      } else this.lookFound();
       return;
     }
     const names = /SET\s+NAMES\s+'?(\w+)/i.exec(head);
     if (names && head.length < 200) this.names = names[1]!.toLowerCase();
     if (/SET\s+TIME_ZONE\s*=\s*'\+00:00'/i.test(head) && head.length < 200) this.utc = true;
+  }
+
+  /** A look that found the wanted CREATE has read on to its data (or the next table): it is found. */
+  private lookFound(): void {
+    if (this.created && !this.open) {
+      this.found(this.created);
+      this.created = undefined;
+    }
   }
 
   /**

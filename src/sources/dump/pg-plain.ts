@@ -1,5 +1,5 @@
 import { CopyLines } from './copy-lines.js';
-import { readName, readNameList, skipBlanks } from './names.js';
+import { readName, readNameList, skipBlanks, utf8 } from './names.js';
 import { PgValues } from './pg-values.js';
 import type { RowBuilder } from './row-builder.js';
 import { StatementScanner } from './scanner.js';
@@ -21,6 +21,11 @@ export class PgPlainParser extends StatementScanner implements TableData {
   private copy: CopyLines | undefined;
   private values: PgValues | undefined;
   private takingInserts = false;
+  /** The dump starts as pg_dump starts one, and so must end as pg_dump ends one. */
+  private sawHeader = false;
+  private sawTrailer = false;
+  /** pg_dump's `-- Data for Name:` comment of the wanted table was read: its rows (maybe none) follow. */
+  private inWantedData = false;
 
   constructor(
     private readonly wanted: WantedTable,
@@ -68,6 +73,35 @@ export class PgPlainParser extends StatementScanner implements TableData {
       this.takingInserts = true;
     }
     return !next.needMore;
+  }
+
+  /**
+   * pg_dump's comments: the first line, the last (`-- PostgreSQL database dump complete`, followed
+   * only by psql's `\unrestrict` on newer versions), and one before each TOC entry. The wanted table's
+   * `-- Data for Name:` entry is how a table whose data is INSERTs (`--inserts`) shows it had no row.
+   */
+  protected override comment(text: string): void {
+    if (/^ PostgreSQL database (cluster )?dump\s*$/.test(text)) {
+      this.sawHeader = true;
+      this.sawTrailer = false; // pg_dumpall: each database's dump ends in its own line
+    } else if (/^ PostgreSQL database (cluster )?dump complete\s*$/.test(text)) this.sawTrailer = true;
+    const entry = /^ (Data for )?Name: (.*?); Type: ([A-Z ]+); Schema: (.*?);/.exec(text);
+    if (!entry) return;
+    if (this.inWantedData && this.open) {
+      this.done = true; // the next entry: the wanted table's data is all read
+      return;
+    }
+    const table = { name: utf8(entry[2]!), ...(entry[4] === '-' ? {} : { schema: utf8(entry[4]!) }) };
+    if (entry[1] && entry[3] === 'TABLE DATA' && sameTable(table, this.wanted)) {
+      this.inWantedData = true;
+      this.foundData = true;
+    }
+  }
+
+  protected override missingEnd(): string | undefined {
+    return this.sawHeader && !this.sawTrailer
+      ? 'the rest of the dump, up to its line "-- PostgreSQL database dump complete"'
+      : undefined;
   }
 
   protected openParen(head: string): boolean {

@@ -13,7 +13,7 @@ export interface Look {
   /** The dump has the wanted table (its structure or its data). */
   found: boolean;
   /** Things the reader noticed that a restore should say (lossy values, settings). */
-  notes: { names?: string; utc?: boolean };
+  notes: { names?: string; utc?: boolean; where?: string };
 }
 
 /** One dump format, read for one table. */

@@ -19,6 +19,8 @@ export interface Dialect {
 type Lex = 'code' | 'squote' | 'dquote' | 'backtick' | 'bracket' | 'dollar' | 'line' | 'block';
 
 const HEAD_CAP = 256 * 1024;
+/** Bytes of a comment line handed to `comment`: dumps' markers are short. */
+const COMMENT_CAP = 200;
 
 /**
  * Splits SQL text fed in chunks into statements, keeping the head of each (its first bytes, enough to
@@ -98,7 +100,24 @@ export abstract class StatementScanner {
     const at = this.base + this.buf.length;
     if (this.inData()) throw truncated(at, this.expectedInData());
     if (this.lex !== 'code' && this.lex !== 'line') throw truncated(at, `the end of ${this.lexName()}`);
+    if (this.inStatement) throw truncated(at, 'the rest of a statement, up to its ";"');
+    const missing = this.missingEnd();
+    if (missing) throw truncated(at, missing);
     this.finish();
+  }
+
+  /**
+   * A `--` comment line between statements (its text after the dashes, latin1, at most COMMENT_CAP
+   * bytes): dumps say in comments where they start and end and what each section holds.
+   */
+  protected comment(_text: string): void {}
+
+  /**
+   * At the end of the input: what a complete dump of this kind ends with and this one lacks (a dump that
+   * says at its start that it is one, and not where it ends, was cut), else undefined.
+   */
+  protected missingEnd(): string | undefined {
+    return undefined;
   }
 
   protected expectedInData(): string {
@@ -161,6 +180,7 @@ export abstract class StatementScanner {
       if (b === 0x2d && buf[this.i + 1] === 0x2d) {
         const nl = buf.indexOf(0x0a, this.i);
         if (nl === -1) return false;
+        this.comment(buf.toString('latin1', this.i + 2, Math.min(nl, this.i + COMMENT_CAP)));
         this.i = nl + 1;
         continue;
       }

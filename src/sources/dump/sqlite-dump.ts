@@ -25,6 +25,9 @@ export class SqliteDumpParser extends StatementScanner implements TableData {
   private sawCreate = false;
   /** Inside a CREATE TRIGGER's BEGIN … END, whose statements end in `;` too. */
   private inTrigger = false;
+  /** `.dump` wraps the dump in BEGIN TRANSACTION … COMMIT: a dump that began so must end so. */
+  private sawBegin = false;
+  private sawCommit = false;
 
   constructor(
     private readonly wanted: WantedTable,
@@ -127,6 +130,8 @@ export class SqliteDumpParser extends StatementScanner implements TableData {
       if (/^END\s*;?$/i.test(head.trim())) this.inTrigger = false;
       return;
     }
+    if (/^BEGIN\s+TRANSACTION\s*;?$/i.test(head.trim())) this.sawBegin = true;
+    else if (/^(COMMIT|END)(\s+TRANSACTION)?\s*;?$/i.test(head.trim())) this.sawCommit = true;
     if (/^CREATE\s+(?:TEMP(?:ORARY)?\s+)?TRIGGER\b/i.test(head) && !/\bEND\s*;?$/i.test(head.trim())) {
       this.inTrigger = true;
       return;
@@ -142,6 +147,10 @@ export class SqliteDumpParser extends StatementScanner implements TableData {
     } else if (this.sawCreate && this.open) {
       this.stop(); // the wanted table's section ended without rows
     }
+  }
+
+  protected override missingEnd(): string | undefined {
+    return this.sawBegin && !this.sawCommit ? 'the rest of the dump, up to its COMMIT' : undefined;
   }
 
   protected override finish(): void {

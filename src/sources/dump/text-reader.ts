@@ -1,4 +1,5 @@
-import { countingIn } from './errors.js';
+import { formatTable } from '../../core/table.js';
+import { countingIn, NoTableData } from './errors.js';
 import type { Content } from './input.js';
 import { MysqlDumpParser } from './mysql-dump.js';
 import { PgPlainParser } from './pg-plain.js';
@@ -41,7 +42,11 @@ export function textReader(content: Content, engine: DumpEngine, size: number): 
       }
       const notes =
         parser instanceof MysqlDumpParser
-          ? { ...(parser.names ? { names: parser.names } : {}), utc: parser.utc }
+          ? {
+              ...(parser.names ? { names: parser.names } : {}),
+              utc: parser.utc,
+              ...(parser.where ? { where: parser.where } : {}),
+            }
           : {};
       return {
         tables: parser.tables,
@@ -57,7 +62,57 @@ export function textReader(content: Content, engine: DumpEngine, size: number): 
         const s = shape(columns, offset);
         return new RowBuilder(s.fields, s.order, (chunk) => emitted.push(chunk));
       });
-      return counted(drive(content.chunks(onBytes), parser, emitted));
+      const rows = content.wrapper
+        ? checkedToTheEnd(content.chunks(onBytes), parser, emitted)
+        : drive(content.chunks(onBytes), parser, emitted);
+      return checked(counted(rows), parser, wanted, engine);
     },
   };
+}
+
+const LEAVE_DATA_OUT: Record<DumpEngine, string> = {
+  postgres: 'pg_dump --schema-only or --exclude-table-data',
+  mysql: 'mysqldump --no-data',
+  sqlite: 'sqlite3 .schema',
+};
+
+/**
+ * The rows, then a refusal when the dump never showed the table's data (not even an empty section):
+ * thrown before the stream ends, so nothing read from it is applied. A `sqlite3 .dump` writes nothing for
+ * a table without rows; one that is whole (its COMMIT read) holds every row, so none is none.
+ */
+async function* checked(
+  rows: AsyncIterable<Buffer>,
+  parser: TableData,
+  wanted: WantedTable,
+  engine: DumpEngine,
+): AsyncIterable<Buffer> {
+  yield* rows;
+  if (engine !== 'sqlite' && !parser.foundData)
+    throw new NoTableData(formatTable(wanted), LEAVE_DATA_OUT[engine]);
+}
+
+/**
+ * The rows of a gzip- or zstd-wrapped dump, then the rest of it decompressed and dropped: the stream's
+ * checksum is at its end, and a byte flipped before the table's data would otherwise go unseen (the
+ * parser may read it as another value). The error surfaces before the rows' stream ends: nothing applied.
+ */
+async function* checkedToTheEnd(
+  input: AsyncIterable<Buffer>,
+  parser: TableData,
+  emitted: Buffer[],
+): AsyncIterable<Buffer> {
+  const iterator = input[Symbol.asyncIterator]();
+  // Without `return`, drive's early stop leaves the stream open to be read on here.
+  const open: AsyncIterable<Buffer> = { [Symbol.asyncIterator]: () => ({ next: () => iterator.next() }) };
+  let ended = false;
+  try {
+    yield* drive(open, parser, emitted);
+    while (!(await iterator.next()).done) {
+      // decompressed and dropped
+    }
+    ended = true;
+  } finally {
+    if (!ended) await iterator.return?.();
+  }
 }

@@ -25,6 +25,7 @@ const DUMP = bytes(
   'UNLOCK TABLES;\n',
   'DROP TABLE IF EXISTS `u`;\n',
   "INSERT INTO `u` VALUES (1,'never read');\n",
+  '-- Dump completed on 2026-11-30 12:00:00\n',
 );
 
 describe('the mysqldump reader', () => {
@@ -106,6 +107,42 @@ describe('the mysqldump reader', () => {
       ),
     ).toThrow(
       `at byte ${dump.indexOf('a') + 2}: expected "," or ")" after a value, found bytes 90 91 c3 a9 27 2c 4e 55 4c 4c 29 3b 0a`,
+    );
+  });
+
+  it('tells a table dumped without data from an empty one, and a dump cut between INSERTs from a whole one', () => {
+    const head = ['-- MariaDB dump 10.19\n', 'USE `app`;\n', 'CREATE TABLE `t` (`id` int NOT NULL);\n'];
+    const next = 'CREATE TABLE `u` (`id` int NOT NULL);\n';
+    const end = '-- Dump completed on 2026-11-30 18:00:00\n';
+    const read = (...parts: string[]) =>
+      parseIn(
+        [bytes(...parts)],
+        (open) => new MysqlDumpParser({ schema: 'app', name: 't' }, open),
+        () => ({ fields: 1 }),
+      );
+    // --no-data: the CREATE and nothing else
+    const noData = read(...head, next, end);
+    expect([noData.rows, noData.parser.foundData]).toEqual(['', false]);
+    // an empty table: its LOCK TABLES … UNLOCK TABLES section (--add-locks, the default)
+    const locked = read(...head, 'LOCK TABLES `t` WRITE;\n', 'UNLOCK TABLES;\n', next, end);
+    expect([locked.rows, locked.parser.foundData]).toEqual(['', true]);
+    // --skip-add-locks: the section's comment is its one sign
+    const commented = read(...head, '--\n-- Dumping data for table `t`\n--\n\n', next, end);
+    expect([commented.rows, commented.parser.foundData]).toEqual(['', true]);
+    // cut after a whole INSERT: more of the table's rows may have followed
+    const rows = 'INSERT INTO `t` VALUES (1),(2);\n';
+    expect(() => read(...head, 'LOCK TABLES `t` WRITE;\n', rows)).toThrow(
+      /expected the rest of the dump, up to its line "-- Dump completed", found the end of the file/,
+    );
+    expect(read(...head, 'LOCK TABLES `t` WRITE;\n', rows, 'UNLOCK TABLES;\n', end).rows).toBe('1\n2\n');
+    // mariadb-dump's sandbox line first: its header is still known, so a cut before the table is one
+    const sandbox = '/*M!999999\\- enable the sandbox mode */ \n';
+    expect(() => read(sandbox, ...head.slice(0, 2), 'CREATE TABLE `other` (`id` int);\n')).toThrow(
+      /up to its line "-- Dump completed", found the end of the file/,
+    );
+    // cut inside the head of the next INSERT
+    expect(() => read(...head, rows, 'INSERT INTO `t` (`id`, ')).toThrow(
+      /expected the rest of a statement, up to its ";", found the end of the file/,
     );
   });
 

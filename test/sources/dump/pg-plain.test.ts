@@ -34,6 +34,11 @@ const DUMP = Buffer.from(
     'COPY public."Weird ""Name""" (k) FROM stdin;',
     '7',
     '\\.',
+    '',
+    '--',
+    '-- PostgreSQL database dump complete',
+    '--',
+    '',
     '\\unrestrict abc123',
     '',
   ].join('\n'),
@@ -78,6 +83,92 @@ describe('the plain pg_dump reader', () => {
       { schema: 'public', name: 't' },
       { schema: 'public', name: 'Weird "Name"' },
     ]);
+  });
+
+  it('calls a dump that ends before its last line truncated, not short of the table', () => {
+    const cut = DUMP.subarray(0, DUMP.indexOf('-- PostgreSQL database dump complete'));
+    expect(() =>
+      parseIn(
+        [cut],
+        (open) => new PgPlainParser({ schema: 'public', name: 'missing' }, open),
+        () => ({
+          fields: 1,
+        }),
+      ),
+    ).toThrow(
+      /expected the rest of the dump, up to its line "-- PostgreSQL database dump complete", found the end of the file/,
+    );
+    // A table whose COPY block ended before the cut has all its rows.
+    const weird = parseIn(
+      [cut],
+      (open) => new PgPlainParser({ schema: 'public', name: 'Weird "Name"' }, open),
+      () => ({
+        fields: 1,
+      }),
+    );
+    expect(weird.rows).toBe('7\n');
+    // Cut inside a statement that would have told whether more rows follow.
+    const mid = DUMP.subarray(0, DUMP.indexOf('COPY public."Weird') + 12);
+    expect(() =>
+      parseIn(
+        [mid],
+        (open) => new PgPlainParser({ schema: 'public', name: 'Weird "Name"' }, open),
+        () => ({
+          fields: 1,
+        }),
+      ),
+    ).toThrow(/expected the rest of a statement, up to its ";", found the end of the file/);
+  });
+
+  it('finds no data for a table whose CREATE has no COPY block, and an empty --inserts section by its comment', () => {
+    const schemaOnly = Buffer.from(
+      [
+        '--',
+        '-- PostgreSQL database dump',
+        '--',
+        'CREATE TABLE public.t (id integer);',
+        'CREATE TABLE public.u (id integer);',
+        '--',
+        '-- Data for Name: u; Type: TABLE DATA; Schema: public; Owner: postgres',
+        '--',
+        '',
+        'INSERT INTO public.u VALUES (1);',
+        '--',
+        '-- PostgreSQL database dump complete',
+        '--',
+        '',
+      ].join('\n'),
+      'latin1',
+    );
+    for (const pieces of cuts(schemaOnly)) {
+      const t = parseIn(
+        pieces,
+        (open) => new PgPlainParser({ schema: 'public', name: 't' }, open),
+        () => ({
+          fields: 1,
+        }),
+      );
+      expect([t.rows, t.parser.foundData]).toEqual(['', false]);
+    }
+    const emptyInserts = Buffer.from(
+      schemaOnly
+        .toString('latin1')
+        .replace(
+          'CREATE TABLE public.u (id integer);\n',
+          'CREATE TABLE public.u (id integer);\n--\n-- Data for Name: t; Type: TABLE DATA; Schema: public; Owner: postgres\n--\n\n',
+        ),
+      'latin1',
+    );
+    for (const pieces of cuts(emptyInserts)) {
+      const t = parseIn(
+        pieces,
+        (open) => new PgPlainParser({ schema: 'public', name: 't' }, open),
+        () => ({
+          fields: 1,
+        }),
+      );
+      expect([t.rows, t.parser.foundData, t.parser.done]).toEqual(['', true, true]);
+    }
   });
 
   const INSERTS = Buffer.from(

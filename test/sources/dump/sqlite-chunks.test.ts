@@ -69,6 +69,23 @@ describe('sqlite3 .dump reader', () => {
     expect(look.foundData).toBe(false);
   });
 
+  it('calls a dump cut before its COMMIT truncated: rows of the table may have followed', () => {
+    const cut = DUMP.subarray(0, DUMP.indexOf('CREATE TABLE after'));
+    const read = (bytes: Buffer, name: string) =>
+      parseIn(
+        [bytes],
+        (open) => new SqliteDumpParser({ name }, open),
+        () => ({ fields: 3 }),
+      );
+    expect(() => read(cut.subarray(0, cut.indexOf('INSERT INTO t(id')), 'T')).toThrow(
+      /expected the rest of the dump, up to its COMMIT, found the end of the file/,
+    );
+    expect(() => read(cut, 'missing')).toThrow(/up to its COMMIT, found the end of the file/);
+    // whole: a table with no INSERT has no row
+    const empty = read(Buffer.from('BEGIN TRANSACTION;\nCREATE TABLE e (k);\nCOMMIT;\n', 'latin1'), 'e');
+    expect([empty.rows, empty.parser.done]).toEqual(['', false]);
+  });
+
   it('takes the column order of an INSERT that lists its columns', () => {
     const dump = Buffer.from(
       'BEGIN TRANSACTION;\nCREATE TABLE n (a, b);\nINSERT INTO n(rowid,a,b) VALUES(1,10,20);\nINSERT INTO n(rowid,a,b) VALUES(2,30,NULL);\nCOMMIT;\n',
