@@ -72,8 +72,10 @@ export async function archiveReader(
   };
 }
 
-async function* noData(wanted: WantedTable): AsyncIterable<Buffer> {
-  throw new NoTableData(formatTable(wanted), 'pg_dump --schema-only or --exclude-table-data');
+/** A stream that fails when read: the refusal reaches the reader of the rows, as a read error would. */
+function noData(wanted: WantedTable): AsyncIterable<Buffer> {
+  const error = new NoTableData(formatTable(wanted), 'pg_dump --schema-only or --exclude-table-data');
+  return { [Symbol.asyncIterator]: () => ({ next: () => Promise.reject(error) }) };
 }
 
 function codec(compression: string, layout: Layout): 'zlib' | 'zstd' | 'lz4' | 'text' {
