@@ -5,6 +5,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { restore } from '../../../src/index.js';
 import { MYSQL_VALUES } from '../../conformance/values-mysql.js';
+import { runCli } from '../../harness/cli.js';
 import { type Scratch, scratch, tempDir } from '../../harness/index.js';
 
 const run = promisify(execFile);
@@ -158,6 +159,44 @@ describe('restoring from a mariadb-dump file', () => {
     expect(error).toMatchObject({ code: 'schema-mismatch', details: { warnings: [warning] } });
     expect((error as { hint: string }).hint).toContain(`The source warned: ${warning}`);
     expect(await s.dump('target', 'late', ['id'])).toEqual([]);
+  });
+
+  it('refuses a --no-data dump and one cut between INSERTs, and names a --where dump before applying', async () => {
+    await s.target.exec('DELETE FROM vals');
+    await restore({
+      table: 'vals',
+      from: join(dir, slug('default, one table')),
+      to: s.targetUrl,
+      stateDir: dir,
+    });
+    expect(await s.dump('target', 'vals', ['id'])).toEqual(expected);
+    const f = flags(s.sourceUrl);
+    const db = new URL(s.sourceUrl).pathname.slice(1);
+    await run('bash', ['-c', `mariadb-dump ${f} --no-data ${db} > ${join(dir, 'nodata.sql')}`]);
+    await run('bash', ['-c', `mariadb-dump ${f} --where 'id < 2' ${db} vals > ${join(dir, 'where.sql')}`]);
+    const rows = await readFile(join(dir, slug('--skip-extended-insert --complete-insert')));
+    const second = rows.indexOf('INSERT INTO `vals`', rows.indexOf('INSERT INTO `vals`') + 1);
+    await writeFile(join(dir, 'between.sql'), rows.subarray(0, second));
+    const common = ['--to', s.targetUrl, '--yes', '--extra', 'delete'];
+    for (const [file, code, message] of [
+      [
+        'nodata.sql',
+        3,
+        "holds vals but no data for it: the dump was taken without the table's rows (mysqldump --no-data)",
+      ],
+      ['between.sql', 13, 'up to its line "-- Dump completed", found the end of the file'],
+    ] as const) {
+      const done = await runCli(['restore', 'vals', '--from', join(dir, file), ...common]);
+      expect([file, done.code]).toEqual([file, code]);
+      expect(done.stderr).toContain(message);
+      expect(await s.dump('target', 'vals', ['id'])).toEqual(expected);
+    }
+    const where = await runCli(['restore', 'vals', '--from', join(dir, 'where.sql'), ...common, '--dry-run']);
+    expect(where.code).toBe(0);
+    expect(where.stderr + where.stdout).toContain(
+      'The dump was taken with --where "id < 2": it holds only the rows that matched',
+    );
+    expect(await s.dump('target', 'vals', ['id'])).toEqual(expected);
   });
 
   it('says where a truncated dump ends, having written nothing', async () => {

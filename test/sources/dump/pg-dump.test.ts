@@ -350,6 +350,56 @@ describe('restoring from a pg_dump file', () => {
     }
   });
 
+  it('refuses a dump with the table but not its data, and one cut before its data, leaving the rows there', async () => {
+    await s.target.exec('TRUNCATE vals');
+    await restore({ table: 'vals', from: join(dir, 'plain'), to: s.targetUrl, stateDir: dir });
+    const before = await s.dump('target', 'public.vals', ['id']);
+    expect(before).toEqual(expected);
+    const plain = await readFile(join(dir, 'plain'));
+    await writeFile(join(dir, 'before-copy.sql'), plain.subarray(0, plain.indexOf('COPY public.vals')));
+    const inserts = await readFile(join(dir, slug('plain --inserts')));
+    const second = inserts.indexOf('INSERT INTO public.vals', inserts.indexOf('INSERT INTO public.vals') + 1);
+    await writeFile(join(dir, 'between-inserts.sql'), inserts.subarray(0, second));
+    const gzip = Buffer.from(await readFile(join(dir, slug('plain, gzip'))));
+    gzip[gzip.length - 6] = gzip[gzip.length - 6]! ^ 0xff; // the CRC at the end: the data reads, the check fails
+    await writeFile(join(dir, 'crc.sql.gz'), gzip);
+    await run('bash', [
+      '-c',
+      `pg_dump -d '${s.sourceUrl}' -s -f ${join(dir, 'schema.sql')} && pg_dump -d '${s.sourceUrl}' -Fc --exclude-table-data=public.vals -f ${join(dir, 'nodata.dump')}`,
+    ]);
+    for (const [file, code, message] of [
+      ['schema.sql', 'table-not-found', 'holds public.vals but no data for it'],
+      ['nodata.dump', 'table-not-found', 'holds public.vals but no data for it'],
+      [
+        'before-copy.sql',
+        'bad-source',
+        'up to its line "-- PostgreSQL database dump complete", found the end',
+      ],
+      [
+        'between-inserts.sql',
+        'bad-source',
+        'up to its line "-- PostgreSQL database dump complete", found the end',
+      ],
+      ['crc.sql.gz', 'bad-source', 'incorrect data check'],
+    ] as const) {
+      const done = await runCli([
+        'restore',
+        'vals',
+        '--from',
+        join(dir, file),
+        '--to',
+        s.targetUrl,
+        '--yes',
+        '--extra',
+        'delete',
+      ]);
+      expect([file, done.code]).toEqual([file, code === 'bad-source' ? 13 : 3]);
+      expect(done.stderr).toContain(message);
+      expect(done.stderr).toContain('Nothing was written.');
+      expect(await s.dump('target', 'public.vals', ['id'])).toEqual(before);
+    }
+  });
+
   it('reports bytes read of the table data block, and reads no further than that block', async () => {
     await s.target.exec('TRUNCATE vals');
     const from = join(dir, slug('custom, uncompressed'));
