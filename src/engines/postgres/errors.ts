@@ -35,7 +35,7 @@ export function isConnectionLost(error: unknown): boolean {
 export function mapError(
   error: unknown,
   doing: string,
-  options: { interrupted?: boolean; rolledBack?: boolean } = {},
+  options: { interrupted?: boolean; rolledBack?: boolean; sourceRows?: boolean } = {},
 ): RowbackError {
   if (isRowbackError(error)) return error;
   const e = error as DriverError;
@@ -83,6 +83,7 @@ export function mapError(
         : 'Run as a user that may read, lock and write this table (and create temporary tables).';
     return new RowbackError('privilege', `Permission denied while ${doing}: ${text}`, { cause: error, hint });
   }
+  if (options.sourceRows && isDataException(e?.code)) return valuesDoNotFit(error, doing, options);
   // A trigger raising an error names itself only in the context line.
   const context = e?.where && /function/i.test(e.where) ? ` [${e.where.split('\n')[0]}]` : '';
   const outcome = options.rolledBack ? ' The transaction was rolled back; nothing was written.' : '';
@@ -90,4 +91,36 @@ export function mapError(
     cause: error,
     ...(e?.hint ? { hint: e.hint } : {}),
   });
+}
+
+/**
+ * SQLSTATE class 22, data exception: a value the column's type refuses. 22P03 (invalid binary
+ * representation) is left out: rowback's own binary COPY encoder wrote those bytes, not the source.
+ */
+function isDataException(code: string | undefined): boolean {
+  return code?.startsWith('22') === true && code !== '22P03';
+}
+
+/**
+ * A value from the source that the target's column refuses, while its rows were staged or copied in: the
+ * source does not match the target (a changed column type, a data-only dump read with the target's
+ * types) or its bytes were damaged. Either way the source and target columns do not match.
+ */
+function valuesDoNotFit(error: unknown, doing: string, options: { rolledBack?: boolean }): RowbackError {
+  const e = error as DriverError;
+  const detail = e.detail ? ` (${e.detail})` : '';
+  // COPY's context line says where: `COPY rowback_stage_1, line 2, column amount: "2.Z99"`
+  const column = e.where?.match(/^COPY [^,]+, line \d+, column ([^:]+):/)?.[1];
+  const outcome = options.rolledBack
+    ? 'the transaction was rolled back, nothing was written'
+    : 'nothing was written';
+  return new RowbackError(
+    'schema-mismatch',
+    `A source value does not fit the target${column ? ` column ${column}` : ''} while ${doing}: ${e.message}${detail}; ${outcome}.`,
+    {
+      cause: error,
+      hint: "Check that the source is intact (a dump file: `gzip -t` / `zstd -t` on a compressed one; a plain one may have been edited or cut) and that the target's column types match the source's (a dump without CREATE TABLE is read with the target's types).",
+      details: { sqlstate: e.code, ...(column ? { column } : {}) },
+    },
+  );
 }

@@ -83,7 +83,7 @@ export async function stageRows(
     await (options.clock ? options.clock.time('analyze', analyze) : analyze());
   } catch (error) {
     await client.query(`DROP TABLE IF EXISTS ${table}`).catch(() => {});
-    throw mapError(error, what, { interrupted: session.cancelled });
+    throw mapError(error, what, { interrupted: session.cancelled, sourceRows: true });
   }
   const staged: Staged = {
     target,
