@@ -63,13 +63,13 @@ export class SqliteConnection implements Connection {
    * Runs one step, wrapping a driver error with what the step was doing. better-sqlite3 is synchronous:
    * a step runs to its end, and a cancel() takes effect between steps.
    */
-  private async step<T>(doing: string, fn: () => T | Promise<T>): Promise<T> {
+  private async step<T>(doing: string, fn: () => T | Promise<T>, sourceRows = false): Promise<T> {
     try {
       checkCancelled(this.session);
       return await fn();
     } catch (error) {
       const { cancelled: interrupted, inTransaction: rolledBack } = this.session;
-      throw mapError(error, doing, { interrupted, rolledBack });
+      throw mapError(error, doing, { interrupted, rolledBack, sourceRows });
     }
   }
 
@@ -239,7 +239,11 @@ export class SqliteConnection implements Connection {
   }
 
   copyIn(target: TableSchema, rows: RowStream, options: StageOptions): Promise<number> {
-    return this.step(`copying rows into ${name(target)}`, () => copyIn(this.session, target, rows, options));
+    return this.step(
+      `copying rows into ${name(target)}`,
+      () => copyIn(this.session, target, rows, options),
+      true,
+    );
   }
 
   verify(plan: Plan, written: RowClass[], deleted: boolean): Promise<VerifyResult> {

@@ -13,7 +13,7 @@ interface DriverError {
 export function mapError(
   error: unknown,
   doing: string,
-  options: { interrupted?: boolean; rolledBack?: boolean } = {},
+  options: { interrupted?: boolean; rolledBack?: boolean; sourceRows?: boolean } = {},
 ): RowbackError {
   if (isRowbackError(error)) return error;
   const e = error as DriverError;
@@ -63,6 +63,36 @@ export function mapError(
       },
     );
   }
+  if (options.sourceRows && (code === 'SQLITE_CONSTRAINT_DATATYPE' || code === 'SQLITE_MISMATCH')) {
+    return valuesDoNotFit(error, code, text, doing, options);
+  }
   const named = code ? ` (${code})` : '';
   return new RowbackError('internal', `Failed while ${doing}: ${text}${named}.${outcome}`, { cause: error });
+}
+
+/**
+ * A value from the source that a STRICT table's column (or an INTEGER PRIMARY KEY) refuses, while its
+ * rows were staged or copied in: the source does not match the target, or its bytes were damaged.
+ */
+function valuesDoNotFit(
+  error: unknown,
+  code: string,
+  text: string,
+  doing: string,
+  options: { rolledBack?: boolean },
+): RowbackError {
+  // `cannot store TEXT value in INTEGER column t.code`: the staged table's name is rowback's, not the user's
+  const column = text.match(/ column (?:\S+\.)?(\S+)$/)?.[1];
+  const outcome = options.rolledBack
+    ? 'the transaction was rolled back, nothing was written'
+    : 'nothing was written';
+  return new RowbackError(
+    'schema-mismatch',
+    `A source value does not fit the target${column ? ` column ${column}` : ''} while ${doing}: ${text}; ${outcome}.`,
+    {
+      cause: error,
+      hint: "Check that the source is intact (a dump file: `gzip -t` / `zstd -t` on a compressed one; a plain one may have been edited or cut) and that the target's column types match the source's (a dump without CREATE TABLE is read with the target's types).",
+      details: { code, ...(column ? { column } : {}) },
+    },
+  );
 }

@@ -145,6 +145,7 @@ export async function stageRows(
     }
     throw mapError(error, `staging rows of ${target.ref.schema}.${target.ref.name}`, {
       interrupted: session.cancelled,
+      sourceRows: true,
     });
   }
   const staged: Staged = { target, columns: [...options.columns], origin: false, rows: count };
