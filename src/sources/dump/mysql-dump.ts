@@ -27,7 +27,13 @@ export class MysqlDumpParser extends StatementScanner implements TableData {
   utc = false;
 
   private database: string | undefined;
+  /** In charge of the bytes while an INSERT's VALUES are read. */
   private values: MysqlValues | undefined;
+  /** The wanted table's one values parser, for every INSERT with the same column list (`rowsOf`). */
+  private rows: MysqlValues | undefined;
+  private rowsOf: string | undefined;
+  /** The bytes of the wanted table's first INSERT up to its `(`: the later ones are known by them. */
+  private prefix: Buffer | undefined;
   private takingInserts = false;
   private sawCreate = false;
   /** The database of the first table found under the wanted name, when the dump names one. */
@@ -92,7 +98,7 @@ export class MysqlDumpParser extends StatementScanner implements TableData {
     this.headDone = true; // an INSERT: its head is read
     const table = this.note(name.parts);
     if (!sameTable(table, this.wanted)) {
-      if (this.takingInserts) this.done = true;
+      if (this.takingInserts) this.stop();
       return false;
     }
     this.foundData = true;
@@ -102,8 +108,40 @@ export class MysqlDumpParser extends StatementScanner implements TableData {
       this.found(table);
       return false;
     }
-    this.values = new MysqlValues(this.open(columns, this.statementOffset));
+    const of = columns?.join('\n') ?? '';
+    if (!this.rows || this.rowsOf !== of) {
+      this.rows?.flush();
+      this.rows = new MysqlValues(this.open(columns, this.statementOffset));
+      this.rowsOf = of;
+      this.prefix = Buffer.from(head, 'latin1');
+    }
+    this.rows.restart();
+    this.values = this.rows;
     return true;
+  }
+
+  /** The next INSERT of the wanted table, known by the same bytes up to its `(` as the one before. */
+  protected override resumeData(): boolean {
+    const prefix = this.prefix;
+    if (!prefix || !this.takingInserts || this.done) return false;
+    const end = this.i + prefix.length;
+    if (end >= this.buf.length || this.buf[end] !== 0x28) return false; // not sure yet: the slow way
+    if (this.buf.compare(prefix, 0, prefix.length, this.i, end) !== 0) return false;
+    this.statementOffset = this.at();
+    this.i = end;
+    this.rows!.restart();
+    this.values = this.rows;
+    return true;
+  }
+
+  protected override finish(): void {
+    this.rows?.flush();
+  }
+
+  /** The wanted rows are all read: hand on the last of them and stop. */
+  private stop(): void {
+    this.rows?.flush();
+    this.done = true;
   }
 
   /** mysqldump's first comment line and its last (`-- Dump completed`), unless --skip-comments. */
@@ -127,7 +165,7 @@ export class MysqlDumpParser extends StatementScanner implements TableData {
 
   protected statement(head: string): void {
     if (this.takingInserts) {
-      this.done = true;
+      this.stop();
       return;
     }
     // mariadb-dump's first line, `/*M!999999\- enable the sandbox mode */`, has no `;`: the header

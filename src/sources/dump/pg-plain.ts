@@ -19,7 +19,13 @@ export class PgPlainParser extends StatementScanner implements TableData {
   foundData = false;
 
   private copy: CopyLines | undefined;
+  /** In charge of the bytes while an INSERT's VALUES are read. */
   private values: PgValues | undefined;
+  /** The wanted table's one values parser, for every INSERT with the same column list (`rowsOf`). */
+  private rows: PgValues | undefined;
+  private rowsOf: string | undefined;
+  /** The bytes of the wanted table's first INSERT up to its `(`: the later ones are known by them. */
+  private prefix: Buffer | undefined;
   private takingInserts = false;
   /** The dump starts as pg_dump starts one, and so must end as pg_dump ends one. */
   private sawHeader = false;
@@ -88,7 +94,7 @@ export class PgPlainParser extends StatementScanner implements TableData {
     const entry = /^ (Data for )?Name: (.*?); Type: ([A-Z ]+); Schema: (.*?);/.exec(text);
     if (!entry) return;
     if (this.inWantedData && this.open) {
-      this.done = true; // the next entry: the wanted table's data is all read
+      this.stop(); // the next entry: the wanted table's data is all read
       return;
     }
     const table = { name: utf8(entry[2]!), ...(entry[4] === '-' ? {} : { schema: utf8(entry[4]!) }) };
@@ -125,7 +131,7 @@ export class PgPlainParser extends StatementScanner implements TableData {
     this.headDone = true; // an INSERT: its head is read
     const table = this.note(name.parts);
     if (!sameTable(table, this.wanted)) {
-      if (this.takingInserts) this.done = true;
+      if (this.takingInserts) this.stop();
       return false;
     }
     this.foundData = true;
@@ -134,13 +140,45 @@ export class PgPlainParser extends StatementScanner implements TableData {
       this.done = true;
       return false;
     }
-    this.values = new PgValues(this.open(columns, this.statementOffset), this.backslashEverywhere);
+    const of = columns?.join('\n') ?? '';
+    if (!this.rows || this.rowsOf !== of) {
+      this.rows?.flush();
+      this.rows = new PgValues(this.open(columns, this.statementOffset), this.backslashEverywhere);
+      this.rowsOf = of;
+      this.prefix = Buffer.from(head, 'latin1');
+    }
+    this.rows.restart();
+    this.values = this.rows;
     return true;
+  }
+
+  /** The next INSERT of the wanted table, known by the same bytes up to its `(` as the one before. */
+  protected override resumeData(): boolean {
+    const prefix = this.prefix;
+    if (!prefix || !this.takingInserts || this.done) return false;
+    const end = this.i + prefix.length;
+    if (end >= this.buf.length || this.buf[end] !== 0x28) return false; // not sure yet: the slow way
+    if (this.buf.compare(prefix, 0, prefix.length, this.i, end) !== 0) return false;
+    this.statementOffset = this.at();
+    this.i = end;
+    this.rows!.restart();
+    this.values = this.rows;
+    return true;
+  }
+
+  protected override finish(): void {
+    this.rows?.flush();
+  }
+
+  /** The wanted rows are all read: hand on the last of them and stop. */
+  private stop(): void {
+    this.rows?.flush();
+    this.done = true;
   }
 
   protected statement(head: string): void {
     if (this.takingInserts) {
-      this.done = true;
+      this.stop();
       return;
     }
     const copy = /^COPY\s/i.exec(head);

@@ -43,20 +43,6 @@ export class SqliteValues extends ValuesParser {
   private inQuote = false;
   private rowOffset = 0;
 
-  /** Hands on every complete row built so far. */
-  flush(): void {
-    this.builder.flush();
-  }
-
-  /** Ready for the next INSERT's `(`. */
-  restart(): void {
-    this.state = 0;
-  }
-
-  protected override ended(): void {
-    // rows are handed on as the builder fills, and by the dump parser once the table's data ends
-  }
-
   protected run(buf: Buffer, i: number, end: number, base: number): number {
     const TUPLE = 0;
     const AFTER_VALUE = 1;

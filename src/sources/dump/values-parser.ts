@@ -76,8 +76,20 @@ export abstract class ValuesParser {
     return { at: i, ended: false, needMore: true };
   }
 
-  /** At the statement's `;`: its rows are handed on. */
-  protected ended(): void {
+  /**
+   * At the statement's `;`. Rows are handed on as the builder fills and by the dump parser once the
+   * table's data ends (`flush`): one parser serves every INSERT of the table (`restart`), so a dump of
+   * one INSERT per row gathers its rows into large chunks instead of one chunk per statement.
+   */
+  protected ended(): void {}
+
+  /** Ready for the next INSERT's `(`. */
+  restart(): void {
+    this.state = TUPLE;
+  }
+
+  /** Hands on every complete row built so far. */
+  flush(): void {
     this.builder.flush();
   }
 

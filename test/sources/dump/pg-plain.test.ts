@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PgPlainParser } from '../../../src/sources/dump/pg-plain.js';
+import { RowBuilder } from '../../../src/sources/dump/row-builder.js';
 import { cuts, parseIn } from './chunks.js';
 
 const DUMP = Buffer.from(
@@ -169,6 +170,28 @@ describe('the plain pg_dump reader', () => {
       );
       expect([t.rows, t.parser.foundData, t.parser.done]).toEqual(['', true, true]);
     }
+  });
+
+  it('gathers the rows of one-row INSERTs into large chunks, one values parser for them all', () => {
+    const lines = ['CREATE TABLE public.t (id integer, tx text);'];
+    for (let i = 1; i <= 5000; i++) lines.push(`INSERT INTO public.t (id, tx) VALUES (${i}, 'row ${i}');`);
+    lines.push(
+      "INSERT INTO public.t (tx, id) VALUES ('other order', 0);",
+      'CREATE INDEX i ON public.t (id);',
+    );
+    const chunks: Buffer[] = [];
+    let opened = 0;
+    const parser = new PgPlainParser({ schema: 'public', name: 't' }, (columns) => {
+      opened++;
+      const order = columns?.[0] === 'tx' ? [1, 0] : undefined;
+      return new RowBuilder(2, order, (chunk) => chunks.push(Buffer.from(chunk)));
+    });
+    parser.push(Buffer.from(lines.join('\n'), 'latin1'));
+    expect(parser.done).toBe(true);
+    const want = Array.from({ length: 5000 }, (_, i) => `${i + 1}\trow ${i + 1}\n`).join('');
+    expect(Buffer.concat(chunks).toString('latin1')).toBe(`${want}0\tother order\n`);
+    expect(opened).toBe(2); // a builder per column list, not per statement
+    expect(chunks.length).toBeLessThan(5);
   });
 
   const INSERTS = Buffer.from(
