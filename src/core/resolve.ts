@@ -55,11 +55,21 @@ export function requireKey(schema: TableSchema): string[] {
   return schema.key.columns;
 }
 
-/** Close table names, written the way the user wrote theirs: qualified only if they qualified it. */
+/**
+ * Close table names, written the way the user wrote theirs (qualified only if they qualified it) and as
+ * the table argument takes them back. A table of exactly that name in another schema (database) is
+ * named qualified: repeating the bare name would not help.
+ */
 function suggestions(wanted: TableRef, tables: Required<TableRef>[]): string[] {
+  const elsewhere = tables.filter((t) => t.name === wanted.name && t.schema !== wanted.schema);
+  if (elsewhere.length) return [...new Set(elsewhere.map(formatTable))];
   if (wanted.schema) {
-    const qualified = tables.map((t) => `${t.schema}.${t.name}`);
-    return closeNames(`${wanted.schema}.${wanted.name}`, [...new Set(qualified)]);
+    const byText = new Map(tables.map((t) => [`${t.schema}.${t.name}`, t]));
+    return closeNames(`${wanted.schema}.${wanted.name}`, [...byText.keys()]).map((c) =>
+      formatTable(byText.get(c)!),
+    );
   }
-  return closeNames(wanted.name, [...new Set(tables.map((t) => t.name))]);
+  return closeNames(wanted.name, [...new Set(tables.map((t) => t.name))]).map((name) =>
+    formatTable({ name }),
+  );
 }

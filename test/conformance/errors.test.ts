@@ -143,12 +143,12 @@ describe.each(SCENARIO_ENGINES)(
       );
 
       test(
-        'SQLite has no host to reach: a source file that is not there exits 2, neither a URL nor a file',
+        'SQLite has no host to reach: a source file that is not there exits 3, naming it as no file',
         () =>
           expectFailure(
             engine,
             (s) => ['restore', 'accounts', '--from', missingBeside(s.sourceUrl), '--to', s.targetUrl],
-            { exit: 2, code: 'usage', stderr: /missing\.db/ },
+            { exit: 3, code: 'not-found', stderr: /There is no file .*missing\.db/ },
           ),
         TIMEOUT,
       );

@@ -242,16 +242,20 @@ function notFound(path: string, table: TableRef, look: Look, engine: DumpEngine)
   const part = (name: string) =>
     /^[\p{L}\p{N}_$]+$/u.test(name) ? name : `${quote}${name.replaceAll(quote, quote + quote)}${quote}`;
   const pasteable = look.tables.map((t) => (t.schema ? `${part(t.schema)}.${part(t.name)}` : part(t.name)));
-  const suggested = close.map((c) => {
-    const t = look.tables.find((t) => (table.schema ? `${t.schema}.${t.name}` : t.name) === c);
-    return t ? (table.schema && t.schema ? `${part(t.schema)}.${part(t.name)}` : part(t.name)) : c;
-  });
+  // A table of exactly that name in another schema (database) is named qualified.
+  const elsewhere = look.tables.filter((t) => t.name === table.name && t.schema && t.schema !== table.schema);
+  const suggested = elsewhere.length
+    ? elsewhere.map((t) => `${part(t.schema!)}.${part(t.name)}`)
+    : close.map((c) => {
+        const t = look.tables.find((t) => (table.schema ? `${t.schema}.${t.name}` : t.name) === c);
+        return t ? (table.schema && t.schema ? `${part(t.schema)}.${part(t.name)}` : part(t.name)) : c;
+      });
   const listed =
     pasteable.length > 12
       ? `${pasteable.slice(0, 12).join(', ')} and ${pasteable.length - 12} more`
       : pasteable.join(', ');
   return new RowbackError('table-not-found', `There is no table ${formatTable(table)} in ${path}.`, {
-    hint: `${close.length ? `Did you mean ${suggested.join(', ')}? ` : ''}${qualified.length ? `The dump holds: ${listed}.` : 'The dump holds no table.'}`,
+    hint: `${suggested.length ? `Did you mean ${suggested.join(', ')}? ` : ''}${qualified.length ? `The dump holds: ${listed}.` : 'The dump holds no table.'}`,
     details: { side: 'source', table: formatTable(table), suggestions: close, tables: qualified },
   });
 }

@@ -306,6 +306,30 @@ describe('restoring from a pg_dump file', () => {
     }
   });
 
+  it('names a table of that name in another schema qualified, on either side, as the argument takes it', async () => {
+    const dump = await restore({
+      table: 'vals',
+      fromTable: 'nosuch.vals',
+      from: join(dir, 'custom'),
+      to: s.targetUrl,
+      stateDir: dir,
+    }).catch((e: unknown) => e);
+    expect(dump).toMatchObject({ code: 'table-not-found' });
+    expect((dump as { hint: string }).hint).toMatch(
+      /^Did you mean other\.vals, public\.vals\? The dump holds: /,
+    );
+    const target = await runCli([
+      'restore',
+      'nosuch.vals',
+      '--from',
+      join(dir, 'custom'),
+      '--to',
+      s.targetUrl,
+    ]);
+    expect(target.code).toBe(3);
+    expect(target.stderr).toContain('hint: Did you mean other.vals, public.vals?');
+  });
+
   it('stops at a truncated or corrupted dump with the byte offset, having written nothing', async () => {
     await s.target.exec('TRUNCATE vals');
     const plain = await readFile(join(dir, 'plain'));
