@@ -18,9 +18,9 @@ const run = promisify(execFile);
  * `npm run bench -- --source dump`: a custom-format pg_dump whose `billing` (`rows` rows) is stored after
  * `a_early` (a quarter as many), restored into an empty target by rowback and by `pg_restore --data-only
  * -t` in turn, five times each, each checked (row count and checksum) before its time counts, with the
- * target server's CPU time for each; then how fast the dump readers parse
- * a plain pg_dump file, a mariadb-dump file and a `sqlite3 .dump` file (MB of file read per second, rows
- * yielded; three runs each, once every server has stopped).
+ * target server's CPU time for each; then how fast the dump readers parse a plain pg_dump file, a
+ * `pg_dump --inserts` file (one INSERT per row), a mariadb-dump file and a `sqlite3 .dump` file (MB of file
+ * read per second, rows yielded; three runs each, once every server has stopped).
  */
 export async function benchDump(rows: number, log: (line: string) => void): Promise<DumpBenchReport> {
   const dir = await mkdtemp(join(tmpdir(), 'rowback-bench-dump-'));
@@ -44,10 +44,12 @@ export async function benchDump(rows: number, log: (line: string) => void): Prom
     const want = await scenario.expected(source, 'A', rows);
     const custom = join(dir, 'billing.dump');
     const plain = join(dir, 'billing.sql');
+    const inserts = join(dir, 'billing-inserts.sql');
     const pgDump = tool('pg_dump', servers.binDir);
-    log('pg_dump -Fc and plain…');
+    log('pg_dump -Fc, plain and --inserts…');
     await run(pgDump, ['-Fc', '-f', custom, `--dbname=${servers.source}`]);
     await run(pgDump, ['-f', plain, `--dbname=${servers.source}`]);
+    await run(pgDump, ['--inserts', '-t', 'billing', '-f', inserts, `--dbname=${servers.source}`]);
 
     const restores: RestoreTiming[] = [];
     // Alternating rounds: on a shared machine one pair of runs can differ by more than the methods do.
@@ -92,6 +94,7 @@ export async function benchDump(rows: number, log: (line: string) => void): Prom
     for (const s of sessions.splice(0)) await s.close();
     await servers.stop();
     const parses: ParseTiming[] = [await parseRuns(plain, 'postgres', 'plain pg_dump')];
+    parses.push(await parseRuns(inserts, 'postgres', 'pg_dump --inserts'));
     parses.push(await mariadbParse(rows, dir, log));
     parses.push(await sqliteParse(rows, dir, log));
     return { rows, early, customBytes: (await stat(custom)).size, restores, parses };
@@ -283,7 +286,7 @@ export function formatDumpReport(r: DumpBenchReport): string {
   for (const p of r.parses) {
     const runs = p.mbPerSecond ? `; runs: ${p.mbPerSecond.map((v) => v.toFixed(0)).join(', ')} MB/s` : '';
     lines.push(
-      `  ${p.label.padEnd(14)} ${(p.bytesRead / MB / p.seconds).toFixed(0).padStart(5)} MB/s, ${(p.bytesRead / MB / p.cpuSeconds).toFixed(0).padStart(5)} MB per CPU second  (${(p.bytesRead / MB).toFixed(0)} MB read of ${(p.fileBytes / MB).toFixed(0)} MB, ${p.rows.toLocaleString('en-US')} rows, ${p.seconds.toFixed(1)} s, ${p.cpuSeconds.toFixed(1)} s CPU${runs})`,
+      `  ${p.label.padEnd(17)} ${(p.bytesRead / MB / p.seconds).toFixed(0).padStart(5)} MB/s, ${(p.bytesRead / MB / p.cpuSeconds).toFixed(0).padStart(5)} MB per CPU second  (${(p.bytesRead / MB).toFixed(0)} MB read of ${(p.fileBytes / MB).toFixed(0)} MB, ${p.rows.toLocaleString('en-US')} rows, ${p.seconds.toFixed(1)} s, ${p.cpuSeconds.toFixed(1)} s CPU${runs})`,
     );
   }
   return lines.join('\n');
