@@ -10,7 +10,7 @@ export function addSourceTargetOptions(command: Command): Command {
   return command
     .requiredOption(
       '--from <source>',
-      "where the past state is: a URL to the restored instance (postgres://…, mysql://…), a dump file (pg_dump plain, -Fc, -Fd, -Ft; mysqldump; .gz / .zst), a PostgreSQL base backup directory, or binlog (the MySQL/MariaDB target's own binary log; binlog:mysql://… another server's)",
+      "where the past state is: a URL to the restored instance (postgres://…, mysql://…), a SQLite backup file (./backup.db, sqlite:./backup.db), a dump file (pg_dump plain, -Fc, -Fd, -Ft; mysqldump; sqlite3 .dump; .gz / .zst), a PostgreSQL base backup directory, or binlog (the MySQL/MariaDB target's own binary log; binlog:mysql://… another server's)",
     )
     .option(
       '--as-of <time>',
@@ -47,7 +47,10 @@ export function addSourceTargetOptions(command: Command): Command {
       "with a mariadb-backup directory: the server's binlog files, replayed up to --as-of",
     )
     .option('--public', 'with rds: make the restored instance publicly accessible (default: not)')
-    .requiredOption('--to <target-url>', 'the live database to repair (postgres://…, mysql://…, mariadb://…)')
+    .requiredOption(
+      '--to <target-url>',
+      'the live database to repair (postgres://…, mysql://…, mariadb://…, or a SQLite file: ./app.db, sqlite:./app.db)',
+    )
     .option('--from-table <name>', 'the table name in the source, when it differs from <table>')
     .option(
       '--from-database <name>',

@@ -25,6 +25,11 @@ describe('the command line, before any database is touched', () => {
     );
     expect(result.stdout).toContain('--columns plan                 compare and write only plan');
     expect(result.stdout).toContain('delete removes them (an exact rewind)');
+    // every engine's sources and targets are named, SQLite's too
+    const flat = result.stdout.replace(/\s+/g, ' ');
+    expect(flat).toContain('a SQLite backup file (./backup.db, sqlite:./backup.db)');
+    expect(flat).toContain('mysqldump; sqlite3 .dump;');
+    expect(flat).toContain('or a SQLite file: ./app.db, sqlite:./app.db)');
   });
 
   it('prints --help into a pipe closed early (| head) without a crash', async () => {
