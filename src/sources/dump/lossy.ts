@@ -18,9 +18,14 @@ export function lossyColumns(engine: DumpEngine, schema: TableSchema, look: Look
     );
   }
   const stamps = schema.columns.filter((c) => /^timestamp\b/i.test(c.type)).map((c) => c.name);
-  if (stamps.length && !look.notes.utc) {
+  if (stamps.length && !look.notes.utc && look.notes.names) {
     warnings.push(
       `The dump does not set TIME_ZONE='+00:00' (it was taken with --skip-tz-utc): TIMESTAMP ${stamps.join(', ')} ${stamps.length === 1 ? 'is read as UTC but was' : 'are read as UTC but were'} written in the dumping session's time zone.`,
+    );
+  } else if (stamps.length && !look.notes.utc) {
+    // No session settings at all (--compact, --skip-set-charset): the dump does not say either way.
+    warnings.push(
+      `The dump sets no session settings (--compact), so it does not say which time zone TIMESTAMP ${stamps.join(', ')} ${stamps.length === 1 ? 'was' : 'were'} written in: read as UTC, mysqldump's default (--tz-utc); a dump taken with --skip-tz-utc holds them in the dumping session's time zone.`,
     );
   }
   return warnings;

@@ -132,6 +132,19 @@ describe('restoring from a mariadb-dump file', () => {
     expect(report.warnings).toContain(
       "The dump does not set TIME_ZONE='+00:00' (it was taken with --skip-tz-utc): TIMESTAMP ts is read as UTC but was written in the dumping session's time zone.",
     );
+    // --compact leaves out every session setting, and dumps in UTC all the same: no claim either way
+    const compact = join(dir, 'compact.sql');
+    await run('bash', ['-c', `mariadb-dump ${flags(s.sourceUrl)} --compact ${db} stamps > ${compact}`]);
+    const done = await restore({
+      table: 'stamps',
+      from: compact,
+      to: s.targetUrl,
+      stateDir: dir,
+      dryRun: true,
+    });
+    expect(done.warnings).toEqual([
+      "The dump sets no session settings (--compact), so it does not say which time zone TIMESTAMP ts was written in: read as UTC, mysqldump's default (--tz-utc); a dump taken with --skip-tz-utc holds them in the dumping session's time zone.",
+    ]);
   });
 
   it('says the time-zone warning with the error when a --skip-tz-utc TIMESTAMP read as UTC does not fit, writing nothing', async () => {
@@ -142,6 +155,7 @@ describe('restoring from a mariadb-dump file', () => {
     await writeFile(
       file,
       [
+        '/*!40101 SET NAMES utf8mb4 */;', // the session settings of a dump, without its TIME_ZONE
         'CREATE TABLE `late` (',
         '  `id` int(11) NOT NULL,',
         '  `ts` timestamp(6) NULL DEFAULT NULL,',
