@@ -49,12 +49,20 @@ export function createTableColumns(statement: string, engine: 'postgres' | 'mysq
 
 /**
  * Whether an item of a CREATE TABLE is a column rather than a constraint or index. mysqldump quotes every
- * column name, so an unquoted item is not one. pg_dump quotes only names that need it, and a column may
- * be called `fulltext` or `exclude`: only the constraint forms themselves are skipped (their keywords
- * that could be column names are reserved, so a column of that name would be quoted).
+ * column name, unless --skip-quote-names, where it quotes only the names that need it (a reserved word
+ * such as `key`), as pg_dump does: so only the constraint and index forms themselves are skipped (a
+ * column named like their first word would be quoted). pg_dump's columns may be called `fulltext` or
+ * `exclude`.
  */
 function isColumn(item: string, engine: 'postgres' | 'mysql'): boolean {
-  if (engine === 'mysql') return item.startsWith('`');
+  if (engine === 'mysql') {
+    return (
+      item.startsWith('`') ||
+      !/^(CONSTRAINT\b|PRIMARY\s+KEY\b|UNIQUE\b|KEY\b|INDEX\b|FULLTEXT\b|SPATIAL\b|FOREIGN\s+KEY\b|CHECK\s*\(|PERIOD\s+FOR\b)/i.test(
+        item,
+      )
+    );
+  }
   return !/^(CONSTRAINT\s|PRIMARY\s+KEY\b|UNIQUE\b|CHECK\s*\(|FOREIGN\s+KEY\b|EXCLUDE\s*(USING\b|\()|LIKE\s)/i.test(
     item,
   );

@@ -25,6 +25,7 @@ const DUMPS: Record<string, (f: string, db: string, file: string) => string> = {
   '--skip-extended-insert --complete-insert': (f, db, file) =>
     `mariadb-dump ${f} --skip-extended-insert --complete-insert ${db} > ${file}`,
   '--no-create-info': (f, db, file) => `mariadb-dump ${f} --no-create-info ${db} vals > ${file}`,
+  '--skip-quote-names': (f, db, file) => `mariadb-dump ${f} --skip-quote-names ${db} vals > ${file}`,
   'gzip, --databases': (f, db, file) => `mariadb-dump ${f} --databases ${db} | gzip > ${file}`,
 };
 
