@@ -14,7 +14,7 @@ export function lossyColumns(engine: DumpEngine, schema: TableSchema, look: Look
   const floats = schema.columns.filter((c) => /^float\b/i.test(c.type)).map((c) => c.name);
   if (floats.length) {
     warnings.push(
-      `${floats.length === 1 ? 'Column' : 'Columns'} ${floats.join(', ')} ${floats.length === 1 ? 'is' : 'are'} FLOAT: mysqldump writes FLOAT values with 6 significant digits, so the restored values are approximations of the stored ones (DOUBLE columns are exact).`,
+      `${floats.length === 1 ? 'Column' : 'Columns'} ${floats.join(', ')} ${floats.length === 1 ? 'is' : 'are'} FLOAT: mysqldump writes FLOAT values with 6 significant digits, so the restored values are approximations of the stored ones (DOUBLE columns are exact), and a row whose ${floats.length === 1 ? 'FLOAT differs' : 'FLOATs differ'} only in the last digits is classed changed: with --changed take-source, leave ${floats.length === 1 ? 'it' : 'them'} out with --columns to keep the stored values.`,
     );
   }
   const stamps = schema.columns.filter((c) => /^timestamp\b/i.test(c.type)).map((c) => c.name);
