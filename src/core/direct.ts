@@ -13,8 +13,9 @@ import { noClock, type StepClock } from './timings.js';
 /**
  * The direct path streams the source straight into the target, skipping the staging table. It is only
  * exact when the target has no row at all (nothing to merge with), nothing can reject a row half-way
- * (no foreign keys to check first), nothing rewrites rows (no triggers, rules or inheritance routing) and
- * every column read is written (no generated key column).
+ * (no foreign keys to check first), nothing rewrites rows (no triggers, rules or inheritance routing),
+ * every column read is written (no generated key column) and the key is the table's own (a --key must
+ * be shown to identify the rows first).
  */
 export function directPathFits(p: Prepared, options: RestoreOptions): boolean {
   return (
@@ -23,6 +24,8 @@ export function directPathFits(p: Prepared, options: RestoreOptions): boolean {
     !p.origin &&
     p.target.partitioning !== 'inheritance' &&
     p.target.foreignKeys.length === 0 &&
+    // A --key no unique index enforces is checked on the staged rows (NULLs, repeats): never copied blind.
+    p.target.key?.origin !== 'user' &&
     p.target.rules.length === 0 &&
     // A generated key column is read to match rows, and COPY cannot be told to leave it out.
     p.columns.every((c) => !isGenerated(p.target, c)) &&

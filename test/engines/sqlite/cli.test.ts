@@ -231,6 +231,33 @@ describe('SQLite bad input', () => {
     expect(JSON.parse(diff.stdout)).toMatchObject({ plan: { missing: 4, changed: 1, extra: 1, same: 0 } });
   });
 
+  it('refuses a --key that repeats in the source even into an emptied table, writing nothing', async () => {
+    const files = await filePair(
+      `CREATE TABLE k (a INTEGER NOT NULL, v TEXT); INSERT INTO k VALUES (1, 'one'), (2, 'two'), (2, 'again');`,
+    );
+    run(files.target, 'DELETE FROM k');
+    const args = [
+      'restore',
+      'k',
+      '--from',
+      files.source,
+      '--to',
+      files.target,
+      '--yes',
+      '--state-dir',
+      files.stateDir,
+    ];
+    const repeated = await runCli([...args, '--key', 'a']);
+    expect(repeated.code).toBe(3);
+    expect(repeated.stderr).toContain(
+      '--key a does not identify the rows of main.k: 1 key value(s) occur more than once in the source. Nothing was written.',
+    );
+    expect(await exactRows(files.target, 'k', 'a, v')).toEqual([]);
+    const unique = await runCli([...args, '--key', 'a,v']);
+    expect(unique.code).toBe(0);
+    expect(await exactRows(files.target, 'k', 'a, v')).toEqual(await exactRows(files.source, 'k', 'a, v'));
+  });
+
   it('names a table missing on either side', async () => {
     const files = await filePair(BILLING);
     run(files.source, 'CREATE TABLE only_source (id INTEGER PRIMARY KEY)');
