@@ -1,3 +1,4 @@
+import { InsertRun } from './insert-run.js';
 import { MysqlValues } from './mysql-values.js';
 import { readName, readNameList, skipBlanks } from './names.js';
 import { StatementScanner } from './scanner.js';
@@ -29,11 +30,10 @@ export class MysqlDumpParser extends StatementScanner implements TableData {
   private database: string | undefined;
   /** In charge of the bytes while an INSERT's VALUES are read. */
   private values: MysqlValues | undefined;
-  /** The wanted table's one values parser, for every INSERT with the same column list (`rowsOf`). */
-  private rows: MysqlValues | undefined;
-  private rowsOf: string | undefined;
-  /** The bytes of the wanted table's first INSERT up to its `(`: the later ones are known by them. */
-  private prefix: Buffer | undefined;
+  /** The wanted table's INSERTs. */
+  private readonly inserts = new InsertRun(
+    (columns) => new MysqlValues(this.open!(columns, this.statementOffset)),
+  );
   private takingInserts = false;
   private sawCreate = false;
   /** The database of the first table found under the wanted name, when the dump names one. */
@@ -108,39 +108,28 @@ export class MysqlDumpParser extends StatementScanner implements TableData {
       this.found(table);
       return false;
     }
-    const of = columns?.join('\n') ?? '';
-    if (!this.rows || this.rowsOf !== of) {
-      this.rows?.flush();
-      this.rows = new MysqlValues(this.open(columns, this.statementOffset));
-      this.rowsOf = of;
-      this.prefix = Buffer.from(head, 'latin1');
-    }
-    this.rows.restart();
-    this.values = this.rows;
+    this.values = this.inserts.start(head, columns);
     return true;
   }
 
-  /** The next INSERT of the wanted table, known by the same bytes up to its `(` as the one before. */
+  /** The next INSERT of the wanted table, known by its bytes up to `(`. */
   protected override resumeData(): boolean {
-    const prefix = this.prefix;
-    if (!prefix || !this.takingInserts || this.done) return false;
-    const end = this.i + prefix.length;
-    if (end >= this.buf.length || this.buf[end] !== 0x28) return false; // not sure yet: the slow way
-    if (this.buf.compare(prefix, 0, prefix.length, this.i, end) !== 0) return false;
+    if (!this.takingInserts || this.done) return false;
+    const at = this.inserts.resume(this.buf, this.i);
+    if (at === -1) return false;
     this.statementOffset = this.at();
-    this.i = end;
-    this.rows!.restart();
-    this.values = this.rows;
+    this.i = at;
+    this.values = this.inserts.parser;
     return true;
   }
 
   protected override finish(): void {
-    this.rows?.flush();
+    this.inserts.flush();
   }
 
   /** The wanted rows are all read: hand on the last of them and stop. */
   private stop(): void {
-    this.rows?.flush();
+    this.inserts.flush();
     this.done = true;
   }
 

@@ -1,3 +1,4 @@
+import { InsertRun } from './insert-run.js';
 import { utf8 } from './names.js';
 import { StatementScanner } from './scanner.js';
 import { SqliteValues } from './sqlite-values.js';
@@ -17,9 +18,10 @@ export class SqliteDumpParser extends StatementScanner implements TableData {
   dataColumns: string[] | undefined;
   foundData = false;
 
-  private values: SqliteValues | undefined;
-  /** The bytes of the wanted table's first INSERT up to its `(`: the later ones are known by them. */
-  private prefix: Buffer | undefined;
+  /** The wanted table's INSERTs. */
+  private readonly inserts = new InsertRun(
+    (columns) => new SqliteValues(this.open!(columns, this.statementOffset)),
+  );
   private inValues = false;
   private takingInserts = false;
   private sawCreate = false;
@@ -52,7 +54,7 @@ export class SqliteDumpParser extends StatementScanner implements TableData {
   }
 
   protected data(): boolean {
-    const next = this.values!.step(this.buf, this.i, this.base);
+    const next = this.inserts.parser!.step(this.buf, this.i, this.base);
     this.i = next.at;
     if (next.ended) {
       this.inValues = false;
@@ -100,23 +102,18 @@ export class SqliteDumpParser extends StatementScanner implements TableData {
       this.done = true;
       return false;
     }
-    this.values ??= new SqliteValues(this.open(columns, this.statementOffset));
-    this.values.restart();
+    this.inserts.start(head, columns);
     this.inValues = true;
-    this.prefix ??= Buffer.from(head, 'latin1');
     return true;
   }
 
-  /** The next INSERT of the wanted table, known by the same bytes up to its `(` as the first one. */
+  /** The next INSERT of the wanted table, known by its bytes up to `(`. */
   protected override resumeData(): boolean {
-    const prefix = this.prefix;
-    if (!prefix || !this.takingInserts || this.done) return false;
-    const end = this.i + prefix.length;
-    if (end >= this.buf.length || this.buf[end] !== 0x28) return false; // not sure yet: the slow way
-    if (this.buf.compare(prefix, 0, prefix.length, this.i, end) !== 0) return false;
+    if (!this.takingInserts || this.done) return false;
+    const at = this.inserts.resume(this.buf, this.i);
+    if (at === -1) return false;
     this.statementOffset = this.at();
-    this.i = end;
-    this.values!.restart();
+    this.i = at;
     this.inValues = true;
     return true;
   }
@@ -154,12 +151,12 @@ export class SqliteDumpParser extends StatementScanner implements TableData {
   }
 
   protected override finish(): void {
-    this.values?.flush();
+    this.inserts.flush();
   }
 
   /** The wanted rows are all read: hand on the last of them and stop. */
   private stop(): void {
-    this.values?.flush();
+    this.inserts.flush();
     this.done = true;
   }
 
