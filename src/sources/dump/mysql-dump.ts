@@ -1,7 +1,7 @@
 import { InsertRun } from './insert-run.js';
+import { InsertScanner } from './insert-scanner.js';
 import { MysqlValues } from './mysql-values.js';
 import { readName, readNameList, skipBlanks } from './names.js';
-import { StatementScanner } from './scanner.js';
 import type { DumpTable, OpenRows, TableData, WantedTable } from './table-data.js';
 import { sameTable } from './table-data.js';
 
@@ -17,7 +17,7 @@ import { sameTable } from './table-data.js';
  * `--all-databases`), it reads on past the first one to list every database holding that name in
  * `tables`, so that the caller can refuse to guess.
  */
-export class MysqlDumpParser extends StatementScanner implements TableData {
+export class MysqlDumpParser extends InsertScanner<MysqlValues> implements TableData {
   readonly tables: DumpTable[] = [];
   create: string | undefined;
   dataColumns: string[] | undefined;
@@ -28,13 +28,10 @@ export class MysqlDumpParser extends StatementScanner implements TableData {
   utc = false;
 
   private database: string | undefined;
-  /** In charge of the bytes while an INSERT's VALUES are read. */
-  private values: MysqlValues | undefined;
   /** The wanted table's INSERTs. */
-  private readonly inserts = new InsertRun(
+  protected readonly inserts = new InsertRun(
     (columns) => new MysqlValues(this.open!(columns, this.statementOffset)),
   );
-  private takingInserts = false;
   private sawCreate = false;
   /** The database of the first table found under the wanted name, when the dump names one. */
   private matched: DumpTable | undefined;
@@ -59,22 +56,8 @@ export class MysqlDumpParser extends StatementScanner implements TableData {
     });
   }
 
-  protected inData(): boolean {
-    return this.values !== undefined;
-  }
-
   protected override expectedInData(): string {
     return 'the rest of an INSERT statement';
-  }
-
-  protected data(): boolean {
-    const next = this.values!.step(this.buf, this.i, this.base);
-    this.i = next.at;
-    if (next.ended) {
-      this.values = undefined;
-      this.takingInserts = true;
-    }
-    return !next.needMore;
   }
 
   protected openParen(head: string): boolean {
@@ -108,29 +91,7 @@ export class MysqlDumpParser extends StatementScanner implements TableData {
       this.found(table);
       return false;
     }
-    this.values = this.inserts.start(head, columns);
-    return true;
-  }
-
-  /** The next INSERT of the wanted table, known by its bytes up to `(`. */
-  protected override resumeData(): boolean {
-    if (!this.takingInserts || this.done) return false;
-    const at = this.inserts.resume(this.buf, this.i);
-    if (at === -1) return false;
-    this.statementOffset = this.at();
-    this.i = at;
-    this.values = this.inserts.parser;
-    return true;
-  }
-
-  protected override finish(): void {
-    this.inserts.flush();
-  }
-
-  /** The wanted rows are all read: hand on the last of them and stop. */
-  private stop(): void {
-    this.inserts.flush();
-    this.done = true;
+    return this.takeInsert(head, columns);
   }
 
   /** mysqldump's first comment line and its last (`-- Dump completed`), unless --skip-comments. */

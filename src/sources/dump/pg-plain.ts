@@ -1,9 +1,9 @@
 import { CopyLines } from './copy-lines.js';
 import { InsertRun } from './insert-run.js';
+import { InsertScanner } from './insert-scanner.js';
 import { readName, readNameList, skipBlanks, utf8 } from './names.js';
 import { PgValues } from './pg-values.js';
 import type { RowBuilder } from './row-builder.js';
-import { StatementScanner } from './scanner.js';
 import type { DumpTable, TableData, WantedTable } from './table-data.js';
 import { sameTable } from './table-data.js';
 
@@ -13,20 +13,17 @@ import { sameTable } from './table-data.js';
  * `INSERT` statements (`--inserts`, `--column-inserts`, `--rows-per-insert`), as COPY text. Other
  * tables' data is skipped without being parsed. Stops (`done`) once the wanted table's data is read.
  */
-export class PgPlainParser extends StatementScanner implements TableData {
+export class PgPlainParser extends InsertScanner<PgValues> implements TableData {
   readonly tables: DumpTable[] = [];
   create: string | undefined;
   dataColumns: string[] | undefined;
   foundData = false;
 
   private copy: CopyLines | undefined;
-  /** In charge of the bytes while an INSERT's VALUES are read. */
-  private values: PgValues | undefined;
   /** The wanted table's INSERTs. */
-  private readonly inserts = new InsertRun(
+  protected readonly inserts = new InsertRun(
     (columns) => new PgValues(this.open!(columns, this.statementOffset), this.backslashEverywhere),
   );
-  private takingInserts = false;
   /** The dump starts as pg_dump starts one, and so must end as pg_dump ends one. */
   private sawHeader = false;
   private sawTrailer = false;
@@ -47,15 +44,15 @@ export class PgPlainParser extends StatementScanner implements TableData {
     });
   }
 
-  protected inData(): boolean {
-    return this.copy !== undefined || this.values !== undefined;
+  protected override inData(): boolean {
+    return this.copy !== undefined || super.inData();
   }
 
   protected override expectedInData(): string {
     return this.copy ? 'the rest of a COPY block, ended by a line "\\."' : 'the rest of an INSERT statement';
   }
 
-  protected data(): boolean {
+  protected override data(): boolean {
     if (this.copy) {
       const next = this.copy.step(this.buf, this.i, this.base);
       if (next < 0) {
@@ -71,14 +68,7 @@ export class PgPlainParser extends StatementScanner implements TableData {
       }
       return true;
     }
-    const values = this.values!;
-    const next = values.step(this.buf, this.i, this.base);
-    this.i = next.at;
-    if (next.ended) {
-      this.values = undefined;
-      this.takingInserts = true;
-    }
-    return !next.needMore;
+    return super.data();
   }
 
   /**
@@ -140,29 +130,7 @@ export class PgPlainParser extends StatementScanner implements TableData {
       this.done = true;
       return false;
     }
-    this.values = this.inserts.start(head, columns);
-    return true;
-  }
-
-  /** The next INSERT of the wanted table, known by its bytes up to `(`. */
-  protected override resumeData(): boolean {
-    if (!this.takingInserts || this.done) return false;
-    const at = this.inserts.resume(this.buf, this.i);
-    if (at === -1) return false;
-    this.statementOffset = this.at();
-    this.i = at;
-    this.values = this.inserts.parser;
-    return true;
-  }
-
-  protected override finish(): void {
-    this.inserts.flush();
-  }
-
-  /** The wanted rows are all read: hand on the last of them and stop. */
-  private stop(): void {
-    this.inserts.flush();
-    this.done = true;
+    return this.takeInsert(head, columns);
   }
 
   protected statement(head: string): void {

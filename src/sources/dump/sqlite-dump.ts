@@ -1,6 +1,6 @@
 import { InsertRun } from './insert-run.js';
+import { InsertScanner } from './insert-scanner.js';
 import { utf8 } from './names.js';
-import { StatementScanner } from './scanner.js';
 import { SqliteValues } from './sqlite-values.js';
 import type { DumpTable, OpenRows, TableData, WantedTable } from './table-data.js';
 
@@ -12,18 +12,16 @@ import type { DumpTable, OpenRows, TableData, WantedTable } from './table-data.j
  * wanted table's rows; `sqlite_sequence`, `sqlite_stat1` and the `sqlite_schema` rows of virtual tables
  * are not tables of the dump.
  */
-export class SqliteDumpParser extends StatementScanner implements TableData {
+export class SqliteDumpParser extends InsertScanner<SqliteValues> implements TableData {
   readonly tables: DumpTable[] = [];
   create: string | undefined;
   dataColumns: string[] | undefined;
   foundData = false;
 
   /** The wanted table's INSERTs. */
-  private readonly inserts = new InsertRun(
+  protected readonly inserts = new InsertRun(
     (columns) => new SqliteValues(this.open!(columns, this.statementOffset)),
   );
-  private inValues = false;
-  private takingInserts = false;
   private sawCreate = false;
   /** Inside a CREATE TRIGGER's BEGIN … END, whose statements end in `;` too. */
   private inTrigger = false;
@@ -45,22 +43,8 @@ export class SqliteDumpParser extends StatementScanner implements TableData {
     });
   }
 
-  protected inData(): boolean {
-    return this.inValues;
-  }
-
   protected override expectedInData(): string {
     return 'the rest of an INSERT statement';
-  }
-
-  protected data(): boolean {
-    const next = this.inserts.parser!.step(this.buf, this.i, this.base);
-    this.i = next.at;
-    if (next.ended) {
-      this.inValues = false;
-      this.takingInserts = true;
-    }
-    return !next.needMore;
   }
 
   protected openParen(head: string): boolean {
@@ -102,20 +86,7 @@ export class SqliteDumpParser extends StatementScanner implements TableData {
       this.done = true;
       return false;
     }
-    this.inserts.start(head, columns);
-    this.inValues = true;
-    return true;
-  }
-
-  /** The next INSERT of the wanted table, known by its bytes up to `(`. */
-  protected override resumeData(): boolean {
-    if (!this.takingInserts || this.done) return false;
-    const at = this.inserts.resume(this.buf, this.i);
-    if (at === -1) return false;
-    this.statementOffset = this.at();
-    this.i = at;
-    this.inValues = true;
-    return true;
+    return this.takeInsert(head, columns);
   }
 
   protected statement(head: string): void {
@@ -148,16 +119,6 @@ export class SqliteDumpParser extends StatementScanner implements TableData {
 
   protected override missingEnd(): string | undefined {
     return this.sawBegin && !this.sawCommit ? 'the rest of the dump, up to its COMMIT' : undefined;
-  }
-
-  protected override finish(): void {
-    this.inserts.flush();
-  }
-
-  /** The wanted rows are all read: hand on the last of them and stop. */
-  private stop(): void {
-    this.inserts.flush();
-    this.done = true;
   }
 
   /** Adds a table to `tables`; false for SQLite's own tables (`sqlite_…`), which are not the dump's. */
