@@ -2,6 +2,7 @@ import { stat } from 'node:fs/promises';
 import { RowbackError } from '../core/errors.js';
 import { redactUrl } from '../core/redact.js';
 import type { OpenSourceOptions, Source } from '../core/source.js';
+import { noSuchFile } from './source.js';
 
 /** One kind of file or log source: how it recognises what the user wrote after `--from`, and how it opens it. */
 export interface SourceKind {
@@ -91,12 +92,7 @@ export async function openSource(from: string, options: OpenSourceOptions): Prom
     refuseOptions(kind, from, options);
     return kind.open(from, options);
   }
-  if (looksLikePath(from)) {
-    // as the dump source says it (src/sources/dump/index.ts), for a file that went missing in between
-    throw new RowbackError('not-found', `There is no file ${redactUrl(from)}.`, {
-      hint: 'Give the path of a dump file (pg_dump, mysqldump), or a connection URL.',
-    });
-  }
+  if (looksLikePath(from)) throw noSuchFile(from);
   throw new RowbackError(
     'usage',
     `rowback cannot read "${redactUrl(from)}" as a source: it is neither a connection URL nor a file.`,

@@ -5,6 +5,7 @@ import type { OpenSourceOptions, Source, SourceReadOptions, SourceSize } from '.
 import { closeNames } from '../../core/suggest.js';
 import { type Column, formatTable, type TableRef, type TableSchema } from '../../core/table.js';
 import type { RowStream } from '../../engines/engine.js';
+import { noSuchFile } from '../source.js';
 import { refuseZeroDates } from '../zero-dates.js';
 import { archiveReader } from './archive-reader.js';
 import { createTableColumns } from './create-table.js';
@@ -140,11 +141,7 @@ async function* guarded(rows: AsyncIterable<Buffer>, fail: (error: unknown) => n
 
 async function openReader(path: string): Promise<DumpReader> {
   const info = await stat(path).catch(() => undefined);
-  if (!info) {
-    throw new RowbackError('not-found', `There is no file ${path}.`, {
-      hint: 'Give the path of a dump file (pg_dump, mysqldump), or a connection URL.',
-    });
-  }
+  if (!info) throw noSuchFile(path);
   if (!info.isFile() && !info.isDirectory()) throw notAFile(path, info);
   try {
     if (info.isDirectory()) {
@@ -256,7 +253,7 @@ function notFound(path: string, table: TableRef, look: Look, engine: DumpEngine)
       : pasteable.join(', ');
   return new RowbackError('table-not-found', `There is no table ${formatTable(table)} in ${path}.`, {
     hint: `${suggested.length ? `Did you mean ${suggested.join(', ')}? ` : ''}${qualified.length ? `The dump holds: ${listed}.` : 'The dump holds no table.'}`,
-    details: { side: 'source', table: formatTable(table), suggestions: close, tables: qualified },
+    details: { side: 'source', table: formatTable(table), suggestions: suggested, tables: qualified },
   });
 }
 
