@@ -7,8 +7,8 @@ import type { RowStream } from '../engines/engine.js';
  * an error of the source reaches both.
  */
 export function tee(source: RowStream): { a: PassThrough; b: PassThrough; pumped: Promise<void> } {
-  const a = new PassThrough({ highWaterMark: 1 << 20 });
-  const b = new PassThrough({ highWaterMark: 1 << 20 });
+  const a = reader();
+  const b = reader();
   // A source error destroys both; each reader sees it through its own reads, and `pumped` rejects with it.
   // Without a listener, a reader that has not started (or has stopped) would crash the process instead.
   a.on('error', () => {});
@@ -42,4 +42,17 @@ export function tee(source: RowStream): { a: PassThrough; b: PassThrough; pumped
     }
   })();
   return { a, b, pumped };
+}
+
+/**
+ * Written in bytes (1 MiB before backpressure), read a chunk at a time: a byte-mode reader would join
+ * whatever is buffered into one new buffer on every read (a copy of most of the rows, and the first rows
+ * held back until a megabyte has gathered).
+ */
+function reader(): PassThrough {
+  return new PassThrough({
+    writableHighWaterMark: 1 << 20,
+    readableObjectMode: true,
+    readableHighWaterMark: 4,
+  });
 }

@@ -6,6 +6,13 @@ const TAB = 0x09;
 const BACKSLASH = 0x5c;
 /** Signature, flags (no OIDs), header extension length (none). */
 const HEADER = Buffer.concat([Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1'), Buffer.alloc(8)]);
+/**
+ * Output is handed on in pieces of this size (fewer messages and socket writes), except the first ones:
+ * they start at `FIRST_PIECE` and grow fourfold, so the server has rows to load while this code is still
+ * cold (the first megabyte of a dump converts several times slower than the rest).
+ */
+const PIECE = 1 << 18;
+const FIRST_PIECE = 1 << 14;
 /** A field count of -1 ends the data. */
 const TRAILER = Buffer.from([0xff, 0xff]);
 
@@ -21,6 +28,8 @@ export class TextToBinary {
   rest: AsyncIterable<Buffer> | undefined;
   private readonly out = new BinaryOut();
   private failed = false;
+  /** Output is handed on once this much is pending: small at first, then `PIECE`. */
+  private limit = FIRST_PIECE;
 
   constructor(private readonly encoders: Encoder[]) {}
 
@@ -49,14 +58,22 @@ export class TextToBinary {
       }
       // Room for the chunk's rows up front: growing the buffer half-way would copy what is pending.
       this.out.ensure(chunk.length + (chunk.length >> 2));
-      const stop = this.lines(chunk, 0);
-      // Handed on in pieces of 256 kB or more: fewer messages and socket writes.
-      if (this.out.pending >= 1 << 18 || this.failed) yield this.out.take();
+      let at = 0;
+      for (;;) {
+        at = this.lines(chunk, at, this.limit);
+        if (this.failed) {
+          if (this.out.pending > 0) yield this.out.take();
+          break;
+        }
+        if (this.out.pending < this.limit) break; // every whole line of the chunk is converted
+        yield this.out.take();
+        this.limit = Math.min(this.limit * 4, PIECE);
+      }
       if (this.failed) {
-        this.rest = resume([chunk.subarray(stop)], rows);
+        this.rest = resume([chunk.subarray(at)], rows);
         break;
       }
-      if (stop < chunk.length) carry = [chunk.subarray(stop)];
+      if (at < chunk.length) carry = [chunk.subarray(at)];
     }
     if (this.out.pending > 0) yield this.out.take();
     // A last line without its newline: COPY takes it; rare enough to leave to the server as text.
@@ -64,14 +81,17 @@ export class TextToBinary {
     yield TRAILER;
   }
 
-  /** Converts the whole lines of `buf` from `at`; returns where it stopped (`failed` says why). */
-  private lines(buf: Buffer, at: number): number {
+  /**
+   * Converts whole lines of `buf` from `at` until `budget` bytes are pending; returns where it stopped
+   * (`failed` says why it stopped early).
+   */
+  private lines(buf: Buffer, at: number, budget = Number.POSITIVE_INFINITY): number {
     const last = buf.lastIndexOf(NEWLINE);
     const encoders = this.encoders;
     const n = encoders.length;
     const out = this.out;
     let start = at;
-    while (start <= last) {
+    while (start <= last && out.pending < budget) {
       // Counted from `from`: the row's bytes move with the pending ones if the buffer grows.
       const rowAt = out.pending;
       const end = this.line(buf, start, encoders, n);

@@ -7,6 +7,7 @@ import { DumpError } from './errors.js';
 export type Kind = 'gzip' | 'zstd' | 'lz4' | 'pg-archive' | 'tar' | 'text';
 
 const MIB = 1 << 20;
+const FIRST_PIECE = 64 * 1024;
 
 /**
  * Tells a file's kind by its first bytes (at least 512 of them for tar, when the file has that many).
@@ -22,14 +23,19 @@ export function sniff(first: Buffer): Kind {
   return 'text';
 }
 
-/** Gathers small chunks into ~1 MiB ones: zlib is 3× faster fed large writes (measured on pg_dump archives). */
+/**
+ * Gathers small chunks into ~1 MiB ones: zlib is 3× faster fed large writes (measured on pg_dump archives).
+ * The first ones are smaller (64 KiB, then growing fourfold), so the first rows reach the target sooner.
+ */
 export async function* coalesce(input: AsyncIterable<Buffer>, size = MIB): AsyncIterable<Buffer> {
   let parts: Buffer[] = [];
   let length = 0;
+  let next = Math.min(size, FIRST_PIECE);
   for await (const chunk of input) {
     parts.push(chunk);
     length += chunk.length;
-    if (length >= size) {
+    if (length >= next) {
+      next = Math.min(size, next * 4);
       yield parts.length === 1 ? parts[0]! : Buffer.concat(parts, length);
       parts = [];
       length = 0;
