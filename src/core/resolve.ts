@@ -1,12 +1,12 @@
 import { RowbackError } from './errors.js';
 import { closeNames } from './suggest.js';
-import { formatTable, parseTableRef, type TableRef, type TableSchema } from './table.js';
+import { formatTable, type ListedTable, parseTableRef, type TableRef, type TableSchema } from './table.js';
 
 /** What describing a table needs of a session, whichever interface its engine implements. */
 type Describer = {
   readonly redactedUrl: string;
   describe(table: TableRef, options?: { key?: string[] }): Promise<TableSchema>;
-  listTables(): Promise<Required<TableRef>[]>;
+  listTables(): Promise<ListedTable[]>;
 };
 
 /** Describes a table, turning "not found" into a message with close names. */
@@ -58,9 +58,10 @@ export function requireKey(schema: TableSchema): string[] {
 /**
  * Close table names, written the way the user wrote theirs (qualified only if they qualified it) and as
  * the table argument takes them back. A table of exactly that name in another schema (database) is
- * named qualified: repeating the bare name would not help.
+ * named qualified: repeating the bare name would not help. A bare name is matched only against the
+ * tables it could mean (on a shared server, other databases' tables are not what was meant).
  */
-function suggestions(wanted: TableRef, tables: Required<TableRef>[]): string[] {
+function suggestions(wanted: TableRef, tables: ListedTable[]): string[] {
   const elsewhere = tables.filter((t) => t.name === wanted.name && t.schema !== wanted.schema);
   if (elsewhere.length) return [...new Set(elsewhere.map(formatTable))];
   if (wanted.schema) {
@@ -69,7 +70,8 @@ function suggestions(wanted: TableRef, tables: Required<TableRef>[]): string[] {
       formatTable(byText.get(c)!),
     );
   }
-  return closeNames(wanted.name, [...new Set(tables.map((t) => t.name))]).map((name) =>
+  const reachable = tables.filter((t) => t.visible);
+  return closeNames(wanted.name, [...new Set(reachable.map((t) => t.name))]).map((name) =>
     formatTable({ name }),
   );
 }

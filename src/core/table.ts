@@ -4,6 +4,12 @@ export interface TableRef {
   name: string;
 }
 
+/** A table a session lists, for "did you mean". */
+export interface ListedTable extends Required<TableRef> {
+  /** Named without its schema, the session reaches it (PostgreSQL's search_path, MySQL's database). */
+  visible: boolean;
+}
+
 /** One column as the engine declares it. Types are the engine's own spelling, compared as text. */
 export interface Column {
   name: string;

@@ -1,5 +1,5 @@
 import type { MissingParent, PlanCounts, RowClass, SampleRow } from '../core/plan.js';
-import type { TableRef, TableSchema } from '../core/table.js';
+import type { ListedTable, TableRef, TableSchema } from '../core/table.js';
 import type { Capabilities } from './capabilities.js';
 import type {
   BeginOptions,
@@ -199,7 +199,7 @@ export interface Connection {
 
   // ── Reading (source and target) ───────────────────────────────────────────────────────────────────────
   /** Tables visible to this session, for "did you mean" suggestions. */
-  listTables(): Promise<Required<TableRef>[]>;
+  listTables(): Promise<ListedTable[]>;
   /**
    * Describes a table. `key` overrides the key (user `--key`). Throws RowbackError('table-not-found')
    * when the table does not exist. `schema.key` is undefined when no usable key exists.

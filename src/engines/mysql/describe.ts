@@ -1,5 +1,5 @@
 import { RowbackError } from '../../core/errors.js';
-import type { Column, ForeignKey, Key, TableRef, TableSchema } from '../../core/table.js';
+import type { Column, ForeignKey, Key, ListedTable, TableRef, TableSchema } from '../../core/table.js';
 import type { Session } from './connect.js';
 
 /** Storage engines whose writes roll back. Anything else (MyISAM, Aria, MEMORY, CSV, …) cannot apply atomically. */
@@ -21,14 +21,14 @@ export async function defaultSchema(session: Session, table: TableRef): Promise<
 const TABLE_TYPES = "'BASE TABLE', 'SYSTEM VERSIONED'";
 
 /** Base tables visible to the session, for "did you mean" suggestions. */
-export async function listTables(session: Session): Promise<Required<TableRef>[]> {
+export async function listTables(session: Session): Promise<ListedTable[]> {
   const rows = await session.text(
-    `SELECT TABLE_SCHEMA, TABLE_NAME FROM information_schema.TABLES
+    `SELECT TABLE_SCHEMA, TABLE_NAME, IF(TABLE_SCHEMA <=> DATABASE(), 'y', 'n') FROM information_schema.TABLES
      WHERE TABLE_TYPE IN (${TABLE_TYPES})
        AND TABLE_SCHEMA NOT IN ('mysql', 'information_schema', 'performance_schema', 'sys')
      ORDER BY TABLE_SCHEMA, TABLE_NAME`,
   );
-  return rows.map((r) => ({ schema: r[0]!, name: r[1]! }));
+  return rows.map((r) => ({ schema: r[0]!, name: r[1]!, visible: r[2] === 'y' }));
 }
 
 /** Describes a table from information_schema. Throws RowbackError('table-not-found') for an unknown table. */

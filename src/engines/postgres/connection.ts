@@ -1,5 +1,5 @@
 import type { MissingParent, PlanCounts, RowClass, SampleRow } from '../../core/plan.js';
-import type { TableRef, TableSchema } from '../../core/table.js';
+import type { ListedTable, TableRef, TableSchema } from '../../core/table.js';
 import type {
   BeginOptions,
   ClassifyOptions,
@@ -92,7 +92,7 @@ export class PgConnection implements Connection {
     return exec(this.session, sql);
   }
 
-  listTables(): Promise<Required<TableRef>[]> {
+  listTables(): Promise<ListedTable[]> {
     return this.step(`listing the tables of ${this.redactedUrl}`, () => listTables(this.session.client));
   }
 

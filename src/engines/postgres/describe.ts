@@ -1,6 +1,14 @@
 import type pg from 'pg';
 import { RowbackError } from '../../core/errors.js';
-import type { Column, ForeignKey, Key, Sequence, TableRef, TableSchema } from '../../core/table.js';
+import type {
+  Column,
+  ForeignKey,
+  Key,
+  ListedTable,
+  Sequence,
+  TableRef,
+  TableSchema,
+} from '../../core/table.js';
 import { formatTable } from '../../core/table.js';
 
 type Row = Record<string, string | null>;
@@ -231,14 +239,15 @@ export async function describeTable(
 }
 
 /** Tables visible to this session, for "did you mean". */
-export async function listTables(client: pg.Client): Promise<Required<TableRef>[]> {
+export async function listTables(client: pg.Client): Promise<ListedTable[]> {
   const found = await rows(
     client,
-    `SELECT n.nspname AS schema, c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+    `SELECT n.nspname AS schema, c.relname AS name,
+       CASE WHEN pg_table_is_visible(c.oid) THEN 'y' ELSE 'n' END AS visible FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
      WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition
        AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'
      ORDER BY 1, 2`,
     [],
   );
-  return found.map((r) => ({ schema: r['schema']!, name: r['name']! }));
+  return found.map((r) => ({ schema: r['schema']!, name: r['name']!, visible: r['visible'] === 'y' }));
 }

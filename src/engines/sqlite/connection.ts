@@ -1,6 +1,6 @@
 import type { MissingParent, PlanCounts, RowClass, SampleRow } from '../../core/plan.js';
 import { missingParentError } from '../../core/refusals.js';
-import { formatTable, type TableRef, type TableSchema } from '../../core/table.js';
+import { formatTable, type ListedTable, type TableRef, type TableSchema } from '../../core/table.js';
 import type {
   BeginOptions,
   ClassifyOptions,
@@ -94,7 +94,7 @@ export class SqliteConnection implements Connection {
     exec(this.session, sql);
   }
 
-  listTables(): Promise<Required<TableRef>[]> {
+  listTables(): Promise<ListedTable[]> {
     return this.step(`listing the tables of ${this.redactedUrl}`, () => listTables(this.session.db));
   }
 

@@ -1,6 +1,14 @@
 import type Database from 'better-sqlite3';
 import { RowbackError } from '../../core/errors.js';
-import type { Column, ForeignKey, Key, Sequence, TableRef, TableSchema } from '../../core/table.js';
+import type {
+  Column,
+  ForeignKey,
+  Key,
+  ListedTable,
+  Sequence,
+  TableRef,
+  TableSchema,
+} from '../../core/table.js';
 import { formatTable } from '../../core/table.js';
 import { quoteIdent, quoteString } from './sql.js';
 
@@ -238,10 +246,10 @@ export function describeTable(
 }
 
 /** Tables of the main database, for "did you mean". */
-export function listTables(db: Database.Database): Required<TableRef>[] {
+export function listTables(db: Database.Database): ListedTable[] {
   return all(
     db,
     `SELECT schema, name FROM pragma_table_list
      WHERE type = 'table' AND schema = 'main' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name`,
-  ).map((r) => ({ schema: text(r['schema']), name: text(r['name']) }));
+  ).map((r) => ({ schema: text(r['schema']), name: text(r['name']), visible: true }));
 }

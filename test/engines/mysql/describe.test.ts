@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RowbackError } from '../../../src/core/errors.js';
 import { DEFAULT_POLICY } from '../../../src/core/plan.js';
-import { writableColumns } from '../../../src/core/table.js';
+import { describeTable } from '../../../src/core/resolve.js';
+import { formatTable, writableColumns } from '../../../src/core/table.js';
 import { mysqlEngine } from '../../../src/engines/mysql/index.js';
 import { planOf, samplesOf } from '../flow.js';
 import { openSides, restoreTable, type Sides } from './support.js';
@@ -90,6 +91,25 @@ describe('MySQL describe, samples and connections', () => {
     const schema = (await sides.target.describe({ name: 'u' })).ref.schema;
     const tables = (await sides.target.listTables()).filter((t) => t.schema === schema).map((t) => t.name);
     expect(tables).toEqual(['none', 'u']);
+  });
+
+  it("suggests the close names of the URL's database, and the same name in another database qualified", async () => {
+    await sides.db.target.exec('CREATE TABLE accounts (id INT PRIMARY KEY)');
+    const schema = (await sides.target.describe({ name: 'accounts' })).ref.schema!;
+    const other = `${schema}_o`;
+    await sides.db.target.exec(`CREATE DATABASE \`${other}\``);
+    try {
+      await sides.db.target.exec(`CREATE TABLE \`${other}\`.account (id INT PRIMARY KEY)`);
+      await sides.db.target.exec(`CREATE TABLE \`${other}\`.ledger (id INT PRIMARY KEY)`);
+      const hint = async (table: string) =>
+        ((await describeTable(sides.target, table, 'target').catch((e) => e)) as RowbackError).hint;
+      // another database's `account` is not what a bare name on this URL means
+      expect(await hint('acounts')).toBe('Did you mean accounts?');
+      expect(await hint('ledger')).toBe(`Did you mean ${formatTable({ schema: other, name: 'ledger' })}?`);
+      expect(await hint('ledgers')).toBe('Check the name and the database in the URL.');
+    } finally {
+      await sides.db.target.exec(`DROP DATABASE \`${other}\``);
+    }
   });
 
   it('shows sample rows with the changed columns, binary values as hex', async () => {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RowbackError } from '../../../src/core/errors.js';
+import { describeTable } from '../../../src/core/resolve.js';
 import type { Connection } from '../../../src/engines/engine.js';
 import { postgresEngine } from '../../../src/engines/postgres/index.js';
 import { type ScratchDb, scratchDb } from './support.js';
@@ -155,8 +156,18 @@ describe('postgres describe', () => {
     const error = (await conn.describe({ name: 'nosuch' }).catch((e) => e)) as RowbackError;
     expect(error.code).toBe('table-not-found');
     const tables = await conn.listTables();
-    expect(tables).toContainEqual({ schema: 'Odd Schema', name: 'Mixed Case' });
-    expect(tables).toContainEqual({ schema: 'public', name: 'measures' });
-    expect(tables).not.toContainEqual({ schema: 'public', name: 'measures_2025' });
+    // "Odd Schema" is not on the search_path: a bare name does not reach its tables
+    expect(tables).toContainEqual({ schema: 'Odd Schema', name: 'Mixed Case', visible: false });
+    expect(tables).toContainEqual({ schema: 'public', name: 'measures', visible: true });
+    expect(tables.map((t) => t.name)).not.toContain('measures_2025');
+  });
+
+  it('suggests the close names a bare name reaches, and the same name in another schema qualified', async () => {
+    const hint = async (table: string) =>
+      ((await describeTable(conn, table, 'target').catch((e) => e)) as RowbackError).hint;
+    expect(await hint('mesures')).toBe('Did you mean measures?');
+    expect(await hint('"Mixed Case"')).toBe('Did you mean "Odd Schema"."Mixed Case"?');
+    // close to a table only another schema holds: restoring the bare name would not reach it
+    expect(await hint('"Mixed Cas"')).toBe('Check the name and the database in the URL.');
   });
 });
