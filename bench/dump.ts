@@ -63,7 +63,7 @@ export async function benchDump(rows: number, log: (line: string) => void): Prom
         let peakRssBytes: number | undefined;
         let path: string | undefined;
         if (method === 'rowback') {
-          const cli = new URL('../dist/cli/main.js', import.meta.url).pathname;
+          const cli = new URL('../dist/bin/rowback.js', import.meta.url).pathname;
           const args = ['restore', 'billing', '--from', custom, '--to', servers.target, '--yes', '--json'];
           const done = await runCli(cli, args);
           peakRssBytes = done.peakRssBytes;

@@ -45,8 +45,8 @@ if (engine !== 'postgres' && engine !== 'mysql' && engine !== 'sqlite')
   fail('--engine must be postgres, mysql or sqlite');
 if (!Number.isSafeInteger(rows) || rows < 2) fail('--rows must be a whole number of at least 2');
 if (!(rounds >= 1 && rounds <= 20)) fail('--rounds must be a whole number from 1 to 20');
-const cli = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
-if (!existsSync(cli)) fail('dist/cli/main.js is missing: run `npm run build` first');
+const cli = fileURLToPath(new URL('../dist/bin/rowback.js', import.meta.url));
+if (!existsSync(cli)) fail('dist/bin/rowback.js is missing: run `npm run build` first');
 
 const started = Date.now();
 const log = (line: string) => {

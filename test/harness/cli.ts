@@ -8,7 +8,7 @@ import { tempRoot } from './workers.js';
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /** The built CLI; `npm test` builds it before vitest runs. */
-export const CLI_PATH = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+export const CLI_PATH = fileURLToPath(new URL('../../dist/bin/rowback.js', import.meta.url));
 
 export interface CliOptions {
   cwd?: string;
