@@ -41,6 +41,8 @@ export function startProducer(command: Command): { stdout: Readable; done: Promi
 /** What one run of the rowback CLI printed and cost. */
 export interface CliRun {
   stdout: string;
+  /** Wall time from the spawn to the exit, without the temp dir's making and removal. */
+  seconds: number;
   /** Peak resident set size in bytes, from /usr/bin/time, when it exists. */
   peakRssBytes?: number;
   /** CPU seconds the CLI process used (user + system), from /usr/bin/time: its own work, whatever the load. */
@@ -60,12 +62,14 @@ export async function runCli(cli: string, given: string[]): Promise<CliRun> {
     const command: Command = timed
       ? { program: '/usr/bin/time', args: ['-o', timeFile, '-f', '%M %U %S', process.execPath, cli, ...args] }
       : { program: process.execPath, args: [cli, ...args] };
+    const started = process.hrtime.bigint();
     const run = start(command, ['ignore', 'pipe', 'pipe'], dir);
     const chunks: Buffer[] = [];
     run.child.stdout!.on('data', (chunk: Buffer) => chunks.push(chunk));
     const code = await run.exit;
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     if (code !== 0) throw new CommandFailed(reason(run.stderr(), 'rowback', code));
-    const result: CliRun = { stdout: Buffer.concat(chunks).toString('utf8') };
+    const result: CliRun = { stdout: Buffer.concat(chunks).toString('utf8'), seconds };
     if (timed) {
       const [kilobytes, user, system] = ((await readFile(timeFile, 'utf8')).trim().split('\n').pop() ?? '')
         .split(' ')
