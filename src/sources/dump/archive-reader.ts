@@ -8,6 +8,7 @@ import { counting, DumpError, NoTableData, truncated } from './errors.js';
 import { type Content, firstBytes, readFileChunks } from './input.js';
 import { readNameList } from './names.js';
 import { type Archive, NeedMore, readArchive, type TocEntry } from './pg-archive.js';
+import { clientEncoding } from './pg-plain.js';
 import { type DumpReader, drive, type Look } from './reader.js';
 import { RowBuilder } from './row-builder.js';
 import type { WantedTable } from './table-data.js';
@@ -44,6 +45,8 @@ export async function archiveReader(
     async look(wanted): Promise<Look> {
       const table = entryFor(archive, wanted, 'TABLE');
       const data = entryFor(archive, wanted, 'TABLE DATA');
+      const setting = archive.entries.find((e) => e.desc === 'ENCODING')?.defn;
+      const encoding = setting === undefined ? undefined : clientEncoding(setting);
       return {
         tables: archive.entries
           .filter((e) => e.desc === 'TABLE')
@@ -51,7 +54,7 @@ export async function archiveReader(
         create: table?.defn ? Buffer.from(table.defn, 'utf8').toString('latin1') : undefined,
         dataColumns: data ? copyColumns(data.copyStmt) : undefined,
         found: table !== undefined || data !== undefined,
-        notes: {},
+        notes: encoding ? { encoding } : {},
       };
     },
     rows(wanted, shape, onBytes) {

@@ -30,6 +30,12 @@ const ENGINE_NAMES: Record<DumpEngine, string> = {
  * or `sqlite3 .dump` output, gzip- or zstd-compressed or not, recognised by its first bytes. It holds one moment (when the dump
  * was taken) and every row of each table it holds: coverage `table`. The file is read, never written.
  */
+/**
+ * Client encodings whose text goes to the target as it is: UTF-8 (as rowback's sessions are pinned), and
+ * SQL_ASCII, whose bytes psql also passes on unconverted.
+ */
+const UTF8_ALIKE = ['UTF8', 'UNICODE', 'SQL_ASCII'];
+
 export async function openDumpSource(path: string, options: OpenSourceOptions): Promise<Source> {
   const reader = await openReader(path);
   const label = `${path} (${reader.format})`;
@@ -84,6 +90,13 @@ export async function openDumpSource(path: string, options: OpenSourceOptions): 
           {
             hint: "Take the dump again with --default-character-set=utf8mb4 (mysqldump's default).",
           },
+        );
+      }
+      if (look.notes.encoding && !UTF8_ALIKE.includes(look.notes.encoding)) {
+        throw new RowbackError(
+          'unsupported',
+          `${path} was written in ${look.notes.encoding} (its SET client_encoding); rowback reads UTF-8 dumps only.`,
+          { hint: 'Take the dump again with --encoding=UTF8 (pg_dump -E UTF8).' },
         );
       }
       warnings.push(...lossyColumns(reader.engine, described.schema, look));

@@ -29,6 +29,8 @@ export class PgPlainParser extends InsertScanner<PgValues> implements TableData 
   private sawTrailer = false;
   /** pg_dump's `-- Data for Name:` comment of the wanted table was read: its rows (maybe none) follow. */
   private inWantedData = false;
+  /** The dump's `SET client_encoding`, upper case: the encoding its text is in. */
+  encoding: string | undefined;
 
   constructor(
     private readonly wanted: WantedTable,
@@ -156,6 +158,8 @@ export class PgPlainParser extends InsertScanner<PgValues> implements TableData 
     }
     const set = /^SET\s+standard_conforming_strings\s*=\s*'?(on|off)'?\s*$/i.exec(head);
     if (set) this.backslashEverywhere = set[1]!.toLowerCase() === 'off';
+    const encoding = clientEncoding(head);
+    if (encoding) this.encoding = encoding;
   }
 
   private copyStatement(head: string, start: number): void {
@@ -185,4 +189,9 @@ export class PgPlainParser extends InsertScanner<PgValues> implements TableData 
     if (!this.tables.some((t) => t.schema === table.schema && t.name === table.name)) this.tables.push(table);
     return table;
   }
+}
+
+/** The encoding a `SET client_encoding = '…'` statement names (pg_dump's header; an archive's ENCODING entry), upper case. */
+export function clientEncoding(statement: string): string | undefined {
+  return /^\s*SET\s+client_encoding\s*=\s*'([^']*)'/i.exec(statement)?.[1]?.toUpperCase();
 }

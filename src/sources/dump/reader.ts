@@ -13,7 +13,13 @@ export interface Look {
   /** The dump has the wanted table (its structure or its data). */
   found: boolean;
   /** Things the reader noticed that a restore should say (lossy values, settings). */
-  notes: { names?: string; utc?: boolean; where?: string };
+  notes: {
+    names?: string;
+    utc?: boolean;
+    where?: string;
+    /** pg_dump's `SET client_encoding`: the encoding the dump's text is written in. */
+    encoding?: string;
+  };
 }
 
 /** One dump format, read for one table. */

@@ -47,7 +47,9 @@ export function textReader(content: Content, engine: DumpEngine, size: number): 
               utc: parser.utc,
               ...(parser.where ? { where: parser.where } : {}),
             }
-          : {};
+          : parser instanceof PgPlainParser && parser.encoding
+            ? { encoding: parser.encoding }
+            : {};
       return {
         tables: parser.tables,
         create: parser.create,

@@ -471,6 +471,39 @@ describe('restoring from a pg_dump file', () => {
     expect(await s.dump('target', 'public.vals', ['id'])).toEqual(expected);
   });
 
+  it('refuses a dump written in another encoding than UTF-8, whose bytes could read as other text', async () => {
+    // 'Ã©' in LATIN1 is the bytes c3 a9: valid UTF-8 for 'é', so loading them as they are would change it
+    await s.source.exec(
+      "CREATE TABLE latin (id int PRIMARY KEY, txt text); INSERT INTO latin VALUES (1, 'Ã©x')",
+    );
+    await s.target.exec('CREATE TABLE latin (id int PRIMARY KEY, txt text)');
+    try {
+      for (const [layout, flags] of [
+        ['plain', ''],
+        ['custom', '-Fc'],
+        ['directory', '-Fd'],
+      ] as const) {
+        const file = join(dir, `latin1-${layout}`);
+        await run('bash', ['-c', `pg_dump -d '${s.sourceUrl}' -t latin -E LATIN1 ${flags} -f ${file}`]);
+        const result = await runCli(['restore', 'latin', '--from', file, '--to', s.targetUrl, '--yes']);
+        expect(result.code, `${layout}: ${result.stderr}`).toBe(4);
+        expect(result.stderr).toContain(
+          `rowback: ${file} was written in LATIN1 (its SET client_encoding); rowback reads UTF-8 dumps only.\nhint: Take the dump again with --encoding=UTF8 (pg_dump -E UTF8).`,
+        );
+        expect(await s.target.query('SELECT count(*) FROM latin')).toEqual([['0']]);
+      }
+      // SQL_ASCII passes the bytes on as psql does: the UTF-8 text arrives as it was
+      const ascii = join(dir, 'sql-ascii.sql');
+      await run('bash', ['-c', `pg_dump -d '${s.sourceUrl}' -t latin -E SQL_ASCII -f ${ascii}`]);
+      const result = await runCli(['restore', 'latin', '--from', ascii, '--to', s.targetUrl, '--yes']);
+      expect(result.code, result.stderr).toBe(0);
+      expect(await s.target.query('SELECT id, txt FROM latin')).toEqual([['1', 'Ã©x']]);
+    } finally {
+      await s.source.exec('DROP TABLE latin');
+      await s.target.exec('DROP TABLE latin');
+    }
+  });
+
   it('refuses a pg_dump file for a MySQL target, saying which engine the dump is of', async () => {
     const my = await scratch('mysql');
     try {
