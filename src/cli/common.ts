@@ -54,7 +54,7 @@ export function addSourceTargetOptions(command: Command): Command {
     .option('--from-table <name>', 'the table name in the source, when it differs from <table>')
     .option(
       '--from-database <name>',
-      "with a backup, cloud source or mysqldump of several databases: the database to read in it (default: the target URL's database; in a dump, the one holding the table)",
+      "with a backup, cloud source or dump of several databases (mysqldump --databases, pg_dumpall): the database to read in it (default: the target URL's database; in a dump, the one holding the table)",
     )
     .option('--where <sql>', 'only rows matching this boolean SQL, on both sides (e.g. "account_id = 42")')
     .option(

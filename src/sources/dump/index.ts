@@ -9,7 +9,7 @@ import { noSuchFile } from '../source.js';
 import { refuseZeroDates } from '../zero-dates.js';
 import { archiveReader } from './archive-reader.js';
 import { createTableColumns } from './create-table.js';
-import { pickDatabase, refuseDatabaseFlag } from './databases.js';
+import { notInClusterDatabase, pickClusterDatabase, pickDatabase, refuseDatabaseFlag } from './databases.js';
 import { badDump, DumpError, NoTableData, noTableData } from './errors.js';
 import { openContent } from './input.js';
 import { lossyColumns } from './lossy.js';
@@ -48,7 +48,8 @@ export async function openDumpSource(path: string, options: OpenSourceOptions): 
   }
   const database = options.flags?.database;
   const profile = options.profile;
-  refuseDatabaseFlag(path, reader.engine, database);
+  // A pg_dump file may be a pg_dumpall one, which --from-database picks in: known once it is looked at.
+  if (reader.engine === 'sqlite') refuseDatabaseFlag(path, reader.engine, database);
   const warnings: string[] = [];
   let wanted: WantedTable | undefined;
   let dumpColumns: string[] = [];
@@ -67,16 +68,23 @@ export async function openDumpSource(path: string, options: OpenSourceOptions): 
         reader.engine === 'sqlite'
           ? undefined
           : (table.schema ?? (reader.engine === 'postgres' ? target?.ref.schema : database));
-      wanted = { name: table.name, ...(schema ? { schema } : {}) };
+      wanted = {
+        name: table.name,
+        ...(schema ? { schema } : {}),
+        ...(reader.engine === 'postgres' && database !== undefined ? { database } : {}),
+      };
       const look = await reader.look(wanted).catch(fail);
+      if (!look.found && reader.engine === 'postgres' && database !== undefined && look.databases)
+        throw notInClusterDatabase(path, wanted, database, look.databases);
       if (!look.found)
         throw notFound(
           path,
-          database && !table.schema ? { ...table, schema: database } : table,
+          reader.engine === 'mysql' && database && !table.schema ? { ...table, schema: database } : table,
           look,
           reader.engine,
         );
       wanted = pickDatabase(path, look, wanted, target?.ref.schema);
+      if (reader.engine === 'postgres') wanted = pickClusterDatabase(path, look, wanted, database);
       if (reader.engine === 'postgres' && look.create && /\)\s*PARTITION\s+BY\s/i.test(look.create)) {
         throw partitioned(path, formatTable(wanted));
       }

@@ -31,6 +31,12 @@ export class PgPlainParser extends InsertScanner<PgValues> implements TableData 
   private inWantedData = false;
   /** The dump's `SET client_encoding`, upper case: the encoding its text is in. */
   encoding: string | undefined;
+  /** A pg_dumpall file: one database after another, each after its `\connect`. */
+  cluster = false;
+  /** The database being read (pg_dumpall's last `\connect`). */
+  private database: string | undefined;
+  /** The databases of a pg_dumpall file that hold the wanted table, in file order. */
+  readonly wantedIn: string[] = [];
 
   constructor(
     private readonly wanted: WantedTable,
@@ -80,6 +86,7 @@ export class PgPlainParser extends InsertScanner<PgValues> implements TableData 
    */
   protected override comment(text: string): void {
     if (/^ PostgreSQL database (cluster )?dump\s*$/.test(text)) {
+      if (text.includes('cluster')) this.cluster = true;
       this.sawHeader = true;
       this.sawTrailer = false; // pg_dumpall: each database's dump ends in its own line
     } else if (/^ PostgreSQL database (cluster )?dump complete\s*$/.test(text)) this.sawTrailer = true;
@@ -90,7 +97,7 @@ export class PgPlainParser extends InsertScanner<PgValues> implements TableData 
       return;
     }
     const table = { name: utf8(entry[2]!), ...(entry[4] === '-' ? {} : { schema: utf8(entry[4]!) }) };
-    if (entry[1] && entry[3] === 'TABLE DATA' && sameTable(table, this.wanted)) {
+    if (entry[1] && entry[3] === 'TABLE DATA' && this.isWanted(table)) {
       this.inWantedData = true;
       this.foundData = true;
     }
@@ -122,14 +129,14 @@ export class PgPlainParser extends InsertScanner<PgValues> implements TableData 
     if (!/^\s*(OVERRIDING\s+(SYSTEM|USER)\s+VALUE\s+)?VALUES\s*$/i.test(head.slice(rest))) return false;
     this.headDone = true; // an INSERT: its head is read
     const table = this.note(name.parts);
-    if (!sameTable(table, this.wanted)) {
+    if (!this.isWanted(table)) {
       if (this.takingInserts) this.stop();
       return false;
     }
     this.foundData = true;
     this.dataColumns ??= columns;
     if (!this.open) {
-      this.done = true;
+      this.stopLooking();
       return false;
     }
     return this.takeInsert(head, columns);
@@ -150,9 +157,9 @@ export class PgPlainParser extends InsertScanner<PgValues> implements TableData 
       const name = readName(head, create[0].length, '"');
       if (!name) return;
       const table = this.note(name.parts);
-      if (sameTable(table, this.wanted) && !this.headCut()) {
-        this.create = head;
-        if (!this.open) this.done = true;
+      if (this.isWanted(table) && !this.headCut()) {
+        this.create ??= head;
+        if (!this.open) this.stopLooking();
       }
       return;
     }
@@ -169,16 +176,37 @@ export class PgPlainParser extends InsertScanner<PgValues> implements TableData 
     if (!/^\s*FROM\s+stdin\b/i.test(head.slice(list?.end ?? name.end))) return;
     const table = this.note(name.parts);
     let builder: RowBuilder | undefined;
-    if (sameTable(table, this.wanted)) {
+    if (this.isWanted(table)) {
       this.foundData = true;
       this.dataColumns ??= list?.names;
-      if (!this.open) {
-        this.done = true;
-        return;
-      }
-      builder = this.open(list?.names, this.statementOffset);
+      if (this.open) builder = this.open(list?.names, this.statementOffset);
+      else if (this.stopLooking()) return;
     }
     this.copy = new CopyLines(builder);
+  }
+
+  /**
+   * The wanted table, in the wanted database of a pg_dumpall file (any, when none is named: each holding
+   * it is noted, so that a table in two is never read from a guessed one).
+   */
+  private isWanted(table: DumpTable): boolean {
+    if (!sameTable(table, this.wanted)) return false;
+    const database = this.database;
+    if (this.cluster && database !== undefined && !this.wantedIn.includes(database))
+      this.wantedIn.push(database);
+    return this.wanted.database === undefined || database === this.wanted.database;
+  }
+
+  /** Looking only, the wanted table found: stop, unless a pg_dumpall may hold it in another database too. */
+  private stopLooking(): boolean {
+    if (this.cluster && this.wanted.database === undefined) return false;
+    this.done = true;
+    return true;
+  }
+
+  protected override clientCommand(text: string): void {
+    const database = connectedDatabase(text);
+    if (database !== undefined) this.database = utf8(database);
   }
 
   private note(parts: string[]): DumpTable {
@@ -194,4 +222,20 @@ export class PgPlainParser extends InsertScanner<PgValues> implements TableData 
 /** The encoding a `SET client_encoding = '…'` statement names (pg_dump's header; an archive's ENCODING entry), upper case. */
 export function clientEncoding(statement: string): string | undefined {
   return /^\s*SET\s+client_encoding\s*=\s*'([^']*)'/i.exec(statement)?.[1]?.toUpperCase();
+}
+
+/**
+ * The database a psql `\connect` line names, as pg_dumpall writes it: `\connect app`, `\connect "my db"`,
+ * or `\connect -reuse-previous=on "dbname='it''s'"` (a connection string, in double quotes for psql).
+ */
+export function connectedDatabase(line: string): string | undefined {
+  const command = /^\\c(?:onnect)?\s+(?:-reuse-previous=\S+\s+)?(.*?)\s*$/.exec(line);
+  if (!command) return undefined;
+  const arg = command[1]!;
+  const word = arg.startsWith('"')
+    ? /^"((?:[^"]|"")*)"/.exec(arg)?.[1]?.replace(/""/g, '"')
+    : arg.split(/\s/)[0];
+  if (word === undefined) return undefined;
+  const conninfo = /^dbname='((?:[^'\\]|\\.)*)'$/.exec(word);
+  return conninfo ? conninfo[1]!.replace(/\\(.)/g, '$1') : word;
 }

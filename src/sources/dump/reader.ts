@@ -12,6 +12,8 @@ export interface Look {
   dataColumns: string[] | undefined;
   /** The dump has the wanted table (its structure or its data). */
   found: boolean;
+  /** A pg_dumpall file: the databases holding the wanted table (undefined for a dump of one database). */
+  databases?: string[];
   /** Things the reader noticed that a restore should say (lossy values, settings). */
   notes: {
     names?: string;

@@ -112,6 +112,9 @@ export abstract class StatementScanner {
    */
   protected comment(_text: string): void {}
 
+  /** A client line between statements (psql's `\connect …`, latin1, at most COMMENT_CAP bytes). */
+  protected clientCommand(_text: string): void {}
+
   /**
    * At the end of the input: what a complete dump of this kind ends with and this one lacks (a dump that
    * says at its start that it is one, and not where it ends, was cut), else undefined.
@@ -173,6 +176,7 @@ export abstract class StatementScanner {
       if (client) {
         const nl = buf.indexOf(0x0a, this.i);
         if (nl === -1) return false;
+        this.clientCommand(buf.toString('latin1', this.i, Math.min(nl, this.i + COMMENT_CAP)));
         this.i = nl + 1;
         continue;
       }

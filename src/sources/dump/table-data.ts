@@ -10,6 +10,8 @@ export interface DumpTable {
 export interface WantedTable {
   schema?: string;
   name: string;
+  /** In a pg_dumpall file: the database whose table it is. */
+  database?: string;
 }
 
 export function sameTable(found: DumpTable, wanted: WantedTable): boolean {

@@ -55,6 +55,7 @@ export function textReader(content: Content, engine: DumpEngine, size: number): 
         create: parser.create,
         dataColumns: parser.dataColumns,
         found: parser.create !== undefined || parser.foundData,
+        ...(parser instanceof PgPlainParser && parser.cluster ? { databases: parser.wantedIn } : {}),
         notes,
       };
     },
