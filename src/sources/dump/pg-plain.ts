@@ -194,7 +194,7 @@ export class PgPlainParser extends InsertScanner<PgValues> implements TableData 
     const database = this.database;
     if (this.cluster && database !== undefined && !this.wantedIn.includes(database))
       this.wantedIn.push(database);
-    return this.wanted.database === undefined || database === this.wanted.database;
+    return !this.cluster || this.wanted.database === undefined || database === this.wanted.database;
   }
 
   /** Looking only, the wanted table found: stop, unless a pg_dumpall may hold it in another database too. */
