@@ -33,6 +33,9 @@ IN_STRING[0x27] = 3;
  * literal unless the string is `E'…'` or standard_conforming_strings is off). The output text is
  * exactly what COPY carries, so each value is only unquoted and re-escaped.
  */
+/** What pg_dump --on-conflict-do-nothing writes after an INSERT's last row (the rows are read all the same). */
+const ON_CONFLICT = 'on conflict do nothing';
+
 export class PgValues extends ValuesParser {
   /** Backslashes escape in the current string. */
   private escapes = false;
@@ -43,6 +46,9 @@ export class PgValues extends ValuesParser {
   /** Bitmask of the WORDS the current bare word may still be. */
   private words = 0;
   private rowOffset = 0;
+  /** The words after the last row (`ON CONFLICT DO NOTHING`), and where they start in the dump. */
+  private tail = '';
+  private tailOffset = 0;
 
   constructor(
     builder: RowBuilder,
@@ -63,6 +69,7 @@ export class PgValues extends ValuesParser {
     const QUOTE_SEEN = 6; // after the closing quote, or the first of a doubled one
     const NUMBER = 7; // the bytes of a bare number
     const WORD = 8; // a bare word: NULL, true, false, the E of E'…', the B of B'…'
+    const CONFLICT = 9; // pg_dump --on-conflict-do-nothing: `ON CONFLICT DO NOTHING` before the ;
     const BACKSLASH = 0x5c;
     const TAB = 0x09;
     const QUOTE = 0x27;
@@ -194,6 +201,20 @@ export class PgValues extends ValuesParser {
           state = AFTER_VALUE;
           continue;
         }
+        case CONFLICT: {
+          if (c === 0x3b) {
+            if (this.tail.trim().split(/\s+/).join(' ').toLowerCase() !== ON_CONFLICT)
+              throw badToken(buf, i, base, this.tailOffset, '"," or ";" after a row of values');
+            state = ENDED;
+            i++;
+            break bytes;
+          }
+          if (this.tail.length > 2 * ON_CONFLICT.length)
+            throw badToken(buf, i, base, this.tailOffset, '"," or ";" after a row of values');
+          this.tail += String.fromCharCode(c);
+          i++;
+          continue;
+        }
         default:
           // Between values and rows.
           if (blank[c]) {
@@ -215,7 +236,11 @@ export class PgValues extends ValuesParser {
           } else if (state === AFTER_TUPLE && c === 0x3b) {
             state = ENDED; // tested before "," so that V8 sees this comparison run before it optimizes
           } else if (state === AFTER_TUPLE && c === 0x2c) state = TUPLE;
-          else throw badPunctuation(buf, i, base, state);
+          else if (state === AFTER_TUPLE && (c | 0x20) === 0x6f) {
+            state = CONFLICT;
+            this.tail = 'o';
+            this.tailOffset = base + i;
+          } else throw badPunctuation(buf, i, base, state);
           i++;
           if (state === ENDED) break bytes; // the one way out of the loop, for the same reason
       }
