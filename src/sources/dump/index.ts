@@ -85,7 +85,10 @@ export async function openDumpSource(path: string, options: OpenSourceOptions): 
         );
       wanted = pickDatabase(path, look, wanted, target?.ref.schema);
       if (reader.engine === 'postgres') wanted = pickClusterDatabase(path, look, wanted, database);
-      if (reader.engine === 'postgres' && look.create && /\)\s*PARTITION\s+BY\s/i.test(look.create)) {
+      if (
+        look.spread ||
+        (reader.engine === 'postgres' && look.create && /\)\s*PARTITION\s+BY\s/i.test(look.create))
+      ) {
         throw partitioned(path, formatTable(wanted));
       }
       const described = describeFrom(look, wanted, target, reader.engine);

@@ -29,6 +29,13 @@ export class PgPlainParser extends InsertScanner<PgValues> implements TableData 
   private sawTrailer = false;
   /** pg_dump's `-- Data for Name:` comment of the wanted table was read: its rows (maybe none) follow. */
   private inWantedData = false;
+  /** The table of the TOC entry whose data follows (`-- Data for Name:`), while in it. */
+  private dataEntry: DumpTable | undefined;
+  /**
+   * The wanted table's rows are in other tables' data sections: a partitioned table dumped with
+   * --load-via-partition-root, one `COPY parted` per partition. Only part of its rows would be read.
+   */
+  spread = false;
   /** The dump's `SET client_encoding`, upper case: the encoding its text is in. */
   encoding: string | undefined;
   /** A pg_dumpall file: one database after another, each after its `\connect`. */
@@ -97,10 +104,28 @@ export class PgPlainParser extends InsertScanner<PgValues> implements TableData 
       return;
     }
     const table = { name: utf8(entry[2]!), ...(entry[4] === '-' ? {} : { schema: utf8(entry[4]!) }) };
-    if (entry[1] && entry[3] === 'TABLE DATA' && this.isWanted(table)) {
-      this.inWantedData = true;
+    const data = entry[1] !== undefined && entry[3] === 'TABLE DATA';
+    this.dataEntry = data ? table : undefined;
+    this.inWantedData = data && this.isWanted(table);
+    if (this.inWantedData) this.foundData = true;
+  }
+
+  /**
+   * Whether the rows of a COPY or INSERT into `table` are the wanted table's. pg_dump
+   * --load-via-partition-root writes a partition's rows into its root (`COPY parted` in the section of
+   * `parted_low`): in the wanted partition's section they are its rows; the root's own rows are spread
+   * over its partitions' sections (`spread`).
+   */
+  private wantedRows(table: DumpTable): boolean {
+    if (this.inWantedData) return true;
+    if (!this.isWanted(table)) return false;
+    if (this.dataEntry !== undefined && !sameTable(this.dataEntry, this.wanted)) {
+      this.spread = true;
       this.foundData = true;
+      this.done = true;
+      return false;
     }
+    return true;
   }
 
   protected override missingEnd(): string | undefined {
@@ -129,7 +154,7 @@ export class PgPlainParser extends InsertScanner<PgValues> implements TableData 
     if (!/^\s*(OVERRIDING\s+(SYSTEM|USER)\s+VALUE\s+)?VALUES\s*$/i.test(head.slice(rest))) return false;
     this.headDone = true; // an INSERT: its head is read
     const table = this.note(name.parts);
-    if (!this.isWanted(table)) {
+    if (!this.wantedRows(table)) {
       if (this.takingInserts) this.stop();
       return false;
     }
@@ -176,7 +201,7 @@ export class PgPlainParser extends InsertScanner<PgValues> implements TableData 
     if (!/^\s*FROM\s+stdin\b/i.test(head.slice(list?.end ?? name.end))) return;
     const table = this.note(name.parts);
     let builder: RowBuilder | undefined;
-    if (this.isWanted(table)) {
+    if (this.wantedRows(table)) {
       this.foundData = true;
       this.dataColumns ??= list?.names;
       if (this.open) builder = this.open(list?.names, this.statementOffset);

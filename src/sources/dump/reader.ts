@@ -14,6 +14,8 @@ export interface Look {
   found: boolean;
   /** A pg_dumpall file: the databases holding the wanted table (undefined for a dump of one database). */
   databases?: string[];
+  /** The wanted table's rows are in its partitions' sections (pg_dump --load-via-partition-root). */
+  spread?: boolean;
   /** Things the reader noticed that a restore should say (lossy values, settings). */
   notes: {
     names?: string;

@@ -56,6 +56,7 @@ export function textReader(content: Content, engine: DumpEngine, size: number): 
         dataColumns: parser.dataColumns,
         found: parser.create !== undefined || parser.foundData,
         ...(parser instanceof PgPlainParser && parser.cluster ? { databases: parser.wantedIn } : {}),
+        ...(parser instanceof PgPlainParser && parser.spread ? { spread: true } : {}),
         notes,
       };
     },

@@ -108,6 +108,35 @@ describe('restoring from a pg_dump file', () => {
     }
   });
 
+  it('reads a partition from a --load-via-partition-root dump (its rows written as the root) and refuses the root', async () => {
+    const layouts = {
+      plain: '',
+      'plain --inserts': '--inserts',
+      custom: '-Fc',
+      'plain, data only': '--data-only',
+      'plain --inserts, data only': '--data-only --inserts',
+    };
+    for (const [layout, flags] of Object.entries(layouts)) {
+      const from = join(dir, `lvpr-${slug(layout)}`);
+      await run('bash', ['-c', `pg_dump -d '${s.sourceUrl}' --load-via-partition-root ${flags} -f ${from}`]);
+      await s.target.exec('TRUNCATE parted');
+      // the root's rows are one section per partition: reading the first would be a part of them
+      const root = await restore({ table: 'parted', from, to: s.targetUrl, stateDir: dir }).catch(
+        (e: unknown) => e,
+      );
+      expect([layout, root]).toMatchObject([
+        layout,
+        {
+          code: 'unsupported',
+          message: `public.parted is a partitioned table: ${from} holds its rows under its partitions, not under public.parted itself.`,
+        },
+      ]);
+      const report = await restore({ table: 'parted_low', from, to: s.targetUrl, stateDir: dir });
+      expect([layout, report.plan.missing]).toEqual([layout, 2]);
+      expect(await s.dump('target', 'public.parted', ['id'])).toEqual(['1', '2']);
+    }
+  });
+
   it('refuses a partitioned table, whose rows a dump holds under its partitions, and restores a partition', async () => {
     await s.target.exec('TRUNCATE parted');
     // a data-only dump has no CREATE TABLE for it nor data: not in the dump (the partition is suggested)
