@@ -12,6 +12,7 @@ export function createTableColumns(statement: string, engine: 'postgres' | 'mysq
   const close = matchingParen(statement, open);
   if (open === -1 || close === -1) return undefined;
   const quote = engine === 'postgres' ? '"' : '`';
+  const quotedAll = engine === 'postgres' && QUOTED_ALL.test(statement.slice(0, open));
   const columns: Column[] = [];
   for (const item of splitTopLevel(statement.slice(open + 1, close))) {
     const text = item.trim();
@@ -20,7 +21,8 @@ export function createTableColumns(statement: string, engine: 'postgres' | 'mysq
     if (name?.parts.length !== 1) return undefined;
     const rest = text.slice(name.end).trim();
     const stop = firstKeyword(rest, engine === 'postgres' ? PG_STOP : MYSQL_STOP);
-    const type = utf8(rest.slice(0, stop).trim());
+    const written = utf8(rest.slice(0, stop).trim());
+    const type = quotedAll ? unquoteNeedless(written) : written;
     const attributes = rest.slice(stop);
     const generated = /\bGENERATED\s+ALWAYS\s+AS\s*\(|\bAS\s*\(/i.test(attributes)
       ? /\b(VIRTUAL)\b/i.test(attributes)
@@ -170,4 +172,33 @@ function splitTopLevel(body: string): string[] {
   }
   items.push(body.slice(start));
   return items;
+}
+
+/**
+ * pg_dump --quote-all-identifiers quotes the names in types too (`"text"`, `"public"."mood"`), where
+ * format_type() quotes only a name that needs it. Its CREATE TABLE names a plain schema quoted.
+ */
+const QUOTED_ALL = /^\s*CREATE\s+(?:UNLOGGED\s+)?TABLE\s+"[a-z_][a-z0-9_$]*"\./i;
+
+/** PostgreSQL keywords a name must be quoted to be (reserved, type or function names, column names). */
+const KEYWORDS = new Set(
+  `all analyse analyze and any array as asc asymmetric both case cast check collate column constraint create
+  current_catalog current_date current_role current_time current_timestamp current_user default deferrable
+  desc distinct do else end except false fetch for foreign from grant group having in initially intersect
+  into lateral leading limit localtime localtimestamp not null offset on only or order placing primary
+  references returning select session_user some symmetric system_user table then to trailing true union
+  unique user using variadic when where window with authorization binary collation concurrently cross
+  current_schema freeze full ilike inner is isnull join left like natural notnull outer overlaps right
+  similar tablesample verbose between bigint bit boolean char character coalesce dec decimal exists extract
+  float greatest grouping inout int integer interval least national nchar none normalize nullif numeric
+  out overlay position precision real row setof smallint substring time timestamp treat trim values
+  varchar xmlattributes xmlconcat xmlelement xmlexists xmlforest xmlnamespaces xmlparse xmlpi xmlroot
+  xmlserialize xmltable`.split(/\s+/),
+);
+
+/** A type as format_type() prints it: quotes only around a name that needs them (`"char"`, `"user"`). */
+function unquoteNeedless(type: string): string {
+  return type.replace(/"([a-z_][a-z0-9_$]*)"/g, (quoted, name: string) =>
+    KEYWORDS.has(name) ? quoted : name,
+  );
 }

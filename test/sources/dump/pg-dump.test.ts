@@ -44,6 +44,9 @@ const DUMPS: Record<string, (url: string, file: string) => string> = {
     `pg_dump -d '${url}' --inserts --on-conflict-do-nothing -f ${file}`,
   'plain --column-inserts --rows-per-insert --on-conflict-do-nothing': (url, file) =>
     `pg_dump -d '${url}' --column-inserts --rows-per-insert=3 --on-conflict-do-nothing -f ${file}`,
+  'plain --quote-all-identifiers': (url, file) => `pg_dump -d '${url}' --quote-all-identifiers -f ${file}`,
+  'custom --quote-all-identifiers': (url, file) =>
+    `pg_dump -d '${url}' -Fc --quote-all-identifiers -f ${file}`,
   'plain, data only': (url, file) => `pg_dump -d '${url}' --data-only -f ${file}`,
   custom: (url, file) => `pg_dump -d '${url}' -Fc -f ${file}`,
   'custom, uncompressed': (url, file) => `pg_dump -d '${url}' -Fc -Z 0 -f ${file}`,
