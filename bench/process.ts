@@ -38,14 +38,14 @@ export function startProducer(command: Command): { stdout: Readable; done: Promi
   return { stdout: started.child.stdout!, done, stop: () => started.child.kill('SIGTERM') };
 }
 
-/** What one run of the rowback CLI printed and cost. */
+/** What one timed run of a program printed and cost. */
 export interface CliRun {
   stdout: string;
   /** Wall time from the spawn to the exit, without the temp dir's making and removal. */
   seconds: number;
   /** Peak resident set size in bytes, from /usr/bin/time, when it exists. */
   peakRssBytes?: number;
-  /** CPU seconds the CLI process used (user + system), from /usr/bin/time: its own work, whatever the load. */
+  /** CPU seconds the process used (user + system), from /usr/bin/time: its own work, whatever the load. */
   cpuSeconds?: number;
 }
 
@@ -57,30 +57,50 @@ export async function runCli(cli: string, given: string[]): Promise<CliRun> {
   const dir = await mkdtemp(join(tmpdir(), 'rowback-bench-'));
   const args = given.includes('--state-dir') ? given : [...given, '--state-dir', join(dir, 'state')];
   try {
-    const timeFile = join(dir, 'time.txt');
-    const timed = existsSync('/usr/bin/time');
-    const command: Command = timed
-      ? { program: '/usr/bin/time', args: ['-o', timeFile, '-f', '%M %U %S', process.execPath, cli, ...args] }
-      : { program: process.execPath, args: [cli, ...args] };
-    const started = process.hrtime.bigint();
-    const run = start(command, ['ignore', 'pipe', 'pipe'], dir);
-    const chunks: Buffer[] = [];
-    run.child.stdout!.on('data', (chunk: Buffer) => chunks.push(chunk));
-    const code = await run.exit;
-    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    if (code !== 0) throw new CommandFailed(reason(run.stderr(), 'rowback', code));
-    const result: CliRun = { stdout: Buffer.concat(chunks).toString('utf8'), seconds };
-    if (timed) {
-      const [kilobytes, user, system] = ((await readFile(timeFile, 'utf8')).trim().split('\n').pop() ?? '')
-        .split(' ')
-        .map(Number);
-      if (Number.isFinite(kilobytes)) result.peakRssBytes = kilobytes! * 1024;
-      if (Number.isFinite(user) && Number.isFinite(system)) result.cpuSeconds = user! + system!;
-    }
-    return result;
+    return await timed({ program: process.execPath, args: [cli, ...args] }, dir);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** Runs a program (pg_restore, say) measured as runCli measures rowback: wall time, CPU and peak RSS. */
+export async function runTimed(command: Command): Promise<CliRun> {
+  const dir = await mkdtemp(join(tmpdir(), 'rowback-bench-'));
+  try {
+    return await timed(command, dir);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** `command` run in `dir`, under /usr/bin/time when it exists (its report written to a file in `dir`). */
+async function timed(command: Command, dir: string): Promise<CliRun> {
+  const timeFile = join(dir, 'time.txt');
+  const measured = existsSync('/usr/bin/time');
+  const wrapped: Command = measured
+    ? {
+        ...command,
+        program: '/usr/bin/time',
+        args: ['-o', timeFile, '-f', '%M %U %S', command.program, ...command.args],
+      }
+    : command;
+  const started = process.hrtime.bigint();
+  const run = start(wrapped, ['ignore', 'pipe', 'pipe'], dir);
+  const chunks: Buffer[] = [];
+  run.child.stdout!.on('data', (chunk: Buffer) => chunks.push(chunk));
+  const code = await run.exit;
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const name = command.program === process.execPath ? 'rowback' : command.program;
+  if (code !== 0) throw new CommandFailed(reason(run.stderr(), name, code));
+  const result: CliRun = { stdout: Buffer.concat(chunks).toString('utf8'), seconds };
+  if (measured) {
+    const [kilobytes, user, system] = ((await readFile(timeFile, 'utf8')).trim().split('\n').pop() ?? '')
+      .split(' ')
+      .map(Number);
+    if (Number.isFinite(kilobytes)) result.peakRssBytes = kilobytes! * 1024;
+    if (Number.isFinite(user) && Number.isFinite(system)) result.cpuSeconds = user! + system!;
+  }
+  return result;
 }
 
 interface Started {
