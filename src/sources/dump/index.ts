@@ -76,6 +76,8 @@ export async function openDumpSource(path: string, options: OpenSourceOptions): 
       const look = await reader.look(wanted).catch(fail);
       if (!look.found && reader.engine === 'postgres' && database !== undefined && look.databases)
         throw notInClusterDatabase(path, wanted, database, look.databases);
+      // Its tables are there, in double quotes: saying it holds none would send the user looking elsewhere.
+      if (!look.found && look.notes.ansiQuotes) throw ansiQuoted(path);
       if (!look.found)
         throw notFound(
           path,
@@ -239,6 +241,15 @@ function textEngine(head: Buffer): DumpEngine | undefined {
   if (/^(COPY|SET search_path|SELECT pg_catalog\.set_config)\b/m.test(text)) return 'postgres';
   if (/^(\/\*!\d+|LOCK TABLES `|INSERT INTO `)/m.test(text)) return 'mysql';
   return undefined;
+}
+
+/** mysqldump --compatible=ansi: names in double quotes, and its text in no declared character set. */
+function ansiQuoted(path: string): RowbackError {
+  return new RowbackError(
+    'unsupported',
+    `${path} was written with mysqldump --compatible=ansi (names in double quotes, no SET NAMES); rowback reads mysqldump's own form.`,
+    { hint: 'Take the dump again without --compatible=ansi.', details: { side: 'source' } },
+  );
 }
 
 /** pg_dump writes a partitioned table's rows under each partition; the parent has no data of its own. */

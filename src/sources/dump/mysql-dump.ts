@@ -42,6 +42,8 @@ export class MysqlDumpParser extends InsertScanner<MysqlValues> implements Table
   private created: DumpTable | undefined;
   /** mysqldump --where: the condition every table's rows were dumped under (its `-- WHERE:` comment). */
   where: string | undefined;
+  /** A CREATE TABLE names its table in double quotes: mysqldump --compatible=ansi (ANSI_QUOTES). */
+  ansiQuotes = false;
 
   constructor(
     private readonly wanted: WantedTable,
@@ -145,7 +147,10 @@ export class MysqlDumpParser extends InsertScanner<MysqlValues> implements Table
     const create = /^CREATE\s+(?:TEMPORARY\s+)?TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?/i.exec(head);
     if (create) {
       const name = readName(head, create[0].length, '`');
-      if (!name) return;
+      if (!name) {
+        if (head[skipBlanks(head, create[0].length)] === '"') this.ansiQuotes = true;
+        return;
+      }
       const table = this.note(name.parts);
       if (sameTable(table, this.wanted) && !this.create && !this.headCut()) {
         this.create = head;

@@ -23,6 +23,8 @@ export interface Look {
     where?: string;
     /** pg_dump's `SET client_encoding`: the encoding the dump's text is written in. */
     encoding?: string;
+    /** mysqldump --compatible=ansi: its names are in double quotes, which the reader does not take. */
+    ansiQuotes?: boolean;
   };
 }
 

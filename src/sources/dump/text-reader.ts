@@ -46,6 +46,7 @@ export function textReader(content: Content, engine: DumpEngine, size: number): 
               ...(parser.names ? { names: parser.names } : {}),
               utc: parser.utc,
               ...(parser.where ? { where: parser.where } : {}),
+              ...(parser.ansiQuotes ? { ansiQuotes: true } : {}),
             }
           : parser instanceof PgPlainParser && parser.encoding
             ? { encoding: parser.encoding }

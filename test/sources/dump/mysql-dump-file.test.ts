@@ -214,6 +214,20 @@ describe('restoring from a mariadb-dump file', () => {
     expect(await s.dump('target', 'vals', ['id'])).toEqual(expected);
   });
 
+  it('says a --compatible=ansi dump is not read (names in double quotes), rather than that it holds no table', async () => {
+    await s.target.exec('DELETE FROM vals');
+    const db = new URL(s.sourceUrl).pathname.slice(1);
+    const file = join(dir, 'ansi.sql');
+    await run('bash', ['-c', `mariadb-dump ${flags(s.sourceUrl)} --compatible=ansi ${db} vals > ${file}`]);
+    expect(await readFile(file, 'utf8')).toContain('CREATE TABLE "vals"');
+    const done = await runCli(['restore', 'vals', '--from', file, '--to', s.targetUrl, '--yes']);
+    expect(done.code).toBe(4);
+    expect(done.stderr).toBe(
+      `rowback: ${file} was written with mysqldump --compatible=ansi (names in double quotes, no SET NAMES); rowback reads mysqldump's own form.\nhint: Take the dump again without --compatible=ansi.\n`,
+    );
+    expect(await s.dump('target', 'vals', ['id'])).toEqual([]);
+  });
+
   it('says where a truncated dump ends, having written nothing', async () => {
     await s.target.exec('DELETE FROM vals');
     const whole = await readFile(join(dir, slug('default, one table')));
