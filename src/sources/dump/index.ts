@@ -8,6 +8,7 @@ import type { RowStream } from '../../engines/engine.js';
 import { noSuchFile } from '../source.js';
 import { refuseZeroDates } from '../zero-dates.js';
 import { archiveReader } from './archive-reader.js';
+import { convertCommand } from './convert-hint.js';
 import { createTableColumns } from './create-table.js';
 import { notInClusterDatabase, pickClusterDatabase, pickDatabase, refuseDatabaseFlag } from './databases.js';
 import { badDump, DumpError, NoTableData, noTableData } from './errors.js';
@@ -106,10 +107,13 @@ export async function openDumpSource(path: string, options: OpenSourceOptions): 
         );
       }
       if (look.notes.encoding && !UTF8_ALIKE.includes(look.notes.encoding)) {
+        const convert = convertCommand(path, reader.format, look.notes.encoding);
         throw new RowbackError(
           'unsupported',
           `${path} was written in ${look.notes.encoding} (its SET client_encoding); rowback reads UTF-8 dumps only.`,
-          { hint: 'Take the dump again with --encoding=UTF8 (pg_dump -E UTF8).' },
+          {
+            hint: `Take the dump again with --encoding=UTF8 (pg_dump -E UTF8)${convert ? `, or, if this dump is the only copy, convert it and restore from ${path}.utf8.sql:\n  ${convert}` : '.'}`,
+          },
         );
       }
       warnings.push(...lossyColumns(reader.engine, described.schema, look));

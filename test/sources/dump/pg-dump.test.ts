@@ -507,33 +507,55 @@ describe('restoring from a pg_dump file', () => {
     expect(await s.dump('target', 'public.vals', ['id'])).toEqual(expected);
   });
 
-  it('refuses a dump written in another encoding than UTF-8, whose bytes could read as other text', async () => {
+  it('refuses a dump written in another encoding than UTF-8, whose bytes could read as other text, and says how to convert it', async () => {
     // 'Ã©' in LATIN1 is the bytes c3 a9: valid UTF-8 for 'é', so loading them as they are would change it
     await s.source.exec(
-      "CREATE TABLE latin (id int PRIMARY KEY, txt text); INSERT INTO latin VALUES (1, 'Ã©x')",
+      "CREATE TABLE latin (id int PRIMARY KEY, txt text); INSERT INTO latin VALUES (1, 'Ã©x'), (2, E'ÿ \\\\ ''q''\\t\\nü')",
     );
     await s.target.exec('CREATE TABLE latin (id int PRIMARY KEY, txt text)');
+    const source = await s.source.query('SELECT id, txt FROM latin ORDER BY id');
+    expect(source).toEqual([
+      ['1', 'Ã©x'],
+      ['2', "ÿ \\ 'q'\t\nü"],
+    ]);
     try {
-      for (const [layout, flags] of [
-        ['plain', ''],
-        ['custom', '-Fc'],
-        ['directory', '-Fd'],
+      for (const [layout, command] of [
+        ['plain', (file: string) => `-f '${file}'`],
+        ['custom', (file: string) => `-Fc -f '${file}'`],
+        ['directory', (file: string) => `-Fd -f '${file}'`],
+        ['plain, gzip', (file: string) => `| gzip > '${file}'`],
       ] as const) {
-        const file = join(dir, `latin1-${layout}`);
-        await run('bash', ['-c', `pg_dump -d '${s.sourceUrl}' -t latin -E LATIN1 ${flags} -f ${file}`]);
+        const file = join(dir, `latin1 ${layout}`);
+        await run('bash', ['-c', `pg_dump -d '${s.sourceUrl}' -t latin -E LATIN1 ${command(file)}`]);
         const result = await runCli(['restore', 'latin', '--from', file, '--to', s.targetUrl, '--yes']);
         expect(result.code, `${layout}: ${result.stderr}`).toBe(4);
-        expect(result.stderr).toContain(
-          `rowback: ${file} was written in LATIN1 (its SET client_encoding); rowback reads UTF-8 dumps only.\nhint: Take the dump again with --encoding=UTF8 (pg_dump -E UTF8).`,
-        );
+        const lines = result.stderr.split('\n');
+        expect(lines.slice(0, 2)).toEqual([
+          `rowback: ${file} was written in LATIN1 (its SET client_encoding); rowback reads UTF-8 dumps only.`,
+          `hint: Take the dump again with --encoding=UTF8 (pg_dump -E UTF8), or, if this dump is the only copy, convert it and restore from ${file}.utf8.sql:`,
+        ]);
         expect(await s.target.query('SELECT count(*) FROM latin')).toEqual([['0']]);
+        // The command it gives, run as given, makes a dump that restores every character exactly.
+        await run('bash', ['-o', 'pipefail', '-c', lines[2]!.trim()]);
+        const converted = await runCli([
+          'restore',
+          'latin',
+          '--from',
+          `${file}.utf8.sql`,
+          '--to',
+          s.targetUrl,
+          '--yes',
+        ]);
+        expect(converted.code, `${layout}: ${converted.stderr}`).toBe(0);
+        expect(await s.target.query('SELECT id, txt FROM latin ORDER BY id')).toEqual(source);
+        await s.target.exec('DELETE FROM latin');
       }
       // SQL_ASCII passes the bytes on as psql does: the UTF-8 text arrives as it was
       const ascii = join(dir, 'sql-ascii.sql');
       await run('bash', ['-c', `pg_dump -d '${s.sourceUrl}' -t latin -E SQL_ASCII -f ${ascii}`]);
       const result = await runCli(['restore', 'latin', '--from', ascii, '--to', s.targetUrl, '--yes']);
       expect(result.code, result.stderr).toBe(0);
-      expect(await s.target.query('SELECT id, txt FROM latin')).toEqual([['1', 'Ã©x']]);
+      expect(await s.target.query('SELECT id, txt FROM latin ORDER BY id')).toEqual(source);
     } finally {
       await s.source.exec('DROP TABLE latin');
       await s.target.exec('DROP TABLE latin');
