@@ -53,7 +53,7 @@ function shellQuote(path: string): string {
 }
 
 /**
- * The command that writes `<path>.utf8.sql`, a plain UTF-8 copy of the dump at `path` (`format` as the
+ * The command that writes convertedPath(path), a plain UTF-8 copy of the dump at `path` (`format` as the
  * reader names it), or undefined when iconv has no name for `encoding`.
  */
 export function convertCommand(path: string, format: string, encoding: string): string | undefined {
@@ -72,5 +72,10 @@ export function convertCommand(path: string, format: string, encoding: string): 
   const iconv = `iconv -f ${from} -t UTF-8${plain && !unwrap ? ` ${file}` : ''}`;
   const line = `^SET client_encoding = '${encoding}';\\$`;
   const sed = `sed "1,/${line}/s/${line}/SET client_encoding = 'UTF8';/"`;
-  return `${read}${iconv} | ${sed} > ${shellQuote(`${path}.utf8.sql`)}`;
+  return `${read}${iconv} | ${sed} > ${shellQuote(convertedPath(path))}`;
+}
+
+/** Where convertCommand writes the converted dump: beside the file, or the directory (`dump/` too). */
+export function convertedPath(path: string): string {
+  return `${path.replace(/(.)\/+$/, '$1')}.utf8.sql`;
 }

@@ -8,7 +8,7 @@ import type { RowStream } from '../../engines/engine.js';
 import { noSuchFile } from '../source.js';
 import { refuseZeroDates } from '../zero-dates.js';
 import { archiveReader } from './archive-reader.js';
-import { convertCommand } from './convert-hint.js';
+import { convertCommand, convertedPath } from './convert-hint.js';
 import { createTableColumns } from './create-table.js';
 import { notInClusterDatabase, pickClusterDatabase, pickDatabase, refuseDatabaseFlag } from './databases.js';
 import { badDump, DumpError, NoTableData, noTableData } from './errors.js';
@@ -112,7 +112,7 @@ export async function openDumpSource(path: string, options: OpenSourceOptions): 
           'unsupported',
           `${path} was written in ${look.notes.encoding} (its SET client_encoding); rowback reads UTF-8 dumps only.`,
           {
-            hint: `Take the dump again with --encoding=UTF8 (pg_dump -E UTF8)${convert ? `, or, if this dump is the only copy, convert it and restore from ${path}.utf8.sql:\n  ${convert}` : '.'}`,
+            hint: `Take the dump again with --encoding=UTF8 (pg_dump -E UTF8)${convert ? `, or, if this dump is the only copy, convert it and restore from ${convertedPath(path)}:\n  ${convert}` : '.'}`,
           },
         );
       }
