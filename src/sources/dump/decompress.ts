@@ -8,6 +8,12 @@ export type Kind = 'gzip' | 'zstd' | 'lz4' | 'pg-archive' | 'tar' | 'text';
 
 const MIB = 1 << 20;
 const FIRST_PIECE = 64 * 1024;
+/**
+ * zlib's output pieces. Each is a new buffer; at 1 MiB, glibc serves them from its heap once the first is
+ * freed, and keeps what it frees: a 10M-row restore grew to 166–170 MB RSS, against 140–146 MB at 256 KiB,
+ * for the same time and CPU (measured on a custom archive's data block).
+ */
+const INFLATE_PIECE = 256 * 1024;
 
 /**
  * Tells a file's kind by its first bytes (at least 512 of them for tar, when the file has that many).
@@ -67,7 +73,7 @@ export function lz4Refused(what: string): RowbackError {
 }
 
 async function* unzip(input: AsyncIterable<Buffer>, what: string): AsyncIterable<Buffer> {
-  const inflate = createUnzip({ chunkSize: MIB });
+  const inflate = createUnzip({ chunkSize: INFLATE_PIECE });
   const source = Readable.from(coalesce(input));
   source.on('error', (error) => inflate.destroy(error));
   source.pipe(inflate);
